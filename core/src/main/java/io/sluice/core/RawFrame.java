@@ -1,0 +1,84 @@
+package io.sluice.core;
+
+import io.netty.util.AbstractReferenceCounted;
+
+/**
+ * A decoded video picture or block of audio samples, on its way from a source to an encoder.
+ *
+ * <p>Core only routes raw frames; their sample memory belongs to the implementation (the codec
+ * module backs them with FFmpeg {@code AVFrame}s: I420 / planar float PCM). Reference counted,
+ * starting at 1; {@link #deallocate()} frees the sample memory.
+ */
+public abstract class RawFrame extends AbstractReferenceCounted implements MediaFrame {
+    private final int trackId;
+    private final MediaType mediaType;
+    private final long ptsUs;
+    private final long createdNanos;
+
+    /**
+     * @param ptsUs        presentation timestamp, µs on the pipeline clock
+     * @param createdNanos {@link System#nanoTime()} when the frame was produced, for latency statistics
+     */
+    protected RawFrame(int trackId, MediaType mediaType, long ptsUs, long createdNanos) {
+        this.trackId = trackId;
+        this.mediaType = mediaType;
+        this.ptsUs = ptsUs;
+        this.createdNanos = createdNanos;
+    }
+
+    @Override
+    public int trackId() {
+        return trackId;
+    }
+
+    @Override
+    public MediaType mediaType() {
+        return mediaType;
+    }
+
+    @Override
+    public long ptsUs() {
+        return ptsUs;
+    }
+
+    /** {@link System#nanoTime()} at which the source produced this frame. */
+    public long createdNanos() {
+        return createdNanos;
+    }
+
+    /** Picture width in pixels; 0 for audio. */
+    public abstract int width();
+
+    /** Picture height in pixels; 0 for audio. */
+    public abstract int height();
+
+    /** Samples per channel in this frame; 0 for video. */
+    public abstract int sampleCount();
+
+    /** Audio sample rate in Hz; 0 for video. */
+    public abstract int sampleRate();
+
+    /** Audio channel count; 0 for video. */
+    public abstract int channels();
+
+    @Override
+    public RawFrame retain() {
+        super.retain();
+        return this;
+    }
+
+    @Override
+    public RawFrame touch() {
+        return this;
+    }
+
+    @Override
+    public RawFrame touch(Object hint) {
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "{#" + trackId + ' ' + mediaType + " pts=" + ptsUs + "us}";
+    }
+}

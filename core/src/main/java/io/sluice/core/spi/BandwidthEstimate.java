@@ -1,0 +1,35 @@
+package io.sluice.core.spi;
+
+/**
+ * What a transport measured about its path, for rate control.
+ *
+ * @param kind          where the figure comes from
+ * @param bitrateBps    estimated available send rate, bits per second (&ge; 0)
+ * @param queuedBytes   bytes waiting in the transport's send buffer now
+ * @param queueDelayUs  how long the oldest queued byte has waited, µs
+ * @param lossFraction  fraction of packets lost, 0..1 (0 when not measured)
+ * @param rttUs         round-trip time in µs (0 when not measured)
+ */
+public record BandwidthEstimate(Kind kind, long bitrateBps, long queuedBytes, long queueDelayUs,
+                                double lossFraction, long rttUs) {
+    /** Source of a bandwidth figure. */
+    public enum Kind {
+        /** TCP drain rate of the socket's send buffer (RTMP). */
+        SEND_RATE,
+        /** Receiver Estimated Maximum Bitrate (draft-alvestrand-rmcat-remb). */
+        REMB,
+        /** Sender-side estimate from transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-extensions). */
+        TRANSPORT_CC,
+        /** Loss-based estimate from RTCP receiver reports (RFC 3550 §6.4). */
+        LOSS
+    }
+
+    public BandwidthEstimate {
+        if (bitrateBps < 0) {
+            throw new IllegalArgumentException("bitrateBps: " + bitrateBps + " (expected: >= 0)");
+        }
+        if (lossFraction < 0 || lossFraction > 1) {
+            throw new IllegalArgumentException("lossFraction: " + lossFraction + " (expected: 0..1)");
+        }
+    }
+}
