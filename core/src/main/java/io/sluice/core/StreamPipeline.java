@@ -1,0 +1,1136 @@
+package io.sluice.core;
+
+import io.sluice.core.internal.LatencyWindow;
+import io.sluice.core.internal.RateWindow;
+import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.core.spi.Delivery;
+import io.sluice.core.spi.Encoder;
+import io.sluice.core.spi.EncoderControl;
+import io.sluice.core.spi.EncoderProvider;
+import io.sluice.core.spi.FrameTransform;
+import io.sluice.core.spi.MediaSource;
+import io.sluice.core.spi.RateController;
+import io.sluice.core.spi.Transport;
+import io.sluice.core.spi.TransportFeedback;
+import io.sluice.core.spi.TransportState;
+import io.sluice.core.spi.Transports;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves media from one {@link MediaSource} through encoders (or passthrough) and
+ * {@link FrameTransform}s into one or more {@link Transport}s, and carries transport feedback
+ * (keyframe requests, bandwidth estimates) back to the encoders.
+ *
+ * <pre>{@code
+ * try (StreamPipeline p = StreamPipeline.builder()
+ *         .source(MediaSources.open("clip.mp4"))
+ *         .video(VideoEncoderConfig.builder().bitrateBps(2_500_000).gop(Duration.ofSeconds(2)).build())
+ *         .transport("out.mp4")
+ *         .build()) {
+ *     p.start();
+ *     p.completion().join();   // end of input, everything written
+ * }
+ * }</pre>
+ *
+ * <h2>Threads</h2>
+ * One source thread (reads, paces with {@link Builder#realtime(boolean)}), one thread per encoder,
+ * one sender thread per transport. Stages are joined by bounded queues.
+ *
+ * <h2>When a stage falls behind</h2>
+ * If the source is live or paced in real time, nothing waits:
+ * <ul>
+ *   <li>a full encoder input queue drops the newest raw <em>video</em> frame (raw frames have no
+ *       dependants, so the encoder simply sees a lower frame rate); raw <em>audio</em> is never dropped
+ *       there, the source waits up to 200 ms for room first;</li>
+ *   <li>a full transport queue drops GOP-aware ({@link EncodedFrameQueue}): video before audio, whole
+ *       runs up to the next keyframe, never a frame whose reference was dropped, and asks the
+ *       encoder for a keyframe.</li>
+ * </ul>
+ * Otherwise (a file read as fast as possible) every stage waits for the next: no frame is dropped and
+ * the slowest stage sets the pace, and senders wait while a transport reports it is not writable.
+ *
+ * <h2>Time</h2>
+ * All timestamps are µs on the source's one clock; the pipeline never rewrites or rounds them.
+ *
+ * <h2>Lifecycle</h2>
+ * {@link #start()} once, then {@link #completion()} completes at the end of input or fails with the
+ * first error; {@link #close()} (idempotent, from any thread) stops everything within about a second,
+ * closes transports, encoders and the source on their own threads, and releases every queued frame.
+ */
+public final class StreamPipeline implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StreamPipeline.class);
+    private static final long POLL_MS = 20;
+    private static final long KEYFRAME_REQUEST_MIN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final RawFrame END_OF_STREAM = new RawFrame(-1, MediaType.VIDEO, 0, 0) {
+        @Override
+        public int width() {
+            return 0;
+        }
+
+        @Override
+        public int height() {
+            return 0;
+        }
+
+        @Override
+        public int sampleCount() {
+            return 0;
+        }
+
+        @Override
+        public int sampleRate() {
+            return 0;
+        }
+
+        @Override
+        public int channels() {
+            return 0;
+        }
+
+        @Override
+        protected void deallocate() {
+        }
+    };
+
+    private final Builder config;
+    private final MediaSource source;
+    private final List<Transport> transports;
+    private final PipelineListener listener;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Void> completion = new CompletableFuture<>();
+    private final AtomicReference<SluiceException> firstError = new AtomicReference<>();
+    private final AtomicLong mediaTimeUs = new AtomicLong();
+    private final AtomicInteger remainingSenders = new AtomicInteger();
+    private volatile boolean stopping;
+    private volatile long startNanos;
+    private boolean live;
+
+    private Thread sourceThread;
+    private final List<EncoderWorker> workers = new ArrayList<>();
+    private final List<Sender> senders = new ArrayList<>();
+    private final List<Output> outputs = new ArrayList<>();
+    private final Map<Integer, List<EncoderWorker>> rawRoutes = new HashMap<>();
+    private final Map<Integer, Output> passthroughRoutes = new HashMap<>();
+    private List<TrackInfo> inputTracks = List.of();
+    private EncoderWorker primaryVideo;
+
+    private StreamPipeline(Builder b) {
+        this.config = b;
+        this.source = b.source;
+        this.transports = List.copyOf(b.transports);
+        this.listener = b.listener;
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Opens the source, creates encoders, opens every transport and starts the threads. Returns
+     * once frames flow.
+     *
+     * @throws MediaSourceException  if the source cannot be opened or lacks a required track
+     * @throws EncoderException      if an encoder cannot be created
+     * @throws TransportException    if a transport cannot be opened
+     * @throws IllegalStateException if called twice or after {@link #close()}
+     */
+    public void start() {
+        if (closed.get()) {
+            throw new IllegalStateException("pipeline closed");
+        }
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("pipeline already started");
+        }
+        startNanos = System.nanoTime();
+        CompletableFuture<List<TrackInfo>> opened = new CompletableFuture<>();
+        CompletableFuture<Map<Integer, Delivery>> selected = new CompletableFuture<>();
+        sourceThread = new Thread(() -> sourceLoop(opened, selected), "sluice-source");
+        sourceThread.setDaemon(true);
+        sourceThread.start();
+        try {
+            inputTracks = awaitOpen(opened);
+            live = source.isLive() || config.realtime;
+            Map<Integer, Delivery> delivery = plan(inputTracks);
+            List<TrackInfo> outputTracks = new ArrayList<>();
+            for (Output o : outputs) {
+                outputTracks.add(o.track);
+            }
+            for (Transport t : transports) {
+                Sender s = new Sender(t);
+                senders.add(s);
+                List<TrackInfo> carried = new ArrayList<>();
+                for (Output o : outputsFor(t)) {
+                    o.senders.add(s);
+                    carried.add(o.track);
+                }
+                if (carried.isEmpty()) {
+                    throw new TransportException(t.uri(), "accepts none of the pipeline's tracks " + outputTracks
+                            + " (accepts video " + t.acceptedCodecs(MediaType.VIDEO) + ", audio " + t.acceptedCodecs(MediaType.AUDIO) + ")");
+                }
+                s.producers.set(carried.size());
+                remainingSenders.incrementAndGet();
+                log.info("opening {} for {}", t.uri(), carried);
+                t.open(carried, s);
+            }
+            if (config.rateController != null) {
+                config.rateController.attach(primaryVideo == null ? null : primaryVideo.encoder);
+            }
+            for (Sender s : senders) {
+                s.thread.start();
+            }
+            for (EncoderWorker w : workers) {
+                w.thread.start();
+            }
+            listener.onStarted(inputTracks, List.copyOf(outputTracks));
+            selected.complete(delivery);
+        } catch (RuntimeException e) {
+            selected.cancel(false);
+            SluiceException err = e instanceof SluiceException se ? se : new SluiceException("pipeline start failed: " + e, e);
+            firstError.compareAndSet(null, err);
+            close();
+            throw e;
+        }
+    }
+
+    /** Completes at the end of input once every transport has sent everything; completes exceptionally with the first {@link SluiceException}, or with a {@link CancellationException} if closed before. */
+    public CompletableFuture<Void> completion() {
+        return completion;
+    }
+
+    /** The source's tracks (empty before {@link #start()}). */
+    public List<TrackInfo> inputTracks() {
+        return inputTracks;
+    }
+
+    /** The tracks transports receive: encoder outputs and passthrough tracks, after frame transforms. */
+    public List<TrackInfo> outputTracks() {
+        List<TrackInfo> list = new ArrayList<>();
+        for (Output o : outputs) {
+            list.add(o.track);
+        }
+        return list;
+    }
+
+    /** Runtime control of the main video encoder ({@code null} without video encoding, e.g. in copy mode). */
+    public EncoderControl videoEncoder() {
+        return primaryVideo == null ? null : primaryVideo.encoder;
+    }
+
+    /** A snapshot of every counter; cheap enough to call a few times per second. */
+    public PipelineStats stats() {
+        List<PipelineStats.Track> tracks = new ArrayList<>();
+        for (Output o : outputs) {
+            EncoderWorker w = o.worker;
+            tracks.add(new PipelineStats.Track(o.track, o.framesIn.sum(), o.framesOut.sum(),
+                    w == null ? 0 : w.dropped.sum(), o.latency.percentile(50), o.latency.percentile(99),
+                    o.rate.bitrateBps(), w == null ? 0 : w.queue.size()));
+        }
+        List<PipelineStats.Transport> ts = new ArrayList<>();
+        for (Sender s : senders) {
+            ts.add(new PipelineStats.Transport(s.transport.uri(), s.transport.stats(), s.queue.size(), s.queue.dropped()));
+        }
+        long elapsed = startNanos == 0 ? 0 : System.nanoTime() - startNanos;
+        return new PipelineStats(Duration.ofNanos(elapsed), mediaTimeUs.get(), tracks, ts);
+    }
+
+    /**
+     * Stops everything and frees every resource: the source, encoders and transports are closed on
+     * their own threads, queued frames released. Waits up to about one second; a stage stuck in a
+     * native call finishes its own cleanup when it returns. Idempotent; callable from any thread.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        stopping = true;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(900);
+        try {
+            source.abort();
+        } catch (RuntimeException e) {
+            log.warn("source.abort() failed for {}", source.name(), e);
+        }
+        if (sourceThread != null) {
+            sourceThread.interrupt();
+        }
+        join(sourceThread, deadline);
+        for (EncoderWorker w : workers) {
+            join(w.thread, deadline);
+        }
+        for (Sender s : senders) {
+            join(s.thread, deadline);
+        }
+        if (sourceThread == null) {
+            closeQuietly(source);
+        }
+        for (Sender s : senders) {
+            if (!s.thread.isAlive() && s.thread.getState() == Thread.State.NEW) {
+                s.closeTransport(); // opened but never started
+            }
+        }
+        for (Transport t : transports) {
+            if (senders.stream().noneMatch(s -> s.transport == t)) {
+                closeQuietly(t); // never opened
+            }
+        }
+        for (EncoderWorker w : workers) {
+            if (w.thread.getState() == Thread.State.NEW) {
+                w.closeEncoder();
+            }
+        }
+        for (FrameTransform t : config.transforms) {
+            closeQuietly(t);
+        }
+        if (!completion.isDone()) {
+            SluiceException err = firstError.get();
+            if (err != null) {
+                completion.completeExceptionally(err);
+            } else {
+                completion.completeExceptionally(new CancellationException("pipeline closed before the end of input"));
+            }
+        }
+        listener.onClosed();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Planning
+
+    private List<TrackInfo> awaitOpen(CompletableFuture<List<TrackInfo>> opened) {
+        try {
+            return opened.get(config.openTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new MediaSourceException(source.name(), "open failed: " + c, c);
+        } catch (TimeoutException e) {
+            throw new MediaSourceException(source.name(), "open did not finish within " + config.openTimeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MediaSourceException(source.name(), "interrupted while opening");
+        }
+    }
+
+    /** Chooses source tracks, creates encoders and outputs. */
+    private Map<Integer, Delivery> plan(List<TrackInfo> tracks) {
+        TrackInfo video = null;
+        TrackInfo audio = null;
+        for (TrackInfo t : tracks) {
+            if (t.isVideo() && video == null) {
+                video = t;
+            } else if (t.isAudio() && audio == null) {
+                audio = t;
+            }
+        }
+        if (config.videoEnabled && video == null) {
+            throw new MediaSourceException(source.name(), "no video stream (found: " + describe(tracks)
+                    + "); disable video with StreamPipeline.Builder.noVideo() to stream audio only");
+        }
+        if (!config.videoEnabled) {
+            video = null;
+        }
+        if (!config.audioEnabled) {
+            audio = null;
+        }
+        if (video == null && audio == null) {
+            throw new MediaSourceException(source.name(), "no usable track (found: " + describe(tracks) + ")");
+        }
+        int nextId = tracks.stream().mapToInt(TrackInfo::trackId).max().orElse(0) + 1;
+        Map<Integer, Delivery> delivery = new LinkedHashMap<>();
+        for (TrackInfo in : new TrackInfo[] {video, audio}) {
+            if (in == null) {
+                continue;
+            }
+            boolean copy = in.isVideo() ? config.copyVideo : config.copyAudio;
+            if (copy) {
+                delivery.put(in.trackId(), Delivery.ENCODED);
+                for (Transport t : transports) {
+                    List<Codec> accepted = t.acceptedCodecs(in.mediaType());
+                    if (!accepted.isEmpty() && !accepted.contains(in.codec())) {
+                        throw new TransportException(t.uri(), "cannot carry " + in.codec() + " in copy mode (accepts: "
+                                + accepted + "); drop copy to re-encode");
+                    }
+                }
+                Output o = new Output(transformTrack(in), null);
+                outputs.add(o);
+                passthroughRoutes.put(in.trackId(), o);
+                continue;
+            }
+            delivery.put(in.trackId(), Delivery.DECODED);
+            List<Codec> codecs = new ArrayList<>();
+            Codec primary = in.isVideo() ? config.videoConfig.codec() : config.audioConfig.codec();
+            codecs.add(primary);
+            for (Transport t : transports) {
+                List<Codec> accepted = t.acceptedCodecs(in.mediaType());
+                if (!accepted.isEmpty() && !accepted.contains(primary) && !codecs.contains(accepted.get(0))) {
+                    codecs.add(accepted.get(0));
+                }
+            }
+            for (Codec codec : codecs) {
+                int outId = codec == primary ? in.trackId() : nextId++;
+                Encoder enc;
+                if (in.isVideo()) {
+                    VideoEncoderConfig vc = codec == primary ? config.videoConfig : config.videoConfig.toBuilder().codec(codec).build();
+                    enc = config.encoderProvider().createVideoEncoder(in, vc, outId);
+                } else {
+                    AudioEncoderConfig ac = codec == primary ? config.audioConfig : config.audioConfig.toBuilder().codec(codec).build();
+                    enc = config.encoderProvider().createAudioEncoder(in, ac, outId);
+                }
+                EncoderWorker w = new EncoderWorker(in, enc);
+                workers.add(w);
+                rawRoutes.computeIfAbsent(in.trackId(), k -> new ArrayList<>()).add(w);
+                Output o = new Output(transformTrack(enc.outputTrack()), w);
+                w.output = o;
+                outputs.add(o);
+                if (in.isVideo() && primaryVideo == null) {
+                    primaryVideo = w;
+                }
+            }
+        }
+        return delivery;
+    }
+
+    private TrackInfo transformTrack(TrackInfo t) {
+        for (FrameTransform f : config.transforms) {
+            t = f.transformTrack(t);
+        }
+        return t;
+    }
+
+    /**
+     * The outputs a transport receives: per media type one output, the primary encoder's (or the
+     * passthrough track) when the transport accepts its codec, else the first output whose codec the
+     * transport lists, in its order of preference.
+     */
+    private List<Output> outputsFor(Transport t) {
+        List<Output> chosen = new ArrayList<>();
+        for (MediaType type : MediaType.values()) {
+            List<Output> ofType = outputs.stream().filter(o -> o.track.mediaType() == type).toList();
+            if (ofType.isEmpty()) {
+                continue;
+            }
+            List<Codec> accepted = t.acceptedCodecs(type);
+            Output primary = ofType.get(0); // plan() adds each type's primary output first
+            if (accepted.isEmpty() || accepted.contains(primary.track.codec())) {
+                chosen.add(primary);
+                continue;
+            }
+            accepted.stream()
+                    .flatMap(c -> ofType.stream().filter(o -> o.track.codec() == c))
+                    .findFirst()
+                    .ifPresent(chosen::add);
+        }
+        return chosen;
+    }
+
+    private static String describe(List<TrackInfo> tracks) {
+        if (tracks.isEmpty()) {
+            return "no streams";
+        }
+        List<String> parts = new ArrayList<>();
+        for (TrackInfo t : tracks) {
+            parts.add(t.codec().name().toLowerCase() + " " + t.mediaType().name().toLowerCase());
+        }
+        return String.join(", ", parts);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Source thread
+
+    private void sourceLoop(CompletableFuture<List<TrackInfo>> opened, CompletableFuture<Map<Integer, Delivery>> selected) {
+        try {
+            List<TrackInfo> tracks = source.open();
+            opened.complete(List.copyOf(tracks));
+            Map<Integer, Delivery> delivery;
+            try {
+                delivery = selected.get();
+            } catch (CancellationException | ExecutionException e) {
+                return; // start() failed after open
+            }
+            source.select(delivery);
+            readLoop();
+        } catch (InterruptedException e) {
+            // closing
+        } catch (RuntimeException | Error e) {
+            if (!opened.isDone()) {
+                opened.completeExceptionally(e);
+            } else {
+                fail(e instanceof SluiceException se ? se : new MediaSourceException(source.name(), "read failed: " + e, e));
+            }
+        } finally {
+            closeQuietly(source);
+            for (EncoderWorker w : workers) {
+                w.endOfInput();
+            }
+            for (Output o : passthroughRoutes.values()) {
+                o.producerDone();
+            }
+        }
+    }
+
+    private void readLoop() throws InterruptedException {
+        long limitUs = config.duration == null ? Long.MAX_VALUE : config.duration.toNanos() / 1000;
+        boolean pace = config.realtime && !source.isLive();
+        long firstTs = Long.MIN_VALUE;
+        long paceStart = 0;
+        while (!stopping) {
+            MediaFrame f = source.read();
+            if (f == null) {
+                return;
+            }
+            long ts = f instanceof EncodedFrame ef ? ef.dtsUs() : f.ptsUs();
+            if (f.ptsUs() >= limitUs) {
+                f.release();
+                if (ts >= limitUs + 500_000) {
+                    return; // past the limit on every track (B-frame reordering is < 0.5 s)
+                }
+                continue;
+            }
+            mediaTimeUs.accumulateAndGet(f.ptsUs(), Math::max);
+            if (pace) {
+                if (firstTs == Long.MIN_VALUE) {
+                    firstTs = ts;
+                    paceStart = System.nanoTime();
+                }
+                long due = paceStart + (ts - firstTs) * 1000;
+                while (!stopping) {
+                    long wait = due - System.nanoTime();
+                    if (wait <= 0) {
+                        break;
+                    }
+                    TimeUnit.NANOSECONDS.sleep(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(POLL_MS)));
+                }
+            }
+            route(f);
+        }
+    }
+
+    private void route(MediaFrame f) throws InterruptedException {
+        if (f instanceof RawFrame raw) {
+            List<EncoderWorker> ws = rawRoutes.get(raw.trackId());
+            if (ws == null) {
+                raw.release();
+                return;
+            }
+            for (int i = 0; i < ws.size(); i++) {
+                if (i < ws.size() - 1) {
+                    raw.retain();
+                }
+                ws.get(i).submit(raw);
+            }
+        } else if (f instanceof EncodedFrame enc) {
+            Output o = passthroughRoutes.get(enc.trackId());
+            if (o == null) {
+                enc.release();
+                return;
+            }
+            o.framesIn.increment();
+            o.emit(enc);
+        } else {
+            f.release();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Errors
+
+    private void fail(SluiceException e) {
+        if (firstError.compareAndSet(null, e)) {
+            log.error("pipeline failed: {}", e.getMessage(), e);
+            stopping = true;
+            try {
+                source.abort();
+            } catch (RuntimeException ignored) {
+                // best effort
+            }
+            listener.onError(e);
+            completion.completeExceptionally(e);
+        }
+    }
+
+    private void join(Thread t, long deadlineNanos) {
+        if (t == null || t == Thread.currentThread() || t.getState() == Thread.State.NEW) {
+            return;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        try {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            log.warn("{} did not stop within the close deadline; it frees its resources when it returns", t.getName());
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("close of {} failed", c, e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Outputs: one per encoder or passthrough track; fans out to senders.
+
+    private final class Output {
+        final TrackInfo track;
+        final EncoderWorker worker;
+        final List<Sender> senders = new ArrayList<>();
+        final LongAdder framesIn = new LongAdder();
+        final LongAdder framesOut = new LongAdder();
+        final LatencyWindow latency = new LatencyWindow(1024);
+        final RateWindow rate = new RateWindow(128);
+
+        Output(TrackInfo track, EncoderWorker worker) {
+            this.track = track;
+            this.worker = worker;
+        }
+
+        /** Takes ownership of {@code frame}: runs the transforms and hands a reference to each sender. */
+        void emit(EncodedFrame frame) throws InterruptedException {
+            framesOut.increment();
+            if (frame.createdNanos() != 0) {
+                latency.record((System.nanoTime() - frame.createdNanos()) / 1000);
+            }
+            rate.record(frame.ptsUs(), frame.size());
+            EncodedFrame out = frame;
+            for (FrameTransform t : config.transforms) {
+                out = t.apply(out);
+                if (out == null) {
+                    return;
+                }
+            }
+            if (senders.isEmpty()) {
+                out.release();
+                return;
+            }
+            for (int i = 0; i < senders.size(); i++) {
+                EncodedFrame ref = i == senders.size() - 1 ? out : out.retainedDuplicate();
+                senders.get(i).deliver(ref);
+            }
+        }
+
+        void producerDone() {
+            for (Sender s : senders) {
+                s.producerDone();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Encoder workers
+
+    private final class EncoderWorker {
+        final TrackInfo input;
+        final Encoder encoder;
+        final BlockingQueue<RawFrame> queue;
+        final Thread thread;
+        final LongAdder dropped = new LongAdder();
+        final AtomicLong lastKeyframeRequest = new AtomicLong(System.nanoTime() - KEYFRAME_REQUEST_MIN_INTERVAL_NANOS);
+        Output output;
+
+        EncoderWorker(TrackInfo input, Encoder encoder) {
+            this.input = input;
+            this.encoder = encoder;
+            this.queue = new ArrayBlockingQueue<>(input.isVideo() ? config.videoQueueFrames : config.audioQueueFrames);
+            this.thread = new Thread(this::run, "sluice-encode-" + encoder.outputTrack().codec().name().toLowerCase()
+                    + "-" + encoder.outputTrack().trackId());
+            this.thread.setDaemon(true);
+        }
+
+        /** Takes ownership of {@code frame}. */
+        void submit(RawFrame frame) throws InterruptedException {
+            if (!live) {
+                while (!queue.offer(frame, POLL_MS, TimeUnit.MILLISECONDS)) {
+                    if (stopping || !thread.isAlive()) {
+                        frame.release();
+                        return;
+                    }
+                }
+                return;
+            }
+            boolean ok = input.isVideo() ? queue.offer(frame) : queue.offer(frame, 200, TimeUnit.MILLISECONDS);
+            if (!ok) {
+                frame.release();
+                dropped.increment();
+                listener.onFramesDropped(output.track.trackId(), "encoder", 1);
+            }
+        }
+
+        void endOfInput() {
+            try {
+                while (thread.isAlive() && !queue.offer(END_OF_STREAM, POLL_MS, TimeUnit.MILLISECONDS)) {
+                    if (stopping) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void requestKeyframe(String reason) {
+            long now = System.nanoTime();
+            long last = lastKeyframeRequest.get();
+            if (now - last >= KEYFRAME_REQUEST_MIN_INTERVAL_NANOS && lastKeyframeRequest.compareAndSet(last, now)) {
+                log.debug("keyframe requested on track {}: {}", output.track.trackId(), reason);
+                encoder.requestKeyframe();
+            }
+        }
+
+        private void run() {
+            try {
+                while (!stopping) {
+                    RawFrame f = queue.poll(POLL_MS, TimeUnit.MILLISECONDS);
+                    if (f == null) {
+                        continue;
+                    }
+                    if (f == END_OF_STREAM) {
+                        encoder.flush(this::emit);
+                        return;
+                    }
+                    try {
+                        output.framesIn.increment();
+                        encoder.encode(f, this::emit);
+                    } finally {
+                        f.release();
+                    }
+                }
+            } catch (InterruptedException e) {
+                // closing
+            } catch (RuntimeException | Error e) {
+                fail(e instanceof SluiceException se ? se : new EncoderException("encoder " + encoder.outputTrack().codec() + " failed: " + e, e));
+            } finally {
+                closeEncoder();
+                RawFrame f;
+                while ((f = queue.poll()) != null) {
+                    if (f != END_OF_STREAM) {
+                        f.release();
+                    }
+                }
+                output.producerDone();
+            }
+        }
+
+        private void emit(EncodedFrame frame) {
+            try {
+                output.emit(frame);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancellationException("interrupted");
+            }
+        }
+
+        private final AtomicBoolean encoderClosed = new AtomicBoolean();
+
+        void closeEncoder() {
+            if (encoderClosed.compareAndSet(false, true)) {
+                closeQuietly(encoder);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Senders: one thread per transport, with the GOP-aware queue in front of it.
+
+    private final class Sender implements TransportFeedback {
+        final Transport transport;
+        final EncodedFrameQueue queue;
+        final Thread thread;
+        final AtomicInteger producers = new AtomicInteger();
+        private final Object writability = new Object();
+        private final AtomicBoolean transportClosed = new AtomicBoolean();
+        private volatile TransportState state = TransportState.CONNECTING;
+        private volatile boolean failed;
+
+        Sender(Transport transport) {
+            this.transport = transport;
+            this.queue = new EncodedFrameQueue(config.transportQueueFrames, this::keyframeNeeded);
+            this.thread = new Thread(this::run, "sluice-send-" + transport.uri().getScheme());
+            this.thread.setDaemon(true);
+        }
+
+        /** Takes ownership of {@code frame}. */
+        void deliver(EncodedFrame frame) throws InterruptedException {
+            if (failed || stopping) {
+                frame.release();
+                return;
+            }
+            if (live) {
+                long before = queue.dropped();
+                queue.offer(frame);
+                long d = queue.dropped() - before;
+                if (d > 0) {
+                    listener.onFramesDropped(frame.trackId(), transport.uri().toString(), d);
+                }
+            } else {
+                queue.put(frame);
+            }
+        }
+
+        void producerDone() {
+            producers.decrementAndGet();
+        }
+
+        private void run() {
+            try {
+                while (!stopping && !failed) {
+                    EncodedFrame f = queue.poll(POLL_MS, TimeUnit.MILLISECONDS);
+                    if (f == null) {
+                        if (producers.get() <= 0 && queue.size() == 0) {
+                            closeTransport();
+                            senderFinished();
+                            return;
+                        }
+                        continue;
+                    }
+                    if (!live) {
+                        awaitWritable();
+                    }
+                    try {
+                        transport.send(f);
+                    } catch (TransportException e) {
+                        transportFailed(e);
+                    }
+                }
+            } catch (InterruptedException e) {
+                // closing
+            } catch (RuntimeException | Error e) {
+                transportFailed(new TransportException(transport.uri(), "send failed: " + e, e));
+            } finally {
+                queue.clear();
+                closeTransport();
+            }
+        }
+
+        private void awaitWritable() throws InterruptedException {
+            synchronized (writability) {
+                while (!transport.isWritable() && !stopping && !failed) {
+                    writability.wait(POLL_MS);
+                }
+            }
+        }
+
+        void closeTransport() {
+            if (transportClosed.compareAndSet(false, true)) {
+                closeQuietly(transport);
+            }
+        }
+
+        private void transportFailed(TransportException e) {
+            failed = true;
+            log.error("transport {} failed: {}", transport.uri(), e.getMessage());
+            state = TransportState.FAILED;
+            listener.onTransportStateChanged(transport.uri(), TransportState.FAILED, e);
+            if (senders.stream().allMatch(s -> s.failed)) {
+                fail(e);
+            }
+        }
+
+        private void keyframeNeeded(int trackId) {
+            requestKeyframeFor(trackId, "frames dropped in front of " + transport.uri());
+        }
+
+        @Override
+        public void onStateChanged(TransportState newState, Throwable cause) {
+            state = newState;
+            if (newState == TransportState.FAILED) {
+                failed = true;
+            }
+            log.info("transport {} is {}{}", transport.uri(), newState, cause == null ? "" : ": " + cause.getMessage());
+            listener.onTransportStateChanged(transport.uri(), newState, cause);
+            if (config.rateController != null) {
+                config.rateController.onTransportState(transport.uri(), newState);
+            }
+            if (newState == TransportState.FAILED && senders.stream().allMatch(s -> s.failed)) {
+                fail(cause instanceof SluiceException se ? se
+                        : new TransportException(transport.uri(), "failed" + (cause == null ? "" : ": " + cause.getMessage()), cause));
+            }
+        }
+
+        @Override
+        public void onKeyframeRequest(int trackId, String reason) {
+            listener.onKeyframeRequested(transport.uri(), trackId, reason);
+            requestKeyframeFor(trackId, reason);
+        }
+
+        @Override
+        public void onBandwidthEstimate(BandwidthEstimate estimate) {
+            listener.onBandwidthEstimate(transport.uri(), estimate);
+            if (config.rateController != null) {
+                config.rateController.onBandwidthEstimate(transport.uri(), estimate);
+            }
+        }
+
+        @Override
+        public void onWritabilityChanged(boolean writable) {
+            synchronized (writability) {
+                writability.notifyAll();
+            }
+        }
+    }
+
+    private void requestKeyframeFor(int trackId, String reason) {
+        for (Output o : outputs) {
+            if (o.track.trackId() == trackId && o.worker != null) {
+                o.worker.requestKeyframe(reason);
+            }
+        }
+    }
+
+    private void senderFinished() {
+        if (remainingSenders.decrementAndGet() == 0 && firstError.get() == null && !stopping && completion.complete(null)) {
+            log.info("end of input: {} sent", source.name());
+            listener.onEndOfStream();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Configures a {@link StreamPipeline}. Setters validate at once; {@link #build()} checks rules
+     * that span settings and resolves transport URIs to providers.
+     */
+    public static final class Builder {
+        private MediaSource source;
+        private VideoEncoderConfig videoConfig = VideoEncoderConfig.defaults();
+        private AudioEncoderConfig audioConfig = AudioEncoderConfig.defaults();
+        private boolean videoEnabled = true;
+        private boolean audioEnabled = true;
+        private boolean copyVideo;
+        private boolean copyAudio;
+        private final List<FrameTransform> transforms = new ArrayList<>();
+        private final List<Transport> transports = new ArrayList<>();
+        private final List<URI> transportUris = new ArrayList<>();
+        private PipelineListener listener = new PipelineListener() { };
+        private boolean realtime;
+        private Duration duration;
+        private EncoderProvider encoderProvider;
+        private RateController rateController;
+        private int videoQueueFrames = 8;
+        private int audioQueueFrames = 64;
+        private int transportQueueFrames = 512;
+        private Duration openTimeout = Duration.ofSeconds(30);
+
+        private Builder() {
+        }
+
+        /** The media source (required). The pipeline owns it and closes it. */
+        public Builder source(MediaSource source) {
+            this.source = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /** Video encoder settings; default {@link VideoEncoderConfig#defaults()}. */
+        public Builder video(VideoEncoderConfig config) {
+            this.videoConfig = Objects.requireNonNull(config, "config");
+            this.videoEnabled = true;
+            return this;
+        }
+
+        /** Audio encoder settings; default {@link AudioEncoderConfig#defaults()}. */
+        public Builder audio(AudioEncoderConfig config) {
+            this.audioConfig = Objects.requireNonNull(config, "config");
+            this.audioEnabled = true;
+            return this;
+        }
+
+        /** Streams without video (audio only). By default a source without video is an error. */
+        public Builder noVideo() {
+            this.videoEnabled = false;
+            return this;
+        }
+
+        /** Streams without audio. By default a source's first audio track is streamed if present. */
+        public Builder noAudio() {
+            this.audioEnabled = false;
+            return this;
+        }
+
+        /**
+         * Passthrough: the source's encoded packets go to the transports without decoding or
+         * encoding (bit-identical payloads). Both tracks are copied.
+         */
+        public Builder copy(boolean copy) {
+            this.copyVideo = copy;
+            this.copyAudio = copy;
+            return this;
+        }
+
+        /** Passthrough for video only (audio is still encoded), e.g. to turn AAC into Opus. */
+        public Builder copyVideo(boolean copy) {
+            this.copyVideo = copy;
+            return this;
+        }
+
+        /** Passthrough for audio only. */
+        public Builder copyAudio(boolean copy) {
+            this.copyAudio = copy;
+            return this;
+        }
+
+        /** Appends a frame transform (applied in order to every output track). The pipeline closes it. */
+        public Builder transform(FrameTransform transform) {
+            transforms.add(Objects.requireNonNull(transform, "transform"));
+            return this;
+        }
+
+        /** Adds a transport instance. The pipeline owns and closes it. */
+        public Builder transport(Transport transport) {
+            transports.add(Objects.requireNonNull(transport, "transport"));
+            return this;
+        }
+
+        /** Adds a transport by URI; its provider is found by scheme at {@link #build()}. */
+        public Builder transport(URI uri) {
+            transportUris.add(Objects.requireNonNull(uri, "uri"));
+            return this;
+        }
+
+        /** Adds a transport by URI string or plain file path (see {@link Transports#parseDestination}). */
+        public Builder transport(String destination) {
+            return transport(Transports.parseDestination(destination));
+        }
+
+        public Builder listener(PipelineListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Paces a non-live source at its own timestamps, like {@code ffmpeg -re}, and switches the
+         * pipeline to live behaviour (drop instead of wait). Default false: as fast as possible.
+         */
+        public Builder realtime(boolean realtime) {
+            this.realtime = realtime;
+            return this;
+        }
+
+        /** Stops after this much media time (from the first timestamp, 0). Default: the whole input. */
+        public Builder duration(Duration duration) {
+            if (duration != null && (duration.isNegative() || duration.isZero())) {
+                throw new IllegalArgumentException("duration: " + duration + " (expected: > 0)");
+            }
+            this.duration = duration;
+            return this;
+        }
+
+        /** Encoder factory; default: the first {@link EncoderProvider} found with {@link ServiceLoader}. */
+        public Builder encoderProvider(EncoderProvider provider) {
+            this.encoderProvider = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
+        /** A rate controller (ABR) fed with transport feedback; none by default. */
+        public Builder rateController(RateController controller) {
+            this.rateController = controller;
+            return this;
+        }
+
+        /**
+         * Queue sizes between stages.
+         *
+         * @param videoRawFrames decoded video frames in front of each video encoder, 1..1024 (default 8)
+         * @param audioRawFrames decoded audio frames in front of each audio encoder, 1..4096 (default 64)
+         * @param transportFrames encoded frames in front of each transport, 2..100000 (default 512)
+         */
+        public Builder queueCapacity(int videoRawFrames, int audioRawFrames, int transportFrames) {
+            if (videoRawFrames < 1 || videoRawFrames > 1024) {
+                throw new IllegalArgumentException("videoRawFrames: " + videoRawFrames + " (expected: 1..1024)");
+            }
+            if (audioRawFrames < 1 || audioRawFrames > 4096) {
+                throw new IllegalArgumentException("audioRawFrames: " + audioRawFrames + " (expected: 1..4096)");
+            }
+            if (transportFrames < 2 || transportFrames > 100_000) {
+                throw new IllegalArgumentException("transportFrames: " + transportFrames + " (expected: 2..100000)");
+            }
+            this.videoQueueFrames = videoRawFrames;
+            this.audioQueueFrames = audioRawFrames;
+            this.transportQueueFrames = transportFrames;
+            return this;
+        }
+
+        /** How long {@link StreamPipeline#start()} waits for the source to open; default 30 s. */
+        public Builder openTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("openTimeout: " + timeout + " (expected: > 0)");
+            }
+            this.openTimeout = timeout;
+            return this;
+        }
+
+        EncoderProvider encoderProvider() {
+            if (encoderProvider == null) {
+                Iterator<EncoderProvider> it = ServiceLoader.load(EncoderProvider.class, StreamPipeline.class.getClassLoader()).iterator();
+                if (!it.hasNext()) {
+                    throw new EncoderException("no EncoderProvider on the class path: add sluice-codec, or use copy(true)");
+                }
+                encoderProvider = it.next();
+            }
+            return encoderProvider;
+        }
+
+        /**
+         * @throws IllegalStateException       if no source or no transport is set
+         * @throws UnsupportedSchemeException if a transport URI has a scheme no provider handles
+         * @throws TransportException          if a provider rejects its URI
+         */
+        public StreamPipeline build() {
+            if (source == null) {
+                throw new IllegalStateException("no source: call source(...)");
+            }
+            if (transports.isEmpty() && transportUris.isEmpty()) {
+                throw new IllegalStateException("no transport: call transport(...)");
+            }
+            if (!videoEnabled && !audioEnabled) {
+                throw new IllegalStateException("both video and audio are disabled");
+            }
+            List<Transport> created = new ArrayList<>();
+            try {
+                for (URI uri : transportUris) {
+                    created.add(Transports.create(uri));
+                }
+            } catch (RuntimeException e) {
+                created.forEach(StreamPipeline::closeQuietly);
+                throw e;
+            }
+            transports.addAll(created);
+            transportUris.clear();
+            return new StreamPipeline(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StreamPipeline{" + source.name() + " -> " + transports.stream().map(t -> t.uri().toString()).toList() + '}';
+    }
+
+}
