@@ -54,6 +54,9 @@ public final class Transports {
         if (!hasScheme) {
             return new java.io.File(destination).getAbsoluteFile().toURI();
         }
+        if (colon == destination.length() - 1) {
+            destination = destination + "-"; // "null:" has no scheme-specific part; URI requires one
+        }
         try {
             return new URI(destination);
         } catch (java.net.URISyntaxException e) {

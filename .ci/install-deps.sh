@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests need from Debian (run as root; CI machines start empty):
+#  - libpulse0: the ffmpeg/ffprobe executables inside the Bytedeco FFmpeg jar link against it
+#  - ffmpeg: ffprobe/ffmpeg used by interop tests as independent checkers
+#  - nginx + libnginx-mod-rtmp: the RTMP interop peer
+set -euo pipefail
+pkgs=(libpulse0 ffmpeg nginx libnginx-mod-rtmp)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# nginx must not keep the default site on port 80 running; tests start their own instances.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop nginx >/dev/null 2>&1 || true; fi
+pkill -x nginx >/dev/null 2>&1 || true
