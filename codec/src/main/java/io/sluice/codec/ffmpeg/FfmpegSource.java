@@ -7,6 +7,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_HEVC;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_OPUS;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_VORBIS;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_VP8;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_CORRUPT;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.AVDISCARD_ALL;
 import static org.bytedeco.ffmpeg.global.avcodec.AVDISCARD_DEFAULT;
@@ -577,6 +578,7 @@ public final class FfmpegSource implements MediaSource {
             int ret = av_read_frame(formatContext, packet);
             if (ret == AVERROR_EOF) {
                 endOfInput = true;
+                checkComplete(ret);
                 drainDecoders();
                 continue;
             }
@@ -596,6 +598,10 @@ public final class FfmpegSource implements MediaSource {
                 Track t = index >= 0 && index < tracksByIndex.length ? tracksByIndex[index] : null;
                 if (t == null || t.delivery == Delivery.DISCARD) {
                     continue;
+                }
+                t.packets++;
+                if ((packet.flags() & AV_PKT_FLAG_CORRUPT) != 0) {
+                    countError(t, "the demuxer flagged the packet at dts " + packet.dts() + " as corrupt");
                 }
                 if (t.delivery == Delivery.ENCODED) {
                     EncodedFrame frame = encodedFrame(t);
@@ -643,7 +649,7 @@ public final class FfmpegSource implements MediaSource {
             }
         } catch (MediaProtocolException e) {
             payload.release();
-            countError(t, "malformed packet at " + ptsUs + "us: " + e.getMessage());
+            countError(t, "malformed packet at " + ptsUs + "us: " + e.getMessage() + "; packet skipped");
             return null;
         } catch (RuntimeException e) {
             payload.release();
@@ -661,7 +667,7 @@ public final class FfmpegSource implements MediaSource {
             ret = avcodec_send_packet(t.decoder, pkt);
         }
         if (ret == AVERROR_INVALIDDATA) {
-            countError(t, FfmpegErrors.describe("avcodec_send_packet", ret));
+            countError(t, FfmpegErrors.describe("avcodec_send_packet", ret) + "; packet skipped");
         } else if (ret < 0 && ret != AVERROR_EOF) {
             throw failure("avcodec_send_packet", ret, "on track #" + t.index);
         }
@@ -675,7 +681,7 @@ public final class FfmpegSource implements MediaSource {
                 return;
             }
             if (ret == AVERROR_INVALIDDATA) {
-                countError(t, FfmpegErrors.describe("avcodec_receive_frame", ret));
+                countError(t, FfmpegErrors.describe("avcodec_receive_frame", ret) + "; frame skipped");
                 continue;
             }
             if (ret < 0) {
@@ -717,6 +723,23 @@ public final class FfmpegSource implements MediaSource {
         return ptsUs;
     }
 
+    /**
+     * The MP4 demuxer skips samples past the end of a truncated file ("partial file") and then reports a plain
+     * end of file; a stream that announced its sample count ({@code nb_frames}) and delivered fewer is truncated.
+     */
+    private void checkComplete(int ret) {
+        for (Track t : tracksByIndex) {
+            if (t == null || t.delivery == Delivery.DISCARD) {
+                continue;
+            }
+            long expected = t.stream.nb_frames();
+            if (expected > 0 && t.packets < expected) {
+                throw failure("av_read_frame", ret, "after " + t.packets + " of " + expected + " packets of track #"
+                        + t.index + ": the input is truncated");
+            }
+        }
+    }
+
     private void drainDecoders() {
         for (Track t : tracksByIndex) {
             if (t != null && t.decoder != null) {
@@ -736,7 +759,7 @@ public final class FfmpegSource implements MediaSource {
 
     private void countError(Track t, String what) {
         long n = decodeErrors.incrementAndGet();
-        errorLog.warn("input '{}': track #{}: {} (skipped; {} error(s) so far)", input, t.index, what, n);
+        errorLog.warn("input '{}': track #{}: {} ({} error(s) so far)", input, t.index, what, n);
     }
 
     private MediaSourceException failure(String function, int ret, String context) {
@@ -826,6 +849,7 @@ public final class FfmpegSource implements MediaSource {
         long frameDurationUs;
         long lastUs = Long.MIN_VALUE;
         long lastDurationUs;
+        long packets;
 
         Track(int index, AVStream stream) {
             this.index = index;
