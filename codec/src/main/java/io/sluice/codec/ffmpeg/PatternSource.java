@@ -1,12 +1,7 @@
 package io.sluice.codec.ffmpeg;
 
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
-import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLTP;
-import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_copy;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 
 import io.sluice.core.Codec;
 import io.sluice.core.MediaFrame;
@@ -159,7 +154,7 @@ public final class PatternSource implements MediaSource {
         audioOn = audio && delivery.get(AUDIO_TRACK) == Delivery.DECODED;
         if (videoOn && background == null) {
             clock = new ClockPanel(width, height);
-            background = newVideoFrame();
+            background = AvFrames.video(name, width, height);
             paintBackground(background);
         }
     }
@@ -195,12 +190,12 @@ public final class PatternSource implements MediaSource {
     }
 
     private AvRawFrame nextVideo(long ptsUs) {
-        AVFrame f = newVideoFrame();
+        AVFrame f = AvFrames.video(name, width, height);
         try {
             check(av_frame_copy(f, background), "av_frame_copy");
-            ByteBuffer y = plane(f, 0, height);
-            ByteBuffer u = plane(f, 1, (height + 1) / 2);
-            ByteBuffer v = plane(f, 2, (height + 1) / 2);
+            ByteBuffer y = AvFrames.plane(f, 0, height);
+            ByteBuffer u = AvFrames.plane(f, 1, (height + 1) / 2);
+            ByteBuffer v = AvFrames.plane(f, 2, (height + 1) / 2);
             drawBox(f, y, u, v, ptsUs);
             clock.draw(y, f.linesize(0), ptsUs, frameIndex);
         } catch (RuntimeException | Error e) {
@@ -213,14 +208,8 @@ public final class PatternSource implements MediaSource {
 
     private AvRawFrame nextAudio(long ptsUs) {
         int n = (int) Math.min(SAMPLES_PER_FRAME, totalSamples - sampleIndex);
-        AVFrame f = av_frame_alloc();
-        if (f == null) {
-            throw new OutOfMemoryError("av_frame_alloc() returned NULL");
-        }
+        AVFrame f = AvFrames.audio(name, SAMPLE_RATE, CHANNELS, n);
         try {
-            f.format(AV_SAMPLE_FMT_FLTP).sample_rate(SAMPLE_RATE).nb_samples(n);
-            av_channel_layout_default(f.ch_layout(), CHANNELS);
-            check(av_frame_get_buffer(f, 0), "av_frame_get_buffer");
             for (int i = 0; i < n; i++) {
                 long s = sampleIndex + i;
                 samples[i] = s % SAMPLE_RATE < BEEP_SAMPLES ? sine[(int) (s % sine.length)] : 0f;
@@ -236,34 +225,16 @@ public final class PatternSource implements MediaSource {
         return new AvRawFrame(AUDIO_TRACK, MediaType.AUDIO, f, ptsUs, System.nanoTime());
     }
 
-    private AVFrame newVideoFrame() {
-        AVFrame f = av_frame_alloc();
-        if (f == null) {
-            throw new OutOfMemoryError("av_frame_alloc() returned NULL");
-        }
-        f.format(AV_PIX_FMT_YUV420P).width(width).height(height);
-        int ret = av_frame_get_buffer(f, 0);
-        if (ret < 0) {
-            av_frame_free(f);
-            check(ret, "av_frame_get_buffer");
-        }
-        return f;
-    }
-
     private void check(int ret, String function) {
         if (ret < 0) {
             throw FfmpegErrors.sourceError(name, function, ret, null);
         }
     }
 
-    static ByteBuffer plane(AVFrame f, int plane, int rows) {
-        return f.data(plane).position(0).capacity((long) f.linesize(plane) * rows).asByteBuffer();
-    }
-
     private void paintBackground(AVFrame f) {
-        ByteBuffer y = plane(f, 0, height);
-        ByteBuffer u = plane(f, 1, (height + 1) / 2);
-        ByteBuffer v = plane(f, 2, (height + 1) / 2);
+        ByteBuffer y = AvFrames.plane(f, 0, height);
+        ByteBuffer u = AvFrames.plane(f, 1, (height + 1) / 2);
+        ByteBuffer v = AvFrames.plane(f, 2, (height + 1) / 2);
         int cw = (width + 1) / 2;
         byte[] rowY = new byte[width];
         byte[] rowU = new byte[cw];

@@ -7,11 +7,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_GRAY8;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB32;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
-import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLTP;
-import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
@@ -238,7 +234,7 @@ public final class PushSource implements MediaSource {
         if (videoDropped) {
             return;
         }
-        AVFrame f = newVideoFrame();
+        AVFrame f = AvFrames.video(name, width, height);
         try {
             copyPlane(y, yStride, f, 0, width, height);
             copyPlane(u, uStride, f, 1, cw, ch);
@@ -262,7 +258,7 @@ public final class PushSource implements MediaSource {
     }
 
     private static void copyPlane(ByteBuffer src, int srcStride, AVFrame f, int plane, int rowBytes, int rows) {
-        ByteBuffer dst = PatternSource.plane(f, plane, rows);
+        ByteBuffer dst = AvFrames.plane(f, plane, rows);
         int dstStride = f.linesize(plane);
         int base = src.position();
         for (int r = 0; r < rows; r++) {
@@ -286,7 +282,7 @@ public final class PushSource implements MediaSource {
         if (videoDropped) {
             return;
         }
-        AVFrame f = newVideoFrame();
+        AVFrame f = AvFrames.video(name, width, height);
         try {
             convert(image, f);
         } catch (RuntimeException | Error e) {
@@ -402,16 +398,11 @@ public final class PushSource implements MediaSource {
      */
     public void pushPcm(short[] interleaved, int sampleCount, long ptsUs) throws InterruptedException {
         Objects.requireNonNull(interleaved, "interleaved");
-        checkSamples(interleaved.length, sampleCount);
-        if (audioDropped) {
-            return;
-        }
-        float[] plane = new float[sampleCount];
-        pushAudio(sampleCount, ptsUs, (c, out) -> {
+        pushAudio(interleaved.length, sampleCount, ptsUs, (c, out) -> {
             for (int i = 0; i < sampleCount; i++) {
                 out[i] = interleaved[i * channels + c] / 32768f;
             }
-        }, plane);
+        });
     }
 
     /**
@@ -420,24 +411,20 @@ public final class PushSource implements MediaSource {
      */
     public void pushPcm(float[] interleaved, int sampleCount, long ptsUs) throws InterruptedException {
         Objects.requireNonNull(interleaved, "interleaved");
-        checkSamples(interleaved.length, sampleCount);
-        if (audioDropped) {
-            return;
-        }
-        float[] plane = new float[sampleCount];
-        pushAudio(sampleCount, ptsUs, (c, out) -> {
+        pushAudio(interleaved.length, sampleCount, ptsUs, (c, out) -> {
             for (int i = 0; i < sampleCount; i++) {
                 out[i] = interleaved[i * channels + c];
             }
-        }, plane);
+        });
     }
 
+    /** Writes channel {@code channel}'s samples into {@code out[0 .. sampleCount)}. */
     @FunctionalInterface
     private interface Deinterleaver {
         void channel(int channel, float[] out);
     }
 
-    private void checkSamples(int length, int sampleCount) {
+    private void pushAudio(int length, int sampleCount, long ptsUs, Deinterleaver deinterleaver) throws InterruptedException {
         if (audioTrackId < 0) {
             throw new IllegalStateException("pushPcm(): no audio track declared (" + name + ")");
         }
@@ -445,20 +432,12 @@ public final class PushSource implements MediaSource {
             throw new IllegalArgumentException("sampleCount: " + sampleCount + " (expected: 1.." + length / channels
                     + " for " + length + " interleaved samples of " + channels + " channels)");
         }
-    }
-
-    private void pushAudio(int sampleCount, long ptsUs, Deinterleaver deinterleaver, float[] plane) throws InterruptedException {
-        AVFrame f = av_frame_alloc();
-        if (f == null) {
-            throw new OutOfMemoryError("av_frame_alloc() returned NULL");
+        if (audioDropped) {
+            return;
         }
+        float[] plane = new float[sampleCount];
+        AVFrame f = AvFrames.audio(name, sampleRate, channels, sampleCount);
         try {
-            f.format(AV_SAMPLE_FMT_FLTP).sample_rate(sampleRate).nb_samples(sampleCount);
-            av_channel_layout_default(f.ch_layout(), channels);
-            int ret = av_frame_get_buffer(f, 0);
-            if (ret < 0) {
-                throw FfmpegErrors.sourceError(name, "av_frame_get_buffer", ret, null);
-            }
             for (int c = 0; c < channels; c++) {
                 deinterleaver.channel(c, plane);
                 new FloatPointer(f.data(c)).put(plane, 0, sampleCount);
@@ -474,20 +453,6 @@ public final class PushSource implements MediaSource {
         if (videoTrackId < 0) {
             throw new IllegalStateException("no video track declared (" + name + ")");
         }
-    }
-
-    private AVFrame newVideoFrame() {
-        AVFrame f = av_frame_alloc();
-        if (f == null) {
-            throw new OutOfMemoryError("av_frame_alloc() returned NULL");
-        }
-        f.format(AV_PIX_FMT_YUV420P).width(width).height(height);
-        int ret = av_frame_get_buffer(f, 0);
-        if (ret < 0) {
-            av_frame_free(f);
-            throw FfmpegErrors.sourceError(name, "av_frame_get_buffer", ret, null);
-        }
-        return f;
     }
 
     /** Takes ownership of {@code frame}: queues it, or releases it and throws. */

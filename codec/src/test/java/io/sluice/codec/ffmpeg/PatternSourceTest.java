@@ -149,7 +149,7 @@ class PatternSourceTest {
         int w = raw.width() / 2;
         int h = raw.height() / 4;
         int stride = raw.avFrame().linesize(0);
-        ByteBuffer y = PatternSource.plane(raw.avFrame(), 0, raw.height());
+        ByteBuffer y = AvFrames.plane(raw.avFrame(), 0, raw.height());
         byte[] out = new byte[w * h];
         for (int r = 0; r < h; r++) {
             y.get(r * stride, out, r * w, w);

@@ -58,10 +58,10 @@ class PushSourceTest {
                     assertEquals(W, raw.width());
                     assertEquals(H, raw.height());
                     assertEquals(i < 3 ? i * 33_333L : 100_000L, raw.ptsUs());
-                    ByteBuffer plane = PatternSource.plane(raw.avFrame(), 0, H);
+                    ByteBuffer plane = AvFrames.plane(raw.avFrame(), 0, H);
                     assertEquals(i < 3 ? 50 + i : 7, plane.get(0));
                     assertEquals(i < 3 ? 50 + i : 0, plane.get((H - 1) * raw.avFrame().linesize(0) + W - 1));
-                    assertEquals((byte) 150, PatternSource.plane(raw.avFrame(), 2, H / 2).get(0));
+                    assertEquals((byte) 150, AvFrames.plane(raw.avFrame(), 2, H / 2).get(0));
                 } finally {
                     f.release();
                 }
@@ -92,9 +92,9 @@ class PushSourceTest {
                     assertEquals(W, raw.width());
                     assertEquals(i * 1000L, raw.ptsUs());
                     // BT.601 limited range red: Y 81, Cb 90, Cr 240
-                    int yv = PatternSource.plane(raw.avFrame(), 0, H).get(W / 2) & 0xFF;
-                    int cb = PatternSource.plane(raw.avFrame(), 1, H / 2).get(W / 4) & 0xFF;
-                    int cr = PatternSource.plane(raw.avFrame(), 2, H / 2).get(W / 4) & 0xFF;
+                    int yv = AvFrames.plane(raw.avFrame(), 0, H).get(W / 2) & 0xFF;
+                    int cb = AvFrames.plane(raw.avFrame(), 1, H / 2).get(W / 4) & 0xFF;
+                    int cr = AvFrames.plane(raw.avFrame(), 2, H / 2).get(W / 4) & 0xFF;
                     String what = "image type " + types[i] + ": Y=" + yv + " Cb=" + cb + " Cr=" + cr;
                     assertTrue(Math.abs(yv - 81) <= 3 && Math.abs(cb - 90) <= 3 && Math.abs(cr - 240) <= 3, what);
                 } finally {
