@@ -1,0 +1,94 @@
+package io.sluice.codec.ffmpeg;
+
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_DEBUG;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_INFO;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_WARNING;
+import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
+import static org.bytedeco.ffmpeg.global.avutil.setLogCallback;
+
+import org.bytedeco.ffmpeg.avutil.LogCallback;
+import org.bytedeco.javacpp.BytePointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes FFmpeg's {@code av_log} output to SLF4J (logger {@code io.sluice.codec.ffmpeg.FFmpeg}).
+ *
+ * <p>FFmpeg levels map to SLF4J as: panic/fatal/error &rarr; ERROR, warning &rarr; WARN, info &rarr; INFO,
+ * verbose/debug/trace &rarr; DEBUG. The FFmpeg level is global to the process (default
+ * {@code AV_LOG_WARNING}); messages above it are dropped before they reach Java. The callback may be
+ * called on FFmpeg's own threads (frame-threaded decoders), which JavaCPP attaches to the JVM.
+ *
+ * <p>Sluice's FFmpeg classes call {@link #install()} before their first native call; an application only
+ * calls it itself to change the level. The JavaCV alternative ({@code org.bytedeco.javacv.FFmpegLogCallback})
+ * logs through JavaCPP's logger to stderr rather than SLF4J, so it is not used.
+ */
+public final class FfmpegLog {
+    private static final Logger LOG = LoggerFactory.getLogger("io.sluice.codec.ffmpeg.FFmpeg");
+    private static final Object LOCK = new Object();
+    private static Slf4jCallback callback; // guarded by LOCK; kept reachable for as long as FFmpeg may call it
+    private static volatile int level = AV_LOG_WARNING;
+
+    private FfmpegLog() {
+    }
+
+    /** Installs the SLF4J callback at the current level (default {@code AV_LOG_WARNING}). Idempotent, thread-safe. */
+    public static void install() {
+        synchronized (LOCK) {
+            if (callback == null) {
+                Slf4jCallback cb = new Slf4jCallback();
+                cb.retainReference(); // never deallocated: FFmpeg keeps the function pointer for the process lifetime
+                av_log_set_level(level);
+                setLogCallback(cb);
+                callback = cb;
+            }
+        }
+    }
+
+    /**
+     * Installs the callback if needed and sets FFmpeg's global log level.
+     *
+     * @param avLogLevel an FFmpeg {@code AV_LOG_*} constant: -8 (quiet) .. 56 (trace); 24 is {@code AV_LOG_WARNING}
+     * @throws IllegalArgumentException if the level is out of range
+     */
+    public static void install(int avLogLevel) {
+        if (avLogLevel < -8 || avLogLevel > 56) {
+            throw new IllegalArgumentException("avLogLevel: " + avLogLevel + " (expected: -8..56)");
+        }
+        synchronized (LOCK) {
+            level = avLogLevel;
+            install();
+            av_log_set_level(avLogLevel);
+        }
+    }
+
+    /** The FFmpeg log level in effect ({@code AV_LOG_*}). */
+    public static int level() {
+        return level;
+    }
+
+    private static final class Slf4jCallback extends LogCallback {
+        @Override
+        public void call(int msgLevel, BytePointer msg) {
+            if (msgLevel > level) {
+                return;
+            }
+            String line = msg.getString().stripTrailing();
+            if (line.isEmpty()) {
+                return;
+            }
+            if (msgLevel <= AV_LOG_ERROR) {
+                LOG.error(line);
+            } else if (msgLevel <= AV_LOG_WARNING) {
+                LOG.warn(line);
+            } else if (msgLevel <= AV_LOG_INFO) {
+                LOG.info(line);
+            } else if (msgLevel <= AV_LOG_DEBUG) {
+                LOG.debug(line);
+            } else {
+                LOG.trace(line);
+            }
+        }
+    }
+}
