@@ -32,6 +32,10 @@ public enum Codec {
     OPUS(MediaType.AUDIO, "opus"),
     /** Vorbis; only ever a source codec (decoded, never sent). */
     VORBIS(MediaType.AUDIO, "vorbis"),
+    /** Uncompressed pictures from a synthetic or app-push source; only ever a source codec (always decoded = delivered raw). */
+    RAW_VIDEO(MediaType.VIDEO, "rawvideo"),
+    /** Uncompressed PCM from a synthetic or app-push source; only ever a source codec. */
+    RAW_AUDIO(MediaType.AUDIO, "pcm"),
     /** Any codec Sluice has no name for; only ever a source codec. */
     OTHER_VIDEO(MediaType.VIDEO, "other"),
     /** Any codec Sluice has no name for; only ever a source codec. */

@@ -6,7 +6,9 @@ import io.netty.util.AbstractReferenceCounted;
  * A decoded video picture or block of audio samples, on its way from a source to an encoder.
  *
  * <p>Core only routes raw frames; their sample memory belongs to the implementation (the codec
- * module backs them with FFmpeg {@code AVFrame}s: I420 / planar float PCM). Reference counted,
+ * module backs them with FFmpeg {@code AVFrame}s in whatever pixel or sample format the decoder or
+ * source produced, e.g. {@code yuv420p}, {@code yuvj420p}, 10-bit, {@code fltp}, {@code s16p}; encoders
+ * convert to what they need). Reference counted,
  * starting at 1; {@link #deallocate()} frees the sample memory.
  */
 public abstract class RawFrame extends AbstractReferenceCounted implements MediaFrame {

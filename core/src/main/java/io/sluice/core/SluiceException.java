@@ -7,8 +7,8 @@ import java.util.Optional;
  * {@link PipelineListener} and thrown from the call that started the failing work.
  *
  * <p>Messages name what failed: the input (path or URL), and for a native failure the FFmpeg
- * function and its return code, e.g. {@code "avformat_open_input() returned -2 (No such file or
- * directory) for input '/tmp/missing.mp4'"}.
+ * function and its return code, e.g. {@code "input '/tmp/missing.mp4': avformat_open_input() returned -2
+ * (No such file or directory)"}.
  */
 public class SluiceException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -27,8 +27,8 @@ import org.bytedeco.javacpp.FloatPointer;
  * time {@code hh:mm:ss.mmm} and the frame number, drawn with a built-in 5x7 bitmap font), plus a 1 kHz tone that
  * beeps for the first 100 ms of every second, so A/V sync can be checked by eye and ear.
  *
- * <p>Tracks: #{@value #VIDEO_TRACK} raw video ({@link Codec#OTHER_VIDEO}, {@code yuv420p}, default 1280x720 at
- * 30 fps) and, unless disabled, #{@value #AUDIO_TRACK} raw audio ({@link Codec#OTHER_AUDIO}, {@code fltp}, 48 kHz
+ * <p>Tracks: #{@value #VIDEO_TRACK} raw video ({@link Codec#RAW_VIDEO}, {@code yuv420p}, default 1280x720 at
+ * 30 fps) and, unless disabled, #{@value #AUDIO_TRACK} raw audio ({@link Codec#RAW_AUDIO}, {@code fltp}, 48 kHz
  * stereo, 1024 samples per frame). Only {@link Delivery#DECODED} or {@link Delivery#DISCARD} can be selected.
  *
  * <p>Frames are {@link AvRawFrame}s the caller releases. They come as fast as {@link #read()} is called
@@ -120,10 +120,10 @@ public final class PatternSource implements MediaSource {
         }
         opened = true;
         List<TrackInfo> list = new ArrayList<>();
-        list.add(TrackInfo.builder(VIDEO_TRACK, Codec.OTHER_VIDEO).resolution(width, height).frameRate(frameRate)
+        list.add(TrackInfo.builder(VIDEO_TRACK, Codec.RAW_VIDEO).resolution(width, height).frameRate(frameRate)
                 .description("pattern yuv420p " + width + "x" + height + " " + frameRate + "fps").build());
         if (audio) {
-            list.add(TrackInfo.builder(AUDIO_TRACK, Codec.OTHER_AUDIO).audio(SAMPLE_RATE, CHANNELS)
+            list.add(TrackInfo.builder(AUDIO_TRACK, Codec.RAW_AUDIO).audio(SAMPLE_RATE, CHANNELS)
                     .description("pattern 1 kHz beep fltp " + SAMPLE_RATE + "Hz " + CHANNELS + "ch").build());
         }
         tracks = Collections.unmodifiableList(list);

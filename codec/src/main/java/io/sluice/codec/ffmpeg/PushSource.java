@@ -59,8 +59,8 @@ import org.bytedeco.javacpp.PointerPointer;
  *
  * <p>Tracks: video (if declared) is track 0, audio is the next id. Pictures become {@code yuv420p} frames of the
  * declared size (a {@link BufferedImage} of another size is scaled with swscale); samples become {@code fltp}
- * frames. Both are {@link AvRawFrame}s the reader releases. Tracks are raw ({@link Codec#OTHER_VIDEO},
- * {@link Codec#OTHER_AUDIO}): only {@link Delivery#DECODED} or {@link Delivery#DISCARD} can be selected, and
+ * frames. Both are {@link AvRawFrame}s the reader releases. Tracks are raw ({@link Codec#RAW_VIDEO},
+ * {@link Codec#RAW_AUDIO}): only {@link Delivery#DECODED} or {@link Delivery#DISCARD} can be selected, and
  * pushes to a discarded track are validated and dropped.
  *
  * <p><b>Threads and back-pressure</b>: the {@code push*} methods are thread-safe and copy their input, so the
@@ -109,14 +109,14 @@ public final class PushSource implements MediaSource {
         int next = 0;
         if (b.width > 0) {
             videoTrackId = next++;
-            list.add(TrackInfo.builder(videoTrackId, Codec.OTHER_VIDEO).resolution(width, height).frameRate(frameRate)
+            list.add(TrackInfo.builder(videoTrackId, Codec.RAW_VIDEO).resolution(width, height).frameRate(frameRate)
                     .description("push yuv420p " + width + "x" + height).build());
         } else {
             videoTrackId = -1;
         }
         if (b.sampleRate > 0) {
             audioTrackId = next;
-            list.add(TrackInfo.builder(audioTrackId, Codec.OTHER_AUDIO).audio(sampleRate, channels)
+            list.add(TrackInfo.builder(audioTrackId, Codec.RAW_AUDIO).audio(sampleRate, channels)
                     .description("push fltp " + sampleRate + "Hz " + channels + "ch").build());
         } else {
             audioTrackId = -1;
