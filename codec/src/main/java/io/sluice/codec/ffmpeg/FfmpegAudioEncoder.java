@@ -4,19 +4,11 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_CAP_SMALL_LAST_FRAME;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_CAP_VARIABLE_FRAME_SIZE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_CONFIG_SAMPLE_RATE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_GLOBAL_HEADER;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder_by_name;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_supported_config;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_packet;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_frame;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AV_CHANNEL_ORDER_UNSPEC;
-import static org.bytedeco.ffmpeg.global.avutil.AV_OPT_SEARCH_CHILDREN;
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLT;
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLTP;
 import static org.bytedeco.ffmpeg.global.avutil.av_audio_fifo_alloc;
@@ -28,13 +20,10 @@ import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_compare;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_copy;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_uninit;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_make_writable;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
-import static org.bytedeco.ffmpeg.global.avutil.av_opt_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_samples_set_silence;
 import static org.bytedeco.ffmpeg.global.swresample.swr_alloc_set_opts2;
 import static org.bytedeco.ffmpeg.global.swresample.swr_convert;
@@ -53,11 +42,9 @@ import io.sluice.core.Rational;
 import io.sluice.core.RawFrame;
 import io.sluice.core.Timebase;
 import io.sluice.core.TrackInfo;
-import io.sluice.core.spi.Encoder;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
@@ -106,7 +93,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe otherwise: call {@link #encode}, {@link #flush} and {@link #close} from one thread.
  */
-public final class FfmpegAudioEncoder implements Encoder {
+public final class FfmpegAudioEncoder extends LibavEncoder {
     private static final Logger log = LoggerFactory.getLogger(FfmpegAudioEncoder.class);
     /** A timestamp further than this from the sample counter re-anchors it, µs. */
     static final long GAP_THRESHOLD_US = 100_000;
@@ -115,18 +102,14 @@ public final class FfmpegAudioEncoder implements Encoder {
 
     private final AudioEncoderConfig config;
     private final int trackId;
-    private final String encoderName;
     private final AVCodec codec;
     private final int sampleFormat;
     private final int sampleRate;
     private final Rational sampleTimeBase;
     private final AVChannelLayout outLayout = new AVChannelLayout();
     private final AVChannelLayout inLayout = new AVChannelLayout();
-    private final AtomicLong targetBitrate;
 
     private volatile TrackInfo track;
-    private AVCodecContext ctx;
-    private AVPacket packet;
     private AVFrame encFrame;
     private AVFrame convFrame;
     private AVAudioFifo fifo;
@@ -150,9 +133,6 @@ public final class FfmpegAudioEncoder implements Encoder {
     private int ringNext;
     private int ringCount;
 
-    private boolean flushed;
-    private boolean closed;
-
     /**
      * Opens the encoder; {@link #outputTrack()} is available when this returns.
      *
@@ -164,8 +144,9 @@ public final class FfmpegAudioEncoder implements Encoder {
      * @throws IllegalArgumentException if {@code input} is not an audio track
      */
     public FfmpegAudioEncoder(TrackInfo input, AudioEncoderConfig config, int outputTrackId) {
+        super(Objects.requireNonNull(config, "config").codec() == Codec.OPUS ? "libopus" : "aac", config.bitrateBps());
         Objects.requireNonNull(input, "input");
-        this.config = Objects.requireNonNull(config, "config");
+        this.config = config;
         if (!input.isAudio()) {
             throw new IllegalArgumentException("input: " + input + " (expected: an audio track)");
         }
@@ -174,7 +155,6 @@ public final class FfmpegAudioEncoder implements Encoder {
         }
         this.trackId = outputTrackId;
         boolean opus = config.codec() == Codec.OPUS;
-        this.encoderName = opus ? "libopus" : "aac";
         AVCodec c = avcodec_find_encoder_by_name(encoderName);
         if (c == null) {
             throw new EncoderException("audio encoder '" + encoderName + "' is not in this FFmpeg build");
@@ -183,17 +163,13 @@ public final class FfmpegAudioEncoder implements Encoder {
         this.sampleFormat = opus ? AV_SAMPLE_FMT_FLT : AV_SAMPLE_FMT_FLTP;
         this.sampleRate = opus ? OPUS_RATE : chooseRate(c, config.sampleRate(), input.sampleRate());
         this.sampleTimeBase = Rational.of(1, sampleRate);
-        this.targetBitrate = new AtomicLong(config.bitrateBps());
         int channels = config.channels() > 0 ? config.channels() : input.channels();
         av_channel_layout_default(outLayout, channels);
         boolean ok = false;
         try {
-            packet = av_packet_alloc();
-            encFrame = av_frame_alloc();
-            convFrame = av_frame_alloc();
-            if (packet == null || encFrame == null || convFrame == null) {
-                throw new OutOfMemoryError("av_packet_alloc()/av_frame_alloc() returned NULL");
-            }
+            allocatePacket();
+            encFrame = allocateFrame();
+            convFrame = allocateFrame();
             open(config.bitrateBps());
             fifo = av_audio_fifo_alloc(sampleFormat, channels, Math.max(frameSize, 1) * 4);
             if (fifo == null) {
@@ -234,11 +210,6 @@ public final class FfmpegAudioEncoder implements Encoder {
         }
     }
 
-    /** FFmpeg's name of the encoder in use: {@code "aac"} or {@code "libopus"}. */
-    public String encoderName() {
-        return encoderName;
-    }
-
     /** Samples per channel in each encoded frame (AAC 1024, Opus 960). */
     public int frameSize() {
         return frameSize;
@@ -247,20 +218,6 @@ public final class FfmpegAudioEncoder implements Encoder {
     @Override
     public TrackInfo outputTrack() {
         return track;
-    }
-
-    /** {@inheritDoc} See the class doc for how AAC and Opus apply it. */
-    @Override
-    public void setTargetBitrate(long bitrateBps) {
-        if (bitrateBps <= 0) {
-            throw new IllegalArgumentException("bitrateBps: " + bitrateBps + " (expected: > 0)");
-        }
-        targetBitrate.set(bitrateBps);
-    }
-
-    @Override
-    public long targetBitrate() {
-        return targetBitrate.get();
     }
 
     /** A no-op: every audio frame is a random access point. */
@@ -280,12 +237,7 @@ public final class FfmpegAudioEncoder implements Encoder {
         if (!(frame instanceof AvRawFrame) || frame.mediaType() != MediaType.AUDIO) {
             throw new IllegalArgumentException("frame: " + frame + " (expected: an audio AvRawFrame)");
         }
-        if (closed) {
-            throw new IllegalStateException("encoder closed");
-        }
-        if (flushed) {
-            throw new IllegalStateException("encoder flushed; create a new one to encode more");
-        }
+        checkUsable();
         AVFrame src = ((AvRawFrame) frame).avFrame();
         if (src.nb_samples() <= 0) {
             return;
@@ -322,20 +274,11 @@ public final class FfmpegAudioEncoder implements Encoder {
     }
 
     /**
-     * {@inheritDoc}
-     *
-     * <p>Drains the resampler and the FIFO (the last frame is sent short, as AAC and Opus allow,
-     * or padded with silence for an encoder that does not) and then the encoder. Idempotent.
+     * Drains the resampler and the FIFO before the encoder is drained: the last frame is sent short, as
+     * AAC and Opus allow, or padded with silence for an encoder that does not.
      */
     @Override
-    public void flush(Consumer<EncodedFrame> out) {
-        if (closed) {
-            throw new IllegalStateException("encoder closed");
-        }
-        if (flushed) {
-            return;
-        }
-        flushed = true;
+    void flushInput(Consumer<EncodedFrame> out) {
         if (swr != null) {
             int maxOut = swr_get_out_samples(swr, 0);
             if (maxOut > 0) {
@@ -353,21 +296,10 @@ public final class FfmpegAudioEncoder implements Encoder {
             boolean shortOk = (codec.capabilities() & (AV_CODEC_CAP_SMALL_LAST_FRAME | AV_CODEC_CAP_VARIABLE_FRAME_SIZE)) != 0;
             sendFromFifo(rest, shortOk ? rest : frameSize, out);
         }
-        int ret = avcodec_send_frame(ctx, null);
-        if (ret < 0 && ret != AVERROR_EOF) {
-            throw FfmpegErrors.encoder("avcodec_send_frame", ret, what());
-        }
-        drain(out);
     }
 
-    /** Frees the codec context, resampler, FIFO, frames and packet. Idempotent. */
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        freeCodec();
+    void freeResources() {
         if (swr != null) {
             swr_free(swr);
             swr = null;
@@ -376,18 +308,10 @@ public final class FfmpegAudioEncoder implements Encoder {
             av_audio_fifo_free(fifo);
             fifo = null;
         }
-        if (encFrame != null) {
-            av_frame_free(encFrame);
-            encFrame = null;
-        }
-        if (convFrame != null) {
-            av_frame_free(convFrame);
-            convFrame = null;
-        }
-        if (packet != null) {
-            av_packet_free(packet);
-            packet = null;
-        }
+        freeFrame(encFrame);
+        encFrame = null;
+        freeFrame(convFrame);
+        convFrame = null;
         av_channel_layout_uninit(inLayout);
         av_channel_layout_uninit(outLayout);
     }
@@ -398,7 +322,8 @@ public final class FfmpegAudioEncoder implements Encoder {
                 + appliedBitrate / 1000 + "kb/s}";
     }
 
-    private String what() {
+    @Override
+    String what() {
         return encoderName + ' ' + sampleRate + "Hz/" + outLayout.nb_channels() + "ch";
     }
 
@@ -430,14 +355,6 @@ public final class FfmpegAudioEncoder implements Encoder {
         appliedBitrate = bitrate;
         frameSize = c.frame_size() > 0 ? c.frame_size() : 1024;
         track = buildTrack(c, bitrate);
-    }
-
-    private void setOption(String name, String value) {
-        int ret = av_opt_set(ctx, name, value, AV_OPT_SEARCH_CHILDREN);
-        if (ret < 0) {
-            throw new EncoderException("av_opt_set", ret, FfmpegErrors.returned("av_opt_set", ret) + " for option '" + name
-                    + "' = '" + value + "' on " + what());
-        }
     }
 
     private TrackInfo buildTrack(AVCodecContext c, long bitrate) {
@@ -549,11 +466,7 @@ public final class FfmpegAudioEncoder implements Encoder {
         }
         encFrame.pts(encPos);
         encPos += frameSamples;
-        ret = avcodec_send_frame(ctx, encFrame);
-        if (ret < 0) {
-            throw FfmpegErrors.encoder("avcodec_send_frame", ret, what());
-        }
-        drain(out);
+        send(encFrame, out);
     }
 
     private void prepareEncFrame(int samples) {
@@ -579,7 +492,7 @@ public final class FfmpegAudioEncoder implements Encoder {
 
     /** Applies a new target bitrate before the next encoder frame (see class doc). */
     private void applyBitrate() {
-        long bitrate = targetBitrate.get();
+        long bitrate = targetBitrate();
         if (bitrate == appliedBitrate) {
             return;
         }
@@ -593,32 +506,18 @@ public final class FfmpegAudioEncoder implements Encoder {
         }
     }
 
-    private void drain(Consumer<EncodedFrame> out) {
-        while (true) {
-            int ret = avcodec_receive_packet(ctx, packet);
-            if (ret == FfmpegErrors.EAGAIN || ret == AVERROR_EOF) {
-                return;
-            }
-            if (ret < 0) {
-                throw FfmpegErrors.encoder("avcodec_receive_packet", ret, what());
-            }
-            EncodedFrame frame;
-            try {
-                int size = packet.size();
-                ByteBuf payload = PooledByteBufAllocator.DEFAULT.directBuffer(size);
-                try {
-                    payload.writeBytes(packet.data().capacity(size).asByteBuffer());
-                } catch (RuntimeException e) {
-                    payload.release();
-                    throw e;
-                }
-                long ptsUs = positionToUs(packet.pts());
-                frame = new EncodedFrame(track, payload, ptsUs, ptsUs, true, createdOf(packet.pts()));
-            } finally {
-                av_packet_unref(packet);
-            }
-            out.accept(frame);
+    @Override
+    EncodedFrame toEncodedFrame(AVPacket p) {
+        int size = p.size();
+        ByteBuf payload = PooledByteBufAllocator.DEFAULT.directBuffer(size);
+        try {
+            payload.writeBytes(p.data().capacity(size).asByteBuffer());
+        } catch (RuntimeException e) {
+            payload.release();
+            throw e;
         }
+        long ptsUs = positionToUs(p.pts());
+        return new EncodedFrame(track, payload, ptsUs, ptsUs, true, createdOf(p.pts()));
     }
 
     /** Maps an encoder sample position to µs on the pipeline clock through the anchor segments. */
@@ -647,12 +546,5 @@ public final class FfmpegAudioEncoder implements Encoder {
             oldest = ringCreated[idx];
         }
         return oldest;
-    }
-
-    private void freeCodec() {
-        if (ctx != null) {
-            avcodec_free_context(ctx);
-            ctx = null;
-        }
     }
 }

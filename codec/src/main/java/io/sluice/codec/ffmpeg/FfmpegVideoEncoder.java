@@ -2,28 +2,17 @@ package io.sluice.codec.ffmpeg;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_GLOBAL_HEADER;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder_by_name;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_packet;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_frame;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
-import static org.bytedeco.ffmpeg.global.avutil.AV_OPT_SEARCH_CHILDREN;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PICTURE_TYPE_I;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PICTURE_TYPE_NONE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_make_writable;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_ref;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
-import static org.bytedeco.ffmpeg.global.avutil.av_opt_set;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BICUBIC;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
@@ -41,7 +30,6 @@ import io.sluice.core.Rational;
 import io.sluice.core.RawFrame;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.VideoEncoderConfig;
-import io.sluice.core.spi.Encoder;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
@@ -87,7 +75,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe otherwise: call {@link #encode}, {@link #flush} and {@link #close} from one thread.
  */
-public final class FfmpegVideoEncoder implements Encoder {
+public final class FfmpegVideoEncoder extends LibavEncoder {
     private static final Logger log = LoggerFactory.getLogger(FfmpegVideoEncoder.class);
     /** Encoder time base: 1 µs, so encoder timestamps are the pipeline's. */
     private static final int TIME_BASE_DEN = 1_000_000;
@@ -98,20 +86,16 @@ public final class FfmpegVideoEncoder implements Encoder {
 
     private final VideoEncoderConfig config;
     private final int trackId;
-    private final String encoderName;
     private final boolean x264;
     private final AVCodec codec;
     private final Rational frameRate;
     private final AvccPacketWriter avccWriter = new AvccPacketWriter();
 
-    private final AtomicLong targetBitrate;
     private final AtomicBoolean keyframeRequested = new AtomicBoolean();
     /** Pending output size as {@code width << 32 | height}, or 0. */
     private final AtomicLong pendingResolution = new AtomicLong();
 
     private volatile TrackInfo track;
-    private AVCodecContext ctx;
-    private AVPacket packet;
     private AVFrame scaled;
     private AVFrame passthrough;
     private SwsContext sws;
@@ -128,8 +112,6 @@ public final class FfmpegVideoEncoder implements Encoder {
 
     private long lastPtsUs = Long.MIN_VALUE;
     private boolean warnedNonMonotonic;
-    private boolean flushed;
-    private boolean closed;
 
     /**
      * Opens the encoder; {@link #outputTrack()} is available when this returns.
@@ -144,22 +126,16 @@ public final class FfmpegVideoEncoder implements Encoder {
      * @throws IllegalArgumentException if {@code input} is not a video track
      */
     public FfmpegVideoEncoder(TrackInfo input, VideoEncoderConfig config, int outputTrackId) {
+        super(resolveEncoder(config), config.bitrateBps());
         Objects.requireNonNull(input, "input");
-        this.config = Objects.requireNonNull(config, "config");
+        this.config = config;
         if (!input.isVideo()) {
             throw new IllegalArgumentException("input: " + input + " (expected: a video track)");
         }
         if (outputTrackId < 0) {
             throw new IllegalArgumentException("outputTrackId: " + outputTrackId + " (expected: >= 0)");
         }
-        if (config.codec() != Codec.H264) {
-            throw new EncoderException("video codec " + config.codec() + " is not supported (expected: H264)");
-        }
         this.trackId = outputTrackId;
-        this.encoderName = FfmpegCodecs.resolveH264(config.encoderName()).orElseThrow(() -> new EncoderException(
-                "unknown or unavailable H.264 encoder '" + config.encoderName().orElse("") + "' (available in this FFmpeg build: "
-                        + String.join(", ", FfmpegCodecs.availableH264Encoders())
-                        + "; accepted names: x264, libx264 (GPL build, -Pgpl), openh264, libopenh264)"));
         AVCodec c = avcodec_find_encoder_by_name(encoderName);
         if (c == null) {
             throw new EncoderException("H.264 encoder '" + encoderName + "' is not in this FFmpeg build (available: "
@@ -169,17 +145,13 @@ public final class FfmpegVideoEncoder implements Encoder {
         this.codec = c;
         this.x264 = encoderName.equals(FfmpegCodecs.LIBX264);
         this.frameRate = config.frameRate().or(input::frameRate).orElse(DEFAULT_FRAME_RATE);
-        this.targetBitrate = new AtomicLong(config.bitrateBps());
         int w = config.width() > 0 ? config.width() : input.width() & ~1;
         int h = config.height() > 0 ? config.height() : input.height() & ~1;
         boolean ok = false;
         try {
-            packet = av_packet_alloc();
-            scaled = av_frame_alloc();
-            passthrough = av_frame_alloc();
-            if (packet == null || scaled == null || passthrough == null) {
-                throw new OutOfMemoryError("av_packet_alloc()/av_frame_alloc() returned NULL");
-            }
+            allocatePacket();
+            scaled = allocateFrame();
+            passthrough = allocateFrame();
             open(w, h, config.bitrateBps());
             ok = true;
         } finally {
@@ -189,33 +161,10 @@ public final class FfmpegVideoEncoder implements Encoder {
         }
     }
 
-    /** FFmpeg's name of the encoder in use: {@code "libx264"} or {@code "libopenh264"}. */
-    public String encoderName() {
-        return encoderName;
-    }
-
     /** The current output track; a new instance after a change of parameter sets (bitrate reopen, resolution). */
     @Override
     public TrackInfo outputTrack() {
         return track;
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * <p>libx264 applies it in place at the next frame; libopenh264 is reopened at the next frame (which is then an IDR).
-     */
-    @Override
-    public void setTargetBitrate(long bitrateBps) {
-        if (bitrateBps <= 0) {
-            throw new IllegalArgumentException("bitrateBps: " + bitrateBps + " (expected: > 0)");
-        }
-        targetBitrate.set(bitrateBps);
-    }
-
-    @Override
-    public long targetBitrate() {
-        return targetBitrate.get();
     }
 
     /** {@inheritDoc} The next frame passed to {@link #encode} is coded as an IDR picture. */
@@ -273,59 +222,24 @@ public final class FfmpegVideoEncoder implements Encoder {
             forceIdr = false;
             in.pict_type(key ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE);
             remember(ptsUs, frame.createdNanos());
-            int ret = avcodec_send_frame(ctx, in);
-            if (ret < 0) {
-                throw FfmpegErrors.encoder("avcodec_send_frame", ret, what());
-            }
+            send(in, out);
         } finally {
             if (in == passthrough) {
                 av_frame_unref(passthrough);
             }
         }
-        drain(out);
     }
 
-    /** {@inheritDoc} Idempotent; {@link #encode} throws afterwards. */
     @Override
-    public void flush(Consumer<EncodedFrame> out) {
-        if (closed) {
-            throw new IllegalStateException("encoder closed");
-        }
-        if (flushed) {
-            return;
-        }
-        flushed = true;
-        int ret = avcodec_send_frame(ctx, null);
-        if (ret < 0 && ret != AVERROR_EOF) {
-            throw FfmpegErrors.encoder("avcodec_send_frame", ret, what());
-        }
-        drain(out);
-    }
-
-    /** Frees the codec context, scaler, frames and packet. Idempotent; frames already emitted stay valid. */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        freeCodec();
+    void freeResources() {
         if (sws != null) {
             sws_freeContext(sws);
             sws = null;
         }
-        if (scaled != null) {
-            av_frame_free(scaled);
-            scaled = null;
-        }
-        if (passthrough != null) {
-            av_frame_free(passthrough);
-            passthrough = null;
-        }
-        if (packet != null) {
-            av_packet_free(packet);
-            packet = null;
-        }
+        freeFrame(scaled);
+        scaled = null;
+        freeFrame(passthrough);
+        passthrough = null;
     }
 
     @Override
@@ -333,23 +247,15 @@ public final class FfmpegVideoEncoder implements Encoder {
         return "FfmpegVideoEncoder{" + encoderName + ' ' + width + 'x' + height + ' ' + appliedBitrate / 1000 + "kb/s}";
     }
 
-    private void checkUsable() {
-        if (closed) {
-            throw new IllegalStateException("encoder closed");
-        }
-        if (flushed) {
-            throw new IllegalStateException("encoder flushed; create a new one to encode more");
-        }
-    }
-
-    private String what() {
+    @Override
+    String what() {
         return encoderName + ' ' + width + 'x' + height;
     }
 
     /** Applies a pending resolution or bitrate change before the next frame. */
     private void applyPendingChanges(Consumer<EncodedFrame> out) {
         long res = pendingResolution.getAndSet(0);
-        long bitrate = targetBitrate.get();
+        long bitrate = targetBitrate();
         if (res != 0 && ((int) (res >>> 32) != width || (int) res != height)) {
             reopen((int) (res >>> 32), (int) res, bitrate, out);
         } else if (bitrate != appliedBitrate) {
@@ -368,11 +274,7 @@ public final class FfmpegVideoEncoder implements Encoder {
     /** Drains the open encoder into {@code out}, then opens a new one; the next frame is an IDR. */
     private void reopen(int w, int h, long bitrate, Consumer<EncodedFrame> out) {
         log.debug("{}: reopening at {}x{} {} bit/s", encoderName, w, h, bitrate);
-        int ret = avcodec_send_frame(ctx, null);
-        if (ret < 0 && ret != AVERROR_EOF) {
-            throw FfmpegErrors.encoder("avcodec_send_frame", ret, what());
-        }
-        drain(out);
+        drainEncoder(out);
         freeCodec();
         open(w, h, bitrate);
         forceIdr = true;
@@ -423,14 +325,6 @@ public final class FfmpegVideoEncoder implements Encoder {
         }
         appliedBitrate = bitrate;
         track = buildTrack(c, bitrate);
-    }
-
-    private void setOption(String name, String value) {
-        int ret = av_opt_set(ctx, name, value, AV_OPT_SEARCH_CHILDREN);
-        if (ret < 0) {
-            throw new EncoderException("av_opt_set", ret, FfmpegErrors.returned("av_opt_set", ret) + " for option '" + name
-                    + "' = '" + value + "' on " + what());
-        }
     }
 
     /** The output track for the just-opened context; the previous instance when the parameter sets are unchanged. */
@@ -529,32 +423,24 @@ public final class FfmpegVideoEncoder implements Encoder {
         return scaled;
     }
 
-    private void drain(Consumer<EncodedFrame> out) {
-        while (true) {
-            int ret = avcodec_receive_packet(ctx, packet);
-            if (ret == FfmpegErrors.EAGAIN || ret == AVERROR_EOF) {
-                return;
-            }
-            if (ret < 0) {
-                throw FfmpegErrors.encoder("avcodec_receive_packet", ret, what());
-            }
-            EncodedFrame frame;
-            try {
-                frame = toEncodedFrame(packet);
-            } finally {
-                av_packet_unref(packet);
-            }
-            out.accept(frame);
-        }
-    }
-
-    private EncodedFrame toEncodedFrame(AVPacket p) {
+    @Override
+    EncodedFrame toEncodedFrame(AVPacket p) {
         ByteBuffer annexB = p.data().capacity(p.size()).asByteBuffer();
         boolean key = (p.flags() & AV_PKT_FLAG_KEY) != 0;
         ByteBuf payload = avccWriter.toAvcc(annexB, key ? parameterSets : null, PooledByteBufAllocator.DEFAULT);
         long pts = p.pts();
         long dts = p.dts();
         return new EncodedFrame(track, payload, pts, Math.min(dts, pts), key, createdNanosOf(pts));
+    }
+
+    private static String resolveEncoder(VideoEncoderConfig config) {
+        if (Objects.requireNonNull(config, "config").codec() != Codec.H264) {
+            throw new EncoderException("video codec " + config.codec() + " is not supported (expected: H264)");
+        }
+        return FfmpegCodecs.resolveH264(config.encoderName()).orElseThrow(() -> new EncoderException(
+                "unknown or unavailable H.264 encoder '" + config.encoderName().orElse("") + "' (available in this FFmpeg build: "
+                        + String.join(", ", FfmpegCodecs.availableH264Encoders())
+                        + "; accepted names: x264, libx264 (GPL build, -Pgpl), openh264, libopenh264)"));
     }
 
     private void remember(long ptsUs, long createdNanos) {
@@ -571,12 +457,5 @@ public final class FfmpegVideoEncoder implements Encoder {
             }
         }
         return 0;
-    }
-
-    private void freeCodec() {
-        if (ctx != null) {
-            avcodec_free_context(ctx);
-            ctx = null;
-        }
     }
 }
