@@ -130,6 +130,7 @@ public final class FileTransport implements Transport {
         return m;
     }
 
+    /** The {@code file:} URI given at construction. */
     @Override
     public URI uri() {
         return uri;
@@ -304,6 +305,7 @@ public final class FileTransport implements Transport {
         return e;
     }
 
+    /** Counters since {@link #open}: payload bytes and frames written, frames dropped (unknown track); thread-safe. */
     @Override
     public TransportStats stats() {
         TransportState s = state;

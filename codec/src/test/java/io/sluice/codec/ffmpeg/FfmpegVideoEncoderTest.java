@@ -275,6 +275,16 @@ class FfmpegVideoEncoderTest {
     }
 
     @Test
+    void x264OutsideTheGplBuildIsRejectedClearly() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(FfmpegCodecs.hasEncoder(FfmpegCodecs.LIBX264), "GPL build: libx264 exists");
+        TrackInfo input = TrackInfo.builder(0, io.sluice.core.Codec.OTHER_VIDEO).resolution(320, 240).build();
+        EncoderException e = assertThrows(EncoderException.class,
+                () -> new FfmpegVideoEncoder(input, VideoEncoderConfig.builder().encoderName("x264").build(), 0));
+        assertTrue(e.getMessage().contains("libx264") && e.getMessage().contains("-Pgpl")
+                && e.getMessage().contains(FfmpegCodecs.LIBOPENH264), e.getMessage());
+    }
+
+    @Test
     void failedOpenNamesFunctionAndCode() {
         TrackInfo input = TrackInfo.builder(0, io.sluice.core.Codec.OTHER_VIDEO).resolution(320, 240).build();
         EncoderException e = assertThrows(EncoderException.class, () -> new FfmpegVideoEncoder(input,
