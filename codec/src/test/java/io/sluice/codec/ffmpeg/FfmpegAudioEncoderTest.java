@@ -55,13 +55,7 @@ class FfmpegAudioEncoderTest {
                 assertTrue(track.codecConfigLength() >= 2, "AudioSpecificConfig");
                 assertEquals(2, (track.codecConfig()[0] & 0xFF) >> 3, "audioObjectType 2 = AAC LC");
                 assertEquals(1024, enc.frameSize());
-                file.open(List.of(track), new RecordingFeedback());
-                Consumer<EncodedFrame> sink = f -> {
-                    pts.add(f.ptsUs());
-                    file.send(f);
-                };
-                encode(dec, enc, 4_000_000, inputSamples, sink);
-                enc.flush(sink);
+                record(dec, enc, file, inputSamples, pts);
             }
         }
         for (int i = 0; i < pts.size(); i++) {
@@ -94,13 +88,7 @@ class FfmpegAudioEncoderTest {
                 assertEquals(48_000, track.sampleRate());
                 assertEquals(960, enc.frameSize());
                 assertEquals("OpusHead", new String(track.codecConfig(), 0, 8, java.nio.charset.StandardCharsets.US_ASCII));
-                file.open(List.of(track), new RecordingFeedback());
-                Consumer<EncodedFrame> sink = f -> {
-                    pts.add(f.ptsUs());
-                    file.send(f);
-                };
-                encode(dec, enc, 4_000_000, inputSamples, sink);
-                enc.flush(sink);
+                record(dec, enc, file, inputSamples, pts);
             }
         }
         for (int i = 1; i < pts.size(); i++) {
@@ -217,6 +205,17 @@ class FfmpegAudioEncoderTest {
         EncoderException e = assertThrows(EncoderException.class,
                 () -> new FfmpegAudioEncoder(input, AudioEncoderConfig.builder().sampleRate(9_000).build(), 0));
         assertTrue(e.getMessage().contains("9000"), e.getMessage());
+    }
+
+    /** Encodes the first 4 s of {@code dec} into {@code file}, counting input samples and collecting output pts. */
+    private static void record(TestDecoder dec, FfmpegAudioEncoder enc, FileTransport file, long[] samples, List<Long> pts) {
+        file.open(List.of(enc.outputTrack()), new RecordingFeedback());
+        Consumer<EncodedFrame> sink = f -> {
+            pts.add(f.ptsUs());
+            file.send(f);
+        };
+        encode(dec, enc, 4_000_000, samples, sink);
+        enc.flush(sink);
     }
 
     private static void encode(TestDecoder dec, FfmpegAudioEncoder enc, long untilUs, long[] samples, Consumer<EncodedFrame> sink) {
