@@ -667,7 +667,7 @@ public final class FfmpegSource implements MediaSource {
             ret = avcodec_send_packet(t.decoder, pkt);
         }
         if (ret == AVERROR_INVALIDDATA) {
-            countError(t, FfmpegErrors.describe("avcodec_send_packet", ret) + "; packet skipped");
+            countError(t, FfmpegErrors.returned("avcodec_send_packet", ret) + "; packet skipped");
         } else if (ret < 0 && ret != AVERROR_EOF) {
             throw failure("avcodec_send_packet", ret, "on track #" + t.index);
         }
@@ -681,7 +681,7 @@ public final class FfmpegSource implements MediaSource {
                 return;
             }
             if (ret == AVERROR_INVALIDDATA) {
-                countError(t, FfmpegErrors.describe("avcodec_receive_frame", ret) + "; frame skipped");
+                countError(t, FfmpegErrors.returned("avcodec_receive_frame", ret) + "; frame skipped");
                 continue;
             }
             if (ret < 0) {

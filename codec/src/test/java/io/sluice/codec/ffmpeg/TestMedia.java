@@ -95,7 +95,7 @@ final class TestMedia {
 
     private static void check(int ret) {
         if (ret < 0) {
-            throw new IllegalStateException(FfmpegErrors.describe("remux step", ret));
+            throw new IllegalStateException(FfmpegErrors.returned("remux step", ret));
         }
     }
 }
