@@ -74,13 +74,14 @@ public final class MediaTools {
 
     /** One stream as ffprobe sees it. */
     public record StreamInfo(int index, String codecType, String codecName, int width, int height, int channels,
-                             int sampleRate, long frames, double startTime, double duration, String profile, int hasBFrames) {
+                             int sampleRate, long frames, double startTime, double duration, String profile, int hasBFrames,
+                             double frameRate) {
     }
 
     /** ffprobe -count_frames over every stream. */
     public static List<StreamInfo> probe(Path file) throws IOException, InterruptedException {
         String out = run(120, systemFfprobe(), "-v", "error", "-count_frames", "-show_entries",
-                "stream=index,codec_type,codec_name,width,height,channels,sample_rate,nb_read_frames,start_time,duration,profile,has_b_frames",
+                "stream=index,codec_type,codec_name,width,height,channels,sample_rate,nb_read_frames,start_time,duration,profile,has_b_frames,avg_frame_rate",
                 "-of", "compact=p=0:nk=0", file.toString());
         List<StreamInfo> list = new ArrayList<>();
         for (String line : out.split("\n")) {
@@ -90,7 +91,7 @@ public final class MediaTools {
             list.add(new StreamInfo(intOf(line, "index"), strOf(line, "codec_type"), strOf(line, "codec_name"),
                     intOf(line, "width"), intOf(line, "height"), intOf(line, "channels"), intOf(line, "sample_rate"),
                     intOf(line, "nb_read_frames"), dblOf(line, "start_time"), dblOf(line, "duration"), strOf(line, "profile"),
-                    intOf(line, "has_b_frames")));
+                    intOf(line, "has_b_frames"), rationalOf(line, "avg_frame_rate")));
         }
         return list;
     }
@@ -135,6 +136,15 @@ public final class MediaTools {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
             return 0;
+        }
+    }
+
+    private static double rationalOf(String line, String key) {
+        String[] v = strOf(line, key).split("/");
+        try {
+            return v.length == 2 ? Double.parseDouble(v[0]) / Double.parseDouble(v[1]) : Double.parseDouble(v[0]);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
         }
     }
 

@@ -63,17 +63,14 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
+    /** Without a command: the main job (for now, the test pattern into ./sluice-demo.mp4). */
     @Override
-    public Integer call() throws Exception {
-        Stream demo = new Stream();
-        demo.input = "pattern:1280x720@30";
-        demo.to = "sluice-demo.mp4";
-        demo.duration = "10s";
-        demo.out = System.out;
-        demo.err = System.err;
-        int code = demo.call();
+    public Integer call() {
+        String target = "sluice-demo.mp4";
+        int code = run(new String[] {"stream", "--input", "pattern:1280x720@30", "--to", target, "--duration", "10s"},
+                System.out, System.err);
         if (code == 0) {
-            System.out.println("wrote " + Path.of(demo.to).toAbsolutePath() + " (play it with: ffplay " + demo.to + ")");
+            System.out.println("wrote " + Path.of(target).toAbsolutePath() + " (play it with: ffplay " + target + ")");
         }
         return code;
     }

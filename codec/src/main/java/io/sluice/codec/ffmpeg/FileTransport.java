@@ -103,6 +103,7 @@ public final class FileTransport implements Transport {
      * @throws TransportException if the scheme is not {@code file} or the extension is not supported
      */
     public FileTransport(URI uri) {
+        FfmpegLog.install();
         this.uri = Objects.requireNonNull(uri, "uri");
         if (uri.getScheme() != null && !uri.getScheme().equalsIgnoreCase("file")) {
             throw new TransportException(uri, "scheme '" + uri.getScheme() + "' is not 'file'");

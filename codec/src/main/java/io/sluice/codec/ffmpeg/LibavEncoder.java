@@ -36,6 +36,7 @@ abstract class LibavEncoder implements Encoder {
     private boolean closed;
 
     LibavEncoder(String encoderName, long bitrateBps) {
+        FfmpegLog.install();
         this.encoderName = encoderName;
         this.targetBitrate = new AtomicLong(bitrateBps);
     }
