@@ -123,11 +123,12 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--quiet", description = "No progress line.")
         boolean quiet;
 
-        PrintStream out = System.out;
-        PrintStream err = System.err;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            java.io.PrintWriter err = spec.commandLine().getErr();
             StreamPipeline.Builder b = StreamPipeline.builder();
             VideoEncoderConfig.Builder video = VideoEncoderConfig.builder()
                     .bitrateBps(parse("--video-bitrate", videoBitrate, Units::parseBitrate))
@@ -137,7 +138,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             if (size != null) {
                 String[] wh = size.toLowerCase(Locale.ROOT).split("x");
                 if (wh.length != 2) {
-                    throw new CommandLine.ParameterException(new CommandLine(this), "Invalid value for option '--size': '" + size + "' (expected WxH, e.g. 1280x720)");
+                    throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--size': '" + size + "' (expected WxH, e.g. 1280x720)");
                 }
                 video.resolution(Integer.parseInt(wh[0].trim()), Integer.parseInt(wh[1].trim()));
             }
@@ -146,7 +147,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                     .codec(switch (audioCodec.toLowerCase(Locale.ROOT)) {
                         case "aac" -> Codec.AAC;
                         case "opus" -> Codec.OPUS;
-                        default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                        default -> throw new CommandLine.ParameterException(spec.commandLine(),
                                 "Invalid value for option '--audio-codec': '" + audioCodec + "' (expected: aac or opus)");
                     });
             URI destination = Transports.parseDestination(to);
@@ -200,7 +201,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             try {
                 return parser.apply(value);
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "Invalid value for option '" + option + "': " + e.getMessage());
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '" + option + "': " + e.getMessage());
             }
         }
     }
@@ -228,9 +229,12 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
     /** {@code sluice encoders}: what this FFmpeg build offers. */
     @Command(name = "encoders", mixinStandardHelpOptions = true, description = "Lists the H.264 encoders of the FFmpeg build in use.")
     static final class Encoders implements java.util.concurrent.Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() {
-            System.out.println("H.264 encoders: " + FfmpegCodecs.availableH264Encoders());
+            spec.commandLine().getOut().println("H.264 encoders: " + FfmpegCodecs.availableH264Encoders());
             return 0;
         }
     }

@@ -1,0 +1,86 @@
+package io.sluice.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SluiceCliTest {
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = SluiceCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static String clip(String name) {
+        return Path.of(System.getProperty("sluice.shared.dir", "../../shared"), "media", name).toString();
+    }
+
+    @Test
+    void streamsAClipToAFileAndExitsZero() throws Exception {
+        Path out = dir.resolve("rabbit.mkv");
+        Result r = run("stream", "--input", clip("bbb_rabbit_320x240_8s_h264_aac.mp4"), "--to", out.toString(),
+                "--video-bitrate", "800k", "--gop", "1s", "--duration", "3s");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(out) > 10_000, "output written");
+        assertTrue(r.err().contains("frame=") && r.err().contains("fps=") && r.err().contains("dropped=0"), r.err());
+    }
+
+    @Test
+    void copyModeAndPatternInputWork() throws Exception {
+        Path out = dir.resolve("copy.mp4");
+        assertEquals(0, run("stream", "--input", clip("friday_640x480_6s_h264_aac.mp4"), "--to", out.toString(), "--copy", "--quiet").code());
+        assertTrue(Files.size(out) > 100_000);
+        Path pattern = dir.resolve("pattern.flv");
+        assertEquals(0, run("stream", "--input", "pattern:320x240@15", "--to", pattern.toString(), "--duration", "1s", "--quiet").code());
+        assertTrue(Files.size(pattern) > 1_000);
+    }
+
+    @Test
+    void aMissingInputIsOneClearMessageAndExitCode1() {
+        String missing = dir.resolve("nope.mp4").toString();
+        Result r = run("stream", "--input", missing, "--to", dir.resolve("x.mp4").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("sluice: error: input '" + missing + "': avformat_open_input() returned"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+    }
+
+    @Test
+    void anInvalidBitrateIsAUsageError() {
+        Result r = run("stream", "--input", "pattern", "--to", dir.resolve("x.mp4").toString(), "--video-bitrate", "fast");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Invalid value for option '--video-bitrate': 'fast' is not a bitrate"), r.err());
+    }
+
+    @Test
+    void anUnknownSchemeNamesTheScheme() {
+        Result r = run("stream", "--input", "pattern", "--to", "foo://host/x");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no transport for scheme 'foo'"), r.err());
+    }
+
+    @Test
+    void unitsParse() {
+        assertEquals(2_500_000, Units.parseBitrate("2500k"));
+        assertEquals(2_500_000, Units.parseBitrate("2.5M"));
+        assertEquals(800_000, Units.parseBitrate("800000"));
+        assertEquals(Duration.ofMillis(500), Units.parseDuration("500ms"));
+        assertEquals(Duration.ofSeconds(120), Units.parseDuration("2m"));
+        assertEquals(Duration.ofSeconds(10), Units.parseDuration("10"));
+        assertEquals("00:01:02.345", Units.clock(62_345_000));
+    }
+}
