@@ -1,0 +1,155 @@
+package io.sluice.rtmp.chunk;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
+
+/**
+ * Splits RTMP messages into chunks (RTMP spec §5.3), without I/O: {@link #encode(RtmpMessage,
+ * ByteBuf)} writes the chunks of one message.
+ *
+ * <p><b>Header choice</b>, per chunk stream: {@link ChunkHeaderType#TYPE_0} for its first message,
+ * when the message stream id changes, when the timestamp goes backwards or jumps by 2<sup>32</sup>
+ * ms or more; {@link ChunkHeaderType#TYPE_1} when length or type change; {@link ChunkHeaderType#TYPE_2}
+ * when only the timestamp delta changes; {@link ChunkHeaderType#TYPE_3} when the delta repeats too,
+ * and for every continuation chunk. A type 3 never directly follows a type 0 for a new message:
+ * the spec then reuses the type 0's absolute timestamp as the delta (§5.3.1.2.4), which
+ * nginx-rtmp does not implement, so a type 2 is sent instead. Timestamps are written modulo
+ * 2<sup>32</sup>; values or deltas of {@code 0xFFFFFF} and above use the 4-byte Extended Timestamp,
+ * repeated on the message's type 3 chunks (§5.3.1.3).
+ *
+ * <p>The outgoing chunk size starts at 128. Encoding a SetChunkSize message (type 1) switches to
+ * the size it announces after its own chunks, as the peer will; {@link #setChunkSize(int)} does
+ * the same directly.
+ *
+ * <p>Not thread-safe; confine to one EventLoop.
+ *
+ * @see <a href="https://rtmp.veriskope.com/docs/spec/#53-chunking">RTMP spec §5.3 Chunking</a>
+ */
+public final class ChunkEncoder {
+    private static final int SET_CHUNK_SIZE = 1;
+
+    private final IntObjectMap<ChunkStream> streams = new IntObjectHashMap<>();
+    private int chunkSize = ChunkDecoder.DEFAULT_CHUNK_SIZE;
+
+    private static final class ChunkStream {
+        long timestamp;
+        long timestampDelta;
+        int messageLength;
+        int messageTypeId;
+        int messageStreamId;
+        ChunkHeaderType lastHeaderType;
+    }
+
+    /** The outgoing chunk size in bytes. */
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    /**
+     * Sets the outgoing chunk size. Send a SetChunkSize message first (or encode one, which calls
+     * this itself).
+     *
+     * @param chunkSize bytes, 1..16777215 (a message never exceeds the 3-byte length field, so larger sizes gain nothing)
+     * @throws IllegalArgumentException if out of range
+     */
+    public void setChunkSize(int chunkSize) {
+        if (chunkSize < 1 || chunkSize > RtmpMessage.MAX_MESSAGE_LENGTH) {
+            throw new IllegalArgumentException("chunkSize: " + chunkSize + " (expected: 1..16777215)");
+        }
+        this.chunkSize = chunkSize;
+    }
+
+    /**
+     * Writes the chunks of one message.
+     *
+     * @param message the message; borrowed (neither released nor its reader index moved)
+     * @param out     receives the chunks at its writer index; borrowed
+     * @return the header type chosen for the message's first chunk
+     * @throws IllegalArgumentException if the payload is longer than 16777215 bytes, or a
+     *                                  SetChunkSize payload announces a size out of range
+     */
+    public ChunkHeaderType encode(RtmpMessage message, ByteBuf out) {
+        ByteBuf payload = message.content();
+        int length = payload.readableBytes();
+        if (length > RtmpMessage.MAX_MESSAGE_LENGTH) {
+            throw new IllegalArgumentException("message length: " + length + " (expected: <= 16777215)");
+        }
+        int csid = message.chunkStreamId();
+        long timestamp = message.timestamp();
+        ChunkStream cs = streams.get(csid);
+        ChunkHeaderType type;
+        long delta = 0;
+        if (cs == null || cs.messageStreamId != message.messageStreamId() || timestamp < cs.timestamp
+                || timestamp - cs.timestamp > 0xFFFFFFFFL) {
+            type = ChunkHeaderType.TYPE_0;
+            if (cs == null) {
+                cs = new ChunkStream();
+                streams.put(csid, cs);
+            }
+        } else {
+            delta = timestamp - cs.timestamp;
+            if (length != cs.messageLength || message.messageTypeId() != cs.messageTypeId) {
+                type = ChunkHeaderType.TYPE_1;
+            } else if (delta != cs.timestampDelta || cs.lastHeaderType == ChunkHeaderType.TYPE_0) {
+                type = ChunkHeaderType.TYPE_2;
+            } else {
+                type = ChunkHeaderType.TYPE_3;
+            }
+        }
+        long field = type == ChunkHeaderType.TYPE_0 ? timestamp & 0xFFFFFFFFL : delta;
+        boolean extended = field >= 0xFFFFFF;
+
+        writeBasicHeader(out, type.fmt(), csid);
+        if (type != ChunkHeaderType.TYPE_3) {
+            out.writeMedium(extended ? 0xFFFFFF : (int) field);
+            if (type != ChunkHeaderType.TYPE_2) {
+                out.writeMedium(length);
+                out.writeByte(message.messageTypeId());
+                if (type == ChunkHeaderType.TYPE_0) {
+                    out.writeIntLE(message.messageStreamId());
+                }
+            }
+        }
+        if (extended) {
+            out.writeInt((int) field);
+        }
+        int index = payload.readerIndex();
+        int n = Math.min(length, chunkSize);
+        out.writeBytes(payload, index, n);
+        for (int written = n; written < length; written += n) {
+            writeBasicHeader(out, ChunkHeaderType.TYPE_3.fmt(), csid);
+            if (extended) {
+                out.writeInt((int) field);
+            }
+            n = Math.min(length - written, chunkSize);
+            out.writeBytes(payload, index + written, n);
+        }
+
+        if (type != ChunkHeaderType.TYPE_3) {
+            cs.timestampDelta = field;
+        }
+        cs.timestamp = timestamp;
+        cs.messageLength = length;
+        cs.messageTypeId = message.messageTypeId();
+        cs.messageStreamId = message.messageStreamId();
+        cs.lastHeaderType = type;
+
+        if (message.messageTypeId() == SET_CHUNK_SIZE && length >= 4) {
+            setChunkSize(payload.getInt(index));
+        }
+        return type;
+    }
+
+    private static void writeBasicHeader(ByteBuf out, int fmt, int csid) {
+        if (csid < 64) {
+            out.writeByte(fmt << 6 | csid);
+        } else if (csid < 320) {
+            out.writeByte(fmt << 6);
+            out.writeByte(csid - 64);
+        } else {
+            out.writeByte(fmt << 6 | 1);
+            out.writeShortLE(csid - 64);
+        }
+    }
+}

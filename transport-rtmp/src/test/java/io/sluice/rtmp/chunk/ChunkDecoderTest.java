@@ -1,0 +1,180 @@
+package io.sluice.rtmp.chunk;
+
+import static io.sluice.rtmp.chunk.ChunkCodecTest.hex;
+import static io.sluice.rtmp.chunk.ChunkTestSupport.releaseAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.sluice.rtmp.RtmpProtocolException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Limits and malformed input for {@link ChunkDecoder}. */
+class ChunkDecoderTest {
+
+    private static RtmpProtocolException fails(ChunkDecoder decoder, String wireHex) {
+        ByteBuf in = Unpooled.wrappedBuffer(hex(wireHex));
+        List<RtmpMessage> out = new ArrayList<>();
+        try {
+            return assertThrows(RtmpProtocolException.class, () -> decoder.decode(in, out));
+        } finally {
+            in.release();
+            releaseAll(out);
+            assertTrue(decoder.isFailed());
+            assertThrows(IllegalStateException.class, () -> decoder.decode(Unpooled.EMPTY_BUFFER, out));
+        }
+    }
+
+    private static String setChunkSize(String valueHex) {
+        return "02 000000 000004 01 00000000 " + valueHex;
+    }
+
+    @Test
+    @DisplayName("SetChunkSize 0 is rejected")
+    void chunkSizeZero() {
+        RtmpProtocolException e = fails(new ChunkDecoder(), setChunkSize("00000000"));
+        assertEquals("SetChunkSize: chunkSize: 0 (expected: 1..65536)", e.getMessage());
+    }
+
+    @Test
+    @DisplayName("SetChunkSize 2^31-1 (the spec maximum) is over the configured limit")
+    void chunkSizeOverLimit() {
+        RtmpProtocolException e = fails(new ChunkDecoder(), setChunkSize("7fffffff"));
+        assertEquals("SetChunkSize: chunkSize: 2147483647 (expected: 1..65536)", e.getMessage());
+        // bit 0 set ("MUST be zero", §5.4.1)
+        e = fails(new ChunkDecoder(), setChunkSize("80000000"));
+        assertEquals("SetChunkSize: chunkSize: 2147483648 (expected: 1..65536)", e.getMessage());
+        e = fails(new ChunkDecoder(), "02 000000 000002 01 00000000 0010");
+        assertTrue(e.getMessage().contains("payload length: 2 (expected: >= 4)"), e.getMessage());
+    }
+
+    @Test
+    void chunkSizeWithinLimitIsAccepted() {
+        ChunkDecoder d = new ChunkDecoder(ChunkDecoderConfig.builder().maxChunkSize(0x7FFFFFFF).build(), ByteBufAllocator.DEFAULT);
+        ByteBuf in = Unpooled.wrappedBuffer(hex(setChunkSize("7fffffff")));
+        List<RtmpMessage> out = new ArrayList<>();
+        d.decode(in, out);
+        in.release();
+        assertEquals(0x7FFFFFFF, d.chunkSize());
+        releaseAll(out);
+        assertThrows(IllegalArgumentException.class, () -> ChunkDecoderConfig.builder().maxChunkSize(0));
+        assertThrows(IllegalArgumentException.class, () -> ChunkDecoderConfig.builder().maxChunkSize(-1));
+        assertThrows(IllegalArgumentException.class, () -> new ChunkDecoder().setChunkSize(0));
+    }
+
+    @Test
+    @DisplayName("a message longer than maxMessageSize fails on its header, before allocating")
+    void messageTooLong() {
+        ChunkDecoder d = new ChunkDecoder(ChunkDecoderConfig.builder().maxMessageSize(1000).build(), ByteBufAllocator.DEFAULT);
+        RtmpProtocolException e = fails(d, "06 000000 0003e9 09 01000000"); // 1001 bytes, no payload sent yet
+        assertEquals("chunkStreamId 6: messageLength: 1001 (expected: <= 1000)", e.getMessage());
+        e = fails(new ChunkDecoder(), "06 000000 ffffff 09 01000000");
+        assertEquals("chunkStreamId 6: messageLength: 16777215 (expected: <= 8388608)", e.getMessage());
+        // type 1 headers are checked as well
+        ChunkDecoder d2 = new ChunkDecoder(ChunkDecoderConfig.builder().maxMessageSize(1000).build(), ByteBufAllocator.DEFAULT);
+        e = fails(d2, "06 000000 000001 09 01000000 00 46 000000 000400 09");
+        assertTrue(e.getMessage().contains("messageLength: 1024"), e.getMessage());
+    }
+
+    @Test
+    @DisplayName("more distinct chunk streams than maxChunkStreams")
+    void tooManyChunkStreams() {
+        ChunkDecoder d = new ChunkDecoder(ChunkDecoderConfig.builder().maxChunkStreams(3).build(), ByteBufAllocator.DEFAULT);
+        StringBuilder wire = new StringBuilder();
+        for (int csid = 3; csid <= 6; csid++) {
+            wire.append(String.format("%02x 000000 000001 09 01000000 00 ", csid));
+        }
+        RtmpProtocolException e = fails(d, wire.toString());
+        assertEquals("chunkStreamId 6: too many chunk streams (expected: <= 3)", e.getMessage());
+    }
+
+    @Test
+    @DisplayName("type 1, 2 and 3 headers on a chunk stream without a prior type 0")
+    void continuationWithoutType0() {
+        assertEquals("chunkStreamId 5: type 1 chunk header without a prior type 0 header",
+                fails(new ChunkDecoder(), "45 000000 000001 09 00").getMessage());
+        assertEquals("chunkStreamId 5: type 2 chunk header without a prior type 0 header",
+                fails(new ChunkDecoder(), "85 000000 00").getMessage());
+        assertEquals("chunkStreamId 70: type 3 chunk header without a prior type 0 header",
+                fails(new ChunkDecoder(), "c0 06 00").getMessage());
+        assertEquals("chunkStreamId 65599: type 3 chunk header without a prior type 0 header",
+                fails(new ChunkDecoder(), "c1 ffff").getMessage());
+    }
+
+    @Test
+    void newHeaderWhileMessageIncomplete() {
+        RtmpProtocolException e = fails(new ChunkDecoder(),
+                "06 000000 0000c8 09 01000000 " + "00".repeat(128) + " 86 000001");
+        assertEquals("chunkStreamId 6: type 2 chunk header while a message has 72 of 200 bytes missing", e.getMessage());
+    }
+
+    @Test
+    @DisplayName("truncated input leaves the decoder waiting, consuming nothing of the incomplete chunk")
+    void truncatedInputWaits() {
+        byte[] wire = hex("c1 ff"); // incomplete 3-byte basic header
+        ChunkDecoder d = new ChunkDecoder();
+        List<RtmpMessage> out = new ArrayList<>();
+        ByteBuf in = Unpooled.wrappedBuffer(wire);
+        d.decode(in, out);
+        assertEquals(0, in.readerIndex());
+        in.release();
+        byte[] full = hex("06 ffffff 000005 09 01000000 00000010 0102030405");
+        for (int cut = 0; cut < full.length; cut++) {
+            ByteBuf part = Unpooled.wrappedBuffer(full, 0, cut);
+            d.decode(part, out);
+            assertEquals(0, part.readerIndex(), "cut at " + cut);
+            assertEquals(0, out.size());
+            part.release();
+        }
+        ByteBuf all = Unpooled.wrappedBuffer(full);
+        d.decode(all, out);
+        all.release();
+        assertEquals(1, out.size());
+        assertEquals(16, out.get(0).timestamp());
+        releaseAll(out);
+        d.close();
+    }
+
+    @Test
+    @DisplayName("random garbage either waits for more bytes or fails with RtmpProtocolException, without leaks")
+    void garbage() {
+        Random rnd = new Random(7);
+        int failures = 0;
+        for (int i = 0; i < 2000; i++) {
+            byte[] junk = new byte[1 + rnd.nextInt(300)];
+            rnd.nextBytes(junk);
+            ChunkDecoder d = new ChunkDecoder();
+            ByteBuf in = Unpooled.wrappedBuffer(junk);
+            List<RtmpMessage> out = new ArrayList<>();
+            try {
+                d.decode(in, out);
+            } catch (RtmpProtocolException expected) {
+                failures++;
+            } finally {
+                in.release();
+                releaseAll(out);
+                d.close();
+            }
+        }
+        assertTrue(failures > 0);
+    }
+
+    @Test
+    void closeReleasesPartialMessages() {
+        ChunkDecoder d = new ChunkDecoder();
+        ByteBuf in = Unpooled.wrappedBuffer(hex("06 000000 0000c8 09 01000000 " + "00".repeat(128)));
+        List<RtmpMessage> out = new ArrayList<>();
+        d.decode(in, out);
+        in.release();
+        assertEquals(0, out.size());
+        d.close(); // the leak detector fails the test if the partial buffer were not released
+        assertTrue(d.isFailed());
+    }
+}
