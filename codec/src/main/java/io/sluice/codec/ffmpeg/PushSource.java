@@ -78,6 +78,7 @@ public final class PushSource implements MediaSource {
     private final int sampleRate;
     private final int channels;
     private final int capacity;
+    private final boolean live;
     private final List<TrackInfo> tracks;
     private final int videoTrackId;
     private final int audioTrackId;
@@ -98,6 +99,7 @@ public final class PushSource implements MediaSource {
     private BytePointer pixels; // guarded by scaleLock; reused source picture for swscale
 
     private PushSource(Builder b) {
+        this.live = b.live;
         this.name = b.name;
         this.width = b.width;
         this.height = b.height;
@@ -134,10 +136,15 @@ public final class PushSource implements MediaSource {
         return name;
     }
 
-    /** Always {@code true}: frames arrive when the application has them. */
+    /**
+     * {@code true} by default: frames arrive in real time (a camera, a game), so a pipeline that falls
+     * behind drops raw video rather than slowing the application. Built with {@code live(false)} for an
+     * application that renders faster than real time: then every frame is encoded and the push
+     * methods block until the pipeline has room.
+     */
     @Override
     public boolean isLive() {
-        return true;
+        return live;
     }
 
     /** Id of the video track, or -1 if none was declared. */
@@ -581,6 +588,7 @@ public final class PushSource implements MediaSource {
         private int sampleRate;
         private int channels;
         private int capacity = 16;
+        private boolean live = true;
 
         private Builder() {
         }
@@ -639,6 +647,14 @@ public final class PushSource implements MediaSource {
         }
 
         /** @throws IllegalStateException if neither video nor audio was declared */
+        /**
+         * Whether the application pushes in real time (default {@code true}); see {@link PushSource#isLive()}.
+         */
+        public Builder live(boolean live) {
+            this.live = live;
+            return this;
+        }
+
         public PushSource build() {
             if (width == 0 && sampleRate == 0) {
                 throw new IllegalStateException("PushSource needs video(...) or audio(...)");
