@@ -246,6 +246,11 @@ public final class DtlsEndpoint implements AutoCloseable {
         return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** Handshake state, for tests in this package. */
+    DtlsHandshake handshake() {
+        return handshake;
+    }
+
     @Override
     public String toString() {
         return "DtlsEndpoint{" + handshake.role + ", " + state + ", " + handshake.step() + '}';

@@ -14,6 +14,7 @@ import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.DefaultTlsServer;
 import org.bouncycastle.tls.ExporterLabel;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsAuthentication;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsCredentialedSigner;
@@ -54,6 +55,8 @@ final class DtlsHandshake {
     private volatile DtlsHandshakeException failure;
     private SrtpProtectionProfile profile;
     private DtlsSrtpKeys keys;
+    private int cipherSuite = -1;
+    private boolean extendedMasterSecret;
 
     DtlsHandshake(DtlsContext config, DtlsRole role, DtlsFingerprint expectedRemoteFingerprint) {
         this.config = config;
@@ -167,6 +170,21 @@ final class DtlsHandshake {
         byte[] material = context.exportKeyingMaterial(ExporterLabel.dtls_srtp, null,
                 DtlsSrtpKeys.keyingMaterialLength(profile));
         keys = DtlsSrtpKeys.fromKeyingMaterial(profile, material, role);
+        SecurityParameters params = context.getSecurityParametersConnection();
+        cipherSuite = params.getCipherSuite();
+        extendedMasterSecret = params.isExtendedMasterSecret();
+        log.debug("DTLS {} handshake completed: {} {}, extended master secret {}, {}", role,
+                params.getNegotiatedVersion(), String.format("cipher suite 0x%04X", cipherSuite), extendedMasterSecret, profile);
+    }
+
+    /** The negotiated cipher suite (RFC 5289 code point), or -1 before completion. */
+    int cipherSuite() {
+        return cipherSuite;
+    }
+
+    /** Whether the extended master secret (RFC 7627) was negotiated. */
+    boolean extendedMasterSecret() {
+        return extendedMasterSecret;
     }
 
     void logAlert(String direction, short level, short description, String message) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.CipherSuite;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -98,6 +99,8 @@ class DtlsEndpointTest {
         for (DtlsEndpoint e : endpoints) {
             assertEquals(DtlsEndpoint.State.CONNECTED, e.state());
             assertEquals(DtlsHandshakeStep.COMPLETED, e.handshakeStep());
+            assertEquals(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, e.handshake().cipherSuite());
+            assertTrue(e.handshake().extendedMasterSecret(), "RFC 7627 extended master secret");
         }
     }
 
