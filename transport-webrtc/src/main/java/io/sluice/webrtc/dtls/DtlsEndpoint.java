@@ -53,9 +53,9 @@ public final class DtlsEndpoint implements AutoCloseable {
         HANDSHAKING,
         /** Handshake done, keys exported; the thread keeps answering retransmissions and close_notify. */
         CONNECTED,
-        /** The handshake failed (see {@link #handshakeFuture()}); the thread has ended or is ending. */
+        /** The handshake failed on its own (see {@link #handshakeFuture()}); the thread has ended or is ending. */
         FAILED,
-        /** Closed locally or by the peer's close_notify. */
+        /** Closed locally (also during the handshake) or by the peer's close_notify. */
         CLOSED
     }
 
@@ -278,7 +278,7 @@ public final class DtlsEndpoint implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             if (!connected) {
                 DtlsHandshakeException failure = handshake.translate(e, closeRequested);
-                state = State.FAILED;
+                state = closeRequested ? State.CLOSED : State.FAILED;
                 log.debug("{}", failure.getMessage());
                 handshakeFuture.completeExceptionally(failure);
                 notifyListener(l -> l.onHandshakeFailed(this, failure));

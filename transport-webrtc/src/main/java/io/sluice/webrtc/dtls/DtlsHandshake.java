@@ -219,6 +219,11 @@ final class DtlsHandshake {
         return ids;
     }
 
+    /*
+     * Client and Server repeat the same small overrides (version, suites, timeouts, alert logging):
+     * they extend different Bouncy Castle base classes, so the shared values live in this class.
+     */
+
     /** DTLS 1.2 client (setup:active) for {@code DTLSClientProtocol}. */
     static final class Client extends DefaultTlsClient {
         private final DtlsHandshake hs;

@@ -333,6 +333,7 @@ class DtlsEndpointTest {
         assertFalse(e instanceof DtlsHandshakeTimeoutException);
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
         assertTrue(client.awaitTermination(Duration.ofSeconds(2)));
+        assertEquals(DtlsEndpoint.State.CLOSED, client.state());
         assertNull(client.pollTransmit(), "queued datagrams were released");
         assertThrows(IllegalStateException.class, client::start);
     }

@@ -11,11 +11,7 @@ import org.junit.jupiter.api.Test;
 class DtlsSrtpKeysTest {
     /** Exporter output 0, 1, 2, … so each slice shows where it came from. */
     private static byte[] counting(int length) {
-        byte[] b = new byte[length];
-        for (int i = 0; i < length; i++) {
-            b[i] = (byte) i;
-        }
-        return b;
+        return range(0, length);
     }
 
     private static byte[] range(int from, int length) {
