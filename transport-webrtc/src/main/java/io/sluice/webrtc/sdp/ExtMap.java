@@ -1,0 +1,67 @@
+package io.sluice.webrtc.sdp;
+
+import java.util.regex.Pattern;
+
+/**
+ * {@code a=extmap:<id>[/<direction>] <uri> [<attributes>]} (RFC 8285 §8).
+ *
+ * @param id         1..14 (one-byte header) or 1..255 (two-byte header)
+ * @param direction  the optional direction, or null
+ * @param uri        the extension URI
+ * @param attributes extension attributes, or null
+ */
+public record ExtMap(int id, Direction direction, String uri, String attributes) {
+    /** {@code urn:ietf:params:rtp-hdrext:sdes:mid} (RFC 8843 §14). */
+    public static final String MID = "urn:ietf:params:rtp-hdrext:sdes:mid";
+    /** Absolute send time, used by goog-remb. */
+    public static final String ABS_SEND_TIME = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+    /** Transport-wide sequence number for transport-cc. */
+    public static final String TRANSPORT_WIDE_CC =
+            "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
+    private static final Pattern URI = Pattern.compile("[\\x21-\\x7e]{1,512}");
+
+    /**
+     * @throws IllegalArgumentException if the id or URI is invalid
+     */
+    public ExtMap {
+        if (id < 1 || id > 255 || id == 15) {
+            throw new IllegalArgumentException("extmap id: " + id + " (expected: 1..14 or 16..255)");
+        }
+        if (uri == null || !URI.matcher(uri).matches()) {
+            throw new IllegalArgumentException("extmap uri: '" + uri + "' (expected: a URI)");
+        }
+    }
+
+    /**
+     * Parses the attribute value.
+     *
+     * @throws IllegalArgumentException if malformed
+     */
+    public static ExtMap parse(String value) {
+        String[] f = value.trim().split(" +", 3);
+        if (f.length < 2) {
+            throw new IllegalArgumentException("extmap: '" + value + "' (expected: <id>[/<direction>] <uri>)");
+        }
+        String idPart = f[0];
+        Direction dir = null;
+        int slash = idPart.indexOf('/');
+        if (slash >= 0) {
+            dir = Direction.ofSdpName(idPart.substring(slash + 1));
+            if (dir == null) {
+                throw new IllegalArgumentException("extmap direction: '" + idPart.substring(slash + 1)
+                        + "' (expected: sendrecv, sendonly, recvonly or inactive)");
+            }
+            idPart = idPart.substring(0, slash);
+        }
+        int id = SdpParser.parseInt("extmap id", idPart, 1, 255);
+        return new ExtMap(id, dir, f[1], f.length == 3 ? f[2] : null);
+    }
+
+    /** The attribute value. */
+    @Override
+    public String toString() {
+        return id + (direction != null ? "/" + direction.sdpName() : "") + " " + uri
+                + (attributes != null ? " " + attributes : "");
+    }
+}
