@@ -105,10 +105,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Timestamps</h2>
  * RTMP timestamps are unsigned ms. The first DTS of an encoded AAC/Opus track can be negative
  * (encoder priming, about −21 ms for AAC), so every timestamp of the transport is offset by the
- * same base: the smallest first DTS over all tracks (taken once every track has delivered a frame, or
- * after 500 ms of media if one never does), which maps to 0 ms and keeps A/V timing. The base
+ * same base: the smallest first DTS over all tracks, which maps to 0 ms and keeps A/V timing. It is
+ * taken once every track has delivered a frame, or after 2 s of media if one never does (files
+ * interleave tracks in chunks of up to about a second; until then frames wait in the buffer). The base
  * stays the same across reconnects, so timestamps keep increasing. A frame earlier than the base
- * (rare: a track that started more than 500 ms late with an even earlier DTS) is sent at 0 ms.
+ * (rare: a track that started more than 2 s late with an even earlier DTS) is sent at 0 ms.
  * Composition time offsets (B-frames) are PTS − DTS in ms; the 32-bit wrap is handled by the chunk
  * encoder.
  *
@@ -117,7 +118,7 @@ import org.slf4j.LoggerFactory;
 public final class RtmpTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(RtmpTransport.class);
     private static final long REPORT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-    private static final long TIME_BASE_WAIT_US = 500_000;
+    private static final long TIME_BASE_WAIT_US = 2_000_000;
     private static final long UNKNOWN = Long.MIN_VALUE;
 
     private final URI uri;
