@@ -34,7 +34,7 @@ final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
         /** The server accepted publish; {@link #writeFrame} may be called. */
         void onPublishing(RtmpClientHandler handler);
 
-        /** The channel closed; {@code cause} says why (a failure, or the server closing). */
+        /** The channel, once connected, closed; {@code cause} says why (a failure, or the server closing). Called once. */
         void onClosed(RtmpClientHandler handler, TransportException cause);
 
         /** The channel's writability changed. */
@@ -53,6 +53,7 @@ final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> tick;
     private TransportException failure;
     private boolean closedReported;
+    private boolean wasActive;
 
     RtmpClientHandler(RtmpPublishSession session, RtmpUrl url, RtmpChunkDecoder decoder, Duration handshakeTimeout, Listener listener) {
         this.session = session;
@@ -78,6 +79,7 @@ final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        wasActive = true;
         tick = ctx.executor().scheduleAtFixedRate(this::onTick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
         super.channelActive(ctx);
     }
@@ -173,8 +175,8 @@ final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
             tick.cancel(false);
         }
         session.releaseOutbound();
-        if (closedReported) {
-            return;
+        if (closedReported || !wasActive) {
+            return; // a failed connect is reported by the connect future
         }
         closedReported = true;
         TransportException cause = failure;

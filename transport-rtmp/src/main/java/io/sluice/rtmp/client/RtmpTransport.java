@@ -160,7 +160,8 @@ public final class RtmpTransport implements Transport {
 
     // EventLoop-confined
     private final Set<Integer> skipping = new HashSet<>();
-    private Channel connecting;
+    /** The channel of the current attempt or connection; only its end triggers a reconnect. */
+    private Channel current;
     private ScheduledFuture<?> reconnectTimer;
     private int attempt;
     private boolean everPublished;
@@ -264,8 +265,8 @@ public final class RtmpTransport implements Transport {
         closing = true;
         loop.execute(() -> {
             cancelReconnect();
-            if (connecting != null) {
-                connecting.close();
+            if (current != null) {
+                current.close();
             }
         });
         setState(TransportState.FAILED, e);
@@ -318,9 +319,11 @@ public final class RtmpTransport implements Transport {
                 });
         log.debug("connecting to {} (attempt {})", url, attempt + 1);
         ChannelFuture cf = b.connect(url.host(), url.port());
-        connecting = cf.channel();
+        Channel ch = cf.channel();
+        current = ch;
         cf.addListener(f -> {
-            if (!f.isSuccess()) {
+            if (!f.isSuccess() && current == ch) {
+                current = null;
                 Throwable c = f.cause();
                 String msg = c instanceof ConnectTimeoutException
                         ? "connect to " + url.serverUrl() + " timed out after " + connectTimeout.toMillis() + " ms"
@@ -364,11 +367,11 @@ public final class RtmpTransport implements Transport {
                 active = null;
                 writtenWireBytes = 0;
             }
-            if (handler.channel() == connecting) {
-                connecting = null;
-            }
-            if (!closing) {
-                connectionLost(cause);
+            if (handler.channel() == current) {
+                current = null;
+                if (!closing) {
+                    connectionLost(cause);
+                }
             }
         }
 
@@ -631,8 +634,8 @@ public final class RtmpTransport implements Transport {
                     drain();
                     active = null;
                     h.closeGracefully(closeTimeout).addListener(f -> done.complete(null));
-                } else if (connecting != null) {
-                    connecting.close().addListener(f -> done.complete(null));
+                } else if (current != null) {
+                    current.close().addListener(f -> done.complete(null));
                 } else {
                     done.complete(null);
                 }

@@ -21,11 +21,13 @@ public final class NginxRtmp implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final boolean record;
     private Process process;
 
-    private NginxRtmp(Path dir, int port) {
+    private NginxRtmp(Path dir, int port, boolean record) {
         this.dir = dir;
         this.port = port;
+        this.record = record;
     }
 
     /** Whether nginx and its RTMP module are installed. */
@@ -35,7 +37,16 @@ public final class NginxRtmp implements AutoCloseable {
 
     /** Starts nginx on a free port with application {@code live} (live on, record off). */
     public static NginxRtmp start(Path dir) throws IOException, InterruptedException {
-        NginxRtmp n = new NginxRtmp(dir, freePort());
+        return start(dir, false);
+    }
+
+    /**
+     * Starts nginx on a free port; with {@code record}, nginx also records every publish session
+     * into its own file under {@link #recordings()} ({@code record all; record_unique on}), exactly
+     * as it received it.
+     */
+    public static NginxRtmp start(Path dir, boolean record) throws IOException, InterruptedException {
+        NginxRtmp n = new NginxRtmp(dir, freePort(), record);
         n.writeConfig();
         n.start();
         return n;
@@ -51,6 +62,11 @@ public final class NginxRtmp implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** Where recordings go (see {@link #start(Path, boolean)}). */
+    public Path recordings() {
+        return dir.resolve("rec");
     }
 
     /** {@code rtmp://127.0.0.1:PORT/live/streamName}. */
@@ -73,13 +89,15 @@ public final class NginxRtmp implements AutoCloseable {
                         chunk_size 4096;
                         application live {
                             live on;
-                            record off;
+                            %s
                         }
                     }
                 }
-                """.formatted(MODULE, dir, dir, port);
+                """.formatted(MODULE, dir, dir, port, record
+                        ? "record all; record_path " + recordings() + "; record_unique on;" : "record off;");
         Files.writeString(dir.resolve("nginx.conf"), conf);
         Files.createDirectories(dir.resolve("logs"));
+        Files.createDirectories(recordings());
     }
 
     /** Starts (or restarts) nginx and waits until the port accepts connections. */
