@@ -776,9 +776,9 @@ public final class RtmpTransport implements Transport {
         }
 
         /**
-         * rtmps: also trust these certificates (e.g. a server's self-signed one), in addition to
-         * nothing else: when any certificate is given, only the given ones are trusted. The host name
-         * is still verified against the certificate.
+         * rtmps: trusts these certificates (e.g. a server's self-signed one, or a private CA) instead
+         * of the system trust store: once any certificate is given, only the given ones are trusted.
+         * The host name is still verified against the certificate's subject alternative names.
          */
         public Builder trustCertificate(X509Certificate... certificates) {
             for (X509Certificate c : certificates) {
