@@ -1,0 +1,142 @@
+package io.sluice.rtmp.interop;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The system's ffmpeg/ffprobe as independent checkers for interop tests. */
+public final class FfmpegTools {
+    public static final String FFMPEG = "/usr/bin/ffmpeg";
+    public static final String FFPROBE = "/usr/bin/ffprobe";
+
+    private FfmpegTools() {
+    }
+
+    /** Whether ffmpeg and ffprobe are installed. */
+    public static boolean available() {
+        return Files.isExecutable(Path.of(FFMPEG)) && Files.isExecutable(Path.of(FFPROBE));
+    }
+
+    /** A test media file from the shared directory ({@code sluice.shared.dir}/media/name). */
+    public static Path media(String name) {
+        String shared = System.getProperty("sluice.shared.dir", "../../shared");
+        return Path.of(shared, "media", name).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Starts {@code ffmpeg -i URL -c copy -f flv out}: a player that records what the server sends.
+     * Stop it with {@link #stop(Process)}.
+     */
+    public static Process record(String url, Path out, Path log) throws IOException {
+        return new ProcessBuilder(FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "info", "-y",
+                "-i", url, "-map", "0", "-c", "copy", "-flush_packets", "1", "-f", "flv", out.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /**
+     * Lets a recorder end on its own within {@code waitMs}, else asks it to finish with SIGTERM,
+     * twice: ffmpeg blocked in a network read only aborts it on the second signal, then writes its
+     * trailer.
+     */
+    public static void stop(Process p, long waitMs) throws InterruptedException {
+        if (!p.waitFor(waitMs, TimeUnit.MILLISECONDS)) {
+            p.destroy();
+            if (!p.waitFor(300, TimeUnit.MILLISECONDS)) {
+                p.destroy();
+            }
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Runs a command, returns stdout+stderr; fails if it runs longer than 60 s. */
+    public static String run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + String.join(" ", command));
+        }
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    /** One decoded frame as ffprobe reports it. */
+    public record Frame(String mediaType, boolean keyframe, int width, int height, String codec) {
+    }
+
+    /**
+     * Decodes every frame of a file with ffprobe ({@code -show_frames}) and returns them in decode
+     * output order, plus the error lines ffprobe printed (at level error).
+     */
+    public static Probe probe(Path file) throws IOException, InterruptedException {
+        String out = run(FFPROBE, "-v", "error", "-show_entries", "frame=media_type,key_frame,width,height:stream=index,codec_name,codec_type",
+                "-of", "compact=p=0:nk=0", "-show_frames", "-show_streams", file.toString());
+        List<Frame> frames = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        List<String> codecs = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (line.startsWith("media_type=")) {
+                String type = value(line, "media_type");
+                frames.add(new Frame(type, "1".equals(value(line, "key_frame")), intValue(line, "width"), intValue(line, "height"), null));
+            } else if (line.startsWith("index=")) {
+                codecs.add(value(line, "codec_type") + ":" + value(line, "codec_name"));
+            } else if (!line.isBlank() && !line.matches("^[a-z_:]+=.*")) {
+                errors.add(line);
+            }
+        }
+        return new Probe(frames, codecs, errors);
+    }
+
+    /** What {@link #probe} found. */
+    public record Probe(List<Frame> frames, List<String> streams, List<String> errors) {
+        public long count(String mediaType) {
+            return frames.stream().filter(f -> f.mediaType().equals(mediaType)).count();
+        }
+
+        public Frame firstVideo() {
+            return frames.stream().filter(f -> f.mediaType().equals("video")).findFirst().orElseThrow();
+        }
+    }
+
+    /** Decoding errors ffmpeg reports for a whole file ({@code ffmpeg -v error -i file -f null -}). */
+    public static List<String> decodeErrors(Path file) throws IOException, InterruptedException {
+        String out = run(FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-i", file.toString(), "-f", "null", "-");
+        List<String> lines = new ArrayList<>();
+        for (String l : out.split("\n")) {
+            if (!l.isBlank()) {
+                lines.add(l);
+            }
+        }
+        return lines;
+    }
+
+    /** Video packets in a file (no decoding). */
+    public static long videoPackets(Path file) throws IOException, InterruptedException {
+        String out = run(FFPROBE, "-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries",
+                "stream=nb_read_packets", "-of", "csv=p=0", file.toString());
+        return Long.parseLong(out.trim().split("\\s+")[0].replace(",", ""));
+    }
+
+    private static String value(String line, String key) {
+        for (String kv : line.split("\\|")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0 && kv.substring(0, eq).equals(key)) {
+                return kv.substring(eq + 1);
+            }
+        }
+        return "";
+    }
+
+    private static int intValue(String line, String key) {
+        try {
+            return Integer.parseInt(value(line, key));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}
