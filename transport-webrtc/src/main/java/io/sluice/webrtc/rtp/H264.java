@@ -10,7 +10,10 @@ import java.util.List;
 final class H264 {
     /** ITU-T H.264 Table 7-1. */
     static final int NAL_IDR_SLICE = 5;
+    static final int NAL_SEI = 6;
     static final int NAL_SPS = 7;
+    /** H.264 Annex D payloadType of the recovery point SEI message. */
+    static final int SEI_RECOVERY_POINT = 6;
     static final int NAL_PPS = 8;
     /** RFC 6184 §5.7.1. */
     static final int STAP_A = 24;
