@@ -131,7 +131,10 @@ public final class RtcpParser {
                     int n = b.getUnsignedByte(fci + 4);
                     need(end - fci - 8, 4 * n, "REMB with " + n + " SSRCs");
                     int v = b.getUnsignedMedium(fci + 5);
-                    long bitrate = (long) (v & 0x3FFFF) << (v >>> 18);
+                    long mantissa = v & 0x3FFFF;
+                    int exp = v >>> 18;
+                    long bitrate = mantissa == 0 ? 0
+                            : 64 - Long.numberOfLeadingZeros(mantissa) + exp > 63 ? Long.MAX_VALUE : mantissa << exp;
                     List<Integer> ssrcs = new ArrayList<>(n);
                     for (int k = 0; k < n; k++) {
                         ssrcs.add(b.getInt(fci + 8 + 4 * k));
