@@ -1,0 +1,120 @@
+package io.sluice.webrtc.rtp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.Objects;
+
+/**
+ * Keeps copies of recently sent RTP packets of one SSRC, by sequence number, for retransmission on
+ * NACK (RFC 4585 §6.2.1). Entries older than {@code maxAgeUs} (default 1 s) are evicted when new
+ * packets are added; the ring holds at most {@code capacity} packets (a power of two). Stores the
+ * plain RTP packet (before SRTP). Not thread-safe.
+ */
+public final class PacketHistory implements AutoCloseable {
+    private final ByteBuf[] packets;
+    private final int[] seqs;
+    private final long[] sentUs;
+    private final int mask;
+    private final long maxAgeUs;
+    private final ByteBufAllocator alloc;
+    private int newest = -1;
+    private int size;
+
+    /**
+     * @param capacity power of two in 16..32768 (at 2.5 Mbit/s and 1200-octet packets 1 s is ~260 packets)
+     * @param maxAgeUs how long a packet stays retransmittable, µs, &gt; 0
+     * @param alloc    allocator for the stored copies
+     */
+    public PacketHistory(int capacity, long maxAgeUs, ByteBufAllocator alloc) {
+        if (capacity < 16 || capacity > 32768 || Integer.bitCount(capacity) != 1) {
+            throw new IllegalArgumentException("capacity: " + capacity + " (expected: power of two in 16..32768)");
+        }
+        if (maxAgeUs <= 0) {
+            throw new IllegalArgumentException("maxAgeUs: " + maxAgeUs + " (expected: > 0)");
+        }
+        this.packets = new ByteBuf[capacity];
+        this.seqs = new int[capacity];
+        this.sentUs = new long[capacity];
+        this.mask = capacity - 1;
+        this.maxAgeUs = maxAgeUs;
+        this.alloc = Objects.requireNonNull(alloc, "alloc");
+    }
+
+    /** 1024 packets, 1 s, default allocator. */
+    public PacketHistory() {
+        this(1024, 1_000_000, ByteBufAllocator.DEFAULT);
+    }
+
+    /**
+     * Stores a copy of an RTP packet just sent.
+     *
+     * @param packet borrowed (its readable bytes are copied; pass it before SRTP protects it in place)
+     * @param nowUs  send time, µs
+     */
+    public void put(ByteBuf packet, long nowUs) {
+        int seq = packet.getUnsignedShort(packet.readerIndex() + 2);
+        int slot = seq & mask;
+        if (packets[slot] != null) {
+            packets[slot].release();
+            size--;
+        }
+        ByteBuf copy = alloc.buffer(packet.readableBytes() + 16);
+        copy.writeBytes(packet, packet.readerIndex(), packet.readableBytes());
+        packets[slot] = copy;
+        seqs[slot] = seq;
+        sentUs[slot] = nowUs;
+        newest = seq;
+        size++;
+        evict(nowUs);
+    }
+
+    private void evict(long nowUs) {
+        // Walk back from the oldest possible slot while entries are too old.
+        for (int i = 1; i <= mask && size > 0; i++) {
+            int slot = (newest + i) & mask;
+            ByteBuf p = packets[slot];
+            if (p == null) {
+                continue;
+            }
+            if (nowUs - sentUs[slot] <= maxAgeUs) {
+                break;
+            }
+            p.release();
+            packets[slot] = null;
+            size--;
+        }
+    }
+
+    /**
+     * A packet for retransmission.
+     *
+     * @param seq   sequence number asked for (NACK)
+     * @param nowUs current time, µs
+     * @return a retained duplicate the caller owns (release it), or {@code null} if unknown or too old
+     */
+    public ByteBuf get(int seq, long nowUs) {
+        int slot = seq & 0xFFFF & mask;
+        ByteBuf p = packets[slot];
+        if (p == null || seqs[slot] != (seq & 0xFFFF) || nowUs - sentUs[slot] > maxAgeUs) {
+            return null;
+        }
+        return p.retainedDuplicate();
+    }
+
+    /** Packets held. */
+    public int size() {
+        return size;
+    }
+
+    /** Releases every stored packet. */
+    @Override
+    public void close() {
+        for (int i = 0; i < packets.length; i++) {
+            if (packets[i] != null) {
+                packets[i].release();
+                packets[i] = null;
+            }
+        }
+        size = 0;
+    }
+}
