@@ -216,6 +216,18 @@ public final class StreamHub implements AutoCloseable {
         return new HubTransport(this, name);
     }
 
+    /**
+     * A {@link io.sluice.core.spi.MediaSource} that subscribes to {@code name} and delivers its
+     * encoded frames (copy mode only: build the pipeline with {@code copy(true)}), e.g. to record a
+     * published stream with the {@code file:} transport. {@link io.sluice.core.spi.MediaSource#open()}
+     * waits up to {@code waitForPublisher} for a publisher; the source ends when the publisher leaves.
+     * It is live: a slow consumer drops GOP-aware in its bounded queue ({@code queueFrames}).
+     */
+    public io.sluice.core.spi.MediaSource source(String name, java.time.Duration waitForPublisher, int queueFrames) {
+        checkName(name);
+        return new HubSource(this, name, waitForPublisher, queueFrames);
+    }
+
     /** Ends every publication and subscription and releases the GOP caches. Idempotent. */
     @Override
     public void close() {

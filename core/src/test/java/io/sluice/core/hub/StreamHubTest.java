@@ -175,4 +175,33 @@ class StreamHubTest {
             assertEquals(1, t.stats().framesSent());
         }
     }
+
+    @Test
+    void aHubStreamIsAPipelineSource() throws Exception {
+        try (StreamHub hub = StreamHub.create()) {
+            io.sluice.core.spi.MediaSource src = hub.source("rec", java.time.Duration.ofSeconds(2), 64);
+            Thread publisher = new Thread(() -> {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                StreamHub.Publication p = hub.publish("rec", List.of(VIDEO), () -> { });
+                p.send(video(0, true));
+                p.send(video(1, false));
+                p.close();
+            });
+            publisher.start();
+            assertEquals(List.of(VIDEO), src.open());
+            List<Long> got = new ArrayList<>();
+            io.sluice.core.MediaFrame f;
+            while ((f = src.read()) != null) {
+                got.add(((EncodedFrame) f).content().getLong(0));
+                f.release();
+            }
+            assertEquals(List.of(0L, 1L), got);
+            src.close();
+            publisher.join();
+        }
+    }
 }
