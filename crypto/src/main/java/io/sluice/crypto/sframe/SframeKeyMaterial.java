@@ -59,6 +59,11 @@ final class SframeKeyMaterial {
         return new SframeKeyMaterial(suite, kid, secret, key, salt);
     }
 
+    /** Key material from an already derived {@code sframe_key} and {@code sframe_salt} (copied); for tests. */
+    static SframeKeyMaterial of(SframeCipherSuite suite, long kid, byte[] sframeKey, byte[] sframeSalt) {
+        return new SframeKeyMaterial(suite, kid, new byte[0], sframeKey.clone(), sframeSalt.clone());
+    }
+
     /** The HKDF info {@code prefix ‖ KID (8 bytes BE) ‖ cipher suite (2 bytes BE)}. */
     static byte[] label(byte[] prefix, long kid, SframeCipherSuite suite) {
         byte[] info = Arrays.copyOf(prefix, prefix.length + 10);
