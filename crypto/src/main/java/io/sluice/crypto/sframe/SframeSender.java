@@ -189,6 +189,11 @@ public final class SframeSender {
         return hl + n;
     }
 
+    /** Zeroes and forgets every derived key; they are derived again from the provider on next use. CTRs are kept. */
+    public void clearKeys() {
+        keys.clear();
+    }
+
     @Override
     public String toString() {
         return "SframeSender{" + suite + " KID=" + Long.toUnsignedString(kid) + " nextCTR="
