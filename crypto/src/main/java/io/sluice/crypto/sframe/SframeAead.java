@@ -85,29 +85,30 @@ abstract class SframeAead {
         @Override
         int seal(long ctr, byte[] aad1, int a1Off, int a1Len, byte[] aad2, int a2Off, int a2Len,
                 byte[] pt, int ptOff, int ptLen, byte[] out, int outOff) throws GeneralSecurityException {
-            formNonce(ctr);
-            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(suite.nt() * 8, nonce));
-            cipher.updateAAD(aad1, a1Off, a1Len);
-            if (a2Len > 0) {
-                cipher.updateAAD(aad2, a2Off, a2Len);
-            }
+            init(Cipher.ENCRYPT_MODE, ctr, aad1, a1Off, a1Len, aad2, a2Off, a2Len);
             return cipher.doFinal(pt, ptOff, ptLen, out, outOff);
         }
 
         @Override
         int open(long ctr, byte[] aad1, int a1Off, int a1Len, byte[] aad2, int a2Off, int a2Len,
                 byte[] ct, int ctOff, int len, byte[] out, int outOff) throws GeneralSecurityException {
-            formNonce(ctr);
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(suite.nt() * 8, nonce));
-            cipher.updateAAD(aad1, a1Off, a1Len);
-            if (a2Len > 0) {
-                cipher.updateAAD(aad2, a2Off, a2Len);
-            }
+            init(Cipher.DECRYPT_MODE, ctr, aad1, a1Off, a1Len, aad2, a2Off, a2Len);
             try {
                 return cipher.doFinal(ct, ctOff, len, out, outOff);
             } catch (AEADBadTagException e) {
                 // The JDK reports a bad tag only by exception; it stays inside this method.
                 return -1;
+            }
+        }
+
+        /** Per-frame re-init: the JDK's GCM needs a fresh nonce spec (a few dozen bytes of garbage per frame). */
+        private void init(int mode, long ctr, byte[] aad1, int a1Off, int a1Len, byte[] aad2, int a2Off, int a2Len)
+                throws GeneralSecurityException {
+            formNonce(ctr);
+            cipher.init(mode, key, new GCMParameterSpec(suite.nt() * 8, nonce));
+            cipher.updateAAD(aad1, a1Off, a1Len);
+            if (a2Len > 0) {
+                cipher.updateAAD(aad2, a2Off, a2Len);
             }
         }
 
