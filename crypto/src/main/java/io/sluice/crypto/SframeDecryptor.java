@@ -1,0 +1,268 @@
+package io.sluice.crypto;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.sluice.core.Codec;
+import io.sluice.core.EncodedFrame;
+import io.sluice.core.TrackInfo;
+import io.sluice.core.spi.FrameTransform;
+import io.sluice.crypto.sframe.KeyProvider;
+import io.sluice.crypto.sframe.SframeCipherSuite;
+import io.sluice.crypto.sframe.SframeReceiveStatus;
+import io.sluice.crypto.sframe.SframeReceiver;
+import io.sluice.crypto.sframe.SframeReceiverStats;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decrypts frames produced by {@link SframeEncryptor} (same cipher suite and framing; byte layouts in
+ * its class doc), as a {@link FrameTransform} on the receiving side.
+ *
+ * <p><b>Whole-frame</b>: the payload is one SFrame ciphertext; the output payload is its plaintext.
+ * <b>NAL-preserving</b> (H.264): each AVCC NAL unit whose type is not clear (SPS, PPS, AUD, end of
+ * sequence/stream, filler are copied) must be {@code NAL header ‖ EP(SFrame ciphertext) ‖ 0x80}; the
+ * trailer is checked and stripped, emulation prevention removed, and the ciphertext decrypted with the NAL
+ * header byte as metadata; the output NAL unit is {@code NAL header ‖ plaintext} with its length rewritten.
+ *
+ * <p><b>Failures</b> never throw: a frame with any ciphertext that fails (unknown KID, bad tag, truncated or
+ * malformed header, replay, malformed AVCC or escaping) is dropped whole, counted per
+ * {@link SframeDropReason} in {@link #stats()} and logged at DEBUG; the next frame is processed normally.
+ * A receiver without the key therefore gets only drops, never plaintext.
+ *
+ * <p>{@link #transformTrack} returns the track unchanged (the encryptor left the codec configuration clear).
+ *
+ * <p><b>Ownership</b>: {@link #apply} takes ownership of the input frame and always releases it; it
+ * returns a new frame over a new payload from the allocator, or {@code null} when dropped.
+ *
+ * <p>Thread-safe; decryption is serialised per instance.
+ *
+ * @see SframeEncryptor
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc9605.html#section-4.4.4">RFC 9605 §4.4.4</a>
+ */
+public final class SframeDecryptor implements FrameTransform {
+    private static final Logger LOG = LoggerFactory.getLogger(SframeDecryptor.class);
+
+    private final SframeReceiver receiver;
+    private final SframeFraming framing;
+    private final ByteBufAllocator alloc;
+    private byte[] scratch = new byte[0];
+    private long framesIn;
+    private long framesOut;
+    private long bytesIn;
+    private long bytesOut;
+    private final long[] drops = new long[SframeDropReason.values().length];
+
+    private SframeDecryptor(Builder b) {
+        SframeReceiver.Builder rb = SframeReceiver.builder(b.suite, b.keys).maxKeys(b.maxKeys);
+        if (b.replayWindow > 0) {
+            rb.replayWindow(b.replayWindow);
+        }
+        this.receiver = rb.build();
+        this.framing = b.framing;
+        this.alloc = b.alloc;
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The framing this decryptor expects for H.264. */
+    public SframeFraming framing() {
+        return framing;
+    }
+
+    /** Returns {@code track} unchanged (codec configuration was never encrypted). */
+    @Override
+    public TrackInfo transformTrack(TrackInfo track) {
+        return track;
+    }
+
+    /**
+     * Decrypts {@code frame}.
+     *
+     * @param frame ownership passes here; it is released before this returns
+     * @return the decrypted frame (caller owns it), or {@code null} if dropped (counted in {@link #stats()})
+     */
+    @Override
+    public EncodedFrame apply(EncodedFrame frame) {
+        ByteBuf tmp = null;
+        ByteBuf out = null;
+        synchronized (this) {
+            try {
+                ByteBuf in = frame.content();
+                int len = in.readableBytes();
+                framesIn++;
+                bytesIn += len;
+                ByteBuf src = in;
+                if (!in.hasArray()) {
+                    tmp = alloc.heapBuffer(len);
+                    tmp.writeBytes(in, in.readerIndex(), len);
+                    src = tmp;
+                }
+                byte[] a = src.array();
+                int off = src.arrayOffset() + src.readerIndex();
+                out = alloc.heapBuffer(Math.max(len, 1));
+                SframeDropReason failure;
+                if (framing == SframeFraming.NAL_PRESERVING && frame.codec() == Codec.H264) {
+                    failure = decryptNalUnits(a, off, len, out);
+                } else {
+                    SframeReceiveStatus s = receiver.decrypt(a, off, len, null, 0, 0,
+                            out.array(), out.arrayOffset() + out.writerIndex());
+                    if (s == SframeReceiveStatus.OK) {
+                        out.writerIndex(out.writerIndex() + receiver.plaintextLength());
+                        failure = null;
+                    } else {
+                        failure = SframeDropReason.of(s);
+                    }
+                }
+                if (failure != null) {
+                    drops[failure.ordinal()]++;
+                    if (LOG.isDebugEnabled()) {
+                        LOG.debug("SFrame decryptor dropped {}: {}", frame, failure);
+                    }
+                    return null;
+                }
+                EncodedFrame result = frame.replace(out);
+                framesOut++;
+                bytesOut += out.readableBytes();
+                out = null;
+                return result;
+            } finally {
+                if (out != null) {
+                    out.release();
+                }
+                if (tmp != null) {
+                    tmp.release();
+                }
+                frame.release();
+            }
+        }
+    }
+
+    /** Decrypts every encrypted NAL unit into {@code out} (capacity &ge; input length); the first failure, or null. */
+    private SframeDropReason decryptNalUnits(byte[] a, int off, int len, ByteBuf out) {
+        if (scratch.length < len) {
+            scratch = new byte[Math.max(len, scratch.length * 2)];
+        }
+        byte[] o = out.array();
+        int base = out.arrayOffset() + out.writerIndex();
+        int w = base;
+        int end = off + len;
+        for (int p = off; p < end; ) {
+            if (end - p < 4) {
+                return SframeDropReason.MALFORMED_FRAME;
+            }
+            int n = H264Sframe.readLength(a, p);
+            if (n < 1 || n > end - p - 4) {
+                return SframeDropReason.MALFORMED_FRAME;
+            }
+            int h = p + 4;
+            if (H264Sframe.isClear(a[h])) {
+                System.arraycopy(a, p, o, w, 4 + n);
+                w += 4 + n;
+            } else {
+                int m = H264Sframe.unescape(a, h + 1, n - 1, scratch, 0);
+                if (m < 0) {
+                    return SframeDropReason.MALFORMED_FRAME;
+                }
+                SframeReceiveStatus s = receiver.decrypt(scratch, 0, m, a, h, 1, o, w + 5);
+                if (s != SframeReceiveStatus.OK) {
+                    return SframeDropReason.of(s);
+                }
+                int pt = receiver.plaintextLength();
+                H264Sframe.writeLength(o, w, 1 + pt);
+                o[w + 4] = a[h];
+                w += 5 + pt;
+            }
+            p += 4 + n;
+        }
+        out.writerIndex(out.writerIndex() + (w - base));
+        return null;
+    }
+
+    /** A snapshot of the per-frame counters; callable from any thread. */
+    public synchronized SframeTransformStats stats() {
+        return new SframeTransformStats(framesIn, framesOut, bytesIn, bytesOut, drops);
+    }
+
+    /** The underlying receiver's per-ciphertext counters (one ciphertext per NAL unit in NAL-preserving mode). */
+    public SframeReceiverStats receiverStats() {
+        return receiver.stats();
+    }
+
+    /** Zeroes the derived keys held by this decryptor. */
+    @Override
+    public synchronized void close() {
+        receiver.clearKeys();
+    }
+
+    @Override
+    public String toString() {
+        return "SframeDecryptor{" + receiver.suite() + ' ' + framing + '}';
+    }
+
+    /** Builder for {@link SframeDecryptor}; setters validate at once. */
+    public static final class Builder {
+        private SframeCipherSuite suite = SframeCipherSuite.AES_128_GCM_SHA256_128;
+        private KeyProvider keys;
+        private SframeFraming framing = SframeFraming.WHOLE_FRAME;
+        private ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+        private int maxKeys = 16;
+        private int replayWindow;
+
+        private Builder() {
+        }
+
+        /** Cipher suite; default {@link SframeCipherSuite#AES_128_GCM_SHA256_128}. Must match the encryptor's. */
+        public Builder cipherSuite(SframeCipherSuite suite) {
+            this.suite = Objects.requireNonNull(suite, "suite");
+            return this;
+        }
+
+        /** Source of {@code base_key}s; required. Every KID the sender may use must be resolvable. */
+        public Builder keyProvider(KeyProvider keys) {
+            this.keys = Objects.requireNonNull(keys, "keys");
+            return this;
+        }
+
+        /** Framing for H.264 tracks; default {@link SframeFraming#WHOLE_FRAME}. Must match the encryptor's. */
+        public Builder framing(SframeFraming framing) {
+            this.framing = Objects.requireNonNull(framing, "framing");
+            return this;
+        }
+
+        /** Allocator of output payloads (heap buffers); default {@link ByteBufAllocator#DEFAULT}. */
+        public Builder allocator(ByteBufAllocator alloc) {
+            this.alloc = Objects.requireNonNull(alloc, "alloc");
+            return this;
+        }
+
+        /** Most KIDs held at once, 1..1024; default 16 (see {@link SframeReceiver.Builder#maxKeys(int)}). */
+        public Builder maxKeys(int maxKeys) {
+            if (maxKeys < 1 || maxKeys > 1024) {
+                throw new IllegalArgumentException("maxKeys: " + maxKeys + " (expected: 1..1024)");
+            }
+            this.maxKeys = maxKeys;
+            return this;
+        }
+
+        /** Replay window in CTRs, 0 (default, off) or 64..65536 (see {@link SframeReceiver.Builder#replayWindow(int)}). */
+        public Builder replayWindow(int ctrs) {
+            if (ctrs != 0 && (ctrs < 64 || ctrs > 65536)) {
+                throw new IllegalArgumentException("replayWindow: " + ctrs + " (expected: 0 or 64..65536)");
+            }
+            this.replayWindow = ctrs;
+            return this;
+        }
+
+        /** @throws IllegalStateException if the key provider is missing */
+        public SframeDecryptor build() {
+            if (keys == null) {
+                throw new IllegalStateException("keyProvider is required");
+            }
+            return new SframeDecryptor(this);
+        }
+    }
+}

@@ -1,0 +1,325 @@
+package io.sluice.crypto;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.sluice.core.Codec;
+import io.sluice.core.EncodedFrame;
+import io.sluice.core.TrackInfo;
+import io.sluice.core.spi.FrameTransform;
+import io.sluice.crypto.sframe.KeyProvider;
+import io.sluice.crypto.sframe.SframeCipherSuite;
+import io.sluice.crypto.sframe.SframeHeader;
+import io.sluice.crypto.sframe.SframeSender;
+import io.sluice.crypto.sframe.SframeSenderException;
+import java.util.Arrays;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Encrypts every encoded frame end to end with SFrame (RFC 9605), as a {@link FrameTransform} between
+ * encoder and transports; {@link SframeDecryptor} reverses it.
+ *
+ * <h2>Framings</h2>
+ * <b>{@link SframeFraming#WHOLE_FRAME}</b> (audio always; video when configured):
+ * <pre>
+ * in : payload (any codec layout)
+ * out: SFrame header (1..17 B) ‖ ciphertext (= payload length) ‖ tag (Nt B)          metadata: none
+ * </pre>
+ * <b>{@link SframeFraming#NAL_PRESERVING}</b> (H.264 only; other codecs fall back to whole-frame). The
+ * AVCC structure stays, each NAL unit is handled on its own:
+ * <pre>
+ * in : ‖ len (4 B BE) ‖ NAL header (1 B) ‖ body (len−1 B) ‖ ...
+ * out: ‖ len' (4 B BE) ‖ NAL header (1 B, clear) ‖ EP(SFrame header ‖ ciphertext(body) ‖ tag) ‖ 0x80 ‖ ...
+ *      metadata (AAD) of each ciphertext: the NAL header byte
+ * </pre>
+ * {@code EP} is H.264 emulation prevention (§7.4.1): 0x03 is inserted after every 0x00 0x00 followed by
+ * 0x00..0x03, so no start code (00 00 01) or 00 00 00 appears inside the NAL unit and Annex B converters
+ * and RTP packetizers keep it whole. The trailing 0x80 keeps the NAL unit from ending in 0x00 (which
+ * Annex B would read as trailing zero bytes). {@code len'} is the new NAL unit length. Each encrypted NAL
+ * unit takes its own CTR. Authenticating the NAL header byte means a relay that rewrites
+ * {@code nal_ref_idc} or the type of an encrypted NAL unit causes an authentication failure.
+ *
+ * <p>NAL units left clear and unauthenticated: SPS (7), PPS (8), AUD (9), end of sequence/stream (10, 11)
+ * and filler (12): relays and packetizers need parameter sets and they carry no picture data. SEI (6) is
+ * encrypted because it can carry user data (captions, unregistered payloads). Slices and everything else
+ * are encrypted.
+ *
+ * <h2>Track configuration</h2>
+ * {@link #transformTrack} returns the track unchanged: the codec configuration (for H.264 the
+ * {@code AVCDecoderConfigurationRecord} with SPS/PPS) stays in the clear, so transports can still send
+ * sequence headers and SDP parameters. Only frame payloads are encrypted.
+ *
+ * <h2>Keys</h2>
+ * One {@link SframeSender} serves every track of this instance, so CTRs never repeat under a key across
+ * tracks. {@link #useKid(long)} switches the KID at the next frame boundary; if that KID's key has
+ * vanished from the provider by then, frames are dropped ({@link SframeDropReason#NO_KEY}) rather than
+ * encrypted under the old KID, until the key is back or another KID is chosen.
+ *
+ * <h2>Ownership and failures</h2>
+ * {@link #apply} takes ownership of the input frame and always releases it. It returns a new frame with
+ * the same timing and track over a new payload from the allocator (the caller owns it), or {@code null}
+ * when the frame is dropped: never a frame it failed to encrypt. Drops are counted per
+ * {@link SframeDropReason} in {@link #stats()} and logged at WARN (without key material).
+ *
+ * <p>Thread-safe: tracks may call {@link #apply} from their own encoder threads; encryption is serialised
+ * per instance.
+ *
+ * @see SframeDecryptor
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc9605.html">RFC 9605</a>
+ */
+public final class SframeEncryptor implements FrameTransform {
+    private static final Logger LOG = LoggerFactory.getLogger(SframeEncryptor.class);
+
+    private final SframeSender sender;
+    private final KeyProvider keys;
+    private final SframeFraming framing;
+    private final ByteBufAllocator alloc;
+    private final SframeCipherSuite suite;
+    private volatile long pendingKid;
+    private volatile boolean kidPending;
+    private byte[] scratch = new byte[0];
+    private long framesIn;
+    private long framesOut;
+    private long bytesIn;
+    private long bytesOut;
+    private final long[] drops = new long[SframeDropReason.values().length];
+
+    private SframeEncryptor(Builder b) {
+        this.suite = b.suite;
+        this.keys = b.keys;
+        this.framing = b.framing;
+        this.alloc = b.alloc;
+        this.sender = new SframeSender(b.suite, b.keys, b.kid);
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Switches to {@code kid} (unsigned 64-bit) at the next frame boundary: the next frame handed to
+     * {@link #apply} and all after it are encrypted under it. Callable from any thread.
+     *
+     * @throws IllegalStateException if the key provider has no key for {@code kid}
+     */
+    public void useKid(long kid) {
+        byte[] k = keys.baseKey(kid).orElseThrow(() -> new IllegalStateException("no base_key for KID " + Long.toUnsignedString(kid)));
+        Arrays.fill(k, (byte) 0);
+        pendingKid = kid;
+        kidPending = true;
+    }
+
+    /** The framing this encryptor uses for H.264. */
+    public SframeFraming framing() {
+        return framing;
+    }
+
+    /** The cipher suite. */
+    public SframeCipherSuite suite() {
+        return suite;
+    }
+
+    /** Returns {@code track} unchanged: codec configuration (SPS/PPS) stays clear; see the class doc. */
+    @Override
+    public TrackInfo transformTrack(TrackInfo track) {
+        return track;
+    }
+
+    /**
+     * Encrypts {@code frame}.
+     *
+     * @param frame ownership passes here; it is released before this returns
+     * @return the encrypted frame (caller owns it), or {@code null} if dropped (counted in {@link #stats()})
+     */
+    @Override
+    public EncodedFrame apply(EncodedFrame frame) {
+        ByteBuf tmp = null;
+        ByteBuf out = null;
+        synchronized (this) {
+            try {
+                ByteBuf in = frame.content();
+                int len = in.readableBytes();
+                framesIn++;
+                bytesIn += len;
+                if (kidPending) {
+                    // Stays pending (and frames are dropped as NO_KEY) until the new key can be used.
+                    sender.useKid(pendingKid);
+                    kidPending = false;
+                }
+                ByteBuf src = in;
+                if (!in.hasArray()) {
+                    tmp = alloc.heapBuffer(len);
+                    tmp.writeBytes(in, in.readerIndex(), len);
+                    src = tmp;
+                }
+                byte[] a = src.array();
+                int off = src.arrayOffset() + src.readerIndex();
+                if (framing == SframeFraming.NAL_PRESERVING && frame.codec() == Codec.H264) {
+                    out = encryptNalUnits(a, off, len);
+                    if (out == null) {
+                        drop(SframeDropReason.MALFORMED_FRAME, frame, "payload is not AVCC with 4-byte lengths");
+                        return null;
+                    }
+                } else {
+                    out = alloc.heapBuffer(sender.ciphertextLength(len));
+                    int n = sender.encrypt(a, off, len, null, 0, 0, out.array(), out.arrayOffset() + out.writerIndex());
+                    out.writerIndex(out.writerIndex() + n);
+                }
+                EncodedFrame result = frame.replace(out);
+                framesOut++;
+                bytesOut += out.readableBytes();
+                out = null;
+                return result;
+            } catch (SframeSenderException e) {
+                drop(SframeDropReason.of(e.reason()), frame, e.getMessage());
+                return null;
+            } finally {
+                if (out != null) {
+                    out.release();
+                }
+                if (tmp != null) {
+                    tmp.release();
+                }
+                frame.release();
+            }
+        }
+    }
+
+    /** NAL-preserving encryption of one AVCC access unit; {@code null} if it is not well-formed AVCC. */
+    private ByteBuf encryptNalUnits(byte[] a, int off, int len) {
+        int end = off + len;
+        int bound = 0;
+        int maxBody = 0;
+        for (int p = off; p < end; ) {
+            if (end - p < 4) {
+                return null;
+            }
+            int n = H264Sframe.readLength(a, p);
+            if (n < 1 || n > end - p - 4) {
+                return null;
+            }
+            int header = a[p + 4];
+            if (H264Sframe.isClear(header)) {
+                bound += 4 + n;
+            } else {
+                int ct = SframeHeader.MAX_LENGTH + (n - 1) + suite.nt();
+                bound += 5 + H264Sframe.escapedBound(ct);
+                maxBody = Math.max(maxBody, ct);
+            }
+            p += 4 + n;
+        }
+        if (scratch.length < maxBody) {
+            scratch = new byte[Math.max(maxBody, scratch.length * 2)];
+        }
+        ByteBuf out = alloc.heapBuffer(bound);
+        try {
+            byte[] o = out.array();
+            int base = out.arrayOffset() + out.writerIndex();
+            int w = base;
+            for (int p = off; p < end; ) {
+                int n = H264Sframe.readLength(a, p);
+                int h = p + 4;
+                if (H264Sframe.isClear(a[h])) {
+                    System.arraycopy(a, p, o, w, 4 + n);
+                    w += 4 + n;
+                } else {
+                    int c = sender.encrypt(a, h + 1, n - 1, a, h, 1, scratch, 0);
+                    o[w + 4] = a[h];
+                    int e = H264Sframe.escape(scratch, 0, c, o, w + 5);
+                    H264Sframe.writeLength(o, w, 1 + e);
+                    w += 5 + e;
+                }
+                p += 4 + n;
+            }
+            out.writerIndex(out.writerIndex() + (w - base));
+            ByteBuf r = out;
+            out = null;
+            return r;
+        } finally {
+            if (out != null) {
+                out.release();
+            }
+        }
+    }
+
+    private void drop(SframeDropReason reason, EncodedFrame frame, String why) {
+        drops[reason.ordinal()]++;
+        LOG.warn("SFrame encryptor dropped {} ({}): {}", frame, reason, why);
+    }
+
+    /** A snapshot of the counters; callable from any thread. */
+    public synchronized SframeTransformStats stats() {
+        return new SframeTransformStats(framesIn, framesOut, bytesIn, bytesOut, drops);
+    }
+
+    /** Zeroes the derived keys held by this encryptor's sender. */
+    @Override
+    public synchronized void close() {
+        sender.clearKeys();
+    }
+
+    @Override
+    public String toString() {
+        return "SframeEncryptor{" + suite + ' ' + framing + " KID=" + Long.toUnsignedString(sender.kid()) + '}';
+    }
+
+    /** Builder for {@link SframeEncryptor}; setters validate at once. */
+    public static final class Builder {
+        private SframeCipherSuite suite = SframeCipherSuite.AES_128_GCM_SHA256_128;
+        private KeyProvider keys;
+        private boolean kidSet;
+        private long kid;
+        private SframeFraming framing = SframeFraming.WHOLE_FRAME;
+        private ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+
+        private Builder() {
+        }
+
+        /** Cipher suite; default {@link SframeCipherSuite#AES_128_GCM_SHA256_128}. */
+        public Builder cipherSuite(SframeCipherSuite suite) {
+            this.suite = Objects.requireNonNull(suite, "suite");
+            return this;
+        }
+
+        /** Source of {@code base_key}s; required. */
+        public Builder keyProvider(KeyProvider keys) {
+            this.keys = Objects.requireNonNull(keys, "keys");
+            return this;
+        }
+
+        /** The first KID (unsigned 64-bit); required. */
+        public Builder kid(long kid) {
+            this.kid = kid;
+            this.kidSet = true;
+            return this;
+        }
+
+        /** Framing for H.264 tracks; default {@link SframeFraming#WHOLE_FRAME}. Other codecs are always whole-frame. */
+        public Builder framing(SframeFraming framing) {
+            this.framing = Objects.requireNonNull(framing, "framing");
+            return this;
+        }
+
+        /** Allocator of output payloads (heap buffers); default {@link ByteBufAllocator#DEFAULT}. */
+        public Builder allocator(ByteBufAllocator alloc) {
+            this.alloc = Objects.requireNonNull(alloc, "alloc");
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException if the key provider or KID is missing
+         * @throws SframeSenderException if the key provider has no key for the KID
+         */
+        public SframeEncryptor build() {
+            if (keys == null) {
+                throw new IllegalStateException("keyProvider is required");
+            }
+            if (!kidSet) {
+                throw new IllegalStateException("kid is required");
+            }
+            return new SframeEncryptor(this);
+        }
+    }
+}
