@@ -1,0 +1,298 @@
+package io.sluice.webrtc.whip.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBufUtil;
+import io.sluice.codec.MediaSources;
+import io.sluice.core.AudioEncoderConfig;
+import io.sluice.core.Codec;
+import io.sluice.core.EncodedFrame;
+import io.sluice.core.MediaType;
+import io.sluice.core.PipelineListener;
+import io.sluice.core.StreamPipeline;
+import io.sluice.core.TrackInfo;
+import io.sluice.core.TransportException;
+import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.core.spi.Transport;
+import io.sluice.core.spi.TransportFeedback;
+import io.sluice.core.spi.TransportState;
+import io.sluice.core.spi.TransportStats;
+import io.sluice.core.spi.Transports;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@link WhipTransport} against {@link TestWhipServer} on loopback. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WhipTransportTest {
+    static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    static Path clip() {
+        return Path.of(System.getProperty("sluice.shared.dir", "../../shared"), "media",
+                "bbb_rabbit_320x240_8s_h264_aac.mp4");
+    }
+
+    /** Records what the pipeline hands the WHIP transport (copies), then passes the frame on. */
+    static final class Recording implements Transport {
+        final Transport inner;
+        final List<long[]> videoPts = Collections.synchronizedList(new ArrayList<>());
+        final List<byte[]> videoPayloads = Collections.synchronizedList(new ArrayList<>());
+        volatile int audioFrames;
+
+        Recording(Transport inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public URI uri() {
+            return inner.uri();
+        }
+
+        @Override
+        public List<Codec> acceptedCodecs(MediaType mediaType) {
+            return inner.acceptedCodecs(mediaType);
+        }
+
+        @Override
+        public void open(List<TrackInfo> tracks, TransportFeedback feedback) {
+            inner.open(tracks, feedback);
+        }
+
+        @Override
+        public boolean send(EncodedFrame frame) {
+            if (frame.track().isVideo()) {
+                videoPts.add(new long[] {frame.ptsUs(), frame.isKeyframe() ? 1 : 0});
+                videoPayloads.add(ByteBufUtil.getBytes(frame.content()));
+            } else {
+                audioFrames++;
+            }
+            return inner.send(frame);
+        }
+
+        @Override
+        public TransportStats stats() {
+            return inner.stats();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    /** AVCC access unit without SPS/PPS NAL units (the packetizer adds those from the track config). */
+    static byte[] withoutParameterSets(byte[] avcc) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        int i = 0;
+        while (i + 4 <= avcc.length) {
+            int len = ((avcc[i] & 0xFF) << 24) | ((avcc[i + 1] & 0xFF) << 16) | ((avcc[i + 2] & 0xFF) << 8) | (avcc[i + 3] & 0xFF);
+            if (len <= 0 || i + 4 + len > avcc.length) {
+                break;
+            }
+            int type = avcc[i + 4] & 0x1F;
+            if (type != 7 && type != 8) {
+                o.write(avcc, i, 4 + len);
+            }
+            i += 4 + len;
+        }
+        return o.toByteArray();
+    }
+
+    @Test
+    void publishesClipThatTheServerReassemblesAnswersPliAndNack() throws Exception {
+        List<String> keyframeReasons = Collections.synchronizedList(new ArrayList<>());
+        List<BandwidthEstimate> estimates = Collections.synchronizedList(new ArrayList<>());
+        try (TestWhipServer server = new TestWhipServer(TestWhipServer.Mode.NORMAL, "s3cret")) {
+            WhipTransport whip = WhipTransport.builder(server.endpoint()).bearerToken("s3cret")
+                    .hostAddress(LOOPBACK).build();
+            Recording rec = new Recording(whip);
+            WhipStats whipStats;
+            try (StreamPipeline p = StreamPipeline.builder()
+                    .source(MediaSources.open(clip().toString()))
+                    .copyVideo(true)
+                    .audio(AudioEncoderConfig.builder().codec(Codec.OPUS).build())
+                    .transport(rec)
+                    .realtime(true)
+                    .listener(new PipelineListener() {
+                        @Override
+                        public void onKeyframeRequested(URI transport, int trackId, String reason) {
+                            keyframeReasons.add(reason);
+                        }
+
+                        @Override
+                        public void onBandwidthEstimate(URI transport, BandwidthEstimate estimate) {
+                            estimates.add(estimate);
+                        }
+                    })
+                    .build()) {
+                p.start();
+                assertTrue(server.awaitConnected(10, TimeUnit.SECONDS), "DTLS did not complete");
+                Thread.sleep(2500);
+                server.sendPli();
+                p.completion().get(40, TimeUnit.SECONDS);
+                Thread.sleep(700); // let the jitter buffer release the tail
+                assertTrue(server.retransmitted.await(5, TimeUnit.SECONDS),
+                        "NACKed packet " + server.nackedSeq + " was not retransmitted");
+                whipStats = whip.whipStats();
+                assertEquals(TransportState.CLOSED, whip.stats().state()); // the pipeline closes it at the end of input
+            }
+
+            // HTTP: bearer token on POST and DELETE, DELETE on the Location (resolved from a relative one).
+            List<TestWhipServer.Request> reqs = server.requests;
+            TestWhipServer.Request post = reqs.get(0);
+            assertEquals("POST", post.method());
+            assertEquals("Bearer s3cret", post.authorization());
+            assertTrue(post.body().startsWith("v=0"), post.body());
+            assertTrue(post.body().contains("a=setup:actpass") && post.body().contains("a=sendonly"), post.body());
+            TestWhipServer.Request delete = reqs.stream().filter(r -> r.method().equals("DELETE")).findFirst().orElseThrow(
+                    () -> new AssertionError("no DELETE in " + reqs));
+            assertEquals("/whip/session/1", delete.path());
+            assertEquals("Bearer s3cret", delete.authorization());
+            assertEquals(URI.create("http://127.0.0.1:" + server.endpoint().getPort() + "/whip/session/1"), whip.sessionUri());
+
+            // Video: every sent access unit from the first keyframe on, matched by PTS, must be identical.
+            List<TestWhipServer.Received> got = new ArrayList<>(server.video);
+            assertFalse(got.isEmpty(), "no video frame reassembled");
+            int first = -1;
+            for (int i = 0; i < rec.videoPts.size(); i++) {
+                if (rec.videoPts.get(i)[1] == 1) {
+                    first = i;
+                    break;
+                }
+            }
+            long offset = rec.videoPts.get(first)[0] - got.get(0).ptsUs();
+            int sent = rec.videoPts.size() - first;
+            int identical = 0;
+            int j = 0;
+            for (int i = first; i < rec.videoPts.size(); i++) {
+                long pts = rec.videoPts.get(i)[0];
+                while (j < got.size() && got.get(j).ptsUs() + offset < pts - 1000) {
+                    j++;
+                }
+                if (j < got.size() && Math.abs(got.get(j).ptsUs() + offset - pts) <= 1000
+                        && Arrays.equals(withoutParameterSets(rec.videoPayloads.get(i)), withoutParameterSets(got.get(j).payload()))) {
+                    identical++;
+                }
+            }
+            System.out.printf("WHIP e2e: video %d/%d access units identical (%d reassembled), audio %d/%d Opus frames, "
+                            + "SRs %d, RTX %d, stats %s, keyframe requests %s, estimates %d%n",
+                    identical, sent, got.size(), server.audio.size(), rec.audioFrames, server.srReceived.get(),
+                    server.rtxReceived.get(), whipStats, keyframeReasons, estimates.size());
+            assertTrue(identical >= 0.95 * sent, identical + "/" + sent + " access units identical");
+            assertTrue(server.audio.size() >= 0.9 * rec.audioFrames, server.audio.size() + "/" + rec.audioFrames + " Opus frames");
+            assertTrue(keyframeReasons.stream().anyMatch(r -> r.startsWith("PLI from")), "no PLI keyframe request: " + keyframeReasons);
+            assertTrue(whipStats.retransmissions() >= 1 && whipStats.nacksReceived() >= 1, whipStats.toString());
+            assertTrue(server.srReceived.get() >= 3, "sender reports: " + server.srReceived.get());
+            assertNotNull(whipStats.selectedPair());
+        }
+    }
+
+    @Test
+    void unauthorizedPostFailsOpenWithTheServersMessage() throws Exception {
+        try (TestWhipServer server = new TestWhipServer(TestWhipServer.Mode.UNAUTHORIZED, null);
+             WhipTransport whip = WhipTransport.builder(server.endpoint()).bearerToken("wrong").hostAddress(LOOPBACK).build()) {
+            TransportException e = assertThrows(TransportException.class, () -> whip.open(List.of(opusTrack()), new Feedback()));
+            assertTrue(e.getMessage().contains("POST offer: HTTP 401: invalid bearer token for stream 'live'"), e.getMessage());
+            assertFalse(e.getMessage().contains("second line"), e.getMessage());
+            assertTrue(e.getMessage().contains(server.endpoint().toString()), e.getMessage());
+        }
+    }
+
+    @Test
+    void garbageAnswerFailsOpenAndDeletesTheResource() throws Exception {
+        try (TestWhipServer server = new TestWhipServer(TestWhipServer.Mode.GARBAGE_SDP, null);
+             WhipTransport whip = WhipTransport.builder(server.endpoint()).hostAddress(LOOPBACK).build()) {
+            TransportException e = assertThrows(TransportException.class, () -> whip.open(List.of(opusTrack()), new Feedback()));
+            assertTrue(e.getMessage().contains("SDP answer"), e.getMessage());
+            assertTrue(server.requests.stream().anyMatch(r -> r.method().equals("DELETE")), server.requests.toString());
+        }
+    }
+
+    @Test
+    void unreachableCandidateFailsWithinTheIceTimeout() throws Exception {
+        try (TestWhipServer server = new TestWhipServer(TestWhipServer.Mode.DEAD_CANDIDATE, null);
+             WhipTransport whip = WhipTransport.builder(server.endpoint()).hostAddress(LOOPBACK)
+                     .iceTimeout(Duration.ofMillis(1500)).build()) {
+            Feedback fb = new Feedback();
+            long start = System.nanoTime();
+            whip.open(List.of(opusTrack()), fb);
+            Throwable cause = fb.failed.get(5, TimeUnit.SECONDS);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(ms < 3000, "failed after " + ms + " ms");
+            assertTrue(cause.getMessage().contains("ICE: no candidate pair connected within 1500 ms"), cause.getMessage());
+            assertEquals(TransportState.FAILED, whip.stats().state());
+            EncodedFrame f = new EncodedFrame(opusTrack(), io.netty.buffer.Unpooled.buffer(4).writeInt(1), 0, true);
+            assertThrows(TransportException.class, () -> whip.send(f));
+            assertEquals(0, f.refCnt());
+        }
+    }
+
+    @Test
+    void providerServesWhipSchemesAndRefusesPlainHttpToPublicHosts() {
+        Transport t = Transports.create(URI.create("whip+http://127.0.0.1:9/whip/x?token=abc"));
+        assertTrue(t instanceof WhipTransport, t.toString());
+        assertEquals(List.of(Codec.H264), t.acceptedCodecs(MediaType.VIDEO));
+        assertEquals(List.of(Codec.OPUS), t.acceptedCodecs(MediaType.AUDIO));
+        t.close();
+        TransportException e = assertThrows(TransportException.class,
+                () -> Transports.create(URI.create("whip+http://192.0.2.1/whip/x")));
+        assertTrue(e.getMessage().contains("whip+https"), e.getMessage());
+        WhipTransport.builder(URI.create("http://192.0.2.1/whip")).allowInsecureHttp(true).hostAddress(LOOPBACK).build().close();
+        assertThrows(IllegalArgumentException.class, () -> WhipTransport.builder(URI.create("ftp://h/x")));
+        assertThrows(IllegalArgumentException.class, () -> WhipTransport.builder(URI.create("whip+https://h/x")).stunServer("turn:h"));
+    }
+
+    @Test
+    void linkHeadersYieldIceServers() {
+        List<URI> servers = WhipSignaling.iceServers(List.of(
+                "<stun:stun.example.net>; rel=\"ice-server\", <turn:turn.example.net?transport=udp>; rel=\"ice-server\"; "
+                        + "username=\"u\"; credential=\"p\"",
+                "<https://example.net/doc>; rel=\"help\""));
+        assertEquals(List.of(URI.create("stun:stun.example.net"), URI.create("turn:turn.example.net?transport=udp")), servers);
+        assertEquals("stun.example.net", WhipConnection.stunHostPort(URI.create("stun:stun.example.net"))[0]);
+        assertEquals(3478, WhipConnection.stunHostPort(URI.create("stun:stun.example.net"))[1]);
+        assertEquals(19302, WhipConnection.stunHostPort(URI.create("stun:[2001:db8::1]:19302"))[1]);
+    }
+
+    static TrackInfo opusTrack() {
+        return TrackInfo.builder(1, Codec.OPUS).audio(48000, 2).build();
+    }
+
+    /** Collects state changes. */
+    static final class Feedback implements TransportFeedback {
+        final CompletableFuture<Throwable> failed = new CompletableFuture<>();
+
+        @Override
+        public void onStateChanged(TransportState state, Throwable cause) {
+            if (state == TransportState.FAILED) {
+                failed.complete(cause);
+            }
+        }
+
+        @Override
+        public void onKeyframeRequest(int trackId, String reason) {
+        }
+
+        @Override
+        public void onBandwidthEstimate(BandwidthEstimate estimate) {
+        }
+
+        @Override
+        public void onWritabilityChanged(boolean writable) {
+        }
+    }
+}
