@@ -151,6 +151,8 @@ final class RtmpServerTestSupport {
         final AtomicLong videoFrames = new AtomicLong();
         final AtomicLong audioFrames = new AtomicLong();
         final AtomicLong keyframes = new AtomicLong();
+        /** Index (0-based, among video frames) of the last keyframe seen. */
+        volatile long lastKeyframeIndex = -1;
         final List<Long> videoPtsUs = new CopyOnWriteArrayList<>();
         final List<Long> videoDtsUs = new CopyOnWriteArrayList<>();
         final List<TrackInfo> tracks = new CopyOnWriteArrayList<>();
@@ -172,6 +174,7 @@ final class RtmpServerTestSupport {
                     videoPtsUs.add(frame.ptsUs());
                     videoDtsUs.add(frame.dtsUs());
                     if (frame.isKeyframe()) {
+                        lastKeyframeIndex = videoFrames.get() - 1;
                         keyframes.incrementAndGet();
                     }
                 } else {
@@ -199,6 +202,7 @@ final class RtmpServerTestSupport {
         final ChunkEncoder encoder = new ChunkEncoder();
         final ChunkDecoder decoder = new ChunkDecoder();
         private final ByteBuf inbound = Unpooled.buffer();
+        private final List<Object> pending = new ArrayList<>();
 
         RawClient(int port) throws IOException {
             socket = new Socket("127.0.0.1", port);
@@ -281,16 +285,14 @@ final class RtmpServerTestSupport {
 
         /** The next message from the server (owned by the caller). */
         RtmpMessage next() throws IOException {
-            List<Object> msgs = new ArrayList<>(1);
             byte[] buf = new byte[8192];
             while (true) {
-                decoder.decode(inbound, msgs);
-                if (!msgs.isEmpty()) {
-                    for (int i = 1; i < msgs.size(); i++) {
-                        ((RtmpMessage) msgs.get(i)).release(); // keep it simple: one at a time is enough for the tests
-                    }
+                if (pending.isEmpty()) {
+                    decoder.decode(inbound, pending);
                     inbound.discardReadBytes();
-                    return (RtmpMessage) msgs.get(0);
+                }
+                if (!pending.isEmpty()) {
+                    return (RtmpMessage) pending.remove(0);
                 }
                 int n = in.read(buf);
                 if (n < 0) {
@@ -321,6 +323,8 @@ final class RtmpServerTestSupport {
 
         @Override
         public void close() throws IOException {
+            pending.forEach(m -> ((RtmpMessage) m).release());
+            pending.clear();
             decoder.close();
             inbound.release();
             socket.close();
