@@ -231,6 +231,32 @@ class RtmpServerFfmpegTest {
     }
 
     @Test
+    void aSilentPeerIsPingedThenClosedAtTheIdleTimeout() throws Exception {
+        RtmpServer server = server(RtmpServer.builder().idleTimeout(Duration.ofMillis(400)));
+        try (RtmpServerTestSupport.LogCapture log = new RtmpServerTestSupport.LogCapture();
+             RtmpServerTestSupport.RawClient c = new RtmpServerTestSupport.RawClient(server.port())) {
+            c.handshake();
+            c.connect("live");
+            c.awaitCommand("_result");
+            boolean pinged = false;
+            try {
+                while (true) {
+                    io.sluice.rtmp.chunk.RtmpMessage m = c.next();
+                    try {
+                        pinged |= m.messageTypeId() == io.sluice.rtmp.message.MessageTypeId.USER_CONTROL;
+                    } finally {
+                        m.release();
+                    }
+                }
+            } catch (IOException closed) {
+                // the server closed the connection
+            }
+            assertTrue(pinged, "a PingRequest came first");
+            awaitTrue("WARN line", 2000, () -> log.lines("WARN", "idle: nothing received").size() == 1);
+        }
+    }
+
+    @Test
     void builderValidatesAtOnce() {
         assertThrows(IllegalArgumentException.class, () -> RtmpServer.builder().port(70000));
         assertThrows(IllegalArgumentException.class, () -> RtmpServer.builder().idleTimeout(Duration.ZERO));
