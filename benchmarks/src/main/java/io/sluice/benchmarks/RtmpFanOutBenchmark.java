@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * mvn -q -o -DskipTests package -pl core,codec,transport-rtmp,benchmarks
- * java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.RtmpFanOutBenchmark [N,N,...] [windowSeconds]
+ * java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.RtmpFanOutBenchmark [N,N,...] [windowSeconds] [sluice,nginx-rtmp]
  * </pre>
  *
  * <ul>
@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
  * <li><b>Players.</b> Threads in this JVM, one blocking socket each (so player CPU is not counted as
  *     server CPU, but competes for the same cores). A player is <i>on time</i> if its drift
  *     (max − min of wall time − media time over the window) stays ≤ 1 s and its video has no gap.</li>
+ * <li>{@code -Dsluice.bench.serverJvmArgs="..."} adds JVM options to the Sluice server process (e.g. a JFR recording).</li>
  * <li><b>Per N</b>: connect N players, wait until all receive video, 3 s warm-up, measure for the
  *     window (default 10 s), disconnect.</li>
  * </ul>
@@ -51,7 +52,7 @@ public final class RtmpFanOutBenchmark {
 
     /** One result row. */
     record Row(String server, int players, int connected, int onTime, double driftAvgMs, double driftMaxMs, long gaps,
-               double fpsPerPlayer, double mbitPerPlayer, double cpuPercent) {
+               double fpsPerPlayer, double mbitPerPlayer, double cpuPercent, double userPercent) {
         double cpuMsPerPlayerSecond() {
             return connected == 0 ? 0 : cpuPercent * 10 / connected;
         }
@@ -69,6 +70,7 @@ public final class RtmpFanOutBenchmark {
         }
         int[] ns = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {10, 50, 100, 200};
         int window = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        List<String> kinds = args.length > 2 ? List.of(args[2].split(",")) : List.of("sluice", "nginx-rtmp");
         Path work = Files.createTempDirectory("sluice-rtmp-fanout");
         Path stream = work.resolve("stream_6mbps.flv");
         System.out.println("encoding the 6 Mbit/s test stream ...");
@@ -79,7 +81,7 @@ public final class RtmpFanOutBenchmark {
         System.out.printf(Locale.ROOT, "stream: %s, %.2f Mbit/s%n", stream, Files.size(stream) * 8 / 10.0 / 1e6);
 
         List<Row> rows = new ArrayList<>();
-        for (String kind : List.of("sluice", "nginx-rtmp")) {
+        for (String kind : kinds) {
             int port = freePort();
             Process server = kind.equals("sluice") ? startSluice(port, work) : startNginx(port, work);
             Process publisher = null;
@@ -106,16 +108,16 @@ public final class RtmpFanOutBenchmark {
             }
         }
         System.out.println();
-        System.out.println("server      players connected on-time drift avg/max ms  gaps  fps/player Mbit/s/player  server CPU %  CPU ms/player/s  players/core");
+        System.out.println("server      players connected on-time drift avg/max ms  gaps  fps/player Mbit/s/player  server CPU % (user)  CPU ms/player/s  players/core");
         for (Row r : rows) {
             print(r);
         }
     }
 
     private static void print(Row r) {
-        System.out.printf(Locale.ROOT, "%-11s %7d %9d %7d %8.0f/%-8.0f %6d %10.1f %15.2f %12.1f %16.2f %13.0f%n", r.server(), r.players(),
-                r.connected(), r.onTime(), r.driftAvgMs(), r.driftMaxMs(), r.gaps(), r.fpsPerPlayer(), r.mbitPerPlayer(),
-                r.cpuPercent(), r.cpuMsPerPlayerSecond(), r.playersPerCore());
+        System.out.printf(Locale.ROOT, "%-11s %7d %9d %7d %8.0f/%-8.0f %6d %10.1f %15.2f %12.1f (%5.1f) %16.2f %13.0f%n", r.server(),
+                r.players(), r.connected(), r.onTime(), r.driftAvgMs(), r.driftMaxMs(), r.gaps(), r.fpsPerPlayer(), r.mbitPerPlayer(),
+                r.cpuPercent(), r.userPercent(), r.cpuMsPerPlayerSecond(), r.playersPerCore());
     }
 
     private static Row run(String kind, int port, long pid, int n, int window) throws Exception {
@@ -145,9 +147,11 @@ public final class RtmpFanOutBenchmark {
             bytes0[i] = players.get(i).bytes;
         }
         long cpu0 = cpuTicks(pid);
+        long user0 = userTicks(pid);
         long t0 = System.nanoTime();
         Thread.sleep(window * 1000L);
         long cpu1 = cpuTicks(pid);
+        long user1 = userTicks(pid);
         double seconds = (System.nanoTime() - t0) / 1e9;
         int connected = 0;
         int onTime = 0;
@@ -182,7 +186,14 @@ public final class RtmpFanOutBenchmark {
         Thread.sleep(1000);
         double cpuPercent = (cpu1 - cpu0) * 100.0 / CLK_TCK / seconds;
         return new Row(kind, n, connected, onTime, connected == 0 ? 0 : driftSum / connected, driftMax, gaps,
-                connected == 0 ? 0 : fps / connected, connected == 0 ? 0 : mbit / connected, cpuPercent);
+                connected == 0 ? 0 : fps / connected, connected == 0 ? 0 : mbit / connected, cpuPercent,
+                (user1 - user0) * 100.0 / CLK_TCK / seconds);
+    }
+
+    /** utime of a process, in clock ticks (field 14 of /proc/PID/stat). */
+    static long userTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[11]);
     }
 
     /** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
@@ -194,9 +205,15 @@ public final class RtmpFanOutBenchmark {
 
     private static Process startSluice(int port, Path work) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx1g", "-Dio.netty.leakDetection.level=disabled",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                RtmpFanOutBenchmark.class.getName(), "server", Integer.toString(port))
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-Dio.netty.leakDetection.level=disabled",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        String extra = System.getProperty("sluice.bench.serverJvmArgs", "");
+        if (!extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RtmpFanOutBenchmark.class.getName(), "server",
+                Integer.toString(port)));
+        return new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(work.resolve("sluice-server.log").toFile()).start();
     }
 

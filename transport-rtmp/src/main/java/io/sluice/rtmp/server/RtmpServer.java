@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +79,7 @@ public final class RtmpServer implements AutoCloseable {
     private final int ioThreads;
     private final ConcurrentMap<String, RtmpServerSession> publishers = new ConcurrentHashMap<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private final LongAdder droppedFrames = new LongAdder();
     private final Object lock = new Object();
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
@@ -159,7 +161,7 @@ public final class RtmpServer implements AutoCloseable {
         p.addLast("handshake", new RtmpHandshakeHandler(RtmpHandshake.server(), settings.handshakeTimeout()));
         p.addLast("chunkDecoder", new RtmpChunkDecoder(settings.chunkConfig()));
         p.addLast("chunkEncoder", new RtmpChunkEncoder());
-        p.addLast("session", new RtmpServerHandler(settings, hub, publishers));
+        p.addLast("session", new RtmpServerHandler(settings, hub, publishers, droppedFrames));
     }
 
     /**
@@ -193,6 +195,14 @@ public final class RtmpServer implements AutoCloseable {
     /** The hub streams are published into and played from. */
     public StreamHub hub() {
         return hub;
+    }
+
+    /**
+     * Frames not delivered to players of connections that have closed: dropped GOP-aware because
+     * the player could not keep up, or unsendable over RTMP (codec without an FLV mapping).
+     */
+    public long droppedFrames() {
+        return droppedFrames.sum();
     }
 
     /** Open connections now. */
@@ -355,8 +365,10 @@ public final class RtmpServer implements AutoCloseable {
         }
 
         /**
-         * Time without inbound bytes (a PingRequest goes out at half of it), or with outbound bytes
-         * pending and no write completing, before a connection is closed; &gt; 0; default 30 s.
+         * Idle limit, &gt; 0; default 30 s. A connection is closed when for this long nothing arrived
+         * and no write completed (a silent publisher; a player that gets nothing and does not answer
+         * the PingRequest sent after half of it), or when outbound bytes stayed pending without any
+         * write completing (a player that stopped reading).
          */
         public Builder idleTimeout(Duration timeout) {
             this.idleTimeout = positive("idleTimeout", timeout);

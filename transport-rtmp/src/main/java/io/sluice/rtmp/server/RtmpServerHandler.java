@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * while the channel is writable: the write-buffer water marks are the player's back-pressure, the
  * session's GOP-aware queue absorbs the rest), and enforces the idle timeout.
  *
- * <p><b>Idle.</b> Without inbound bytes for half the idle timeout it sends a PingRequest; without
- * inbound bytes for the whole timeout, or with outbound bytes pending and no write completed for
- * the whole timeout (a player that stopped reading), it closes the connection.
+ * <p><b>Idle.</b> Without inbound bytes for half the idle timeout it sends a PingRequest (live
+ * peers answer). It closes the connection when, for the whole idle timeout, nothing arrived and no
+ * write completed (a publisher that went silent; a player of a stream that sends nothing and does
+ * not answer pings), or when outbound bytes stayed pending without any write completing (a
+ * player that stopped reading).
  *
  * <p><b>Failures.</b> A protocol violation, a limit, a handshake or idle timeout closes the
  * connection with exactly one WARN line naming the peer and the violation; refusals the session
@@ -47,9 +50,10 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
     private final StreamHub hub;
     private final ConcurrentMap<String, RtmpServerSession> publishers;
     private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final LongAdder droppedFrames;
     private final ChannelFutureListener writeProgress = f -> {
         if (f.isSuccess()) {
-            lastWriteNanos = System.nanoTime();
+            lastWriteDoneNanos = System.nanoTime();
         }
     };
     private ChannelHandlerContext ctx;
@@ -58,7 +62,10 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> idleTimer;
     private boolean handshakeDone;
     private long lastReadNanos;
-    private volatile long lastWriteNanos;
+    /** When a flush last completed (everything written so far reached the socket). */
+    private long lastWriteDoneNanos;
+    /** When outbound bytes last started to be pending after none were. */
+    private long writePeriodStartNanos;
     private boolean pingSent;
     private boolean closing;
     private boolean failureLogged;
@@ -67,7 +74,9 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
         drain();
     };
 
-    RtmpServerHandler(ServerSettings settings, StreamHub hub, ConcurrentMap<String, RtmpServerSession> publishers) {
+    RtmpServerHandler(ServerSettings settings, StreamHub hub, ConcurrentMap<String, RtmpServerSession> publishers,
+                      LongAdder droppedFrames) {
+        this.droppedFrames = droppedFrames;
         this.settings = settings;
         this.hub = hub;
         this.publishers = publishers;
@@ -100,7 +109,8 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
         remote = ch.remoteAddress() instanceof InetSocketAddress a ? a : new InetSocketAddress("0.0.0.0", 0);
         session = new RtmpServerSession(settings, hub, remote, ctx.alloc(), this::wakeup, publishers);
         lastReadNanos = System.nanoTime();
-        lastWriteNanos = lastReadNanos;
+        lastWriteDoneNanos = lastReadNanos;
+        writePeriodStartNanos = lastReadNanos;
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(TimeUnit.SECONDS.toNanos(1),
                 settings.idleTimeout().toNanos() / 4));
         idleTimer = ctx.executor().scheduleAtFixedRate(this::checkIdle, period, period, TimeUnit.NANOSECONDS);
@@ -175,7 +185,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
         }
         Channel ch = ctx.channel();
         if (pendingOutboundBytes() == 0) {
-            lastWriteNanos = System.nanoTime(); // a write period starts: measure progress from now
+            writePeriodStartNanos = System.nanoTime(); // a write period starts: measure progress from now
         }
         boolean wrote = false;
         try {
@@ -210,15 +220,16 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
         }
         long now = System.nanoTime();
         long idle = settings.idleTimeout().toNanos();
-        long sinceRead = now - lastReadNanos;
         long pending = pendingOutboundBytes();
-        if (pending > 0 && now - lastWriteNanos > idle) {
-            fail("stalled: " + pending + " bytes not taken by the peer for " + TimeUnit.NANOSECONDS.toMillis(now - lastWriteNanos)
+        long sinceProgress = now - Math.max(writePeriodStartNanos, lastWriteDoneNanos);
+        long sinceActivity = now - Math.max(lastReadNanos, lastWriteDoneNanos);
+        if (pending > 0 && sinceProgress > idle) {
+            fail("stalled: " + pending + " bytes not taken by the peer for " + TimeUnit.NANOSECONDS.toMillis(sinceProgress)
                     + " ms (idle timeout " + settings.idleTimeout().toMillis() + " ms)");
-        } else if (sinceRead > idle) {
-            fail("idle: nothing received for " + TimeUnit.NANOSECONDS.toMillis(sinceRead) + " ms (idle timeout "
+        } else if (sinceActivity > idle) {
+            fail("idle: nothing received or sent for " + TimeUnit.NANOSECONDS.toMillis(sinceActivity) + " ms (idle timeout "
                     + settings.idleTimeout().toMillis() + " ms)");
-        } else if (sinceRead > idle / 2 && !pingSent) {
+        } else if (now - lastReadNanos > idle / 2 && !pingSent) {
             pingSent = true;
             session.ping(TimeUnit.NANOSECONDS.toMillis(now));
             drain();
@@ -274,6 +285,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
             long dropped = s.droppedFrames();
             s.close();
             if (dropped > 0) {
+                droppedFrames.add(dropped);
                 log.info("{}: connection closed; {} frames were dropped for this slow player", remote, dropped);
             }
         }

@@ -114,6 +114,8 @@ final class RtmpServerSession implements AutoCloseable {
     private final ConcurrentMap<String, RtmpServerSession> publishers;
     private final ArrayDeque<RtmpMessage> outbound = new ArrayDeque<>();
     private final IntObjectMap<NetStream> streams = new IntObjectHashMap<>();
+    /** The streams that play, for {@link #pollOutbound(boolean)} (no map iteration per frame). */
+    private final List<Play> players = new ArrayList<>(1);
     private boolean connected;
     private String app = "";
     private Map<String, List<String>> appQuery = Map.of();
@@ -329,22 +331,11 @@ final class RtmpServerSession implements AutoCloseable {
         if (m != null || !mediaAllowed || closed || closeReason != null) {
             return m;
         }
-        List<NetStream> players = null;
-        for (NetStream s : streams.values()) {
-            if (s.play != null) {
-                if (players == null) {
-                    players = new ArrayList<>(1);
-                }
-                players.add(s);
-            }
-        }
-        if (players == null) {
-            return null;
-        }
-        for (int i = 0; i < players.size(); i++) {
-            NetStream s = players.get((pollCursor + i) % players.size());
-            if (s.play.produce()) {
-                pollCursor = (pollCursor + i + 1) % players.size();
+        int n = players.size();
+        for (int i = 0; i < n; i++) {
+            Play p = players.get((pollCursor + i) % n);
+            if (p.produce()) {
+                pollCursor = (pollCursor + i + 1) % n;
                 return outbound.poll();
             }
         }
@@ -544,6 +535,7 @@ final class RtmpServerSession implements AutoCloseable {
             }
             p.generationAtPlay = sink.generation();
             play = p;
+            players.add(p);
             emit(UserControl.streamBegin(id));
             onStatus(id, status(NetStatus.PLAY_RESET, "Playing and resetting " + hubName + "."));
             onStatus(id, status(NetStatus.PLAY_START, "Started playing " + hubName + "."));
@@ -570,6 +562,7 @@ final class RtmpServerSession implements AutoCloseable {
             }
             if (play != null) {
                 play.close();
+                players.remove(play);
                 play = null;
                 if (notify && !closed) {
                     onStatus(id, status("NetStream.Play.Stop", "Stopped playing."));

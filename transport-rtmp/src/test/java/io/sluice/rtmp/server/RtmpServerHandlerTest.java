@@ -39,7 +39,7 @@ class RtmpServerHandlerTest {
 
     private EmbeddedChannel channel() {
         return new EmbeddedChannel(new RtmpChunkDecoder(), new RtmpChunkEncoder(),
-                new RtmpServerHandler(ServerSettings.defaults(), hub, new ConcurrentHashMap<>()));
+                new RtmpServerHandler(ServerSettings.defaults(), hub, new ConcurrentHashMap<>(), new java.util.concurrent.atomic.LongAdder()));
     }
 
     private void send(EmbeddedChannel ch, RtmpMessage m) {
