@@ -40,6 +40,12 @@ import java.util.concurrent.TimeUnit;
  * <li><b>Per N</b>: connect N players, wait until all receive video, 3 s warm-up, measure for the
  *     window (default 10 s), disconnect.</li>
  * </ul>
+ *
+ * <p><b>First figures</b> (2 shared cores, load average 5–10 from other work, so ±20 %): every player
+ * on time on both servers up to 200 players (drift ≤ 80 ms, no gaps, 30 fps, 6.35 Mbit/s each).
+ * Server CPU at 200 players: Sluice 22.7 % of a core (7.2 % user), nginx-rtmp 16.8 % (1.4 % user):
+ * the kernel's loopback TCP work (~15.5 %) is the same, Sluice spends ~5× nginx's user time. That is
+ * ~880 players per core for Sluice vs ~1190 for nginx-rtmp at N = 200 (Sluice ≈ 0.74×).
  */
 public final class RtmpFanOutBenchmark {
     private static final long CLK_TCK = 100; // Linux USER_HZ
