@@ -165,6 +165,15 @@ public final class StreamHub implements AutoCloseable {
         return sub;
     }
 
+    /**
+     * Whether a new publisher replaces a live one ({@link Builder#replaceExistingPublisher(boolean)});
+     * otherwise it is refused with {@link StreamHubException.Reason#ALREADY_PUBLISHED}. Transports use
+     * this to refuse a second publisher before it has sent its track configuration.
+     */
+    public boolean replacesExistingPublisher() {
+        return replacePublisher;
+    }
+
     /** Names of the streams with a live publisher, sorted. */
     public synchronized List<String> liveStreams() {
         TreeSet<String> names = new TreeSet<>();

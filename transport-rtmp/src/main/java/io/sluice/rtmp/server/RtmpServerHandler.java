@@ -1,0 +1,293 @@
+package io.sluice.rtmp.server;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.core.hub.StreamHub;
+import io.sluice.rtmp.RtmpProtocolException;
+import io.sluice.rtmp.chunk.RtmpMessage;
+import io.sluice.rtmp.netty.RtmpChunkDecoder;
+import io.sluice.rtmp.netty.RtmpHandshakeHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Thin Netty adapter for {@link RtmpServerSession}, last in a server connection's pipeline
+ * ({@code [SslHandler] → RtmpHandshakeHandler → RtmpChunkDecoder → RtmpChunkEncoder → this}). It
+ * feeds inbound {@link RtmpMessage}s to the session, writes what the session polls (media only
+ * while the channel is writable: the write-buffer water marks are the player's back-pressure, the
+ * session's GOP-aware queue absorbs the rest), and enforces the idle timeout.
+ *
+ * <p><b>Idle.</b> Without inbound bytes for half the idle timeout it sends a PingRequest (live
+ * peers answer). It closes the connection when, for the whole idle timeout, nothing arrived and no
+ * write completed (a publisher that went silent; a player of a stream that sends nothing and does
+ * not answer pings), or when outbound bytes stayed pending without any write completing (a
+ * player that stopped reading).
+ *
+ * <p><b>Failures.</b> A protocol violation, a limit, a handshake or idle timeout closes the
+ * connection with exactly one WARN line naming the peer and the violation; refusals the session
+ * asks for (bad name, authorisation, replaced publisher) are flushed first and logged at INFO;
+ * I/O errors (resets) at DEBUG. Not sharable: one instance per channel.
+ */
+final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(RtmpServerHandler.class);
+
+    private final ServerSettings settings;
+    private final StreamHub hub;
+    private final ConcurrentMap<String, RtmpServerSession> publishers;
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final LongAdder droppedFrames;
+    private final ChannelFutureListener writeProgress = f -> {
+        if (f.isSuccess()) {
+            lastWriteDoneNanos = System.nanoTime();
+        }
+    };
+    private ChannelHandlerContext ctx;
+    private RtmpServerSession session;
+    private InetSocketAddress remote;
+    private ScheduledFuture<?> idleTimer;
+    private boolean handshakeDone;
+    private long lastReadNanos;
+    /** When a flush last completed (everything written so far reached the socket). */
+    private long lastWriteDoneNanos;
+    /** When outbound bytes last started to be pending after none were. */
+    private long writePeriodStartNanos;
+    private boolean pingSent;
+    private boolean closing;
+    private boolean failureLogged;
+    private final Runnable drainTask = () -> {
+        wakePending.set(false);
+        drain();
+    };
+
+    RtmpServerHandler(ServerSettings settings, StreamHub hub, ConcurrentMap<String, RtmpServerSession> publishers,
+                      LongAdder droppedFrames) {
+        this.droppedFrames = droppedFrames;
+        this.settings = settings;
+        this.hub = hub;
+        this.publishers = publishers;
+    }
+
+    /** The session, once the channel is active; {@code null} before. For tests. */
+    RtmpServerSession session() {
+        return session;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            activate();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        activate();
+        super.channelActive(ctx);
+    }
+
+    private void activate() {
+        if (session != null) {
+            return;
+        }
+        Channel ch = ctx.channel();
+        remote = ch.remoteAddress() instanceof InetSocketAddress a ? a : new InetSocketAddress("0.0.0.0", 0);
+        session = new RtmpServerSession(settings, hub, remote, ctx.alloc(), this::wakeup, publishers);
+        lastReadNanos = System.nanoTime();
+        lastWriteDoneNanos = lastReadNanos;
+        writePeriodStartNanos = lastReadNanos;
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(TimeUnit.SECONDS.toNanos(1),
+                settings.idleTimeout().toNanos() / 4));
+        idleTimer = ctx.executor().scheduleAtFixedRate(this::checkIdle, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    /** From any thread: schedules a drain on this channel's EventLoop, at most one pending at a time. */
+    private void wakeup() {
+        if (wakePending.compareAndSet(false, true)) {
+            try {
+                ctx.executor().execute(drainTask);
+            } catch (RejectedExecutionException e) {
+                wakePending.set(false); // shutting down
+            }
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == RtmpHandshakeHandler.RtmpHandshakeCompleted.INSTANCE) {
+            handshakeDone = true;
+            lastReadNanos = System.nanoTime();
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof RtmpMessage m)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            if (!closing && session != null) {
+                session.handleMessage(m);
+            }
+        } catch (RtmpProtocolException e) {
+            fail(e.getMessage());
+        } catch (RuntimeException e) {
+            fail("internal error on " + m + ": " + e);
+            log.debug("{}: stack trace of the internal error", remote, e);
+        } finally {
+            m.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        lastReadNanos = System.nanoTime();
+        pingSent = false;
+        if (handshakeDone && !closing && session != null) {
+            RtmpChunkDecoder decoder = ctx.pipeline().get(RtmpChunkDecoder.class);
+            if (decoder != null) {
+                session.handleBytesReceived(RtmpServerSession.HANDSHAKE_BYTES + decoder.chunkDecoder().bytesRead());
+            }
+        }
+        drain();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            drain();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /** Writes what the session has, then flushes; closes after a refusal the session asked for. */
+    private void drain() {
+        if (closing || session == null || !ctx.channel().isActive()) {
+            return;
+        }
+        Channel ch = ctx.channel();
+        if (pendingOutboundBytes() == 0) {
+            writePeriodStartNanos = System.nanoTime(); // a write period starts: measure progress from now
+        }
+        boolean wrote = false;
+        try {
+            RtmpMessage m;
+            while ((m = session.pollOutbound(ch.isWritable())) != null) {
+                ctx.write(m, ctx.voidPromise());
+                wrote = true;
+            }
+        } catch (RuntimeException e) {
+            fail("internal error while sending: " + e);
+            log.debug("{}: stack trace of the internal error", remote, e);
+            return;
+        }
+        String reason = session.closeReason();
+        if (reason != null) {
+            closing = true;
+            log.info("{}: closing: {}", remote, reason);
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else if (wrote) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(writeProgress);
+        }
+    }
+
+    private long pendingOutboundBytes() {
+        ChannelOutboundBuffer b = ctx.channel().unsafe().outboundBuffer();
+        return b == null ? 0 : b.totalPendingWriteBytes();
+    }
+
+    private void checkIdle() {
+        if (!handshakeDone || closing || session == null || !ctx.channel().isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long idle = settings.idleTimeout().toNanos();
+        long pending = pendingOutboundBytes();
+        long sinceProgress = now - Math.max(writePeriodStartNanos, lastWriteDoneNanos);
+        long sinceActivity = now - Math.max(lastReadNanos, lastWriteDoneNanos);
+        if (pending > 0 && sinceProgress > idle) {
+            fail("stalled: " + pending + " bytes not taken by the peer for " + TimeUnit.NANOSECONDS.toMillis(sinceProgress)
+                    + " ms (idle timeout " + settings.idleTimeout().toMillis() + " ms)");
+        } else if (sinceActivity > idle) {
+            fail("idle: nothing received or sent for " + TimeUnit.NANOSECONDS.toMillis(sinceActivity) + " ms (idle timeout "
+                    + settings.idleTimeout().toMillis() + " ms)");
+        } else if (now - lastReadNanos > idle / 2 && !pingSent) {
+            pingSent = true;
+            session.ping(TimeUnit.NANOSECONDS.toMillis(now));
+            drain();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (c instanceof RtmpProtocolException) {
+            fail(c.getMessage());
+        } else if (c instanceof SSLException) {
+            fail("TLS: " + c.getMessage());
+        } else if (c instanceof IOException) {
+            log.debug("{}: connection error: {}", remote, c.toString());
+            closing = true;
+            ctx.close();
+        } else {
+            fail("unexpected error: " + c);
+            log.debug("{}: stack trace", remote, c);
+        }
+    }
+
+    /** Closes the connection at once with one WARN line (only the first failure is logged). */
+    private void fail(String violation) {
+        if (!failureLogged) {
+            failureLogged = true;
+            log.warn("{}: disconnected: {}", remote != null ? remote : ctx.channel().remoteAddress(), violation);
+        }
+        closing = true;
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cleanUp();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cleanUp();
+    }
+
+    private void cleanUp() {
+        closing = true;
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+        RtmpServerSession s = session;
+        if (s != null) {
+            session = null;
+            long dropped = s.droppedFrames();
+            s.close();
+            if (dropped > 0) {
+                droppedFrames.add(dropped);
+                log.info("{}: connection closed; {} frames were dropped for this slow player", remote, dropped);
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.sluice.rtmp.server;
+
+import io.sluice.rtmp.chunk.ChunkDecoderConfig;
+import java.time.Duration;
+
+/**
+ * The per-connection part of an {@link RtmpServer}'s configuration, shared by all its sessions.
+ *
+ * @param handshakeTimeout        time from accept to a completed handshake
+ * @param idleTimeout             time without inbound bytes (or, with bytes pending, without write progress)
+ * @param chunkConfig             limits on the peer's chunk stream
+ * @param maxStreamsPerConnection createStream calls allowed per connection
+ * @param outgoingChunkSize       chunk size the server announces and sends with, bytes
+ * @param windowAckSize           WindowAcknowledgementSize and SetPeerBandwidth sent on connect, bytes
+ * @param playerQueueFrames       frames a player may have queued before GOP-aware drops start
+ * @param authorizer              the publish/play hook
+ */
+record ServerSettings(Duration handshakeTimeout, Duration idleTimeout, ChunkDecoderConfig chunkConfig,
+                      int maxStreamsPerConnection, int outgoingChunkSize, long windowAckSize, int playerQueueFrames,
+                      RtmpAuthorizer authorizer) {
+    /** Settings with the {@link RtmpServer.Builder} defaults, for tests. */
+    static ServerSettings defaults() {
+        return new ServerSettings(Duration.ofSeconds(5), Duration.ofSeconds(30), ChunkDecoderConfig.defaults(), 8, 4096,
+                2_500_000, 1024, RtmpAuthorizer.ALLOW_ALL);
+    }
+
+    ServerSettings withAuthorizer(RtmpAuthorizer a) {
+        return new ServerSettings(handshakeTimeout, idleTimeout, chunkConfig, maxStreamsPerConnection, outgoingChunkSize,
+                windowAckSize, playerQueueFrames, a);
+    }
+}

@@ -1,0 +1,290 @@
+package io.sluice.rtmp.server;
+
+import static io.sluice.rtmp.server.RtmpServerTestSupport.await;
+import static io.sluice.rtmp.server.RtmpServerTestSupport.awaitTrue;
+import static io.sluice.rtmp.server.RtmpServerTestSupport.decodedVideoFrames;
+import static io.sluice.rtmp.server.RtmpServerTestSupport.ffmpeg;
+import static io.sluice.rtmp.server.RtmpServerTestSupport.kill;
+import static io.sluice.rtmp.server.RtmpServerTestSupport.media;
+import static io.sluice.rtmp.server.RtmpServerTestSupport.read;
+import static io.sluice.rtmp.server.RtmpServerTestSupport.videoPacketFlags;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.sluice.core.hub.StreamHub;
+import java.io.IOException;
+import java.io.Writer;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The embedded server against real ffmpeg peers on loopback: publish and play, GOP cache for a
+ * late player, second publisher, authorisation, RTMPS, connection limit.
+ */
+@Tag("interop")
+class RtmpServerFfmpegTest {
+    /** friday: 640x480, 185 video frames, a keyframe every 35 frames, B-frames. */
+    static final String FRIDAY = "friday_640x480_6s_h264_aac.mp4";
+    static final int FRIDAY_VIDEO_FRAMES = 185;
+    /** rabbit: 320x240, keyframes at 0 and 5 s, no B-frames. */
+    static final String RABBIT = "bbb_rabbit_320x240_8s_h264_aac.mp4";
+
+    @TempDir
+    Path tmp;
+    private final List<Process> processes = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @BeforeEach
+    void requireFfmpeg() {
+        assumeTrue(RtmpServerTestSupport.ffmpegAvailable(), "ffmpeg/ffprobe not installed");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (Process p : processes) {
+            kill(p);
+        }
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    private RtmpServer server(RtmpServer.Builder b) throws IOException {
+        RtmpServer s = b.bindAddress(InetAddress.getLoopbackAddress()).port(0).build().start();
+        closeables.add(s);
+        return s;
+    }
+
+    private Process start(String logName, String... args) throws IOException {
+        Process p = ffmpeg(tmp.resolve(logName), args);
+        processes.add(p);
+        return p;
+    }
+
+    private static String url(RtmpServer s, String path) {
+        return (s.isTls() ? "rtmps" : "rtmp") + "://127.0.0.1:" + s.port() + "/" + path;
+    }
+
+    private Process publish(RtmpServer s, String logName, String clip, String path, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("-re", "-i", media(clip).toString()));
+        args.addAll(List.of(extra));
+        args.addAll(List.of("-c", "copy", "-f", "flv", url(s, path)));
+        return start(logName, args.toArray(String[]::new));
+    }
+
+    private Process play(RtmpServer s, String logName, String path, Path out) throws IOException {
+        return start(logName, "-i", url(s, path), "-c", "copy", "-f", "flv", "-y", out.toString());
+    }
+
+    private RtmpServerTestSupport.Probe probe(StreamHub hub, String name) {
+        RtmpServerTestSupport.Probe probe = new RtmpServerTestSupport.Probe();
+        closeables.add(hub.subscribe(name, probe));
+        return probe;
+    }
+
+    @Test
+    void ffmpegPublishesAndTwoFfmpegPlayersPlayTheLateOneFromTheGopCache() throws Exception {
+        RtmpServer server = server(RtmpServer.builder());
+        StreamHub hub = server.hub();
+        RtmpServerTestSupport.Probe probe = probe(hub, "live/x");
+        Path out1 = tmp.resolve("out1.flv");
+        Path out2 = tmp.resolve("out2.flv");
+        Process player1 = play(server, "player1.log", "live/x", out1); // waits for the publisher
+        awaitTrue("player 1 subscribed", 10_000, () -> hub.subscriberCount("live/x") == 2);
+        Process publisher = publish(server, "publisher.log", FRIDAY, "live/x");
+        awaitTrue("2.5 s of video", 15_000, () -> probe.videoFrames.get() >= 75);
+        Process player2 = play(server, "player2.log", "live/x", out2);
+        awaitTrue("player 2 subscribed", 10_000, () -> hub.subscriberCount("live/x") == 3);
+        long joinKeyframe = probe.lastKeyframeIndex; // the GOP cache starts here for player 2
+
+        assertEquals(0, await(publisher, 30, tmp.resolve("publisher.log")), read(tmp.resolve("publisher.log")));
+        assertEquals(0, await(player1, 15, tmp.resolve("player1.log")), read(tmp.resolve("player1.log")));
+        assertEquals(0, await(player2, 15, tmp.resolve("player2.log")), read(tmp.resolve("player2.log")));
+        assertEquals(FRIDAY_VIDEO_FRAMES, probe.videoFrames.get(), "every source frame reached the hub");
+        assertTrue(java.util.stream.IntStream.range(0, FRIDAY_VIDEO_FRAMES)
+                .anyMatch(i -> !probe.videoPtsUs.get(i).equals(probe.videoDtsUs.get(i))), "B-frames: PTS differs from DTS");
+
+        int decoded1 = decodedVideoFrames(out1);
+        assertTrue(decoded1 >= 0.95 * FRIDAY_VIDEO_FRAMES, "player 1 decoded " + decoded1 + " of " + FRIDAY_VIDEO_FRAMES);
+        assertTrue(videoPacketFlags(out1).get(0).startsWith("K"), "player 1 starts at a keyframe");
+        long expected2 = FRIDAY_VIDEO_FRAMES - joinKeyframe;
+        int decoded2 = decodedVideoFrames(out2);
+        assertTrue(decoded2 >= 0.95 * expected2, "player 2 decoded " + decoded2 + " of " + expected2
+                + " frames from the keyframe at its join (frame " + joinKeyframe + ")");
+        assertTrue(videoPacketFlags(out2).get(0).startsWith("K"), "player 2 starts at a keyframe");
+    }
+
+    @Test
+    void aSecondPublisherIsRefusedWithBadNameOrReplacesTheFirstWhenConfigured() throws Exception {
+        RtmpServer rejecting = server(RtmpServer.builder());
+        RtmpServer replacing = server(RtmpServer.builder().replaceExistingPublisher(true));
+        RtmpServerTestSupport.Probe probe = probe(rejecting.hub(), "live/x");
+        RtmpServerTestSupport.Probe probe2 = probe(replacing.hub(), "live/x");
+        Process first = publish(rejecting, "first.log", RABBIT, "live/x", "-t", "4");
+        Process first2 = publish(replacing, "first2.log", RABBIT, "live/x", "-t", "4");
+        awaitTrue("first publishers live", 10_000, () -> probe.videoFrames.get() > 10 && probe2.videoFrames.get() > 10);
+
+        Process second = publish(rejecting, "second.log", RABBIT, "live/x", "-t", "2");
+        Process second2 = publish(replacing, "second2.log", RABBIT, "live/x", "-t", "2");
+        assertNotEquals(0, await(second, 10, tmp.resolve("second.log")), "refused publisher fails");
+        assertTrue(read(tmp.resolve("second.log")).contains("already being published"), read(tmp.resolve("second.log")));
+        long before = probe.videoFrames.get();
+        awaitTrue("the first publisher keeps streaming", 3000, () -> probe.videoFrames.get() > before + 10);
+        assertEquals(0, await(first, 15, tmp.resolve("first.log")), read(tmp.resolve("first.log")));
+        assertEquals(1, probe.publishes.get());
+
+        assertEquals(0, await(second2, 15, tmp.resolve("second2.log")), read(tmp.resolve("second2.log")));
+        assertNotEquals(0, await(first2, 15, tmp.resolve("first2.log")), "the replaced publisher is disconnected");
+        assertEquals(2, probe2.publishes.get(), "the second publisher took the stream over");
+    }
+
+    @Test
+    void theAuthorizerRejectsABadKeyAndAcceptsAGoodOne() throws Exception {
+        RtmpServer server = server(RtmpServer.builder().authorizer(r ->
+                r.action() != RtmpAuthorizer.Action.PUBLISH || "secret".equals(r.queryParameter("key"))
+                        ? RtmpAuthorizer.Decision.allow() : RtmpAuthorizer.Decision.reject("invalid stream key")));
+        RtmpServerTestSupport.Probe probe = probe(server.hub(), "live/cam");
+        Process bad = start("bad.log", "-i", media(RABBIT).toString(), "-t", "1", "-c", "copy", "-f", "flv",
+                url(server, "live/cam?key=wrong"));
+        assertNotEquals(0, await(bad, 15, tmp.resolve("bad.log")));
+        assertTrue(read(tmp.resolve("bad.log")).contains("invalid stream key"), read(tmp.resolve("bad.log")));
+        assertEquals(0, probe.publishes.get());
+        Process good = start("good.log", "-i", media(RABBIT).toString(), "-t", "1", "-c", "copy", "-f", "flv",
+                url(server, "live/cam?key=secret"));
+        assertEquals(0, await(good, 15, tmp.resolve("good.log")), read(tmp.resolve("good.log")));
+        assertEquals(1, probe.publishes.get());
+        assertTrue(probe.videoFrames.get() >= 25, "frames: " + probe.videoFrames.get());
+    }
+
+    @Test
+    void rtmpsWithASelfSignedCertificateNextToAPlainListenerOnTheSameHub() throws Exception {
+        Path cert = tmp.resolve("cert.pem");
+        Path key = tmp.resolve("key.pem");
+        selfSigned(cert, key);
+        StreamHub hub = StreamHub.create();
+        closeables.add(hub);
+        RtmpServer tls = server(RtmpServer.builder().hub(hub).tls(cert, key));
+        RtmpServer plain = server(RtmpServer.builder().hub(hub));
+        assertTrue(tls.isTls());
+        RtmpServerTestSupport.Probe probe = probe(hub, "live/x");
+        Path outTls = tmp.resolve("tls.flv");
+        Path outPlain = tmp.resolve("plain.flv");
+        Process tlsPlayer = play(tls, "tlsplayer.log", "live/x", outTls);
+        Process plainPlayer = play(plain, "plainplayer.log", "live/x", outPlain);
+        awaitTrue("players subscribed", 10_000, () -> hub.subscriberCount("live/x") == 3);
+        Process publisher = publish(tls, "publisher.log", RABBIT, "live/x", "-t", "3");
+        assertEquals(0, await(publisher, 20, tmp.resolve("publisher.log")), read(tmp.resolve("publisher.log")));
+        assertEquals(0, await(tlsPlayer, 15, tmp.resolve("tlsplayer.log")), read(tmp.resolve("tlsplayer.log")));
+        assertEquals(0, await(plainPlayer, 15, tmp.resolve("plainplayer.log")), read(tmp.resolve("plainplayer.log")));
+        long published = probe.videoFrames.get();
+        assertTrue(published >= 85, "published over rtmps: " + published);
+        int tlsFrames = decodedVideoFrames(outTls);
+        int plainFrames = decodedVideoFrames(outPlain);
+        assertTrue(tlsFrames >= 0.95 * published, "rtmps player decoded " + tlsFrames + " of " + published);
+        assertTrue(plainFrames >= 0.95 * published, "plain player decoded " + plainFrames + " of " + published);
+    }
+
+    @Test
+    void maxConnectionsIsEnforced() throws Exception {
+        RtmpServer server = server(RtmpServer.builder().maxConnections(2));
+        try (RtmpServerTestSupport.LogCapture log = new RtmpServerTestSupport.LogCapture();
+             RtmpServerTestSupport.RawClient a = new RtmpServerTestSupport.RawClient(server.port());
+             RtmpServerTestSupport.RawClient b = new RtmpServerTestSupport.RawClient(server.port())) {
+            a.handshake();
+            b.handshake();
+            try (RtmpServerTestSupport.RawClient c = new RtmpServerTestSupport.RawClient(server.port())) {
+                assertTrue(c.awaitClosedByServer(3000), "third connection closed at once");
+                assertThrows(IOException.class, c::handshake);
+                awaitTrue("one warning", 2000, () -> log.lines("WARN", "too many connections").size() == 1);
+            }
+            assertEquals(2, server.connectionCount());
+        }
+        awaitTrue("connections released", 3000, () -> server.connectionCount() == 0);
+        try (RtmpServerTestSupport.RawClient d = new RtmpServerTestSupport.RawClient(server.port())) {
+            d.handshake(); // room again
+            d.connect("live");
+            assertEquals("_result", d.awaitCommand("_result").name());
+        }
+    }
+
+    @Test
+    void aSilentPeerIsPingedThenClosedAtTheIdleTimeout() throws Exception {
+        RtmpServer server = server(RtmpServer.builder().idleTimeout(Duration.ofMillis(400)));
+        try (RtmpServerTestSupport.LogCapture log = new RtmpServerTestSupport.LogCapture();
+             RtmpServerTestSupport.RawClient c = new RtmpServerTestSupport.RawClient(server.port())) {
+            c.handshake();
+            c.connect("live");
+            c.awaitCommand("_result");
+            boolean pinged = false;
+            try {
+                while (true) {
+                    io.sluice.rtmp.chunk.RtmpMessage m = c.next();
+                    try {
+                        pinged |= m.messageTypeId() == io.sluice.rtmp.message.MessageTypeId.USER_CONTROL;
+                    } finally {
+                        m.release();
+                    }
+                }
+            } catch (IOException closed) {
+                // the server closed the connection
+            }
+            assertTrue(pinged, "a PingRequest came first");
+            awaitTrue("WARN line", 2000, () -> log.lines("WARN", "idle: nothing received or sent").size() == 1);
+        }
+    }
+
+    @Test
+    void builderValidatesAtOnce() {
+        assertThrows(IllegalArgumentException.class, () -> RtmpServer.builder().port(70000));
+        assertThrows(IllegalArgumentException.class, () -> RtmpServer.builder().idleTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> RtmpServer.builder().maxChunkSize(10));
+        assertThrows(IllegalArgumentException.class, () -> RtmpServer.builder().maxMessageSize(1 << 24));
+        assertThrows(IllegalStateException.class, () -> RtmpServer.builder().hub(StreamHub.create())
+                .replaceExistingPublisher(true).build());
+        RtmpServer unstarted = RtmpServer.builder().build();
+        assertThrows(IllegalStateException.class, unstarted::port);
+        unstarted.close();
+    }
+
+    /** Writes a self-signed RSA certificate for CN=127.0.0.1 and its PKCS#8 key as PEM files. */
+    static void selfSigned(Path certPem, Path keyPem) throws Exception {
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+        gen.initialize(2048);
+        KeyPair kp = gen.generateKeyPair();
+        X500Name name = new X500Name("CN=127.0.0.1");
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
+                Date.from(now.minusSeconds(3600)), Date.from(now.plus(Duration.ofDays(1))), name, kp.getPublic());
+        X509Certificate cert = new JcaX509CertificateConverter()
+                .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(kp.getPrivate())));
+        try (Writer w = Files.newBufferedWriter(certPem); JcaPEMWriter pem = new JcaPEMWriter(w)) {
+            pem.writeObject(cert);
+        }
+        try (Writer w = Files.newBufferedWriter(keyPem); JcaPEMWriter pem = new JcaPEMWriter(w)) {
+            pem.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(kp.getPrivate(), null));
+        }
+    }
+}
