@@ -13,6 +13,8 @@ import io.sluice.core.VideoEncoderConfig;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.Transports;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,14 +31,15 @@ import picocli.CommandLine.Option;
  * The {@code sluice} command line.
  *
  * <pre>
- * sluice                                   # the main job: stream the test pattern (10 s) to ./sluice-demo.mp4
+ * sluice                                   # the main job: embedded RTMP server + test pattern as live/demo
+ * sluice serve --port 1935                 # the embedded server alone
  * sluice stream --input clip.mp4 --to out.mkv --video-bitrate 2500k --gop 2s
  * sluice encoders                          # H.264 encoders in this FFmpeg build
  * </pre>
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
-        description = "Live media streaming from the JVM.%nWithout a command: streams the test pattern for 10 s into ./sluice-demo.mp4.",
-        subcommands = {SluiceCli.Stream.class, SluiceCli.Encoders.class})
+        description = "Live media streaming from the JVM.%nWithout a command: starts the embedded server and publishes the test pattern as live/demo.",
+        subcommands = {SluiceCli.Stream.class, SluiceCli.Serve.class, SluiceCli.Encoders.class})
 public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
 
     public static void main(String[] args) {
@@ -63,16 +66,96 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
-    /** Without a command: the main job (for now, the test pattern into ./sluice-demo.mp4). */
+    @Option(names = "--port", defaultValue = "1935", description = "RTMP port for the embedded server (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--duration", paramLabel = "<duration>", description = "Stop the demo after this long (default: until Ctrl-C).")
+    String duration;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /**
+     * Without a command, the main job: start the embedded server and publish the test pattern into it
+     * as {@code live/demo}, printing the URLs to watch.
+     */
     @Override
-    public Integer call() {
-        String target = "sluice-demo.mp4";
-        int code = run(new String[] {"stream", "--input", "pattern:1280x720@30", "--to", target, "--duration", "10s"},
-                System.out, System.err);
-        if (code == 0) {
-            System.out.println("wrote " + Path.of(target).toAbsolutePath() + " (play it with: ffplay " + target + ")");
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Duration limit = duration == null ? null : Units.parseDuration(duration);
+        try (EmbeddedServer server = EmbeddedServer.start(InetAddress.getLoopbackAddress(), port, null, null, false)) {
+            server.publishDemo("live/demo", limit);
+            server.printWelcome(out, "live/demo");
+            Thread hook = new Thread(server::close, "sluice-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                server.demoCompletion().join();
+            } finally {
+                removeHook(hook);
+            }
         }
-        return code;
+        return 0;
+    }
+
+    static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+    }
+
+    /** {@code sluice serve}: the embedded server alone. */
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Runs the embedded server: RTMP ingest and playback through one in-process stream hub.")
+    static final class Serve implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--port", defaultValue = "1935", description = "RTMP port (default ${DEFAULT-VALUE}).")
+        int port;
+
+        @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to listen on (default ${DEFAULT-VALUE}).")
+        String bind;
+
+        @Option(names = "--tls-cert", paramLabel = "<pem>", description = "PEM certificate chain: serve rtmps instead of rtmp.")
+        Path tlsCert;
+
+        @Option(names = "--tls-key", paramLabel = "<pem>", description = "PEM (PKCS#8) private key for --tls-cert.")
+        Path tlsKey;
+
+        @Option(names = "--replace", description = "A new publisher replaces a live one (default: it is rejected with NetStream.Publish.BadName).")
+        boolean replace;
+
+        @Option(names = "--duration", paramLabel = "<duration>", description = "Stop after this long (default: until Ctrl-C).")
+        String duration;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if ((tlsCert == null) != (tlsKey == null)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+            }
+            Duration limit = duration == null ? null : Units.parseDuration(duration);
+            try (EmbeddedServer server = EmbeddedServer.start(InetAddress.getByName(bind), port, tlsCert, tlsKey, replace)) {
+                server.printWelcome(spec.commandLine().getOut(), null);
+                java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+                Thread hook = new Thread(() -> {
+                    server.close();
+                    stop.countDown();
+                }, "sluice-shutdown");
+                Runtime.getRuntime().addShutdownHook(hook);
+                try {
+                    if (limit == null) {
+                        stop.await();
+                    } else {
+                        stop.await(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }
+                } finally {
+                    removeHook(hook);
+                }
+            }
+            return 0;
+        }
     }
 
     /** {@code sluice stream}: one source to one destination. */
