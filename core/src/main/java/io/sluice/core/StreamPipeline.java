@@ -519,12 +519,17 @@ public final class StreamPipeline implements AutoCloseable {
                     paceStart = System.nanoTime();
                 }
                 long due = paceStart + (ts - firstTs) * 1000;
-                while (!stopping) {
-                    long wait = due - System.nanoTime();
-                    if (wait <= 0) {
-                        break;
+                try {
+                    while (!stopping) {
+                        long wait = due - System.nanoTime();
+                        if (wait <= 0) {
+                            break;
+                        }
+                        TimeUnit.NANOSECONDS.sleep(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(POLL_MS)));
                     }
-                    TimeUnit.NANOSECONDS.sleep(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(POLL_MS)));
+                } catch (InterruptedException e) {
+                    f.release(); // close() interrupts the pacing wait: the frame in hand is ours to release
+                    throw e;
                 }
             }
             route(f);
@@ -538,11 +543,18 @@ public final class StreamPipeline implements AutoCloseable {
                 raw.release();
                 return;
             }
+            if (ws.size() > 1) {
+                raw.retain(ws.size() - 1); // one reference per encoder, each submit takes one
+            }
             for (int i = 0; i < ws.size(); i++) {
-                if (i < ws.size() - 1) {
-                    raw.retain();
+                try {
+                    ws.get(i).submit(raw);
+                } catch (InterruptedException e) {
+                    if (ws.size() - i - 1 > 0) {
+                        raw.release(ws.size() - i - 1); // the references the remaining encoders would have taken
+                    }
+                    throw e;
                 }
-                ws.get(i).submit(raw);
             }
         } else if (f instanceof EncodedFrame enc) {
             Output o = passthroughRoutes.get(enc.trackId());
@@ -632,9 +644,17 @@ public final class StreamPipeline implements AutoCloseable {
                 out.release();
                 return;
             }
-            for (int i = 0; i < senders.size(); i++) {
-                EncodedFrame ref = i == senders.size() - 1 ? out : out.retainedDuplicate();
-                senders.get(i).deliver(ref);
+            int last = senders.size() - 1;
+            for (int i = 0; i <= last; i++) {
+                EncodedFrame ref = i == last ? out : out.retainedDuplicate();
+                try {
+                    senders.get(i).deliver(ref);
+                } catch (InterruptedException e) {
+                    if (i < last) {
+                        out.release(); // the last sender's reference was never handed over
+                    }
+                    throw e;
+                }
             }
         }
 
@@ -669,15 +689,26 @@ public final class StreamPipeline implements AutoCloseable {
         /** Takes ownership of {@code frame}. */
         void submit(RawFrame frame) throws InterruptedException {
             if (!live) {
-                while (!queue.offer(frame, POLL_MS, TimeUnit.MILLISECONDS)) {
-                    if (stopping || !thread.isAlive()) {
-                        frame.release();
-                        return;
+                try {
+                    while (!queue.offer(frame, POLL_MS, TimeUnit.MILLISECONDS)) {
+                        if (stopping || !thread.isAlive()) {
+                            frame.release();
+                            return;
+                        }
                     }
+                } catch (InterruptedException e) {
+                    frame.release();
+                    throw e;
                 }
                 return;
             }
-            boolean ok = input.isVideo() ? queue.offer(frame) : queue.offer(frame, 200, TimeUnit.MILLISECONDS);
+            boolean ok;
+            try {
+                ok = input.isVideo() ? queue.offer(frame) : queue.offer(frame, 200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                frame.release();
+                throw e;
+            }
             if (!ok) {
                 frame.release();
                 dropped.increment();
