@@ -19,6 +19,7 @@ final class ClipPublisher implements AutoCloseable {
 
     private final Thread thread;
     private final List<StreamPipeline> pipelines = new ArrayList<>();
+    private final List<LoopingSource> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean stop;
     volatile Throwable failure;
 
@@ -28,7 +29,9 @@ final class ClipPublisher implements AutoCloseable {
     ClipPublisher(StreamHub hub, String stream, Path clip, int runs, boolean opus) {
         thread = new Thread(() -> {
             try {
-                StreamPipeline.Builder b = StreamPipeline.builder().source(new LoopingSource(clip.toString(), runs))
+                LoopingSource source = new LoopingSource(clip.toString(), runs);
+                sources.add(source);
+                StreamPipeline.Builder b = StreamPipeline.builder().source(source)
                         .realtime(true).transport(hub.transport(stream));
                 if (opus) {
                     b.copyVideo(true).audio(AudioEncoderConfig.builder().codec(Codec.OPUS).bitrateBps(64_000).build());
@@ -54,6 +57,8 @@ final class ClipPublisher implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         stop = true;
+        sources.forEach(LoopingSource::finish);
+        thread.join(10_000); // the pipeline ends cleanly at the source's next read
         synchronized (pipelines) {
             for (StreamPipeline p : pipelines) {
                 p.close();

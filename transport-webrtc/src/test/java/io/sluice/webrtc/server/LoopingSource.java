@@ -23,6 +23,12 @@ final class LoopingSource implements MediaSource {
     private long offsetUs;
     private long maxPtsUs;
     private volatile boolean aborted;
+    private volatile boolean finished;
+
+    /** Ends the input at the next {@link #read()} (a clean end of stream, unlike {@link #abort()}). */
+    void finish() {
+        finished = true;
+    }
 
     LoopingSource(String input, int loops) {
         this.input = input;
@@ -53,7 +59,7 @@ final class LoopingSource implements MediaSource {
 
     @Override
     public MediaFrame read() throws InterruptedException {
-        while (!aborted) {
+        while (!aborted && !finished) {
             MediaFrame f = current.read();
             if (f != null) {
                 if (++readInRun == 60 && run + 1 < loops) {
