@@ -3,8 +3,9 @@
 #  - libpulse0: the ffmpeg/ffprobe executables inside the Bytedeco FFmpeg jar link against it
 #  - ffmpeg: ffprobe/ffmpeg used by interop tests as independent checkers
 #  - nginx + libnginx-mod-rtmp: the RTMP interop peer
+#  - chromium + chromium-driver: the browser (driven by Selenium) of the WebRTC WHEP/WHIP tests
 set -euo pipefail
-pkgs=(libpulse0 ffmpeg nginx libnginx-mod-rtmp)
+pkgs=(libpulse0 ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

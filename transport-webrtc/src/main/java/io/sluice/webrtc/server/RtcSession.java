@@ -1,0 +1,379 @@
+package io.sluice.webrtc.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.webrtc.dtls.DtlsContext;
+import io.sluice.webrtc.dtls.DtlsEndpoint;
+import io.sluice.webrtc.dtls.DtlsHandshakeException;
+import io.sluice.webrtc.dtls.DtlsRole;
+import io.sluice.webrtc.dtls.DtlsSrtpKeys;
+import io.sluice.webrtc.ice.IceDatagramResult;
+import io.sluice.webrtc.ice.IceEvent;
+import io.sluice.webrtc.ice.IceLiteAgent;
+import io.sluice.webrtc.ice.Transmit;
+import io.sluice.webrtc.rtcp.NtpTime;
+import io.sluice.webrtc.rtcp.RtcpPacket;
+import io.sluice.webrtc.rtcp.RtcpParser;
+import io.sluice.webrtc.rtcp.RtcpProtocolException;
+import io.sluice.webrtc.sdp.NegotiatedSession;
+import io.sluice.webrtc.srtp.SrtpKeyingMaterial;
+import io.sluice.webrtc.srtp.SrtpProfile;
+import io.sluice.webrtc.srtp.SrtpReceiver;
+import io.sluice.webrtc.srtp.SrtpResult;
+import io.sluice.webrtc.srtp.SrtpSender;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport half of one WHEP or WHIP session: ICE-lite agent, DTLS endpoint, SRTP contexts and
+ * the RTCP timer, on the server's UDP event loop. Subclasses add the media direction.
+ *
+ * <p>Confined to the UDP {@link EventLoop}: every method except {@link #stats()} (which reads
+ * racy-but-harmless counters) must run on it. DTLS callbacks arrive on the DTLS thread and are
+ * handed to the loop.
+ */
+abstract class RtcSession {
+    private static final Logger log = LoggerFactory.getLogger(RtcSession.class);
+    static final long TICK_MILLIS = 20;
+    static final long RTCP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
+
+    final WebRtcServer server;
+    final String id;
+    final String stream;
+    final WebRtcEndpoint endpoint;
+    final NegotiatedSession negotiated;
+    final IceLiteAgent ice;
+    final DtlsEndpoint dtls;
+    final EventLoop loop;
+    final Channel udp;
+    final ByteBufAllocator alloc;
+    final long createdNanos;
+    final long setupTimeoutNanos;
+
+    SrtpSender srtpOut;
+    SrtpReceiver srtpIn;
+    InetSocketAddress remote;
+    private InetSocketAddress dtlsPeer;
+    private ScheduledFuture<?> timer;
+    private long nextRtcpNanos;
+    boolean closed;
+    volatile boolean connected;
+
+    volatile long rtpPacketsSent;
+    volatile long rtpBytesSent;
+    volatile long rtpPacketsReceived;
+    volatile long srtpDropped;
+    volatile long rttMicros = -1;
+
+    RtcSession(WebRtcServer server, String id, String stream, WebRtcEndpoint endpoint, NegotiatedSession negotiated,
+               IceLiteAgent ice, DtlsContext dtlsContext, Channel udp, Duration setupTimeout) {
+        this.server = server;
+        this.id = id;
+        this.stream = stream;
+        this.endpoint = endpoint;
+        this.negotiated = negotiated;
+        this.ice = ice;
+        this.udp = udp;
+        this.loop = udp.eventLoop();
+        this.alloc = udp.alloc();
+        this.createdNanos = System.nanoTime();
+        this.setupTimeoutNanos = setupTimeout.toNanos();
+        DtlsRole role = negotiated.dtlsClient() ? DtlsRole.CLIENT : DtlsRole.SERVER;
+        this.dtls = dtlsContext.newEndpoint(role, negotiated.remoteFingerprint().toString());
+    }
+
+    /** Starts DTLS and the timer. On the loop. */
+    void start() {
+        dtls.start(new DtlsEndpoint.Listener() {
+            @Override
+            public void onTransmitReady(DtlsEndpoint endpoint) {
+                loop.execute(RtcSession.this::flushDtls);
+            }
+
+            @Override
+            public void onHandshakeCompleted(DtlsEndpoint endpoint, DtlsSrtpKeys keys) {
+                loop.execute(() -> onDtlsConnected(keys));
+            }
+
+            @Override
+            public void onHandshakeFailed(DtlsEndpoint endpoint, DtlsHandshakeException cause) {
+                loop.execute(() -> {
+                    flushDtls();
+                    close("DTLS handshake failed: " + cause.getMessage());
+                });
+            }
+
+            @Override
+            public void onClosed(DtlsEndpoint endpoint) {
+                loop.execute(() -> {
+                    if (connected) {
+                        close("DTLS closed by peer");
+                    }
+                });
+            }
+        });
+        ice.handleTimeout(System.nanoTime());
+        drainIce();
+        timer = loop.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    // ------------------------------------------------------------------ datagrams (on the loop)
+
+    /** @param datagram borrowed */
+    final void handleStun(InetSocketAddress from, ByteBuf datagram) {
+        if (closed) {
+            return;
+        }
+        IceDatagramResult r = ice.handleDatagram(System.nanoTime(), from, datagram);
+        if (r == IceDatagramResult.ACCEPTED) {
+            server.bindAddress(from, ice.localCredentials().ufrag());
+        }
+        drainIce();
+    }
+
+    /** @param datagram borrowed */
+    final void handleDtls(InetSocketAddress from, ByteBuf datagram) {
+        if (closed) {
+            return;
+        }
+        dtlsPeer = from;
+        dtls.handleDatagram(datagram);
+    }
+
+    /** @param datagram borrowed; unprotected in place */
+    final void handleSrtp(InetSocketAddress from, ByteBuf datagram) {
+        if (closed || srtpIn == null) {
+            server.countDroppedUnknownAddress();
+            return;
+        }
+        SrtpResult r = srtpIn.unprotectRtp(datagram);
+        if (r != SrtpResult.OK) {
+            srtpDropped++;
+            server.countSrtpDropped();
+            return;
+        }
+        rtpPacketsReceived++;
+        onRtp(datagram.retain());
+    }
+
+    /** @param datagram borrowed; unprotected in place */
+    final void handleSrtcp(InetSocketAddress from, ByteBuf datagram) {
+        if (closed || srtpIn == null) {
+            server.countDroppedUnknownAddress();
+            return;
+        }
+        SrtpResult r = srtpIn.unprotectRtcp(datagram);
+        if (r != SrtpResult.OK) {
+            srtpDropped++;
+            server.countSrtpDropped();
+            return;
+        }
+        List<RtcpPacket> packets;
+        try {
+            packets = RtcpParser.parse(datagram);
+        } catch (RtcpProtocolException e) {
+            srtpDropped++;
+            return;
+        }
+        long arrivalMiddle = NtpTime.middle32(NtpTime.fromUnixMicros(unixMicros()));
+        for (RtcpPacket p : packets) {
+            onRtcp(p, arrivalMiddle);
+        }
+    }
+
+    /** One authenticated RTP packet; takes ownership. */
+    abstract void onRtp(ByteBuf packet);
+
+    /** One RTCP packet of an authenticated compound. */
+    abstract void onRtcp(RtcpPacket packet, long arrivalNtpMiddle32);
+
+    /** DTLS is up and SRTP keyed: start media. */
+    abstract void onConnected();
+
+    /** Every {@value #RTCP_INTERVAL_NANOS} ns once connected: send reports. */
+    abstract void sendReports(long nowNanos);
+
+    /** Every tick ({@value #TICK_MILLIS} ms), once connected. */
+    void onTick(long nowNanos) {
+    }
+
+    /** Frees media resources; called once from {@link #close}. */
+    abstract void closeMedia();
+
+    // ------------------------------------------------------------------ sending
+
+    /**
+     * Protects and sends one RTP packet to the selected pair.
+     *
+     * @param packet ownership passes here; needs {@link SrtpProfile#rtpTailRoom()} spare capacity
+     */
+    final void sendRtp(ByteBuf packet) {
+        if (!canSend()) {
+            packet.release();
+            return;
+        }
+        if (srtpOut.protectRtp(packet) != SrtpResult.OK) {
+            packet.release();
+            return;
+        }
+        rtpPacketsSent++;
+        rtpBytesSent += packet.readableBytes();
+        udp.write(new DatagramPacket(packet, remote), udp.voidPromise());
+    }
+
+    /**
+     * Protects and sends one RTCP compound packet.
+     *
+     * @param compound the plain compound; ownership passes here
+     */
+    final void sendRtcp(List<RtcpPacket> compound) {
+        if (!canSend()) {
+            return;
+        }
+        ByteBuf buf = alloc.buffer(256);
+        for (RtcpPacket p : compound) {
+            p.writeTo(buf);
+        }
+        buf.ensureWritable(srtpOut.profile().rtcpTailRoom());
+        if (srtpOut.protectRtcp(buf) != SrtpResult.OK) {
+            buf.release();
+            return;
+        }
+        udp.writeAndFlush(new DatagramPacket(buf, remote), udp.voidPromise());
+    }
+
+    final void flush() {
+        udp.flush();
+    }
+
+    final boolean canSend() {
+        return !closed && connected && remote != null && ice.canSend();
+    }
+
+    /** The SRTP tail room packets must leave; 16 until keys are known. */
+    final int rtpTailRoom() {
+        return srtpOut != null ? srtpOut.profile().rtpTailRoom() : 16;
+    }
+
+    private void flushDtls() {
+        if (closed) {
+            return;
+        }
+        ByteBuf b;
+        InetSocketAddress to = dtlsPeer != null ? dtlsPeer : remote;
+        boolean wrote = false;
+        while ((b = dtls.pollTransmit()) != null) {
+            if (to == null) {
+                b.release();
+                continue;
+            }
+            udp.write(new DatagramPacket(b, to), udp.voidPromise());
+            wrote = true;
+        }
+        if (wrote) {
+            udp.flush();
+        }
+    }
+
+    private void onDtlsConnected(DtlsSrtpKeys keys) {
+        if (closed) {
+            return;
+        }
+        SrtpProfile profile = SrtpProfile.forDtlsId(keys.profile().dtlsId());
+        srtpOut = new SrtpSender(new SrtpKeyingMaterial(profile, keys.localMasterKey(), keys.localMasterSalt()));
+        srtpIn = new SrtpReceiver(new SrtpKeyingMaterial(profile, keys.remoteMasterKey(), keys.remoteMasterSalt()));
+        if (remote == null) {
+            remote = dtlsPeer;
+        }
+        connected = true;
+        log.debug("session {} ({} {}) connected: {} to {}", id, endpoint, stream, profile, remote);
+        onConnected();
+        flush();
+    }
+
+    private void drainIce() {
+        Transmit t;
+        boolean wrote = false;
+        while ((t = ice.pollTransmit()) != null) {
+            udp.write(new DatagramPacket(t.content(), t.destination()), udp.voidPromise());
+            wrote = true;
+        }
+        if (wrote) {
+            udp.flush();
+        }
+        IceEvent e;
+        while ((e = ice.pollEvent()) != null) {
+            if (e instanceof IceEvent.SelectedPairChanged s) {
+                remote = s.pair().remote();
+            } else if (e instanceof IceEvent.ConsentLost) {
+                // RFC 7675 §5.1: stop sending at once, then end the session.
+                connected = false;
+                close("ICE consent lost");
+                return;
+            }
+        }
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - ice.pollTimeoutNanos() >= 0) {
+            ice.handleTimeout(now);
+            drainIce();
+            if (closed) {
+                return;
+            }
+        }
+        if (!connected) {
+            if (now - createdNanos > setupTimeoutNanos) {
+                close("setup timeout: ICE/DTLS not connected within " + setupTimeoutNanos / 1_000_000 + " ms");
+            }
+            return;
+        }
+        onTick(now);
+        if (now - nextRtcpNanos >= 0) {
+            nextRtcpNanos = now + RTCP_INTERVAL_NANOS;
+            sendReports(now);
+        }
+    }
+
+    /** Ends the session and frees everything. Idempotent; on the loop. */
+    final void close(String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.debug("session {} ({} {}) closed: {}", id, endpoint, stream, reason);
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        try {
+            closeMedia();
+        } finally {
+            dtls.close();
+            ice.close();
+            server.onSessionClosed(this);
+        }
+    }
+
+    /** A snapshot of the counters (any thread). */
+    abstract WebRtcSessionStats stats();
+
+    static long unixMicros() {
+        return System.currentTimeMillis() * 1000L;
+    }
+
+    static long nowMicros() {
+        return System.nanoTime() / 1000L;
+    }
+}

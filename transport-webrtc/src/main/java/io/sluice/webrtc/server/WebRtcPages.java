@@ -1,0 +1,63 @@
+package io.sluice.webrtc.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The server's HTML pages: plain HTML and inline JavaScript, no build step and nothing loaded from
+ * other origins. {@link #watch} plays a stream with WHEP and charts {@code getStats()} once a
+ * second; it exposes {@code window.sluice.stats} and {@code window.sluice.firstFrameMs} for tests.
+ * {@link #publish} sends the camera and microphone with WHIP. Thread-safe.
+ */
+public final class WebRtcPages {
+    private static final String WATCH = load("watch.html");
+    private static final String PUBLISH = load("publish.html");
+
+    private WebRtcPages() {
+    }
+
+    /** The index: live streams, each with links to watch it. */
+    public static String index(List<String> liveStreams) {
+        StringBuilder items = new StringBuilder();
+        for (String s : liveStreams) {
+            String e = escape(s);
+            items.append("<li><a href=\"/watch/").append(e).append("\">").append(e).append("</a></li>\n");
+        }
+        if (liveStreams.isEmpty()) {
+            items.append("<li>no live streams</li>\n");
+        }
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sluice</title>"
+                + "<meta http-equiv=\"refresh\" content=\"5\">"
+                + "<style>body{font:14px/1.4 system-ui,sans-serif;margin:16px;background:#111;color:#ddd}"
+                + "a{color:#8cf}</style></head>\n<body><h1>Sluice</h1><h2>Live streams</h2>\n<ul>\n" + items
+                + "</ul>\n<p>Publish your camera: <code>/publish/&lt;stream&gt;</code></p></body></html>\n";
+    }
+
+    /** The WHEP player for {@code stream} (the page reads the name from its URL). */
+    public static String watch(String stream) {
+        return WATCH;
+    }
+
+    /** The WHIP camera publisher for {@code stream} (the page reads the name from its URL). */
+    public static String publish(String stream) {
+        return PUBLISH;
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static String load(String name) {
+        try (InputStream in = WebRtcPages.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

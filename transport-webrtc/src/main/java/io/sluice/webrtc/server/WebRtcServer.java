@@ -1,0 +1,728 @@
+package io.sluice.webrtc.server;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.core.Codec;
+import io.sluice.core.TrackInfo;
+import io.sluice.core.hub.StreamHub;
+import io.sluice.core.spi.FrameTranscoderFactory;
+import io.sluice.webrtc.dtls.DtlsContext;
+import io.sluice.webrtc.ice.IceCandidate;
+import io.sluice.webrtc.ice.IceCredentials;
+import io.sluice.webrtc.ice.IceLiteAgent;
+import io.sluice.webrtc.ice.IceUfragDemux;
+import io.sluice.webrtc.mux.PacketDemux;
+import io.sluice.webrtc.sdp.Direction;
+import io.sluice.webrtc.sdp.Fingerprint;
+import io.sluice.webrtc.sdp.H264Profile;
+import io.sluice.webrtc.sdp.LocalTransport;
+import io.sluice.webrtc.sdp.MediaKind;
+import io.sluice.webrtc.sdp.NegotiatedMedia;
+import io.sluice.webrtc.sdp.NegotiatedSession;
+import io.sluice.webrtc.sdp.SdpLimits;
+import io.sluice.webrtc.sdp.SdpNegotiationException;
+import io.sluice.webrtc.sdp.SdpNegotiator;
+import io.sluice.webrtc.sdp.SdpParseException;
+import io.sluice.webrtc.sdp.SdpParser;
+import io.sluice.webrtc.sdp.SessionDescription;
+import io.sluice.webrtc.server.netty.WebRtcHttpHandler;
+import io.sluice.webrtc.server.netty.WebRtcUdpHandler;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded WebRTC server: WHEP playback of {@link StreamHub} streams (draft-ietf-wish-whep),
+ * WHIP ingest into the hub (RFC 9725) and a browser player page, with every session on one UDP port
+ * (ICE-lite, RFC 8445 §2.5; demultiplexed by ufrag, then by remote address, and by first byte per
+ * RFC 7983).
+ *
+ * <pre>{@code
+ * try (WebRtcServer server = WebRtcServer.builder(hub).build()) {
+ *     server.start();
+ *     // a browser opens server.httpUrl() + "watch/<stream>"
+ * }
+ * }</pre>
+ *
+ * <p>HTTP routes: {@code POST /whep/<stream>} and {@code POST /whip/<stream>} (offer in,
+ * {@code 201} with the answer and {@code Location: /whep/<stream>/<id>}), {@code DELETE} and
+ * {@code PATCH} on that location, {@code OPTIONS} everywhere (CORS preflight), {@code GET /} (live
+ * streams), {@code GET /watch/<stream>} (player) and {@code GET /publish/<stream>} (camera publisher).
+ *
+ * <p>Threads: one UDP event loop runs every session (ICE, SRTP, RTP, RTCP); one HTTP event loop
+ * signals; each DTLS handshake has its own daemon thread (Bouncy Castle blocks). {@link #close()}
+ * ends all of them. Thread-safe.
+ */
+public final class WebRtcServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WebRtcServer.class);
+    /** Default most concurrent sessions: 100. */
+    public static final int DEFAULT_MAX_SESSIONS = 100;
+    /** Default time from the offer to a connected DTLS association: 15 s. */
+    public static final Duration DEFAULT_SETUP_TIMEOUT = Duration.ofSeconds(15);
+    /** Default largest SDP offer: 64 KiB. */
+    public static final int DEFAULT_MAX_SDP_BYTES = 64 * 1024;
+    private static final Pattern STREAM_NAME = Pattern.compile("[A-Za-z0-9._~-]{1,64}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final StreamHub hub;
+    private final InetSocketAddress udpBind;
+    private final List<InetSocketAddress> hostCandidates;
+    private final InetSocketAddress httpBind;
+    private final DtlsContext dtlsContext;
+    private final int maxSessions;
+    private final Duration setupTimeout;
+    private final int maxSdpBytes;
+    private final StreamAuthorizer authorizer;
+    private final String corsAllowOrigin;
+    private final FrameTranscoderFactory transcoders;
+    private final SdpParser sdpParser;
+    private final IceUfragDemux<RtcSession> demux;
+    private final Map<String, RtcSession> sessions = new ConcurrentHashMap<>();
+
+    private final AtomicLong droppedUnknownStun = new AtomicLong();
+    private final AtomicLong droppedUnknownAddress = new AtomicLong();
+    private final AtomicLong droppedOther = new AtomicLong();
+    private final AtomicLong srtpDropped = new AtomicLong();
+    private final AtomicLong sessionsCreated = new AtomicLong();
+    private final AtomicLong sessionsRejected = new AtomicLong();
+
+    private final Object lifecycle = new Object();
+    private EventLoopGroup udpGroup;
+    private EventLoopGroup httpGroup;
+    private Channel udpChannel;
+    private Channel httpChannel;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    private WebRtcServer(Builder b) {
+        this.hub = b.hub;
+        this.udpBind = b.udpBind;
+        this.hostCandidates = List.copyOf(b.hostCandidates);
+        this.httpBind = b.httpBind;
+        this.dtlsContext = b.dtlsContext != null ? b.dtlsContext : DtlsContext.builder().build();
+        this.maxSessions = b.maxSessions;
+        this.setupTimeout = b.setupTimeout;
+        this.maxSdpBytes = b.maxSdpBytes;
+        this.authorizer = b.authorizer;
+        this.corsAllowOrigin = b.corsAllowOrigin;
+        this.transcoders = b.transcoders;
+        this.sdpParser = new SdpParser(new SdpLimits(maxSdpBytes, 2000, 4096, 32));
+        this.demux = new IceUfragDemux<>(maxSessions, 8);
+    }
+
+    /**
+     * A builder for a server over {@code hub}.
+     *
+     * @throws NullPointerException if {@code hub} is null
+     */
+    public static Builder builder(StreamHub hub) {
+        return new Builder(hub);
+    }
+
+    /**
+     * Binds the UDP and HTTP sockets and starts the event loops.
+     *
+     * @throws IllegalStateException if already started or closed
+     * @throws WebRtcServerException if a socket cannot be bound (the server is closed again)
+     */
+    public void start() {
+        synchronized (lifecycle) {
+            if (started || closed) {
+                throw new IllegalStateException("start: server is " + (closed ? "closed" : "started"));
+            }
+            started = true;
+            udpGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-udp", true),
+                    NioIoHandler.newFactory());
+            httpGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-http", true),
+                    NioIoHandler.newFactory());
+            try {
+                udpChannel = new Bootstrap().group(udpGroup).channel(NioDatagramChannel.class)
+                        .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+                        .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
+                        .handler(new WebRtcUdpHandler(this))
+                        .bind(udpBind).syncUninterruptibly().channel();
+                httpChannel = new ServerBootstrap().group(httpGroup).channel(NioServerSocketChannel.class)
+                        .childHandler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(maxSdpBytes),
+                                        new WebRtcHttpHandler(WebRtcServer.this));
+                            }
+                        })
+                        .bind(httpBind).syncUninterruptibly().channel();
+            } catch (RuntimeException e) {
+                close();
+                throw new WebRtcServerException("cannot bind UDP " + udpBind + " / HTTP " + httpBind + ": " + e, e);
+            }
+            log.info("WebRTC server: HTTP {} UDP {} candidates {}", httpChannel.localAddress(),
+                    udpChannel.localAddress(), candidates());
+        }
+    }
+
+    /** The bound UDP address (all sessions' media). @throws IllegalStateException if not started */
+    public InetSocketAddress udpAddress() {
+        checkStarted();
+        return (InetSocketAddress) udpChannel.localAddress();
+    }
+
+    /** The bound HTTP address. @throws IllegalStateException if not started */
+    public InetSocketAddress httpAddress() {
+        checkStarted();
+        return (InetSocketAddress) httpChannel.localAddress();
+    }
+
+    /** {@code http://host:port/} of the HTTP listener. @throws IllegalStateException if not started */
+    public String httpUrl() {
+        InetSocketAddress a = httpAddress();
+        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/";
+    }
+
+    /** The hub this server plays from and publishes into. */
+    public StreamHub hub() {
+        return hub;
+    }
+
+    /** The {@code Access-Control-Allow-Origin} value sent on every response. */
+    public String corsAllowOrigin() {
+        return corsAllowOrigin;
+    }
+
+    /** Counters and live sessions. */
+    public WebRtcServerStats stats() {
+        List<WebRtcSessionStats> list = new ArrayList<>();
+        for (RtcSession s : sessions.values()) {
+            list.add(s.stats());
+        }
+        return new WebRtcServerStats(list, droppedUnknownStun.get(), droppedUnknownAddress.get(), droppedOther.get(),
+                srtpDropped.get(), sessionsCreated.get(), sessionsRejected.get());
+    }
+
+    /** A live session's stats by id. */
+    public Optional<WebRtcSessionStats> sessionStats(String sessionId) {
+        RtcSession s = sessions.get(sessionId);
+        return s == null ? Optional.empty() : Optional.of(s.stats());
+    }
+
+    // ------------------------------------------------------------------ signalling
+
+    /**
+     * Handles a WHEP or WHIP offer ({@code POST /whep/<stream>}, {@code POST /whip/<stream>}):
+     * creates a session and answers {@code 201 Created} with the SDP answer, {@code Location} and
+     * {@code ETag}. Errors are one-line {@code text/plain} reasons: 400 (malformed SDP, wrong
+     * direction, bad stream name), 401/403 (authorizer), 404 (WHEP: stream not live), 406 (no common
+     * codec, no BUNDLE, or H.264 with B-frames), 409 (WHIP: stream already published), 413 (offer too
+     * large), 503 (session limit or shutting down).
+     *
+     * @param endpoint    WHEP or WHIP
+     * @param stream      the stream name from the URL
+     * @param sdpOffer    the request body (application/sdp)
+     * @param bearerToken the token from {@code Authorization: Bearer}, or null
+     * @param remote      the HTTP client address (for the authorizer)
+     * @return the response to send; never throws for bad input
+     * @see <a href="https://www.rfc-editor.org/rfc/rfc9725#section-4.2">RFC 9725 §4.2</a>
+     */
+    public SignalingResponse offer(WebRtcEndpoint endpoint, String stream, String sdpOffer, String bearerToken,
+                                   InetSocketAddress remote) {
+        SignalingResponse r = doOffer(endpoint, stream, sdpOffer, bearerToken, remote);
+        if (r.status() != 201) {
+            sessionsRejected.incrementAndGet();
+            log.debug("{} offer for '{}' refused: {} {}", endpoint, stream, r.status(), r.body().trim());
+        }
+        return r;
+    }
+
+    private SignalingResponse doOffer(WebRtcEndpoint endpoint, String stream, String sdpOffer, String bearerToken,
+                                      InetSocketAddress remote) {
+        if (stream == null || !STREAM_NAME.matcher(stream).matches()) {
+            return SignalingResponse.error(400, "stream name: '" + stream + "' (expected: 1..64 of A-Z a-z 0-9 . _ ~ -)");
+        }
+        AccessDecision access;
+        try {
+            access = Objects.requireNonNullElse(authorizer.authorize(endpoint, stream,
+                    Optional.ofNullable(bearerToken), remote), AccessDecision.FORBIDDEN);
+        } catch (RuntimeException e) {
+            log.warn("authorizer threw for {} '{}'", endpoint, stream, e);
+            access = AccessDecision.FORBIDDEN;
+        }
+        if (access == AccessDecision.UNAUTHORIZED) {
+            return new SignalingResponse(401, "text/plain; charset=utf-8", "unauthorized: a valid bearer token is required\n",
+                    Map.of("WWW-Authenticate", "Bearer"));
+        }
+        if (access == AccessDecision.FORBIDDEN) {
+            return SignalingResponse.error(403, "forbidden: this token may not " + (endpoint == WebRtcEndpoint.WHEP
+                    ? "play" : "publish") + " '" + stream + "'");
+        }
+        if (!started || closed) {
+            return SignalingResponse.error(503, "server is not running");
+        }
+        if (sdpOffer == null || sdpOffer.getBytes(StandardCharsets.UTF_8).length > maxSdpBytes) {
+            return SignalingResponse.error(413, "SDP offer too large (limit " + maxSdpBytes + " bytes)");
+        }
+        if (sessions.size() >= maxSessions) {
+            return new SignalingResponse(503, "text/plain; charset=utf-8", "too many sessions (limit " + maxSessions + ")\n",
+                    Map.of("Retry-After", "5"));
+        }
+        SessionDescription offer;
+        try {
+            offer = sdpParser.parse(sdpOffer);
+        } catch (SdpParseException e) {
+            return SignalingResponse.error(400, "malformed SDP offer: " + e.getMessage());
+        } catch (RuntimeException e) {
+            return SignalingResponse.error(400, "malformed SDP offer: " + e);
+        }
+        List<TrackInfo> tracks = List.of();
+        SdpNegotiator.Builder nb = SdpNegotiator.builder().cname(WhepSession.CNAME);
+        if (endpoint == WebRtcEndpoint.WHEP) {
+            Optional<List<TrackInfo>> live = hub.tracks(stream);
+            if (live.isEmpty()) {
+                return SignalingResponse.error(404, "stream '" + stream + "' is not live");
+            }
+            tracks = live.get();
+            Optional<TrackInfo> video = tracks.stream().filter(TrackInfo::isVideo).findFirst();
+            if (video.isPresent()) {
+                TrackInfo v = video.get();
+                if (v.codec() != Codec.H264) {
+                    return SignalingResponse.error(406, "stream '" + stream + "' has " + v.codec()
+                            + " video; WebRTC playback supports H.264 only");
+                }
+                if (v.hasBFrames()) {
+                    return SignalingResponse.error(406, "stream '" + stream + "' has H.264 with B-frames, which"
+                            + " WebRTC cannot carry; publish it without B-frames (e.g. x264 -bf 0 or a baseline profile)");
+                }
+                nb.h264Profiles(profilesFor(v));
+            }
+        } else {
+            if (hub.tracks(stream).isPresent()) {
+                return SignalingResponse.error(409, "stream '" + stream + "' is already being published");
+            }
+            // A receiver without bandwidth estimation: no transport-cc/REMB, so the browser's
+            // loss-based controller runs; NACK and PLI recover losses.
+            nb.videoFeedback(List.of("ccm fir", "nack", "nack pli")).audioFeedback(List.of())
+                    .extensions(List.of(io.sluice.webrtc.sdp.ExtMap.MID));
+        }
+        IceCredentials localIce = IceCredentials.random(RANDOM);
+        LocalTransport local = new LocalTransport(localIce,
+                Fingerprint.parse(dtlsContext.certificate().fingerprint().toSdpValue()), candidates(), stream);
+        NegotiatedSession negotiated;
+        try {
+            negotiated = nb.build().answer(offer, local);
+        } catch (SdpNegotiationException e) {
+            return SignalingResponse.error(406, "cannot negotiate: " + e.getMessage());
+        } catch (RuntimeException e) {
+            return SignalingResponse.error(400, "malformed SDP offer: " + e);
+        }
+        for (NegotiatedMedia m : negotiated.media()) {
+            boolean sends = m.direction() == Direction.SENDONLY || m.direction() == Direction.SENDRECV;
+            boolean receives = m.direction() == Direction.RECVONLY || m.direction() == Direction.SENDRECV;
+            if (endpoint == WebRtcEndpoint.WHEP && !sends) {
+                return SignalingResponse.error(400, "WHEP offer m-section mid=" + m.mid() + " must be recvonly or sendrecv"
+                        + " (answer direction would be " + m.direction() + ")");
+            }
+            if (endpoint == WebRtcEndpoint.WHIP && !receives) {
+                return SignalingResponse.error(400, "WHIP offer m-section mid=" + m.mid() + " must be sendonly or sendrecv"
+                        + " (answer direction would be " + m.direction() + ")");
+            }
+        }
+        if (endpoint == WebRtcEndpoint.WHIP && negotiated.media().stream().noneMatch(m -> m.kind() == MediaKind.VIDEO
+                || m.kind() == MediaKind.AUDIO)) {
+            return SignalingResponse.error(406, "WHIP offer has no audio or video");
+        }
+        String id = HexFormat.of().formatHex(randomBytes(16));
+        IceLiteAgent agent = IceLiteAgent.builder().localCredentials(localIce).remoteCredentials(negotiated.remoteIce())
+                .localAddress(udpAddress()).software("sluice").build();
+        RtcSession session = endpoint == WebRtcEndpoint.WHEP
+                ? new WhepSession(this, id, stream, negotiated, agent, dtlsContext, udpChannel, setupTimeout, hub, transcoders)
+                : new WhipSession(this, id, stream, negotiated, agent, dtlsContext, udpChannel, setupTimeout, hub);
+        try {
+            demux.register(localIce.ufrag(), session);
+        } catch (IllegalStateException e) {
+            return SignalingResponse.error(503, "too many sessions: " + e.getMessage());
+        }
+        sessions.put(id, session);
+        sessionsCreated.incrementAndGet();
+        try {
+            udpChannel.eventLoop().execute(session::start);
+        } catch (RuntimeException e) {
+            sessions.remove(id);
+            demux.unregister(localIce.ufrag());
+            return SignalingResponse.error(503, "server is shutting down");
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Location", "/" + endpoint.path() + "/" + stream + "/" + id);
+        headers.put("ETag", etag(session));
+        return new SignalingResponse(201, "application/sdp", negotiated.localDescription().toSdp(), headers);
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private static String etag(RtcSession s) {
+        return "\"" + s.ice.localCredentials().ufrag() + "\"";
+    }
+
+    private static List<H264Profile> profilesFor(TrackInfo video) {
+        byte[] config = video.codecConfig();
+        int profileIdc = config.length > 1 ? config[1] & 0xFF : 66;
+        return switch (profileIdc) {
+            case 100 -> List.of(H264Profile.HIGH, H264Profile.CONSTRAINED_HIGH, H264Profile.MAIN,
+                    H264Profile.CONSTRAINED_BASELINE, H264Profile.BASELINE);
+            case 77 -> List.of(H264Profile.MAIN, H264Profile.HIGH, H264Profile.CONSTRAINED_BASELINE, H264Profile.BASELINE);
+            default -> List.of(H264Profile.CONSTRAINED_BASELINE, H264Profile.BASELINE, H264Profile.MAIN, H264Profile.HIGH);
+        };
+    }
+
+    /**
+     * Ends a session ({@code DELETE} on its location): {@code 200 OK}, or {@code 404} if unknown.
+     *
+     * @see <a href="https://www.rfc-editor.org/rfc/rfc9725#section-4.2">RFC 9725 §4.2</a>
+     */
+    public SignalingResponse delete(WebRtcEndpoint endpoint, String stream, String sessionId) {
+        RtcSession s = find(endpoint, stream, sessionId);
+        if (s == null) {
+            return SignalingResponse.error(404, "no such session");
+        }
+        s.loop.execute(() -> s.close("DELETE by client"));
+        return SignalingResponse.empty(200);
+    }
+
+    /**
+     * Handles {@code PATCH} on a session (RFC 9725 §4.3.1, trickle ICE and ICE restarts with
+     * {@code application/trickle-ice-sdpfrag}, RFC 8840). The server is ICE-lite: the browser runs
+     * the checks toward the server's candidates, so its trickled candidates are accepted and not
+     * needed ({@code 204 No Content}). An ICE restart (new ufrag/pwd) is not supported
+     * ({@code 405}, as for a server without restarts). Errors: 404 unknown session, 415 wrong media
+     * type, 412 {@code If-Match} not matching the session's {@code ETag}.
+     */
+    public SignalingResponse patch(WebRtcEndpoint endpoint, String stream, String sessionId, String contentType,
+                                   String ifMatch, String body) {
+        RtcSession s = find(endpoint, stream, sessionId);
+        if (s == null) {
+            return SignalingResponse.error(404, "no such session");
+        }
+        if (contentType == null || !contentType.toLowerCase().startsWith("application/trickle-ice-sdpfrag")) {
+            return SignalingResponse.error(415, "PATCH needs Content-Type: application/trickle-ice-sdpfrag (RFC 8840)");
+        }
+        if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(etag(s))) {
+            return SignalingResponse.error(412, "If-Match " + ifMatch + " does not match the ICE session " + etag(s));
+        }
+        String ufrag = null;
+        for (String line : (body == null ? "" : body).split("\r?\n")) {
+            if (line.startsWith("a=ice-ufrag:")) {
+                ufrag = line.substring("a=ice-ufrag:".length()).trim();
+            }
+        }
+        if (ufrag != null && !ufrag.equals(s.ice.remoteCredentials().ufrag())) {
+            return new SignalingResponse(405, "text/plain; charset=utf-8",
+                    "ICE restarts are not supported; create a new session\n", Map.of("Allow", "DELETE, OPTIONS"));
+        }
+        return new SignalingResponse(204, null, "", Map.of("ETag", etag(s)));
+    }
+
+    private RtcSession find(WebRtcEndpoint endpoint, String stream, String sessionId) {
+        RtcSession s = sessionId == null ? null : sessions.get(sessionId);
+        if (s == null || s.endpoint != endpoint || !s.stream.equals(stream)) {
+            return null;
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ UDP (on the UDP event loop)
+
+    /**
+     * Routes one datagram from the shared UDP socket (RFC 7983 first byte, then ufrag or address).
+     * Called by the UDP adapter on the UDP event loop. Datagrams no session claims are counted and
+     * dropped.
+     *
+     * @param from     the datagram's source
+     * @param datagram borrowed: not released here (SRTP may unprotect it in place)
+     */
+    public void handleDatagram(InetSocketAddress from, ByteBuf datagram) {
+        switch (PacketDemux.classify(datagram)) {
+            case STUN -> {
+                RtcSession s = demux.route(from, datagram);
+                if (s == null) {
+                    droppedUnknownStun.incrementAndGet();
+                } else {
+                    s.handleStun(from, datagram);
+                }
+            }
+            case DTLS -> {
+                RtcSession s = demux.route(from, datagram);
+                if (s == null) {
+                    droppedUnknownAddress.incrementAndGet();
+                } else {
+                    s.handleDtls(from, datagram);
+                }
+            }
+            case RTP -> {
+                RtcSession s = demux.route(from, datagram);
+                if (s == null) {
+                    droppedUnknownAddress.incrementAndGet();
+                } else {
+                    s.handleSrtp(from, datagram);
+                }
+            }
+            case RTCP -> {
+                RtcSession s = demux.route(from, datagram);
+                if (s == null) {
+                    droppedUnknownAddress.incrementAndGet();
+                } else {
+                    s.handleSrtcp(from, datagram);
+                }
+            }
+            default -> droppedOther.incrementAndGet();
+        }
+    }
+
+    void bindAddress(InetSocketAddress from, String ufrag) {
+        demux.bindAddress(from, ufrag);
+    }
+
+    void countDroppedUnknownAddress() {
+        droppedUnknownAddress.incrementAndGet();
+    }
+
+    void countSrtpDropped() {
+        srtpDropped.incrementAndGet();
+    }
+
+    void onSessionClosed(RtcSession s) {
+        sessions.remove(s.id, s);
+        demux.unregister(s.ice.localCredentials().ufrag());
+    }
+
+    private List<IceCandidate> candidates() {
+        int port = udpChannel != null ? ((InetSocketAddress) udpChannel.localAddress()).getPort() : 0;
+        List<IceCandidate> list = new ArrayList<>();
+        int pref = 65535;
+        for (InetSocketAddress a : hostCandidates) {
+            list.add(IceCandidate.host(new InetSocketAddress(a.getAddress(), a.getPort() == 0 ? port : a.getPort()),
+                    pref--));
+        }
+        return list;
+    }
+
+    private void checkStarted() {
+        if (!started || udpChannel == null || httpChannel == null) {
+            throw new IllegalStateException("server not started");
+        }
+    }
+
+    /**
+     * Closes every session, the sockets and the event loops, and waits (up to 5 s) for them to end.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (udpChannel != null && udpChannel.eventLoop() != null) {
+            CountDownLatch done = new CountDownLatch(1);
+            try {
+                udpChannel.eventLoop().execute(() -> {
+                    try {
+                        for (RtcSession s : List.copyOf(sessions.values())) {
+                            s.close("server closed");
+                        }
+                    } finally {
+                        done.countDown();
+                    }
+                });
+                done.await(5, TimeUnit.SECONDS);
+            } catch (RuntimeException | InterruptedException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        if (httpChannel != null) {
+            httpChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+        if (udpChannel != null) {
+            udpChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+        for (EventLoopGroup g : new EventLoopGroup[] {httpGroup, udpGroup}) {
+            if (g != null) {
+                g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Configures a {@link WebRtcServer}. Setters validate at once; not thread-safe. */
+    public static final class Builder {
+        private final StreamHub hub;
+        private InetSocketAddress udpBind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        private List<InetSocketAddress> hostCandidates = List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        private InetSocketAddress httpBind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        private DtlsContext dtlsContext;
+        private int maxSessions = DEFAULT_MAX_SESSIONS;
+        private Duration setupTimeout = DEFAULT_SETUP_TIMEOUT;
+        private int maxSdpBytes = DEFAULT_MAX_SDP_BYTES;
+        private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
+        private String corsAllowOrigin = "*";
+        private FrameTranscoderFactory transcoders;
+
+        private Builder(StreamHub hub) {
+            this.hub = Objects.requireNonNull(hub, "hub");
+        }
+
+        /**
+         * The UDP socket every session's media uses; port 0 picks a free one. Default 127.0.0.1:0.
+         * Bind {@code 0.0.0.0} (and set {@link #hostCandidates}) to serve other machines.
+         */
+        public Builder udpBind(InetSocketAddress address) {
+            this.udpBind = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * The host candidates advertised in answers (RFC 8445 §5.1.1.1), in priority order. A port of 0
+         * means the bound UDP port; another port advertises a relay or a port mapping in front of it.
+         * Default: 127.0.0.1 (loopback, for tests and a local browser).
+         *
+         * @throws IllegalArgumentException if empty
+         */
+        public Builder hostCandidates(List<InetSocketAddress> candidates) {
+            Objects.requireNonNull(candidates, "candidates");
+            if (candidates.isEmpty()) {
+                throw new IllegalArgumentException("hostCandidates: [] (expected: at least one)");
+            }
+            this.hostCandidates = List.copyOf(candidates);
+            return this;
+        }
+
+        /**
+         * Advertises {@code addresses} with the bound UDP port (one per interface to serve).
+         *
+         * @throws IllegalArgumentException if empty
+         */
+        public Builder hostAddresses(List<InetAddress> addresses) {
+            return hostCandidates(addresses.stream().map(a -> new InetSocketAddress(a, 0)).toList());
+        }
+
+        /** The HTTP listener (WHEP, WHIP, pages); port 0 picks a free one. Default 127.0.0.1:0. */
+        public Builder httpBind(InetSocketAddress address) {
+            this.httpBind = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** The DTLS certificate and SRTP profiles. Default: a fresh ECDSA P-256 certificate. */
+        public Builder dtlsContext(DtlsContext context) {
+            this.dtlsContext = Objects.requireNonNull(context, "context");
+            return this;
+        }
+
+        /**
+         * Most concurrent sessions (WHEP + WHIP); more offers get 503. Default 100.
+         *
+         * @throws IllegalArgumentException outside 1..100000
+         */
+        public Builder maxSessions(int maxSessions) {
+            if (maxSessions < 1 || maxSessions > 100_000) {
+                throw new IllegalArgumentException("maxSessions: " + maxSessions + " (expected: 1..100000)");
+            }
+            this.maxSessions = maxSessions;
+            return this;
+        }
+
+        /**
+         * How long a session may take from its offer to a connected DTLS association before it is
+         * closed. Default 15 s.
+         *
+         * @throws IllegalArgumentException unless 100 ms..10 min
+         */
+        public Builder setupTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.toMillis() < 100 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new IllegalArgumentException("setupTimeout: " + timeout + " (expected: 100 ms..10 min)");
+            }
+            this.setupTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Largest SDP offer (and HTTP body) accepted, bytes. Default 64 KiB.
+         *
+         * @throws IllegalArgumentException outside 1024..1 MiB
+         */
+        public Builder maxSdpBytes(int bytes) {
+            if (bytes < 1024 || bytes > 1024 * 1024) {
+                throw new IllegalArgumentException("maxSdpBytes: " + bytes + " (expected: 1024..1048576)");
+            }
+            this.maxSdpBytes = bytes;
+            return this;
+        }
+
+        /** Decides who may play and publish. Default {@link StreamAuthorizer#ALLOW_ALL}. */
+        public Builder authorizer(StreamAuthorizer authorizer) {
+            this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+            return this;
+        }
+
+        /**
+         * The {@code Access-Control-Allow-Origin} value on every response, so that pages from this
+         * origin may use WHEP/WHIP. Default {@code "*"}.
+         *
+         * @throws IllegalArgumentException if blank
+         */
+        public Builder corsAllowOrigin(String origin) {
+            Objects.requireNonNull(origin, "origin");
+            if (origin.isBlank()) {
+                throw new IllegalArgumentException("corsAllowOrigin: '' (expected: an origin or *)");
+            }
+            this.corsAllowOrigin = origin;
+            return this;
+        }
+
+        /**
+         * Converts audio that WebRTC cannot carry (AAC from RTMP) to Opus for WHEP viewers, one
+         * transcoder per session. Default none: such streams play video only.
+         */
+        public Builder transcoderFactory(FrameTranscoderFactory factory) {
+            this.transcoders = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /** Builds the server; call {@link WebRtcServer#start()} next. */
+        public WebRtcServer build() {
+            return new WebRtcServer(this);
+        }
+    }
+}
