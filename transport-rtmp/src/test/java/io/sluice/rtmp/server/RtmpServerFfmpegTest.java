@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.core.hub.StreamHub;
 import java.io.IOException;
@@ -59,7 +58,7 @@ class RtmpServerFfmpegTest {
 
     @BeforeEach
     void requireFfmpeg() {
-        assumeTrue(RtmpServerTestSupport.ffmpegAvailable(), "ffmpeg/ffprobe not installed");
+        assertTrue(RtmpServerTestSupport.ffmpegAvailable(), "ffmpeg/ffprobe not installed");
     }
 
     @AfterEach

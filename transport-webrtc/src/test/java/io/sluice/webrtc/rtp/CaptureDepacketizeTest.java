@@ -3,7 +3,6 @@ package io.sluice.webrtc.rtp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -36,7 +35,7 @@ class CaptureDepacketizeTest {
     Path tmp;
 
     static List<Pcap.UdpPacket> capture() throws IOException {
-        assumeTrue(Files.exists(CAPTURE), "capture not found: " + CAPTURE);
+        assertTrue(Files.exists(CAPTURE), "capture not found: " + CAPTURE);
         return Pcap.readUdp(CAPTURE);
     }
 
@@ -94,7 +93,7 @@ class CaptureDepacketizeTest {
 
     /** Decodes with ffmpeg (must exit 0) and returns ffprobe's decoded-frame count. */
     int decodedFrames(List<byte[]> aus, String name) throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/ffmpeg")), "ffmpeg not installed");
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/ffmpeg")), "ffmpeg not installed");
         Path file = tmp.resolve(name);
         Files.write(file, annexB(aus));
         String errors = run("/usr/bin/ffmpeg", "-nostdin", "-v", "error", "-f", "h264", "-i", file.toString(), "-f", "null", "-");

@@ -2,7 +2,6 @@ package io.sluice.webrtc.server;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.core.StreamPipeline;
 import io.sluice.core.hub.StreamHub;
@@ -23,7 +22,7 @@ class WhipChromiumTest {
 
     @Test
     void chromiumPublishesFakeCameraThroughWhip() throws Exception {
-        assumeTrue(Chromium.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver (.ci/install-deps.sh)");
+        assertTrue(Chromium.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver (.ci/install-deps.sh)");
         Path out = dir.resolve("cam.mkv");
         java.util.Map<String, Object> sent;
         try (StreamHub hub = StreamHub.create(); WebRtcServer server = WebRtcServer.builder(hub).build();
