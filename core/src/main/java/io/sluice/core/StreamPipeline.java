@@ -118,6 +118,8 @@ public final class StreamPipeline implements AutoCloseable {
     private final Builder config;
     private final MediaSource source;
     private final List<Transport> transports;
+    /** {@link Builder#transform} transforms in order, then {@link Builder#encryption}, if set. */
+    private final List<FrameTransform> transforms;
     private final PipelineListener listener;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -142,6 +144,11 @@ public final class StreamPipeline implements AutoCloseable {
         this.config = b;
         this.source = b.source;
         this.transports = List.copyOf(b.transports);
+        List<FrameTransform> chain = new ArrayList<>(b.transforms);
+        if (b.encryption != null) {
+            chain.add(b.encryption);
+        }
+        this.transforms = List.copyOf(chain);
         this.listener = b.listener;
     }
 
@@ -303,7 +310,7 @@ public final class StreamPipeline implements AutoCloseable {
                 w.closeEncoder();
             }
         }
-        for (FrameTransform t : config.transforms) {
+        for (FrameTransform t : transforms) {
             closeQuietly(t);
         }
         if (!completion.isDone()) {
@@ -417,7 +424,7 @@ public final class StreamPipeline implements AutoCloseable {
     }
 
     private TrackInfo transformTrack(TrackInfo t) {
-        for (FrameTransform f : config.transforms) {
+        for (FrameTransform f : transforms) {
             t = f.transformTrack(t);
         }
         return t;
@@ -634,7 +641,7 @@ public final class StreamPipeline implements AutoCloseable {
             }
             rate.record(frame.ptsUs(), frame.size());
             EncodedFrame out = frame;
-            for (FrameTransform t : config.transforms) {
+            for (FrameTransform t : transforms) {
                 out = t.apply(out);
                 if (out == null) {
                     return;
@@ -959,6 +966,7 @@ public final class StreamPipeline implements AutoCloseable {
         private boolean copyVideo;
         private boolean copyAudio;
         private final List<FrameTransform> transforms = new ArrayList<>();
+        private FrameTransform encryption;
         private final List<Transport> transports = new ArrayList<>();
         private final List<URI> transportUris = new ArrayList<>();
         private PipelineListener listener = new PipelineListener() { };
@@ -1028,9 +1036,37 @@ public final class StreamPipeline implements AutoCloseable {
             return this;
         }
 
-        /** Appends a frame transform (applied in order to every output track). The pipeline closes it. */
+        /**
+         * Appends a frame transform (applied in order to every output track, before the
+         * {@linkplain #encryption(FrameTransform) encryption} transform). The pipeline closes it.
+         */
         public Builder transform(FrameTransform transform) {
             transforms.add(Objects.requireNonNull(transform, "transform"));
+            return this;
+        }
+
+        /**
+         * The end-to-end encryption transform, applied to every output track after all other
+         * {@linkplain #transform(FrameTransform) transforms}, so it sees each frame's final payload and
+         * transports see only its output. At most one; a second call replaces the first (which is then
+         * not closed: the caller still owns it). The pipeline closes the one it runs. Default: none.
+         *
+         * <p>Core knows no cipher; {@code sluice-crypto} provides SFrame (RFC 9605):
+         * <pre>{@code
+         * StreamPipeline.builder()
+         *         .source(MediaSources.open("clip.mp4"))
+         *         .copy(true)
+         *         .encryption(Sframe.encryptor(keys, kid))   // io.sluice.crypto.Sframe
+         *         .transport("rtmp://relay.example/live/x")
+         *         .build();
+         * }</pre>
+         * On the receiving side the decryptor must see frames before anything else reads their payload:
+         * add it as the first {@link #transform(FrameTransform)}.
+         *
+         * @param encryptor the encrypting transform; ownership passes to the pipeline at {@link #build()}
+         */
+        public Builder encryption(FrameTransform encryptor) {
+            this.encryption = Objects.requireNonNull(encryptor, "encryptor");
             return this;
         }
 

@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.sluice.core.spi.Delivery;
 import io.sluice.core.spi.Encoder;
 import io.sluice.core.spi.EncoderProvider;
+import io.sluice.core.spi.FrameTransform;
 import io.sluice.core.spi.MediaSource;
 import io.sluice.core.spi.Transport;
 import io.sluice.core.spi.TransportFeedback;
@@ -273,6 +274,58 @@ class StreamPipelineTest {
         } finally {
             transport.releaseAll();
         }
+    }
+
+    /** Records the order of transform calls and appends a marker byte to each payload. */
+    static final class MarkingTransform implements FrameTransform {
+        final byte marker;
+        final List<String> calls;
+        final AtomicBoolean closed = new AtomicBoolean();
+
+        MarkingTransform(byte marker, List<String> calls) {
+            this.marker = marker;
+            this.calls = calls;
+        }
+
+        @Override
+        public EncodedFrame apply(EncodedFrame frame) {
+            calls.add(Character.toString(marker));
+            EncodedFrame out = frame.replace(Unpooled.buffer().writeBytes(frame.content()).writeByte(marker));
+            frame.release();
+            return out;
+        }
+
+        @Override
+        public void close() {
+            closed.set(true);
+        }
+    }
+
+    @Test
+    void theEncryptionTransformRunsAfterEveryOtherTransformAndIsClosed() {
+        ScriptedSource source = new ScriptedSource(5, true, 0);
+        CollectingTransport transport = new CollectingTransport(0);
+        List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        MarkingTransform encryption = new MarkingTransform((byte) 'E', calls);
+        MarkingTransform first = new MarkingTransform((byte) 'A', calls);
+        MarkingTransform second = new MarkingTransform((byte) 'B', calls);
+        try (StreamPipeline p = StreamPipeline.builder().source(source).copy(true)
+                .encryption(encryption) // set first, still runs last
+                .transform(first).transform(second)
+                .transport(transport).build()) {
+            p.start();
+            p.completion().orTimeout(10, TimeUnit.SECONDS).join();
+            assertEquals(10, transport.frames.size());
+            for (EncodedFrame f : transport.frames) {
+                int end = f.content().writerIndex();
+                assertEquals("ABE", f.content().toString(end - 3, 3, java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            assertEquals("ABE".repeat(10), String.join("", calls));
+        } finally {
+            transport.releaseAll();
+        }
+        assertTrue(encryption.closed.get() && first.closed.get() && second.closed.get(), "the pipeline closes its transforms");
+        assertThrows(NullPointerException.class, () -> StreamPipeline.builder().encryption(null));
     }
 
     @Test

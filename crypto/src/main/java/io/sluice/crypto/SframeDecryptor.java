@@ -207,7 +207,7 @@ public final class SframeDecryptor implements FrameTransform {
     public static final class Builder {
         private SframeCipherSuite suite = SframeCipherSuite.AES_128_GCM_SHA256_128;
         private KeyProvider keys;
-        private SframeFraming framing = SframeFraming.WHOLE_FRAME;
+        private SframeFraming framing = SframeFraming.NAL_PRESERVING;
         private ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
         private int maxKeys = 16;
         private int replayWindow;
@@ -227,7 +227,7 @@ public final class SframeDecryptor implements FrameTransform {
             return this;
         }
 
-        /** Framing for H.264 tracks; default {@link SframeFraming#WHOLE_FRAME}. Must match the encryptor's. */
+        /** Framing for H.264 tracks; default {@link SframeFraming#NAL_PRESERVING}, which every relay can route. Must match the encryptor's. */
         public Builder framing(SframeFraming framing) {
             this.framing = Objects.requireNonNull(framing, "framing");
             return this;

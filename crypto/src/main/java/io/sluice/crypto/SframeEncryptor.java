@@ -21,12 +21,15 @@ import org.slf4j.LoggerFactory;
  * encoder and transports; {@link SframeDecryptor} reverses it.
  *
  * <h2>Framings</h2>
- * <b>{@link SframeFraming#WHOLE_FRAME}</b> (audio always; video when configured):
+ * The framing is chosen per frame from its codec, so one encryptor serves every track: H.264 uses the
+ * configured framing (default NAL-preserving), audio and other codecs are always whole-frame.
+ *
+ * <p><b>{@link SframeFraming#WHOLE_FRAME}</b> (audio always; H.264 when configured):
  * <pre>
  * in : payload (any codec layout)
  * out: SFrame header (1..17 B) ‖ ciphertext (= payload length) ‖ tag (Nt B)          metadata: none
  * </pre>
- * <b>{@link SframeFraming#NAL_PRESERVING}</b> (H.264 only; other codecs fall back to whole-frame). The
+ * <b>{@link SframeFraming#NAL_PRESERVING}</b> (H.264 only, the default for it; other codecs are whole-frame). The
  * AVCC structure stays, each NAL unit is handled on its own:
  * <pre>
  * in : ‖ len (4 B BE) ‖ NAL header (1 B) ‖ body (len−1 B) ‖ ...
@@ -271,7 +274,7 @@ public final class SframeEncryptor implements FrameTransform {
         private KeyProvider keys;
         private boolean kidSet;
         private long kid;
-        private SframeFraming framing = SframeFraming.WHOLE_FRAME;
+        private SframeFraming framing = SframeFraming.NAL_PRESERVING;
         private ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
         private Builder() {
@@ -296,7 +299,7 @@ public final class SframeEncryptor implements FrameTransform {
             return this;
         }
 
-        /** Framing for H.264 tracks; default {@link SframeFraming#WHOLE_FRAME}. Other codecs are always whole-frame. */
+        /** Framing for H.264 tracks; default {@link SframeFraming#NAL_PRESERVING}, which every relay can route. Other codecs are always whole-frame. */
         public Builder framing(SframeFraming framing) {
             this.framing = Objects.requireNonNull(framing, "framing");
             return this;

@@ -151,6 +151,47 @@ class SframeTransformTest {
     }
 
     @Test
+    void sframeFacadeDefaultsToGcmNalPreservingVideoAndWholeFrameAudioInOneTransform() {
+        InMemoryKeyProvider keys = keys(7, 3);
+        SframeEncryptor enc = Sframe.encryptor(keys, 7);
+        SframeDecryptor dec = Sframe.decryptor(keys);
+        assertEquals(SframeCipherSuite.AES_128_GCM_SHA256_128, enc.suite());
+        assertEquals(SframeFraming.NAL_PRESERVING, enc.framing());
+        assertEquals(SframeFraming.NAL_PRESERVING, dec.framing());
+        Random rnd = new Random(11);
+        for (int i = 0; i < 10; i++) {
+            byte[] au = SyntheticH264.accessUnit(rnd, i == 0, 2000);
+            EncodedFrame v = enc.apply(frame(VIDEO, au, i, false));
+            List<byte[]> in = nalUnits(au);
+            List<byte[]> out = nalUnits(bytes(v)); // still AVCC, same NAL units, headers clear
+            assertEquals(in.size(), out.size());
+            for (int n = 0; n < in.size(); n++) {
+                assertEquals(in.get(n)[0], out.get(n)[0], "NAL header stays clear");
+            }
+            assertArrayEquals(au, plaintext(dec.apply(v)));
+
+            byte[] aac = SyntheticH264.body(rnd, 300);
+            EncodedFrame a = enc.apply(frame(AUDIO, aac, i, false));
+            int overhead = a.content().readableBytes() - aac.length;
+            assertTrue(overhead >= 1 + 16 && overhead <= 1 + 8 + 16, "audio is whole-frame: SFrame header + ciphertext + 16-byte tag, overhead " + overhead);
+            assertArrayEquals(aac, plaintext(dec.apply(a)));
+        }
+        assertEquals(20, dec.stats().framesOut());
+        enc.close();
+        dec.close();
+    }
+
+    /** The payload of {@code f}, which must not be null; releases it. */
+    private static byte[] plaintext(EncodedFrame f) {
+        assertNotNull(f, "decrypted");
+        try {
+            return bytes(f);
+        } finally {
+            f.release();
+        }
+    }
+
+    @Test
     void receiverWithoutTheKeyGetsOnlyDropsNeverPlaintext() {
         SframeEncryptor enc = SframeEncryptor.builder().keyProvider(keys(5, 1)).kid(5).build();
         SframeDecryptor noKey = SframeDecryptor.builder().keyProvider(new InMemoryKeyProvider()).build();

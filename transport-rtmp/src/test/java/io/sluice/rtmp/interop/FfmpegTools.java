@@ -122,6 +122,13 @@ public final class FfmpegTools {
         return Long.parseLong(out.trim().split("\\s+")[0].replace(",", ""));
     }
 
+    /** Video frames ffprobe decodes from a file ({@code -count_frames}); 0 if it finds no video stream. */
+    public static int decodedVideoFrames(Path file) throws IOException, InterruptedException {
+        String out = run(FFPROBE, "-v", "error", "-select_streams", "v:0", "-count_frames",
+                "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file.toString()).trim();
+        return out.isEmpty() || out.equals("N/A") ? 0 : Integer.parseInt(out.split("[,\\s]")[0]);
+    }
+
     private static String value(String line, String key) {
         for (String kv : line.split("\\|")) {
             int eq = kv.indexOf('=');

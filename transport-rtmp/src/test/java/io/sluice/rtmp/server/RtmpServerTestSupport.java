@@ -102,9 +102,7 @@ final class RtmpServerTestSupport {
 
     /** Video frames ffprobe decodes in a file ({@code -count_frames}). */
     static int decodedVideoFrames(Path file) throws Exception {
-        String out = run(FFPROBE, "-v", "error", "-select_streams", "v:0", "-count_frames",
-                "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file.toString()).trim();
-        return out.isEmpty() || out.equals("N/A") ? 0 : Integer.parseInt(out.split("[,\\s]")[0]);
+        return io.sluice.rtmp.interop.FfmpegTools.decodedVideoFrames(file);
     }
 
     /** Flags ("K_", "__") of the video packets of a file, in order. */
