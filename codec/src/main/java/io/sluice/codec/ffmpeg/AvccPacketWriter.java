@@ -2,8 +2,8 @@ package io.sluice.codec.ffmpeg;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.sluice.codec.h264.AnnexB;
-import io.sluice.codec.h264.NalUnitType;
+import io.sluice.core.h264.AnnexB;
+import io.sluice.core.h264.NalUnitType;
 import java.nio.ByteBuffer;
 
 /**

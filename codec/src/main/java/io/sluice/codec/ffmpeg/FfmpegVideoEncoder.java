@@ -20,7 +20,7 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.sluice.codec.h264.AvcDecoderConfigurationRecord;
+import io.sluice.core.h264.AvcDecoderConfigurationRecord;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.EncoderException;

@@ -1,7 +1,7 @@
 package io.sluice.codec.ffmpeg;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.codec.h264.AnnexB;
+import io.sluice.core.h264.AnnexB;
 import io.sluice.core.MediaProtocolException;
 import java.nio.ByteBuffer;
 

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.codec.h264.AvcDecoderConfigurationRecord;
-import io.sluice.codec.h264.NalUnitType;
+import io.sluice.core.h264.AvcDecoderConfigurationRecord;
+import io.sluice.core.h264.NalUnitType;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaFrame;

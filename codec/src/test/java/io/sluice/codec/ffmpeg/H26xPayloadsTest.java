@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.sluice.codec.h264.AvcDecoderConfigurationRecord;
+import io.sluice.core.h264.AvcDecoderConfigurationRecord;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaFrame;

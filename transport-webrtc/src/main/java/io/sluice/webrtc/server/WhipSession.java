@@ -1,5 +1,8 @@
 package io.sluice.webrtc.server;
 
+import io.sluice.core.MediaProtocolException;
+import io.sluice.core.h264.AvcDecoderConfigurationRecord;
+import io.sluice.core.h264.Sps;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -218,10 +221,19 @@ final class WhipSession extends RtcSession {
                     sendPli();
                     return;
                 }
-                int[] size = AvcConfig.resolution(sps);
+                Sps parsed;
+                try {
+                    parsed = Sps.parse(sps);
+                } catch (MediaProtocolException e) {
+                    log.debug("session {}: unusable SPS from the publisher ({}); asking for another keyframe", id, e.getMessage());
+                    sps = null;
+                    sendPli();
+                    return;
+                }
                 videoTrack = TrackInfo.builder(VIDEO_TRACK_ID, Codec.H264)
-                        .resolution(size[0] > 0 ? size[0] : 640, size[1] > 0 ? size[1] : 480)
-                        .codecConfig(AvcConfig.record(sps, pps)).description("WHIP " + id).build();
+                        .resolution(parsed.width(), parsed.height())
+                        .codecConfig(new AvcDecoderConfigurationRecord(List.of(sps), List.of(pps), 4).toBytes())
+                        .description("WHIP " + id).build();
                 publish();
             }
             if (publication == null) {

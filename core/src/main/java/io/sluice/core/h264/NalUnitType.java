@@ -1,4 +1,4 @@
-package io.sluice.codec.h264;
+package io.sluice.core.h264;
 
 /**
  * H.264 {@code nal_unit_type} values (ITU-T H.264 Table 7-1) and the RTP aggregation/fragmentation

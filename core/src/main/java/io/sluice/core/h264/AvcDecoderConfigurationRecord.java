@@ -1,4 +1,4 @@
-package io.sluice.codec.h264;
+package io.sluice.core.h264;
 
 import io.sluice.core.MediaProtocolException;
 import java.io.ByteArrayOutputStream;
@@ -84,6 +84,9 @@ public record AvcDecoderConfigurationRecord(List<byte[]> sps, List<byte[]> pps, 
      * @throws MediaProtocolException if it is truncated or has a version other than 1
      */
     public static AvcDecoderConfigurationRecord parse(byte[] record) {
+        if (record.length < 7) {
+            throw new MediaProtocolException("AVCDecoderConfigurationRecord: " + record.length + " bytes (expected: >= 7)");
+        }
         ByteBuffer b = ByteBuffer.wrap(record);
         try {
             int version = b.get() & 0xFF;
@@ -131,10 +134,10 @@ public record AvcDecoderConfigurationRecord(List<byte[]> sps, List<byte[]> pps, 
         }
         int profile = profileIdc();
         if (profile == 100 || profile == 110 || profile == 122 || profile == 144) {
-            int[] chroma = SpsChroma.parse(first);
-            out.write(0xFC | chroma[0]);
-            out.write(0xF8 | chroma[1]);
-            out.write(0xF8 | chroma[2]);
+            Sps parsed = Sps.parse(first);
+            out.write(0xFC | parsed.chromaFormatIdc());
+            out.write(0xF8 | (parsed.bitDepthLumaMinus8() & 7));
+            out.write(0xF8 | (parsed.bitDepthChromaMinus8() & 7));
             out.write(0);
         }
         return out.toByteArray();
@@ -144,64 +147,5 @@ public record AvcDecoderConfigurationRecord(List<byte[]> sps, List<byte[]> pps, 
         out.write(nal.length >>> 8);
         out.write(nal.length);
         out.write(nal, 0, nal.length);
-    }
-
-    /** Reads chroma_format_idc and bit depths from a High-profile SPS (ITU-T H.264 §7.3.2.1.1). */
-    static final class SpsChroma {
-        private final byte[] rbsp;
-        private int bit;
-
-        private SpsChroma(byte[] nal) {
-            // Drop emulation_prevention_three_byte (00 00 03 -> 00 00).
-            byte[] out = new byte[nal.length];
-            int n = 0;
-            int zeros = 0;
-            for (int i = 1; i < nal.length; i++) {
-                int v = nal[i] & 0xFF;
-                if (zeros >= 2 && v == 3) {
-                    zeros = 0;
-                    continue;
-                }
-                zeros = v == 0 ? zeros + 1 : 0;
-                out[n++] = (byte) v;
-            }
-            this.rbsp = java.util.Arrays.copyOf(out, n);
-            this.bit = 3 * 8; // skip profile_idc, constraint flags, level_idc
-        }
-
-        /** @return {chroma_format_idc, bit_depth_luma_minus8, bit_depth_chroma_minus8} */
-        static int[] parse(byte[] spsNal) {
-            try {
-                SpsChroma r = new SpsChroma(spsNal);
-                r.ue(); // seq_parameter_set_id
-                int chroma = r.ue();
-                if (chroma == 3) {
-                    r.bit++; // separate_colour_plane_flag
-                }
-                return new int[] {chroma & 3, r.ue() & 7, r.ue() & 7};
-            } catch (ArrayIndexOutOfBoundsException e) {
-                throw new MediaProtocolException("SPS truncated (" + spsNal.length + " bytes)", e);
-            }
-        }
-
-        private int ue() {
-            int leadingZeros = 0;
-            while (readBit() == 0) {
-                if (++leadingZeros > 31) {
-                    throw new MediaProtocolException("SPS: invalid exp-Golomb code");
-                }
-            }
-            int value = 0;
-            for (int i = 0; i < leadingZeros; i++) {
-                value = (value << 1) | readBit();
-            }
-            return (1 << leadingZeros) - 1 + value;
-        }
-
-        private int readBit() {
-            int v = (rbsp[bit >>> 3] >> (7 - (bit & 7))) & 1;
-            bit++;
-            return v;
-        }
     }
 }

@@ -1,4 +1,4 @@
-package io.sluice.codec.h264;
+package io.sluice.core.h264;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
