@@ -1,30 +1,42 @@
 package io.sluice.examples;
 
 import io.sluice.codec.MediaSources;
+import io.sluice.codec.ffmpeg.FfmpegFrameTranscoderFactory;
 import io.sluice.core.StreamPipeline;
 import io.sluice.core.VideoEncoderConfig;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.rtmp.server.RtmpServer;
+import io.sluice.webrtc.server.WebRtcServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The embedded default: one {@link StreamHub} served over RTMP (and, once the WebRTC module is wired
- * in, WHEP/WHIP and a player page), optionally with the synthetic test pattern published into it.
- * Everything runs in this process; no external media server.
+ * The embedded default: one {@link StreamHub} served over RTMP (ingest and playback) and WebRTC (WHEP
+ * playback with a player page, WHIP ingest), optionally with the synthetic test pattern published into
+ * it. AAC from RTMP publishers is transcoded to Opus for browsers; H.264 passes through. Everything
+ * runs in this process; no external media server.
  */
 final class EmbeddedServer implements AutoCloseable {
     private final StreamHub hub;
     private final RtmpServer rtmp;
+    private final WebRtcServer webrtc;
     private StreamPipeline demo;
 
-    private EmbeddedServer(StreamHub hub, RtmpServer rtmp) {
+    private EmbeddedServer(StreamHub hub, RtmpServer rtmp, WebRtcServer webrtc) {
         this.hub = hub;
         this.rtmp = rtmp;
+        this.webrtc = webrtc;
     }
 
     /**
@@ -33,7 +45,8 @@ final class EmbeddedServer implements AutoCloseable {
      * @param tlsCert PEM certificate chain for rtmps, or null for plain rtmp
      * @throws IOException if the port cannot be bound (the message says which and how to pick another)
      */
-    static EmbeddedServer start(InetAddress bind, int port, Path tlsCert, Path tlsKey, boolean replacePublishers) throws IOException {
+    static EmbeddedServer start(InetAddress bind, int port, int httpPort, Path tlsCert, Path tlsKey, boolean replacePublishers)
+            throws IOException {
         StreamHub hub = StreamHub.builder().replaceExistingPublisher(replacePublishers).build();
         RtmpServer.Builder b = RtmpServer.builder().bindAddress(bind).port(port).hub(hub);
         if (tlsCert != null) {
@@ -51,7 +64,42 @@ final class EmbeddedServer implements AutoCloseable {
             }
             throw e;
         }
-        return new EmbeddedServer(hub, server);
+        WebRtcServer webrtc;
+        try {
+            webrtc = WebRtcServer.builder(hub)
+                    .httpBind(new InetSocketAddress(bind, httpPort))
+                    .udpBind(new InetSocketAddress(bind, 0))
+                    .hostAddresses(candidateAddresses(bind))
+                    .transcoderFactory(new FfmpegFrameTranscoderFactory())
+                    .build();
+            webrtc.start();
+        } catch (RuntimeException e) {
+            server.close();
+            hub.close();
+            throw new IOException("cannot start the WebRTC server on " + bind.getHostAddress() + ":" + httpPort + " ("
+                    + e.getMessage() + "); pick another HTTP port with --http-port", e);
+        }
+        return new EmbeddedServer(hub, server, webrtc);
+    }
+
+    /** The addresses browsers can reach us on: the bind address, or every up IPv4 interface for a wildcard bind. */
+    static List<InetAddress> candidateAddresses(InetAddress bind) throws SocketException {
+        if (!bind.isAnyLocalAddress()) {
+            return List.of(bind);
+        }
+        List<InetAddress> list = new ArrayList<>();
+        for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!nif.isUp()) {
+                continue;
+            }
+            for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                if (a instanceof Inet4Address && !a.isLinkLocalAddress()) {
+                    list.add(a);
+                }
+            }
+        }
+        list.sort((a, b) -> Boolean.compare(a.isLoopbackAddress(), b.isLoopbackAddress())); // loopback last
+        return list.isEmpty() ? List.of(InetAddress.getLoopbackAddress()) : list;
     }
 
     /** Publishes the synthetic test pattern (1280x720, 30 fps, with a tone), paced in real time, as hub stream {@code name}. */
@@ -78,11 +126,18 @@ final class EmbeddedServer implements AutoCloseable {
         return (rtmp.isTls() ? "rtmps" : "rtmp") + "://" + host + ":" + rtmp.port() + "/" + stream;
     }
 
+    String watchUrl(String stream) {
+        return webrtc.httpUrl().replaceAll("/$", "") + "/watch/" + stream;
+    }
+
     void printWelcome(PrintWriter out, String demoStream) {
-        out.println("Sluice is serving RTMP on " + rtmpUrl("").replaceAll("/$", ""));
+        out.println("Sluice is serving RTMP on " + rtmpUrl("").replaceAll("/$", "") + " and WebRTC (WHEP/WHIP) on "
+                + webrtc.httpUrl());
         if (demoStream != null) {
             out.println("  watch the test pattern:  ffplay " + rtmpUrl(demoStream));
+            out.println("                      or:  open " + watchUrl(demoStream) + " in a browser");
         }
+        out.println("  live streams:            " + webrtc.httpUrl());
         out.println("  publish a clip:          ffmpeg -re -i clip.mp4 -c copy -f flv " + rtmpUrl("live/<name>"));
         out.println("                      or:  sluice stream --input clip.mp4 --to " + rtmpUrl("live/<name>"));
         out.println("  play it:                 ffplay " + rtmpUrl("live/<name>"));
@@ -103,6 +158,7 @@ final class EmbeddedServer implements AutoCloseable {
         if (demo != null) {
             demo.close();
         }
+        webrtc.close();
         rtmp.close();
         hub.close();
     }

@@ -69,6 +69,9 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--port", defaultValue = "1935", description = "RTMP port for the embedded server (default ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port for WHEP/WHIP and the player page (default ${DEFAULT-VALUE}).")
+    int httpPort;
+
     @Option(names = "--duration", paramLabel = "<duration>", description = "Stop the demo after this long (default: until Ctrl-C).")
     String duration;
 
@@ -83,7 +86,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Duration limit = duration == null ? null : Units.parseDuration(duration);
-        try (EmbeddedServer server = EmbeddedServer.start(InetAddress.getLoopbackAddress(), port, null, null, false)) {
+        try (EmbeddedServer server = EmbeddedServer.start(InetAddress.getLoopbackAddress(), port, httpPort, null, null, false)) {
             server.publishDemo("live/demo", limit);
             server.printWelcome(out, "live/demo");
             Thread hook = new Thread(server::close, "sluice-shutdown");
@@ -107,10 +110,13 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
 
     /** {@code sluice serve}: the embedded server alone. */
     @Command(name = "serve", mixinStandardHelpOptions = true,
-            description = "Runs the embedded server: RTMP ingest and playback through one in-process stream hub.")
+            description = "Runs the embedded server: RTMP ingest and playback, WebRTC playback (WHEP, player page) and ingest (WHIP), through one in-process stream hub.")
     static final class Serve implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--port", defaultValue = "1935", description = "RTMP port (default ${DEFAULT-VALUE}).")
         int port;
+
+        @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port for WHEP/WHIP and the player page (default ${DEFAULT-VALUE}).")
+        int httpPort;
 
         @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to listen on (default ${DEFAULT-VALUE}).")
         String bind;
@@ -136,7 +142,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
             }
             Duration limit = duration == null ? null : Units.parseDuration(duration);
-            try (EmbeddedServer server = EmbeddedServer.start(InetAddress.getByName(bind), port, tlsCert, tlsKey, replace)) {
+            try (EmbeddedServer server = EmbeddedServer.start(InetAddress.getByName(bind), port, httpPort, tlsCert, tlsKey, replace)) {
                 server.printWelcome(spec.commandLine().getOut(), null);
                 java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
                 Thread hook = new Thread(() -> {

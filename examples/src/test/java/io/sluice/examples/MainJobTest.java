@@ -35,12 +35,16 @@ class MainJobTest {
     @Test
     void withoutArgumentsTheServerRunsAndServesTheTestPattern() throws Exception {
         int port = freePort();
+        int httpPort = freePort();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         CompletableFuture<Integer> job = CompletableFuture.supplyAsync(() -> SluiceCli.run(
-                new String[] {"--port", Integer.toString(port), "--duration", "8s"},
+                new String[] {"--port", Integer.toString(port), "--http-port", Integer.toString(httpPort), "--duration", "8s"},
                 new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
-        Thread.sleep(1500);
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("ffplay rtmp://127.0.0.1:" + port + "/live/demo"), out.toString(StandardCharsets.UTF_8));
+        String expected = "ffplay rtmp://127.0.0.1:" + port + "/live/demo";
+        for (int i = 0; i < 200 && !out.toString(StandardCharsets.UTF_8).contains(expected); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains(expected), out.toString(StandardCharsets.UTF_8));
         String probe = exec("/usr/bin/ffprobe", "-v", "error", "-read_intervals", "%+2", "-count_frames", "-select_streams", "v",
                 "-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0",
                 "rtmp://127.0.0.1:" + port + "/live/demo");
@@ -55,8 +59,9 @@ class MainJobTest {
     @Test
     void sluiceStreamPublishesIntoSluiceServeAndFfmpegPlaysIt() throws Exception {
         int port = freePort();
+        int httpPort = freePort();
         CompletableFuture<Integer> server = CompletableFuture.supplyAsync(() -> SluiceCli.run(
-                new String[] {"serve", "--bind", "127.0.0.1", "--port", Integer.toString(port), "--duration", "20s"}, System.out, System.err));
+                new String[] {"serve", "--bind", "127.0.0.1", "--port", Integer.toString(port), "--http-port", Integer.toString(httpPort), "--duration", "20s"}, System.out, System.err));
         Thread.sleep(1000);
         String url = "rtmp://127.0.0.1:" + port + "/live/clip";
         Path recording = dir.resolve("played.flv");

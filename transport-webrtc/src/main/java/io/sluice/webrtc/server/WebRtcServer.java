@@ -90,7 +90,8 @@ public final class WebRtcServer implements AutoCloseable {
     public static final Duration DEFAULT_SETUP_TIMEOUT = Duration.ofSeconds(15);
     /** Default largest SDP offer: 64 KiB. */
     public static final int DEFAULT_MAX_SDP_BYTES = 64 * 1024;
-    private static final Pattern STREAM_NAME = Pattern.compile("[A-Za-z0-9._~-]{1,64}");
+    /** Hub stream names as URL paths: up to 4 segments (RTMP publishes "app/key"), no "." or ".." segments. */
+    private static final Pattern STREAM_NAME = Pattern.compile("(?!\\.{1,2}(/|$))[A-Za-z0-9._~-]{1,64}(/(?!\\.{1,2}(/|$))[A-Za-z0-9._~-]{1,64}){0,3}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final StreamHub hub;
@@ -264,7 +265,7 @@ public final class WebRtcServer implements AutoCloseable {
     private SignalingResponse doOffer(WebRtcEndpoint endpoint, String stream, String sdpOffer, String bearerToken,
                                       InetSocketAddress remote) {
         if (stream == null || !STREAM_NAME.matcher(stream).matches()) {
-            return SignalingResponse.error(400, "stream name: '" + stream + "' (expected: 1..64 of A-Z a-z 0-9 . _ ~ -)");
+            return SignalingResponse.error(400, "stream name: '" + stream + "' (expected: 1..4 segments separated by '/', each 1..64 of A-Z a-z 0-9 . _ ~ -, not '.' or '..')");
         }
         AccessDecision access;
         try {
@@ -331,8 +332,9 @@ public final class WebRtcServer implements AutoCloseable {
                     .extensions(List.of(io.sluice.webrtc.sdp.ExtMap.MID));
         }
         IceCredentials localIce = IceCredentials.random(RANDOM);
+        String msid = stream.replace('/', '-'); // the msid stream id is a token (RFC 8830): no '/'
         LocalTransport local = new LocalTransport(localIce,
-                Fingerprint.parse(dtlsContext.certificate().fingerprint().toSdpValue()), candidates(), stream);
+                Fingerprint.parse(dtlsContext.certificate().fingerprint().toSdpValue()), candidates(), msid);
         NegotiatedSession negotiated;
         try {
             negotiated = nb.build().answer(offer, local);

@@ -21,6 +21,7 @@ import io.sluice.webrtc.server.WebRtcPages;
 import io.sluice.webrtc.server.WebRtcServer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -58,38 +59,40 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
             return SignalingResponse.error(400, "malformed HTTP request");
         }
         String path = new QueryStringDecoder(req.uri()).path();
-        List<String> seg = List.of(path.split("/")).stream().filter(s -> !s.isEmpty()).toList();
+        // Stream names may contain '/' (RTMP publishes "app/key", e.g. live/demo): split the raw path, then decode
+        // each segment, so both /whep/live/demo and /whep/live%2Fdemo name the stream "live/demo".
+        String rawPath = req.uri().split("[?#]", 2)[0];
+        List<String> seg = Arrays.stream(rawPath.split("/")).filter(s -> !s.isEmpty())
+                .map(QueryStringDecoder::decodeComponent).toList();
         HttpMethod m = req.method();
         WebRtcEndpoint endpoint = seg.isEmpty() ? null : seg.get(0).equals("whep") ? WebRtcEndpoint.WHEP
                 : seg.get(0).equals("whip") ? WebRtcEndpoint.WHIP : null;
         if (m.equals(HttpMethod.OPTIONS)) {
-            String allow = endpoint != null && seg.size() == 2 ? "POST, OPTIONS"
-                    : endpoint != null && seg.size() == 3 ? "PATCH, DELETE, OPTIONS" : "GET, OPTIONS";
-            return endpoint != null && seg.size() == 2
-                    ? new SignalingResponse(204, null, "", Map.of("Allow", allow, "Accept-Post", SDP))
-                    : new SignalingResponse(204, null, "", Map.of("Allow", allow));
+            return endpoint != null && seg.size() >= 2
+                    ? new SignalingResponse(204, null, "", Map.of("Allow", "POST, PATCH, DELETE, OPTIONS", "Accept-Post", SDP))
+                    : new SignalingResponse(204, null, "", Map.of("Allow", "GET, OPTIONS"));
         }
-        if (endpoint != null && seg.size() == 2) {
-            if (!m.equals(HttpMethod.POST)) {
-                return methodNotAllowed("POST, OPTIONS");
-            }
+        if (endpoint != null && seg.size() >= 2 && m.equals(HttpMethod.POST)) {
             String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
             if (type == null || !type.toLowerCase().startsWith(SDP)) {
                 return SignalingResponse.error(415, "Content-Type must be application/sdp (got " + type + ")");
             }
-            return server.offer(endpoint, seg.get(1), req.content().toString(StandardCharsets.UTF_8),
+            return server.offer(endpoint, String.join("/", seg.subList(1, seg.size())), req.content().toString(StandardCharsets.UTF_8),
                     bearer(req.headers().get(HttpHeaderNames.AUTHORIZATION)),
                     (InetSocketAddress) ctx.channel().remoteAddress());
         }
-        if (endpoint != null && seg.size() == 3) {
+        if (endpoint != null && seg.size() >= 3 && (m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.PATCH))) {
+            // The session resource is <endpoint>/<stream...>/<sessionId>.
+            String stream = String.join("/", seg.subList(1, seg.size() - 1));
+            String sessionId = seg.get(seg.size() - 1);
             if (m.equals(HttpMethod.DELETE)) {
-                return server.delete(endpoint, seg.get(1), seg.get(2));
+                return server.delete(endpoint, stream, sessionId);
             }
-            if (m.equals(HttpMethod.PATCH)) {
-                return server.patch(endpoint, seg.get(1), seg.get(2), req.headers().get(HttpHeaderNames.CONTENT_TYPE),
-                        req.headers().get(HttpHeaderNames.IF_MATCH), req.content().toString(StandardCharsets.UTF_8));
-            }
-            return methodNotAllowed("PATCH, DELETE, OPTIONS");
+            return server.patch(endpoint, stream, sessionId, req.headers().get(HttpHeaderNames.CONTENT_TYPE),
+                    req.headers().get(HttpHeaderNames.IF_MATCH), req.content().toString(StandardCharsets.UTF_8));
+        }
+        if (endpoint != null) {
+            return methodNotAllowed(seg.size() >= 2 ? "POST, PATCH, DELETE, OPTIONS" : "OPTIONS");
         }
         if (!m.equals(HttpMethod.GET) && !m.equals(HttpMethod.HEAD)) {
             return methodNotAllowed("GET, OPTIONS");
@@ -97,11 +100,11 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
         if (seg.isEmpty()) {
             return html(WebRtcPages.index(server.hub().liveStreams()));
         }
-        if (seg.size() == 2 && seg.get(0).equals("watch")) {
-            return html(WebRtcPages.watch(seg.get(1)));
+        if (seg.size() >= 2 && seg.get(0).equals("watch")) {
+            return html(WebRtcPages.watch(String.join("/", seg.subList(1, seg.size()))));
         }
-        if (seg.size() == 2 && seg.get(0).equals("publish")) {
-            return html(WebRtcPages.publish(seg.get(1)));
+        if (seg.size() >= 2 && seg.get(0).equals("publish")) {
+            return html(WebRtcPages.publish(String.join("/", seg.subList(1, seg.size()))));
         }
         return SignalingResponse.error(404, "not found: " + path);
     }
