@@ -1,0 +1,284 @@
+package io.sluice.crypto;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.codec.MediaSources;
+import io.sluice.codec.ffmpeg.FileTransport;
+import io.sluice.core.AudioEncoderConfig;
+import io.sluice.core.Codec;
+import io.sluice.core.StreamPipeline;
+import io.sluice.core.hub.StreamHub;
+import io.sluice.core.spi.FrameTransform;
+import io.sluice.core.spi.Transport;
+import io.sluice.core.spi.TransportStats;
+import io.sluice.core.transport.NullTransport;
+import io.sluice.crypto.sframe.InMemoryKeyProvider;
+import io.sluice.crypto.sframe.KeyProvider;
+import io.sluice.rtmp.interop.FfmpegTools;
+import io.sluice.webrtc.server.WebRtcServer;
+import io.sluice.webrtc.server.WebRtcSessionStats;
+import io.sluice.webrtc.whip.client.WhipTransport;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SFrame end to end over WebRTC through the embedded {@link WebRtcServer}, which holds no key: a real clip
+ * is published with {@link Sframe#encryptor} over {@link WhipTransport} (WHIP, ICE, DTLS-SRTP, RTP) into
+ * the server's WHIP ingest, which depacketizes it and publishes it into its {@link StreamHub};
+ * subscribers read the hub stream ({@link StreamHub#source}, copy mode) while it is published. The one
+ * holding the key decrypts and records to a Matroska file (H.264 + Opus) that ffprobe decodes completely;
+ * one without the key and one with a wrong key get only failures and write nothing.
+ *
+ * <p>On the wire: H.264 is NAL-preserving (NAL headers, SPS and PPS clear, each other NAL unit's body an
+ * emulation-prevented SFrame ciphertext), so the RTP packetizer (RFC 6184, FU-A for the large slices)
+ * and the ingest's depacketizer, keyframe detection and SPS/PPS extraction work unchanged; Opus is
+ * whole-frame (the RTP payload is {@code SFrame header ‖ ciphertext ‖ tag}), which RFC 7587 packetization
+ * carries as opaque bytes. The publisher encodes the clip's AAC to Opus (WebRTC audio) and copies its video
+ * (Constrained Baseline, no B-frames, one IDR at the start).
+ *
+ * <p>Every subscriber joins before the publisher starts, so it sees every frame from the first keyframe;
+ * the decrypted recording must hold exactly as many decodable video frames as the source.
+ */
+@Tag("interop")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SframeWebRtcRelayTest {
+    /** 320x240, 234 video frames at 30 fps, H.264 Constrained Baseline without B-frames, one IDR, AAC. */
+    static final String CLIP = "bbb_rabbit_320x240_8s_h264_aac.mp4";
+    static final String STREAM = "e2e";
+    static final long KID_1 = 1;
+    static final long KID_2 = 2;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path dir;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private Path clip;
+    private int sourceVideoFrames;
+    private StreamHub hub;
+    private WebRtcServer server;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assertTrue(FfmpegTools.available(), "needs ffmpeg and ffprobe (.ci/install-deps.sh)");
+        clip = FfmpegTools.media(CLIP);
+        sourceVideoFrames = FfmpegTools.decodedVideoFrames(clip);
+        assertEquals(234, sourceVideoFrames, "ffprobe -count_frames of " + clip);
+        hub = StreamHub.create();
+        closeables.add(hub);
+        server = WebRtcServer.builder(hub).build(); // loopback UDP and HTTP
+        closeables.add(server);
+        server.start();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    private static byte[] key(long seed) {
+        byte[] k = new byte[16];
+        new Random(seed).nextBytes(k);
+        return k;
+    }
+
+    /** A subscriber to the hub stream: its decryptor and where it writes. */
+    private final class Subscriber {
+        final String name;
+        final SframeDecryptor decryptor;
+        final Transport transport;
+        final StreamPipeline pipeline;
+        final Path out;
+        final CompletableFuture<Void> started;
+
+        /** Subscribes at once; the hub holds it until the WHIP session publishes. */
+        Subscriber(String name, KeyProvider keys, Path out) {
+            this.name = name;
+            this.out = out;
+            this.decryptor = Sframe.decryptor(keys);
+            this.transport = out != null ? new FileTransport(out.toUri()) : new NullTransport(URI.create("null:" + name.replace(' ', '-')));
+            this.pipeline = StreamPipeline.builder()
+                    .source(hub.source(STREAM, Duration.ofSeconds(60), 2048))
+                    .copy(true)
+                    .transform(decryptor)
+                    .transport(transport)
+                    .openTimeout(Duration.ofSeconds(60))
+                    .build();
+            closeables.add(pipeline);
+            // start() returns once the source has opened, which needs the publication.
+            this.started = CompletableFuture.runAsync(pipeline::start);
+        }
+
+        /**
+         * Waits for the end of the stream (the WHIP session ends when the publisher DELETEs it, the hub
+         * source then ends) and for every decrypted frame to be written, then closes the pipeline (which
+         * writes the file trailer).
+         */
+        SframeTransformStats finish(long published) throws Exception {
+            started.get(30, TimeUnit.SECONDS);
+            await(name + ": " + published + " frames through the decryptor and written", 30_000, () ->
+                    pipeline.completion().isDone() || decryptor.stats().framesIn() >= published
+                            && transport.stats().framesSent() >= decryptor.stats().framesOut());
+            pipeline.close();
+            SframeTransformStats s = decryptor.stats();
+            System.out.printf("%s: %s, %s%n", name, s, transport.stats());
+            return s;
+        }
+    }
+
+    /** Publishes the clip in real time over WHIP: video copied, audio encoded to Opus, through {@code encryptor}. */
+    private TransportStats publish(FrameTransform before, SframeEncryptor encryptor) throws Exception {
+        WhipTransport whip = WhipTransport.builder(URI.create(server.httpUrl() + "whip/" + STREAM)).build();
+        StreamPipeline.Builder b = StreamPipeline.builder()
+                .source(MediaSources.open(clip.toString()))
+                .copyVideo(true)
+                .audio(AudioEncoderConfig.builder().codec(Codec.OPUS).build())
+                .encryption(encryptor)
+                .transport(whip)
+                .realtime(true);
+        if (before != null) {
+            b.transform(before);
+        }
+        try (StreamPipeline p = b.build()) {
+            p.start();
+            // The pipeline closes the transport (DELETE, the session ends) when the input ends: sample the
+            // ingest's counters just before.
+            List<WebRtcSessionStats> ingest = new ArrayList<>();
+            while (!p.completion().isDone()) {
+                List<WebRtcSessionStats> now = server.stats().sessions();
+                if (!now.isEmpty()) {
+                    ingest = now;
+                }
+                Thread.sleep(50);
+            }
+            p.completion().get(60, TimeUnit.SECONDS);
+            System.out.printf("WHIP ingest near the end: %s; whip %s%n", ingest, whip.whipStats());
+        }
+        return whip.stats();
+    }
+
+    /** What the publisher encrypted, by media type, counted just before the encryptor. */
+    private static final class Counter implements FrameTransform {
+        final AtomicLong video = new AtomicLong();
+        final AtomicLong audio = new AtomicLong();
+
+        @Override
+        public io.sluice.core.EncodedFrame apply(io.sluice.core.EncodedFrame frame) {
+            (frame.track().isVideo() ? video : audio).incrementAndGet();
+            return frame;
+        }
+    }
+
+    /** The keyed subscriber decrypted every frame and its recording decodes to every source video frame. */
+    private void assertCompleteDecryptedRecording(Subscriber keyed, SframeTransformStats s, SframeTransformStats sent)
+            throws Exception {
+        assertEquals(0, s.dropped(), "decryptor drops: " + s.dropsByReason());
+        assertEquals(sent.framesOut(), s.framesIn(), "every encrypted frame reached the subscriber through WebRTC");
+        assertEquals(s.framesIn(), s.framesOut(), "every frame decrypted");
+        int decoded = FfmpegTools.decodedVideoFrames(keyed.out);
+        System.out.printf("%s: source %d video frames, decrypted recording (via WHIP + hub) %d video frames%n",
+                keyed.name, sourceVideoFrames, decoded);
+        assertEquals(sourceVideoFrames, decoded, "video frames ffprobe decodes from the decrypted recording");
+        FfmpegTools.Probe probe = FfmpegTools.probe(keyed.out);
+        assertEquals(List.of("audio:opus", "video:h264"), probe.streams().stream().sorted().toList());
+        assertEquals(320, probe.firstVideo().width());
+        assertTrue(probe.firstVideo().keyframe(), "starts at a keyframe");
+        assertTrue(probe.count("audio") > 350, "Opus frames: " + probe.count("audio"));
+        List<String> errors = FfmpegTools.decodeErrors(keyed.out);
+        assertTrue(errors.isEmpty(), "decode errors: " + errors);
+    }
+
+    /** Without the right key: every frame dropped for {@code reason}, none decrypted, nothing written. */
+    private static void assertOnlyDrops(Subscriber sub, SframeTransformStats s, SframeTransformStats sent,
+            SframeDropReason reason) {
+        assertEquals(sent.framesOut(), s.framesIn(), "the keyless subscriber saw every frame");
+        assertEquals(0, s.framesOut(), "no frame decrypted without the key");
+        assertEquals(s.framesIn(), s.drops(reason), "all dropped as " + reason + ": " + s.dropsByReason());
+        assertEquals(0, sub.transport.stats().framesSent(), "nothing written");
+    }
+
+    private static void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void throughTheWhipIngestOnlyTheKeyHolderDecryptsEveryFrame() throws Exception {
+        InMemoryKeyProvider keys = new InMemoryKeyProvider().put(KID_1, key(1));
+        Subscriber keyed = new Subscriber("webrtc keyed", keys, dir.resolve("decrypted.mkv"));
+        Subscriber noKey = new Subscriber("webrtc no key", new InMemoryKeyProvider(), null);
+        Subscriber wrongKey = new Subscriber("webrtc wrong key", new InMemoryKeyProvider().put(KID_1, key(2)), null);
+        await("three subscribers on the hub", 15_000, () -> hub.subscriberCount(STREAM) >= 3);
+
+        SframeEncryptor encryptor = Sframe.encryptor(keys, KID_1);
+        Counter counter = new Counter();
+        TransportStats whip = publish(counter, encryptor);
+        SframeTransformStats sent = encryptor.stats();
+        System.out.printf("WHIP publisher: %s (video %d, Opus %d), whip %s%n", sent, counter.video.get(),
+                counter.audio.get(), whip);
+        assertEquals(0, sent.dropped());
+        assertEquals(sourceVideoFrames, counter.video.get(), "video frames encrypted");
+        assertEquals(0, whip.framesDropped());
+
+        assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
+        assertOnlyDrops(noKey, noKey.finish(sent.framesOut()), sent, SframeDropReason.UNKNOWN_KID);
+        assertOnlyDrops(wrongKey, wrongKey.finish(sent.framesOut()), sent, SframeDropReason.AUTH_FAILED);
+    }
+
+    @Test
+    void keyRotationHalfwayOverWebRtcLosesNoFrame() throws Exception {
+        InMemoryKeyProvider senderKeys = new InMemoryKeyProvider().put(KID_1, key(1)).put(KID_2, key(3));
+        Set<Long> kidsAsked = ConcurrentHashMap.newKeySet();
+        InMemoryKeyProvider receiverKeys = new InMemoryKeyProvider().put(KID_1, key(1)).put(KID_2, key(3));
+        KeyProvider recordingKeys = kid -> {
+            kidsAsked.add(kid);
+            return receiverKeys.baseKey(kid);
+        };
+        Subscriber keyed = new Subscriber("webrtc rotation keyed", recordingKeys, dir.resolve("rotated.mkv"));
+        await("subscriber on the hub", 15_000, () -> hub.subscriberCount(STREAM) >= 1);
+
+        SframeEncryptor encryptor = Sframe.encryptor(senderKeys, KID_1);
+        AtomicLong video = new AtomicLong();
+        AtomicLong rotatedAt = new AtomicLong(-1);
+        FrameTransform rotateHalfway = frame -> {
+            if (frame.track().isVideo() && video.incrementAndGet() == sourceVideoFrames / 2) {
+                encryptor.useKid(KID_2); // takes effect with this very frame: the encryptor runs next
+                rotatedAt.set(frame.ptsUs());
+            }
+            return frame;
+        };
+        TransportStats whip = publish(rotateHalfway, encryptor);
+        SframeTransformStats sent = encryptor.stats();
+        assertEquals(0, whip.framesDropped(), "WHIP publisher drops: " + whip);
+        System.out.printf("WHIP rotation publisher: %s, KID %d -> %d at video frame %d (pts %d us)%n", sent, KID_1,
+                KID_2, sourceVideoFrames / 2, rotatedAt.get());
+        assertTrue(rotatedAt.get() > 0, "rotated");
+        assertEquals(0, sent.dropped());
+
+        assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
+        assertEquals(Set.of(KID_1, KID_2), kidsAsked, "the receiver derived keys for both KIDs");
+    }
+}
