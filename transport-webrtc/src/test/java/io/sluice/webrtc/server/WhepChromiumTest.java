@@ -167,13 +167,17 @@ class WhepChromiumTest {
                 }
                 assertTrue(ms != null, "no first frame in run " + i);
                 times.add(((Number) ms).doubleValue());
+                System.out.printf("run %d: first frame after %.0f ms; page timeline %s%n", i, ((Number) ms).doubleValue(),
+                        c.js("return window.sluice.timeline;"));
             }
             java.util.List<Double> sorted = times.stream().sorted().toList();
             double p50 = (sorted.get(4) + sorted.get(5)) / 2;
             System.out.printf("time to first frame (WHEP POST -> framesDecoded > 0), 10 runs: p50 %.0f ms, min %.0f ms,"
                     + " max %.0f ms, all %s%n", p50, sorted.get(0), sorted.get(9), times);
-            // Goal: < 500 ms on loopback. Measured ~2.6-4.9 s so far (see the report); only a sanity bound here.
-            assertTrue(p50 < 10_000, "p50 " + p50 + " ms (goal < 500 ms)");
+            // Goal: < 500 ms on loopback. Measured p50 ~110 ms, max ~660 ms (the first, cold run) once media
+            // waits for ICE nomination as well as DTLS; before, p50 2.7 s, max 4.9 s: Chromium finishes DTLS
+            // before it nominates, the GOP cache's keyframe went nowhere and the viewer waited for the next GOP.
+            assertTrue(p50 < 500, "p50 " + p50 + " ms (goal < 500 ms)");
         }
     }
 }
