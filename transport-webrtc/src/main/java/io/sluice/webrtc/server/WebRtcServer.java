@@ -73,7 +73,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>HTTP routes: {@code POST /whep/<stream>} and {@code POST /whip/<stream>} (offer in,
+ * <p>HTTP routes ({@code <stream>} may have up to four {@code /}-separated segments, e.g. the
+ * {@code live/x} of an RTMP publish to {@code rtmp://host/live/x}): {@code POST /whep/<stream>} and
+ * {@code POST /whip/<stream>} (offer in,
  * {@code 201} with the answer and {@code Location: /whep/<stream>/<id>}), {@code DELETE} and
  * {@code PATCH} on that location, {@code OPTIONS} everywhere (CORS preflight), {@code GET /} (live
  * streams), {@code GET /watch/<stream>} (player) and {@code GET /publish/<stream>} (camera publisher).
@@ -90,7 +92,8 @@ public final class WebRtcServer implements AutoCloseable {
     public static final Duration DEFAULT_SETUP_TIMEOUT = Duration.ofSeconds(15);
     /** Default largest SDP offer: 64 KiB. */
     public static final int DEFAULT_MAX_SDP_BYTES = 64 * 1024;
-    private static final Pattern STREAM_NAME = Pattern.compile("[A-Za-z0-9._~-]{1,64}");
+    /** One to four {@code /}-separated segments, like the hub's and RTMP's {@code app/key} names. */
+    private static final Pattern STREAM_NAME = Pattern.compile("[A-Za-z0-9._~-]{1,64}(/[A-Za-z0-9._~-]{1,64}){0,3}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final StreamHub hub;
@@ -264,7 +267,8 @@ public final class WebRtcServer implements AutoCloseable {
     private SignalingResponse doOffer(WebRtcEndpoint endpoint, String stream, String sdpOffer, String bearerToken,
                                       InetSocketAddress remote) {
         if (stream == null || !STREAM_NAME.matcher(stream).matches()) {
-            return SignalingResponse.error(400, "stream name: '" + stream + "' (expected: 1..64 of A-Z a-z 0-9 . _ ~ -)");
+            return SignalingResponse.error(400, "stream name: '" + stream
+                    + "' (expected: 1..4 segments separated by /, each 1..64 of A-Z a-z 0-9 . _ ~ -)");
         }
         AccessDecision access;
         try {
@@ -332,7 +336,8 @@ public final class WebRtcServer implements AutoCloseable {
         }
         IceCredentials localIce = IceCredentials.random(RANDOM);
         LocalTransport local = new LocalTransport(localIce,
-                Fingerprint.parse(dtlsContext.certificate().fingerprint().toSdpValue()), candidates(), stream);
+                Fingerprint.parse(dtlsContext.certificate().fingerprint().toSdpValue()), candidates(),
+                stream.replace('/', '-')); // the msid stream id is a token (RFC 8830 §2): no '/'
         NegotiatedSession negotiated;
         try {
             negotiated = nb.build().answer(offer, local);

@@ -62,34 +62,32 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
         HttpMethod m = req.method();
         WebRtcEndpoint endpoint = seg.isEmpty() ? null : seg.get(0).equals("whep") ? WebRtcEndpoint.WHEP
                 : seg.get(0).equals("whip") ? WebRtcEndpoint.WHIP : null;
+        // Stream names may have several segments (RTMP's "app/key", e.g. live/x): POST /whep/live/x
+        // offers for stream "live/x", DELETE/PATCH /whep/live/x/<id> address its session.
         if (m.equals(HttpMethod.OPTIONS)) {
-            String allow = endpoint != null && seg.size() == 2 ? "POST, OPTIONS"
-                    : endpoint != null && seg.size() == 3 ? "PATCH, DELETE, OPTIONS" : "GET, OPTIONS";
-            return endpoint != null && seg.size() == 2
-                    ? new SignalingResponse(204, null, "", Map.of("Allow", allow, "Accept-Post", SDP))
-                    : new SignalingResponse(204, null, "", Map.of("Allow", allow));
+            return endpoint != null && seg.size() >= 2
+                    ? new SignalingResponse(204, null, "", Map.of("Allow", "POST, PATCH, DELETE, OPTIONS", "Accept-Post", SDP))
+                    : new SignalingResponse(204, null, "", Map.of("Allow", "GET, OPTIONS"));
         }
-        if (endpoint != null && seg.size() == 2) {
-            if (!m.equals(HttpMethod.POST)) {
-                return methodNotAllowed("POST, OPTIONS");
-            }
+        if (endpoint != null && seg.size() >= 2 && m.equals(HttpMethod.POST)) {
             String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
             if (type == null || !type.toLowerCase().startsWith(SDP)) {
                 return SignalingResponse.error(415, "Content-Type must be application/sdp (got " + type + ")");
             }
-            return server.offer(endpoint, seg.get(1), req.content().toString(StandardCharsets.UTF_8),
+            return server.offer(endpoint, join(seg, 1, seg.size()), req.content().toString(StandardCharsets.UTF_8),
                     bearer(req.headers().get(HttpHeaderNames.AUTHORIZATION)),
                     (InetSocketAddress) ctx.channel().remoteAddress());
         }
-        if (endpoint != null && seg.size() == 3) {
-            if (m.equals(HttpMethod.DELETE)) {
-                return server.delete(endpoint, seg.get(1), seg.get(2));
-            }
-            if (m.equals(HttpMethod.PATCH)) {
-                return server.patch(endpoint, seg.get(1), seg.get(2), req.headers().get(HttpHeaderNames.CONTENT_TYPE),
-                        req.headers().get(HttpHeaderNames.IF_MATCH), req.content().toString(StandardCharsets.UTF_8));
-            }
-            return methodNotAllowed("PATCH, DELETE, OPTIONS");
+        if (endpoint != null && seg.size() >= 3 && m.equals(HttpMethod.DELETE)) {
+            return server.delete(endpoint, join(seg, 1, seg.size() - 1), seg.get(seg.size() - 1));
+        }
+        if (endpoint != null && seg.size() >= 3 && m.equals(HttpMethod.PATCH)) {
+            return server.patch(endpoint, join(seg, 1, seg.size() - 1), seg.get(seg.size() - 1),
+                    req.headers().get(HttpHeaderNames.CONTENT_TYPE), req.headers().get(HttpHeaderNames.IF_MATCH),
+                    req.content().toString(StandardCharsets.UTF_8));
+        }
+        if (endpoint != null && seg.size() >= 2) {
+            return methodNotAllowed(seg.size() == 2 ? "POST, OPTIONS" : "POST, PATCH, DELETE, OPTIONS");
         }
         if (!m.equals(HttpMethod.GET) && !m.equals(HttpMethod.HEAD)) {
             return methodNotAllowed("GET, OPTIONS");
@@ -97,13 +95,17 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
         if (seg.isEmpty()) {
             return html(WebRtcPages.index(server.hub().liveStreams()));
         }
-        if (seg.size() == 2 && seg.get(0).equals("watch")) {
-            return html(WebRtcPages.watch(seg.get(1)));
+        if (seg.size() >= 2 && seg.get(0).equals("watch")) {
+            return html(WebRtcPages.watch(join(seg, 1, seg.size())));
         }
-        if (seg.size() == 2 && seg.get(0).equals("publish")) {
-            return html(WebRtcPages.publish(seg.get(1)));
+        if (seg.size() >= 2 && seg.get(0).equals("publish")) {
+            return html(WebRtcPages.publish(join(seg, 1, seg.size())));
         }
         return SignalingResponse.error(404, "not found: " + path);
+    }
+
+    private static String join(List<String> seg, int from, int to) {
+        return String.join("/", seg.subList(from, to));
     }
 
     private static SignalingResponse html(String page) {
