@@ -29,7 +29,8 @@ public final class EncodedFrame extends DefaultByteBufHolder implements MediaFra
      * @param payload      encoded bytes in the codec's layout (see class doc); ownership passes to this frame
      * @param ptsUs        presentation timestamp, µs
      * @param dtsUs        decode timestamp, µs, &le; {@code ptsUs}
-     * @param keyframe     {@code true} for a random access point (H.264 IDR); every audio frame is one
+     * @param keyframe     {@code true} for a random access point (see {@link #isKeyframe()}); every audio
+     *                     frame is one
      * @param createdNanos {@link System#nanoTime()} when the frame entered the pipeline, for latency statistics; 0 if unknown
      */
     public EncodedFrame(TrackInfo track, ByteBuf payload, long ptsUs, long dtsUs, boolean keyframe, long createdNanos) {
@@ -74,7 +75,15 @@ public final class EncodedFrame extends DefaultByteBufHolder implements MediaFra
         return dtsUs;
     }
 
-    /** Random access point: a decoder can start here. Always {@code true} for audio. */
+    /**
+     * Whether this frame is a random access point: a decoder may start here. For H.264 that is an
+     * IDR access unit, or an access unit with a recovery point SEI (ITU-T H.264 §D.2.8) whose
+     * {@code exact_match_flag} is set, as intra-refresh encoders (some WebRTC cameras) send instead of
+     * IDRs; decoding from a recovery point is exact from the recovery frame on, which may be a few
+     * frames later. The parameter sets are in the access unit or the track's codec configuration.
+     * Producers that cannot see the SEI fields mark every recovery point SEI (the WHIP ingest's
+     * RTP depacketizer does). Always {@code true} for audio.
+     */
     public boolean isKeyframe() {
         return keyframe;
     }

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.ServiceLoader;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -83,6 +84,8 @@ import org.slf4j.LoggerFactory;
 public final class StreamPipeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamPipeline.class);
     private static final long POLL_MS = 20;
+    /** How far a paced (realtime) source is read ahead to send its tracks in timestamp order: 1 s. */
+    private static final long PACING_READ_AHEAD_US = 1_000_000;
     private static final long KEYFRAME_REQUEST_MIN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final RawFrame END_OF_STREAM = new RawFrame(-1, MediaType.VIDEO, 0, 0) {
         @Override
@@ -504,42 +507,74 @@ public final class StreamPipeline implements AutoCloseable {
     private void readLoop() throws InterruptedException {
         long limitUs = config.duration == null ? Long.MAX_VALUE : config.duration.toNanos() / 1000;
         boolean pace = config.realtime && !source.isLive();
+        // Paced frames leave in timestamp order across tracks, not in read order: files interleave
+        // tracks in chunks (an MP4 muxed with 0.5 s chunks reads 0.5 s of video, then the audio of
+        // the same 0.5 s), and pacing in read order delivered each audio chunk late, in one burst.
+        PriorityQueue<Paced> ahead = new PriorityQueue<>();
+        long readSeq = 0;
+        long maxReadTs = Long.MIN_VALUE;
+        boolean endOfInput = false;
         long firstTs = Long.MIN_VALUE;
         long paceStart = 0;
-        while (!stopping) {
-            MediaFrame f = source.read();
-            if (f == null) {
-                return;
-            }
-            long ts = f instanceof EncodedFrame ef ? ef.dtsUs() : f.ptsUs();
-            if (f.ptsUs() >= limitUs) {
-                f.release();
-                if (ts >= limitUs + 500_000) {
-                    return; // past the limit on every track (B-frame reordering is < 0.5 s)
-                }
-                continue;
-            }
-            mediaTimeUs.accumulateAndGet(f.ptsUs(), Math::max);
-            if (pace) {
-                if (firstTs == Long.MIN_VALUE) {
-                    firstTs = ts;
-                    paceStart = System.nanoTime();
-                }
-                long due = paceStart + (ts - firstTs) * 1000;
-                try {
-                    while (!stopping) {
-                        long wait = due - System.nanoTime();
-                        if (wait <= 0) {
-                            break;
-                        }
-                        TimeUnit.NANOSECONDS.sleep(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(POLL_MS)));
+        try {
+            while (!stopping) {
+                while (!endOfInput && (ahead.isEmpty() || (pace && maxReadTs - ahead.peek().ts < PACING_READ_AHEAD_US))) {
+                    MediaFrame f = source.read();
+                    if (f == null) {
+                        endOfInput = true;
+                        break;
                     }
-                } catch (InterruptedException e) {
-                    f.release(); // close() interrupts the pacing wait: the frame in hand is ours to release
-                    throw e;
+                    long ts = f instanceof EncodedFrame ef ? ef.dtsUs() : f.ptsUs();
+                    if (f.ptsUs() >= limitUs) {
+                        f.release();
+                        if (ts >= limitUs + 500_000) {
+                            endOfInput = true; // past the limit on every track (B-frame reordering is < 0.5 s)
+                        }
+                        continue;
+                    }
+                    ahead.add(new Paced(f, ts, readSeq++));
+                    maxReadTs = Math.max(maxReadTs, ts);
                 }
+                Paced next = ahead.poll();
+                if (next == null) {
+                    return;
+                }
+                MediaFrame f = next.frame;
+                mediaTimeUs.accumulateAndGet(f.ptsUs(), Math::max);
+                if (pace) {
+                    if (firstTs == Long.MIN_VALUE) {
+                        firstTs = next.ts;
+                        paceStart = System.nanoTime();
+                    }
+                    long due = paceStart + (next.ts - firstTs) * 1000;
+                    try {
+                        while (!stopping) {
+                            long wait = due - System.nanoTime();
+                            if (wait <= 0) {
+                                break;
+                            }
+                            TimeUnit.NANOSECONDS.sleep(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(POLL_MS)));
+                        }
+                    } catch (InterruptedException e) {
+                        f.release(); // close() interrupts the pacing wait: the frame in hand is ours to release
+                        throw e;
+                    }
+                }
+                route(f);
             }
-            route(f);
+        } finally {
+            for (Paced p : ahead) {
+                p.frame.release();
+            }
+        }
+    }
+
+    /** A frame read ahead of its pacing time; ordered by timestamp, then read order. */
+    private record Paced(MediaFrame frame, long ts, long seq) implements Comparable<Paced> {
+        @Override
+        public int compareTo(Paced o) {
+            int c = Long.compare(ts, o.ts);
+            return c != 0 ? c : Long.compare(seq, o.seq);
         }
     }
 
@@ -1094,7 +1129,10 @@ public final class StreamPipeline implements AutoCloseable {
 
         /**
          * Paces a non-live source at its own timestamps, like {@code ffmpeg -re}, and switches the
-         * pipeline to live behaviour (drop instead of wait). Default false: as fast as possible.
+         * pipeline to live behaviour (drop instead of wait). Frames are read up to 1 s of media ahead
+         * and leave in timestamp order across tracks (DTS for encoded frames, PTS for raw ones), so a
+         * file that interleaves its tracks in chunks is not sent in per-track bursts. Default false:
+         * as fast as possible.
          */
         public Builder realtime(boolean realtime) {
             this.realtime = realtime;

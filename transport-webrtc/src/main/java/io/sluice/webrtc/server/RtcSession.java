@@ -57,6 +57,7 @@ abstract class RtcSession {
     final ByteBufAllocator alloc;
     final long createdNanos;
     final long setupTimeoutNanos;
+    final SessionTimeline timeline;
 
     SrtpSender srtpOut;
     SrtpReceiver srtpIn;
@@ -65,7 +66,10 @@ abstract class RtcSession {
     private ScheduledFuture<?> timer;
     private long nextRtcpNanos;
     boolean closed;
+    /** DTLS keyed (SRTP contexts exist). */
     volatile boolean connected;
+    /** {@link #onConnected()} ran: DTLS keyed and an ICE pair nominated. */
+    private boolean mediaStarted;
 
     volatile long rtpPacketsSent;
     volatile long rtpBytesSent;
@@ -86,6 +90,7 @@ abstract class RtcSession {
         this.alloc = udp.alloc();
         this.createdNanos = System.nanoTime();
         this.setupTimeoutNanos = setupTimeout.toNanos();
+        this.timeline = new SessionTimeline(createdNanos);
         DtlsRole role = negotiated.dtlsClient() ? DtlsRole.CLIENT : DtlsRole.SERVER;
         this.dtls = dtlsContext.newEndpoint(role, negotiated.remoteFingerprint().toString());
     }
@@ -132,7 +137,9 @@ abstract class RtcSession {
         if (closed) {
             return;
         }
-        IceDatagramResult r = ice.handleDatagram(System.nanoTime(), from, datagram);
+        long now = System.nanoTime();
+        timeline.mark(SessionTimeline.Step.FIRST_STUN, now);
+        IceDatagramResult r = ice.handleDatagram(now, from, datagram);
         if (r == IceDatagramResult.ACCEPTED) {
             server.bindAddress(from, ice.localCredentials().ufrag());
         }
@@ -145,6 +152,7 @@ abstract class RtcSession {
             return;
         }
         dtlsPeer = from;
+        timeline.mark(SessionTimeline.Step.DTLS_FIRST_RECEIVED, System.nanoTime());
         dtls.handleDatagram(datagram);
     }
 
@@ -195,7 +203,7 @@ abstract class RtcSession {
     /** One RTCP packet of an authenticated compound. */
     abstract void onRtcp(RtcpPacket packet, long arrivalNtpMiddle32);
 
-    /** DTLS is up and SRTP keyed: start media. */
+    /** DTLS is up, SRTP keyed and an ICE pair nominated: start media. Called once. */
     abstract void onConnected();
 
     /** Every {@value #RTCP_INTERVAL_NANOS} ns once connected: send reports. */
@@ -224,7 +232,9 @@ abstract class RtcSession {
             packet.release();
             return;
         }
-        rtpPacketsSent++;
+        if (rtpPacketsSent++ == 0) {
+            timeline.mark(SessionTimeline.Step.FIRST_RTP, System.nanoTime());
+        }
         rtpBytesSent += packet.readableBytes();
         udp.write(new DatagramPacket(packet, remote), udp.voidPromise());
     }
@@ -279,6 +289,7 @@ abstract class RtcSession {
             wrote = true;
         }
         if (wrote) {
+            timeline.mark(SessionTimeline.Step.DTLS_FIRST_SENT, System.nanoTime());
             udp.flush();
         }
     }
@@ -294,7 +305,23 @@ abstract class RtcSession {
             remote = dtlsPeer;
         }
         connected = true;
-        log.debug("session {} ({} {}) connected: {} to {}", id, endpoint, stream, profile, remote);
+        timeline.mark(SessionTimeline.Step.DTLS_CONNECTED, System.nanoTime());
+        log.debug("session {} ({} {}) DTLS connected: {} to {}", id, endpoint, stream, profile, remote);
+        maybeStartMedia();
+    }
+
+    /**
+     * Starts media once both DTLS is keyed and the browser has nominated a pair. Chromium starts DTLS
+     * as soon as a check succeeds, which may be well before it nominates (USE-CANDIDATE): media
+     * started then would be dropped by {@link #canSend()}, the GOP cache's keyframe with it, and
+     * the viewer would wait for the next GOP (seconds, for passthrough).
+     */
+    private void maybeStartMedia() {
+        if (mediaStarted || closed || !connected || !ice.canSend() || remote == null) {
+            return;
+        }
+        mediaStarted = true;
+        log.debug("session {} ({} {}) media starts: {}", id, endpoint, stream, timeline);
         onConnected();
         flush();
     }
@@ -313,6 +340,8 @@ abstract class RtcSession {
         while ((e = ice.pollEvent()) != null) {
             if (e instanceof IceEvent.SelectedPairChanged s) {
                 remote = s.pair().remote();
+                timeline.mark(SessionTimeline.Step.ICE_NOMINATED, System.nanoTime());
+                maybeStartMedia();
             } else if (e instanceof IceEvent.ConsentLost) {
                 // RFC 7675 §5.1: stop sending at once, then end the session.
                 connected = false;
@@ -334,9 +363,10 @@ abstract class RtcSession {
                 return;
             }
         }
-        if (!connected) {
+        if (!mediaStarted) {
             if (now - createdNanos > setupTimeoutNanos) {
-                close("setup timeout: ICE/DTLS not connected within " + setupTimeoutNanos / 1_000_000 + " ms");
+                close("setup timeout: ICE/DTLS not connected within " + setupTimeoutNanos / 1_000_000 + " ms (" + timeline
+                        + ")");
             }
             return;
         }

@@ -73,7 +73,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>HTTP routes: {@code POST /whep/<stream>} and {@code POST /whip/<stream>} (offer in,
+ * <p>HTTP routes ({@code <stream>} may have up to four {@code /}-separated segments, e.g. the
+ * {@code live/x} of an RTMP publish to {@code rtmp://host/live/x}): {@code POST /whep/<stream>} and
+ * {@code POST /whip/<stream>} (offer in,
  * {@code 201} with the answer and {@code Location: /whep/<stream>/<id>}), {@code DELETE} and
  * {@code PATCH} on that location, {@code OPTIONS} everywhere (CORS preflight), {@code GET /} (live
  * streams), {@code GET /watch/<stream>} (player) and {@code GET /publish/<stream>} (camera publisher).
@@ -332,7 +334,7 @@ public final class WebRtcServer implements AutoCloseable {
                     .extensions(List.of(io.sluice.webrtc.sdp.ExtMap.MID));
         }
         IceCredentials localIce = IceCredentials.random(RANDOM);
-        String msid = stream.replace('/', '-'); // the msid stream id is a token (RFC 8830): no '/'
+        String msid = stream.replace('/', '-'); // the msid stream id is a token (RFC 8830 §2): no '/'
         LocalTransport local = new LocalTransport(localIce,
                 Fingerprint.parse(dtlsContext.certificate().fingerprint().toSdpValue()), candidates(), msid);
         NegotiatedSession negotiated;

@@ -309,6 +309,9 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
         }
         scratch.clear();
         framesSent++;
+        if (frame.isKeyframe() && timeline.mark(SessionTimeline.Step.FIRST_KEYFRAME, System.nanoTime())) {
+            log.debug("session {} ({} {}) setup: {}", id, endpoint, stream, timeline);
+        }
         lastPtsOutUs = Math.max(lastPtsOutUs, ptsUs);
         flush();
     }

@@ -5,9 +5,11 @@ import io.sluice.core.AudioEncoderConfig;
 import io.sluice.core.Codec;
 import io.sluice.core.StreamPipeline;
 import io.sluice.core.hub.StreamHub;
+import io.sluice.core.spi.Transport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Publishes a clip into a hub stream in real time, looped {@code runs} times as one source with
@@ -27,12 +29,17 @@ final class ClipPublisher implements AutoCloseable {
      * @param opus true: H.264 passthrough + audio encoded to Opus; false: copy everything (AAC audio)
      */
     ClipPublisher(StreamHub hub, String stream, Path clip, int runs, boolean opus) {
+        this(() -> hub.transport(stream), stream, clip, runs, opus);
+    }
+
+    /** Publishes to {@code transport} (made on the publisher thread), e.g. a WHIP client. */
+    ClipPublisher(Supplier<Transport> transport, String stream, Path clip, int runs, boolean opus) {
         thread = new Thread(() -> {
             try {
                 LoopingSource source = new LoopingSource(clip.toString(), runs);
                 sources.add(source);
                 StreamPipeline.Builder b = StreamPipeline.builder().source(source)
-                        .realtime(true).transport(hub.transport(stream));
+                        .realtime(true).transport(transport.get());
                 if (opus) {
                     b.copyVideo(true).audio(AudioEncoderConfig.builder().codec(Codec.OPUS).bitrateBps(64_000).build());
                 } else {

@@ -50,14 +50,21 @@ class WhipChromiumTest {
         System.out.println("ffprobe " + out + " (" + Files.size(out) + " bytes):\n" + text);
         long frames = Long.parseLong(text.replaceAll("(?s).*nb_read_frames=(\\d+).*", "$1"));
         double duration = Double.parseDouble(text.replaceAll("(?s).*duration=([0-9.]+).*", "$1"));
-        // Chromium's fake camera asks for 30 fps, but on a loaded 2-core machine its encoder sends fewer
-        // (about 20 fps seen); the expectation is what it reported as sent when the recording stopped.
+        // Two references. The exact one is what Chromium reports as sent (framesSent, sampled when the
+        // recording stopped; the recording starts at the hub's GOP cache, i.e. Chromium's first
+        // keyframe): Chromium's fake camera is asked for 30 fps, but its encoder adapts the rate to the
+        // CPU it gets (about 20 fps on a loaded 2-core machine), so 30 x duration alone would fail for
+        // reasons that are not Sluice's (18-20 fps measured). The nominal rate still bounds it: at least 40 % of 30 fps over
+        // the recorded duration (the camera did run near real time) and no more than 10 % above it (no
+        // duplicated frames).
         double nominal = 30 * duration;
         long chromiumSent = Chromium.num(sent, "framesSent");
-        System.out.printf("WHIP: recorded %.2f s, ffprobe decoded %d video frames; Chromium sent %d (nominal 30 fps x"
-                + " duration = %.0f)%n", duration, frames, chromiumSent, nominal);
+        System.out.printf("WHIP: recorded %.2f s, ffprobe decoded %d video frames (%.1f fps); Chromium sent %d"
+                + " (nominal 30 fps x duration = %.0f)%n", duration, frames, frames / duration, chromiumSent, nominal);
         assertTrue(duration > 3, "recorded duration " + duration);
         assertTrue(chromiumSent > 60, "Chromium sent " + chromiumSent);
         assertTrue(frames >= 0.9 * chromiumSent, "decoded " + frames + " of " + chromiumSent + " sent");
+        assertTrue(frames >= 0.4 * nominal && frames <= 1.1 * nominal,
+                "decoded " + frames + " frames in " + duration + " s (expected 40..110 % of 30 fps x duration = " + nominal + ")");
     }
 }

@@ -21,7 +21,6 @@ import io.sluice.webrtc.server.WebRtcPages;
 import io.sluice.webrtc.server.WebRtcServer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,14 +58,12 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
             return SignalingResponse.error(400, "malformed HTTP request");
         }
         String path = new QueryStringDecoder(req.uri()).path();
-        // Stream names may contain '/' (RTMP publishes "app/key", e.g. live/demo): split the raw path, then decode
-        // each segment, so both /whep/live/demo and /whep/live%2Fdemo name the stream "live/demo".
-        String rawPath = req.uri().split("[?#]", 2)[0];
-        List<String> seg = Arrays.stream(rawPath.split("/")).filter(s -> !s.isEmpty())
-                .map(QueryStringDecoder::decodeComponent).toList();
+        List<String> seg = List.of(path.split("/")).stream().filter(s -> !s.isEmpty()).toList();
         HttpMethod m = req.method();
         WebRtcEndpoint endpoint = seg.isEmpty() ? null : seg.get(0).equals("whep") ? WebRtcEndpoint.WHEP
                 : seg.get(0).equals("whip") ? WebRtcEndpoint.WHIP : null;
+        // Stream names may have several segments (RTMP's "app/key", e.g. live/x): POST /whep/live/x
+        // offers for stream "live/x", DELETE/PATCH /whep/live/x/<id> address its session.
         if (m.equals(HttpMethod.OPTIONS)) {
             return endpoint != null && seg.size() >= 2
                     ? new SignalingResponse(204, null, "", Map.of("Allow", "POST, PATCH, DELETE, OPTIONS", "Accept-Post", SDP))
@@ -77,22 +74,20 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
             if (type == null || !type.toLowerCase().startsWith(SDP)) {
                 return SignalingResponse.error(415, "Content-Type must be application/sdp (got " + type + ")");
             }
-            return server.offer(endpoint, String.join("/", seg.subList(1, seg.size())), req.content().toString(StandardCharsets.UTF_8),
+            return server.offer(endpoint, join(seg, 1, seg.size()), req.content().toString(StandardCharsets.UTF_8),
                     bearer(req.headers().get(HttpHeaderNames.AUTHORIZATION)),
                     (InetSocketAddress) ctx.channel().remoteAddress());
         }
-        if (endpoint != null && seg.size() >= 3 && (m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.PATCH))) {
-            // The session resource is <endpoint>/<stream...>/<sessionId>.
-            String stream = String.join("/", seg.subList(1, seg.size() - 1));
-            String sessionId = seg.get(seg.size() - 1);
-            if (m.equals(HttpMethod.DELETE)) {
-                return server.delete(endpoint, stream, sessionId);
-            }
-            return server.patch(endpoint, stream, sessionId, req.headers().get(HttpHeaderNames.CONTENT_TYPE),
-                    req.headers().get(HttpHeaderNames.IF_MATCH), req.content().toString(StandardCharsets.UTF_8));
+        if (endpoint != null && seg.size() >= 3 && m.equals(HttpMethod.DELETE)) {
+            return server.delete(endpoint, join(seg, 1, seg.size() - 1), seg.get(seg.size() - 1));
         }
-        if (endpoint != null) {
-            return methodNotAllowed(seg.size() >= 2 ? "POST, PATCH, DELETE, OPTIONS" : "OPTIONS");
+        if (endpoint != null && seg.size() >= 3 && m.equals(HttpMethod.PATCH)) {
+            return server.patch(endpoint, join(seg, 1, seg.size() - 1), seg.get(seg.size() - 1),
+                    req.headers().get(HttpHeaderNames.CONTENT_TYPE), req.headers().get(HttpHeaderNames.IF_MATCH),
+                    req.content().toString(StandardCharsets.UTF_8));
+        }
+        if (endpoint != null && seg.size() >= 2) {
+            return methodNotAllowed(seg.size() == 2 ? "POST, OPTIONS" : "POST, PATCH, DELETE, OPTIONS");
         }
         if (!m.equals(HttpMethod.GET) && !m.equals(HttpMethod.HEAD)) {
             return methodNotAllowed("GET, OPTIONS");
@@ -101,12 +96,16 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
             return html(WebRtcPages.index(server.hub().liveStreams()));
         }
         if (seg.size() >= 2 && seg.get(0).equals("watch")) {
-            return html(WebRtcPages.watch(String.join("/", seg.subList(1, seg.size()))));
+            return html(WebRtcPages.watch(join(seg, 1, seg.size())));
         }
         if (seg.size() >= 2 && seg.get(0).equals("publish")) {
-            return html(WebRtcPages.publish(String.join("/", seg.subList(1, seg.size()))));
+            return html(WebRtcPages.publish(join(seg, 1, seg.size())));
         }
         return SignalingResponse.error(404, "not found: " + path);
+    }
+
+    private static String join(List<String> seg, int from, int to) {
+        return String.join("/", seg.subList(from, to));
     }
 
     private static SignalingResponse html(String page) {

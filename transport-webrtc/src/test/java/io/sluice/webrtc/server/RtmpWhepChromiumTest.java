@@ -1,0 +1,62 @@
+package io.sluice.webrtc.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.codec.ffmpeg.FfmpegFrameTranscoderFactory;
+import io.sluice.core.Codec;
+import io.sluice.core.TrackInfo;
+import io.sluice.core.hub.StreamHub;
+import io.sluice.rtmp.server.RtmpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ffmpeg publishes the rabbit clip (H.264 + AAC) over RTMP into the embedded {@link RtmpServer};
+ * the {@link WebRtcServer} on the same {@link StreamHub} plays it to Chromium over WHEP, passing
+ * H.264 through and transcoding AAC to Opus.
+ */
+@Tag("chromium")
+class RtmpWhepChromiumTest {
+    static final Path FFMPEG = Path.of("/usr/bin/ffmpeg");
+
+    @Test
+    void chromiumWatchesRtmpPublishOverWhep() throws Exception {
+        assertTrue(Chromium.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver (.ci/install-deps.sh)");
+        assertTrue(Files.isExecutable(FFMPEG), "needs " + FFMPEG);
+        Process ffmpeg = null;
+        try (StreamHub hub = StreamHub.create();
+             RtmpServer rtmp = RtmpServer.builder().port(0).hub(hub).build().start();
+             WebRtcServer server = WebRtcServer.builder(hub).transcoderFactory(new FfmpegFrameTranscoderFactory()).build();
+             Chromium c = new Chromium()) {
+            server.start();
+            ffmpeg = new ProcessBuilder(FFMPEG.toString(), "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "2",
+                    "-i", ClipPublisher.RABBIT.toString(), "-c", "copy", "-f", "flv",
+                    "rtmp://127.0.0.1:" + rtmp.port() + "/live/x").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            WhepChromiumTest.awaitLive(hub, "live/x");
+            assertEquals(Codec.AAC, hub.tracks("live/x").orElseThrow().stream().filter(TrackInfo::isAudio).findFirst()
+                    .orElseThrow().codec());
+            WhepChromiumTest.Watch w = WhepChromiumTest.watch(server, c, "live/x", Duration.ofSeconds(8));
+            System.out.printf("RTMP -> WHEP (AAC->Opus): sent %d video frames, Chromium decoded %d (%.1f %%); last stats %s%n",
+                    w.sent(), w.decoded(), 100.0 * w.decoded() / Math.max(1, w.sent()), w.last());
+            assertTrue(ffmpeg.isAlive(), "ffmpeg ended early: exit " + (ffmpeg.isAlive() ? "" : ffmpeg.exitValue()));
+            assertTrue(w.sent() > 150, "frames sent in 8 s: " + w.sent());
+            assertTrue(w.decoded() >= 0.9 * w.sent(), "decoded " + w.decoded() + " of " + w.sent());
+            assertEquals(320, Chromium.num(w.last(), "frameWidth"));
+            assertEquals(240, Chromium.num(w.last(), "frameHeight"));
+            assertTrue(Chromium.num(w.last(), "audioSamples") > 0, "audio samples: " + w.last());
+        } finally {
+            if (ffmpeg != null) {
+                ffmpeg.destroy();
+                if (!ffmpeg.waitFor(5, TimeUnit.SECONDS)) {
+                    ffmpeg.destroyForcibly();
+                }
+            }
+        }
+    }
+}
