@@ -223,7 +223,7 @@ public final class RtmpFanOutBenchmark {
                 .redirectErrorStream(true).redirectOutput(work.resolve("sluice-server.log").toFile()).start();
     }
 
-    private static Process startNginx(int port, Path work) throws IOException {
+    static Process startNginx(int port, Path work) throws IOException {
         Path prefix = Files.createDirectories(work.resolve("nginx"));
         Files.createDirectories(prefix.resolve("logs"));
         Path conf = prefix.resolve("nginx.conf");
@@ -255,13 +255,13 @@ public final class RtmpFanOutBenchmark {
         Thread.currentThread().join();
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    private static void waitForPort(int port, Process server) throws Exception {
+    static void waitForPort(int port, Process server) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {
