@@ -111,20 +111,7 @@ public final class ChunkEncoder {
                 }
             }
         }
-        if (extended) {
-            out.writeInt((int) field);
-        }
-        int index = payload.readerIndex();
-        int n = Math.min(length, chunkSize);
-        out.writeBytes(payload, index, n);
-        for (int written = n; written < length; written += n) {
-            writeBasicHeader(out, ChunkHeaderType.TYPE_3.fmt(), csid);
-            if (extended) {
-                out.writeInt((int) field);
-            }
-            n = Math.min(length - written, chunkSize);
-            out.writeBytes(payload, index + written, n);
-        }
+        writeChunks(out, payload, chunkSize, csid, extended, field);
 
         if (type != ChunkHeaderType.TYPE_3) {
             cs.timestampDelta = field;
@@ -136,7 +123,7 @@ public final class ChunkEncoder {
         cs.lastHeaderType = type;
 
         if (message.messageTypeId() == SET_CHUNK_SIZE && length >= 4) {
-            setChunkSize(payload.getInt(index));
+            setChunkSize(payload.getInt(payload.readerIndex()));
         }
         return type;
     }
@@ -170,20 +157,7 @@ public final class ChunkEncoder {
         out.writeMedium(length);
         out.writeByte(message.messageTypeId());
         out.writeIntLE(message.messageStreamId());
-        if (extended) {
-            out.writeInt((int) field);
-        }
-        int index = payload.readerIndex();
-        int n = Math.min(length, chunkSize);
-        out.writeBytes(payload, index, n);
-        for (int written = n; written < length; written += n) {
-            writeBasicHeader(out, ChunkHeaderType.TYPE_3.fmt(), csid);
-            if (extended) {
-                out.writeInt((int) field);
-            }
-            n = Math.min(length - written, chunkSize);
-            out.writeBytes(payload, index + written, n);
-        }
+        writeChunks(out, payload, chunkSize, csid, extended, field);
     }
 
     /**
@@ -206,6 +180,28 @@ public final class ChunkEncoder {
      */
     public void forget(int chunkStreamId) {
         streams.remove(chunkStreamId);
+    }
+
+    /**
+     * Writes the payload after a first chunk's message header: the extended timestamp if needed,
+     * the first chunk's data, then type 3 chunks (repeating the extended timestamp, §5.3.1.3).
+     */
+    private static void writeChunks(ByteBuf out, ByteBuf payload, int chunkSize, int csid, boolean extended, long field) {
+        if (extended) {
+            out.writeInt((int) field);
+        }
+        int index = payload.readerIndex();
+        int length = payload.readableBytes();
+        int n = Math.min(length, chunkSize);
+        out.writeBytes(payload, index, n);
+        for (int written = n; written < length; written += n) {
+            writeBasicHeader(out, ChunkHeaderType.TYPE_3.fmt(), csid);
+            if (extended) {
+                out.writeInt((int) field);
+            }
+            n = Math.min(length - written, chunkSize);
+            out.writeBytes(payload, index + written, n);
+        }
     }
 
     private static void writeBasicHeader(ByteBuf out, int fmt, int csid) {

@@ -22,9 +22,8 @@ import io.sluice.core.TransportException;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.TransportStats;
 import io.sluice.core.hub.StreamHub;
-import io.sluice.core.spi.BandwidthEstimate;
-import io.sluice.core.spi.TransportFeedback;
 import io.sluice.rtmp.client.RtmpTransport;
+import io.sluice.rtmp.interop.RtmpTransportErrorsInteropTest.Feedback;
 import java.io.IOException;
 import java.io.Writer;
 import java.math.BigInteger;
@@ -240,9 +239,11 @@ class RtmpServerFfmpegTest {
         for (RtmpTransport untrusted : List.of(RtmpTransport.builder(url).build(),
                 RtmpTransport.builder(url).trustCertificate(other).build())) {
             try (untrusted) {
+                Feedback feedback = new Feedback();
                 TransportException e = assertThrows(TransportException.class, () -> untrusted.open(List.of(RABBIT_VIDEO),
-                        new NoFeedback()));
+                        feedback));
                 assertTrue(e.getMessage().contains("TLS handshake with " + connectUrl + " failed"), e.getMessage());
+                assertEquals(List.of(TransportState.CONNECTING, TransportState.FAILED), feedback.states);
             }
         }
         assertEquals(0, server.hub().subscriberCount("live/tls"), "nothing was published");
@@ -269,25 +270,6 @@ class RtmpServerFfmpegTest {
                 stats.framesSent(), stats.framesDropped(), decoded, RABBIT_VIDEO_FRAMES);
         assertTrue(decoded >= 0.95 * RABBIT_VIDEO_FRAMES, "ffmpeg decoded " + decoded + " of " + RABBIT_VIDEO_FRAMES);
         assertTrue(videoPacketFlags(out).get(0).startsWith("K"), "starts at a keyframe");
-    }
-
-    /** A feedback that ignores everything (for an open that is expected to fail). */
-    private static final class NoFeedback implements TransportFeedback {
-        @Override
-        public void onStateChanged(TransportState state, Throwable cause) {
-        }
-
-        @Override
-        public void onKeyframeRequest(int trackId, String reason) {
-        }
-
-        @Override
-        public void onBandwidthEstimate(BandwidthEstimate estimate) {
-        }
-
-        @Override
-        public void onWritabilityChanged(boolean writable) {
-        }
     }
 
     @Test
