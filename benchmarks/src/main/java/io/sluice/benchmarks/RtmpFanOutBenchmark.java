@@ -46,6 +46,19 @@ import java.util.concurrent.TimeUnit;
  * Server CPU at 200 players: Sluice 22.7 % of a core (7.2 % user), nginx-rtmp 16.8 % (1.4 % user):
  * the kernel's loopback TCP work (~15.5 %) is the same, Sluice spends ~5× nginx's user time. That is
  * ~880 players per core for Sluice vs ~1190 for nginx-rtmp at N = 200 (Sluice ≈ 0.74×).
+ *
+ * <p><b>With shared serialization</b> (each frame muxed and chunked once per stream, the same bytes
+ * written to every player; one flush per drain), measured before and after in one session each
+ * (load average 7–9): at N = 200, before: Sluice 27.4 % (10.8 % user) = 730 players/core vs
+ * nginx-rtmp 20.3 % (2.3 %) = 985 (0.74×); after: Sluice 20.0 % (6.8 % user) = 1000 players/core vs
+ * nginx-rtmp 17.0 % (1.8 %) = 1177 (0.85×). Per-thread ticks of the Sluice server at N = 200 show
+ * that about a third of its remaining user time is the C2 JIT still compiling (21 of 61 ticks in
+ * 8 s, ~35 s after start): the short run charges warm-up to Sluice. The kernel's share (sendmsg on
+ * loopback) is now lower for Sluice than for nginx (13 % vs 15 %). The native epoll transport was
+ * not tried: its Linux jar is not in the offline repository.
+ *
+ * <p>The benchmarks module depends on transport-webrtc (and so crypto): build it with
+ * {@code -pl core,codec,crypto,transport-rtmp,transport-webrtc,benchmarks}.
  */
 public final class RtmpFanOutBenchmark {
     private static final long CLK_TCK = 100; // Linux USER_HZ
@@ -223,7 +236,7 @@ public final class RtmpFanOutBenchmark {
                 .redirectErrorStream(true).redirectOutput(work.resolve("sluice-server.log").toFile()).start();
     }
 
-    private static Process startNginx(int port, Path work) throws IOException {
+    static Process startNginx(int port, Path work) throws IOException {
         Path prefix = Files.createDirectories(work.resolve("nginx"));
         Files.createDirectories(prefix.resolve("logs"));
         Path conf = prefix.resolve("nginx.conf");
@@ -255,13 +268,13 @@ public final class RtmpFanOutBenchmark {
         Thread.currentThread().join();
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    private static void waitForPort(int port, Process server) throws Exception {
+    static void waitForPort(int port, Process server) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {

@@ -77,11 +77,30 @@ final class RtmpLoadPlayer implements Runnable {
         int headLen;
     }
 
+    /** Told about each complete video message that is not a sequence header, on the player's thread. */
+    interface VideoListener {
+        /**
+         * @param head       the first bytes of the message payload (FLV video tag body), at most 16
+         * @param headLength valid bytes in {@code head}
+         * @param timestamp  the RTMP timestamp, ms
+         * @param nanos      {@link System#nanoTime()} when the last byte of the message was parsed
+         */
+        void onVideo(byte[] head, int headLength, long timestamp, long nanos);
+    }
+
+    private volatile VideoListener videoListener;
+
     RtmpLoadPlayer(String host, int port, String app, String stream) {
         this.host = host;
         this.port = port;
         this.app = app;
         this.stream = stream;
+    }
+
+    /** Sets the listener told about each video message (before {@link #run()}). */
+    RtmpLoadPlayer videoListener(VideoListener listener) {
+        this.videoListener = listener;
+        return this;
     }
 
     /** Starts a new measurement window: drift and gap counters restart. */
@@ -307,6 +326,10 @@ final class RtmpLoadPlayer implements Runnable {
             case 9 -> {
                 boolean sequenceHeader = cs.headLen >= 2 && (cs.head[0] & 0x0F) == 7 && cs.head[1] == 0;
                 if (!sequenceHeader) {
+                    VideoListener l = videoListener;
+                    if (l != null) {
+                        l.onVideo(cs.head, cs.headLen, cs.timestamp, System.nanoTime());
+                    }
                     video(cs.timestamp);
                 }
             }

@@ -111,20 +111,7 @@ public final class ChunkEncoder {
                 }
             }
         }
-        if (extended) {
-            out.writeInt((int) field);
-        }
-        int index = payload.readerIndex();
-        int n = Math.min(length, chunkSize);
-        out.writeBytes(payload, index, n);
-        for (int written = n; written < length; written += n) {
-            writeBasicHeader(out, ChunkHeaderType.TYPE_3.fmt(), csid);
-            if (extended) {
-                out.writeInt((int) field);
-            }
-            n = Math.min(length - written, chunkSize);
-            out.writeBytes(payload, index + written, n);
-        }
+        writeChunks(out, payload, chunkSize, csid, extended, field);
 
         if (type != ChunkHeaderType.TYPE_3) {
             cs.timestampDelta = field;
@@ -136,9 +123,85 @@ public final class ChunkEncoder {
         cs.lastHeaderType = type;
 
         if (message.messageTypeId() == SET_CHUNK_SIZE && length >= 4) {
-            setChunkSize(payload.getInt(index));
+            setChunkSize(payload.getInt(payload.readerIndex()));
         }
         return type;
+    }
+
+    /**
+     * Writes the chunks of one message with a type 0 header on the first chunk and type 3 headers
+     * on the continuation chunks, independently of any chunk stream state: the bytes are the same
+     * for every connection that uses the same chunk size, so they can be produced once and sent to
+     * many peers (see {@link PrechunkedMessage}). Extended timestamps are repeated on the type 3
+     * chunks (§5.3.1.3).
+     *
+     * @param message   the message; borrowed (neither released nor its reader index moved)
+     * @param chunkSize the peer's incoming chunk size, bytes, 1..16777215
+     * @param out       receives the chunks at its writer index; borrowed
+     * @throws IllegalArgumentException if the payload is longer than 16777215 bytes or the chunk size is out of range
+     */
+    public static void encodeStandalone(RtmpMessage message, int chunkSize, ByteBuf out) {
+        ByteBuf payload = message.content();
+        int length = payload.readableBytes();
+        if (length > RtmpMessage.MAX_MESSAGE_LENGTH) {
+            throw new IllegalArgumentException("message length: " + length + " (expected: <= 16777215)");
+        }
+        if (chunkSize < 1 || chunkSize > RtmpMessage.MAX_MESSAGE_LENGTH) {
+            throw new IllegalArgumentException("chunkSize: " + chunkSize + " (expected: 1..16777215)");
+        }
+        int csid = message.chunkStreamId();
+        long field = message.timestamp() & 0xFFFFFFFFL;
+        boolean extended = field >= 0xFFFFFF;
+        writeBasicHeader(out, ChunkHeaderType.TYPE_0.fmt(), csid);
+        out.writeMedium(extended ? 0xFFFFFF : (int) field);
+        out.writeMedium(length);
+        out.writeByte(message.messageTypeId());
+        out.writeIntLE(message.messageStreamId());
+        writeChunks(out, payload, chunkSize, csid, extended, field);
+    }
+
+    /**
+     * Bytes {@link #encodeStandalone} writes for a message of this length, chunk stream id and
+     * timestamp, to size the buffer.
+     */
+    public static int standaloneSize(int length, int chunkStreamId, long timestamp, int chunkSize) {
+        int basic = chunkStreamId < 64 ? 1 : chunkStreamId < 320 ? 2 : 3;
+        int ext = (timestamp & 0xFFFFFFFFL) >= 0xFFFFFF ? 4 : 0;
+        int chunks = Math.max(1, (length + chunkSize - 1) / chunkSize);
+        return basic + 11 + ext + length + (chunks - 1) * (basic + ext);
+    }
+
+    /**
+     * Records that chunks of a {@link PrechunkedMessage} on this chunk stream were sent outside
+     * this encoder: the peer's header state for the chunk stream is now that message's, so the
+     * next message this encoder writes on it starts with a type 0 header.
+     *
+     * @param chunkStreamId 2..65599
+     */
+    public void forget(int chunkStreamId) {
+        streams.remove(chunkStreamId);
+    }
+
+    /**
+     * Writes the payload after a first chunk's message header: the extended timestamp if needed,
+     * the first chunk's data, then type 3 chunks (repeating the extended timestamp, §5.3.1.3).
+     */
+    private static void writeChunks(ByteBuf out, ByteBuf payload, int chunkSize, int csid, boolean extended, long field) {
+        if (extended) {
+            out.writeInt((int) field);
+        }
+        int index = payload.readerIndex();
+        int length = payload.readableBytes();
+        int n = Math.min(length, chunkSize);
+        out.writeBytes(payload, index, n);
+        for (int written = n; written < length; written += n) {
+            writeBasicHeader(out, ChunkHeaderType.TYPE_3.fmt(), csid);
+            if (extended) {
+                out.writeInt((int) field);
+            }
+            n = Math.min(length - written, chunkSize);
+            out.writeBytes(payload, index + written, n);
+        }
     }
 
     private static void writeBasicHeader(ByteBuf out, int fmt, int csid) {

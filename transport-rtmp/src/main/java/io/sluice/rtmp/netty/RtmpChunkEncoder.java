@@ -2,15 +2,23 @@ package io.sluice.rtmp.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.MessageToByteEncoder;
 import io.sluice.rtmp.chunk.ChunkEncoder;
+import io.sluice.rtmp.chunk.PrechunkedMessage;
 import io.sluice.rtmp.chunk.RtmpMessage;
 
 /**
  * Netty adapter for {@link ChunkEncoder}: writes outbound {@link RtmpMessage}s as chunks. Takes
  * ownership of each message written (releases it, on failure too, as {@link MessageToByteEncoder}
- * does). Writing a SetChunkSize message switches the outgoing chunk size after it. Not sharable:
- * one instance per channel.
+ * does). Writing a SetChunkSize message switches the outgoing chunk size after it.
+ *
+ * <p>A {@link PrechunkedMessage} is written as it is (its bytes may be shared with other
+ * channels), after checking that it was chunked with this channel's chunk size; the chunk stream
+ * it used starts again with a type 0 header afterwards ({@link ChunkEncoder#forget(int)}). A
+ * prechunked message with another chunk size fails the write with an {@link EncoderException}
+ * (and is released). Not sharable: one instance per channel.
  *
  * @see <a href="https://rtmp.veriskope.com/docs/spec/#53-chunking">RTMP spec §5.3</a>
  */
@@ -28,6 +36,23 @@ public final class RtmpChunkEncoder extends MessageToByteEncoder<RtmpMessage> {
     /** The sans-IO encoder, for its outgoing chunk size. Use only on the channel's EventLoop. */
     public ChunkEncoder chunkEncoder() {
         return encoder;
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (msg instanceof PrechunkedMessage m) {
+            if (m.chunkSize() != encoder.chunkSize()) {
+                EncoderException e = new EncoderException(m + ": chunked for size " + m.chunkSize()
+                        + ", but this connection's outgoing chunk size is " + encoder.chunkSize());
+                m.release();
+                promise.setFailure(e);
+                return;
+            }
+            encoder.forget(m.chunkStreamId());
+            ctx.write(m.content(), promise); // ownership of the bytes passes on with the holder's reference
+            return;
+        }
+        super.write(ctx, msg, promise);
     }
 
     @Override

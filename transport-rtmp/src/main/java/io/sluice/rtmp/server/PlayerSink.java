@@ -2,6 +2,7 @@ package io.sluice.rtmp.server;
 
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.EncodedFrameQueue;
+import io.sluice.core.MediaType;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamSubscriber;
 import java.util.List;
@@ -16,6 +17,12 @@ import java.util.concurrent.TimeUnit;
  * <p>A publication change ({@link #onPublish}) empties the queue: frames of the previous publisher
  * that were not sent yet are stale. Each callback runs {@code wakeup}, which must be cheap and
  * thread-safe (it schedules a drain on the player's EventLoop).
+ *
+ * <p><b>Shared bytes.</b> With a {@link SharedStream}, each frame is replaced on arrival by its
+ * shared chunks ({@link SharedStream#serialize}): the queue then holds frames whose payload is the
+ * {@link io.sluice.rtmp.chunk.PrechunkedMessage} bytes and whose DTS is the shared RTMP timestamp,
+ * and its GOP-aware drops drop whole shared messages. A frame RTMP cannot carry is dropped here
+ * (counted), and so is every later video frame up to the next keyframe, which may reference it.
  */
 final class PlayerSink implements StreamSubscriber {
     /** What the player's EventLoop takes out in one step. */
@@ -24,6 +31,9 @@ final class PlayerSink implements StreamSubscriber {
 
     private final EncodedFrameQueue queue;
     private final Runnable wakeup;
+    private final SharedStream shared;
+    private boolean videoSkipping;
+    private long unsendable;
     private int generation;
     private List<TrackInfo> tracks = List.of();
     private boolean live;
@@ -35,13 +45,32 @@ final class PlayerSink implements StreamSubscriber {
      * @param wakeup   run after every callback, from the publisher's thread
      */
     PlayerSink(int capacity, Runnable wakeup) {
+        this(capacity, wakeup, null);
+    }
+
+    /**
+     * @param capacity frames queued before drops, &ge; 2
+     * @param wakeup   run after every callback, from the publisher's thread
+     * @param shared   the stream's shared serialization, or {@code null} to queue the hub's frames as they are
+     */
+    PlayerSink(int capacity, Runnable wakeup, SharedStream shared) {
         this.queue = new EncodedFrameQueue(capacity, track -> { });
         this.wakeup = wakeup;
+        this.shared = shared;
+    }
+
+    /** Whether queued frames carry shared chunks ({@link SharedStream#serialize}) rather than the hub's payloads. */
+    boolean isShared() {
+        return shared != null;
     }
 
     @Override
     public void onPublish(String streamName, List<TrackInfo> tracks) {
+        if (shared != null) {
+            shared.onPublish(tracks);
+        }
         synchronized (this) {
+            videoSkipping = false;
             queue.clear();
             generation++;
             this.tracks = tracks;
@@ -52,6 +81,12 @@ final class PlayerSink implements StreamSubscriber {
 
     @Override
     public void onFrame(EncodedFrame frame) {
+        if (shared != null) {
+            frame = toShared(frame);
+            if (frame == null) {
+                return;
+            }
+        }
         synchronized (this) {
             if (released) {
                 frame.release();
@@ -60,6 +95,35 @@ final class PlayerSink implements StreamSubscriber {
             queue.offer(frame);
         }
         wakeup.run();
+    }
+
+    /** The shared form of a frame (which it releases), or {@code null} if dropped. */
+    private EncodedFrame toShared(EncodedFrame frame) {
+        boolean video = frame.mediaType() == MediaType.VIDEO;
+        boolean keyframe = frame.isKeyframe();
+        EncodedFrame wire = null;
+        try {
+            synchronized (this) {
+                if (released || (video && videoSkipping && !keyframe)) {
+                    unsendable += released ? 0 : 1;
+                    return null;
+                }
+            }
+            wire = shared.serialize(frame);
+        } finally {
+            frame.release();
+        }
+        if (wire == null) {
+            synchronized (this) {
+                unsendable++;
+                videoSkipping |= video; // a later frame may reference this one
+            }
+        } else if (video && keyframe) {
+            synchronized (this) {
+                videoSkipping = false;
+            }
+        }
+        return wire;
     }
 
     @Override
@@ -96,9 +160,13 @@ final class PlayerSink implements StreamSubscriber {
         return generation;
     }
 
-    /** Frames dropped by the queue's GOP-aware policy so far. */
+    /** Frames dropped so far: by the queue's GOP-aware policy, and (shared) frames RTMP cannot carry. */
     long dropped() {
-        return queue.dropped();
+        long n;
+        synchronized (this) {
+            n = unsendable;
+        }
+        return queue.dropped() + n;
     }
 
     /** Releases queued frames; frames arriving later are released at once. Idempotent. */

@@ -80,6 +80,7 @@ public final class RtmpServer implements AutoCloseable {
     private final ConcurrentMap<String, RtmpServerSession> publishers = new ConcurrentHashMap<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder droppedFrames = new LongAdder();
+    private final SharedStream.Registry sharedStreams = new SharedStream.Registry();
     private final Object lock = new Object();
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
@@ -161,7 +162,7 @@ public final class RtmpServer implements AutoCloseable {
         p.addLast("handshake", new RtmpHandshakeHandler(RtmpHandshake.server(), settings.handshakeTimeout()));
         p.addLast("chunkDecoder", new RtmpChunkDecoder(settings.chunkConfig()));
         p.addLast("chunkEncoder", new RtmpChunkEncoder());
-        p.addLast("session", new RtmpServerHandler(settings, hub, publishers, droppedFrames));
+        p.addLast("session", new RtmpServerHandler(settings, hub, publishers, droppedFrames, sharedStreams));
     }
 
     /**

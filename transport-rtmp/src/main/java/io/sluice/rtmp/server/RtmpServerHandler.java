@@ -1,5 +1,6 @@
 package io.sluice.rtmp.server;
 
+import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Thin Netty adapter for {@link RtmpServerSession}, last in a server connection's pipeline
  * ({@code [SslHandler] → RtmpHandshakeHandler → RtmpChunkDecoder → RtmpChunkEncoder → this}). It
- * feeds inbound {@link RtmpMessage}s to the session, writes what the session polls (media only
+ * feeds inbound {@link RtmpMessage}s to the session, writes what the session polls ({@link RtmpMessage}s,
+ * and media as {@link io.sluice.rtmp.chunk.PrechunkedMessage}s whose bytes other players share; media only
  * while the channel is writable: the write-buffer water marks are the player's back-pressure, the
  * session's GOP-aware queue absorbs the rest), and enforces the idle timeout.
  *
@@ -49,6 +51,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
     private final ServerSettings settings;
     private final StreamHub hub;
     private final ConcurrentMap<String, RtmpServerSession> publishers;
+    private final SharedStream.Registry sharedStreams;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final LongAdder droppedFrames;
     private final ChannelFutureListener writeProgress = f -> {
@@ -76,6 +79,12 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
 
     RtmpServerHandler(ServerSettings settings, StreamHub hub, ConcurrentMap<String, RtmpServerSession> publishers,
                       LongAdder droppedFrames) {
+        this(settings, hub, publishers, droppedFrames, new SharedStream.Registry());
+    }
+
+    RtmpServerHandler(ServerSettings settings, StreamHub hub, ConcurrentMap<String, RtmpServerSession> publishers,
+                      LongAdder droppedFrames, SharedStream.Registry sharedStreams) {
+        this.sharedStreams = sharedStreams;
         this.droppedFrames = droppedFrames;
         this.settings = settings;
         this.hub = hub;
@@ -107,7 +116,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
         }
         Channel ch = ctx.channel();
         remote = ch.remoteAddress() instanceof InetSocketAddress a ? a : new InetSocketAddress("0.0.0.0", 0);
-        session = new RtmpServerSession(settings, hub, remote, ctx.alloc(), this::wakeup, publishers);
+        session = new RtmpServerSession(settings, hub, remote, ctx.alloc(), this::wakeup, publishers, sharedStreams);
         lastReadNanos = System.nanoTime();
         lastWriteDoneNanos = lastReadNanos;
         writePeriodStartNanos = lastReadNanos;
@@ -187,14 +196,19 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
         if (pendingOutboundBytes() == 0) {
             writePeriodStartNanos = System.nanoTime(); // a write period starts: measure progress from now
         }
-        boolean wrote = false;
+        ByteBufHolder last = null; // written last, with the promise that tracks write progress
         try {
-            RtmpMessage m;
+            ByteBufHolder m;
             while ((m = session.pollOutbound(ch.isWritable())) != null) {
-                ctx.write(m, ctx.voidPromise());
-                wrote = true;
+                if (last != null) {
+                    ctx.write(last, ctx.voidPromise());
+                }
+                last = m;
             }
         } catch (RuntimeException e) {
+            if (last != null) {
+                last.release();
+            }
             fail("internal error while sending: " + e);
             log.debug("{}: stack trace of the internal error", remote, e);
             return;
@@ -203,9 +217,14 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
         if (reason != null) {
             closing = true;
             log.info("{}: closing: {}", remote, reason);
+            if (last != null) {
+                ctx.write(last, ctx.voidPromise());
+            }
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        } else if (wrote) {
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(writeProgress);
+        } else if (last != null) {
+            // one flush per drain (a frame, or the backlog since the last one), no extra empty write
+            ctx.write(last).addListener(writeProgress);
+            ctx.flush();
         }
     }
 

@@ -2,6 +2,7 @@ package io.sluice.rtmp.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
@@ -14,6 +15,7 @@ import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamHubException;
 import io.sluice.rtmp.RtmpProtocolException;
 import io.sluice.rtmp.amf.Amf0;
+import io.sluice.rtmp.chunk.PrechunkedMessage;
 import io.sluice.rtmp.chunk.RtmpMessage;
 import io.sluice.rtmp.flv.FlvAudioPacket;
 import io.sluice.rtmp.flv.FlvMuxer;
@@ -76,10 +78,17 @@ import org.slf4j.LoggerFactory;
  * <h2>Playing</h2>
  * {@code play} → StreamBegin, NetStream.Play.Reset, NetStream.Play.Start, {@code |RtmpSampleAccess};
  * then, with the first frame, {@code onMetaData} (built from the tracks), sequence headers (again
- * whenever a frame's {@link TrackInfo} instance changes), and the frames. Timestamps are relative
- * to the player's first frame and continue monotonically across publisher changes. Frames wait in
- * a per-player GOP-aware {@link io.sluice.core.EncodedFrameQueue}; {@link #pollOutbound(boolean)}
+ * whenever a frame's {@link TrackInfo} instance changes), and the frames. Frames wait in a
+ * per-player GOP-aware {@link io.sluice.core.EncodedFrameQueue}; {@link #pollOutbound(boolean)}
  * takes them only while the transport is writable.
+ *
+ * <p><b>Shared media bytes.</b> A player on message stream 1 (the first {@code createStream}, what
+ * every common player uses) gets the frames as {@link PrechunkedMessage}s of the stream's
+ * {@link SharedStream}: FLV tag and chunks made once per frame for all players of the server, with
+ * timestamps shared by all of them (from the first frame the stream's players saw; a late player
+ * starts at the GOP cache's keyframe, above 0); only its prelude (metadata, sequence headers) is
+ * its own. A player on another message stream gets frames muxed for it alone, with timestamps
+ * relative to its first frame. Both continue monotonically across publisher changes.
  *
  * <p>Malformed input throws {@link RtmpProtocolException}; the caller closes the connection.
  * Policy refusals (bad name, authorisation) send an {@code onStatus} error and set
@@ -112,7 +121,8 @@ final class RtmpServerSession implements AutoCloseable {
     private final ByteBufAllocator alloc;
     private final Runnable wakeup;
     private final ConcurrentMap<String, RtmpServerSession> publishers;
-    private final ArrayDeque<RtmpMessage> outbound = new ArrayDeque<>();
+    private final SharedStream.Registry sharedStreams;
+    private final ArrayDeque<ByteBufHolder> outbound = new ArrayDeque<>();
     private final IntObjectMap<NetStream> streams = new IntObjectHashMap<>();
     /** The streams that play, for {@link #pollOutbound(boolean)} (no map iteration per frame). */
     private final List<Play> players = new ArrayList<>(1);
@@ -138,6 +148,17 @@ final class RtmpServerSession implements AutoCloseable {
      */
     RtmpServerSession(ServerSettings settings, StreamHub hub, InetSocketAddress remote, ByteBufAllocator alloc,
                       Runnable wakeup, ConcurrentMap<String, RtmpServerSession> publishers) {
+        this(settings, hub, remote, alloc, wakeup, publishers, new SharedStream.Registry());
+    }
+
+    /**
+     * @param sharedStreams the server's shared serializations, so that players of one stream on
+     *                      different connections write the same bytes (thread-safe)
+     */
+    RtmpServerSession(ServerSettings settings, StreamHub hub, InetSocketAddress remote, ByteBufAllocator alloc,
+                      Runnable wakeup, ConcurrentMap<String, RtmpServerSession> publishers,
+                      SharedStream.Registry sharedStreams) {
+        this.sharedStreams = Objects.requireNonNull(sharedStreams, "sharedStreams");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.hub = Objects.requireNonNull(hub, "hub");
         this.remote = Objects.requireNonNull(remote, "remote");
@@ -324,10 +345,11 @@ final class RtmpServerSession implements AutoCloseable {
      * (and the metadata and sequence headers it needs) only when {@code mediaAllowed}.
      *
      * @param mediaAllowed whether the transport can take media now (e.g. {@code Channel.isWritable()})
-     * @return a message owned by the caller, or {@code null} if nothing is ready
+     * @return an {@link RtmpMessage}, or a {@link PrechunkedMessage} (media whose bytes are shared
+     *         with the stream's other players), owned by the caller; {@code null} if nothing is ready
      */
-    RtmpMessage pollOutbound(boolean mediaAllowed) {
-        RtmpMessage m = outbound.poll();
+    ByteBufHolder pollOutbound(boolean mediaAllowed) {
+        ByteBufHolder m = outbound.poll();
         if (m != null || !mediaAllowed || closed || closeReason != null) {
             return m;
         }
@@ -369,7 +391,7 @@ final class RtmpServerSession implements AutoCloseable {
             s.end(false);
         }
         streams.clear();
-        RtmpMessage m;
+        ByteBufHolder m;
         while ((m = outbound.poll()) != null) {
             m.release();
         }
@@ -523,12 +545,17 @@ final class RtmpServerSession implements AutoCloseable {
                 refuse(error("NetStream.Play.Failed", d.description()));
                 return;
             }
-            PlayerSink sink = new PlayerSink(settings.playerQueueFrames(), wakeup);
-            Play p = new Play(this, hubName, sink);
+            SharedStream shared = id == SharedStream.MESSAGE_STREAM_ID
+                    ? sharedStreams.acquire(hubName, settings.outgoingChunkSize(), alloc) : null;
+            PlayerSink sink = new PlayerSink(settings.playerQueueFrames(), wakeup, shared);
+            Play p = new Play(this, hubName, sink, shared);
             try {
                 p.subscription = hub.subscribe(hubName, sink);
             } catch (StreamHubException e) {
                 sink.release();
+                if (shared != null) {
+                    shared.release();
+                }
                 log.info("{}: play '{}' refused: {}", remote, hubName, e.getMessage());
                 refuse(error("NetStream.Play.Failed", e.getMessage()));
                 return;
@@ -761,6 +788,8 @@ final class RtmpServerSession implements AutoCloseable {
         final NetStream stream;
         final String hubName;
         final PlayerSink sink;
+        /** The stream's shared serialization, or {@code null}: frames are muxed for this player alone. */
+        final SharedStream shared;
         StreamHub.Subscription subscription;
         int generationAtPlay;
         int seenGeneration;
@@ -775,10 +804,11 @@ final class RtmpServerSession implements AutoCloseable {
         boolean videoSkipping;
         long sentFrames;
 
-        Play(NetStream stream, String hubName, PlayerSink sink) {
+        Play(NetStream stream, String hubName, PlayerSink sink, SharedStream shared) {
             this.stream = stream;
             this.hubName = hubName;
             this.sink = sink;
+            this.shared = shared;
         }
 
         /** Moves one step of state or one frame into {@code outbound}; returns whether it added anything. */
@@ -817,7 +847,33 @@ final class RtmpServerSession implements AutoCloseable {
             }
         }
 
+        /** A frame of the shared serialization: this player's prelude, then the shared chunks. */
+        private boolean sharedFrame(EncodedFrame f, List<TrackInfo> tracks) {
+            long ts = f.dtsUs() / 1000;
+            TrackInfo t = f.track();
+            boolean video = f.mediaType() == MediaType.VIDEO;
+            if (!metaSent) {
+                metaSent = true;
+                outbound.add(RtmpMessages.encode(new DataMessage(DataMessage.ON_META_DATA, List.of(metadata(tracks, t))),
+                        CSID_STREAM, stream.id, ts, alloc));
+            }
+            if (video && t != lastVideo) {
+                lastVideo = t;
+                outbound.add(new RtmpMessage(CSID_VIDEO, MessageTypeId.VIDEO, stream.id, ts, FlvMuxer.videoSequenceHeader(t, alloc)));
+            } else if (!video && t != lastAudio) {
+                lastAudio = t;
+                outbound.add(new RtmpMessage(CSID_AUDIO, MessageTypeId.AUDIO, stream.id, ts, FlvMuxer.audioSequenceHeader(t, alloc)));
+            }
+            outbound.add(PrechunkedMessage.wrap(f.content().retain(), video ? CSID_VIDEO : CSID_AUDIO,
+                    video ? MessageTypeId.VIDEO : MessageTypeId.AUDIO, ts, shared.chunkSize()));
+            sentFrames++;
+            return true;
+        }
+
         private boolean frame(EncodedFrame f, List<TrackInfo> tracks) {
+            if (shared != null) {
+                return sharedFrame(f, tracks);
+            }
             long dtsMs = FlvMuxer.rtmpTimestampMs(f.dtsUs());
             if (!based) {
                 based = true;
@@ -876,6 +932,9 @@ final class RtmpServerSession implements AutoCloseable {
             }
             sink.release();
             droppedFrames += sink.dropped();
+            if (shared != null) {
+                shared.release();
+            }
         }
     }
 

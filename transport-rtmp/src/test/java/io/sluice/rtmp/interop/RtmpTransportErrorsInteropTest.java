@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every failure of the first connection ends in a {@link TransportException} naming the URL and the step. */
 @Tag("interop")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class RtmpTransportErrorsInteropTest {
+public class RtmpTransportErrorsInteropTest {
     static final TrackInfo VIDEO = TrackInfo.builder(0, Codec.H264).resolution(320, 240)
             .codecConfig(new byte[] {1, 0x42, 0, 0x1e, (byte) 0xff, (byte) 0xe1, 0, 0, 1, 0}).build();
 
@@ -38,8 +38,10 @@ class RtmpTransportErrorsInteropTest {
     Path dir;
 
     /** Records state changes. */
-    static final class Feedback implements TransportFeedback {
-        final List<TransportState> states = new CopyOnWriteArrayList<>();
+    /** Records the state changes; ignores the rest. Public for the embedded server's tests. */
+    public static final class Feedback implements TransportFeedback {
+        /** The states reported, in order. */
+        public final List<TransportState> states = new CopyOnWriteArrayList<>();
 
         @Override
         public void onStateChanged(TransportState state, Throwable cause) {

@@ -12,9 +12,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.EncoderException;
 import io.sluice.rtmp.RtmpProtocolException;
+import io.sluice.rtmp.chunk.PrechunkedMessage;
 import io.sluice.rtmp.chunk.RtmpMessage;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -58,6 +61,51 @@ class RtmpChunkCodecTest {
             assertTrue(m.release());
         }
         assertNull(receiver.readInbound());
+        assertFalse(sender.finish());
+        assertFalse(receiver.finish());
+    }
+
+    @Test
+    void prechunkedMessagesInterleaveWithEncodedOnesOnTheSameChunkStream() {
+        EmbeddedChannel sender = new EmbeddedChannel(new RtmpChunkEncoder());
+        EmbeddedChannel receiver = new EmbeddedChannel(new RtmpChunkDecoder());
+        assertTrue(sender.writeOutbound(new RtmpMessage(2, 1, 0, 0, Unpooled.buffer().writeInt(4096))));
+        Random rnd = new Random(5);
+        byte[][] payloads = new byte[6][];
+        // timestamps around the extended-timestamp threshold; every other message shared chunks
+        long[] ts = {10, 20, 0xFFFFFE, 0x1000005, 0x1000010, 0x1000020};
+        for (int i = 0; i < payloads.length; i++) {
+            payloads[i] = new byte[1 + rnd.nextInt(9000)];
+            rnd.nextBytes(payloads[i]);
+            RtmpMessage m = new RtmpMessage(6, 9, 1, ts[i], Unpooled.wrappedBuffer(payloads[i]));
+            if (i % 2 == 1) {
+                PrechunkedMessage p = PrechunkedMessage.of(m, 4096, UnpooledByteBufAllocator.DEFAULT);
+                m.release();
+                assertTrue(sender.writeOutbound(p));
+            } else {
+                assertTrue(sender.writeOutbound(m));
+            }
+        }
+        for (ByteBuf b; (b = sender.readOutbound()) != null; ) {
+            receiver.writeInbound(b);
+        }
+        RtmpMessage scs = receiver.readInbound();
+        scs.release();
+        for (int i = 0; i < payloads.length; i++) {
+            RtmpMessage m = receiver.readInbound();
+            assertEquals(ts[i], m.timestamp(), "message " + i);
+            assertEquals(1, m.messageStreamId());
+            assertArrayEquals(payloads[i], ByteBufUtil.getBytes(m.content()));
+            assertTrue(m.release());
+        }
+        assertNull(receiver.readInbound());
+
+        // Chunked for another size: the write fails and the bytes are released.
+        RtmpMessage m = new RtmpMessage(6, 9, 1, 0, Unpooled.wrappedBuffer(new byte[300]));
+        PrechunkedMessage wrongSize = PrechunkedMessage.of(m, 128, UnpooledByteBufAllocator.DEFAULT);
+        m.release();
+        assertThrows(EncoderException.class, () -> sender.writeOutbound(wrongSize));
+        assertEquals(0, wrongSize.refCnt());
         assertFalse(sender.finish());
         assertFalse(receiver.finish());
     }

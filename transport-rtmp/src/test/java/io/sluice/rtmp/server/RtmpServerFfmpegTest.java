@@ -13,10 +13,20 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.codec.MediaSources;
+import io.sluice.core.Codec;
+import io.sluice.core.StreamPipeline;
+import io.sluice.core.TrackInfo;
+import io.sluice.core.TransportException;
+import io.sluice.core.spi.TransportState;
+import io.sluice.core.spi.TransportStats;
 import io.sluice.core.hub.StreamHub;
+import io.sluice.rtmp.client.RtmpTransport;
+import io.sluice.rtmp.interop.RtmpTransportErrorsInteropTest.Feedback;
 import java.io.IOException;
 import java.io.Writer;
 import java.math.BigInteger;
+import java.net.URI;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +38,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -50,6 +64,10 @@ class RtmpServerFfmpegTest {
     static final int FRIDAY_VIDEO_FRAMES = 185;
     /** rabbit: 320x240, keyframes at 0 and 5 s, no B-frames. */
     static final String RABBIT = "bbb_rabbit_320x240_8s_h264_aac.mp4";
+    static final int RABBIT_VIDEO_FRAMES = 234;
+    /** A video track for opens that fail before any frame is sent. */
+    static final TrackInfo RABBIT_VIDEO = TrackInfo.builder(0, Codec.H264).resolution(320, 240)
+            .codecConfig(new byte[] {1, 0x42, 0, 0x1e, (byte) 0xff, (byte) 0xe1, 0, 0, 1, 0}).build();
 
     @TempDir
     Path tmp;
@@ -207,6 +225,53 @@ class RtmpServerFfmpegTest {
     }
 
     @Test
+    void theSluiceClientPublishesOverRtmpsWithATrustedSelfSignedCertificateAndFfmpegPlaysOverRtmps() throws Exception {
+        Path cert = tmp.resolve("cert.pem");
+        Path key = tmp.resolve("key.pem");
+        X509Certificate certificate = selfSigned(cert, key);
+        RtmpServer server = server(RtmpServer.builder().tls(cert, key));
+        URI url = URI.create(url(server, "live/tls"));
+        String connectUrl = "rtmps://127.0.0.1:" + server.port() + "/live";
+
+        // Not trusted: neither the system trust store nor another self-signed certificate knows it.
+        X509Certificate other = selfSigned(tmp.resolve("other.pem"), tmp.resolve("other-key.pem"));
+        for (RtmpTransport untrusted : List.of(RtmpTransport.builder(url).build(),
+                RtmpTransport.builder(url).trustCertificate(other).build())) {
+            try (untrusted) {
+                Feedback feedback = new Feedback();
+                TransportException e = assertThrows(TransportException.class, () -> untrusted.open(List.of(RABBIT_VIDEO),
+                        feedback));
+                assertTrue(e.getMessage().contains("TLS handshake with " + connectUrl + " failed"), e.getMessage());
+                assertEquals(List.of(TransportState.CONNECTING, TransportState.FAILED), feedback.states);
+            }
+        }
+        assertEquals(0, server.hub().subscriberCount("live/tls"), "nothing was published");
+
+        Path out = tmp.resolve("tls.flv");
+        Process player = start("player.log", "-tls_verify", "0", "-i", url.toString(), "-c", "copy", "-f", "flv", "-y",
+                out.toString());
+        awaitTrue("ffmpeg subscribed over rtmps", 10_000, () -> server.hub().subscriberCount("live/tls") == 1);
+        RtmpTransport rtmp = RtmpTransport.builder(url).trustCertificate(certificate).build();
+        TransportStats stats;
+        try (StreamPipeline p = StreamPipeline.builder()
+                .source(MediaSources.open(media(RABBIT).toString()))
+                .copy(true)
+                .realtime(true)
+                .transport(rtmp)
+                .build()) {
+            p.start();
+            p.completion().get(60, TimeUnit.SECONDS);
+            stats = rtmp.stats();
+        }
+        assertEquals(0, await(player, 15, tmp.resolve("player.log")), read(tmp.resolve("player.log")));
+        int decoded = decodedVideoFrames(out);
+        System.out.printf("rtmps: Sluice client sent %d frames (%d dropped); ffmpeg played %d of %d video frames%n",
+                stats.framesSent(), stats.framesDropped(), decoded, RABBIT_VIDEO_FRAMES);
+        assertTrue(decoded >= 0.95 * RABBIT_VIDEO_FRAMES, "ffmpeg decoded " + decoded + " of " + RABBIT_VIDEO_FRAMES);
+        assertTrue(videoPacketFlags(out).get(0).startsWith("K"), "starts at a keyframe");
+    }
+
+    @Test
     void maxConnectionsIsEnforced() throws Exception {
         RtmpServer server = server(RtmpServer.builder().maxConnections(2));
         try (RtmpServerTestSupport.LogCapture log = new RtmpServerTestSupport.LogCapture();
@@ -268,8 +333,14 @@ class RtmpServerFfmpegTest {
         unstarted.close();
     }
 
-    /** Writes a self-signed RSA certificate for CN=127.0.0.1 and its PKCS#8 key as PEM files. */
-    static void selfSigned(Path certPem, Path keyPem) throws Exception {
+    /**
+     * Writes a self-signed RSA certificate for CN=127.0.0.1 (subject alternative names IP 127.0.0.1
+     * and DNS localhost, so that a client verifying the host name accepts it) and its PKCS#8 key as
+     * PEM files.
+     *
+     * @return the certificate
+     */
+    static X509Certificate selfSigned(Path certPem, Path keyPem) throws Exception {
         KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
         gen.initialize(2048);
         KeyPair kp = gen.generateKeyPair();
@@ -277,6 +348,8 @@ class RtmpServerFfmpegTest {
         Instant now = Instant.now();
         JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
                 Date.from(now.minusSeconds(3600)), Date.from(now.plus(Duration.ofDays(1))), name, kp.getPublic());
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
         X509Certificate cert = new JcaX509CertificateConverter()
                 .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(kp.getPrivate())));
         try (Writer w = Files.newBufferedWriter(certPem); JcaPEMWriter pem = new JcaPEMWriter(w)) {
@@ -285,5 +358,6 @@ class RtmpServerFfmpegTest {
         try (Writer w = Files.newBufferedWriter(keyPem); JcaPEMWriter pem = new JcaPEMWriter(w)) {
             pem.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(kp.getPrivate(), null));
         }
+        return cert;
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.sluice.core.Codec;
@@ -16,6 +17,8 @@ import io.sluice.core.EncodedFrame;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.rtmp.RtmpProtocolException;
+import io.sluice.rtmp.chunk.ChunkDecoder;
+import io.sluice.rtmp.chunk.PrechunkedMessage;
 import io.sluice.rtmp.chunk.RtmpMessage;
 import io.sluice.rtmp.message.Acknowledgement;
 import io.sluice.rtmp.message.CommandMessage;
@@ -89,8 +92,9 @@ class RtmpServerSessionTest {
     /** Everything the session has to send (media too), decoded to typed values or kept as raw messages. */
     private static List<Object> drain(RtmpServerSession s) {
         List<Object> out = new ArrayList<>();
-        RtmpMessage m;
-        while ((m = s.pollOutbound(true)) != null) {
+        ByteBufHolder h;
+        while ((h = s.pollOutbound(true)) != null) {
+            RtmpMessage m = h instanceof PrechunkedMessage p ? dechunk(p) : (RtmpMessage) h;
             try {
                 out.add(switch (m.messageTypeId()) {
                     case MessageTypeId.COMMAND_AMF0 -> RtmpMessages.decodeCommand(m);
@@ -104,6 +108,24 @@ class RtmpServerSessionTest {
             }
         }
         return out;
+    }
+
+    /** Decodes (and releases) shared chunks: they must hold exactly one message on message stream 1. */
+    static RtmpMessage dechunk(PrechunkedMessage p) {
+        List<RtmpMessage> msgs = new ArrayList<>();
+        try (ChunkDecoder d = new ChunkDecoder()) {
+            d.setChunkSize(p.chunkSize());
+            d.decode(p.content(), msgs);
+            assertEquals(0, p.content().readableBytes(), "no trailing bytes in " + p);
+        } finally {
+            p.release();
+        }
+        assertEquals(1, msgs.size(), "one message in the chunks");
+        RtmpMessage m = msgs.get(0);
+        assertEquals(1, m.messageStreamId(), "shared media use message stream 1");
+        assertEquals(p.chunkStreamId(), m.chunkStreamId());
+        assertEquals(p.timestamp(), m.timestamp());
+        return m;
     }
 
     record Media(int type, long timestampMs, byte[] body) {
@@ -395,6 +417,77 @@ class RtmpServerSessionTest {
         assertEquals(0, media.get(0).body()[1], "sequence header again for the new publication");
         assertEquals(500, media.get(1).timestampMs(), "continues where the last publication stopped");
         drain(pub2);
+    }
+
+    /** The shared media chunks a session sends, exactly as they go on the wire (other messages dropped). */
+    private static List<byte[]> wireMedia(RtmpServerSession s) {
+        List<byte[]> out = new ArrayList<>();
+        ByteBufHolder h;
+        while ((h = s.pollOutbound(true)) != null) {
+            try {
+                if (h instanceof PrechunkedMessage p) {
+                    out.add(ByteBufUtil.getBytes(p.content()));
+                }
+            } finally {
+                h.release();
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void playersOfOneStreamGetByteIdenticalSharedMediaAndALatePlayerStartsAtTheCachedKeyframesTimestamp() {
+        SharedStream.Registry registry = new SharedStream.Registry();
+        ServerSettings settings = ServerSettings.defaults();
+        RtmpServerSession pub = session();
+        RtmpServerSession early = new RtmpServerSession(settings, hub, PEER, ALLOC, wakeups::incrementAndGet, publishers, registry);
+        RtmpServerSession late = new RtmpServerSession(settings, hub, PEER, ALLOC, wakeups::incrementAndGet, publishers, registry);
+        sessions.add(early);
+        sessions.add(late);
+        assertEquals(1, connectAndCreateStream(early, "live"));
+        command(early, Commands.play("x"), 1);
+        drain(early);
+        int pmsid = connectAndCreateStream(pub, "live");
+        command(pub, Commands.publish("x"), pmsid);
+        feed(pub, video(pmsid, 1000, 1, 0, 0, AVCC_320X240));
+        feed(pub, audio(pmsid, 1000, 0, ASC_44100_STEREO));
+        byte[] big = new byte[10_000]; // several 4096-byte chunks
+        big[3] = (byte) 0xFF;
+        big[4] = 0x65;
+        feed(pub, video(pmsid, 1000, 1, 1, 0, new byte[] {0, 0, 0, 1, 0x65}));
+        feed(pub, video(pmsid, 1033, 1, 1, 0, big));
+        List<byte[]> first = wireMedia(early);
+        assertEquals(2, first.size(), "two frames as shared chunks");
+
+        assertEquals(1, connectAndCreateStream(late, "live"));
+        command(late, Commands.play("x"), 1);
+        List<Object> lateOut = drain(late); // the GOP cache: serialized again, the same bytes
+        List<Media> lateMedia = lateOut.stream().filter(Media.class::isInstance).map(Media.class::cast).toList();
+        assertEquals(0, lateMedia.get(0).body()[1], "AVC sequence header first");
+        assertEquals(33, lateMedia.get(1).timestampMs(), "the GOP cache starts at the keyframe at 33 ms on the shared timeline");
+
+        feed(pub, audio(pmsid, 1040, 1, new byte[] {9, 9}));
+        feed(pub, video(pmsid, 1066, 2, 1, 0, big));
+        feed(pub, video(pmsid, 1100, 1, 1, 0, big));
+        List<byte[]> a = wireMedia(early);
+        List<byte[]> b = wireMedia(late);
+        assertEquals(3, a.size());
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertArrayEquals(a.get(i), b.get(i), "media message " + i + " is byte-identical for both players");
+        }
+        assertEquals(1, registry.size(), "one serialization for the stream");
+        RtmpMessage m = dechunk(PrechunkedMessage.wrap(Unpooled.wrappedBuffer(b.get(2)), 6, MessageTypeId.VIDEO, 100, 4096));
+        try {
+            assertEquals(100, m.timestamp(), "absolute: 1100 ms minus the first frame's 1000 ms");
+            assertEquals(5 + 10_000, m.length());
+        } finally {
+            m.release();
+        }
+        early.close();
+        late.close();
+        assertEquals(0, registry.size(), "released with the last player");
+        drain(pub);
     }
 
     @Test
