@@ -75,6 +75,9 @@ class MainJobTest {
         String frames = exec("/usr/bin/ffprobe", "-v", "error", "-count_frames", "-select_streams", "v",
                 "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", recording.toString());
         assertTrue(Integer.parseInt(frames) >= 0.95 * 234, "frames played: " + frames + " of 234");
+        String audio = exec("/usr/bin/ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream=codec_name",
+                "-of", "csv=p=0", recording.toString());
+        assertEquals("aac", audio, "the recording has the published AAC track");
         server.cancel(true);
     }
 }

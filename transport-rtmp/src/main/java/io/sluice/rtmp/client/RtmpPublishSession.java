@@ -369,8 +369,9 @@ public final class RtmpPublishSession {
     }
 
     /**
-     * Queues one frame as an FLV audio/video message, preceded by onMetaData and the track's
-     * sequence header when the frame's {@link TrackInfo} is new to this session.
+     * Queues one frame as an FLV audio/video message. Before the first frame of a session it queues
+     * onMetaData and the sequence headers of all tracks; later, a frame whose {@link TrackInfo}
+     * instance is new (e.g. new SPS) is preceded by onMetaData and that track's sequence header.
      *
      * @param frame      borrowed (see class doc)
      * @param timeBaseUs µs subtracted from every DTS before conversion to ms (see class doc)
@@ -384,18 +385,21 @@ public final class RtmpPublishSession {
         }
         long ts = Math.max(0, FlvMuxer.rtmpTimestampMs(frame.dtsUs() - timeBaseUs));
         TrackInfo track = frame.track();
-        if (announced.get(track.trackId()) != track) {
-            boolean first = announced.isEmpty();
+        if (announced.isEmpty()) {
+            // Before the first frame: onMetaData and the sequence header of every track, so a server
+            // (nginx-rtmp, Sluice's) knows the whole stream before any coded frame arrives.
             tracks.put(track.trackId(), track);
-            if (first || announced.containsKey(track.trackId())) {
-                writeMetadata(ts);
+            writeMetadata(ts);
+            for (TrackInfo t : tracks.values()) {
+                announce(t, ts);
             }
-            announced.put(track.trackId(), track);
-            if (track.isVideo()) {
-                media(MessageTypeId.VIDEO, ChunkStreamIds.VIDEO, ts, FlvMuxer.videoSequenceHeader(track, alloc));
-            } else {
-                media(MessageTypeId.AUDIO, ChunkStreamIds.AUDIO, ts, FlvMuxer.audioSequenceHeader(track, alloc));
+        } else if (announced.get(track.trackId()) != track) {
+            boolean known = announced.containsKey(track.trackId());
+            tracks.put(track.trackId(), track);
+            if (known) {
+                writeMetadata(ts); // a new configuration (resolution change) of a known track
             }
+            announce(track, ts);
         }
         if (frame.track().isVideo()) {
             media(MessageTypeId.VIDEO, ChunkStreamIds.VIDEO, ts, FlvMuxer.videoFrame(frame, alloc));
@@ -403,6 +407,16 @@ public final class RtmpPublishSession {
             media(MessageTypeId.AUDIO, ChunkStreamIds.AUDIO, ts, FlvMuxer.audioFrame(frame, alloc));
         }
         return ts;
+    }
+
+    /** Queues the sequence header of {@code track} and remembers it as announced. */
+    private void announce(TrackInfo track, long ts) {
+        announced.put(track.trackId(), track);
+        if (track.isVideo()) {
+            media(MessageTypeId.VIDEO, ChunkStreamIds.VIDEO, ts, FlvMuxer.videoSequenceHeader(track, alloc));
+        } else {
+            media(MessageTypeId.AUDIO, ChunkStreamIds.AUDIO, ts, FlvMuxer.audioSequenceHeader(track, alloc));
+        }
     }
 
     private void writeMetadata(long ts) {
