@@ -11,6 +11,7 @@ import io.sluice.webrtc.dtls.DtlsEndpoint;
 import io.sluice.webrtc.dtls.DtlsHandshakeException;
 import io.sluice.webrtc.dtls.DtlsRole;
 import io.sluice.webrtc.dtls.DtlsSrtpKeys;
+import io.sluice.webrtc.dtls.SrtpProtectionProfile;
 import io.sluice.webrtc.ice.IceCandidate;
 import io.sluice.webrtc.ice.IceControllingAgent;
 import io.sluice.webrtc.ice.IceCredentials;
@@ -89,6 +90,10 @@ import java.util.stream.Collectors;
  *     it decrypts ≥ 29 video frames/s (marker bits), no video packet is missing (sequence numbers),
  *     no two frames are more than 1 s apart, and its drift (max − min of arrival time − RTP time) ≤ 1 s.
  *     Viewer CPU competes with the server for the same cores.</li>
+ * <li>{@code -Dsluice.bench.srtpProfile=AES128_CM_HMAC_SHA1_80} (or {@code AEAD_AES_128_GCM}) makes the
+ *     viewers offer only that DTLS-SRTP profile; by default they offer both and the server picks GCM.</li>
+ * <li>Before the table, an unreported round of {@value #WARM_UP_VIEWERS} viewers for 5 s warms the
+ *     server's JIT up (without it the first row costs several times more per viewer).</li>
  * </ul>
  */
 public final class WhepFanOutBenchmark {
@@ -96,6 +101,8 @@ public final class WhepFanOutBenchmark {
     private static final String FFMPEG = "/usr/bin/ffmpeg";
     private static final String STREAM = "bench";
     private static final int START_INTERVAL_MS = 60;
+    private static final int WARM_UP_VIEWERS = 20;
+    private static final String PROFILE_PROPERTY = "sluice.bench.srtpProfile";
 
     private WhepFanOutBenchmark() {
     }
@@ -119,7 +126,7 @@ public final class WhepFanOutBenchmark {
                 "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "10", "-c:v", "libx264", "-preset", "veryfast",
                 "-b:v", "2.5M", "-maxrate", "2.5M", "-bufsize", "2.5M", "-bf", "0", "-g", "60", "-pix_fmt", "yuv420p",
                 "-c:a", "libopus", "-b:a", "64k", clip.toString());
-        int seconds = 60 + ns.length * 25 + Arrays.stream(ns).sum() * START_INTERVAL_MS / 1000 + ns.length * window;
+        int seconds = 90 + ns.length * 25 + Arrays.stream(ns).sum() * START_INTERVAL_MS / 1000 + ns.length * window;
         exec(FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-stream_loop", Integer.toString(seconds / 10 + 1),
                 "-i", clip.toString(), "-c", "copy", stream.toString());
         System.out.printf(Locale.ROOT, "stream: %s, %.2f Mbit/s, %d s%n", stream, Files.size(clip) * 8 / 10.0 / 1e6, seconds);
@@ -136,6 +143,8 @@ public final class WhepFanOutBenchmark {
             double idle = (RtmpFanOutBenchmark.cpuTicks(pid) - c0) * 100.0 / CLK_TCK / ((System.nanoTime() - t0) / 1e9);
             rows.add(String.format(Locale.ROOT, "%7d %9s %7s %10s %8s %7s %9s %10s %9.1f %15s %13s", 0, "-", "-", "-", "-", "-", "-", "-",
                     idle, "-", "-"));
+            System.out.println("warm-up (JIT): " + runViewers(url, WARM_UP_VIEWERS, 5, pid, idle, work));
+            Thread.sleep(2000);
             System.out.println(header());
             System.out.println(rows.get(0));
             for (int n : ns) {
@@ -164,8 +173,8 @@ public final class WhepFanOutBenchmark {
     /** Runs one viewer process for N viewers; samples server CPU between its WINDOW_START and WINDOW_END lines. */
     private static String runViewers(String url, int n, int window, long pid, double idle, Path work) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-Dio.netty.leakDetection.level=disabled",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                WhepFanOutBenchmark.class.getName(), "viewers", url, Integer.toString(n), Integer.toString(window)));
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-D" + PROFILE_PROPERTY + "=" + System.getProperty(PROFILE_PROPERTY, ""),
+                "-cp", System.getProperty("java.class.path"), WhepFanOutBenchmark.class.getName(), "viewers", url, Integer.toString(n), Integer.toString(window)));
         Process p = new ProcessBuilder(cmd).redirectError(work.resolve("viewers-" + n + ".err").toFile()).start();
         long c0 = 0;
         long t0 = 0;
@@ -284,7 +293,12 @@ public final class WhepFanOutBenchmark {
             Thread io = new Thread(v::loop, "viewers-io");
             io.setDaemon(true);
             io.start();
-            DtlsContext dtls = DtlsContext.builder().allocator(ALLOC).build();
+            DtlsContext.Builder db = DtlsContext.builder().allocator(ALLOC);
+            String profile = System.getProperty(PROFILE_PROPERTY, "");
+            if (!profile.isBlank()) {
+                db.srtpProfiles(List.of(SrtpProtectionProfile.valueOf(profile)));
+            }
+            DtlsContext dtls = db.build();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
             SecureRandom random = new SecureRandom();
             URI whep = URI.create(url.replaceAll("/$", "") + "/whep/" + STREAM);
@@ -305,6 +319,7 @@ public final class WhepFanOutBenchmark {
                 Thread.sleep(100);
             }
             long playing = all.stream().filter(x -> x.frames > 0).count();
+            all.stream().filter(x -> x.srtp != null).findFirst().ifPresent(x -> System.out.println("SRTP " + x.srtp.profile()));
             all.stream().filter(x -> x.frames == 0).limit(3).forEach(x -> System.out.println("not playing: " + x.state()));
             System.out.println("playing " + playing + "/" + n + ", failed: "
                     + all.stream().filter(x -> x.error != null).map(x -> x.id + ": " + x.error).limit(5).collect(Collectors.joining("; ")));
@@ -406,7 +421,7 @@ public final class WhepFanOutBenchmark {
         private InetSocketAddress remote;
         private boolean started;
         private boolean dtlsStarted;
-        private SrtpReceiver srtp;
+        private volatile SrtpReceiver srtp;
         volatile String error;
         // counters, written by the I/O thread only
         volatile long frames;
