@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.sluice.webrtc.srtp.SrtpKeyingMaterial;
 import io.sluice.webrtc.srtp.SrtpProfile;
+import io.sluice.webrtc.srtp.SrtpReceiver;
 import io.sluice.webrtc.srtp.SrtpResult;
 import io.sluice.webrtc.srtp.SrtpSender;
 import java.util.Random;
@@ -34,9 +35,10 @@ import org.openjdk.jmh.annotations.State;
  * ({@code gc.alloc.rate.norm}, goal 0).
  *
  * <p>On a shared, loaded machine JMH's averages carry ±100 % errors. {@link #main} measures the
- * ratio robustly instead: it alternates rounds of 5000 {@link #srtp()} and 5000 {@link #jdk()} calls
- * on the same state, 200 rounds after warm-up, and reports the fastest round of each (noise only
- * ever adds time).
+ * ratio robustly instead: it alternates rounds of 5000 {@link #srtp()}, {@link #jdk()},
+ * {@link #srtpRoundTrip()} and {@link #jdkRoundTrip()} calls on the same state, 200 rounds after
+ * warm-up, and reports the fastest round of each (noise only ever adds time). The round trips add
+ * {@link SrtpReceiver#unprotectRtp} (verify, then decrypt) against the JDK doing the same.
  *
  * <pre>
  * mvn -q -Pgpl -DskipTests package -pl core,codec,crypto,transport-rtmp,transport-webrtc,benchmarks
@@ -56,6 +58,7 @@ public class SrtpProtectBenchmark {
 
     private SrtpProfile srtpProfile;
     private SrtpSender sender;
+    private SrtpReceiver receiver;
     private ByteBuf packet;
     private int seq;
 
@@ -77,6 +80,7 @@ public class SrtpProtectBenchmark {
         r.nextBytes(mk);
         r.nextBytes(ms);
         sender = new SrtpSender(new SrtpKeyingMaterial(srtpProfile, mk, ms));
+        receiver = new SrtpReceiver(new SrtpKeyingMaterial(srtpProfile, mk, ms));
         byte[] p = new byte[PACKET];
         r.nextBytes(p);
         p[0] = (byte) 0x80;
@@ -132,6 +136,39 @@ public class SrtpProtectBenchmark {
         return n;
     }
 
+    /** Sluice: protect, then {@link SrtpReceiver#unprotectRtp} (verify + decrypt) of the same packet. */
+    @Benchmark
+    public int srtpRoundTrip() {
+        srtp();
+        if (receiver.unprotectRtp(packet) != SrtpResult.OK) {
+            throw new IllegalStateException("unprotect failed");
+        }
+        return packet.writerIndex();
+    }
+
+    /** The bare JDK: {@link #jdk()}, then verify the tag and decrypt in place. */
+    @Benchmark
+    public int jdkRoundTrip() throws Exception {
+        jdk();
+        if (srtpProfile.isAead()) {
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, iv12));
+            cipher.updateAAD(array, 0, HEADER);
+            return cipher.doFinal(array, HEADER, PACKET - HEADER + 16, array, HEADER);
+        }
+        mac.update(array, 0, PACKET);
+        mac.update(roc);
+        mac.doFinal(tag, 0);
+        int diff = 0;
+        for (int i = 0; i < 10; i++) {
+            diff |= tag[i] ^ array[PACKET + i];
+        }
+        if (diff != 0) {
+            throw new IllegalStateException("tag mismatch");
+        }
+        cipher.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(iv16));
+        return cipher.doFinal(array, HEADER, PACKET - HEADER, array, HEADER);
+    }
+
     /**
      * Paired best-of-rounds measurement of both profiles (see the class comment).
      *
@@ -145,8 +182,7 @@ public class SrtpProtectBenchmark {
             b.profile = p.name();
             b.setup();
             long sink = 0;
-            double bestSrtp = Double.MAX_VALUE;
-            double bestJdk = Double.MAX_VALUE;
+            double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
             for (int r = -20; r < rounds; r++) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < perRound; i++) {
@@ -157,13 +193,24 @@ public class SrtpProtectBenchmark {
                     sink += b.jdk();
                 }
                 long t2 = System.nanoTime();
+                for (int i = 0; i < perRound; i++) {
+                    sink += b.srtpRoundTrip();
+                }
+                long t3 = System.nanoTime();
+                for (int i = 0; i < perRound; i++) {
+                    sink += b.jdkRoundTrip();
+                }
+                long t4 = System.nanoTime();
                 if (r >= 0) {
-                    bestSrtp = Math.min(bestSrtp, (t1 - t0) / (double) perRound);
-                    bestJdk = Math.min(bestJdk, (t2 - t1) / (double) perRound);
+                    best[0] = Math.min(best[0], (t1 - t0) / (double) perRound);
+                    best[1] = Math.min(best[1], (t2 - t1) / (double) perRound);
+                    best[2] = Math.min(best[2], (t3 - t2) / (double) perRound);
+                    best[3] = Math.min(best[3], (t4 - t3) / (double) perRound);
                 }
             }
-            System.out.printf("%-24s best of %d rounds: srtp %6.0f ns  jdk %6.0f ns  ratio jdk/srtp %.2f  (%d)%n",
-                    p, rounds, bestSrtp, bestJdk, bestJdk / bestSrtp, sink & 1);
+            System.out.printf("%-24s best of %d rounds: protect srtp %5.0f ns jdk %5.0f ns ratio %.2f;"
+                    + " protect+unprotect srtp %5.0f ns jdk %5.0f ns ratio %.2f  (%d)%n", p, rounds, best[0], best[1],
+                    best[1] / best[0], best[2], best[3], best[3] / best[2], sink & 1);
         }
     }
 }
