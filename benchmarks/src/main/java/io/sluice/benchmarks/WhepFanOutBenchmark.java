@@ -33,7 +33,6 @@ import io.sluice.webrtc.srtp.SrtpReceiver;
 import io.sluice.webrtc.srtp.SrtpResult;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -122,12 +121,12 @@ public final class WhepFanOutBenchmark {
         Path clip = work.resolve("clip_2500k.mkv");
         Path stream = work.resolve("stream_2500k.mkv");
         System.out.println("encoding the 2.5 Mbit/s test stream ...");
-        exec(FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+        RtmpFanOutBenchmark.exec(FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
                 "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "10", "-c:v", "libx264", "-preset", "veryfast",
                 "-b:v", "2.5M", "-maxrate", "2.5M", "-bufsize", "2.5M", "-bf", "0", "-g", "60", "-pix_fmt", "yuv420p",
                 "-c:a", "libopus", "-b:a", "64k", clip.toString());
         int seconds = 90 + ns.length * 25 + Arrays.stream(ns).sum() * START_INTERVAL_MS / 1000 + ns.length * window;
-        exec(FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-stream_loop", Integer.toString(seconds / 10 + 1),
+        RtmpFanOutBenchmark.exec(FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-stream_loop", Integer.toString(seconds / 10 + 1),
                 "-i", clip.toString(), "-c", "copy", stream.toString());
         System.out.printf(Locale.ROOT, "stream: %s, %.2f Mbit/s, %d s%n", stream, Files.size(clip) * 8 / 10.0 / 1e6, seconds);
 
@@ -261,17 +260,6 @@ public final class WhepFanOutBenchmark {
         pipeline.completion().get();
         System.out.println("publisher ended");
         Thread.currentThread().join();
-    }
-
-    private static void exec(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out;
-        try (InputStream in = p.getInputStream()) {
-            out = in.readAllBytes();
-        }
-        if (p.waitFor() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed:\n" + new String(out, StandardCharsets.UTF_8));
-        }
     }
 
     /** The viewer process: N WHEP viewers on one selector thread. */
