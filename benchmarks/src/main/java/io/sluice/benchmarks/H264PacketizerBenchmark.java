@@ -9,6 +9,7 @@ import io.sluice.core.EncodedFrame;
 import io.sluice.core.TrackInfo;
 import io.sluice.webrtc.rtp.H264Packetizer;
 import io.sluice.webrtc.rtp.RtpHeaderWriter;
+import io.sluice.webrtc.rtp.RtpPacketAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -24,10 +25,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * {@link H264Packetizer} (NAL_AWARE, 1200-octet payloads, 16 octets SRTP tail room, pooled heap
- * buffers as the WHIP client uses) over one access unit: a 30 KB IDR (STAP-A with SPS/PPS, then
+ * {@link H264Packetizer} (NAL_AWARE, 1200-octet payloads, 16 octets SRTP tail room) over one access unit: a 30 KB IDR (STAP-A with SPS/PPS, then
  * FU-A fragments) or a 5 KB P frame, with the MID, abs-send-time and transport-cc header extensions.
- * Packets are released after each operation. Throughput = µs per access unit; allocation per
+ * Packets come from {@code pooled} heap buffers ({@code PooledByteBufAllocator}, as the WHIP client
+ * uses) or from an {@link RtpPacketAllocator} of {@link H264Packetizer#maxPacketLength()} octets
+ * ({@code packet}), and are released after each operation. Throughput = µs per access unit; allocation per
  * access unit from {@code -prof gc} ({@code gc.alloc.rate.norm}).
  *
  * <pre>
@@ -43,6 +45,9 @@ public class H264PacketizerBenchmark {
 
     @Param({"IDR_30KB", "P_5KB"})
     public String frame;
+
+    @Param({"pooled", "packet"})
+    public String allocator;
 
     private H264Packetizer packetizer;
     private EncodedFrame accessUnit;
@@ -71,7 +76,9 @@ public class H264PacketizerBenchmark {
         ByteBuf payload = Unpooled.buffer(size + 4).writeInt(size).writeBytes(nal);
         accessUnit = new EncodedFrame(track, payload, 0, idr);
         RtpHeaderWriter header = new RtpHeaderWriter(0x1234, 96).mid(1, "0").absSendTime(2).transportSequenceNumber(3);
-        ByteBufAllocator alloc = new PooledByteBufAllocator(false);
+        int maxPacket = H264Packetizer.builder(header).tailRoom(16).maxPayloadSize(1200).build().maxPacketLength();
+        ByteBufAllocator alloc = allocator.equals("packet") ? new RtpPacketAllocator(maxPacket, 256)
+                : new PooledByteBufAllocator(false);
         packetizer = H264Packetizer.builder(header).allocator(alloc).tailRoom(16).maxPayloadSize(1200).build();
     }
 

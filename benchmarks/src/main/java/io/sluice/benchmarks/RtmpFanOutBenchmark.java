@@ -289,7 +289,8 @@ public final class RtmpFanOutBenchmark {
         throw new IOException("server did not listen on " + port);
     }
 
-    private static void exec(String... cmd) throws Exception {
+    /** Runs a command to its end; throws with its output if it fails. */
+    static void exec(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out;
         try (InputStream in = p.getInputStream()) {

@@ -14,7 +14,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p><b>Input:</b> an {@link EncodedFrame} whose payload is AVCC (4-octet big-endian NAL unit
  * lengths). <b>Output:</b> RTP packets, each a new buffer from the allocator with
- * {@link Builder#tailRoom(int)} octets of spare capacity for the SRTP tag.
+ * {@link Builder#tailRoom(int)} octets of spare capacity for the SRTP tag. The packetizer itself
+ * allocates nothing per access unit beyond those buffers; with an {@link RtpPacketAllocator} of
+ * {@link #maxPacketLength()} octets they are recycled as well, so nothing is allocated at all.
  *
  * <p>{@link Mode#NAL_AWARE} (default): before an access unit holding an IDR slice (type 5), a
  * STAP-A (§5.7.1) with the SPS and PPS from the track's {@code AVCDecoderConfigurationRecord}
@@ -77,6 +79,15 @@ public final class H264Packetizer {
     /** The sequence number the next packet will carry, 0..65535. */
     public int nextSequenceNumber() {
         return sequenceNumber;
+    }
+
+    /**
+     * The longest packet this packetizer makes plus its tail room, octets: RTP header (with the
+     * writer's extensions) + maximum payload + tail room. The capacity to give an
+     * {@link RtpPacketAllocator}.
+     */
+    public int maxPacketLength() {
+        return header.headerLength() + maxPayload + tailRoom;
     }
 
     /** The RTP timestamp (90 kHz, 32 bits) for a presentation time in µs. */
@@ -265,7 +276,10 @@ public final class H264Packetizer {
             return this;
         }
 
-        /** Allocator for packets. Default {@link ByteBufAllocator#DEFAULT} (pooled). */
+        /**
+         * Allocator for packets. Default {@link ByteBufAllocator#DEFAULT} (pooled memory, but a new
+         * buffer object for most packets); an {@link RtpPacketAllocator} recycles the buffers too.
+         */
         public Builder allocator(ByteBufAllocator alloc) {
             this.alloc = Objects.requireNonNull(alloc, "alloc");
             return this;

@@ -1,8 +1,10 @@
 package io.sluice.webrtc.srtp;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
-import javax.crypto.Mac;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -11,18 +13,21 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>The keystream {@code AES(k_e, IV + i)}, {@code IV = (k_s·2^16) XOR (SSRC·2^64) XOR (index·2^16)},
  * is produced by one reused {@code AES/ECB/NoPadding} cipher over a block of counters and XORed into
- * the payload: no {@code Cipher.init} and no allocation per packet once the scratch arrays have
- * grown to the largest packet.
+ * the payload 8 octets at a time; the tag comes from {@link HmacSha1}, which writes into a reused
+ * array. No {@code Cipher.init} and no allocation per packet once the scratch arrays have grown to
+ * the largest packet. Not thread-safe.
  */
 final class AesCmHmacTransform extends SrtpTransform {
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle SHORT_BE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG_NE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private final Cipher rtpAes;
     private final Cipher rtcpAes;
-    private final Mac rtpMac;
-    private final Mac rtcpMac;
+    private final HmacSha1 rtpMac;
+    private final HmacSha1 rtcpMac;
     private final byte[] rtpSalt;
     private final byte[] rtcpSalt;
-    private final byte[] iv = new byte[16];
-    private final byte[] roc = new byte[4];
     private final byte[] macOut = new byte[20];
     private byte[] counters = new byte[0];
     private byte[] keystream = new byte[0];
@@ -45,10 +50,10 @@ final class AesCmHmacTransform extends SrtpTransform {
         try {
             rtpAes = ecb(rtpKey);
             rtcpAes = ecb(rtcpKey);
-            rtpMac = hmac(rtpAuthKey);
-            rtcpMac = hmac(rtcpAuthKey);
+            rtpMac = new HmacSha1(rtpAuthKey);
+            rtcpMac = new HmacSha1(rtcpAuthKey);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES or HmacSHA1 unavailable in this JDK", e);
+            throw new IllegalStateException("AES or SHA-1 unavailable in this JDK", e);
         }
         this.rtpSalt = rtpSalt.clone();
         this.rtcpSalt = rtcpSalt.clone();
@@ -65,46 +70,43 @@ final class AesCmHmacTransform extends SrtpTransform {
         return c;
     }
 
-    private static Mac hmac(byte[] key) throws GeneralSecurityException {
-        Mac m = Mac.getInstance("HmacSHA1");
-        m.init(new SecretKeySpec(key, "HmacSHA1"));
-        return m;
-    }
-
-    /** XORs the AES-CM keystream for (SSRC, index) into {@code b[off, off+len)} (RFC 3711 §4.1.1). */
+    /**
+     * XORs the AES-CM keystream for (SSRC, index) into {@code b[off, off+len)} (RFC 3711 §4.1.1).
+     * Counter blocks are written as two big-endian longs each (the low 16 bits of the IV are zero,
+     * so {@code IV + j} is {@code IV | j} for the at most 2^16 blocks of a packet), encrypted by one
+     * ECB call (the JDK's multi-block AES intrinsic), and XORed in 8 octets at a time.
+     */
     void xorKeystream(Cipher aes, byte[] salt, int ssrc, long index, byte[] b, int off, int len) {
         if (len <= 0) {
             return;
         }
-        System.arraycopy(salt, 0, iv, 0, 14);
-        iv[14] = 0;
-        iv[15] = 0;
-        iv[4] ^= (byte) (ssrc >>> 24);
-        iv[5] ^= (byte) (ssrc >>> 16);
-        iv[6] ^= (byte) (ssrc >>> 8);
-        iv[7] ^= (byte) ssrc;
-        for (int i = 0; i < 6; i++) {
-            iv[13 - i] ^= (byte) (index >>> (8 * i));
-        }
+        long saltHi = (long) LONG_BE.get(salt, 0);
+        long saltLo = ((short) SHORT_BE.get(salt, 8) & 0xFFFFL) << 48 | ((int) INT_BE.get(salt, 10) & 0xFFFFFFFFL) << 16;
+        long hi = saltHi ^ (ssrc & 0xFFFFFFFFL);
+        long lo = saltLo ^ (index << 16);
         int blocks = (len + 15) >>> 4;
         int n = blocks << 4;
         if (counters.length < n) {
             counters = new byte[Math.max(n, 1536)];
             keystream = new byte[counters.length];
         }
-        for (int i = 0; i < blocks; i++) {
-            int p = i << 4;
-            System.arraycopy(iv, 0, counters, p, 14);
-            counters[p + 14] = (byte) (i >>> 8);
-            counters[p + 15] = (byte) i;
+        byte[] c = counters;
+        for (int i = 0, p = 0; i < blocks; i++, p += 16) {
+            LONG_BE.set(c, p, hi);
+            LONG_BE.set(c, p + 8, lo | i);
         }
         try {
-            aes.update(counters, 0, n, keystream, 0);
+            aes.update(c, 0, n, keystream, 0);
         } catch (ShortBufferException e) {
             throw new IllegalStateException(e);
         }
-        for (int i = 0; i < len; i++) {
-            b[off + i] ^= keystream[i];
+        byte[] k = keystream;
+        int i = 0;
+        for (int end = len - 7; i < end; i += 8) {
+            LONG_NE.set(b, off + i, (long) LONG_NE.get(b, off + i) ^ (long) LONG_NE.get(k, i));
+        }
+        for (; i < len; i++) {
+            b[off + i] ^= k[i];
         }
     }
 
@@ -118,18 +120,9 @@ final class AesCmHmacTransform extends SrtpTransform {
     }
 
     private void rtpTag(byte[] b, int off, int len, int rocValue) {
-        putInt(roc, 0, rocValue);
         rtpMac.update(b, off, len);
-        rtpMac.update(roc);
-        doFinal(rtpMac);
-    }
-
-    private void doFinal(Mac mac) {
-        try {
-            mac.doFinal(macOut, 0);
-        } catch (ShortBufferException e) {
-            throw new IllegalStateException(e);
-        }
+        rtpMac.updateInt(rocValue);
+        rtpMac.doFinal(macOut, 0);
     }
 
     @Override
@@ -152,7 +145,7 @@ final class AesCmHmacTransform extends SrtpTransform {
         }
         putInt(b, off + len, (encrypt ? 0x80000000 : 0) | (srtcpIndex & 0x7FFFFFFF));
         rtcpMac.update(b, off, len + 4);
-        doFinal(rtcpMac);
+        rtcpMac.doFinal(macOut, 0);
         System.arraycopy(macOut, 0, b, off + len + 4, profile.rtcpTagLength());
         return len + 4 + profile.rtcpTagLength();
     }
@@ -167,7 +160,7 @@ final class AesCmHmacTransform extends SrtpTransform {
         int tagLen = profile.rtcpTagLength();
         int authLen = len - tagLen;
         rtcpMac.update(b, off, authLen);
-        doFinal(rtcpMac);
+        rtcpMac.doFinal(macOut, 0);
         if (!equalsConstantTime(macOut, 0, b, off + authLen, tagLen)) {
             return false;
         }
