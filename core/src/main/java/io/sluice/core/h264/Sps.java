@@ -1,6 +1,7 @@
 package io.sluice.core.h264;
 
 import io.sluice.core.MediaProtocolException;
+import io.sluice.core.internal.BitReader;
 import java.io.ByteArrayOutputStream;
 
 /**
@@ -144,48 +145,6 @@ public record Sps(int profileIdc, int constraintFlags, int levelIdc, int chromaF
                 next = (last + r.se() + 256) % 256;
             }
             last = next == 0 ? last : next;
-        }
-    }
-
-    /** MSB-first bit reader with Exp-Golomb codes (H.264 §9.1); throws IllegalStateException past the end. */
-    static final class BitReader {
-        private final byte[] data;
-        private int bit;
-
-        BitReader(byte[] data) {
-            this.data = data;
-        }
-
-        boolean bit() {
-            if (bit >= data.length * 8) {
-                throw new IllegalStateException("end of data");
-            }
-            boolean b = (data[bit >>> 3] >> (7 - (bit & 7)) & 1) != 0;
-            bit++;
-            return b;
-        }
-
-        int bits(int n) {
-            int v = 0;
-            for (int i = 0; i < n; i++) {
-                v = v << 1 | (bit() ? 1 : 0);
-            }
-            return v;
-        }
-
-        int ue() {
-            int zeros = 0;
-            while (!bit()) {
-                if (++zeros > 31) {
-                    throw new IllegalStateException("Exp-Golomb code too long");
-                }
-            }
-            return (int) ((1L << zeros) - 1 + (zeros == 0 ? 0 : Integer.toUnsignedLong(bits(zeros))));
-        }
-
-        int se() {
-            int k = ue();
-            return (k & 1) != 0 ? (k + 1) / 2 : -(k / 2);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.sluice.rtmp.server;
 import io.sluice.core.MediaProtocolException;
 import io.sluice.core.h264.AvcDecoderConfigurationRecord;
 import io.sluice.core.h264.Sps;
+import io.sluice.core.internal.BitReader;
 
 
 /**
@@ -63,33 +64,6 @@ final class CodecConfigs {
             return sampleRate < 1 || channels == 0 ? null : new int[] {sampleRate, channels};
         } catch (IllegalStateException e) {
             return null;
-        }
-    }
-
-    /** MSB-first bit reader with Exp-Golomb codes (H.264 §9.1); throws IllegalStateException past the end. */
-    private static final class BitReader {
-        private final byte[] data;
-        private int bit;
-
-        BitReader(byte[] data) {
-            this.data = data;
-        }
-
-        boolean bit() {
-            if (bit >= data.length * 8) {
-                throw new IllegalStateException("end of data");
-            }
-            boolean b = (data[bit >>> 3] >> (7 - (bit & 7)) & 1) != 0;
-            bit++;
-            return b;
-        }
-
-        int bits(int n) {
-            int v = 0;
-            for (int i = 0; i < n; i++) {
-                v = v << 1 | (bit() ? 1 : 0);
-            }
-            return v;
         }
     }
 }
