@@ -84,22 +84,8 @@ public final class StreamHub implements AutoCloseable {
     public Publication publish(String name, List<TrackInfo> tracks, Runnable keyframeRequester) {
         checkName(name);
         Objects.requireNonNull(keyframeRequester, "keyframeRequester");
-        Stream s;
+        Stream s = streamFor(name);
         Publication previous = null;
-        synchronized (this) {
-            if (closed) {
-                throw new StreamHubException(StreamHubException.Reason.CLOSED, "hub closed");
-            }
-            s = streams.get(name);
-            if (s == null) {
-                if (streams.size() >= maxStreams) {
-                    throw new StreamHubException(StreamHubException.Reason.TOO_MANY_STREAMS,
-                            "stream '" + name + "': hub has its maximum of " + maxStreams + " streams");
-                }
-                s = new Stream(name);
-                streams.put(name, s);
-            }
-        }
         Publication p;
         synchronized (s) {
             if (s.publication != null) {
@@ -132,21 +118,7 @@ public final class StreamHub implements AutoCloseable {
     public Subscription subscribe(String name, StreamSubscriber subscriber) {
         checkName(name);
         Objects.requireNonNull(subscriber, "subscriber");
-        Stream s;
-        synchronized (this) {
-            if (closed) {
-                throw new StreamHubException(StreamHubException.Reason.CLOSED, "hub closed");
-            }
-            s = streams.get(name);
-            if (s == null) {
-                if (streams.size() >= maxStreams) {
-                    throw new StreamHubException(StreamHubException.Reason.TOO_MANY_STREAMS,
-                            "stream '" + name + "': hub has its maximum of " + maxStreams + " streams");
-                }
-                s = new Stream(name);
-                streams.put(name, s);
-            }
-        }
+        Stream s = streamFor(name);
         Sub sub = new Sub(s, subscriber);
         synchronized (s) {
             if (s.subscribers.size() >= maxSubscribers) {
@@ -172,6 +144,27 @@ public final class StreamHub implements AutoCloseable {
      */
     public boolean replacesExistingPublisher() {
         return replacePublisher;
+    }
+
+    /**
+     * The stream record for {@code name}, created if new.
+     *
+     * @throws StreamHubException if the hub is closed or already holds its maximum of streams
+     */
+    private synchronized Stream streamFor(String name) {
+        if (closed) {
+            throw new StreamHubException(StreamHubException.Reason.CLOSED, "hub closed");
+        }
+        Stream s = streams.get(name);
+        if (s == null) {
+            if (streams.size() >= maxStreams) {
+                throw new StreamHubException(StreamHubException.Reason.TOO_MANY_STREAMS,
+                        "stream '" + name + "': hub has its maximum of " + maxStreams + " streams");
+            }
+            s = new Stream(name);
+            streams.put(name, s);
+        }
+        return s;
     }
 
     /** Names of the streams with a live publisher, sorted. */
