@@ -27,6 +27,7 @@ import io.sluice.webrtc.srtp.SrtpResult;
 import io.sluice.webrtc.srtp.SrtpSender;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -44,6 +45,17 @@ abstract class RtcSession {
     private static final Logger log = LoggerFactory.getLogger(RtcSession.class);
     static final long TICK_MILLIS = 20;
     static final long RTCP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
+    /**
+     * SRTP/SRTCP datagrams kept while DTLS finishes. The DTLS client is keyed as soon as it has the
+     * server's Finished, which the server sends before its own handshake call returns, so a client's
+     * first media (for a WHIP publisher: SPS/PPS and the first IDR, which no NACK can recover since
+     * nothing precedes them) can overtake the server's keying, the more so on a loaded machine. They are
+     * unprotected once the keys exist; beyond this bound (or {@link #MAX_EARLY_SRTP_BYTES}) they are dropped
+     * and counted as from an unknown address.
+     */
+    static final int MAX_EARLY_SRTP = 512;
+    /** Byte bound of the datagrams kept before the keys. */
+    static final int MAX_EARLY_SRTP_BYTES = 256 * 1024;
 
     final WebRtcServer server;
     final String id;
@@ -63,6 +75,10 @@ abstract class RtcSession {
     SrtpReceiver srtpIn;
     InetSocketAddress remote;
     private InetSocketAddress dtlsPeer;
+    /** Datagrams that arrived before the SRTP keys, oldest first: RTP ({@code true}) or RTCP. */
+    private ArrayDeque<ByteBuf> early;
+    private ArrayDeque<Boolean> earlyIsRtp;
+    private int earlyBytes;
     private ScheduledFuture<?> timer;
     private long nextRtcpNanos;
     boolean closed;
@@ -156,10 +172,71 @@ abstract class RtcSession {
         dtls.handleDatagram(datagram);
     }
 
+    /**
+     * Keeps a datagram that arrived before the SRTP keys (at most {@link #MAX_EARLY_SRTP}).
+     *
+     * @param datagram borrowed; retained here when kept, released when replayed or on close
+     * @return {@code true} if kept
+     */
+    private boolean keepEarly(ByteBuf datagram, boolean rtp) {
+        if (closed || srtpIn != null) {
+            return false;
+        }
+        if (early == null) {
+            early = new ArrayDeque<>();
+            earlyIsRtp = new ArrayDeque<>();
+        }
+        if (early.size() >= MAX_EARLY_SRTP || earlyBytes + datagram.readableBytes() > MAX_EARLY_SRTP_BYTES) {
+            return false;
+        }
+        earlyBytes += datagram.readableBytes();
+        early.addLast(datagram.retain());
+        earlyIsRtp.addLast(rtp);
+        return true;
+    }
+
+    /** Unprotects and handles what {@link #keepEarly} kept; on the loop, once the keys exist. */
+    private void replayEarly() {
+        if (early == null) {
+            return;
+        }
+        int n = early.size();
+        ByteBuf b;
+        while ((b = early.pollFirst()) != null) {
+            boolean rtp = earlyIsRtp.pollFirst();
+            try {
+                if (rtp) {
+                    handleSrtp(remote, b);
+                } else {
+                    handleSrtcp(remote, b);
+                }
+            } finally {
+                b.release();
+            }
+        }
+        early = null;
+        earlyIsRtp = null;
+        log.debug("session {} ({} {}): {} SRTP/SRTCP datagram(s) received before the DTLS keys handled", id, endpoint,
+                stream, n);
+    }
+
+    private void releaseEarly() {
+        if (early != null) {
+            ByteBuf b;
+            while ((b = early.pollFirst()) != null) {
+                b.release();
+            }
+            early = null;
+            earlyIsRtp = null;
+        }
+    }
+
     /** @param datagram borrowed; unprotected in place */
     final void handleSrtp(InetSocketAddress from, ByteBuf datagram) {
         if (closed || srtpIn == null) {
-            server.countDroppedUnknownAddress();
+            if (!keepEarly(datagram, true)) {
+                server.countDroppedUnknownAddress();
+            }
             return;
         }
         SrtpResult r = srtpIn.unprotectRtp(datagram);
@@ -175,7 +252,9 @@ abstract class RtcSession {
     /** @param datagram borrowed; unprotected in place */
     final void handleSrtcp(InetSocketAddress from, ByteBuf datagram) {
         if (closed || srtpIn == null) {
-            server.countDroppedUnknownAddress();
+            if (!keepEarly(datagram, false)) {
+                server.countDroppedUnknownAddress();
+            }
             return;
         }
         SrtpResult r = srtpIn.unprotectRtcp(datagram);
@@ -308,6 +387,7 @@ abstract class RtcSession {
         timeline.mark(SessionTimeline.Step.DTLS_CONNECTED, System.nanoTime());
         log.debug("session {} ({} {}) DTLS connected: {} to {}", id, endpoint, stream, profile, remote);
         maybeStartMedia();
+        replayEarly();
     }
 
     /**
@@ -388,6 +468,7 @@ abstract class RtcSession {
             timer.cancel(false);
         }
         try {
+            releaseEarly();
             closeMedia();
         } finally {
             dtls.close();

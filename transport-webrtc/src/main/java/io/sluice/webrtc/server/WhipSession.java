@@ -369,6 +369,16 @@ final class WhipSession extends RtcSession {
                     in.max & 0xFFFFFFFFL, (long) in.jitter & 0xFFFFFFFFL, in.lastSr, dlsr & 0xFFFFFFFFL));
         }
         sendRtcp(List.of(new ReceiverReport(rtcpSsrc, blocks)));
+        if (log.isDebugEnabled()) {
+            log.debug("session {}: published {} frames; video {}; audio {}", id, framesPublished, describe(videoBuffer),
+                    describe(audioBuffer));
+        }
+    }
+
+    private static String describe(JitterBuffer b) {
+        return b == null ? "none" : "in " + b.packetsReceived() + " held " + b.bufferedPackets() + " lost "
+                + b.packetsLost() + " late " + b.packetsLate() + " out " + b.framesOut() + " dropped "
+                + b.framesDropped() + (b.isWaitingForKeyframe() ? " waiting for keyframe" : "");
     }
 
     @Override
