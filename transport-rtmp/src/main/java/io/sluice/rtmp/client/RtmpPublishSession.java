@@ -9,6 +9,7 @@ import io.sluice.core.TransportException;
 import io.sluice.rtmp.RtmpProtocolException;
 import io.sluice.rtmp.amf.Amf0;
 import io.sluice.rtmp.chunk.RtmpMessage;
+import io.sluice.rtmp.flv.FlvAudioPacket;
 import io.sluice.rtmp.flv.FlvMuxer;
 import io.sluice.rtmp.flv.FlvVideoPacket;
 import io.sluice.rtmp.message.Acknowledgement;
@@ -223,6 +224,8 @@ public final class RtmpPublishSession {
                 fourCcs.add("hvc1");
             } else if (t.codec() == Codec.AV1) {
                 fourCcs.add("av01");
+            } else if (t.codec() == Codec.OPUS) {
+                fourCcs.add("Opus"); // Enhanced RTMP v2 audio
             }
         }
         if (!fourCcs.isEmpty()) {
@@ -429,7 +432,7 @@ public final class RtmpPublishSession {
     /**
      * The onMetaData properties for a set of tracks: width, height, framerate, videocodecid
      * (7 = AVC, or the FourCC as a number for Enhanced RTMP), videodatarate (kbit/s), audiocodecid
-     * (10 = AAC), audiosamplerate (Hz), audiosamplesize (16), stereo, audiodatarate (kbit/s),
+     * (10 = AAC, or the FourCC {@code Opus} as a number), audiosamplerate (Hz), audiosamplesize (16), stereo, audiodatarate (kbit/s),
      * encoder "Sluice".
      */
     static Map<String, Object> metadata(Iterable<TrackInfo> tracks) {
@@ -452,7 +455,7 @@ public final class RtmpPublishSession {
                 }
             } else if (t.isAudio() && !audio) {
                 audio = true;
-                m.put("audiocodecid", (double) AUDIO_CODEC_ID_AAC);
+                m.put("audiocodecid", t.codec() == Codec.OPUS ? (double) FlvAudioPacket.FOURCC_OPUS : (double) AUDIO_CODEC_ID_AAC);
                 m.put("audiosamplerate", (double) t.sampleRate());
                 m.put("audiosamplesize", 16.0);
                 m.put("stereo", t.channels() >= 2);

@@ -205,10 +205,10 @@ public final class RtmpTransport implements Transport {
         return url;
     }
 
-    /** H.264 first, then H.265 and AV1 (Enhanced RTMP) for video; AAC for audio. */
+    /** H.264 first, then H.265 and AV1 (Enhanced RTMP) for video; AAC first, then Opus (Enhanced RTMP v2) for audio. */
     @Override
     public List<Codec> acceptedCodecs(MediaType mediaType) {
-        return mediaType == MediaType.VIDEO ? List.of(Codec.H264, Codec.H265, Codec.AV1) : List.of(Codec.AAC);
+        return mediaType == MediaType.VIDEO ? List.of(Codec.H264, Codec.H265, Codec.AV1) : List.of(Codec.AAC, Codec.OPUS);
     }
 
     /**

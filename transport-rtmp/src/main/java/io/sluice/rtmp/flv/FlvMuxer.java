@@ -21,6 +21,8 @@ import io.sluice.core.TrackInfo;
  * <li>AAC (E.4.2.1): {@code 0xAF} (SoundFormat 10, 44 kHz, 16-bit, stereo: the spec requires these
  *     bits for AAC, the real values come from the AudioSpecificConfig), then AACPacketType 0 +
  *     AudioSpecificConfig, or 1 + raw frame.</li>
+ * <li>Opus: Enhanced RTMP v2 ExAudioTagHeader: {@code 0x90|AudioPacketType}, FourCC {@code Opus},
+ *     then the OpusHead (SequenceStart) or one Opus packet (CodedFrames).</li>
  * </ul>
  *
  * <p><b>Timestamps.</b> The RTMP message timestamp is the DTS in ms: {@link #rtmpTimestampMs(long)}
@@ -38,10 +40,13 @@ import io.sluice.core.TrackInfo;
  *
  * @see <a href="https://rtmp.veriskope.com/pdf/video_file_format_spec_v10_1.pdf">FLV spec v10.1, E.4.2, E.4.3</a>
  * @see <a href="https://veovera.org/docs/enhanced/enhanced-rtmp-v1.pdf">Enhanced RTMP v1</a>
+ * @see <a href="https://veovera.org/docs/enhanced/enhanced-rtmp-v2">Enhanced RTMP v2 (audio)</a>
  */
 public final class FlvMuxer {
     private static final int SOUND_AAC_44K_16BIT_STEREO = 0xAF;
     private static final int AAC_SEQUENCE_HEADER = 0;
+    /** SoundFormat 9 (ExHeader) in the high nibble; the AudioPacketType goes in the low one. */
+    private static final int EX_AUDIO = FlvAudioPacket.SOUND_FORMAT_EX_HEADER << 4;
     private static final int AAC_RAW = 1;
     private static final int EX_HEADER = 0x80;
 
@@ -156,16 +161,23 @@ public final class FlvMuxer {
     }
 
     /**
-     * The AAC sequence header: {@code 0xAF 0x00} + AudioSpecificConfig.
+     * The audio sequence header. AAC: {@code 0xAF 0x00} + AudioSpecificConfig. Opus (Enhanced RTMP v2):
+     * {@code 0x90} (ExHeader, SequenceStart) + {@code 'Opus'} + the OpusHead identification header
+     * (RFC 7845 §5.1; the track's, or a default one for its channel count when it has none).
      *
-     * @param track an AAC track whose {@link TrackInfo#codecConfig()} is the AudioSpecificConfig
+     * @param track an AAC track whose {@link TrackInfo#codecConfig()} is the AudioSpecificConfig, or an Opus track
      * @param alloc allocator for the body
      * @return the tag body, owned by the caller
-     * @throws IllegalArgumentException if the track is not AAC or has no AudioSpecificConfig
+     * @throws IllegalArgumentException if the track is neither AAC nor Opus, or an AAC track has no AudioSpecificConfig
      */
     public static ByteBuf audioSequenceHeader(TrackInfo track, ByteBufAllocator alloc) {
-        checkAac(track.codec());
         byte[] config = track.codecConfig();
+        if (track.codec() == Codec.OPUS) {
+            byte[] head = config.length >= 19 ? config : defaultOpusHead(track.channels());
+            return alloc.buffer(5 + head.length).writeByte(EX_AUDIO | FlvAudioPacket.PACKET_TYPE_SEQUENCE_START)
+                    .writeInt(FlvAudioPacket.FOURCC_OPUS).writeBytes(head);
+        }
+        checkAudio(track.codec());
         if (config.length == 0) {
             throw new IllegalArgumentException("track #" + track.trackId() + " (AAC) has no AudioSpecificConfig");
         }
@@ -173,23 +185,32 @@ public final class FlvMuxer {
                 .writeBytes(config);
     }
 
+    /** OpusHead (RFC 7845 §5.1) for 1 or 2 channels at 48 kHz, no pre-skip, mapping family 0. */
+    private static byte[] defaultOpusHead(int channels) {
+        return new byte[] {'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, (byte) (channels == 1 ? 1 : 2), 0, 0,
+                (byte) 0x80, (byte) 0xBB, 0, 0, 0, 0, 0};
+    }
+
     /**
-     * A raw AAC frame: {@code 0xAF 0x01} + the frame.
+     * An audio frame. AAC: {@code 0xAF 0x01} + the raw frame (no ADTS header). Opus (Enhanced RTMP v2):
+     * {@code 0x91} (ExHeader, CodedFrames) + {@code 'Opus'} + one Opus packet (RFC 6716).
      *
-     * @param frame an AAC frame without ADTS header; borrowed
+     * @param frame an AAC or Opus frame; borrowed
      * @param alloc allocator for the header and composite
      * @return a composite of header + retained payload slice, owned by the caller
-     * @throws IllegalArgumentException if the frame is not AAC
+     * @throws IllegalArgumentException if the frame is neither AAC nor Opus
      */
     public static ByteBuf audioFrame(EncodedFrame frame, ByteBufAllocator alloc) {
-        checkAac(frame.codec());
-        ByteBuf header = alloc.buffer(2).writeByte(SOUND_AAC_44K_16BIT_STEREO).writeByte(AAC_RAW);
+        checkAudio(frame.codec());
+        ByteBuf header = frame.codec() == Codec.OPUS
+                ? alloc.buffer(5).writeByte(EX_AUDIO | FlvAudioPacket.PACKET_TYPE_CODED_FRAMES).writeInt(FlvAudioPacket.FOURCC_OPUS)
+                : alloc.buffer(2).writeByte(SOUND_AAC_44K_16BIT_STEREO).writeByte(AAC_RAW);
         return compose(alloc, header, frame.content());
     }
 
-    private static void checkAac(Codec codec) {
-        if (codec != Codec.AAC) {
-            throw new IllegalArgumentException("codec: " + codec + " (expected: AAC for RTMP audio)");
+    private static void checkAudio(Codec codec) {
+        if (codec != Codec.AAC && codec != Codec.OPUS) {
+            throw new IllegalArgumentException("codec: " + codec + " (expected: AAC or Opus for RTMP audio)");
         }
     }
 

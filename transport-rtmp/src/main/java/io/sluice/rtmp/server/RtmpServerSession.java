@@ -72,7 +72,8 @@ import org.slf4j.LoggerFactory;
  * AVC and an AAC sequence header), or else at the first coded frame with the tracks known by then.
  * No frame is ever held back, so no timer is needed. A sequence header with a new configuration
  * creates a new {@link TrackInfo} instance for the frames that follow. Frames become
- * {@link EncodedFrame}s: payload AVCC (video) or raw AAC, DTS = message timestamp (ms) × 1000 µs,
+ * {@link EncodedFrame}s: payload AVCC (video), raw AAC or one Opus packet (Enhanced RTMP v2 audio, whose
+ * SequenceStart OpusHead becomes the track's codec configuration), DTS = message timestamp (ms) × 1000 µs,
  * PTS = DTS + composition time offset × 1000 µs.
  *
  * <h2>Playing</h2>
@@ -646,14 +647,14 @@ final class RtmpServerSession implements AutoCloseable {
         void audio(RtmpMessage message) {
             FlvAudioPacket p = FlvAudioPacket.parse(message.content());
             try {
-                if (p.codec() != Codec.AAC) {
+                if (p.codec() != Codec.AAC && p.codec() != Codec.OPUS) {
                     unsupported("audio SoundFormat " + p.soundFormat());
                     return;
                 }
                 if (p.isSequenceHeader()) {
-                    audio = audioTrack(ByteBufUtil.getBytes(p.content()));
+                    audio = audioTrack(p.codec(), ByteBufUtil.getBytes(p.content()));
                     publishIfReady();
-                } else if (audio != null) {
+                } else if (audio != null && audio.codec() == p.codec()) {
                     send(p.toEncodedFrame(audio, message.timestamp()));
                 }
             } finally {
@@ -691,9 +692,19 @@ final class RtmpServerSession implements AutoCloseable {
             return b.build();
         }
 
-        private TrackInfo audioTrack(byte[] config) {
-            if (audio != null && Arrays.equals(audio.codecConfig(), config)) {
+        private TrackInfo audioTrack(Codec codec, byte[] config) {
+            if (audio != null && audio.codec() == codec && Arrays.equals(audio.codecConfig(), config)) {
                 return audio;
+            }
+            if (codec == Codec.OPUS) {
+                // OpusHead (RFC 7845 §5.1): 'OpusHead', version, channel count, ...; Opus always decodes at 48 kHz.
+                if (config.length < 19 || !new String(config, 0, 8, StandardCharsets.US_ASCII).equals("OpusHead")
+                        || config[9] < 1) {
+                    throw new RtmpProtocolException("Opus sequence start: malformed OpusHead "
+                            + ByteBufUtil.hexDump(config, 0, Math.min(config.length, 19)));
+                }
+                return TrackInfo.builder(AUDIO_TRACK, Codec.OPUS).codecConfig(config).audio(48_000, config[9] & 0xFF)
+                        .description("rtmp " + hubName).build();
             }
             int[] params = CodecConfigs.aacAudio(config);
             if (params == null) {
@@ -884,7 +895,7 @@ final class RtmpServerSession implements AutoCloseable {
             TrackInfo t = f.track();
             boolean video = f.mediaType() == MediaType.VIDEO;
             if (video ? !(t.codec() == Codec.H264 || t.codec() == Codec.H265 || t.codec() == Codec.AV1)
-                    : t.codec() != Codec.AAC) {
+                    : !(t.codec() == Codec.AAC || t.codec() == Codec.OPUS)) {
                 droppedFrames++;
                 return false;
             }
@@ -966,7 +977,8 @@ final class RtmpServerSession implements AutoCloseable {
             });
         }
         if (audio != null) {
-            m.put("audiocodecid", (double) FlvAudioPacket.SOUND_FORMAT_AAC);
+            m.put("audiocodecid", audio.codec() == Codec.OPUS ? (double) FlvAudioPacket.FOURCC_OPUS
+                    : (double) FlvAudioPacket.SOUND_FORMAT_AAC);
             m.put("audiosamplerate", (double) audio.sampleRate());
             m.put("audiochannels", (double) audio.channels());
             m.put("stereo", audio.channels() > 1);

@@ -102,7 +102,7 @@ final class SharedStream {
                     frame.isKeyframe(), frame.createdNanos());
         }
         boolean video = frame.mediaType() == MediaType.VIDEO;
-        if (video ? !(t.codec() == Codec.H264 || t.codec() == Codec.H265 || t.codec() == Codec.AV1) : t.codec() != Codec.AAC) {
+        if (video ? !(t.codec() == Codec.H264 || t.codec() == Codec.H265 || t.codec() == Codec.AV1) : !(t.codec() == Codec.AAC || t.codec() == Codec.OPUS)) {
             return null;
         }
         if (t.codecConfigLength() == 0) {

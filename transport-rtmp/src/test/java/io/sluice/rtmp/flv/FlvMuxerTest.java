@@ -177,6 +177,45 @@ class FlvMuxerTest {
     }
 
     @Test
+    @DisplayName("Opus as Enhanced RTMP v2 audio: ExHeader 0x90|AudioPacketType, FourCC 'Opus', OpusHead / packet")
+    void opusKnownBytesAndRoundTrip() {
+        String opusHead = "4f707573486561640102380180bb0000000000"; // 19 bytes, RFC 7845 §5.1
+        TrackInfo opus = TrackInfo.builder(1, Codec.OPUS).audio(48_000, 2).codecConfig(hex(opusHead)).build();
+        assertEquals("90" + "4f707573" + opusHead, hexOf(FlvMuxer.audioSequenceHeader(opus, ALLOC)));
+        TrackInfo noHead = TrackInfo.builder(1, Codec.OPUS).audio(48_000, 1).build();
+        assertEquals("90" + "4f707573" + "4f7075734865616401" + "01" + "0000" + "80bb0000" + "0000" + "00",
+                hexOf(FlvMuxer.audioSequenceHeader(noHead, ALLOC)), "default OpusHead: mono, 48 kHz, family 0");
+        EncodedFrame f = frame(opus, "fc ff fe", 20_000, 20_000, true);
+        ByteBuf body = FlvMuxer.audioFrame(f, ALLOC);
+        f.release();
+        assertEquals("91" + "4f707573" + "fcfffe", ByteBufUtil.hexDump(body));
+
+        FlvAudioPacket seq = parseAudio("90 4f707573" + opusHead);
+        assertEquals(Codec.OPUS, seq.codec());
+        assertTrue(seq.isSequenceHeader());
+        assertArrayEquals(hex(opusHead), ByteBufUtil.getBytes(seq.content()));
+        seq.release();
+        FlvAudioPacket coded = FlvAudioPacket.parse(body);
+        body.release();
+        assertEquals(Codec.OPUS, coded.codec());
+        assertFalse(coded.isSequenceHeader());
+        EncodedFrame back = coded.toEncodedFrame(opus, 20);
+        coded.release();
+        assertArrayEquals(hex("fcfffe"), ByteBufUtil.getBytes(back.content()));
+        assertEquals(20_000, back.ptsUs());
+        back.release();
+
+        FlvAudioPacket flac = parseAudio("91 664c6143 00"); // another FourCC: not relayed
+        assertEquals(Codec.OTHER_AUDIO, flac.codec());
+        flac.release();
+        FlvAudioPacket end = parseAudio("92 4f707573"); // SequenceEnd
+        assertEquals(Codec.OTHER_AUDIO, end.codec());
+        end.release();
+        assertEquals("FLV enhanced audio tag: length: 3 (expected: >= 5)",
+                assertThrows(RtmpProtocolException.class, () -> parseAudio("91 4f70")).getMessage());
+    }
+
+    @Test
     void parsesOtherCodecsAndRejectsTruncatedTags() {
         FlvAudioPacket mp3 = parseAudio("2f ffee");
         assertEquals(Codec.OTHER_AUDIO, mp3.codec());
