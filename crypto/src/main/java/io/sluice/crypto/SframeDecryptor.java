@@ -101,7 +101,15 @@ public final class SframeDecryptor implements FrameTransform {
         if (!track.isOpaque() || needsParameterSets(track)) {
             return track;
         }
-        return track.toBuilder().opaque(false).build();
+        synchronized (this) {
+            Resolved r = resolved.get(track.trackId());
+            if (r != null && r.input == track && !r.fromParameterSets) {
+                return r.output; // one output instance per input track: transports compare tracks by identity
+            }
+            TrackInfo out = track.toBuilder().opaque(false).build();
+            resolved.put(track.trackId(), new Resolved(track, out, false, null));
+            return out;
+        }
     }
 
     /**
@@ -129,9 +137,7 @@ public final class SframeDecryptor implements FrameTransform {
             return r.output;
         }
         if (!needsParameterSets(in)) {
-            r = new Resolved(in, transformTrack(in), false, null);
-            resolved.put(in.trackId(), r);
-            return r.output;
+            return transformTrack(in);
         }
         if (keyframe) {
             byte[][] sets = parameterSets(plain);

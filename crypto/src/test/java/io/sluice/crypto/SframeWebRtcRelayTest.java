@@ -8,6 +8,7 @@ import io.sluice.codec.ffmpeg.FileTransport;
 import io.sluice.core.AudioEncoderConfig;
 import io.sluice.core.Codec;
 import io.sluice.core.StreamPipeline;
+import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTransform;
 import io.sluice.core.spi.Transport;
@@ -111,9 +112,13 @@ class SframeWebRtcRelayTest {
 
         /** Subscribes at once; the hub holds it until the WHIP session publishes. */
         Subscriber(String name, KeyProvider keys, Path out) {
+            this(name, Sframe.decryptor(keys), out);
+        }
+
+        Subscriber(String name, SframeDecryptor decryptor, Path out) {
             this.name = name;
             this.out = out;
-            this.decryptor = Sframe.decryptor(keys);
+            this.decryptor = decryptor;
             this.transport = out != null ? new FileTransport(out.toUri()) : new NullTransport(URI.create("null:" + name.replace(' ', '-')));
             this.pipeline = StreamPipeline.builder()
                     .source(hub.source(STREAM, Duration.ofSeconds(60), 2048))
@@ -246,6 +251,43 @@ class SframeWebRtcRelayTest {
         assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
         assertOnlyDrops(noKey, noKey.finish(sent.framesOut()), sent, SframeDropReason.UNKNOWN_KID);
         assertOnlyDrops(wrongKey, wrongKey.finish(sent.framesOut()), sent, SframeDropReason.AUTH_FAILED);
+    }
+
+    /**
+     * Whole-frame framing for video and audio: each frame's payload is one SFrame ciphertext, sent in the
+     * SFrame RTP payload format (draft-ietf-avtcore-rtp-sframe-02, per-frame, a=sframe) with Video Frame
+     * Marking for keyframes. The ingest cannot read anything: it publishes opaque tracks (H.264 without
+     * resolution or avcC), and the keyed subscriber's decryptor rebuilds the H.264 track from the SPS/PPS the
+     * encryptor put in band in the first keyframe, so the recording opens with the right avcC.
+     */
+    @Test
+    void wholeFrameVideoAndAudioThroughTheWhipIngestOnlyTheKeyHolderDecrypts() throws Exception {
+        InMemoryKeyProvider keys = new InMemoryKeyProvider().put(KID_1, key(1));
+        Subscriber keyed = new Subscriber("webrtc whole-frame keyed", SframeDecryptor.builder().keyProvider(keys)
+                .framing(SframeFraming.WHOLE_FRAME).build(), dir.resolve("whole-frame.mkv"));
+        Subscriber noKey = new Subscriber("webrtc whole-frame no key", SframeDecryptor.builder()
+                .keyProvider(new InMemoryKeyProvider()).framing(SframeFraming.WHOLE_FRAME).build(), null);
+        await("two subscribers on the hub", 15_000, () -> hub.subscriberCount(STREAM) >= 2);
+
+        SframeEncryptor encryptor = SframeEncryptor.builder().keyProvider(keys).kid(KID_1)
+                .framing(SframeFraming.WHOLE_FRAME).build();
+        Counter counter = new Counter();
+        TransportStats whip = publish(counter, encryptor);
+        SframeTransformStats sent = encryptor.stats();
+        System.out.printf("WHIP whole-frame publisher: %s (video %d, Opus %d), whip %s%n", sent, counter.video.get(),
+                counter.audio.get(), whip);
+        assertEquals(0, sent.dropped());
+        assertEquals(sourceVideoFrames, counter.video.get(), "video frames encrypted");
+        assertEquals(0, whip.framesDropped());
+
+        TrackInfo hubVideo = keyed.pipeline.inputTracks().stream().filter(TrackInfo::isVideo).findFirst().orElseThrow();
+        assertTrue(hubVideo.isOpaque(), "the ingest published opaque video: " + hubVideo);
+        assertEquals(0, hubVideo.width(), "the ingest cannot know the resolution");
+        assertEquals(0, hubVideo.codecConfigLength(), "nor the avcC");
+        assertTrue(keyed.pipeline.inputTracks().stream().allMatch(TrackInfo::isOpaque), "audio opaque too");
+
+        assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
+        assertOnlyDrops(noKey, noKey.finish(sent.framesOut()), sent, SframeDropReason.UNKNOWN_KID);
     }
 
     @Test
