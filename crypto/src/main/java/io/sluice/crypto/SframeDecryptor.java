@@ -130,6 +130,7 @@ public final class SframeDecryptor implements FrameTransform {
      * The track of a decrypted frame of opaque {@code in}: the track rebuilt from SPS/PPS when it needs them
      * (rebuilt again when a keyframe brings other parameter sets), else {@code in} made not opaque; cached
      * per input track id. {@code null} while a track that needs parameter sets has had no keyframe with them.
+     * {@code plain} (the decrypted AVCC payload) is borrowed: read, not released.
      */
     private TrackInfo decryptedTrack(TrackInfo in, boolean keyframe, ByteBuf plain) {
         Resolved r = resolved.get(in.trackId());
@@ -158,7 +159,7 @@ public final class SframeDecryptor implements FrameTransform {
         return r != null && r.input == in ? r.output : null;
     }
 
-    /** The first SPS and PPS NAL units of an AVCC payload, or {@code null} if either is missing. */
+    /** The first SPS and PPS NAL units of {@code avcc} (borrowed, not released), or {@code null} if either is missing. */
     private static byte[][] parameterSets(ByteBuf avcc) {
         byte[] sps = null;
         byte[] pps = null;

@@ -51,8 +51,11 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>On the wire: H.264 is NAL-preserving (NAL headers, SPS and PPS clear, each other NAL unit's body an
  * emulation-prevented SFrame ciphertext), so the RTP packetizer (RFC 6184, FU-A for the large slices)
  * and the ingest's depacketizer, keyframe detection and SPS/PPS extraction work unchanged; Opus is
- * whole-frame (the RTP payload is {@code SFrame header ‖ ciphertext ‖ tag}), which RFC 7587 packetization
- * carries as opaque bytes. The publisher encodes the clip's AAC to Opus (WebRTC audio) and copies its video
+ * whole-frame (the frame is {@code SFrame header ‖ ciphertext ‖ tag}), an opaque track that goes in the
+ * SFrame RTP payload format (draft-ietf-avtcore-rtp-sframe-02, {@code a=sframe}). With whole-frame framing
+ * for video too, H.264 goes the same way, with Video Frame Marking (RFC 9626) for keyframes; the ingest
+ * publishes opaque tracks and the keyed decryptor rebuilds the H.264 track from in-band SPS/PPS. The
+ * publisher encodes the clip's AAC to Opus (WebRTC audio) and copies its video
  * (Constrained Baseline, no B-frames, one IDR at the start).
  *
  * <p>Every subscriber joins before the publisher starts, so it sees every frame from the first keyframe;
