@@ -197,6 +197,9 @@ public final class StreamPipeline implements AutoCloseable {
                 for (Output o : outputsFor(t)) {
                     o.senders.add(s);
                     carried.add(o.track);
+                    if (o.trackFromFrames) {
+                        s.unresolved.add(o.track.trackId());
+                    }
                 }
                 if (carried.isEmpty()) {
                     throw new TransportException(t.uri(), "accepts none of the pipeline's tracks " + outputTracks
@@ -204,8 +207,13 @@ public final class StreamPipeline implements AutoCloseable {
                 }
                 s.producers.set(carried.size());
                 remainingSenders.incrementAndGet();
-                log.info("opening {} for {}", t.uri(), carried);
-                t.open(carried, s);
+                if (s.unresolved.isEmpty()) {
+                    log.info("opening {} for {}", t.uri(), carried);
+                    t.open(carried, s);
+                } else {
+                    s.pendingTracks = carried;
+                    log.info("opening {} once the first frames of tracks {} give their configuration", t.uri(), s.unresolved);
+                }
             }
             if (config.rateController != null) {
                 config.rateController.attach(primaryVideo == null ? null : primaryVideo.encoder);
@@ -388,6 +396,7 @@ public final class StreamPipeline implements AutoCloseable {
                     }
                 }
                 Output o = new Output(transformTrack(in), null);
+                o.trackFromFrames = resolvesTrackFromFrames(in);
                 outputs.add(o);
                 passthroughRoutes.put(in.trackId(), o);
                 continue;
@@ -416,6 +425,7 @@ public final class StreamPipeline implements AutoCloseable {
                 workers.add(w);
                 rawRoutes.computeIfAbsent(in.trackId(), k -> new ArrayList<>()).add(w);
                 Output o = new Output(transformTrack(enc.outputTrack()), w);
+                o.trackFromFrames = resolvesTrackFromFrames(enc.outputTrack());
                 w.output = o;
                 outputs.add(o);
                 if (in.isVideo() && primaryVideo == null) {
@@ -431,6 +441,17 @@ public final class StreamPipeline implements AutoCloseable {
             t = f.transformTrack(t);
         }
         return t;
+    }
+
+    /** Whether a transform of the chain makes {@code t}'s output track known only from its first frame. */
+    private boolean resolvesTrackFromFrames(TrackInfo t) {
+        for (FrameTransform f : transforms) {
+            if (f.resolvesTrackFromFrames(t)) {
+                return true;
+            }
+            t = f.transformTrack(t);
+        }
+        return false;
     }
 
     /**
@@ -658,6 +679,8 @@ public final class StreamPipeline implements AutoCloseable {
         final TrackInfo track;
         final EncoderWorker worker;
         final List<Sender> senders = new ArrayList<>();
+        /** A transform makes this track known only from its first frame (see {@link FrameTransform#resolvesTrackFromFrames}). */
+        boolean trackFromFrames;
         final LongAdder framesIn = new LongAdder();
         final LongAdder framesOut = new LongAdder();
         final LatencyWindow latency = new LatencyWindow(1024);
@@ -839,6 +862,10 @@ public final class StreamPipeline implements AutoCloseable {
         final EncodedFrameQueue queue;
         final Thread thread;
         final AtomicInteger producers = new AtomicInteger();
+        /** Track ids whose configuration comes with their first frame ({@link FrameTransform#resolvesTrackFromFrames}); the transport opens once it is empty. */
+        final java.util.Set<Integer> unresolved = new java.util.HashSet<>();
+        /** The tracks to open the transport with, while {@link #unresolved} is not empty; else null. */
+        List<TrackInfo> pendingTracks;
         private final Object writability = new Object();
         private final AtomicBoolean transportClosed = new AtomicBoolean();
         private volatile TransportState state = TransportState.CONNECTING;
@@ -874,7 +901,22 @@ public final class StreamPipeline implements AutoCloseable {
         }
 
         private void run() {
+            List<EncodedFrame> held = new ArrayList<>();
             try {
+                if (pendingTracks != null && !openWhenResolved(held)) {
+                    return;
+                }
+                for (int i = 0; i < held.size() && !stopping && !failed; i++) {
+                    EncodedFrame f = held.set(i, null);
+                    if (!live) {
+                        awaitWritable();
+                    }
+                    try {
+                        transport.send(f);
+                    } catch (TransportException e) {
+                        transportFailed(e);
+                    }
+                }
                 while (!stopping && !failed) {
                     EncodedFrame f = queue.poll(POLL_MS, TimeUnit.MILLISECONDS);
                     if (f == null) {
@@ -899,9 +941,61 @@ public final class StreamPipeline implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 transportFailed(new TransportException(transport.uri(), "send failed: " + e, e));
             } finally {
+                for (EncodedFrame f : held) {
+                    if (f != null) {
+                        f.release();
+                    }
+                }
                 queue.clear();
                 closeTransport();
             }
+        }
+
+        /**
+         * Deferred open ({@link FrameTransform#resolvesTrackFromFrames}): takes frames from the queue into
+         * {@code held} (the caller sends them after) until every unresolved track has delivered one, then
+         * opens the transport with those frames' tracks. At most the queue's capacity is held; beyond it
+         * the oldest held frame is dropped (counted).
+         *
+         * @return {@code false} if the input ended, the pipeline stopped or the open failed first
+         */
+        private boolean openWhenResolved(List<EncodedFrame> held) throws InterruptedException {
+            List<TrackInfo> tracks = new ArrayList<>(pendingTracks);
+            while (!unresolved.isEmpty()) {
+                if (stopping || failed) {
+                    return false;
+                }
+                EncodedFrame f = queue.poll(POLL_MS, TimeUnit.MILLISECONDS);
+                if (f == null) {
+                    if (producers.get() <= 0 && queue.size() == 0) {
+                        log.warn("transport {}: input ended before tracks {} gave their configuration; not opened",
+                                transport.uri(), unresolved);
+                        closeTransport();
+                        senderFinished();
+                        return false;
+                    }
+                    continue;
+                }
+                if (unresolved.remove(f.trackId())) {
+                    tracks.replaceAll(t -> t.trackId() == f.trackId() ? f.track() : t);
+                }
+                held.add(f);
+                if (held.size() > config.transportQueueFrames) {
+                    EncodedFrame oldest = held.remove(0);
+                    listener.onFramesDropped(oldest.trackId(), transport.uri().toString(), 1);
+                    oldest.release();
+                }
+            }
+            pendingTracks = null;
+            log.info("opening {} for {}", transport.uri(), tracks);
+            try {
+                transport.open(tracks, this);
+            } catch (RuntimeException e) {
+                transportFailed(e instanceof TransportException te ? te
+                        : new TransportException(transport.uri(), "open failed: " + e, e));
+                return false;
+            }
+            return true;
         }
 
         private void awaitWritable() throws InterruptedException {

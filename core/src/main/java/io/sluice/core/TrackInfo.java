@@ -16,6 +16,13 @@ import java.util.Optional;
  * <p>A new {@code TrackInfo} instance (for example after a resolution change) means a new
  * configuration: transports compare {@link EncodedFrame#track()} by identity to know when to
  * resend sequence headers.
+ *
+ * <p>An {@linkplain #isOpaque() opaque} track carries payloads that are <em>not</em> in the codec's
+ * layout: the codec says what is inside, but the bytes are end-to-end encrypted (an SFrame whole-frame
+ * ciphertext, RFC 9605) and only a holder of the key can read them. Relays forward such frames and use
+ * only {@link EncodedFrame#isKeyframe()} and the timestamps; they must not parse payloads or offer them to
+ * decoders. An opaque video track may have no resolution ({@link #width()} and {@link #height()} 0,
+ * unknown) and no {@link #codecConfig()}.
  */
 public final class TrackInfo {
     private final int trackId;
@@ -29,6 +36,7 @@ public final class TrackInfo {
     private final long bitrateBps;
     private final boolean hasBFrames;
     private final String description;
+    private final boolean opaque;
 
     private TrackInfo(Builder b) {
         this.trackId = b.trackId;
@@ -42,6 +50,7 @@ public final class TrackInfo {
         this.bitrateBps = b.bitrateBps;
         this.hasBFrames = b.hasBFrames;
         this.description = b.description;
+        this.opaque = b.opaque;
     }
 
     /** A builder for a track of {@code codec}. */
@@ -61,6 +70,7 @@ public final class TrackInfo {
         b.bitrateBps = bitrateBps;
         b.hasBFrames = hasBFrames;
         b.description = description;
+        b.opaque = opaque;
         return b;
     }
 
@@ -95,12 +105,20 @@ public final class TrackInfo {
         return codecConfig.length;
     }
 
-    /** Video width in pixels; 0 for audio. */
+    /**
+     * Whether payloads are opaque (end-to-end encrypted, not in the codec's layout; see the class doc).
+     * Relays forward them; decoders, repacketizers and transcoders must not read them.
+     */
+    public boolean isOpaque() {
+        return opaque;
+    }
+
+    /** Video width in pixels; 0 for audio and for an opaque video track whose resolution is unknown. */
     public int width() {
         return width;
     }
 
-    /** Video height in pixels; 0 for audio. */
+    /** Video height in pixels; 0 for audio and for an opaque video track whose resolution is unknown. */
     public int height() {
         return height;
     }
@@ -141,6 +159,9 @@ public final class TrackInfo {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("TrackInfo{#").append(trackId).append(' ').append(codec);
+        if (opaque) {
+            sb.append(" opaque");
+        }
         if (isVideo()) {
             sb.append(' ').append(width).append('x').append(height);
             if (frameRate != null) {
@@ -172,13 +193,13 @@ public final class TrackInfo {
         }
         return trackId == t.trackId && codec == t.codec && width == t.width && height == t.height
                 && sampleRate == t.sampleRate && channels == t.channels && bitrateBps == t.bitrateBps
-                && hasBFrames == t.hasBFrames && Objects.equals(frameRate, t.frameRate)
+                && hasBFrames == t.hasBFrames && opaque == t.opaque && Objects.equals(frameRate, t.frameRate)
                 && Arrays.equals(codecConfig, t.codecConfig);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(trackId, codec, width, height, sampleRate, channels, Arrays.hashCode(codecConfig));
+        return Objects.hash(trackId, codec, width, height, sampleRate, channels, opaque, Arrays.hashCode(codecConfig));
     }
 
     /** Builder; setters validate at once. */
@@ -194,6 +215,7 @@ public final class TrackInfo {
         private long bitrateBps;
         private boolean hasBFrames;
         private String description = "";
+        private boolean opaque;
 
         private Builder(int trackId, Codec codec) {
             trackId(trackId);
@@ -271,10 +293,20 @@ public final class TrackInfo {
         }
 
         /**
-         * @throws IllegalStateException if a video track has no resolution or an audio track no sample rate
+         * Marks payloads as opaque (end-to-end encrypted; see {@link TrackInfo#isOpaque()}); default
+         * {@code false}. An opaque video track may be built without a resolution.
+         */
+        public Builder opaque(boolean opaque) {
+            this.opaque = opaque;
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException if a video track that is not opaque has no resolution, or an audio
+         *                               track no sample rate
          */
         public TrackInfo build() {
-            if (codec.mediaType() == MediaType.VIDEO && (width == 0 || height == 0)) {
+            if (codec.mediaType() == MediaType.VIDEO && !opaque && (width == 0 || height == 0)) {
                 throw new IllegalStateException("video track #" + trackId + " (" + codec + ") needs a resolution");
             }
             if (codec.mediaType() == MediaType.AUDIO && (sampleRate == 0 || channels == 0)) {

@@ -78,6 +78,25 @@ final class H264Sframe {
         return d - dOff;
     }
 
+    /**
+     * Whether the AVCC payload {@code a[off, off+len)} holds an SPS NAL unit (type 7). Stops at the first
+     * malformed length (then {@code false} if no SPS came before it).
+     */
+    static boolean hasSps(byte[] a, int off, int len) {
+        int end = off + len;
+        for (int p = off; p + 4 < end; ) {
+            int n = readLength(a, p);
+            if (n < 1 || n > end - p - 4) {
+                return false;
+            }
+            if ((a[p + 4] & 0x1f) == 7) {
+                return true;
+            }
+            p += 4 + n;
+        }
+        return false;
+    }
+
     /** Reads a 4-byte big-endian AVCC length. */
     static int readLength(byte[] a, int p) {
         return (a[p] & 0xff) << 24 | (a[p + 1] & 0xff) << 16 | (a[p + 2] & 0xff) << 8 | (a[p + 3] & 0xff);

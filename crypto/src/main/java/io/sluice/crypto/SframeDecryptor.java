@@ -2,15 +2,23 @@ package io.sluice.crypto;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
+import io.sluice.core.MediaProtocolException;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.h264.AvcDecoderConfigurationRecord;
+import io.sluice.core.h264.Sps;
 import io.sluice.core.spi.FrameTransform;
 import io.sluice.crypto.sframe.KeyProvider;
 import io.sluice.crypto.sframe.SframeCipherSuite;
 import io.sluice.crypto.sframe.SframeReceiveStatus;
 import io.sluice.crypto.sframe.SframeReceiver;
 import io.sluice.crypto.sframe.SframeReceiverStats;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +38,13 @@ import org.slf4j.LoggerFactory;
  * {@link SframeDropReason} in {@link #stats()} and logged at DEBUG; the next frame is processed normally.
  * A receiver without the key therefore gets only drops, never plaintext.
  *
- * <p>{@link #transformTrack} returns the track unchanged (the encryptor left the codec configuration clear).
+ * <p><b>Tracks</b>: a track that is not {@linkplain TrackInfo#isOpaque() opaque} is returned unchanged (the
+ * encryptor left the codec configuration clear). Decrypted frames of an opaque track carry a copy that is
+ * not opaque; for whole-frame H.264 published by a WebRTC ingest (no resolution, no
+ * {@code AVCDecoderConfigurationRecord}) that copy is rebuilt from the SPS/PPS of the first decrypted
+ * keyframe (resolution from {@link Sps}, the record from {@link AvcDecoderConfigurationRecord}); frames
+ * before it are dropped as {@link SframeDropReason#NO_PARAMETER_SETS}, and the pipeline opens the
+ * transports once that keyframe is through ({@link #resolvesTrackFromFrames}).
  *
  * <p><b>Ownership</b>: {@link #apply} takes ownership of the input frame and always releases it; it
  * returns a new frame over a new payload from the allocator, or {@code null} when dropped.
@@ -47,6 +61,7 @@ public final class SframeDecryptor implements FrameTransform {
     private final SframeFraming framing;
     private final ByteBufAllocator alloc;
     private byte[] scratch = new byte[0];
+    private final Map<Integer, Resolved> resolved = new HashMap<>();
     private long framesIn;
     private long framesOut;
     private long bytesIn;
@@ -73,10 +88,101 @@ public final class SframeDecryptor implements FrameTransform {
         return framing;
     }
 
-    /** Returns {@code track} unchanged (codec configuration was never encrypted). */
+    /**
+     * The decrypted track. A track that is not {@linkplain TrackInfo#isOpaque() opaque} is returned unchanged
+     * (its codec configuration was never encrypted). An opaque track is returned as a copy that is not
+     * opaque, except an opaque H.264 track without resolution or {@code AVCDecoderConfigurationRecord} under
+     * whole-frame framing (what a WebRTC ingest publishes): that one is returned unchanged and
+     * {@link #resolvesTrackFromFrames} is {@code true}, as its configuration is known only from the first
+     * decrypted keyframe (see {@link #apply}).
+     */
     @Override
     public TrackInfo transformTrack(TrackInfo track) {
-        return track;
+        if (!track.isOpaque() || needsParameterSets(track)) {
+            return track;
+        }
+        synchronized (this) {
+            Resolved r = resolved.get(track.trackId());
+            if (r != null && r.input == track && !r.fromParameterSets) {
+                return r.output; // one output instance per input track: transports compare tracks by identity
+            }
+            TrackInfo out = track.toBuilder().opaque(false).build();
+            resolved.put(track.trackId(), new Resolved(track, out, false, null));
+            return out;
+        }
+    }
+
+    /**
+     * {@code true} for an opaque whole-frame H.264 track without resolution or codec configuration: the
+     * decrypted frames carry a new {@link TrackInfo} built from the first keyframe's SPS/PPS.
+     */
+    @Override
+    public boolean resolvesTrackFromFrames(TrackInfo track) {
+        return needsParameterSets(track);
+    }
+
+    private boolean needsParameterSets(TrackInfo track) {
+        return track.isOpaque() && track.codec() == Codec.H264 && framing == SframeFraming.WHOLE_FRAME
+                && (track.codecConfigLength() == 0 || track.width() == 0);
+    }
+
+    /**
+     * The track of a decrypted frame of opaque {@code in}: the track rebuilt from SPS/PPS when it needs them
+     * (rebuilt again when a keyframe brings other parameter sets), else {@code in} made not opaque; cached
+     * per input track id. {@code null} while a track that needs parameter sets has had no keyframe with them.
+     * {@code plain} (the decrypted AVCC payload) is borrowed: read, not released.
+     */
+    private TrackInfo decryptedTrack(TrackInfo in, boolean keyframe, ByteBuf plain) {
+        Resolved r = resolved.get(in.trackId());
+        if (r != null && r.input == in && !r.fromParameterSets) {
+            return r.output;
+        }
+        if (!needsParameterSets(in)) {
+            return transformTrack(in);
+        }
+        if (keyframe) {
+            byte[][] sets = parameterSets(plain);
+            if (sets != null && (r == null || r.input != in || !Arrays.equals(sets[0], r.sps))) {
+                try {
+                    Sps sps = Sps.parse(sets[0]);
+                    TrackInfo out = in.toBuilder().opaque(false).resolution(sps.width(), sps.height())
+                            .codecConfig(new AvcDecoderConfigurationRecord(List.of(sets[0]), List.of(sets[1]), 4).toBytes())
+                            .build();
+                    r = new Resolved(in, out, true, sets[0]);
+                    resolved.put(in.trackId(), r);
+                    LOG.debug("SFrame decryptor: track rebuilt from in-band SPS/PPS: {}", out);
+                } catch (MediaProtocolException e) {
+                    LOG.debug("SFrame decryptor: unusable in-band SPS on track {}: {}", in, e.getMessage());
+                }
+            }
+        }
+        return r != null && r.input == in ? r.output : null;
+    }
+
+    /** The first SPS and PPS NAL units of {@code avcc} (borrowed, not released), or {@code null} if either is missing. */
+    private static byte[][] parameterSets(ByteBuf avcc) {
+        byte[] sps = null;
+        byte[] pps = null;
+        int i = avcc.readerIndex();
+        int end = avcc.writerIndex();
+        while (i + 4 < end && (sps == null || pps == null)) {
+            int n = avcc.getInt(i);
+            if (n < 1 || n > end - i - 4) {
+                return null;
+            }
+            int type = avcc.getByte(i + 4) & 0x1f;
+            if (type == 7 && sps == null) {
+                sps = ByteBufUtil.getBytes(avcc, i + 4, n);
+            } else if (type == 8 && pps == null) {
+                pps = ByteBufUtil.getBytes(avcc, i + 4, n);
+            }
+            i += 4 + n;
+        }
+        return sps == null || pps == null ? null : new byte[][] {sps, pps};
+    }
+
+    /** What {@link #decryptedTrack} resolved for one input track. */
+    private record Resolved(TrackInfo input, TrackInfo output, boolean fromParameterSets, byte[] sps) {
     }
 
     /**
@@ -124,7 +230,19 @@ public final class SframeDecryptor implements FrameTransform {
                     }
                     return null;
                 }
-                EncodedFrame result = frame.replace(out);
+                EncodedFrame result;
+                if (frame.track().isOpaque()) {
+                    TrackInfo track = decryptedTrack(frame.track(), frame.isKeyframe(), out);
+                    if (track == null) {
+                        drops[SframeDropReason.NO_PARAMETER_SETS.ordinal()]++;
+                        LOG.debug("SFrame decryptor dropped {}: no keyframe with SPS/PPS decrypted yet", frame);
+                        return null;
+                    }
+                    result = new EncodedFrame(track, out, frame.ptsUs(), frame.dtsUs(), frame.isKeyframe(),
+                            frame.createdNanos());
+                } else {
+                    result = frame.replace(out);
+                }
                 framesOut++;
                 bytesOut += out.readableBytes();
                 out = null;

@@ -25,7 +25,13 @@ public enum SframeDropReason {
     /** Decryptor: {@link SframeReceiveStatus#AUTH_FAILED}. */
     AUTH_FAILED,
     /** Decryptor: {@link SframeReceiveStatus#REPLAYED}. */
-    REPLAYED;
+    REPLAYED,
+    /**
+     * Decryptor, whole-frame H.264 of an opaque track without configuration (a WebRTC ingest's): decrypted,
+     * but no keyframe with SPS and PPS has been decrypted yet, so the track's resolution and
+     * {@code AVCDecoderConfigurationRecord} are unknown and the frame could not be decoded.
+     */
+    NO_PARAMETER_SETS;
 
     static SframeDropReason of(SframeReceiveStatus s) {
         return switch (s) {

@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
+import io.sluice.core.MediaProtocolException;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.h264.AvcDecoderConfigurationRecord;
 import io.sluice.core.spi.FrameTransform;
 import io.sluice.crypto.sframe.KeyProvider;
 import io.sluice.crypto.sframe.SframeCipherSuite;
@@ -12,6 +14,7 @@ import io.sluice.crypto.sframe.SframeHeader;
 import io.sluice.crypto.sframe.SframeSender;
 import io.sluice.crypto.sframe.SframeSenderException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,9 +52,12 @@ import org.slf4j.LoggerFactory;
  * are encrypted.
  *
  * <h2>Track configuration</h2>
- * {@link #transformTrack} returns the track unchanged: the codec configuration (for H.264 the
- * {@code AVCDecoderConfigurationRecord} with SPS/PPS) stays in the clear, so transports can still send
- * sequence headers and SDP parameters. Only frame payloads are encrypted.
+ * {@link #transformTrack} leaves the codec configuration (for H.264 the {@code AVCDecoderConfigurationRecord}
+ * with SPS/PPS) in the {@link TrackInfo}, so transports can still send sequence headers and SDP parameters;
+ * only frame payloads are encrypted. Whole-frame tracks are marked {@linkplain TrackInfo#isOpaque() opaque}.
+ * Whole-frame H.264 keyframes get the SPS/PPS in band (inside the ciphertext) when they lack them, for
+ * transports that cannot carry the configuration (WebRTC); {@link SframeDecryptor} rebuilds the track from
+ * them.
  *
  * <h2>Keys</h2>
  * One {@link SframeSender} serves every track of this instance, so CTRs never repeat under a key across
@@ -82,6 +88,8 @@ public final class SframeEncryptor implements FrameTransform {
     private volatile long pendingKid;
     private volatile boolean kidPending;
     private byte[] scratch = new byte[0];
+    private TrackInfo prefixTrack;
+    private byte[] prefix;
     private long framesIn;
     private long framesOut;
     private long bytesIn;
@@ -124,14 +132,32 @@ public final class SframeEncryptor implements FrameTransform {
         return suite;
     }
 
-    /** Returns {@code track} unchanged: codec configuration (SPS/PPS) stays clear; see the class doc. */
+    /**
+     * The track transports see. NAL-preserving H.264: {@code track} unchanged (the payload stays AVCC with
+     * clear NAL headers, SPS and PPS). Every whole-frame track (audio, other codecs, H.264 when configured):
+     * a copy marked {@linkplain TrackInfo#isOpaque() opaque}, since its payload is one SFrame ciphertext
+     * that relays and packetizers must not parse; WebRTC carries it with the SFrame RTP payload format
+     * (draft-ietf-avtcore-rtp-sframe-02). The codec configuration is left in the {@link TrackInfo} for
+     * transports that send it out of band; over WebRTC it is not sent, and whole-frame H.264 keyframes carry
+     * their SPS/PPS in band inside the ciphertext (see {@link #apply}).
+     */
     @Override
     public TrackInfo transformTrack(TrackInfo track) {
-        return track;
+        if (!wholeFrame(track.codec()) || track.isOpaque()) {
+            return track;
+        }
+        return track.toBuilder().opaque(true).build();
+    }
+
+    private boolean wholeFrame(Codec codec) {
+        return framing == SframeFraming.WHOLE_FRAME || codec != Codec.H264;
     }
 
     /**
-     * Encrypts {@code frame}.
+     * Encrypts {@code frame}. Whole-frame H.264: a keyframe without an SPS NAL unit first gets the SPS and
+     * PPS of its track's {@code AVCDecoderConfigurationRecord} prepended (as AVCC NAL units) before
+     * encryption, so a receiver that sees only ciphertext-carrying frames (a WebRTC ingest cannot read
+     * the parameter sets) recovers the configuration from the first keyframe it decrypts.
      *
      * @param frame ownership passes here; it is released before this returns
      * @return the encrypted frame (caller owns it), or {@code null} if dropped (counted in {@link #stats()})
@@ -166,6 +192,19 @@ public final class SframeEncryptor implements FrameTransform {
                         return null;
                     }
                 } else {
+                    byte[] prefix = frame.codec() == Codec.H264 && frame.isKeyframe() && !H264Sframe.hasSps(a, off, len)
+                            ? parameterSetPrefix(frame.track()) : null;
+                    if (prefix != null && prefix.length > 0) {
+                        ByteBuf joined = alloc.heapBuffer(prefix.length + len);
+                        joined.writeBytes(prefix).writeBytes(a, off, len);
+                        if (tmp != null) {
+                            tmp.release();
+                        }
+                        tmp = joined;
+                        a = joined.array();
+                        off = joined.arrayOffset() + joined.readerIndex();
+                        len = joined.readableBytes();
+                    }
                     out = alloc.heapBuffer(sender.ciphertextLength(len));
                     int n = sender.encrypt(a, off, len, null, 0, 0, out.array(), out.arrayOffset() + out.writerIndex());
                     out.writerIndex(out.writerIndex() + n);
@@ -188,6 +227,39 @@ public final class SframeEncryptor implements FrameTransform {
                 frame.release();
             }
         }
+    }
+
+    /**
+     * The AVCC NAL units {@code len(4) ‖ SPS ‖ len(4) ‖ PPS ...} of {@code track}'s
+     * {@code AVCDecoderConfigurationRecord}, cached per track instance; empty if it has none or it cannot be
+     * parsed (the keyframe is then encrypted as it is).
+     */
+    private byte[] parameterSetPrefix(TrackInfo track) {
+        if (track == prefixTrack) {
+            return prefix;
+        }
+        byte[] p = new byte[0];
+        if (track.codecConfigLength() > 0) {
+            try {
+                AvcDecoderConfigurationRecord avcc = AvcDecoderConfigurationRecord.parse(track.codecConfig());
+                java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+                for (List<byte[]> sets : List.of(avcc.sps(), avcc.pps())) {
+                    for (byte[] nal : sets) {
+                        byte[] n = new byte[4];
+                        H264Sframe.writeLength(n, 0, nal.length);
+                        b.writeBytes(n);
+                        b.writeBytes(nal);
+                    }
+                }
+                p = b.toByteArray();
+            } catch (MediaProtocolException e) {
+                LOG.warn("SFrame encryptor: track {} has an unusable AVCDecoderConfigurationRecord ({}); keyframes go"
+                        + " without in-band SPS/PPS", track, e.getMessage());
+            }
+        }
+        prefixTrack = track;
+        prefix = p;
+        return p;
     }
 
     /** NAL-preserving encryption of one AVCC access unit; {@code null} if it is not well-formed AVCC. */

@@ -67,7 +67,18 @@ class SframeTransformTest {
             SframeEncryptor enc = SframeEncryptor.builder().cipherSuite(suite).keyProvider(keys)
                     .kid(suite.id() * 1000L).framing(framing).build();
             SframeDecryptor dec = SframeDecryptor.builder().cipherSuite(suite).keyProvider(keys).framing(framing).build();
-            assertSame(VIDEO, enc.transformTrack(VIDEO));
+            if (framing == SframeFraming.NAL_PRESERVING) {
+                assertSame(VIDEO, enc.transformTrack(VIDEO));
+            } else {
+                // Whole-frame: the payload is one ciphertext, so the track is marked opaque (config kept);
+                // the decryptor makes it clear again, one instance per input track.
+                TrackInfo opaque = enc.transformTrack(VIDEO);
+                assertTrue(opaque.isOpaque());
+                assertEquals(VIDEO, opaque.toBuilder().opaque(false).build());
+                assertEquals(VIDEO, dec.transformTrack(opaque));
+                assertSame(dec.transformTrack(opaque), dec.transformTrack(opaque));
+                assertFalse(dec.resolvesTrackFromFrames(opaque), "has resolution and avcC");
+            }
             assertSame(VIDEO, dec.transformTrack(VIDEO));
             for (int i = 0; i < 150; i++) {
                 boolean audio = i % 3 == 0;

@@ -8,6 +8,7 @@ import io.sluice.codec.ffmpeg.FileTransport;
 import io.sluice.core.AudioEncoderConfig;
 import io.sluice.core.Codec;
 import io.sluice.core.StreamPipeline;
+import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTransform;
 import io.sluice.core.spi.Transport;
@@ -50,8 +51,11 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>On the wire: H.264 is NAL-preserving (NAL headers, SPS and PPS clear, each other NAL unit's body an
  * emulation-prevented SFrame ciphertext), so the RTP packetizer (RFC 6184, FU-A for the large slices)
  * and the ingest's depacketizer, keyframe detection and SPS/PPS extraction work unchanged; Opus is
- * whole-frame (the RTP payload is {@code SFrame header ‖ ciphertext ‖ tag}), which RFC 7587 packetization
- * carries as opaque bytes. The publisher encodes the clip's AAC to Opus (WebRTC audio) and copies its video
+ * whole-frame (the frame is {@code SFrame header ‖ ciphertext ‖ tag}), an opaque track that goes in the
+ * SFrame RTP payload format (draft-ietf-avtcore-rtp-sframe-02, {@code a=sframe}). With whole-frame framing
+ * for video too, H.264 goes the same way, with Video Frame Marking (RFC 9626) for keyframes; the ingest
+ * publishes opaque tracks and the keyed decryptor rebuilds the H.264 track from in-band SPS/PPS. The
+ * publisher encodes the clip's AAC to Opus (WebRTC audio) and copies its video
  * (Constrained Baseline, no B-frames, one IDR at the start).
  *
  * <p>Every subscriber joins before the publisher starts, so it sees every frame from the first keyframe;
@@ -111,9 +115,13 @@ class SframeWebRtcRelayTest {
 
         /** Subscribes at once; the hub holds it until the WHIP session publishes. */
         Subscriber(String name, KeyProvider keys, Path out) {
+            this(name, Sframe.decryptor(keys), out);
+        }
+
+        Subscriber(String name, SframeDecryptor decryptor, Path out) {
             this.name = name;
             this.out = out;
-            this.decryptor = Sframe.decryptor(keys);
+            this.decryptor = decryptor;
             this.transport = out != null ? new FileTransport(out.toUri()) : new NullTransport(URI.create("null:" + name.replace(' ', '-')));
             this.pipeline = StreamPipeline.builder()
                     .source(hub.source(STREAM, Duration.ofSeconds(60), 2048))
@@ -246,6 +254,43 @@ class SframeWebRtcRelayTest {
         assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
         assertOnlyDrops(noKey, noKey.finish(sent.framesOut()), sent, SframeDropReason.UNKNOWN_KID);
         assertOnlyDrops(wrongKey, wrongKey.finish(sent.framesOut()), sent, SframeDropReason.AUTH_FAILED);
+    }
+
+    /**
+     * Whole-frame framing for video and audio: each frame's payload is one SFrame ciphertext, sent in the
+     * SFrame RTP payload format (draft-ietf-avtcore-rtp-sframe-02, per-frame, a=sframe) with Video Frame
+     * Marking for keyframes. The ingest cannot read anything: it publishes opaque tracks (H.264 without
+     * resolution or avcC), and the keyed subscriber's decryptor rebuilds the H.264 track from the SPS/PPS the
+     * encryptor put in band in the first keyframe, so the recording opens with the right avcC.
+     */
+    @Test
+    void wholeFrameVideoAndAudioThroughTheWhipIngestOnlyTheKeyHolderDecrypts() throws Exception {
+        InMemoryKeyProvider keys = new InMemoryKeyProvider().put(KID_1, key(1));
+        Subscriber keyed = new Subscriber("webrtc whole-frame keyed", SframeDecryptor.builder().keyProvider(keys)
+                .framing(SframeFraming.WHOLE_FRAME).build(), dir.resolve("whole-frame.mkv"));
+        Subscriber noKey = new Subscriber("webrtc whole-frame no key", SframeDecryptor.builder()
+                .keyProvider(new InMemoryKeyProvider()).framing(SframeFraming.WHOLE_FRAME).build(), null);
+        await("two subscribers on the hub", 15_000, () -> hub.subscriberCount(STREAM) >= 2);
+
+        SframeEncryptor encryptor = SframeEncryptor.builder().keyProvider(keys).kid(KID_1)
+                .framing(SframeFraming.WHOLE_FRAME).build();
+        Counter counter = new Counter();
+        TransportStats whip = publish(counter, encryptor);
+        SframeTransformStats sent = encryptor.stats();
+        System.out.printf("WHIP whole-frame publisher: %s (video %d, Opus %d), whip %s%n", sent, counter.video.get(),
+                counter.audio.get(), whip);
+        assertEquals(0, sent.dropped());
+        assertEquals(sourceVideoFrames, counter.video.get(), "video frames encrypted");
+        assertEquals(0, whip.framesDropped());
+
+        TrackInfo hubVideo = keyed.pipeline.inputTracks().stream().filter(TrackInfo::isVideo).findFirst().orElseThrow();
+        assertTrue(hubVideo.isOpaque(), "the ingest published opaque video: " + hubVideo);
+        assertEquals(0, hubVideo.width(), "the ingest cannot know the resolution");
+        assertEquals(0, hubVideo.codecConfigLength(), "nor the avcC");
+        assertTrue(keyed.pipeline.inputTracks().stream().allMatch(TrackInfo::isOpaque), "audio opaque too");
+
+        assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
+        assertOnlyDrops(noKey, noKey.finish(sent.framesOut()), sent, SframeDropReason.UNKNOWN_KID);
     }
 
     @Test

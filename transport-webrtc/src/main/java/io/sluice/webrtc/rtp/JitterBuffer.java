@@ -43,6 +43,8 @@ public final class JitterBuffer implements AutoCloseable {
     private final int[] payloadOffsets;
     private final int[] payloadLengths;
     private final boolean[] ends;
+    private final boolean[] independent;
+    private final int frameMarkingId;
     private final RtpPacket view = new RtpPacket();
     private final SequenceUnwrapper seqUnwrapper = new SequenceUnwrapper();
     private final List<ByteBuf> scratch = new ArrayList<>();
@@ -81,6 +83,8 @@ public final class JitterBuffer implements AutoCloseable {
         payloadOffsets = new int[capacity];
         payloadLengths = new int[capacity];
         ends = new boolean[capacity];
+        independent = new boolean[capacity];
+        this.frameMarkingId = b.frameMarkingId;
     }
 
     /** A builder for frames of {@code track}, reassembled by {@code depacketizer}. */
@@ -141,6 +145,7 @@ public final class JitterBuffer implements AutoCloseable {
         payloadOffsets[slot] = view.payloadOffset();
         payloadLengths[slot] = view.payloadLength();
         ends[slot] = depacketizer.endsFrame(view.payload(), view.marker());
+        independent[slot] = frameMarkingId > 0 && FrameMarking.isIndependent(Math.max(0, FrameMarking.read(view, frameMarkingId)));
         buffered++;
     }
 
@@ -251,6 +256,7 @@ public final class JitterBuffer implements AutoCloseable {
             size += payloadLengths[slot];
         }
         long ts = timestamps[(int) (from & mask)];
+        boolean marked = frameMarkingId > 0 && independent[(int) (from & mask)];
         ByteBuf out = alloc.buffer(size + 4 * scratch.size() + 64);
         int flags;
         try {
@@ -261,7 +267,7 @@ public final class JitterBuffer implements AutoCloseable {
                 dropSlot(s);
             }
         }
-        boolean key = flags >= 0 && (flags & RtpDepacketizer.KEYFRAME) != 0;
+        boolean key = flags >= 0 && ((flags & RtpDepacketizer.KEYFRAME) != 0 || marked);
         if (flags < 0 || out.readableBytes() == 0 || (waitingForKeyframe && !key)) {
             out.release();
             framesDropped++;
@@ -364,6 +370,7 @@ public final class JitterBuffer implements AutoCloseable {
         private int capacity = 1024;
         private long maxDelayUs = 200_000;
         private boolean waitForKeyframe = true;
+        private int frameMarkingId = -1;
 
         private Builder(TrackInfo track, RtpDepacketizer depacketizer) {
             this.track = Objects.requireNonNull(track, "track");
@@ -394,6 +401,20 @@ public final class JitterBuffer implements AutoCloseable {
          */
         public Builder waitForKeyframeAfterLoss(boolean wait) {
             this.waitForKeyframe = wait;
+            return this;
+        }
+
+        /**
+         * Also takes keyframe-ness from the Video Frame Marking header extension (RFC 9626 §3.1) in element
+         * {@code id} (1..255): a frame whose first packet has the I (independent) bit is a keyframe, whatever
+         * the depacketizer says. For payloads the depacketizer cannot read (SFrame whole-frame ciphertext).
+         * Default off.
+         */
+        public Builder frameMarkingExtension(int id) {
+            if (id < 1 || id > 255) {
+                throw new IllegalArgumentException("frameMarkingExtension: " + id + " (expected: 1..255)");
+            }
+            this.frameMarkingId = id;
             return this;
         }
 

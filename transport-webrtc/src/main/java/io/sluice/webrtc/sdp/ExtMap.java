@@ -19,6 +19,12 @@ public record ExtMap(int id, Direction direction, String uri, String attributes)
     public static final String TRANSPORT_WIDE_CC =
             "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
+    /**
+     * Video Frame Marking, {@code urn:ietf:params:rtp-hdrext:framemarking} (RFC 9626): start/end of frame,
+     * independent and discardable bits readable without the payload; negotiated with SFrame video.
+     */
+    public static final String FRAME_MARKING = "urn:ietf:params:rtp-hdrext:framemarking";
+
     private static final Pattern URI = Pattern.compile("[\\x21-\\x7e]{1,512}");
 
     /**

@@ -18,10 +18,14 @@ import java.util.Map;
  * @param localRtxSsrc   this side's RTX SSRC, or -1
  * @param remoteSsrcs    SSRCs the peer announced (may be empty: then learn them from the MID extension)
  * @param rtcpRsize      whether reduced-size RTCP was negotiated (RFC 5506)
+ * @param sframe         whether both sides put {@code a=sframe} on the m-section: RTP payloads use the SFrame
+ *                       payload format (draft-ietf-avtcore-rtp-sframe-02 §4, §6), one descriptor octet then a
+ *                       fragment of an SFrame ciphertext
  */
 public record NegotiatedMedia(String mid, MediaKind kind, Direction direction, RtpMap codec, Fmtp fmtp,
                               int rtxPayloadType, List<String> rtcpFeedback, Map<String, Integer> extensionIds,
-                              long localSsrc, long localRtxSsrc, List<Long> remoteSsrcs, boolean rtcpRsize) {
+                              long localSsrc, long localRtxSsrc, List<Long> remoteSsrcs, boolean rtcpRsize,
+                              boolean sframe) {
     public NegotiatedMedia {
         rtcpFeedback = List.copyOf(rtcpFeedback);
         extensionIds = Map.copyOf(extensionIds);

@@ -41,6 +41,12 @@ public final class SdpNegotiator {
     /** Header extensions Sluice handles, in the order written (ids 1, 2, 3 in an offer). */
     public static final List<String> EXTENSIONS = List.of(ExtMap.MID, ExtMap.ABS_SEND_TIME, ExtMap.TRANSPORT_WIDE_CC);
 
+    /**
+     * The media-level attribute {@code a=sframe} (draft-ietf-avtcore-rtp-sframe-02 §6): in an offer or
+     * answer, the endpoint expects to receive RTP packets in the SFrame payload format on that m-section.
+     */
+    public static final String SFRAME = "sframe";
+
     private static final Set<String> NON_CODECS = Set.of("rtx", "red", "ulpfec", "flexfec-03", "cn",
             "telephone-event");
     private static final String PROTOCOL = "UDP/TLS/RTP/SAVPF";
@@ -52,6 +58,7 @@ public final class SdpNegotiator {
     private final List<String> extensions;
     private final Random random;
     private final String cname;
+    private final boolean sframe;
 
     private SdpNegotiator(Builder b) {
         this.h264Profiles = List.copyOf(b.h264Profiles);
@@ -61,6 +68,7 @@ public final class SdpNegotiator {
         this.extensions = List.copyOf(b.extensions);
         this.random = b.random;
         this.cname = b.cname != null ? b.cname : Long.toHexString(random.nextLong() & Long.MAX_VALUE);
+        this.sframe = b.sframe;
     }
 
     /** A builder with every capability enabled. */
@@ -98,6 +106,19 @@ public final class SdpNegotiator {
                 continue;
             }
             String where = "m-section mid=" + mid + " (" + m.media() + ")";
+            boolean sframeOffered = m.has(SFRAME);
+            if (sframeOffered && !sframe) {
+                // draft-ietf-avtcore-rtp-sframe-02 §6: a peer that does not support SFrame stops the
+                // transceiver, which answers the m-section with port 0.
+                answerMedia.add(rejected(m, mid));
+                continue;
+            }
+            if (sframeOffered && kind == MediaKind.VIDEO
+                    && m.extMaps().stream().noneMatch(e -> e.uri().equals(ExtMap.FRAME_MARKING))) {
+                throw new SdpNegotiationException(where + ": a=sframe video without the frame marking header"
+                        + " extension (" + ExtMap.FRAME_MARKING + ", RFC 9626), which this receiver needs to tell"
+                        + " keyframes in encrypted frames");
+            }
             if (!bundle.contains(mid)) {
                 throw new SdpNegotiationException(where + " is not in the BUNDLE group " + bundle);
             }
@@ -120,7 +141,8 @@ public final class SdpNegotiator {
             acceptedMids.add(mid);
         }
         if (first == null) {
-            throw new SdpNegotiationException("offer has no audio or video m-section to answer");
+            throw new SdpNegotiationException("offer has no audio or video m-section to answer"
+                    + (sframe ? "" : " (m-sections with a=sframe are not accepted here)"));
         }
         IceCredentials remoteIce = remoteIce(offer, first, "offer");
         Fingerprint remoteFingerprint = remoteFingerprint(offer, first, "offer");
@@ -162,24 +184,27 @@ public final class SdpNegotiator {
         List<String> supported = kind == MediaKind.VIDEO ? videoFeedback : audioFeedback;
         List<String> feedback = new ArrayList<>(new LinkedHashSet<>(m.rtcpFeedback(pt)));
         feedback.retainAll(supported);
+        boolean sf = m.has(SFRAME);
         Map<String, Integer> ext = new LinkedHashMap<>();
         for (ExtMap e : m.extMaps()) {
-            if (extensions.contains(e.uri()) && !ext.containsKey(e.uri()) && !ext.containsValue(e.id())) {
+            boolean wanted = extensions.contains(e.uri()) || (sf && e.uri().equals(ExtMap.FRAME_MARKING));
+            if (wanted && !ext.containsKey(e.uri()) && !ext.containsValue(e.id())) {
                 ext.put(e.uri(), e.id());
             }
         }
         long ssrc = direction.sends() ? newSsrc() : -1;
         long rtxSsrc = direction.sends() && rtxPt >= 0 ? newSsrc() : -1;
         MediaDescription md = mediaSection(kind, mid, direction, local, SetupRole.PASSIVE, codec, fmtp, feedback,
-                rtxPt, ext, ssrc, rtxSsrc, m.rtcpRsize());
+                rtxPt, ext, ssrc, rtxSsrc, m.rtcpRsize(), sf);
         NegotiatedMedia nm = new NegotiatedMedia(mid, kind, direction, codec, fmtp, rtxPt, feedback, ext, ssrc,
-                rtxSsrc, List.copyOf(m.ssrcs().keySet()), m.rtcpRsize());
+                rtxSsrc, List.copyOf(m.ssrcs().keySet()), m.rtcpRsize(), sf);
         return new Answered(md, nm);
     }
 
     private MediaDescription mediaSection(MediaKind kind, String mid, Direction direction, LocalTransport local,
                                           SetupRole setup, RtpMap codec, Fmtp fmtp, List<String> feedback, int rtxPt,
-                                          Map<String, Integer> ext, long ssrc, long rtxSsrc, boolean rtcpRsize) {
+                                          Map<String, Integer> ext, long ssrc, long rtxSsrc, boolean rtcpRsize,
+                                          boolean sframe) {
         List<SdpAttribute> a = new ArrayList<>();
         a.add(SdpAttribute.of("ice-ufrag", local.ice().ufrag()));
         a.add(SdpAttribute.of("ice-pwd", local.ice().pwd()));
@@ -195,6 +220,9 @@ public final class SdpNegotiator {
         a.add(SdpAttribute.of("rtcp-mux"));
         if (rtcpRsize) {
             a.add(SdpAttribute.of("rtcp-rsize"));
+        }
+        if (sframe) {
+            a.add(SdpAttribute.of(SFRAME));
         }
         addCodec(a, codec, fmtp, feedback, rtxPt);
         if (ssrc >= 0) {
@@ -331,6 +359,20 @@ public final class SdpNegotiator {
      * @throws IllegalArgumentException if {@code kinds} is empty or repeats a kind
      */
     public SessionDescription createOffer(LocalTransport local, List<MediaKind> kinds) {
+        return createOffer(local, kinds, Set.of());
+    }
+
+    /**
+     * As {@link #createOffer(LocalTransport, List)}, with {@code a=sframe} (draft-ietf-avtcore-rtp-sframe-02
+     * §6) on the m-sections of {@code sframeKinds}: this side will send per-frame SFrame RTP payloads there.
+     * A video m-section with SFrame also offers the Video Frame Marking extension ({@link ExtMap#FRAME_MARKING},
+     * RFC 9626) with the next free id, which carries keyframe-ness past the encryption.
+     * {@link #applyAnswer} then requires the answer to accept both.
+     *
+     * @param sframeKinds a subset of {@code kinds}
+     * @throws IllegalArgumentException if {@code kinds} is empty or repeats a kind
+     */
+    public SessionDescription createOffer(LocalTransport local, List<MediaKind> kinds, Set<MediaKind> sframeKinds) {
         if (kinds.isEmpty() || Set.copyOf(kinds).size() != kinds.size()) {
             throw new IllegalArgumentException("kinds: " + kinds + " (expected: 1..2 distinct kinds)");
         }
@@ -340,8 +382,14 @@ public final class SdpNegotiator {
         for (int i = 0; i < extensions.size(); i++) {
             ext.put(extensions.get(i), i + 1);
         }
+        Map<String, Integer> baseExt = ext;
         for (int i = 0; i < kinds.size(); i++) {
             MediaKind kind = kinds.get(i);
+            boolean sf = sframeKinds.contains(kind);
+            ext = new LinkedHashMap<>(baseExt);
+            if (sf && kind == MediaKind.VIDEO && !ext.containsKey(ExtMap.FRAME_MARKING)) {
+                ext.put(ExtMap.FRAME_MARKING, baseExt.size() + 1);
+            }
             String mid = Integer.toString(i);
             mids.add(mid);
             long ssrc = newSsrc();
@@ -350,7 +398,7 @@ public final class SdpNegotiator {
             if (kind == MediaKind.VIDEO) {
                 md = mediaSection(kind, mid, Direction.SENDONLY, local, SetupRole.ACTPASS,
                         new RtpMap(96, "H264", 90000, 0), h264Fmtp(96, h264Profiles.get(0).defaultProfileLevelId()),
-                        videoFeedback, rtx ? 97 : -1, ext, ssrc, rtxSsrc, true);
+                        videoFeedback, rtx ? 97 : -1, ext, ssrc, rtxSsrc, true, sf);
                 // Further profiles as extra payload types.
                 List<SdpAttribute> attrs = new ArrayList<>(md.attributes());
                 List<String> formats = new ArrayList<>(md.formats());
@@ -372,7 +420,7 @@ public final class SdpNegotiator {
                         md.bandwidths(), attrs);
             } else {
                 md = mediaSection(kind, mid, Direction.SENDONLY, local, SetupRole.ACTPASS,
-                        new RtpMap(111, "opus", 48000, 2), opusFmtp(111), audioFeedback, -1, ext, ssrc, -1, true);
+                        new RtpMap(111, "opus", 48000, 2), opusFmtp(111), audioFeedback, -1, ext, ssrc, -1, true, sf);
             }
             media.add(md);
         }
@@ -406,10 +454,20 @@ public final class SdpNegotiator {
                 throw new SdpNegotiationException("answer m-section " + i + ": " + am.media() + " mid="
                         + am.mid().orElse("(none)") + " (expected: " + om.media() + " mid=" + mid + ")");
             }
+            String where = "answer m-section mid=" + mid;
+            boolean sf = om.has(SFRAME);
+            if (sf && (am.rejected() || !am.has(SFRAME))) {
+                throw new SdpNegotiationException(where + " (" + om.media() + "): the peer does not accept SFrame"
+                        + " (offered a=sframe, answered " + (am.rejected() ? "port 0" : "without a=sframe")
+                        + "; draft-ietf-avtcore-rtp-sframe-02 §6); it cannot receive end-to-end encrypted "
+                        + om.media() + " in the SFrame RTP payload format");
+            }
+            if (!sf && !am.rejected() && am.has(SFRAME)) {
+                throw new SdpNegotiationException(where + ": a=sframe in the answer but not in the offer");
+            }
             if (am.rejected()) {
                 continue;
             }
-            String where = "answer m-section mid=" + mid;
             if (!bundle.contains(mid)) {
                 throw new SdpNegotiationException(where + " is not in an a=group:BUNDLE (BUNDLE is required)");
             }
@@ -443,11 +501,16 @@ public final class SdpNegotiator {
             for (ExtMap e : am.extMaps()) {
                 ext.putIfAbsent(e.uri(), e.id());
             }
+            if (sf && kind == MediaKind.VIDEO && (!ext.containsKey(ExtMap.FRAME_MARKING)
+                    || !Objects.equals(ext.get(ExtMap.FRAME_MARKING), offeredId(om, ExtMap.FRAME_MARKING)))) {
+                throw new SdpNegotiationException(where + ": SFrame video answered without the offered frame marking"
+                        + " extension (" + ExtMap.FRAME_MARKING + ", RFC 9626), which the receiver needs to find keyframes");
+            }
             Direction direction = am.direction().reverse();
             long[] local = localSsrcs(om);
             negotiated.add(new NegotiatedMedia(mid, kind, direction, codec, fmtp, rtxPt, am.rtcpFeedback(chosen), ext,
                     direction.sends() ? local[0] : -1, direction.sends() ? local[1] : -1,
-                    List.copyOf(am.ssrcs().keySet()), am.rtcpRsize()));
+                    List.copyOf(am.ssrcs().keySet()), am.rtcpRsize(), sf));
         }
         if (first == null) {
             throw new SdpNegotiationException("answer rejected every m-section");
@@ -464,6 +527,10 @@ public final class SdpNegotiator {
         };
         return new NegotiatedSession(localOffer, answer, remoteIce, remoteFingerprint, localSetup, answer.iceLite(),
                 candidates(answer), negotiated);
+    }
+
+    private static Integer offeredId(MediaDescription m, String uri) {
+        return m.extMaps().stream().filter(e -> e.uri().equals(uri)).map(ExtMap::id).findFirst().orElse(null);
     }
 
     private static long[] localSsrcs(MediaDescription m) {
@@ -532,8 +599,20 @@ public final class SdpNegotiator {
         private List<String> extensions = EXTENSIONS;
         private Random random = new SecureRandom();
         private String cname;
+        private boolean sframe;
 
         private Builder() {
+        }
+
+        /**
+         * Whether {@link #answer} accepts m-sections offered with {@code a=sframe}
+         * (draft-ietf-avtcore-rtp-sframe-02 §6): echoes the attribute (and, for video, the frame marking
+         * extension, which it then requires) and reports {@link NegotiatedMedia#sframe()}. Default
+         * {@code false}: such m-sections are rejected with port 0, as the draft asks of a peer without SFrame.
+         */
+        public Builder sframe(boolean accept) {
+            this.sframe = accept;
+            return this;
         }
 
         /**

@@ -243,7 +243,8 @@ public final class WebRtcServer implements AutoCloseable {
      * creates a session and answers {@code 201 Created} with the SDP answer, {@code Location} and
      * {@code ETag}. Errors are one-line {@code text/plain} reasons: 400 (malformed SDP, wrong
      * direction, bad stream name), 401/403 (authorizer), 404 (WHEP: stream not live), 406 (no common
-     * codec, no BUNDLE, or H.264 with B-frames), 409 (WHIP: stream already published), 413 (offer too
+     * codec, no BUNDLE, H.264 with B-frames, WHEP of an end-to-end encrypted stream, SFrame video without
+     * frame marking), 409 (WHIP: stream already published), 413 (offer too
      * large), 503 (session limit or shutting down).
      *
      * @param endpoint    WHEP or WHIP
@@ -311,6 +312,11 @@ public final class WebRtcServer implements AutoCloseable {
                 return SignalingResponse.error(404, "stream '" + stream + "' is not live");
             }
             tracks = live.get();
+            Optional<TrackInfo> opaque = tracks.stream().filter(TrackInfo::isOpaque).findFirst();
+            if (opaque.isPresent()) {
+                return SignalingResponse.error(406, "stream '" + stream + "' is end-to-end encrypted (SFrame, "
+                        + opaque.get().codec() + " payloads opaque to this server); WebRTC playback cannot decode it");
+            }
             Optional<TrackInfo> video = tracks.stream().filter(TrackInfo::isVideo).findFirst();
             if (video.isPresent()) {
                 TrackInfo v = video.get();
@@ -331,7 +337,8 @@ public final class WebRtcServer implements AutoCloseable {
             // A receiver without bandwidth estimation: no transport-cc/REMB, so the browser's
             // loss-based controller runs; NACK and PLI recover losses.
             nb.videoFeedback(List.of("ccm fir", "nack", "nack pli")).audioFeedback(List.of())
-                    .extensions(List.of(io.sluice.webrtc.sdp.ExtMap.MID));
+                    .extensions(List.of(io.sluice.webrtc.sdp.ExtMap.MID))
+                    .sframe(true); // SFrame ingest (draft-ietf-avtcore-rtp-sframe-02), published opaque
         }
         IceCredentials localIce = IceCredentials.random(RANDOM);
         String msid = stream.replace('/', '-'); // the msid stream id is a token (RFC 8830 §2): no '/'

@@ -25,6 +25,8 @@ import io.sluice.webrtc.rtp.JitterBuffer;
 import io.sluice.webrtc.rtp.OpusDepacketizer;
 import io.sluice.webrtc.rtp.RtpPacket;
 import io.sluice.webrtc.rtp.RtxPacketizer;
+import io.sluice.webrtc.rtp.SframeDepacketizer;
+import io.sluice.webrtc.sdp.ExtMap;
 import io.sluice.webrtc.rtp.SequenceUnwrapper;
 import io.sluice.webrtc.sdp.MediaKind;
 import io.sluice.webrtc.sdp.NegotiatedMedia;
@@ -45,6 +47,16 @@ import org.slf4j.LoggerFactory;
  * SPS/PPS arrived (the {@code AVCDecoderConfigurationRecord} is built from them). Sends PLI when a
  * jitter buffer or a hub subscriber needs a keyframe (at most every 500 ms), a generic NACK for each
  * sequence gap (once), and a receiver report every second.
+ *
+ * <p><b>SFrame</b> (an m-section negotiated with {@code a=sframe}, draft-ietf-avtcore-rtp-sframe-02): the
+ * payloads are per-frame SFrame ciphertexts this server cannot read. The jitter buffer reassembles them
+ * with {@link SframeDepacketizer} (descriptor S/E bits, §5.2) and takes keyframe-ness from the Video Frame
+ * Marking I bit (RFC 9626), which the negotiation requires for video. Such tracks are published
+ * {@linkplain TrackInfo#isOpaque() opaque}: H.264 without resolution or {@code AVCDecoderConfigurationRecord}
+ * (the parameter sets are inside the ciphertext; a keyed subscriber's decryptor rebuilds them), published
+ * at the first frame marked independent; Opus with its usual {@code OpusHead}. Malformed runs (missing S
+ * or E, T = 1, no descriptor, larger than {@link SframeDepacketizer#DEFAULT_MAX_FRAME_BYTES}) are dropped and
+ * counted by the depacketizer and jitter buffer, like any loss, and end nothing but the frame.
  *
  * <p>Timestamps: each track's µs PTS (from its RTP clock) is anchored at the arrival time of its
  * first frame relative to the session start, which keeps audio and video roughly aligned without
@@ -116,13 +128,20 @@ final class WhipSession extends RtcSession {
         this.videoMedia = negotiated.media().stream().filter(m -> m.kind() == MediaKind.VIDEO).findFirst().orElse(null);
         this.audioMedia = negotiated.media().stream().filter(m -> m.kind() == MediaKind.AUDIO).findFirst().orElse(null);
         TrackInfo placeholder = TrackInfo.builder(VIDEO_TRACK_ID, Codec.H264).resolution(16, 16).build();
-        this.videoBuffer = videoMedia == null ? null
-                : JitterBuffer.builder(placeholder, new H264Depacketizer()).allocator(alloc).build();
+        if (videoMedia == null) {
+            this.videoBuffer = null;
+        } else if (videoMedia.sframe()) {
+            // The negotiator accepts a=sframe video only with frame marking.
+            this.videoBuffer = JitterBuffer.builder(placeholder, new SframeDepacketizer(90_000)).allocator(alloc)
+                    .frameMarkingExtension(videoMedia.extensionIds().get(ExtMap.FRAME_MARKING)).build();
+        } else {
+            this.videoBuffer = JitterBuffer.builder(placeholder, new H264Depacketizer()).allocator(alloc).build();
+        }
         this.audioTrack = audioMedia == null ? null : TrackInfo.builder(AUDIO_TRACK_ID, Codec.OPUS).audio(48_000, 2)
-                .codecConfig(OPUS_HEAD).build();
+                .codecConfig(OPUS_HEAD).opaque(audioMedia.sframe()).build();
         this.audioBuffer = audioMedia == null ? null
-                : JitterBuffer.builder(audioTrack, new OpusDepacketizer()).allocator(alloc)
-                .waitForKeyframeAfterLoss(false).build();
+                : JitterBuffer.builder(audioTrack, audioMedia.sframe() ? new SframeDepacketizer(48_000) : new OpusDepacketizer())
+                .allocator(alloc).waitForKeyframeAfterLoss(false).build();
     }
 
     @Override
@@ -215,6 +234,15 @@ final class WhipSession extends RtcSession {
 
     private void onVideoFrame(EncodedFrame f, long nowUs) {
         try {
+            if (videoTrack == null && videoMedia.sframe()) {
+                if (!f.isKeyframe()) {
+                    sendPli();
+                    return;
+                }
+                videoTrack = TrackInfo.builder(VIDEO_TRACK_ID, Codec.H264).opaque(true)
+                        .description("WHIP " + id + " SFrame").build();
+                publish();
+            }
             if (videoTrack == null) {
                 findParameterSets(f.content());
                 if (!f.isKeyframe() || sps == null || pps == null) {

@@ -45,6 +45,7 @@ import io.sluice.webrtc.rtp.RtpHeaderWriter;
 import io.sluice.webrtc.rtp.RtpPacket;
 import io.sluice.webrtc.rtp.RtpProtocolException;
 import io.sluice.webrtc.rtp.RtxPacketizer;
+import io.sluice.webrtc.rtp.SframePacketizer;
 import io.sluice.webrtc.sdp.ExtMap;
 import io.sluice.webrtc.sdp.Fingerprint;
 import io.sluice.webrtc.sdp.LocalTransport;
@@ -74,9 +75,11 @@ import java.nio.channels.Selector;
 import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -159,6 +162,8 @@ final class WhipConnection implements Runnable {
         final SenderReportGenerator reports;
         H264Packetizer h264;
         OpusPacketizer opus;
+        /** Set instead of {@link #h264}/{@link #opus} when the m-section negotiated a=sframe. */
+        SframePacketizer sframe;
         PacketHistory history;
         RtxPacketizer rtx;
 
@@ -238,7 +243,16 @@ final class WhipConnection implements Runnable {
         SdpNegotiator negotiator = SdpNegotiator.builder().random(random).cname(cname).build();
         LocalTransport local = new LocalTransport(localIce,
                 Fingerprint.parse(dtlsContext.certificate().fingerprint().toSdpValue()), hostCandidates, owner.streamId());
-        SessionDescription offer = negotiator.createOffer(local, kinds);
+        // Opaque tracks (SFrame whole-frame ciphertext) go in the SFrame RTP payload format, offered with
+        // a=sframe (draft-ietf-avtcore-rtp-sframe-02 §6); applyAnswer fails if the server does not accept it.
+        Set<MediaKind> sframeKinds = EnumSet.noneOf(MediaKind.class);
+        if (videoTrack != null && videoTrack.isOpaque()) {
+            sframeKinds.add(MediaKind.VIDEO);
+        }
+        if (audioTrack != null && audioTrack.isOpaque()) {
+            sframeKinds.add(MediaKind.AUDIO);
+        }
+        SessionDescription offer = negotiator.createOffer(local, kinds, sframeKinds);
 
         signaling = new WhipSignaling(owner.httpEndpoint(), uri, owner.bearerToken(), owner.httpTimeout());
         answer = signaling.publish(offer.toSdp());
@@ -616,8 +630,14 @@ final class WhipConnection implements Runnable {
         for (NegotiatedMedia m : session.media()) {
             if (m.kind() == MediaKind.VIDEO && videoTrack != null) {
                 video = new Stream(m, H264Packetizer.CLOCK_RATE);
-                video.h264 = H264Packetizer.builder(video.header).maxPayloadSize(owner.maxPayloadBytes())
-                        .allocator(ALLOC).tailRoom(TAIL_ROOM).build();
+                if (m.sframe()) {
+                    video.sframe = SframePacketizer.builder(video.header, H264Packetizer.CLOCK_RATE)
+                            .maxPayloadSize(owner.maxPayloadBytes()).frameMarking(video.ext(ExtMap.FRAME_MARKING))
+                            .allocator(ALLOC).tailRoom(TAIL_ROOM).build();
+                } else {
+                    video.h264 = H264Packetizer.builder(video.header).maxPayloadSize(owner.maxPayloadBytes())
+                            .allocator(ALLOC).tailRoom(TAIL_ROOM).build();
+                }
                 long historyUs = owner.packetHistory().toNanos() / 1000;
                 video.history = new PacketHistory(historyCapacity(historyUs), historyUs, ALLOC);
                 if (m.rtxPayloadType() >= 0 && m.localRtxSsrc() > 0) {
@@ -626,7 +646,13 @@ final class WhipConnection implements Runnable {
                 }
             } else if (m.kind() == MediaKind.AUDIO && audioTrack != null) {
                 audio = new Stream(m, OpusPacketizer.CLOCK_RATE);
-                audio.opus = new OpusPacketizer(audio.header, ALLOC, TAIL_ROOM, -1, -1);
+                if (m.sframe()) {
+                    audio.sframe = SframePacketizer.builder(audio.header, OpusPacketizer.CLOCK_RATE)
+                            .maxPayloadSize(owner.maxPayloadBytes()).marker(false)
+                            .allocator(ALLOC).tailRoom(TAIL_ROOM).build();
+                } else {
+                    audio.opus = new OpusPacketizer(audio.header, ALLOC, TAIL_ROOM, -1, -1);
+                }
             }
         }
         nextReportNanos = System.nanoTime() + REPORT_INTERVAL_NANOS / 2;
@@ -682,30 +708,55 @@ final class WhipConnection implements Runnable {
             waitForKeyframe = false;
             packets.clear();
             try {
-                video.h264.packetize(f, packets);
-                for (int i = 0; i < packets.size(); i++) {
-                    ByteBuf p = packets.get(i);
-                    packets.set(i, null);
-                    sendRtp(video, p, nowUs, video.h264.rtpTimestamp(f.ptsUs()));
+                if (video.sframe != null) {
+                    video.sframe.packetize(f, packets);
+                } else {
+                    video.h264.packetize(f, packets);
                 }
+                long ts = video.sframe != null ? video.sframe.rtpTimestamp(f.ptsUs()) : video.h264.rtpTimestamp(f.ptsUs());
+                sendPackets(video, nowUs, ts);
             } finally {
-                for (ByteBuf p : packets) {
-                    if (p != null) {
-                        p.release();
-                    }
-                }
-                packets.clear();
+                releasePackets();
             }
         } else {
             if (audio == null) {
                 framesDropped.incrementAndGet();
                 return;
             }
-            ByteBuf p = audio.opus.packetize(f);
-            sendRtp(audio, p, nowUs, audio.opus.rtpTimestamp(f.ptsUs()));
+            if (audio.sframe != null) {
+                packets.clear();
+                try {
+                    audio.sframe.packetize(f, packets);
+                    sendPackets(audio, nowUs, audio.sframe.rtpTimestamp(f.ptsUs()));
+                } finally {
+                    releasePackets();
+                }
+            } else {
+                ByteBuf p = audio.opus.packetize(f);
+                sendRtp(audio, p, nowUs, audio.opus.rtpTimestamp(f.ptsUs()));
+            }
         }
         framesSent.incrementAndGet();
         bytesSent.addAndGet(f.size());
+    }
+
+    /** Sends every packet of {@link #packets} (taking each out of the list) with {@link #sendRtp}. */
+    private void sendPackets(Stream s, long nowUs, long rtpTimestamp) {
+        for (int i = 0; i < packets.size(); i++) {
+            ByteBuf p = packets.get(i);
+            packets.set(i, null);
+            sendRtp(s, p, nowUs, rtpTimestamp);
+        }
+    }
+
+    /** Releases what {@link #sendPackets} did not take and clears {@link #packets}. */
+    private void releasePackets() {
+        for (ByteBuf p : packets) {
+            if (p != null) {
+                p.release();
+            }
+        }
+        packets.clear();
     }
 
     /** Stamps, remembers, protects and sends one RTP packet; takes ownership. */

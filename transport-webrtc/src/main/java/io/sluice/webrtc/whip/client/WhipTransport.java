@@ -46,6 +46,14 @@ import java.util.Objects;
  * {@link TransportState#CONNECTED} when SRTP keys exist. Frames {@link #send sent} before then are
  * held in a bounded GOP-aware queue and video resumes at a keyframe. {@link #send} never blocks.
  *
+ * <p><b>End-to-end encrypted tracks.</b> A track marked {@linkplain TrackInfo#isOpaque() opaque} (an SFrame
+ * whole-frame ciphertext per frame, e.g. from {@code SframeEncryptor} in whole-frame framing, and Opus from
+ * any SFrame encryptor) is sent in the SFrame RTP payload format, per-frame (draft-ietf-avtcore-rtp-sframe-02
+ * §5.1.1, T = 0): its m-section is offered with {@code a=sframe} (§6) and, for video, the Video Frame
+ * Marking header extension (RFC 9626), whose I bit tells the server which encrypted frames are keyframes.
+ * If the answer rejects either, {@link #open} fails with a {@link TransportException} saying the server does
+ * not accept SFrame; nothing is sent in clear instead.
+ *
  * <p>Not implemented: ICE restart (consent loss means {@link TransportState#FAILED}), TURN, simulcast,
  * server-side trickle ICE (the answer must carry the server's candidates).
  *
@@ -124,10 +132,12 @@ public final class WhipTransport implements Transport {
      * then connects ICE and DTLS in the background; progress goes to {@code feedback}
      * ({@code CONNECTING}, then {@code CONNECTED} or {@code FAILED} with a {@link TransportException}).
      *
-     * @param tracks at most one H.264 video track (without B-frames) and one Opus audio track
+     * @param tracks at most one H.264 video track (without B-frames) and one Opus audio track; opaque
+     *               tracks are offered as SFrame (see the class doc)
      * @throws TransportException    naming the URI and the step: unsupported tracks, sockets, HTTP
      *                               status other than 201 (with the start of the server's body), no
-     *                               Location, an SDP answer that cannot be parsed or negotiated
+     *                               Location, an SDP answer that cannot be parsed or negotiated (among
+     *                               them an answer that does not accept SFrame for an opaque track)
      * @throws IllegalStateException if called twice or after {@link #close()}
      */
     @Override
