@@ -243,7 +243,7 @@ public final class WebRtcServer implements AutoCloseable {
      * creates a session and answers {@code 201 Created} with the SDP answer, {@code Location} and
      * {@code ETag}. Errors are one-line {@code text/plain} reasons: 400 (malformed SDP, wrong
      * direction, bad stream name), 401/403 (authorizer), 404 (WHEP: stream not live), 406 (no common
-     * codec, no BUNDLE, H.264 with B-frames, WHEP of an end-to-end encrypted stream, SFrame video without
+     * codec, no BUNDLE, H.264 with B-frames, WHEP of a stream whose video is whole-frame end-to-end encrypted, SFrame video without
      * frame marking), 409 (WHIP: stream already published), 413 (offer too
      * large), 503 (session limit or shutting down).
      *
@@ -312,10 +312,12 @@ public final class WebRtcServer implements AutoCloseable {
                 return SignalingResponse.error(404, "stream '" + stream + "' is not live");
             }
             tracks = live.get();
-            Optional<TrackInfo> opaque = tracks.stream().filter(TrackInfo::isOpaque).findFirst();
+            // Whole-frame SFrame video has no RFC 6184 packetization a browser can receive; opaque Opus is
+            // still one RFC 7587 payload per packet, so a page with a decrypting encoded transform plays it.
+            Optional<TrackInfo> opaque = tracks.stream().filter(t -> t.isOpaque() && t.isVideo()).findFirst();
             if (opaque.isPresent()) {
-                return SignalingResponse.error(406, "stream '" + stream + "' is end-to-end encrypted (SFrame, "
-                        + opaque.get().codec() + " payloads opaque to this server); WebRTC playback cannot decode it");
+                return SignalingResponse.error(406, "stream '" + stream + "' is end-to-end encrypted (SFrame whole-frame "
+                        + opaque.get().codec() + ", payloads opaque to this server); WebRTC playback cannot decode it");
             }
             Optional<TrackInfo> video = tracks.stream().filter(TrackInfo::isVideo).findFirst();
             if (video.isPresent()) {

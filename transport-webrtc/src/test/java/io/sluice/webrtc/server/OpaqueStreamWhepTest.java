@@ -14,8 +14,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * A stream published with opaque (SFrame whole-frame) tracks cannot be decoded by a WHEP viewer: the offer is
- * refused with 406 and a reason, before any session exists; a clear stream on the same server still answers.
+ * A stream published with opaque (SFrame whole-frame) video cannot be decoded by a WHEP viewer: the offer is
+ * refused with 406 and a reason, before any session exists. (Opaque Opus alone is not refused: it is still one
+ * RFC 7587 payload per packet, which a page with a decrypting encoded transform can play.)
  */
 class OpaqueStreamWhepTest {
     @Test
