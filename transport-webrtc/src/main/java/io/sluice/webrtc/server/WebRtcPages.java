@@ -15,6 +15,7 @@ import java.util.List;
 public final class WebRtcPages {
     private static final String WATCH = load("watch.html");
     private static final String PUBLISH = load("publish.html");
+    private static final String WATCH_E2EE = load("watch-e2ee.html");
 
     private WebRtcPages() {
     }
@@ -39,6 +40,18 @@ public final class WebRtcPages {
     /** The WHEP player for {@code stream} (the page reads the name from its URL). */
     public static String watch(String stream) {
         return WATCH;
+    }
+
+    /**
+     * The WHEP player that decrypts SFrame (RFC 9605) in the browser with an encoded transform
+     * (RTCRtpScriptTransform, else createEncodedStreams) and WebCrypto; the key comes from the URL fragment
+     * ({@code #kid=<KID>&key=<hex base_key>&suite=<suite>}), which is never sent to the server. It
+     * expects what {@code io.sluice.crypto.Sframe.encryptor} produces (NAL-preserving H.264, whole-frame
+     * audio) and exposes {@code window.sluice.e2ee} ({@code decrypted}, {@code failed}, {@code lastError},
+     * per kind) next to {@code window.sluice.stats}.
+     */
+    public static String watchE2ee(String stream) {
+        return WATCH_E2EE;
     }
 
     /** The WHIP camera publisher for {@code stream} (the page reads the name from its URL). */

@@ -98,6 +98,9 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
         if (seg.size() >= 2 && seg.get(0).equals("watch")) {
             return html(WebRtcPages.watch(join(seg, 1, seg.size())));
         }
+        if (seg.size() >= 2 && seg.get(0).equals("watch-e2ee")) {
+            return html(WebRtcPages.watchE2ee(join(seg, 1, seg.size())));
+        }
         if (seg.size() >= 2 && seg.get(0).equals("publish")) {
             return html(WebRtcPages.publish(join(seg, 1, seg.size())));
         }
