@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Plays a file {@code loops} times as one source with continuous timestamps (the next run starts one frame after the last). */
-final class LoopingSource implements MediaSource {
+public final class LoopingSource implements MediaSource {
     private static final long GAP_US = 33_333;
     private final String input;
     private final int loops;
@@ -26,11 +26,11 @@ final class LoopingSource implements MediaSource {
     private volatile boolean finished;
 
     /** Ends the input at the next {@link #read()} (a clean end of stream, unlike {@link #abort()}). */
-    void finish() {
+    public void finish() {
         finished = true;
     }
 
-    LoopingSource(String input, int loops) {
+    public LoopingSource(String input, int loops) {
         this.input = input;
         this.loops = loops;
     }
