@@ -69,6 +69,9 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
     private volatile boolean dropUntilKeyframe;
 
     private StreamHub.Subscription subscription;
+    /** True on the loop while {@link StreamHub#subscribe} delivers the GOP cache (under the stream's lock). */
+    private boolean deliveringCache;
+    private volatile long cachedAudioSkipped;
     private final RtpPacket view = new RtpPacket();
     private final List<ByteBuf> scratch = new ArrayList<>();
 
@@ -154,10 +157,13 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
             opus = new OpusPacketizer(hdr, alloc, tail, -1, -1);
             audioSr = new SenderReportGenerator(audioSsrc, OpusPacketizer.CLOCK_RATE, InstantSource.system());
         }
+        deliveringCache = true;
         try {
             subscription = hub.subscribe(stream, this);
         } catch (StreamHubException e) {
             close("subscribe failed: " + e.getMessage());
+        } finally {
+            deliveringCache = false;
         }
     }
 
@@ -182,8 +188,22 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
         });
     }
 
+    /**
+     * Queues one frame for the loop. The GOP cache's audio (delivered inside {@link StreamHub#subscribe},
+     * on the loop) is dropped: it spans up to a whole GOP (seconds) and would reach the browser in one
+     * burst, filling its audio jitter buffer (NetEq) with that much audio; Chromium's A/V sync
+     * (RFC 3550 §6.4.1 SR mapping) then keeps delaying video to match the late audio, in steps that
+     * show as freezes. Audio starts with the first live frame instead (≤ 20 ms later for Opus).
+     *
+     * @param frame ownership passes here: released here or after sending on the loop
+     */
     @Override
     public void onFrame(EncodedFrame frame) {
+        if (deliveringCache && loop.inEventLoop() && frame.track().isAudio()) {
+            cachedAudioSkipped++;
+            frame.release();
+            return;
+        }
         if (queued.get() >= MAX_QUEUED_FRAMES) {
             frame.release();
             dropUntilKeyframe = true;

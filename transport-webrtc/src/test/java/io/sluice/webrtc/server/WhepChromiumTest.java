@@ -105,14 +105,13 @@ class WhepChromiumTest {
             assertEquals(320, Chromium.num(w.last(), "frameWidth"));
             assertEquals(240, Chromium.num(w.last(), "frameHeight"));
             assertTrue(Chromium.num(w.last(), "audioSamples") > 0, "audio samples: " + w.last());
-            // Not yet "no freeze": Chromium still freezes once or twice per 9 s, typically ~1.8 s after the
-            // clip's loop point (around frame 52 of the second run). Ruled out: the sender's timing (hub
-            // arrival minus PTS is flat for both tracks across the loop, video PTS step 33.3 ms, Opus
-            // 20 ms, no RTP gaps or loss) and the 0.5 s audio bursts (fixed in StreamPipeline's pacing).
-            // Seen in Chromium: framesReceived keeps growing while framesDecoded stalls ~350 ms, then
-            // its jitterBufferDelay target grows by ~300 ms (an A/V sync or render-timing adjustment on
-            // this loaded 2-core machine). Until that is understood, two freezes are tolerated.
-            assertTrue(Chromium.num(w.last(), "freezeCount") - Chromium.num(w.first(), "freezeCount") <= 2,
+            // No freeze after the first second. The freezes seen before (1-2 per 9 s, framesDecoded stalling
+            // 350-600 ms while framesReceived grew) came from the GOP cache's audio: seconds of Opus sent in
+            // one burst at subscribe time left ~2-3 s in Chromium's audio jitter buffer, and A/V sync kept
+            // raising the video delay to match. WhepSession now skips the cached audio; the audio jitter
+            // buffer delay (average since the start) stays well below that.
+            assertTrue(Chromium.num(w.last(), "audioJitterBufferMs") < 400, "audio jitter buffer: " + w.last());
+            assertEquals(Chromium.num(w.first(), "freezeCount"), Chromium.num(w.last(), "freezeCount"),
                     "freezes after the first second: " + w.last());
         }
     }
