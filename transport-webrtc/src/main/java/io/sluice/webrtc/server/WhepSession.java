@@ -335,6 +335,12 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         }
     }
 
+    /**
+     * Packetizes and sends one access unit, keeping each packet in the NACK history.
+     *
+     * @param frame borrowed: the caller releases it
+     * @param ptsUs its presentation time after rebasing, µs (90 kHz RTP timestamp from it)
+     */
     private void sendVideo(EncodedFrame frame, long ptsUs) {
         EncodedFrame f = ptsUs == frame.ptsUs() ? frame
                 : new EncodedFrame(frame.track(), frame.content().retainedDuplicate(), ptsUs, frame.isKeyframe());
@@ -367,6 +373,12 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         flush();
     }
 
+    /**
+     * Sends one Opus frame as one RTP packet (RFC 7587).
+     *
+     * @param frame borrowed: the caller releases it
+     * @param ptsUs its presentation time after rebasing, µs (48 kHz RTP timestamp from it)
+     */
     private void sendAudio(EncodedFrame frame, long ptsUs) {
         EncodedFrame f = ptsUs == frame.ptsUs() ? frame
                 : new EncodedFrame(frame.track(), frame.content().retainedDuplicate(), ptsUs, true);
@@ -385,6 +397,12 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         flush();
     }
 
+    /**
+     * Writes the transport-wide sequence number and abs-send-time into a packet's reserved extensions.
+     *
+     * @param pk    borrowed (the caller still owns it); modified in place
+     * @param nowUs monotonic send time, µs
+     */
     private void stampExtensions(ByteBuf pk, int twcc, int abs, long nowUs) {
         if (!view.wrap(pk)) {
             return;
@@ -397,6 +415,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         }
     }
 
+    /** Releases the packets {@link #scratch} owns (a frame that failed half-way). */
     private void releaseScratch() {
         for (ByteBuf b : scratch) {
             b.release();
