@@ -61,8 +61,8 @@ class RtmpWhepChromiumTest {
             assertEquals(Codec.AAC, hub.tracks("live/x").orElseThrow().stream().filter(TrackInfo::isAudio).findFirst()
                     .orElseThrow().codec());
             WhepChromiumTest.Watch w = WhepChromiumTest.watch(server, c, "live/x", Duration.ofSeconds(8));
-            System.out.printf("RTMP -> WHEP (AAC->Opus): sent %d video frames, Chromium decoded %d (%.1f %%); last stats %s%n",
-                    w.sent(), w.decoded(), 100.0 * w.decoded() / Math.max(1, w.sent()), w.last());
+            System.out.printf("RTMP -> WHEP (AAC->Opus): sent %d video frames, Chromium decoded %d (%.1f %%); %s%n",
+                    w.sent(), w.decoded(), 100.0 * w.decoded() / Math.max(1, w.sent()), w.context());
             assertTrue(ffmpeg.isAlive(), "ffmpeg ended early: exit " + (ffmpeg.isAlive() ? "" : ffmpeg.exitValue()));
             assertTrue(w.sent() > 150, "frames sent in 8 s: " + w.sent());
             assertTrue(w.decoded() >= 0.9 * w.sent(), "decoded " + w.decoded() + " of " + w.sent());
@@ -72,9 +72,9 @@ class RtmpWhepChromiumTest {
             // One shared AAC->Opus transcoding for the stream, off the UDP event loop (it used to run per
             // viewer on the loop and stalled it: 7-8 freezes in 8 s).
             assertEquals(1, server.audioTranscodings(), "shared transcodings");
-            assertTrue(Chromium.num(w.last(), "audioJitterBufferMs") < 400, "audio jitter buffer: " + w.last());
+            assertTrue(Chromium.num(w.last(), "audioJitterBufferMs") < 400, "audio jitter buffer: " + w.context());
             assertEquals(Chromium.num(w.first(), "freezeCount"), Chromium.num(w.last(), "freezeCount"),
-                    "freezes after the first second: " + w.last());
+                    "freezes after the first second: " + w.context());
         } finally {
             if (ffmpeg != null) {
                 ffmpeg.destroy();
