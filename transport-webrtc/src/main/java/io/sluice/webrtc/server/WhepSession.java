@@ -77,7 +77,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     private StreamHub.Subscription subscription;
     /** True on the loop while {@link StreamHub#subscribe} delivers the GOP cache (under the stream's lock). */
     private boolean deliveringCache;
-    private volatile long cachedAudioSkipped;
+    private long cachedAudioSkipped;
     private final RtpPacket view = new RtpPacket();
     private final List<ByteBuf> scratch = new ArrayList<>();
 
@@ -182,6 +182,9 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
             close("subscribe failed: " + e.getMessage());
         } finally {
             deliveringCache = false;
+        }
+        if (cachedAudioSkipped > 0) {
+            log.debug("session {}: skipped {} audio frames of the GOP cache; audio starts live", id, cachedAudioSkipped);
         }
     }
 
