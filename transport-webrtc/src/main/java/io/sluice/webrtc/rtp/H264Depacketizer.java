@@ -10,7 +10,9 @@ import java.util.List;
  * and end with E inside the frame.
  *
  * <p>The frame is a keyframe (random access point) if it holds an IDR slice (type 5), a
- * recovery-point SEI (SEI payloadType 6, H.264 §D.2.8: encoders with intra refresh, such as the
+ * recovery-point SEI (SEI payloadType 6, H.264 §D.2.8, found by parsing every sei_message of a
+ * well-formed SEI, see {@link H264#hasRecoveryPointSei}; an SEI cut by FU-A fragmentation is judged
+ * on its first fragment only, so it does not count: encoders with intra refresh, such as the
  * webcam in the shared capture, send no IDR after the first), or an SPS and a first slice that is
  * an I/SI slice ({@code slice_type} 2, 4, 7, 9; §7.4.3).
  * Stateless and thread-safe.
@@ -116,7 +118,7 @@ public final class H264Depacketizer implements RtpDepacketizer {
         if (type == H264.NAL_SPS) {
             return SEEN_SPS;
         }
-        if (type == H264.NAL_SEI && len > 0 && b.getUnsignedByte(at) == H264.SEI_RECOVERY_POINT) {
+        if (type == H264.NAL_SEI && H264.hasRecoveryPointSei(b, at, len)) {
             return KEYFRAME;
         }
         if (type >= 1 && type <= 4 && (flags & SEEN_VCL) == 0) {

@@ -110,6 +110,14 @@ public final class WebRtcServer implements AutoCloseable {
     private final SdpParser sdpParser;
     private final IceUfragDemux<RtcSession> demux;
     private final Map<String, RtcSession> sessions = new ConcurrentHashMap<>();
+    /** Shared audio transcodings by "stream#trackId". */
+    private final Map<String, AudioTranscodeRelay> audioRelays = new ConcurrentHashMap<>();
+    /**
+     * Guards making relays and their listener sets. Taken before a hub stream's lock (relays
+     * subscribe under it), never under one: {@link #relayEnded} (called from hub callbacks) does
+     * not take it.
+     */
+    private final Object relayLock = new Object();
 
     private final AtomicLong droppedUnknownStun = new AtomicLong();
     private final AtomicLong droppedUnknownAddress = new AtomicLong();
@@ -532,6 +540,53 @@ public final class WebRtcServer implements AutoCloseable {
         srtpDropped.incrementAndGet();
     }
 
+    // ------------------------------------------------------------------ shared audio transcoding (WHEP)
+
+    /**
+     * The shared transcoding of {@code stream}'s audio {@code track} to Opus, with {@code listener}
+     * added: made (subscribed, thread started) for the first viewer, reused by the next ones.
+     *
+     * @return the relay to hand to {@link #releaseAudioRelay}, or null without a transcoder factory
+     */
+    AudioTranscodeRelay acquireAudioRelay(String stream, TrackInfo track, AudioTranscodeRelay.Listener listener) {
+        if (transcoders == null) {
+            return null;
+        }
+        String key = stream + "#" + track.trackId();
+        synchronized (relayLock) {
+            if (closed) {
+                return null;
+            }
+            AudioTranscodeRelay r = audioRelays.get(key);
+            if (r == null || r.isEnded()) {
+                r = new AudioTranscodeRelay(this, key, stream, track, transcoders);
+                audioRelays.put(key, r);
+                r.start(hub);
+            }
+            r.addListener(listener);
+            return r;
+        }
+    }
+
+    /** Removes {@code listener}; the relay ends with its last listener. */
+    void releaseAudioRelay(AudioTranscodeRelay relay, AudioTranscodeRelay.Listener listener) {
+        synchronized (relayLock) {
+            if (relay.removeListener(listener)) {
+                relay.end();
+            }
+        }
+    }
+
+    /** Called by a relay as it ends (any thread, possibly under a hub stream lock). */
+    void relayEnded(AudioTranscodeRelay relay) {
+        audioRelays.remove(relay.key(), relay);
+    }
+
+    /** Live shared audio transcodings (for tests and monitoring). */
+    int audioTranscodings() {
+        return audioRelays.size();
+    }
+
     void onSessionClosed(RtcSession s) {
         sessions.remove(s.id, s);
         demux.unregister(s.ice.localCredentials().ufrag());
@@ -583,6 +638,20 @@ public final class WebRtcServer implements AutoCloseable {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
+            }
+        }
+        List<AudioTranscodeRelay> relays;
+        synchronized (relayLock) { // no relay is made after this: acquireAudioRelay checks closed
+            relays = List.copyOf(audioRelays.values());
+        }
+        for (AudioTranscodeRelay r : relays) {
+            r.end();
+        }
+        for (AudioTranscodeRelay r : relays) {
+            try {
+                r.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         if (httpChannel != null) {
@@ -725,8 +794,10 @@ public final class WebRtcServer implements AutoCloseable {
         }
 
         /**
-         * Converts audio that WebRTC cannot carry (AAC from RTMP) to Opus for WHEP viewers, one
-         * transcoder per session. Default none: such streams play video only.
+         * Converts audio that WebRTC cannot carry (AAC from RTMP) to Opus for WHEP viewers: one
+         * transcoder per (stream, audio track), shared by all its viewers, on its own thread (started
+         * with the first viewer, ended with the last or with the publication). Default none: such
+         * streams play video only.
          */
         public Builder transcoderFactory(FrameTranscoderFactory factory) {
             this.transcoders = Objects.requireNonNull(factory, "factory");

@@ -8,7 +8,6 @@ import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamHubException;
 import io.sluice.core.hub.StreamSubscriber;
-import io.sluice.core.spi.FrameTranscoder;
 import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceLiteAgent;
@@ -28,6 +27,7 @@ import io.sluice.webrtc.rtp.OpusPacketizer;
 import io.sluice.webrtc.rtp.PacketHistory;
 import io.sluice.webrtc.rtp.RtpHeaderWriter;
 import io.sluice.webrtc.rtp.RtpPacket;
+import io.sluice.webrtc.rtp.RtpPacketAllocator;
 import io.sluice.webrtc.rtp.RtxPacketizer;
 import io.sluice.webrtc.sdp.ExtMap;
 import io.sluice.webrtc.sdp.MediaKind;
@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A WHEP session: subscribes to a hub stream once DTLS is up and sends its H.264 (passthrough,
  * RFC 6184 NAL-aware packetization, starting at the GOP cache's keyframe) and Opus (passthrough, or
- * transcoded by a {@link FrameTranscoderFactory}) as SRTP. Answers NACKs from a packet history
+ * from the server's shared {@link AudioTranscodeRelay} of the stream when its audio is not Opus, if
+ * a {@link FrameTranscoderFactory} is configured) as SRTP. Audio starts live: the GOP cache's audio
+ * is skipped (see {@link #onFrame}). Answers NACKs from a packet history
  * (as RTX when negotiated, RFC 4588), turns PLI/FIR into rate-limited
  * {@link StreamHub.Subscription#requestKeyframe()}, records REMB/TWCC/RR figures and sends an SR per
  * stream every second.
@@ -54,21 +56,28 @@ import org.slf4j.LoggerFactory;
  * <p>Timestamps: video 90 kHz and Opus 48 kHz from the frames' µs PTS; when the publisher changes
  * (a new publication of the same stream) the PTS are rebased to continue after the last frame sent.
  */
-final class WhepSession extends RtcSession implements StreamSubscriber {
+final class WhepSession extends RtcSession implements StreamSubscriber, AudioTranscodeRelay.Listener {
     private static final Logger log = LoggerFactory.getLogger(WhepSession.class);
     /** Frames queued between the publisher's thread and the loop before frames are dropped. */
     static final int MAX_QUEUED_FRAMES = 300;
     static final long KEYFRAME_REQUEST_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     static final String CNAME = "sluice";
+    /** Released RTP packet buffers kept for reuse per session (retransmission history plus in flight). */
+    static final int POOLED_PACKETS = 1024;
 
     private final StreamHub hub;
     private final FrameTranscoderFactory transcoders;
     private final NegotiatedMedia videoMedia;
     private final NegotiatedMedia audioMedia;
     private final AtomicInteger queued = new AtomicInteger();
+    /** Every outgoing RTP packet (media, history copies, RTX) comes from here; made in onConnected. */
+    private RtpPacketAllocator packets;
     private volatile boolean dropUntilKeyframe;
 
     private StreamHub.Subscription subscription;
+    /** True on the loop while {@link StreamHub#subscribe} delivers the GOP cache (under the stream's lock). */
+    private boolean deliveringCache;
+    private long cachedAudioSkipped;
     private final RtpPacket view = new RtpPacket();
     private final List<ByteBuf> scratch = new ArrayList<>();
 
@@ -90,8 +99,8 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
     private SenderReportGenerator audioSr;
     private int audioSsrc;
     private int audioTwccId = -1;
-    private FrameTranscoder transcoder;
-    private boolean transcoderFailed;
+    private AudioTranscodeRelay audioRelay;
+    private boolean noTranscoderLogged;
 
     // timing
     private int publications;
@@ -121,26 +130,38 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
         this.audioMedia = negotiated.media().stream().filter(m -> m.kind() == MediaKind.AUDIO).findFirst().orElse(null);
     }
 
+    /**
+     * Makes the packetizers over one {@link RtpPacketAllocator} sized for the largest packet this
+     * session makes: an H.264 packet of the maximum payload plus its tail room, plus 16 octets (the
+     * history's copies) and 2 (the RTX OSN, RFC 4588 §4). Larger requests (none expected) get
+     * ordinary heap buffers from it.
+     */
     @Override
     void onConnected() {
         int tail = rtpTailRoom();
+        RtpHeaderWriter videoHdr = null;
+        int capacity = 12 + 64 + H264Packetizer.DEFAULT_MAX_PAYLOAD + tail; // header with extensions
         if (videoMedia != null && videoMedia.localSsrc() >= 0) {
             videoSsrc = (int) videoMedia.localSsrc();
-            RtpHeaderWriter hdr = header(videoMedia, videoSsrc);
+            videoHdr = header(videoMedia, videoSsrc);
             twccId = videoMedia.extensionIds().getOrDefault(ExtMap.TRANSPORT_WIDE_CC, -1);
             absSendTimeId = videoMedia.extensionIds().getOrDefault(ExtMap.ABS_SEND_TIME, -1);
             if (twccId > 0) {
-                hdr.transportSequenceNumber(twccId);
+                videoHdr.transportSequenceNumber(twccId);
             }
             if (absSendTimeId > 0) {
-                hdr.absSendTime(absSendTimeId);
+                videoHdr.absSendTime(absSendTimeId);
             }
-            h264 = H264Packetizer.builder(hdr).mode(H264Packetizer.Mode.NAL_AWARE).allocator(alloc).tailRoom(tail)
-                    .build();
-            history = new PacketHistory(2048, 2_000_000, alloc);
+            capacity = Math.max(capacity, videoHdr.headerLength() + H264Packetizer.DEFAULT_MAX_PAYLOAD + tail);
+        }
+        packets = new RtpPacketAllocator(capacity + 16 + 2, POOLED_PACKETS);
+        if (videoHdr != null) {
+            h264 = H264Packetizer.builder(videoHdr).mode(H264Packetizer.Mode.NAL_AWARE).allocator(packets)
+                    .tailRoom(tail).build();
+            history = new PacketHistory(2048, 2_000_000, packets);
             if (videoMedia.rtxPayloadType() >= 0 && videoMedia.localRtxSsrc() >= 0) {
                 rtx = new RtxPacketizer((int) videoMedia.localRtxSsrc(), videoMedia.rtxPayloadType(),
-                        ThreadLocalRandom.current().nextInt(1 << 16), alloc, tail);
+                        ThreadLocalRandom.current().nextInt(1 << 16), packets, tail);
             }
             videoSr = new SenderReportGenerator(videoSsrc, H264Packetizer.CLOCK_RATE, InstantSource.system());
         }
@@ -151,13 +172,19 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
             if (audioTwccId > 0) {
                 hdr.transportSequenceNumber(audioTwccId);
             }
-            opus = new OpusPacketizer(hdr, alloc, tail, -1, -1);
+            opus = new OpusPacketizer(hdr, packets, tail, -1, -1);
             audioSr = new SenderReportGenerator(audioSsrc, OpusPacketizer.CLOCK_RATE, InstantSource.system());
         }
+        deliveringCache = true;
         try {
             subscription = hub.subscribe(stream, this);
         } catch (StreamHubException e) {
             close("subscribe failed: " + e.getMessage());
+        } finally {
+            deliveringCache = false;
+        }
+        if (cachedAudioSkipped > 0) {
+            log.debug("session {}: skipped {} audio frames of the GOP cache; audio starts live", id, cachedAudioSkipped);
         }
     }
 
@@ -179,11 +206,75 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
                 rebase = true;
                 waitingForKeyframe = true;
             }
+            useAudioRelayFor(tracks);
         });
     }
 
+    /** On the loop: joins the shared transcoding when this publication's audio is not Opus. */
+    private void useAudioRelayFor(List<TrackInfo> tracks) {
+        releaseAudioRelay();
+        if (closed || opus == null) {
+            return;
+        }
+        TrackInfo audio = tracks.stream().filter(TrackInfo::isAudio).findFirst().orElse(null);
+        if (audio == null || audio.codec() == Codec.OPUS) {
+            return;
+        }
+        if (transcoders == null) {
+            if (!noTranscoderLogged) {
+                noTranscoderLogged = true;
+                log.info("session {}: stream {} has {} audio and no transcoder is configured: sending video only",
+                        id, stream, audio.codec());
+            }
+            return;
+        }
+        audioRelay = server.acquireAudioRelay(stream, audio, this);
+    }
+
+    private void releaseAudioRelay() {
+        if (audioRelay != null) {
+            server.releaseAudioRelay(audioRelay, this);
+            audioRelay = null;
+        }
+    }
+
+    /**
+     * Queues one frame for the loop. The GOP cache's audio (delivered inside {@link StreamHub#subscribe},
+     * on the loop) is dropped: it spans up to a whole GOP (seconds) and would reach the browser in one
+     * burst, filling its audio jitter buffer (NetEq) with that much audio; Chromium's A/V sync
+     * (RFC 3550 §6.4.1 SR mapping) then keeps delaying video to match the late audio, in steps that
+     * show as freezes. Audio starts with the first live frame instead (≤ 20 ms later for Opus).
+     *
+     * @param frame ownership passes here: released here or after sending on the loop
+     */
     @Override
     public void onFrame(EncodedFrame frame) {
+        if (frame.track().isAudio()) {
+            if (deliveringCache && loop.inEventLoop()) {
+                cachedAudioSkipped++;
+                frame.release();
+                return;
+            }
+            if (frame.codec() != Codec.OPUS) {
+                frame.release(); // the shared relay transcodes it (onTranscodedAudio)
+                return;
+            }
+        }
+        enqueue(frame);
+    }
+
+    /**
+     * One Opus frame from the stream's shared {@link AudioTranscodeRelay}, on its thread.
+     *
+     * @param frame ownership passes here: released here or after sending on the loop
+     */
+    @Override
+    public void onTranscodedAudio(EncodedFrame frame) {
+        enqueue(frame);
+    }
+
+    /** @param frame ownership passes here */
+    private void enqueue(EncodedFrame frame) {
         if (queued.get() >= MAX_QUEUED_FRAMES) {
             frame.release();
             dropUntilKeyframe = true;
@@ -242,48 +333,17 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
                 waitingForKeyframe = false;
             }
             sendVideo(frame, pts + ptsOffsetUs);
-        } else if (t.isAudio() && opus != null) {
-            if (t.codec() == Codec.OPUS) {
-                sendAudio(frame, pts + ptsOffsetUs);
-            } else {
-                transcodeAudio(frame);
-            }
+        } else if (t.isAudio() && opus != null && t.codec() == Codec.OPUS) {
+            sendAudio(frame, pts + ptsOffsetUs);
         }
     }
 
-    private void transcodeAudio(EncodedFrame frame) {
-        if (transcoderFailed) {
-            return;
-        }
-        try {
-            if (transcoder == null) {
-                if (transcoders == null) {
-                    transcoderFailed = true;
-                    log.info("session {}: stream {} has {} audio and no transcoder is configured: sending video only",
-                            id, stream, frame.codec());
-                    return;
-                }
-                transcoder = transcoders.create(frame.track(), Codec.OPUS).orElse(null);
-                if (transcoder == null) {
-                    transcoderFailed = true;
-                    log.info("session {}: no transcoder from {} to Opus: sending video only", id, frame.codec());
-                    return;
-                }
-            }
-            long offset = ptsOffsetUs;
-            transcoder.transcode(frame, out -> {
-                try {
-                    sendAudio(out, out.ptsUs() + offset);
-                } finally {
-                    out.release();
-                }
-            });
-        } catch (RuntimeException e) {
-            transcoderFailed = true;
-            log.warn("session {}: audio transcoding failed, sending video only", id, e);
-        }
-    }
-
+    /**
+     * Packetizes and sends one access unit, keeping each packet in the NACK history.
+     *
+     * @param frame borrowed: the caller releases it
+     * @param ptsUs its presentation time after rebasing, µs (90 kHz RTP timestamp from it)
+     */
     private void sendVideo(EncodedFrame frame, long ptsUs) {
         EncodedFrame f = ptsUs == frame.ptsUs() ? frame
                 : new EncodedFrame(frame.track(), frame.content().retainedDuplicate(), ptsUs, frame.isKeyframe());
@@ -316,6 +376,12 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
         flush();
     }
 
+    /**
+     * Sends one Opus frame as one RTP packet (RFC 7587).
+     *
+     * @param frame borrowed: the caller releases it
+     * @param ptsUs its presentation time after rebasing, µs (48 kHz RTP timestamp from it)
+     */
     private void sendAudio(EncodedFrame frame, long ptsUs) {
         EncodedFrame f = ptsUs == frame.ptsUs() ? frame
                 : new EncodedFrame(frame.track(), frame.content().retainedDuplicate(), ptsUs, true);
@@ -334,6 +400,12 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
         flush();
     }
 
+    /**
+     * Writes the transport-wide sequence number and abs-send-time into a packet's reserved extensions.
+     *
+     * @param pk    borrowed (the caller still owns it); modified in place
+     * @param nowUs monotonic send time, µs
+     */
     private void stampExtensions(ByteBuf pk, int twcc, int abs, long nowUs) {
         if (!view.wrap(pk)) {
             return;
@@ -346,6 +418,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
         }
     }
 
+    /** Releases the packets {@link #scratch} owns (a frame that failed half-way). */
     private void releaseScratch() {
         for (ByteBuf b : scratch) {
             b.release();
@@ -418,7 +491,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
                 if (rtx != null) {
                     out = rtx.wrap(original);
                 } else {
-                    out = alloc.buffer(original.readableBytes() + rtpTailRoom());
+                    out = packets.buffer(original.readableBytes() + rtpTailRoom());
                     out.writeBytes(original, original.readerIndex(), original.readableBytes());
                 }
             } finally {
@@ -486,10 +559,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber {
         if (history != null) {
             history.close();
         }
-        if (transcoder != null) {
-            transcoder.close();
-            transcoder = null;
-        }
+        releaseAudioRelay();
     }
 
     @Override
