@@ -220,6 +220,14 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         if (audio == null || audio.codec() == Codec.OPUS) {
             return;
         }
+        if (audio.isOpaque()) {
+            if (!noTranscoderLogged) {
+                noTranscoderLogged = true;
+                log.info("session {}: stream {} has end-to-end encrypted {} audio, which cannot be transcoded to Opus:"
+                        + " sending video only", id, stream, audio.codec());
+            }
+            return;
+        }
         if (transcoders == null) {
             if (!noTranscoderLogged) {
                 noTranscoderLogged = true;
