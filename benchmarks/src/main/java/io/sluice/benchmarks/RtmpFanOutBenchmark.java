@@ -43,8 +43,9 @@ import java.util.concurrent.TimeUnit;
  *     server and N, and their ratio.</li>
  * <li>{@code -Dsluice.bench.ioThreads=T} (default 1, as nginx-rtmp's one worker): the Sluice server's
  *     IO (EventLoop) threads. With 2, the publisher's EventLoop hands every frame to the other one
- *     (a task and a wake-up per frame, two threads sleeping and waking), which costs CPU that one
- *     thread does not spend; at these loads one thread is far from busy.</li>
+ *     (a task and a wake-up per frame). Measured with alternating rounds, 1 and 2 threads cost the
+ *     same within the noise (see below); single sequential runs had suggested 1 thread was ~25 %
+ *     cheaper, which the alternating rounds did not confirm.</li>
  * <li><b>Warm-up</b> ({@code -Dsluice.bench.warmupSeconds=S}, default 30, 0 = none): before the first
  *     measured N, each server serves the largest N for S seconds, unmeasured; identical for both
  *     servers. It keeps the JVM's JIT compilation (C2 was still compiling ~35 s after start, 2–8 % of
@@ -68,6 +69,19 @@ import java.util.concurrent.TimeUnit;
  * 8 s, ~35 s after start): the short run charges warm-up to Sluice. The kernel's share (sendmsg on
  * loopback) is now lower for Sluice than for nginx (13 % vs 15 %). The native epoll transport was
  * not tried: its Linux jar is not in the offline repository.
+ *
+ * <p><b>Side by side, alternating</b> ({@code -Dsluice.bench.rounds=5}, 30 s warm-up, window 10 s,
+ * 1 IO thread, load average 5–9; medians): N = 100: Sluice 1031 vs nginx-rtmp 1064 players/core
+ * (0.97×); N = 200: Sluice 1053 vs 1130 (0.93×); every player on time in every round on both.
+ * With 2 IO threads (3 rounds, N = 200): 1058 vs 1111 (0.95×). Single rounds range over ±15 %
+ * (Sluice 855–1429 at N = 100), so single runs cannot tell 0.9× from 1.1×. What remains is user
+ * time: at N = 200 the kernel's share is about the same for both (~13 % of a core), Sluice spends
+ * ~5 % in user mode, nginx-rtmp ~1.7 %, though Sluice makes ~3.5× fewer socket writes
+ * (~45 write/writev per player per second vs nginx-rtmp's ~157 {@code sendto}, one per chunk).
+ * perf puts ~40 % of the server's samples in waking the players' threads
+ * ({@code sock_def_readable}) and in context switches, which are per message for both servers.
+ * The Netty native epoll transport for 4.2.20 (classifier linux-x86_64) is not on Maven Central
+ * (404, as is 4.2.19; 4.2.18 is there), so it was not used.
  *
  * <p>The benchmarks module depends on transport-webrtc (and so crypto): build it with
  * {@code -pl core,codec,crypto,transport-rtmp,transport-webrtc,benchmarks}.
