@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  *     10 s, stored as FLV; published with {@code ffmpeg -re -stream_loop -1 -c copy}, so the publisher
  *     costs almost no CPU.</li>
  * <li><b>Servers.</b> Each runs in its own process: the Sluice server in a separate JVM
- *     ({@code RtmpFanOutBenchmark server PORT}, 2 IO threads, leak detection off), nginx 1.22 +
+ *     ({@code RtmpFanOutBenchmark server PORT THREADS}, 1 IO thread by default, leak detection off), nginx 1.22 +
  *     libnginx-mod-rtmp with one worker ({@code master_process off}, config written here:
  *     {@code application live { live on; }}, chunk_size 4096). CPU = utime + stime of that process
  *     from {@code /proc/PID/stat}, over the measurement window.</li>
@@ -37,6 +37,19 @@ import java.util.concurrent.TimeUnit;
  *     server CPU, but competes for the same cores). A player is <i>on time</i> if its drift
  *     (max − min of wall time − media time over the window) stays ≤ 1 s and its video has no gap.</li>
  * <li>{@code -Dsluice.bench.serverJvmArgs="..."} adds JVM options to the Sluice server process (e.g. a JFR recording).</li>
+ * <li><b>Rounds</b> ({@code -Dsluice.bench.rounds=R}, default 1): both servers run side by side for
+ *     the whole benchmark, each with its own publisher, and the measurements alternate between them
+ *     (round 1: N1 Sluice, N1 nginx, N2 Sluice, ...). The summary gives the median players/core per
+ *     server and N, and their ratio.</li>
+ * <li>{@code -Dsluice.bench.ioThreads=T} (default 1, as nginx-rtmp's one worker): the Sluice server's
+ *     IO (EventLoop) threads. With 2, the publisher's EventLoop hands every frame to the other one
+ *     (a task and a wake-up per frame). Measured with alternating rounds, 1 and 2 threads cost the
+ *     same within the noise (see below); single sequential runs had suggested 1 thread was ~25 %
+ *     cheaper, which the alternating rounds did not confirm.</li>
+ * <li><b>Warm-up</b> ({@code -Dsluice.bench.warmupSeconds=S}, default 30, 0 = none): before the first
+ *     measured N, each server serves the largest N for S seconds, unmeasured; identical for both
+ *     servers. It keeps the JVM's JIT compilation (C2 was still compiling ~35 s after start, 2–8 % of
+ *     a core) out of the per-player figure, which is meant to describe a server in steady state.</li>
  * <li><b>Per N</b>: connect N players, wait until all receive video, 3 s warm-up, measure for the
  *     window (default 10 s), disconnect.</li>
  * </ul>
@@ -56,6 +69,19 @@ import java.util.concurrent.TimeUnit;
  * 8 s, ~35 s after start): the short run charges warm-up to Sluice. The kernel's share (sendmsg on
  * loopback) is now lower for Sluice than for nginx (13 % vs 15 %). The native epoll transport was
  * not tried: its Linux jar is not in the offline repository.
+ *
+ * <p><b>Side by side, alternating</b> ({@code -Dsluice.bench.rounds=5}, 30 s warm-up, window 10 s,
+ * 1 IO thread, load average 5–9; medians): N = 100: Sluice 1031 vs nginx-rtmp 1064 players/core
+ * (0.97×); N = 200: Sluice 1053 vs 1130 (0.93×); every player on time in every round on both.
+ * With 2 IO threads (3 rounds, N = 200): 1058 vs 1111 (0.95×). Single rounds range over ±15 %
+ * (Sluice 855–1429 at N = 100), so single runs cannot tell 0.9× from 1.1×. What remains is user
+ * time: at N = 200 the kernel's share is about the same for both (~13 % of a core), Sluice spends
+ * ~5 % in user mode, nginx-rtmp ~1.7 %, though Sluice makes ~3.5× fewer socket writes
+ * (~45 write/writev per player per second vs nginx-rtmp's ~157 {@code sendto}, one per chunk).
+ * perf puts ~40 % of the server's samples in waking the players' threads
+ * ({@code sock_def_readable}) and in context switches, which are per message for both servers.
+ * The Netty native epoll transport for 4.2.20 (classifier linux-x86_64) is not on Maven Central
+ * (404, as is 4.2.19; 4.2.18 is there), so it was not used.
  *
  * <p>The benchmarks module depends on transport-webrtc (and so crypto): build it with
  * {@code -pl core,codec,crypto,transport-rtmp,transport-webrtc,benchmarks}.
@@ -84,11 +110,12 @@ public final class RtmpFanOutBenchmark {
 
     public static void main(String[] args) throws Exception {
         if (args.length >= 2 && args[0].equals("server")) {
-            serve(Integer.parseInt(args[1]));
+            serve(Integer.parseInt(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 1);
             return;
         }
         int[] ns = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {10, 50, 100, 200};
         int window = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int warmup = Integer.getInteger("sluice.bench.warmupSeconds", 30);
         List<String> kinds = args.length > 2 ? List.of(args[2].split(",")) : List.of("sluice", "nginx-rtmp");
         Path work = Files.createTempDirectory("sluice-rtmp-fanout");
         Path stream = work.resolve("stream_6mbps.flv");
@@ -99,27 +126,48 @@ public final class RtmpFanOutBenchmark {
                 "-f", "flv", stream.toString());
         System.out.printf(Locale.ROOT, "stream: %s, %.2f Mbit/s%n", stream, Files.size(stream) * 8 / 10.0 / 1e6);
 
+        int rounds = Integer.getInteger("sluice.bench.rounds", 1);
         List<Row> rows = new ArrayList<>();
-        for (String kind : kinds) {
-            int port = freePort();
-            Process server = kind.equals("sluice") ? startSluice(port, work) : startNginx(port, work);
-            Process publisher = null;
-            try {
-                waitForPort(port, server);
-                publisher = new ProcessBuilder(FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-stream_loop", "-1",
-                        "-i", stream.toString(), "-c", "copy", "-f", "flv", "rtmp://127.0.0.1:" + port + "/live/bench")
-                        .redirectErrorStream(true).redirectOutput(work.resolve(kind + "-publisher.log").toFile()).start();
-                Thread.sleep(3000);
+        // Both servers run (each with its own publisher) for the whole benchmark; the measurements of one N
+        // alternate between them, round after round, so that a change in the machine's background load
+        // hits both servers alike instead of the one measured second.
+        List<Process> servers = new ArrayList<>();
+        List<Process> publishers = new ArrayList<>();
+        int[] ports = new int[kinds.size()];
+        try {
+            for (int k = 0; k < kinds.size(); k++) {
+                String kind = kinds.get(k);
+                ports[k] = freePort();
+                Process server = kind.equals("sluice") ? startSluice(ports[k], work) : startNginx(ports[k], work);
+                servers.add(server);
+                waitForPort(ports[k], server);
+                publishers.add(new ProcessBuilder(FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-stream_loop", "-1",
+                        "-i", stream.toString(), "-c", "copy", "-f", "flv", "rtmp://127.0.0.1:" + ports[k] + "/live/bench")
+                        .redirectErrorStream(true).redirectOutput(work.resolve(kind + "-publisher.log").toFile()).start());
+            }
+            Thread.sleep(3000);
+            if (warmup > 0) {
+                for (int k = 0; k < kinds.size(); k++) {
+                    Row w = run(kinds.get(k), ports[k], servers.get(k).pid(), Arrays.stream(ns).max().orElseThrow(), warmup);
+                    System.out.print("(warm-up, not counted) ");
+                    print(w);
+                }
+            }
+            for (int round = 0; round < rounds; round++) {
                 for (int n : ns) {
-                    Row r = run(kind, port, server.pid(), n, window);
-                    rows.add(r);
-                    print(r);
+                    for (int k = 0; k < kinds.size(); k++) {
+                        Row r = run(kinds.get(k), ports[k], servers.get(k).pid(), n, window);
+                        rows.add(r);
+                        print(r);
+                    }
                 }
-            } finally {
-                if (publisher != null) {
-                    publisher.destroy();
-                    publisher.waitFor(5, TimeUnit.SECONDS);
-                }
+            }
+        } finally {
+            for (Process publisher : publishers) {
+                publisher.destroy();
+                publisher.waitFor(5, TimeUnit.SECONDS);
+            }
+            for (Process server : servers) {
                 server.destroy();
                 if (!server.waitFor(10, TimeUnit.SECONDS)) {
                     server.destroyForcibly();
@@ -130,6 +178,26 @@ public final class RtmpFanOutBenchmark {
         System.out.println("server      players connected on-time drift avg/max ms  gaps  fps/player Mbit/s/player  server CPU % (user)  CPU ms/player/s  players/core");
         for (Row r : rows) {
             print(r);
+        }
+        if (rounds > 1 || kinds.size() > 1) {
+            System.out.println();
+            System.out.println("median players/core over " + rounds + " round(s), every player on time in every round?");
+            for (int n : ns) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "N=%-5d", n));
+                double[] medians = new double[kinds.size()];
+                for (int k = 0; k < kinds.size(); k++) {
+                    String kind = kinds.get(k);
+                    List<Row> mine = rows.stream().filter(r -> r.server().equals(kind) && r.players() == n).toList();
+                    double[] ppc = mine.stream().mapToDouble(Row::playersPerCore).sorted().toArray();
+                    medians[k] = ppc.length % 2 == 1 ? ppc[ppc.length / 2] : (ppc[ppc.length / 2 - 1] + ppc[ppc.length / 2]) / 2;
+                    boolean allOnTime = mine.stream().allMatch(r -> r.onTime() == r.players());
+                    line.append(String.format(Locale.ROOT, "  %s %.0f (%s)", kind, medians[k], allOnTime ? "all on time" : "NOT all on time"));
+                }
+                if (kinds.size() == 2 && medians[1] > 0) {
+                    line.append(String.format(Locale.ROOT, "  ratio %s/%s %.2f", kinds.get(0), kinds.get(1), medians[0] / medians[1]));
+                }
+                System.out.println(line);
+            }
         }
     }
 
@@ -231,7 +299,7 @@ public final class RtmpFanOutBenchmark {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RtmpFanOutBenchmark.class.getName(), "server",
-                Integer.toString(port)));
+                Integer.toString(port), Integer.toString(Integer.getInteger("sluice.bench.ioThreads", 1))));
         return new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(work.resolve("sluice-server.log").toFile()).start();
     }
@@ -259,9 +327,9 @@ public final class RtmpFanOutBenchmark {
                 .redirectErrorStream(true).redirectOutput(work.resolve("nginx.log").toFile()).start();
     }
 
-    /** The Sluice side: an embedded server with 2 IO threads until stdin closes or the process is killed. */
-    private static void serve(int port) throws Exception {
-        RtmpServer server = RtmpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(port).ioThreads(2)
+    /** The Sluice side: an embedded server with {@code ioThreads} IO threads until stdin closes or the process is killed. */
+    private static void serve(int port, int ioThreads) throws Exception {
+        RtmpServer server = RtmpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(port).ioThreads(ioThreads)
                 .maxConnections(2000).build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("listening on " + server.port());

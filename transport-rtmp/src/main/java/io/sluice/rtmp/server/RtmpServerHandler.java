@@ -222,9 +222,18 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
             }
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else if (last != null) {
-            // one flush per drain (a frame, or the backlog since the last one), no extra empty write
-            ctx.write(last).addListener(writeProgress);
+            // One flush per drain (a frame, or the backlog since the last one), and no promise per write:
+            // a player that keeps up takes the whole flush into its socket at once, which the empty
+            // outbound buffer shows right after the flush. Only when bytes stay pending does a
+            // zero-length marker written behind them tell (its promise completes once every earlier
+            // byte has reached the socket) when the flush completed.
+            ctx.write(last, ctx.voidPromise());
             ctx.flush();
+            if (pendingOutboundBytes() == 0) {
+                lastWriteDoneNanos = System.nanoTime();
+            } else {
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(writeProgress);
+            }
         }
     }
 

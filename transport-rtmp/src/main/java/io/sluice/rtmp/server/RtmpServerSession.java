@@ -851,6 +851,9 @@ final class RtmpServerSession implements AutoCloseable {
                 }
                 return added;
             }
+            if (shared != null) {
+                return sharedFrame(f, poll.tracks()) || added; // takes f
+            }
             try {
                 return frame(f, poll.tracks()) || added;
             } finally {
@@ -858,33 +861,42 @@ final class RtmpServerSession implements AutoCloseable {
             }
         }
 
-        /** A frame of the shared serialization: this player's prelude, then the shared chunks. */
+        /**
+         * A frame of the shared serialization: this player's prelude, then the shared chunks.
+         *
+         * @param f a frame of {@link SharedStream#serialize}, owned by the caller until this is
+         *          called: its payload (a duplicate of the shared chunks) then goes, without another
+         *          reference, into the {@link PrechunkedMessage} queued for the channel, which
+         *          releases it once written
+         */
         private boolean sharedFrame(EncodedFrame f, List<TrackInfo> tracks) {
             long ts = f.dtsUs() / 1000;
             TrackInfo t = f.track();
             boolean video = f.mediaType() == MediaType.VIDEO;
-            if (!metaSent) {
-                metaSent = true;
-                outbound.add(RtmpMessages.encode(new DataMessage(DataMessage.ON_META_DATA, List.of(metadata(tracks, t))),
-                        CSID_STREAM, stream.id, ts, alloc));
+            try {
+                if (!metaSent) {
+                    metaSent = true;
+                    outbound.add(RtmpMessages.encode(new DataMessage(DataMessage.ON_META_DATA, List.of(metadata(tracks, t))),
+                            CSID_STREAM, stream.id, ts, alloc));
+                }
+                if (video && t != lastVideo) {
+                    lastVideo = t;
+                    outbound.add(new RtmpMessage(CSID_VIDEO, MessageTypeId.VIDEO, stream.id, ts, FlvMuxer.videoSequenceHeader(t, alloc)));
+                } else if (!video && t != lastAudio) {
+                    lastAudio = t;
+                    outbound.add(new RtmpMessage(CSID_AUDIO, MessageTypeId.AUDIO, stream.id, ts, FlvMuxer.audioSequenceHeader(t, alloc)));
+                }
+            } catch (RuntimeException e) {
+                f.release();
+                throw e;
             }
-            if (video && t != lastVideo) {
-                lastVideo = t;
-                outbound.add(new RtmpMessage(CSID_VIDEO, MessageTypeId.VIDEO, stream.id, ts, FlvMuxer.videoSequenceHeader(t, alloc)));
-            } else if (!video && t != lastAudio) {
-                lastAudio = t;
-                outbound.add(new RtmpMessage(CSID_AUDIO, MessageTypeId.AUDIO, stream.id, ts, FlvMuxer.audioSequenceHeader(t, alloc)));
-            }
-            outbound.add(PrechunkedMessage.wrap(f.content().retain(), video ? CSID_VIDEO : CSID_AUDIO,
+            outbound.add(PrechunkedMessage.wrap(f.content(), video ? CSID_VIDEO : CSID_AUDIO,
                     video ? MessageTypeId.VIDEO : MessageTypeId.AUDIO, ts, shared.chunkSize()));
             sentFrames++;
             return true;
         }
 
         private boolean frame(EncodedFrame f, List<TrackInfo> tracks) {
-            if (shared != null) {
-                return sharedFrame(f, tracks);
-            }
             long dtsMs = FlvMuxer.rtmpTimestampMs(f.dtsUs());
             if (!based) {
                 based = true;
