@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * Immutable snapshot of an {@link SframeEncryptor}'s or {@link SframeDecryptor}'s counters: frames in
- * and out, payload bytes in and out, and dropped frames per {@link SframeDropReason}.
+ * and out, payload bytes in and out, and dropped frames per {@link SframeDropReason}; for an encryptor also the
+ * CTRs it skipped to keep H.264 slice headers RTP-safe ({@link SframeEncryptor.Builder#rtpSafeSliceHeaders}).
  */
 public final class SframeTransformStats {
     private final long framesIn;
@@ -13,8 +14,17 @@ public final class SframeTransformStats {
     private final long bytesIn;
     private final long bytesOut;
     private final long[] drops;
+    private final long ctrsSkipped;
+    private final long unsafeSliceHeaders;
 
     SframeTransformStats(long framesIn, long framesOut, long bytesIn, long bytesOut, long[] drops) {
+        this(framesIn, framesOut, bytesIn, bytesOut, drops, 0, 0);
+    }
+
+    SframeTransformStats(long framesIn, long framesOut, long bytesIn, long bytesOut, long[] drops, long ctrsSkipped,
+            long unsafeSliceHeaders) {
+        this.ctrsSkipped = ctrsSkipped;
+        this.unsafeSliceHeaders = unsafeSliceHeaders;
         this.framesIn = framesIn;
         this.framesOut = framesOut;
         this.bytesIn = bytesIn;
@@ -56,6 +66,23 @@ public final class SframeTransformStats {
         return t;
     }
 
+    /**
+     * Encryptor: CTR values skipped (never used) so that encrypted H.264 slices start with an RTP-safe
+     * slice-header prefix; unsigned. Always 0 for a decryptor.
+     */
+    public long ctrsSkipped() {
+        return ctrsSkipped;
+    }
+
+    /**
+     * Encryptor: slice NAL units encrypted with a header that is not RTP-safe because the bounded CTR search
+     * found none (RTP receivers that parse slice headers, such as Chromium, may drop them). Always 0 for a
+     * decryptor.
+     */
+    public long unsafeSliceHeaders() {
+        return unsafeSliceHeaders;
+    }
+
     /** Drops per reason, zero counts omitted. */
     public Map<SframeDropReason, Long> dropsByReason() {
         Map<SframeDropReason, Long> m = new EnumMap<>(SframeDropReason.class);
@@ -70,6 +97,9 @@ public final class SframeTransformStats {
     @Override
     public String toString() {
         return "SframeTransformStats{in=" + framesIn + " frames/" + bytesIn + " B, out=" + framesOut + " frames/"
-                + bytesOut + " B, drops=" + dropsByReason() + '}';
+                + bytesOut + " B, drops=" + dropsByReason()
+                + (ctrsSkipped != 0 || unsafeSliceHeaders != 0
+                        ? ", ctrsSkipped=" + Long.toUnsignedString(ctrsSkipped) + ", unsafeSliceHeaders=" + unsafeSliceHeaders : "")
+                + '}';
     }
 }

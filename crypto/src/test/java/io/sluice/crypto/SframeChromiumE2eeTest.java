@@ -61,10 +61,14 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * {@code pic_parameter_set_id > 255}. For KID 1 (config byte {@code 0001 1ccc}): a CTR of 2 or 4 bytes
  * (256..65535, 2^24..2^32-1) always parses ({@code slice_type} 0); CTRs of 1 or 3 bytes (8..255,
  * 65536..2^24-1) often do not. Measured with a one-off variant of this test that started the sender's
- * CTR elsewhere (20 s of this clip, whose P-frames are mostly FU-A): first CTR 65536: 43 single-NAL slices
- * dropped, 469 video frames reached the transform; first CTR 0x048800: 30 dropped, 594; first CTR 2^30: 0
- * dropped, 749. The keyed test joins after the clip's second IDR, so it watches CTRs of about 400..1200,
- * where nothing is dropped; joining at the first IDR (CTRs from 0) drops some of the first frames.
+ * CTR elsewhere (20 s of this clip, whose P-frames are mostly FU-A), before the encryptor chose CTRs for
+ * it: first CTR 65536: 43 single-NAL slices dropped, 469 video frames reached the transform; first CTR
+ * 0x048800: 30 dropped, 594; first CTR 2^30: 0 dropped, 749.
+ *
+ * <p>{@link SframeEncryptor.Builder#rtpSafeSliceHeaders} (on by default) now skips every CTR whose header
+ * bits do not parse, so the keyed test joins at the start of the stream (the GOP cache's first IDR, CTRs
+ * from 0) and asserts that no slice is lost: no "Failed to parse" line in Chromium's log, no NACK, every
+ * frame that reached the transform decrypted and decoded.
  */
 @Tag("chromium")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -174,6 +178,15 @@ class SframeChromiumE2eeTest {
             }
         }
 
+        /** Lines of Chromium's whole log that contain {@code needle}. */
+        List<String> logLines(String needle) {
+            try (Stream<String> lines = Files.lines(profile.resolve("chrome_debug.log"), StandardCharsets.UTF_8)) {
+                return lines.filter(l -> l.contains(needle)).toList();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                throw new AssertionError("Chromium log unreadable", e);
+            }
+        }
+
         @Override
         public void close() {
             try {
@@ -236,19 +249,31 @@ class SframeChromiumE2eeTest {
     void chromiumDecryptsSframeAudioAndVideoWithTheKeyFromTheFragment() throws Exception {
         byte[] baseKey = key(1);
         SframeEncryptor encryptor = Sframe.encryptor(new InMemoryKeyProvider().put(KID, baseKey), KID);
-        try (Publisher pub = new Publisher(encryptor); Chromium c = new Chromium()) {
+        assertTrue(encryptor.rtpSafeSliceHeaders());
+        try (Chromium c = new Chromium(); Publisher pub = new Publisher(encryptor)) {
             awaitLive();
-            // Join after the clip's second IDR (5 s, about 450 frames with audio): the hub's GOP cache then
-            // starts there, at CTRs of 2 bytes, which Chromium's slice-header parse accepts (class doc).
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (encryptor.stats().framesOut() < 450 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            // Join at once: before the clip's second IDR (5 s, about 450 frames with audio), so the hub's GOP
+            // cache starts at the first IDR and Chromium gets the stream from CTR 0 on, 1-byte CTRs included.
+            long framesAtJoin = encryptor.stats().framesOut();
+            assertTrue(framesAtJoin < 300, "joined late: " + framesAtJoin + " frames already encrypted");
             Watch w = watch(c, baseKey, Duration.ofSeconds(6));
-            System.out.printf("publisher encryptor: %s%nChromium log (WebRTC video lines): %s%n", encryptor.stats(),
-                    String.join("\n  ", w.log()));
+            SframeTransformStats enc = encryptor.stats();
+            System.out.printf("publisher encryptor (joined after %d frames): %s%nChromium log (WebRTC video lines): %s%n",
+                    framesAtJoin, enc, String.join("\n  ", w.log()));
             assertEquals("RTCRtpScriptTransform", w.e2ee().get("transform"));
             assertEquals(0, num(w.e2ee(), "failed"), "failures: " + w.e2ee());
+            // the encryptor skipped CTRs (KID 1: 0..7 never parse) and never had to give up
+            assertTrue(enc.ctrsSkipped() > 0, "CTRs skipped: " + enc);
+            assertEquals(0, enc.unsafeSliceHeaders(), enc.toString());
+            // nothing lost before the transform: the depacketizer parsed every slice, so no packet was dropped,
+            // nothing was NACKed, and every frame that reached the transform was decoded
+            List<String> parseFailures = c.logLines("Failed to parse");
+            assertEquals(List.of(), parseFailures, "depacketizer failures");
+            assertEquals(0, num(w.late(), "nackCount"), "NACKs: " + w.late());
+            assertEquals(0, num(w.late(), "packetsLost"), "packets lost: " + w.late());
+            // (the page samples getStats every 500 ms, so decoding may trail the transform by up to ~1 s of frames)
+            assertTrue(num(w.late(), "framesDecoded") >= num(w.e2ee(), "video", "decrypted") - 30,
+                    "decoded " + w.late() + " vs decrypted " + w.e2ee());
             // audio: every Opus frame authenticated and decrypted, and the decoder plays sound
             assertTrue(num(w.e2ee(), "audio", "decrypted") > 250, "audio frames decrypted: " + w.e2ee());
             assertTrue(num(w.late(), "audioSamples") - num(w.early(), "audioSamples") > 48_000 * 5,

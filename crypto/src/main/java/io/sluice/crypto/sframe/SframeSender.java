@@ -108,6 +108,28 @@ public final class SframeSender {
         return counter[0];
     }
 
+    /**
+     * Skips the current KID's CTRs below {@code nextCtr} (unsigned): the next frame carries {@code nextCtr} and
+     * the values in between are never used. Allowed because RFC 9605 only requires that a CTR (from which the
+     * nonce is formed, §4.4.3) never repeats under a key; receivers do not expect consecutive CTRs. A
+     * receiver's replay window moves up to the new CTR, so a frame encrypted before a skip larger than the
+     * window that arrives after a frame from after it is rejected as a replay. Used to pick CTRs whose header
+     * bytes suit a framing (RTP-safe H.264 slice headers, see {@code SframeEncryptor}).
+     *
+     * @throws IllegalArgumentException if {@code nextCtr} is below {@link #nextCtr()} (unsigned): a CTR would repeat
+     * @throws IllegalStateException if the current KID is {@linkplain #isExhausted() exhausted}
+     */
+    public void skipTo(long nextCtr) {
+        if (counter[1] != 0) {
+            throw new IllegalStateException("CTR exhausted for KID " + Long.toUnsignedString(kid));
+        }
+        if (Long.compareUnsigned(nextCtr, counter[0]) < 0) {
+            throw new IllegalArgumentException("nextCtr: " + Long.toUnsignedString(nextCtr) + " (expected: >= "
+                    + Long.toUnsignedString(counter[0]) + "; a CTR must never repeat under one key)");
+        }
+        counter[0] = nextCtr;
+    }
+
     /** Whether the current KID has used every CTR. */
     public boolean isExhausted() {
         return counter[1] != 0;
