@@ -36,6 +36,10 @@ import java.util.concurrent.TimeUnit;
  * <li><b>Players.</b> Threads in this JVM, one blocking socket each (so player CPU is not counted as
  *     server CPU, but competes for the same cores). A player is <i>on time</i> if its drift
  *     (max − min of wall time − media time over the window) stays ≤ 1 s and its video has no gap.</li>
+ * <li><b>Before/after</b>: any server kind named {@code sluice...} is a Sluice server; with
+ *     {@code -Dsluice.bench.classpath.KIND=JAR} it runs from that class path (e.g. a copy of the
+ *     benchmarks jar built before a change), so {@code sluice-before,sluice,nginx-rtmp} measures
+ *     both builds and nginx-rtmp alternating in one run; each Sluice kind gets its ratio to nginx-rtmp.</li>
  * <li>{@code -Dsluice.bench.serverJvmArgs="..."} adds JVM options to the Sluice server process (e.g. a JFR recording).</li>
  * <li><b>Rounds</b> ({@code -Dsluice.bench.rounds=R}, default 1): both servers run side by side for
  *     the whole benchmark, each with its own publisher, and the measurements alternate between them
@@ -138,7 +142,7 @@ public final class RtmpFanOutBenchmark {
             for (int k = 0; k < kinds.size(); k++) {
                 String kind = kinds.get(k);
                 ports[k] = freePort();
-                Process server = kind.equals("sluice") ? startSluice(ports[k], work) : startNginx(ports[k], work);
+                Process server = kind.startsWith("sluice") ? startSluice(kind, ports[k], work) : startNginx(ports[k], work);
                 servers.add(server);
                 waitForPort(ports[k], server);
                 publishers.add(new ProcessBuilder(FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-stream_loop", "-1",
@@ -193,8 +197,11 @@ public final class RtmpFanOutBenchmark {
                     boolean allOnTime = mine.stream().allMatch(r -> r.onTime() == r.players());
                     line.append(String.format(Locale.ROOT, "  %s %.0f (%s)", kind, medians[k], allOnTime ? "all on time" : "NOT all on time"));
                 }
-                if (kinds.size() == 2 && medians[1] > 0) {
-                    line.append(String.format(Locale.ROOT, "  ratio %s/%s %.2f", kinds.get(0), kinds.get(1), medians[0] / medians[1]));
+                int ref = kinds.indexOf("nginx-rtmp");
+                for (int k = 0; k < kinds.size() && ref >= 0 && medians[ref] > 0; k++) {
+                    if (k != ref) {
+                        line.append(String.format(Locale.ROOT, "  ratio %s/%s %.2f", kinds.get(k), kinds.get(ref), medians[k] / medians[ref]));
+                    }
                 }
                 System.out.println(line);
             }
@@ -290,7 +297,7 @@ public final class RtmpFanOutBenchmark {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14, 15 counted from after "pid (comm)"
     }
 
-    private static Process startSluice(int port, Path work) throws IOException {
+    private static Process startSluice(String kind, int port, Path work) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-Dio.netty.leakDetection.level=disabled",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
@@ -298,10 +305,11 @@ public final class RtmpFanOutBenchmark {
         if (!extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RtmpFanOutBenchmark.class.getName(), "server",
+        String classpath = System.getProperty("sluice.bench.classpath." + kind, System.getProperty("java.class.path"));
+        cmd.addAll(List.of("-cp", classpath, RtmpFanOutBenchmark.class.getName(), "server",
                 Integer.toString(port), Integer.toString(Integer.getInteger("sluice.bench.ioThreads", 1))));
         return new ProcessBuilder(cmd)
-                .redirectErrorStream(true).redirectOutput(work.resolve("sluice-server.log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(work.resolve(kind + "-server.log").toFile()).start();
     }
 
     static Process startNginx(int port, Path work) throws IOException {
