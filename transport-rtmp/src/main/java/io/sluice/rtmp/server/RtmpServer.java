@@ -81,6 +81,7 @@ public final class RtmpServer implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder droppedFrames = new LongAdder();
     private final SharedStream.Registry sharedStreams = new SharedStream.Registry();
+    private final LoopDrainer.Registry drainers = new LoopDrainer.Registry();
     private final Object lock = new Object();
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
@@ -162,7 +163,7 @@ public final class RtmpServer implements AutoCloseable {
         p.addLast("handshake", new RtmpHandshakeHandler(RtmpHandshake.server(), settings.handshakeTimeout()));
         p.addLast("chunkDecoder", new RtmpChunkDecoder(settings.chunkConfig()));
         p.addLast("chunkEncoder", new RtmpChunkEncoder());
-        p.addLast("session", new RtmpServerHandler(settings, hub, publishers, droppedFrames, sharedStreams));
+        p.addLast("session", new RtmpServerHandler(settings, hub, publishers, droppedFrames, sharedStreams, drainers));
     }
 
     /**
