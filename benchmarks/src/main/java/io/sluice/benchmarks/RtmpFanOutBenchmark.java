@@ -40,6 +40,9 @@ import java.util.concurrent.TimeUnit;
  *     {@code -Dsluice.bench.classpath.KIND=JAR} it runs from that class path (e.g. a copy of the
  *     benchmarks jar built before a change), so {@code sluice-before,sluice,nginx-rtmp} measures
  *     both builds and nginx-rtmp alternating in one run; each Sluice kind gets its ratio to nginx-rtmp.</li>
+ * <li>{@code -Dsluice.bench.serverJvmArgs.KIND="..."} adds JVM options to one Sluice kind's server only;
+ *     {@code -Dsluice.bench.serverJvmArgs.sluice-merge=-Dsluice.bench.writeCoalescingMs=20} runs that
+ *     kind with {@code RtmpServer.Builder#writeCoalescing} 20 ms (default: none).</li>
  * <li>{@code -Dsluice.bench.serverJvmArgs="..."} adds JVM options to the Sluice server process (e.g. a JFR recording).</li>
  * <li><b>Rounds</b> ({@code -Dsluice.bench.rounds=R}, default 1): both servers run side by side for
  *     the whole benchmark, each with its own publisher, and the measurements alternate between them
@@ -301,7 +304,8 @@ public final class RtmpFanOutBenchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-Dio.netty.leakDetection.level=disabled",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
-        String extra = System.getProperty("sluice.bench.serverJvmArgs", "");
+        String extra = System.getProperty("sluice.bench.serverJvmArgs", "") + " "
+                + System.getProperty("sluice.bench.serverJvmArgs." + kind, "");
         if (!extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
@@ -337,8 +341,13 @@ public final class RtmpFanOutBenchmark {
 
     /** The Sluice side: an embedded server with {@code ioThreads} IO threads until stdin closes or the process is killed. */
     private static void serve(int port, int ioThreads) throws Exception {
-        RtmpServer server = RtmpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(port).ioThreads(ioThreads)
-                .maxConnections(2000).build().start();
+        RtmpServer.Builder b = RtmpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(port).ioThreads(ioThreads)
+                .maxConnections(2000);
+        int coalesceMs = Integer.getInteger("sluice.bench.writeCoalescingMs", 0);
+        if (coalesceMs > 0) {
+            b.writeCoalescing(java.time.Duration.ofMillis(coalesceMs));
+        }
+        RtmpServer server = b.build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("listening on " + server.port());
         Thread.currentThread().join();

@@ -139,10 +139,10 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
     }
 
     @Override
-    public void drainNow() {
+    public void drainNow(long batchNanos) {
         wakePending.set(false);
         try {
-            drain();
+            drain(batchNanos);
         } catch (RuntimeException e) { // drain handles its own failures; never let one player stop the batch
             log.debug("{}: drain failed", remote, e);
         }
@@ -199,14 +199,23 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         super.channelWritabilityChanged(ctx);
     }
 
-    /** Writes what the session has, then flushes; closes after a refusal the session asked for. */
+    /** {@link #drain(long)} now. */
     private void drain() {
+        drain(System.nanoTime());
+    }
+
+    /**
+     * Writes what the session has, then flushes; closes after a refusal the session asked for.
+     *
+     * @param nowNanos {@link System#nanoTime()} about now (a batch's start): when a write period starts or completes
+     */
+    private void drain(long nowNanos) {
         if (closing || session == null || !ctx.channel().isActive()) {
             return;
         }
         Channel ch = ctx.channel();
         if (pendingOutboundBytes() == 0) {
-            writePeriodStartNanos = System.nanoTime(); // a write period starts: measure progress from now
+            writePeriodStartNanos = nowNanos; // a write period starts: measure progress from now
         }
         ByteBufHolder last = null; // written last, with the promise that tracks write progress
         try {
@@ -242,7 +251,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
             ctx.write(last, ctx.voidPromise());
             ctx.flush();
             if (pendingOutboundBytes() == 0) {
-                lastWriteDoneNanos = System.nanoTime();
+                lastWriteDoneNanos = nowNanos;
             } else {
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(writeProgress);
             }
