@@ -90,6 +90,18 @@ import java.util.concurrent.TimeUnit;
  * The Netty native epoll transport for 4.2.20 (classifier linux-x86_64) is not on Maven Central
  * (404, as is 4.2.19; 4.2.18 is there), so it was not used.
  *
+ * <p><b>Batched drains, lent frames</b> (one drain task per EventLoop per frame instead of one per
+ * player; the hub lends frames to the RTMP sinks instead of a duplicate each; one clock read per
+ * batch), alternating, 5 rounds, medians: N = 100: Sluice 1064 vs nginx-rtmp 1031 players/core
+ * (1.03×); N = 200: 1087 vs 1081 (1.01×). An earlier run of the same command on the build before
+ * the clock-read change gave 0.82× and 0.97×: with single rounds at ±15 %, Sluice and nginx-rtmp
+ * are now level within the noise. perf (Sluice, N = 200): ~73 % of the server's samples are in the
+ * write/writev syscalls, mostly waking the reading side and context switches (the IO thread is
+ * preempted ~3000–4500 times a second, nginx-rtmp's worker as often), so what remains is per
+ * write, not per byte. With {@code RtmpServer.Builder#writeCoalescing} 20 ms (kind
+ * {@code sluice-merge} with {@code -Dsluice.bench.serverJvmArgs.sluice-merge=-Dsluice.bench.writeCoalescingMs=20};
+ * off by default, it adds up to 20 ms of delay) in the same run: 1449 (1.41×) and 1626 (1.50×).
+ *
  * <p>The benchmarks module depends on transport-webrtc (and so crypto): build it with
  * {@code -pl core,codec,crypto,transport-rtmp,transport-webrtc,benchmarks}.
  */
