@@ -36,6 +36,13 @@ import java.util.concurrent.TimeUnit;
  * <li><b>Players.</b> Threads in this JVM, one blocking socket each (so player CPU is not counted as
  *     server CPU, but competes for the same cores). A player is <i>on time</i> if its drift
  *     (max − min of wall time − media time over the window) stays ≤ 1 s and its video has no gap.</li>
+ * <li><b>Before/after</b>: any server kind named {@code sluice...} is a Sluice server; with
+ *     {@code -Dsluice.bench.classpath.KIND=JAR} it runs from that class path (e.g. a copy of the
+ *     benchmarks jar built before a change), so {@code sluice-before,sluice,nginx-rtmp} measures
+ *     both builds and nginx-rtmp alternating in one run; each Sluice kind gets its ratio to nginx-rtmp.</li>
+ * <li>{@code -Dsluice.bench.serverJvmArgs.KIND="..."} adds JVM options to one Sluice kind's server only;
+ *     {@code -Dsluice.bench.serverJvmArgs.sluice-merge=-Dsluice.bench.writeCoalescingMs=20} runs that
+ *     kind with {@code RtmpServer.Builder#writeCoalescing} 20 ms (default: none).</li>
  * <li>{@code -Dsluice.bench.serverJvmArgs="..."} adds JVM options to the Sluice server process (e.g. a JFR recording).</li>
  * <li><b>Rounds</b> ({@code -Dsluice.bench.rounds=R}, default 1): both servers run side by side for
  *     the whole benchmark, each with its own publisher, and the measurements alternate between them
@@ -82,6 +89,18 @@ import java.util.concurrent.TimeUnit;
  * ({@code sock_def_readable}) and in context switches, which are per message for both servers.
  * The Netty native epoll transport for 4.2.20 (classifier linux-x86_64) is not on Maven Central
  * (404, as is 4.2.19; 4.2.18 is there), so it was not used.
+ *
+ * <p><b>Batched drains, lent frames</b> (one drain task per EventLoop per frame instead of one per
+ * player; the hub lends frames to the RTMP sinks instead of a duplicate each; one clock read per
+ * batch), alternating, 5 rounds, medians: N = 100: Sluice 1064 vs nginx-rtmp 1031 players/core
+ * (1.03×); N = 200: 1087 vs 1081 (1.01×). An earlier run of the same command on the build before
+ * the clock-read change gave 0.82× and 0.97×: with single rounds at ±15 %, Sluice and nginx-rtmp
+ * are now level within the noise. perf (Sluice, N = 200): ~73 % of the server's samples are in the
+ * write/writev syscalls, mostly waking the reading side and context switches (the IO thread is
+ * preempted ~3000–4500 times a second, nginx-rtmp's worker as often), so what remains is per
+ * write, not per byte. With {@code RtmpServer.Builder#writeCoalescing} 20 ms (kind
+ * {@code sluice-merge} with {@code -Dsluice.bench.serverJvmArgs.sluice-merge=-Dsluice.bench.writeCoalescingMs=20};
+ * off by default, it adds up to 20 ms of delay) in the same run: 1449 (1.41×) and 1626 (1.50×).
  *
  * <p>The benchmarks module depends on transport-webrtc (and so crypto): build it with
  * {@code -pl core,codec,crypto,transport-rtmp,transport-webrtc,benchmarks}.
@@ -138,7 +157,7 @@ public final class RtmpFanOutBenchmark {
             for (int k = 0; k < kinds.size(); k++) {
                 String kind = kinds.get(k);
                 ports[k] = freePort();
-                Process server = kind.equals("sluice") ? startSluice(ports[k], work) : startNginx(ports[k], work);
+                Process server = kind.startsWith("sluice") ? startSluice(kind, ports[k], work) : startNginx(ports[k], work);
                 servers.add(server);
                 waitForPort(ports[k], server);
                 publishers.add(new ProcessBuilder(FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-stream_loop", "-1",
@@ -193,8 +212,11 @@ public final class RtmpFanOutBenchmark {
                     boolean allOnTime = mine.stream().allMatch(r -> r.onTime() == r.players());
                     line.append(String.format(Locale.ROOT, "  %s %.0f (%s)", kind, medians[k], allOnTime ? "all on time" : "NOT all on time"));
                 }
-                if (kinds.size() == 2 && medians[1] > 0) {
-                    line.append(String.format(Locale.ROOT, "  ratio %s/%s %.2f", kinds.get(0), kinds.get(1), medians[0] / medians[1]));
+                int ref = kinds.indexOf("nginx-rtmp");
+                for (int k = 0; k < kinds.size() && ref >= 0 && medians[ref] > 0; k++) {
+                    if (k != ref) {
+                        line.append(String.format(Locale.ROOT, "  ratio %s/%s %.2f", kinds.get(k), kinds.get(ref), medians[k] / medians[ref]));
+                    }
                 }
                 System.out.println(line);
             }
@@ -290,18 +312,20 @@ public final class RtmpFanOutBenchmark {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14, 15 counted from after "pid (comm)"
     }
 
-    private static Process startSluice(int port, Path work) throws IOException {
+    private static Process startSluice(String kind, int port, Path work) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-Dio.netty.leakDetection.level=disabled",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
-        String extra = System.getProperty("sluice.bench.serverJvmArgs", "");
+        String extra = System.getProperty("sluice.bench.serverJvmArgs", "") + " "
+                + System.getProperty("sluice.bench.serverJvmArgs." + kind, "");
         if (!extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RtmpFanOutBenchmark.class.getName(), "server",
+        String classpath = System.getProperty("sluice.bench.classpath." + kind, System.getProperty("java.class.path"));
+        cmd.addAll(List.of("-cp", classpath, RtmpFanOutBenchmark.class.getName(), "server",
                 Integer.toString(port), Integer.toString(Integer.getInteger("sluice.bench.ioThreads", 1))));
         return new ProcessBuilder(cmd)
-                .redirectErrorStream(true).redirectOutput(work.resolve("sluice-server.log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(work.resolve(kind + "-server.log").toFile()).start();
     }
 
     static Process startNginx(int port, Path work) throws IOException {
@@ -329,8 +353,13 @@ public final class RtmpFanOutBenchmark {
 
     /** The Sluice side: an embedded server with {@code ioThreads} IO threads until stdin closes or the process is killed. */
     private static void serve(int port, int ioThreads) throws Exception {
-        RtmpServer server = RtmpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(port).ioThreads(ioThreads)
-                .maxConnections(2000).build().start();
+        RtmpServer.Builder b = RtmpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(port).ioThreads(ioThreads)
+                .maxConnections(2000);
+        int coalesceMs = Integer.getInteger("sluice.bench.writeCoalescingMs", 0);
+        if (coalesceMs > 0) {
+            b.writeCoalescing(java.time.Duration.ofMillis(coalesceMs));
+        }
+        RtmpServer server = b.build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("listening on " + server.port());
         Thread.currentThread().join();

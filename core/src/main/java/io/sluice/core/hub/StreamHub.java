@@ -130,7 +130,7 @@ public final class StreamHub implements AutoCloseable {
                 subscriber.onPublish(name, s.publication.tracks);
                 sub.waitingForKeyframe = !s.cacheStartsWithKeyframe;
                 for (EncodedFrame f : s.cache) {
-                    sub.deliver(f.retainedDuplicate());
+                    sub.deliver(f);
                 }
             }
         }
@@ -297,10 +297,13 @@ public final class StreamHub implements AutoCloseable {
                     clearCache();
                 }
             }
-            for (Sub sub : subscribers) {
-                sub.deliver(f.retainedDuplicate());
+            try {
+                for (Sub sub : subscribers) {
+                    sub.deliver(f);
+                }
+            } finally {
+                f.release();
             }
-            f.release();
         }
 
         void clearCache() {
@@ -430,17 +433,20 @@ public final class StreamHub implements AutoCloseable {
             this.subscriber = subscriber;
         }
 
-        /** Under the stream lock. Takes ownership. */
+        /**
+         * Under the stream lock.
+         *
+         * @param f borrowed: lent to the subscriber ({@link StreamSubscriber#onFrameBorrowed}), released by the caller
+         */
         void deliver(EncodedFrame f) {
             if (f.mediaType() == MediaType.VIDEO) {
                 if (waitingForKeyframe && !f.isKeyframe()) {
-                    f.release();
                     return;
                 }
                 waitingForKeyframe = false;
             }
             try {
-                subscriber.onFrame(f);
+                subscriber.onFrameBorrowed(f);
             } catch (RuntimeException e) {
                 log.warn("subscriber of '{}' failed on a frame; it is unsubscribed", stream.name, e);
                 close();

@@ -19,6 +19,20 @@ public interface StreamSubscriber {
     /** One frame; ownership passes to the subscriber, which must release it. */
     void onFrame(EncodedFrame frame);
 
+    /**
+     * One frame, lent: what the hub calls. The frame (and its payload) stays the hub's and is valid
+     * only during this call: the subscriber neither releases it nor keeps it, and takes its own
+     * reference ({@link EncodedFrame#retainedDuplicate()}) if it needs the frame later. The default
+     * does exactly that and hands the duplicate to {@link #onFrame}, which then owns and releases
+     * it; a subscriber that transforms every frame at once (e.g. serializes it into bytes shared by
+     * many connections) overrides this and saves the per-subscriber duplicate.
+     *
+     * @param frame borrowed: released by the hub, not by the subscriber
+     */
+    default void onFrameBorrowed(EncodedFrame frame) {
+        onFrame(frame.retainedDuplicate());
+    }
+
     /** The publisher left. The subscription stays open and resumes if a publisher comes back. */
     void onUnpublish(String streamName);
 

@@ -75,6 +75,47 @@ class StreamHubTest {
     }
 
     @Test
+    void aSubscriberThatBorrowsFramesGetsTheHubsFramesWithoutADuplicateAndOwnsNothing() {
+        List<io.netty.buffer.ByteBuf> lent = new ArrayList<>();
+        StreamSubscriber borrower = new StreamSubscriber() {
+            @Override
+            public void onPublish(String streamName, List<TrackInfo> tracks) {
+            }
+
+            @Override
+            public void onFrame(EncodedFrame frame) {
+                throw new AssertionError("onFrame must not be called when onFrameBorrowed is overridden");
+            }
+
+            @Override
+            public void onFrameBorrowed(EncodedFrame frame) {
+                assertTrue(frame.content().refCnt() > 0);
+                lent.add(frame.content());
+            }
+
+            @Override
+            public void onUnpublish(String streamName) {
+            }
+        };
+        try (StreamHub hub = StreamHub.create()) {
+            StreamHub.Publication p = hub.publish("live/lend", List.of(VIDEO, AUDIO), () -> { });
+            p.send(video(0, true)); // cached
+            Recorder owner = new Recorder(); // the default: its own duplicate, released by it
+            hub.subscribe("live/lend", owner);
+            hub.subscribe("live/lend", borrower); // gets the cached keyframe lent
+            EncodedFrame live = video(1, false);
+            io.netty.buffer.ByteBuf liveBytes = live.content();
+            p.send(live);
+            assertEquals(List.of("publish live/lend 2", "v0k", "v1"), owner.events);
+            assertEquals(2, lent.size());
+            assertEquals(1, liveBytes.refCnt(), "only the GOP cache's reference is left: nothing lent is owned");
+            p.close();
+            assertEquals(0, liveBytes.refCnt(), "released with the cache");
+            assertEquals(0, lent.get(0).refCnt(), "released with the cache");
+        }
+    }
+
+    @Test
     void aSubscriberMayWaitForAPublisherAndSeesItLeave() {
         try (StreamHub hub = StreamHub.create()) {
             Recorder early = new Recorder();

@@ -79,13 +79,16 @@ final class PlayerSink implements StreamSubscriber {
         wakeup.run();
     }
 
+    /** @param frame owned by this sink from here on (released by it, or by the player once sent) */
     @Override
     public void onFrame(EncodedFrame frame) {
         if (shared != null) {
-            frame = toShared(frame);
-            if (frame == null) {
-                return;
+            try {
+                onFrameBorrowed(frame);
+            } finally {
+                frame.release();
             }
+            return;
         }
         synchronized (this) {
             if (released) {
@@ -97,33 +100,46 @@ final class PlayerSink implements StreamSubscriber {
         wakeup.run();
     }
 
-    /** The shared form of a frame (which it releases), or {@code null} if dropped. */
-    private EncodedFrame toShared(EncodedFrame frame) {
+    /**
+     * With a {@link SharedStream}: queues the frame's shared chunks (a duplicate of them, which the
+     * queue owns), without taking a duplicate of the hub's frame first; a frame RTMP cannot carry
+     * is dropped (counted), and so is every later video frame up to the next keyframe.
+     *
+     * @param frame borrowed: the hub releases it
+     */
+    @Override
+    public void onFrameBorrowed(EncodedFrame frame) {
+        if (shared == null) {
+            onFrame(frame.retainedDuplicate());
+            return;
+        }
         boolean video = frame.mediaType() == MediaType.VIDEO;
         boolean keyframe = frame.isKeyframe();
-        EncodedFrame wire = null;
-        try {
-            synchronized (this) {
-                if (released || (video && videoSkipping && !keyframe)) {
-                    unsendable += released ? 0 : 1;
-                    return null;
+        EncodedFrame wire = shared.serialize(frame); // the memo makes this cheap for all but the first player
+        synchronized (this) {
+            if (released) {
+                if (wire != null) {
+                    wire.release();
                 }
+                return;
             }
-            wire = shared.serialize(frame);
-        } finally {
-            frame.release();
-        }
-        if (wire == null) {
-            synchronized (this) {
+            if (wire == null) {
                 unsendable++;
                 videoSkipping |= video; // a later frame may reference this one
+                return;
             }
-        } else if (video && keyframe) {
-            synchronized (this) {
-                videoSkipping = false;
+            if (video) {
+                if (keyframe) {
+                    videoSkipping = false;
+                } else if (videoSkipping) {
+                    unsendable++;
+                    wire.release();
+                    return;
+                }
             }
+            queue.offer(wire);
         }
-        return wire;
+        wakeup.run();
     }
 
     @Override

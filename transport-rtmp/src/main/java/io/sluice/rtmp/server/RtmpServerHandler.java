@@ -18,7 +18,6 @@ import io.sluice.rtmp.netty.RtmpHandshakeHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -45,13 +44,15 @@ import org.slf4j.LoggerFactory;
  * asks for (bad name, authorisation, replaced publisher) are flushed first and logged at INFO;
  * I/O errors (resets) at DEBUG. Not sharable: one instance per channel.
  */
-final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
+final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements LoopDrainer.Drainable {
     private static final Logger log = LoggerFactory.getLogger(RtmpServerHandler.class);
 
     private final ServerSettings settings;
     private final StreamHub hub;
     private final ConcurrentMap<String, RtmpServerSession> publishers;
     private final SharedStream.Registry sharedStreams;
+    private final LoopDrainer.Registry drainers;
+    private LoopDrainer drainer;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final LongAdder droppedFrames;
     private final ChannelFutureListener writeProgress = f -> {
@@ -72,19 +73,20 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
     private boolean pingSent;
     private boolean closing;
     private boolean failureLogged;
-    private final Runnable drainTask = () -> {
-        wakePending.set(false);
-        drain();
-    };
 
     RtmpServerHandler(ServerSettings settings, StreamHub hub, ConcurrentMap<String, RtmpServerSession> publishers,
                       LongAdder droppedFrames) {
-        this(settings, hub, publishers, droppedFrames, new SharedStream.Registry());
+        this(settings, hub, publishers, droppedFrames, new SharedStream.Registry(), new LoopDrainer.Registry());
     }
 
+    /**
+     * @param sharedStreams the server's shared serializations (thread-safe)
+     * @param drainers      the server's per-EventLoop drain batches (thread-safe)
+     */
     RtmpServerHandler(ServerSettings settings, StreamHub hub, ConcurrentMap<String, RtmpServerSession> publishers,
-                      LongAdder droppedFrames, SharedStream.Registry sharedStreams) {
+                      LongAdder droppedFrames, SharedStream.Registry sharedStreams, LoopDrainer.Registry drainers) {
         this.sharedStreams = sharedStreams;
+        this.drainers = drainers;
         this.droppedFrames = droppedFrames;
         this.settings = settings;
         this.hub = hub;
@@ -116,6 +118,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
         }
         Channel ch = ctx.channel();
         remote = ch.remoteAddress() instanceof InetSocketAddress a ? a : new InetSocketAddress("0.0.0.0", 0);
+        drainer = drainers.forLoop(ctx.executor());
         session = new RtmpServerSession(settings, hub, remote, ctx.alloc(), this::wakeup, publishers, sharedStreams);
         lastReadNanos = System.nanoTime();
         lastWriteDoneNanos = lastReadNanos;
@@ -125,14 +128,23 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
         idleTimer = ctx.executor().scheduleAtFixedRate(this::checkIdle, period, period, TimeUnit.NANOSECONDS);
     }
 
-    /** From any thread: schedules a drain on this channel's EventLoop, at most one pending at a time. */
+    /**
+     * From any thread: queues a drain of this channel in its EventLoop's batch ({@link LoopDrainer}),
+     * at most one pending at a time.
+     */
     private void wakeup() {
-        if (wakePending.compareAndSet(false, true)) {
-            try {
-                ctx.executor().execute(drainTask);
-            } catch (RejectedExecutionException e) {
-                wakePending.set(false); // shutting down
-            }
+        if (!wakePending.get() && wakePending.compareAndSet(false, true)) {
+            drainer.wakeup(this);
+        }
+    }
+
+    @Override
+    public void drainNow(long batchNanos) {
+        wakePending.set(false);
+        try {
+            drain(batchNanos);
+        } catch (RuntimeException e) { // drain handles its own failures; never let one player stop the batch
+            log.debug("{}: drain failed", remote, e);
         }
     }
 
@@ -187,14 +199,23 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
         super.channelWritabilityChanged(ctx);
     }
 
-    /** Writes what the session has, then flushes; closes after a refusal the session asked for. */
+    /** {@link #drain(long)} now. */
     private void drain() {
+        drain(System.nanoTime());
+    }
+
+    /**
+     * Writes what the session has, then flushes; closes after a refusal the session asked for.
+     *
+     * @param nowNanos {@link System#nanoTime()} about now (a batch's start): when a write period starts or completes
+     */
+    private void drain(long nowNanos) {
         if (closing || session == null || !ctx.channel().isActive()) {
             return;
         }
         Channel ch = ctx.channel();
         if (pendingOutboundBytes() == 0) {
-            writePeriodStartNanos = System.nanoTime(); // a write period starts: measure progress from now
+            writePeriodStartNanos = nowNanos; // a write period starts: measure progress from now
         }
         ByteBufHolder last = null; // written last, with the promise that tracks write progress
         try {
@@ -230,7 +251,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter {
             ctx.write(last, ctx.voidPromise());
             ctx.flush();
             if (pendingOutboundBytes() == 0) {
-                lastWriteDoneNanos = System.nanoTime();
+                lastWriteDoneNanos = nowNanos;
             } else {
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(writeProgress);
             }
