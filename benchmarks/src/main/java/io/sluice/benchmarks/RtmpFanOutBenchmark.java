@@ -353,8 +353,10 @@ public final class RtmpFanOutBenchmark {
 
     /** The Sluice side: an embedded server with {@code ioThreads} IO threads until stdin closes or the process is killed. */
     private static void serve(int port, int ioThreads) throws Exception {
+        // The defaults (1000 connections, 1000 subscribers per hub stream) are lifted so the benchmark finds
+        // where delivery stops being on time, not where a limit refuses players.
         RtmpServer.Builder b = RtmpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(port).ioThreads(ioThreads)
-                .maxConnections(2000);
+                .maxConnections(5000).hub(io.sluice.core.hub.StreamHub.builder().maxSubscribersPerStream(5000).build());
         int coalesceMs = Integer.getInteger("sluice.bench.writeCoalescingMs", 0);
         if (coalesceMs > 0) {
             b.writeCoalescing(java.time.Duration.ofMillis(coalesceMs));
