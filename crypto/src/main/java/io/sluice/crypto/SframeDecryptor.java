@@ -2,12 +2,13 @@ package io.sluice.crypto;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaProtocolException;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.h264.AvcDecoderConfigurationRecord;
+import io.sluice.core.h264.Avcc;
+import io.sluice.core.h264.NalUnitType;
 import io.sluice.core.h264.Sps;
 import io.sluice.core.spi.FrameTransform;
 import io.sluice.crypto.sframe.KeyProvider;
@@ -161,24 +162,9 @@ public final class SframeDecryptor implements FrameTransform {
 
     /** The first SPS and PPS NAL units of {@code avcc} (borrowed, not released), or {@code null} if either is missing. */
     private static byte[][] parameterSets(ByteBuf avcc) {
-        byte[] sps = null;
-        byte[] pps = null;
-        int i = avcc.readerIndex();
-        int end = avcc.writerIndex();
-        while (i + 4 < end && (sps == null || pps == null)) {
-            int n = avcc.getInt(i);
-            if (n < 1 || n > end - i - 4) {
-                return null;
-            }
-            int type = avcc.getByte(i + 4) & 0x1f;
-            if (type == 7 && sps == null) {
-                sps = ByteBufUtil.getBytes(avcc, i + 4, n);
-            } else if (type == 8 && pps == null) {
-                pps = ByteBufUtil.getBytes(avcc, i + 4, n);
-            }
-            i += 4 + n;
-        }
-        return sps == null || pps == null ? null : new byte[][] {sps, pps};
+        byte[] sps = Avcc.firstNalUnit(avcc, NalUnitType.SPS);
+        byte[] pps = sps == null ? null : Avcc.firstNalUnit(avcc, NalUnitType.PPS);
+        return pps == null ? null : new byte[][] {sps, pps};
     }
 
     /** What {@link #decryptedTrack} resolved for one input track. */

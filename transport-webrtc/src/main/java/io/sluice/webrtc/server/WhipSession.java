@@ -2,9 +2,10 @@ package io.sluice.webrtc.server;
 
 import io.sluice.core.MediaProtocolException;
 import io.sluice.core.h264.AvcDecoderConfigurationRecord;
+import io.sluice.core.h264.Avcc;
+import io.sluice.core.h264.NalUnitType;
 import io.sluice.core.h264.Sps;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
@@ -301,22 +302,13 @@ final class WhipSession extends RtcSession {
         }
     }
 
+    /** Keeps the first SPS and PPS seen in the publisher's frames. @param avcc borrowed */
     private void findParameterSets(ByteBuf avcc) {
-        int i = avcc.readerIndex();
-        int end = avcc.writerIndex();
-        while (i + 4 <= end) {
-            int len = avcc.getInt(i);
-            i += 4;
-            if (len <= 0 || i + len > end) {
-                return;
-            }
-            int type = avcc.getByte(i) & 0x1F;
-            if (type == 7 && sps == null) {
-                sps = ByteBufUtil.getBytes(avcc, i, len);
-            } else if (type == 8 && pps == null) {
-                pps = ByteBufUtil.getBytes(avcc, i, len);
-            }
-            i += len;
+        if (sps == null) {
+            sps = Avcc.firstNalUnit(avcc, NalUnitType.SPS);
+        }
+        if (pps == null) {
+            pps = Avcc.firstNalUnit(avcc, NalUnitType.PPS);
         }
     }
 
