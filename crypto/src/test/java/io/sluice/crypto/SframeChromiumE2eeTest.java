@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.webrtc.server.Chromium;
 import io.sluice.webrtc.server.LoopingSource;
 import io.sluice.core.AudioEncoderConfig;
 import io.sluice.core.Codec;
@@ -11,29 +12,20 @@ import io.sluice.core.StreamPipeline;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.crypto.sframe.InMemoryKeyProvider;
 import io.sluice.webrtc.server.WebRtcServer;
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * Browser interop of Sluice's SFrame (RFC 9605): a clip is published into a {@link StreamHub} through
@@ -78,8 +70,8 @@ class SframeChromiumE2eeTest {
             "bbb_rabbit_320x240_8s_h264_aac.mp4");
     static final String STREAM = "e2ee";
     static final long KID = 1;
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    /** WebRTC's RTC_LOG warnings (depacketizer, packet buffer) into the profile's chrome_debug.log. */
+    static final String[] E2EE_LOGGING = {"--enable-logging", "--v=0"};
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private StreamHub hub;
@@ -87,7 +79,7 @@ class SframeChromiumE2eeTest {
 
     @BeforeEach
     void setUp() {
-        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        assertTrue(Chromium.available(),
                 "needs /usr/bin/chromium and /usr/bin/chromedriver (.ci/install-deps.sh)");
         assertTrue(Files.isReadable(CLIP), "missing " + CLIP);
         hub = StreamHub.create();
@@ -134,74 +126,6 @@ class SframeChromiumE2eeTest {
         }
     }
 
-    /** Headless Chromium with fake devices, nothing fetched from the network, and its log in the profile. */
-    private static final class Chromium implements AutoCloseable {
-        final Path profile;
-        final ChromeDriverService service;
-        final ChromeDriver driver;
-
-        Chromium() throws IOException {
-            System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-            System.setProperty("SE_OFFLINE", "true");
-            profile = Files.createTempDirectory("sluice-chromium-e2ee-");
-            ChromeOptions o = new ChromeOptions();
-            o.setBinary(CHROMIUM.toFile());
-            o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--autoplay-policy=no-user-gesture-required", "--allow-loopback-in-peer-connection",
-                    "--disable-features=WebRtcHideLocalIpsWithMdns", "--user-data-dir=" + profile,
-                    // WebRTC's RTC_LOG warnings (depacketizer, packet buffer) into <profile>/chrome_debug.log
-                    "--enable-logging", "--v=0");
-            service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-                    .usingAnyFreePort().withTimeout(Duration.ofSeconds(60)).build();
-            driver = new ChromeDriver(service, o);
-        }
-
-        @SuppressWarnings("unchecked")
-        Map<String, Object> map(String expression) {
-            Object o = ((JavascriptExecutor) driver).executeScript("return " + expression + ";");
-            return o == null ? null : (Map<String, Object>) o;
-        }
-
-        Object js(String expression) {
-            return ((JavascriptExecutor) driver).executeScript("return " + expression + ";");
-        }
-
-        /** Lines of Chromium's log that mention WebRTC video receive or encoded transforms. */
-        List<String> webrtcLog() {
-            Path log = profile.resolve("chrome_debug.log");
-            try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
-                return lines.filter(l -> l.matches("(?i).*(h264|pps|sps|slice|nal|keyframe|key frame|transform|depacket|decod).*"))
-                        .limit(40).toList();
-            } catch (IOException | java.io.UncheckedIOException e) {
-                return List.of("(no log: " + e + ")");
-            }
-        }
-
-        /** Lines of Chromium's whole log that contain {@code needle}. */
-        List<String> logLines(String needle) {
-            try (Stream<String> lines = Files.lines(profile.resolve("chrome_debug.log"), StandardCharsets.UTF_8)) {
-                return lines.filter(l -> l.contains(needle)).toList();
-            } catch (IOException | java.io.UncheckedIOException e) {
-                throw new AssertionError("Chromium log unreadable", e);
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                driver.quit();
-            } finally {
-                service.stop();
-                try (Stream<Path> s = Files.walk(profile)) {
-                    s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                } catch (IOException ignored) {
-                    // a temp dir left behind is harmless
-                }
-            }
-        }
-    }
-
     static long num(Map<String, Object> m, String... path) {
         Object v = m;
         for (String k : path) {
@@ -228,7 +152,7 @@ class SframeChromiumE2eeTest {
                 + "&suite=AES_128_GCM_SHA256_128");
         long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
         while (System.nanoTime() < deadline) {
-            assertNull(c.js("window.sluice && window.sluice.error"), "page error");
+            assertNull(c.js("return window.sluice && window.sluice.error;"), "page error");
             Map<String, Object> e = c.map("window.sluice && window.sluice.e2ee");
             if (e != null && num(e, "video", "decrypted") + num(e, "video", "failed") > 0
                     && num(e, "audio", "decrypted") + num(e, "audio", "failed") > 0) {
@@ -242,7 +166,7 @@ class SframeChromiumE2eeTest {
         Map<String, Object> late = c.map("window.sluice.stats");
         Map<String, Object> e2ee = c.map("window.sluice.e2ee");
         System.out.printf("page after %s: e2ee %s%n  stats early %s%n  stats late  %s%n", window, e2ee, early, late);
-        return new Watch(early, late, e2ee, c.webrtcLog());
+        return new Watch(early, late, e2ee, c.logLines("(?i).*(h264|pps|sps|slice|nal|keyframe|key frame|transform|depacket|decod).*", 40));
     }
 
     @Test
@@ -250,7 +174,7 @@ class SframeChromiumE2eeTest {
         byte[] baseKey = key(1);
         SframeEncryptor encryptor = Sframe.encryptor(new InMemoryKeyProvider().put(KID, baseKey), KID);
         assertTrue(encryptor.rtpSafeSliceHeaders());
-        try (Chromium c = new Chromium(); Publisher pub = new Publisher(encryptor)) {
+        try (Chromium c = new Chromium(E2EE_LOGGING); Publisher pub = new Publisher(encryptor)) {
             awaitLive();
             // Join at once: before the clip's second IDR (5 s, about 450 frames with audio), so the hub's GOP
             // cache starts at the first IDR and Chromium gets the stream from CTR 0 on, 1-byte CTRs included.
@@ -267,7 +191,7 @@ class SframeChromiumE2eeTest {
             assertEquals(0, enc.unsafeSliceHeaders(), enc.toString());
             // nothing lost before the transform: the depacketizer parsed every slice, so no packet was dropped,
             // nothing was NACKed, and every frame that reached the transform was decoded
-            List<String> parseFailures = c.logLines("Failed to parse");
+            List<String> parseFailures = c.logLines(".*Failed to parse.*", Integer.MAX_VALUE);
             assertEquals(List.of(), parseFailures, "depacketizer failures");
             assertEquals(0, num(w.late(), "nackCount"), "NACKs: " + w.late());
             assertEquals(0, num(w.late(), "packetsLost"), "packets lost: " + w.late());
@@ -292,7 +216,7 @@ class SframeChromiumE2eeTest {
     @Test
     void withTheWrongKeyEveryFrameFailsAndNothingIsDecoded() throws Exception {
         SframeEncryptor encryptor = Sframe.encryptor(new InMemoryKeyProvider().put(KID, key(1)), KID);
-        try (Publisher pub = new Publisher(encryptor); Chromium c = new Chromium()) {
+        try (Publisher pub = new Publisher(encryptor); Chromium c = new Chromium(E2EE_LOGGING)) {
             awaitLive();
             Watch w = watch(c, key(2), Duration.ofSeconds(4));
             assertEquals(0, num(w.e2ee(), "decrypted"), "decrypted with the wrong key: " + w.e2ee());
