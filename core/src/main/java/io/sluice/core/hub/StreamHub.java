@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads</h2>
  * Thread-safe. Each stream has one lock; {@link Publication#send} and subscriber callbacks run
  * under it, so subscribers see frames in publish order, without gap or duplicate at join time.
+ * Lock order: a stream lock may be held while the hub's table lock is taken (a subscriber that leaves
+ * inside a callback), never the reverse: methods that visit every stream copy the table first.
  */
 public final class StreamHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
@@ -88,6 +90,9 @@ public final class StreamHub implements AutoCloseable {
         Publication previous = null;
         Publication p;
         synchronized (s) {
+            if (s.removed) { // dropped from the table since the lookup: look the name up again
+                return publish(name, tracks, keyframeRequester);
+            }
             if (s.publication != null) {
                 if (!replacePublisher) {
                     throw new StreamHubException(StreamHubException.Reason.ALREADY_PUBLISHED, "stream '" + name + "' is already being published");
@@ -121,6 +126,9 @@ public final class StreamHub implements AutoCloseable {
         Stream s = streamFor(name);
         Sub sub = new Sub(s, subscriber);
         synchronized (s) {
+            if (s.removed) { // dropped from the table since the lookup: look the name up again
+                return subscribe(name, subscriber);
+            }
             if (s.subscribers.size() >= maxSubscribers) {
                 throw new StreamHubException(StreamHubException.Reason.TOO_MANY_SUBSCRIBERS,
                         "stream '" + name + "' has its maximum of " + maxSubscribers + " subscribers");
@@ -168,9 +176,13 @@ public final class StreamHub implements AutoCloseable {
     }
 
     /** Names of the streams with a live publisher, sorted. */
-    public synchronized List<String> liveStreams() {
+    public List<String> liveStreams() {
+        List<Stream> all;
+        synchronized (this) {
+            all = new ArrayList<>(streams.values());
+        }
         TreeSet<String> names = new TreeSet<>();
-        for (Stream s : streams.values()) {
+        for (Stream s : all) { // stream locks only after the hub lock is released (lock order: see class doc)
             synchronized (s) {
                 if (s.publication != null) {
                     names.add(s.name);
@@ -260,11 +272,17 @@ public final class StreamHub implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops {@code s} from the stream table if it has neither publisher nor subscriber. Takes the
+     * stream lock, then the hub lock (the one allowed order), so it may run inside a subscriber
+     * callback, which already holds the stream lock.
+     */
     private void forgetIfIdle(Stream s) {
-        synchronized (this) {
-            synchronized (s) {
-                if (s.publication == null && s.subscribers.isEmpty() && streams.get(s.name) == s) {
-                    streams.remove(s.name);
+        synchronized (s) {
+            if (s.publication == null && s.subscribers.isEmpty() && !s.removed) {
+                s.removed = true;
+                synchronized (this) {
+                    streams.remove(s.name, s);
                 }
             }
         }
@@ -277,6 +295,8 @@ public final class StreamHub implements AutoCloseable {
         long cacheBytes;
         boolean cacheStartsWithKeyframe;
         Publication publication;
+        /** Set under this lock once dropped from the table; publish/subscribe then look the name up again. */
+        boolean removed;
 
         Stream(String name) {
             this.name = name;
