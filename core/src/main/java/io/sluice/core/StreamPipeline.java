@@ -526,7 +526,10 @@ public final class StreamPipeline implements AutoCloseable {
     }
 
     private void readLoop() throws InterruptedException {
-        long limitUs = config.duration == null ? Long.MAX_VALUE : config.duration.toNanos() / 1000;
+        long durationUs = config.duration == null ? Long.MAX_VALUE : config.duration.toNanos() / 1000;
+        // The limit counts from the first frame read, not from timestamp 0: a live source (a hub stream
+        // live for an hour, a TS capture) starts far from 0. Sources that start at or before 0 keep 0.
+        long limitUs = Long.MAX_VALUE;
         boolean pace = config.realtime && !source.isLive();
         // Paced frames leave in timestamp order across tracks, not in read order: files interleave
         // tracks in chunks (an MP4 muxed with 0.5 s chunks reads 0.5 s of video, then the audio of
@@ -546,6 +549,9 @@ public final class StreamPipeline implements AutoCloseable {
                         break;
                     }
                     long ts = f instanceof EncodedFrame ef ? ef.dtsUs() : f.ptsUs();
+                    if (limitUs == Long.MAX_VALUE && durationUs != Long.MAX_VALUE) {
+                        limitUs = Math.max(0, Math.min(ts, f.ptsUs())) + durationUs;
+                    }
                     if (f.ptsUs() >= limitUs) {
                         f.release();
                         if (ts >= limitUs + 500_000) {
@@ -1233,7 +1239,15 @@ public final class StreamPipeline implements AutoCloseable {
             return this;
         }
 
-        /** Stops after this much media time (from the first timestamp, 0). Default: the whole input. */
+        /**
+         * Stops after this much media time, counted from the first frame read (its DTS, or PTS if
+         * earlier; from 0 if that is negative), so a live source whose timestamps start far from 0 (a
+         * hub stream live for an hour) is limited the same as a file. Frames with PTS at or after the
+         * limit are dropped. Default: the whole input.
+         *
+         * @param duration &gt; 0, or {@code null} for the whole input
+         * @throws IllegalArgumentException if zero or negative
+         */
         public Builder duration(Duration duration) {
             if (duration != null && (duration.isNegative() || duration.isZero())) {
                 throw new IllegalArgumentException("duration: " + duration + " (expected: > 0)");
