@@ -11,6 +11,7 @@ import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaType;
 import io.sluice.core.Rational;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.hub.PublisherFeedback;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamHubException;
 import io.sluice.rtmp.RtmpProtocolException;
@@ -758,7 +759,8 @@ final class RtmpServerSession implements AutoCloseable {
                 tracks.add(audio);
             }
             try {
-                publication = hub.publish(hubName, tracks, () -> { });
+                // RTMP has no message to ask a publisher for a keyframe: viewers' requests are dropped here
+                publication = hub.publish(hubName, tracks, PublisherFeedback.NONE);
                 return true;
             } catch (StreamHubException e) {
                 String code = e.reason() == StreamHubException.Reason.ALREADY_PUBLISHED ? NetStatus.PUBLISH_BAD_NAME
