@@ -80,7 +80,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Time</h2>
  * All timestamps are µs on the source's one clock; the pipeline never rewrites or rounds them.
- * Wall time (pacing, the keyframe-request throttle, latency statistics, the close deadline) comes
+ * Elapsed time (pacing, the keyframe-request throttle, latency statistics, the close deadline) comes
  * from the {@link Builder#ticker(Ticker) ticker}, never from the system clock directly.
  *
  * <h2>Lifecycle</h2>
@@ -150,7 +150,7 @@ public final class StreamPipeline implements AutoCloseable {
     private List<TrackInfo> inputTracks = List.of();
     private EncoderWorker primaryVideo;
 
-    /** Resolved on the starting thread by {@link #plan}, from {@link Config#encoderProvider} or the ServiceLoader. */
+    /** {@link Builder#encoderProvider(EncoderProvider)}'s, or resolved with the ServiceLoader on the starting thread by {@link #plan}. */
     private EncoderProvider encoderProvider;
 
     private StreamPipeline(Builder b, List<Transport> transports) {
@@ -1395,6 +1395,11 @@ public final class StreamPipeline implements AutoCloseable {
          * statistics and the close deadline. Sources stamp {@link RawFrame#createdNanos()} on the
          * same clock for latency statistics to mean anything. Default {@link Ticker#system()}; tests
          * pass a {@link io.sluice.core.time.ManualTicker} to run paced pipelines in simulated time.
+         * Blocking hand-offs between stages still wait in real time (at most 20 ms per poll), and
+         * {@link StreamPipeline#close()} waits for each stage at most 900 ms of real time even if the
+         * ticker does not move.
+         *
+         * @throws NullPointerException if {@code ticker} is null
          */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
