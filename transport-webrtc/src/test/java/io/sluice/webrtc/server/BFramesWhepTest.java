@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.codec.ffmpeg.FfmpegRenditionLadder;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.rtmp.server.RtmpServer;
@@ -13,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,6 +103,45 @@ class BFramesWhepTest {
             HttpResponse<String> refused = offer(server, "file");
             assertEquals(406, refused.statusCode());
             assertTrue(refused.body().contains("B-frames"), refused.body());
+        }
+    }
+
+    @Test
+    void withALadderTheViewerGetsTheBFrameFreeTopRungAndItsLeaveStopsTheLadder() throws Exception {
+        Process withB = null;
+        try (StreamHub hub = StreamHub.create();
+             RtmpServer rtmp = RtmpServer.builder().port(0).hub(hub).build().start();
+             FfmpegRenditionLadder ladder = FfmpegRenditionLadder.builder(hub).maxRungs(2).build();
+             WebRtcServer server = WebRtcServer.builder(hub).renditionLadder(ladder).build()) {
+            server.start();
+            withB = publishX264("rtmp://127.0.0.1:" + rtmp.port() + "/live/b", 2);
+            WhepChromiumTest.awaitLive(hub, "live/b");
+            assertTrue(video(hub, "live/b").hasBFrames());
+
+            HttpResponse<String> answered = offer(server, "live/b");
+            System.out.println("WHEP of an RTMP x264 -bf 2 stream with a ladder -> " + answered.statusCode() + ", ladder "
+                    + ladder.runningLadders() + ", live " + hub.liveStreams());
+            assertEquals(201, answered.statusCode(), answered.body());
+            assertEquals(List.of("live/b"), ladder.runningLadders());
+            TrackInfo rung = video(hub, "live/b~360p");
+            assertFalse(rung.hasBFrames(), rung.toString());
+            assertEquals(640, rung.width());
+            assertEquals(1, hub.subscriberCount("live/b"), "the ladder alone subscribes to the source");
+
+            String location = answered.headers().firstValue("Location").orElseThrow();
+            HttpResponse<String> deleted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(server.httpUrl() + location.substring(1))).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, deleted.statusCode(), deleted.body());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (hub.tracks("live/b~360p").isPresent() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of(), ladder.runningLadders(), "the last viewer left: the ladder stopped");
+            assertTrue(hub.tracks("live/b~360p").isEmpty(), "its rung streams unpublished");
+        } finally {
+            if (withB != null) {
+                withB.destroy();
+            }
         }
     }
 }
