@@ -5,7 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.codec.ffmpeg.FfmpegRenditionLadder;
+import io.sluice.codec.MediaSources;
+import io.sluice.core.EncodedFrame;
+import io.sluice.core.MediaFrame;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.core.spi.Delivery;
+import io.sluice.core.spi.MediaSource;
+import io.sluice.core.spi.TransportFeedback;
+import io.sluice.core.spi.TransportState;
+import io.sluice.webrtc.whip.client.WhipTransport;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.rtmp.server.RtmpServer;
 import java.net.URI;
@@ -15,13 +24,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * H.264 with B-frames reaches the hub from a real publisher (ffmpeg's x264 over RTMP, a file) and a WHEP
  * offer for it is refused with 406 naming B-frames when the server has no ladder: Chromium would otherwise
  * receive frames in decode order as if they were in presentation order and freeze. The same publisher
- * without B-frames gets an answer.
+ * without B-frames gets an answer. With a ladder, the viewer gets its B-frame-free top rung instead.
  */
 class BFramesWhepTest {
     static final Path FFMPEG = Path.of("/usr/bin/ffmpeg");
@@ -141,6 +151,57 @@ class BFramesWhepTest {
         } finally {
             if (withB != null) {
                 withB.destroy();
+            }
+        }
+    }
+
+    @Test
+    void aWhipPublisherThatDoesNotFlagItsBFramesIsDetectedFromItsSps() throws Exception {
+        try (StreamHub hub = StreamHub.create(); WebRtcServer server = WebRtcServer.builder(hub).build()) {
+            server.start();
+            WhipTransport whip = WhipTransport.builder(URI.create(server.httpUrl() + "whip/whip/b")).build();
+            try (MediaSource source = MediaSources.open(FLOWER.toString())) {
+                TrackInfo clipVideo = source.open().stream().filter(TrackInfo::isVideo).findFirst().orElseThrow();
+                source.select(Map.of(clipVideo.trackId(), Delivery.ENCODED));
+                // A publisher that does not say it sends B-frames (our own client refuses a track that does).
+                TrackInfo unflagged = clipVideo.toBuilder().hasBFrames(false).build();
+                whip.open(List.of(unflagged), new TransportFeedback() {
+                    @Override
+                    public void onStateChanged(TransportState state, Throwable cause) {
+                    }
+
+                    @Override
+                    public void onKeyframeRequest(int trackId, String reason) {
+                    }
+
+                    @Override
+                    public void onBandwidthEstimate(BandwidthEstimate estimate) {
+                    }
+
+                    @Override
+                    public void onWritabilityChanged(boolean writable) {
+                    }
+                });
+                MediaFrame m;
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while ((m = source.read()) != null && hub.tracks("whip/b").isEmpty() && System.nanoTime() < deadline) {
+                    EncodedFrame f = (EncodedFrame) m;
+                    whip.send(new EncodedFrame(unflagged, f.content().retain(), f.ptsUs(), f.dtsUs(), f.isKeyframe(), 0));
+                    f.release();
+                    Thread.sleep(33);
+                }
+                if (m != null) {
+                    m.release();
+                }
+                WhepChromiumTest.awaitLive(hub, "whip/b");
+                TrackInfo ingested = video(hub, "whip/b");
+                System.out.println("WHIP ingest of the flower clip, unflagged: " + ingested);
+                assertTrue(ingested.hasBFrames(), "the SPS states max_num_reorder_frames 2: " + ingested);
+                HttpResponse<String> refused = offer(server, "whip/b");
+                assertEquals(406, refused.statusCode());
+                assertTrue(refused.body().contains("B-frames"), refused.body());
+            } finally {
+                whip.close();
             }
         }
     }
