@@ -9,12 +9,10 @@ import io.sluice.codec.MediaSources;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaFrame;
 import io.sluice.core.TrackInfo;
-import io.sluice.core.spi.BandwidthEstimate;
 import io.sluice.core.spi.Delivery;
 import io.sluice.core.spi.MediaSource;
-import io.sluice.core.spi.TransportFeedback;
-import io.sluice.core.spi.TransportState;
 import io.sluice.webrtc.whip.client.WhipTransport;
+import io.sluice.webrtc.whip.client.WhipTransportTest;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.rtmp.server.RtmpServer;
 import java.net.URI;
@@ -165,23 +163,7 @@ class BFramesWhepTest {
                 source.select(Map.of(clipVideo.trackId(), Delivery.ENCODED));
                 // A publisher that does not say it sends B-frames (our own client refuses a track that does).
                 TrackInfo unflagged = clipVideo.toBuilder().hasBFrames(false).build();
-                whip.open(List.of(unflagged), new TransportFeedback() {
-                    @Override
-                    public void onStateChanged(TransportState state, Throwable cause) {
-                    }
-
-                    @Override
-                    public void onKeyframeRequest(int trackId, String reason) {
-                    }
-
-                    @Override
-                    public void onBandwidthEstimate(BandwidthEstimate estimate) {
-                    }
-
-                    @Override
-                    public void onWritabilityChanged(boolean writable) {
-                    }
-                });
+                whip.open(List.of(unflagged), new WhipTransportTest.Feedback());
                 MediaFrame m;
                 long deadline = System.nanoTime() + 20_000_000_000L;
                 while ((m = source.read()) != null && hub.tracks("whip/b").isEmpty() && System.nanoTime() < deadline) {
