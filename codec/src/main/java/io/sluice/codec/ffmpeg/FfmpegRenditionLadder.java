@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads and lifecycle</h2>
  * One Java thread per running ladder does all decoding and encoding; FFmpeg's decoder and every encoder run with
  * {@linkplain Builder#threadsPerEncoder threadsPerEncoder} threads (default 1), so a ladder of n rungs uses at
- * most 1 + n × threadsPerEncoder + 1 threads. The source's frames wait in a bounded queue
+ * most 1 + n × threadsPerEncoder + 1 threads, and at most {@linkplain Builder#maxLadders maxLadders} ladders run. The source's frames wait in a bounded queue
  * ({@linkplain Builder#queueFrames queueFrames}); when it is full, video is dropped up to the next source
  * keyframe (and one is requested), audio is never queued (it is forwarded at once). The source's GOP cache,
  * delivered when the ladder subscribes, is decoded but not encoded: the rungs start at the live edge with an IDR
@@ -78,6 +78,7 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
     private final String preset;
     private final int threadsPerEncoder;
     private final int queueFrames;
+    private final int maxLadders;
     private final Ticker ticker;
     private final Map<String, Ladder> running = new HashMap<>();
     private boolean closed;
@@ -91,6 +92,7 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
         this.preset = b.preset;
         this.threadsPerEncoder = b.threadsPerEncoder;
         this.queueFrames = b.queueFrames;
+        this.maxLadders = b.maxLadders;
         this.ticker = b.ticker;
     }
 
@@ -110,6 +112,10 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
             if (l == null || l.ended.get()) {
                 if (l != null) {
                     l.join(5_000); // its rung streams unpublish as its thread ends
+                }
+                if (running.size() >= maxLadders) {
+                    throw new IllegalStateException("stream '" + sourceStream + "': " + running.size()
+                            + " ladders already run (limit " + maxLadders + ")");
                 }
                 TrackInfo video = hub.tracks(sourceStream).orElseThrow(() -> new IllegalStateException(
                         "stream '" + sourceStream + "' is not live")).stream().filter(TrackInfo::isVideo).findFirst()
@@ -524,6 +530,7 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
         private String preset = "veryfast";
         private int threadsPerEncoder = 1;
         private int queueFrames = 120;
+        private int maxLadders = 4;
         private Ticker ticker = Ticker.system();
 
         private Builder(StreamHub hub) {
@@ -598,6 +605,15 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
                 throw new IllegalArgumentException("queueFrames: " + frames + " (expected: 8..10000)");
             }
             this.queueFrames = frames;
+            return this;
+        }
+
+        /** @param maxLadders ladders running at once (each costs one thread and a transcode), 1..256 (default 4) */
+        public Builder maxLadders(int maxLadders) {
+            if (maxLadders < 1 || maxLadders > 256) {
+                throw new IllegalArgumentException("maxLadders: " + maxLadders + " (expected: 1..256)");
+            }
+            this.maxLadders = maxLadders;
             return this;
         }
 

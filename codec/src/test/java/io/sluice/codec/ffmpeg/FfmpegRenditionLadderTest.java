@@ -39,6 +39,9 @@ class FfmpegRenditionLadderTest {
         final AtomicInteger frames = new AtomicInteger();
         final CountDownLatch unpublished = new CountDownLatch(1);
         volatile String problem;
+        /** Set to ask for a keyframe (as a WebRTC viewer's PLI would) once this many frames have come. */
+        volatile int keyframeRequestAt = -1;
+        volatile StreamHub.Subscription subscription;
         private boolean open;
 
         RungRecorder(Path path) {
@@ -62,7 +65,9 @@ class FfmpegRenditionLadderTest {
             if (f.track().hasBFrames() || f.dtsUs() != f.ptsUs()) {
                 problem = "frame with B-frame timing: " + f;
             }
-            frames.incrementAndGet();
+            if (frames.incrementAndGet() == keyframeRequestAt) {
+                subscription.requestKeyframe();
+            }
             file.send(f);
         }
 
@@ -125,8 +130,9 @@ class FfmpegRenditionLadderTest {
             for (RenditionLadder.Rung r : rungs) {
                 RungRecorder rec = new RungRecorder(tmp.resolve(r.height() + "p.mp4"));
                 recorders.add(rec);
-                hub.subscribe(r.streamName(), rec);
+                rec.subscription = hub.subscribe(r.streamName(), rec);
             }
+            recorders.get(2).keyframeRequestAt = 45; // a viewer of the 360p rung asks for a keyframe at 1.5 s
             publishAll(source, pub);
             // Wait until the ladder has worked through the queue (150 source frames, the decoder holds back 2).
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -155,7 +161,7 @@ class FfmpegRenditionLadderTest {
                 assertEquals("0", info.get("has_b_frames"), "no reordering in the rung");
                 assertFalse(types.contains("B"), "no B picture in " + r.streamName());
                 assertTrue(Integer.parseInt(info.get("nb_read_frames")) >= 148, "frames decoded: " + info);
-                assertTrue(keys.size() >= 3, "5 s at a 2 s GOP: keyframes at 0, 2, 4 s: " + keys);
+                assertEquals(4, keys.size(), "5 s at a 2 s GOP: keyframes at 0, 2, 4 s, and one asked for at 1.5 s: " + keys);
                 if (reference == null) {
                     reference = keys;
                 } else {
@@ -209,6 +215,25 @@ class FfmpegRenditionLadderTest {
                 assertTrue(e.getMessage().contains("expected: H.264"), e.getMessage());
             }
             assertThrows(IllegalArgumentException.class, () -> FfmpegRenditionLadder.builder(hub).heights(7));
+            assertThrows(IllegalArgumentException.class, () -> FfmpegRenditionLadder.builder(hub).maxLadders(0));
+        }
+    }
+
+    @Test
+    void theNumberOfRunningLaddersIsBoundedAndALeaveFreesASlot() {
+        TrackInfo h264 = TrackInfo.builder(0, io.sluice.core.Codec.H264).resolution(320, 240).hasBFrames(true).build();
+        try (StreamHub hub = StreamHub.create();
+             FfmpegRenditionLadder ladder = FfmpegRenditionLadder.builder(hub).maxLadders(1).build();
+             StreamHub.Publication a = hub.publish("a", List.of(h264), () -> { });
+             StreamHub.Publication b = hub.publish("b", List.of(h264), () -> { })) {
+            RenditionLadder.Lease la = ladder.acquire("a");
+            assertEquals(List.of("a~240p"), la.rungs().stream().map(RenditionLadder.Rung::streamName).toList());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ladder.acquire("b"));
+            assertTrue(e.getMessage().contains("limit 1"), e.getMessage());
+            la.close();
+            try (RenditionLadder.Lease lb = ladder.acquire("b")) {
+                assertEquals(List.of("b"), ladder.runningLadders());
+            }
             assertThrows(IllegalArgumentException.class, () -> FfmpegRenditionLadder.builder(hub).maxRungs(0));
         }
     }

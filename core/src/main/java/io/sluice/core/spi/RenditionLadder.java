@@ -48,7 +48,8 @@ public interface RenditionLadder {
      *
      * @param sourceStream a live hub stream with an H.264 video track
      * @return a lease; the caller must close it when it no longer consumes the rungs
-     * @throws IllegalStateException                 if the stream is not live, or the ladder is closed
+     * @throws IllegalStateException                 if the stream is not live, the ladder is closed, or it already
+     *                                               runs as many ladders as it may
      * @throws IllegalArgumentException              if the stream has no video this ladder can decode (not H.264,
      *                                               or opaque: end-to-end encrypted)
      * @throws io.sluice.core.hub.StreamHubException if the hub refuses a rung stream (too many streams, a name taken)
