@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads and lifecycle</h2>
  * One Java thread per running ladder does all decoding and encoding; FFmpeg's decoder and every encoder run with
- * {@linkplain Builder#threadsPerEncoder threadsPerEncoder} threads (default 1), so a ladder of n rungs uses at
- * most 1 + n × threadsPerEncoder + 1 threads, and at most {@linkplain Builder#maxLadders maxLadders} ladders run. The source's frames wait in a bounded queue
+ * {@linkplain Builder#threadsPerEncoder threadsPerEncoder} threads (default 1), so a ladder of n transcoded rungs
+ * uses at most 1 + (n + 1) × threadsPerEncoder threads, and at most {@linkplain Builder#maxLadders maxLadders}
+ * ladders run at once. The source's frames wait in a bounded queue
  * ({@linkplain Builder#queueFrames queueFrames}); when it is full, video is dropped up to the next source
  * keyframe (and one is requested), audio is never queued (it is forwarded at once). The source's GOP cache,
  * delivered when the ladder subscribes, is decoded but not encoded: the rungs start at the live edge with an IDR
