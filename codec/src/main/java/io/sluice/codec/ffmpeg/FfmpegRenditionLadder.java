@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * keyframe (and one is requested), audio is never queued (it is forwarded at once). The source's GOP cache,
  * delivered when the ladder subscribes, is decoded but not encoded: the rungs start at the live edge with an IDR
  * (with a passthrough rung, that first IDR is not at a source keyframe; the next ones are). The ladder starts with the
- * first {@link #acquire}, stops when the last lease closes, when the source unpublishes or is replaced, or on a
+ * first {@link #acquire}, stops when the last lease closes, when the source unpublishes (after encoding every
+ * picture it has: the rungs get the source's last frames) or is replaced, or on a
  * native failure (logged; rung subscribers then see the rung unpublish).
  *
  * <p>Thread-safe.
@@ -70,6 +71,8 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
     /** Bits per pixel per frame for a rung's bitrate. */
     static final double BITS_PER_PIXEL = 0.1;
     private static final Object STOP = new Object();
+    /** Queued when the source ends: the decoder's last pictures are encoded before the rungs end. */
+    private static final Object FLUSH = new Object();
 
     private final StreamHub hub;
     private final List<Integer> heights;
@@ -417,6 +420,9 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
 
         @Override
         public void onUnpublish(String streamName) {
+            if (!ended.get()) {
+                queue.add(FLUSH); // the rungs get every source picture, then end
+            }
             end();
         }
 
@@ -433,6 +439,9 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
                     Object o = queue.poll(1, TimeUnit.SECONDS);
                     if (o == STOP) {
                         break;
+                    }
+                    if (o == FLUSH) {
+                        decoder.flush(this::encodePicture);
                     }
                     if (o instanceof EncodedFrame f) {
                         queued.decrementAndGet();

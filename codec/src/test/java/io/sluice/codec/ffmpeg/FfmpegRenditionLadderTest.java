@@ -134,14 +134,9 @@ class FfmpegRenditionLadderTest {
             }
             recorders.get(2).keyframeRequestAt = 45; // a viewer of the 360p rung asks for a keyframe at 1.5 s
             publishAll(source, pub);
-            // Wait until the ladder has worked through the queue (150 source frames, the decoder holds back 2).
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (recorders.stream().anyMatch(r -> r.frames.get() < 148) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            pub.close();
+            pub.close(); // the ladder still encodes what it has queued and what the decoder holds, then ends the rungs
             for (RungRecorder rec : recorders) {
-                assertTrue(rec.unpublished.await(10, TimeUnit.SECONDS), "rung streams end with the source");
+                assertTrue(rec.unpublished.await(120, TimeUnit.SECONDS), "rung streams end after the source");
                 assertNull(rec.problem, rec.problem);
             }
             lease.close();
@@ -160,7 +155,7 @@ class FfmpegRenditionLadderTest {
                 assertEquals(String.valueOf(r.height()), info.get("height"));
                 assertEquals("0", info.get("has_b_frames"), "no reordering in the rung");
                 assertFalse(types.contains("B"), "no B picture in " + r.streamName());
-                assertTrue(Integer.parseInt(info.get("nb_read_frames")) >= 148, "frames decoded: " + info);
+                assertEquals("150", info.get("nb_read_frames"), "every source picture, none dropped: " + info);
                 assertEquals(4, keys.size(), "5 s at a 2 s GOP: keyframes at 0, 2, 4 s, and one asked for at 1.5 s: " + keys);
                 if (reference == null) {
                     reference = keys;
