@@ -228,7 +228,11 @@ public final class StreamHub implements AutoCloseable {
         return List.copyOf(names);
     }
 
-    /** The tracks of a live stream. */
+    /**
+     * The tracks of a live stream: those announced at publish time, each replaced by the newer
+     * {@link TrackInfo} instance of the latest frame of that track id (a resolution change, or an ingest
+     * that learned only from the frames that the stream has B-frames).
+     */
     public Optional<List<TrackInfo>> tracks(String name) {
         Stream s;
         synchronized (this) {
@@ -388,7 +392,7 @@ public final class StreamHub implements AutoCloseable {
     public static final class Publication implements AutoCloseable {
         private final StreamHub hub;
         private final Stream stream;
-        private final List<TrackInfo> tracks;
+        private volatile List<TrackInfo> tracks;
         private final PublisherFeedback feedback;
         private final AtomicLong frames = new AtomicLong();
         private final AtomicLong videoFrames = new AtomicLong();
@@ -408,9 +412,25 @@ public final class StreamHub implements AutoCloseable {
             return stream.name;
         }
 
-        /** The tracks announced at publish time. */
+        /** The tracks announced at publish time, updated by later frames' track instances (see {@link StreamHub#tracks}). */
         public List<TrackInfo> tracks() {
             return tracks;
+        }
+
+        /** Under the stream lock: a frame's newer {@link TrackInfo} instance replaces the announced one of its id. */
+        private void noteTrack(TrackInfo t) {
+            List<TrackInfo> current = tracks;
+            for (int i = 0; i < current.size(); i++) {
+                TrackInfo c = current.get(i);
+                if (c.trackId() == t.trackId()) {
+                    if (c != t) {
+                        List<TrackInfo> updated = new ArrayList<>(current);
+                        updated.set(i, t);
+                        tracks = List.copyOf(updated);
+                    }
+                    return;
+                }
+            }
         }
 
         /**
@@ -430,6 +450,7 @@ public final class StreamHub implements AutoCloseable {
                     videoFrames.incrementAndGet();
                 }
                 bytes.addAndGet(frame.size());
+                noteTrack(frame.track());
                 stream.send(frame);
                 return true;
             }
