@@ -86,7 +86,7 @@ public final class RtmpServer implements AutoCloseable {
     private final ServerSettings settings;
     private final int maxConnections;
     private final int maxConnectionsPerAddress;
-    private final ConcurrentMap<InetAddress, AtomicInteger> connectionsPerAddress = new ConcurrentHashMap<>();
+    private final ConcurrentMap<InetAddress, Integer> connectionsPerAddress = new ConcurrentHashMap<>();
     private final ChunkBufferBudget chunkBudget;
     private final int ioThreads;
     private final ConcurrentMap<String, RtmpServerSession> publishers = new ConcurrentHashMap<>();
@@ -173,8 +173,7 @@ public final class RtmpServer implements AutoCloseable {
         }
         InetAddress address = ch.remoteAddress() != null ? ch.remoteAddress().getAddress() : null;
         if (address != null) {
-            AtomicInteger mine = connectionsPerAddress.computeIfAbsent(address, a -> new AtomicInteger());
-            if (mine.incrementAndGet() > maxConnectionsPerAddress) {
+            if (connectionsPerAddress.merge(address, 1, Integer::sum) > maxConnectionsPerAddress) {
                 releaseAddress(address);
                 connections.decrementAndGet();
                 log.warn("{}: disconnected: too many connections from {} (expected: <= {} per address)", ch.remoteAddress(),
@@ -201,7 +200,7 @@ public final class RtmpServer implements AutoCloseable {
     }
 
     private void releaseAddress(InetAddress address) {
-        connectionsPerAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+        connectionsPerAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
     }
 
     /** Bytes all connections' incomplete messages hold now (bounded by {@link Builder#maxBufferedBytesTotal}). */
