@@ -174,9 +174,18 @@ class WebRtcServerLimitsTest {
         assertTrue(ms < 1000, "closed after " + ms + " ms");
     }
 
+    /** Chromium's WHIP offer (sendonly H.264 + Opus). */
     static String whipOffer() throws IOException {
-        try (InputStream in = Objects.requireNonNull(WebRtcServerLimitsTest.class.getResourceAsStream(
-                "/io/sluice/webrtc/sdp/chrome-whip-offer.sdp"))) {
+        return sdp("chrome-whip-offer.sdp");
+    }
+
+    /** Chromium's WHEP offer (recvonly H.264 + Opus). */
+    static String whepOffer() throws IOException {
+        return sdp("chrome-whep-offer.sdp");
+    }
+
+    private static String sdp(String name) throws IOException {
+        try (InputStream in = Objects.requireNonNull(WebRtcServerLimitsTest.class.getResourceAsStream("/io/sluice/webrtc/sdp/" + name))) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
