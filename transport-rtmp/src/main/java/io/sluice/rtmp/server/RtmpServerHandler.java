@@ -316,14 +316,14 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         long sinceActivity = now - Math.max(lastReadNanos, lastMediaDoneNanos);
         if (connectedNanos == 0 && now - handshakeDoneNanos > settings.handshakeTimeout().toNanos()) {
             fail("no connect within " + settings.handshakeTimeout().toMillis() + " ms of the handshake");
-        } else if (connectedNanos != 0 && now - connectedNanos > idle && !session.publishesOrPlays()) {
-            fail("neither publish nor play within " + settings.idleTimeout().toMillis() + " ms of connect (idle timeout)");
         } else if (pending > 0 && sinceProgress > idle) {
             fail("stalled: " + pending + " bytes not taken by the peer for " + TimeUnit.NANOSECONDS.toMillis(sinceProgress)
                     + " ms (idle timeout " + settings.idleTimeout().toMillis() + " ms)");
         } else if (sinceActivity > idle) {
             fail("idle: nothing received or sent for " + TimeUnit.NANOSECONDS.toMillis(sinceActivity) + " ms (idle timeout "
                     + settings.idleTimeout().toMillis() + " ms)");
+        } else if (connectedNanos != 0 && now - connectedNanos > idle && !session.publishesOrPlays()) {
+            fail("neither publish nor play within " + settings.idleTimeout().toMillis() + " ms of connect (idle timeout)");
         } else if (now - lastReadNanos > idle / 2 && !pingSent) {
             pingSent = true;
             session.ping(TimeUnit.NANOSECONDS.toMillis(now));
