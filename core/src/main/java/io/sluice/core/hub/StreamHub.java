@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * the next keyframe (their video is held back until then; audio flows).
  *
  * <h2>Bounds</h2>
- * Stream count, subscribers per stream and the GOP cache are bounded; names are validated. A second
+ * Live streams ({@link Builder#maxStreams}), streams that only have subscribers waiting for a
+ * publisher ({@link Builder#maxWaitingStreams}, counted apart so that subscribers of made-up names
+ * never block a publication), subscribers per stream and the GOP cache are bounded; names are
+ * validated. A second
  * publisher on a live stream is rejected ({@link StreamHubException.Reason#ALREADY_PUBLISHED}) unless
  * the hub is built with {@link Builder#replaceExistingPublisher(boolean)}.
  *
@@ -54,6 +57,7 @@ public final class StreamHub implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._~/-]{1,256}");
 
     private final int maxStreams;
+    private final int maxWaitingStreams;
     private final int maxSubscribers;
     private final int gopCacheFrames;
     private final long gopCacheBytes;
@@ -65,6 +69,7 @@ public final class StreamHub implements AutoCloseable {
 
     private StreamHub(Builder b) {
         this.maxStreams = b.maxStreams;
+        this.maxWaitingStreams = b.maxWaitingStreams;
         this.maxSubscribers = b.maxSubscribers;
         this.gopCacheFrames = b.gopCacheFrames;
         this.gopCacheBytes = b.gopCacheBytes;
@@ -111,7 +116,7 @@ public final class StreamHub implements AutoCloseable {
     public Publication publish(String name, List<TrackInfo> tracks, PublisherFeedback feedback) {
         checkName(name);
         Objects.requireNonNull(feedback, "feedback");
-        Stream s = streamFor(name);
+        Stream s = streamFor(name, true);
         Publication previous = null;
         Publication p;
         synchronized (s) {
@@ -152,7 +157,7 @@ public final class StreamHub implements AutoCloseable {
     public Subscription subscribe(String name, StreamSubscriber subscriber) {
         checkName(name);
         Objects.requireNonNull(subscriber, "subscriber");
-        Stream s = streamFor(name);
+        Stream s = streamFor(name, false);
         Sub sub = new Sub(s, subscriber);
         Publication needsKeyframe = null;
         synchronized (s) {
@@ -193,18 +198,30 @@ public final class StreamHub implements AutoCloseable {
     /**
      * The stream record for {@code name}, created if new.
      *
-     * @throws StreamHubException if the hub is closed or already holds its maximum of streams
+     * @param publishing whether for a publisher (bounded by the live streams) or a subscriber (a new
+     *                   record is bounded by the streams waiting for a publisher)
+     * @throws StreamHubException if the hub is closed or already holds its maximum of such streams
      */
-    private synchronized Stream streamFor(String name) {
+    private synchronized Stream streamFor(String name, boolean publishing) {
         if (closed) {
             throw new StreamHubException(StreamHubException.Reason.CLOSED, "hub closed");
         }
         Stream s = streams.get(name);
-        if (s == null) {
-            if (streams.size() >= maxStreams) {
-                throw new StreamHubException(StreamHubException.Reason.TOO_MANY_STREAMS,
-                        "stream '" + name + "': hub has its maximum of " + maxStreams + " streams");
+        if (publishing && (s == null || s.publication == null) || !publishing && s == null) {
+            int live = 0;
+            for (Stream other : streams.values()) {
+                live += other.publication != null ? 1 : 0; // volatile read: a racing publish may overshoot by one
             }
+            if (publishing && live >= maxStreams) {
+                throw new StreamHubException(StreamHubException.Reason.TOO_MANY_STREAMS,
+                        "stream '" + name + "': hub has its maximum of " + maxStreams + " live streams");
+            }
+            if (!publishing && streams.size() - live >= maxWaitingStreams) {
+                throw new StreamHubException(StreamHubException.Reason.TOO_MANY_STREAMS, "stream '" + name
+                        + "': hub has its maximum of " + maxWaitingStreams + " streams waiting for a publisher");
+            }
+        }
+        if (s == null) {
             s = new Stream(name);
             streams.put(name, s);
         }
@@ -334,7 +351,8 @@ public final class StreamHub implements AutoCloseable {
         final ArrayDeque<EncodedFrame> cache = new ArrayDeque<>();
         long cacheBytes;
         boolean cacheStartsWithKeyframe;
-        Publication publication;
+        /** Written under this stream's lock; volatile for the hub's count of live streams. */
+        volatile Publication publication;
         /** Set under this lock once dropped from the table; publish/subscribe then look the name up again. */
         boolean removed;
 
@@ -714,6 +732,7 @@ public final class StreamHub implements AutoCloseable {
     /** Builder; setters validate at once. */
     public static final class Builder {
         private int maxStreams = 64;
+        private int maxWaitingStreams = 1024;
         private int maxSubscribers = 1000;
         private int gopCacheFrames = 900;
         private long gopCacheBytes = 32L << 20;
@@ -746,12 +765,33 @@ public final class StreamHub implements AutoCloseable {
             return this;
         }
 
-        /** @param maxStreams 1..100000 (default 64) */
+        /**
+         * Live streams (with a publisher) at most; a publisher of one more is refused with
+         * {@link StreamHubException.Reason#TOO_MANY_STREAMS}. Subscribers waiting on names nobody
+         * publishes do not count here.
+         *
+         * @param maxStreams 1..100000 (default 64)
+         */
         public Builder maxStreams(int maxStreams) {
             if (maxStreams < 1 || maxStreams > 100_000) {
                 throw new IllegalArgumentException("maxStreams: " + maxStreams + " (expected: 1..100000)");
             }
             this.maxStreams = maxStreams;
+            return this;
+        }
+
+        /**
+         * Streams that have subscribers but no publisher at most; a subscriber to one more name is
+         * refused with {@link StreamHubException.Reason#TOO_MANY_STREAMS}. Publishers are never
+         * refused because of them.
+         *
+         * @param maxWaitingStreams 1..1000000 (default 1024)
+         */
+        public Builder maxWaitingStreams(int maxWaitingStreams) {
+            if (maxWaitingStreams < 1 || maxWaitingStreams > 1_000_000) {
+                throw new IllegalArgumentException("maxWaitingStreams: " + maxWaitingStreams + " (expected: 1..1000000)");
+            }
+            this.maxWaitingStreams = maxWaitingStreams;
             return this;
         }
 

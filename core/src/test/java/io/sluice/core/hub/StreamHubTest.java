@@ -157,10 +157,30 @@ class StreamHubTest {
             hub.subscribe("a", new Recorder());
             assertEquals(StreamHubException.Reason.TOO_MANY_SUBSCRIBERS,
                     assertThrows(StreamHubException.class, () -> hub.subscribe("a", new Recorder())).reason());
+            hub.publish("a", List.of(VIDEO), () -> { });
             assertEquals(StreamHubException.Reason.TOO_MANY_STREAMS,
                     assertThrows(StreamHubException.class, () -> hub.publish("b", List.of(VIDEO), () -> { })).reason());
             assertEquals(StreamHubException.Reason.INVALID_NAME,
                     assertThrows(StreamHubException.class, () -> hub.publish("bad name\n", List.of(VIDEO), () -> { })).reason());
+        }
+    }
+
+    @Test
+    void subscribersOfNamesNobodyPublishesDoNotBlockPublications() {
+        try (StreamHub hub = StreamHub.builder().maxStreams(2).maxWaitingStreams(3).build()) {
+            for (int i = 0; i < 3; i++) {
+                hub.subscribe("made-up-" + i, new Recorder());
+            }
+            StreamHubException e = assertThrows(StreamHubException.class, () -> hub.subscribe("made-up-3", new Recorder()));
+            assertEquals(StreamHubException.Reason.TOO_MANY_STREAMS, e.reason());
+            assertTrue(e.getMessage().contains("maximum of 3 streams waiting for a publisher"), e.getMessage());
+            StreamHub.Publication a = hub.publish("a", List.of(VIDEO), () -> { });
+            hub.publish("made-up-0", List.of(VIDEO), () -> { }); // a waiting stream going live counts as live
+            e = assertThrows(StreamHubException.class, () -> hub.publish("b", List.of(VIDEO), () -> { }));
+            assertTrue(e.getMessage().contains("maximum of 2 live streams"), e.getMessage());
+            hub.subscribe("made-up-3", new Recorder()); // made-up-0 went live: room for one more waiting name
+            a.close();
+            hub.publish("b", List.of(VIDEO), () -> { });
         }
     }
 

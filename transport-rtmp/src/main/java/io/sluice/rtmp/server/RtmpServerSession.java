@@ -115,6 +115,12 @@ final class RtmpServerSession implements AutoCloseable {
     static final int CSID_VIDEO = 6;
 
     private static final Pattern HUB_NAME = Pattern.compile("[A-Za-z0-9._~/-]{1,256}");
+    /** Longest {@code app} (without its query) a connect may carry: the hub's stream-name limit. */
+    static final int MAX_APP_CHARS = 256;
+    /** Longest query string on a connect's {@code app} or a publish/play name, chars; more is refused. */
+    static final int MAX_QUERY_CHARS = 4096;
+    /** Most characters of a peer-supplied name echoed back in a status or written to the log. */
+    private static final int MAX_ECHO_CHARS = 64;
     private static final int VIDEO_TRACK = 0;
     private static final int AUDIO_TRACK = 1;
 
@@ -241,7 +247,8 @@ final class RtmpServerSession implements AutoCloseable {
                 }
             }
             case "FCPublish" -> command(new CommandMessage("onFCPublish", 0, null,
-                    List.of(status(NetStatus.PUBLISH_START, stringArg(cmd, 0)).toInfoObject())), CSID_COMMAND, 0);
+                    List.of(status(NetStatus.PUBLISH_START, echo(splitQuery(stringArg(cmd, 0))[0])).toInfoObject())),
+                    CSID_COMMAND, 0);
             case "FCUnpublish" -> {
                 String key = splitQuery(stringArg(cmd, 0))[0];
                 for (NetStream s : streams.values()) {
@@ -250,7 +257,7 @@ final class RtmpServerSession implements AutoCloseable {
                     }
                 }
                 command(new CommandMessage("onFCUnpublish", 0, null,
-                        List.of(status(NetStatus.UNPUBLISH_SUCCESS, key).toInfoObject())), CSID_COMMAND, 0);
+                        List.of(status(NetStatus.UNPUBLISH_SUCCESS, echo(key)).toInfoObject())), CSID_COMMAND, 0);
             }
             case "createStream" -> createStream(cmd);
             case "deleteStream" -> {
@@ -281,6 +288,13 @@ final class RtmpServerSession implements AutoCloseable {
         connected = true;
         if (cmd.commandObject() instanceof Map<?, ?> props && props.get("app") instanceof String a) {
             String[] parts = splitQuery(a);
+            if (parts[0].length() > MAX_APP_CHARS || parts[1].length() > MAX_QUERY_CHARS) {
+                String reason = "app '" + echo(parts[0]) + "' of " + parts[0].length() + " chars with a query of "
+                        + parts[1].length() + " chars (expected: <= " + MAX_APP_CHARS + " and <= " + MAX_QUERY_CHARS + ")";
+                command(Commands.error(cmd.transactionId(), error(NetStatus.CONNECT_REJECTED, reason)), CSID_COMMAND, 0);
+                requestClose(NetStatus.CONNECT_REJECTED + ": " + reason);
+                return;
+            }
             app = stripSlashes(parts[0]);
             appQuery = parseQuery(parts[1]);
         }
@@ -367,6 +381,21 @@ final class RtmpServerSession implements AutoCloseable {
         return null;
     }
 
+    /** Whether a {@code connect} was accepted: the peer is past the pre-connect limits. */
+    boolean isConnected() {
+        return connected && closeReason == null;
+    }
+
+    /** Whether one of the connection's message streams publishes or plays now. */
+    boolean publishesOrPlays() {
+        for (NetStream s : streams.values()) {
+            if (s.publish != null || s.play != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Why the connection should be closed after flushing (a refusal or a replaced publisher), or {@code null}. */
     String closeReason() {
         return closeReason;
@@ -428,6 +457,11 @@ final class RtmpServerSession implements AutoCloseable {
 
     // ---------------------------------------------------------------- names
 
+    /** {@code s}, or its first {@value #MAX_ECHO_CHARS} chars and "…" when longer: what a reply or log line repeats of a peer's name. */
+    static String echo(String s) {
+        return s.length() <= MAX_ECHO_CHARS ? s : s.substring(0, MAX_ECHO_CHARS) + "…";
+    }
+
     /** {name, query} split at the first '?'; query is "" when absent. */
     static String[] splitQuery(String s) {
         int q = s.indexOf('?');
@@ -473,6 +507,9 @@ final class RtmpServerSession implements AutoCloseable {
     }
 
     private RtmpAuthorizer.Decision authorize(RtmpAuthorizer.Action action, String key, String query) {
+        if (query.length() > MAX_QUERY_CHARS) {
+            return RtmpAuthorizer.Decision.reject("query of " + query.length() + " chars (expected: <= " + MAX_QUERY_CHARS + ")");
+        }
         Map<String, List<String>> params = new LinkedHashMap<>(appQuery);
         params.putAll(parseQuery(query));
         params.replaceAll((k, v) -> List.copyOf(v));
@@ -506,8 +543,8 @@ final class RtmpServerSession implements AutoCloseable {
             String key = stripSlashes(parts[0]);
             String hubName = app + "/" + key;
             if (app.isEmpty() || key.isEmpty() || !HUB_NAME.matcher(hubName).matches()) {
-                refuse(error(NetStatus.PUBLISH_BAD_NAME, "invalid stream name '" + hubName
-                        + "' (expected: 1..256 characters of [A-Za-z0-9._~/-])"));
+                refuse(error(NetStatus.PUBLISH_BAD_NAME, "invalid stream name '" + echo(hubName) + "' of " + hubName.length()
+                        + " chars (expected: 1..256 characters of [A-Za-z0-9._~/-])"));
                 return;
             }
             RtmpAuthorizer.Decision d = authorize(RtmpAuthorizer.Action.PUBLISH, key, parts[1]);
@@ -539,7 +576,8 @@ final class RtmpServerSession implements AutoCloseable {
             String key = stripSlashes(parts[0]);
             String hubName = app + "/" + key;
             if (app.isEmpty() || key.isEmpty() || !HUB_NAME.matcher(hubName).matches()) {
-                refuse(error(NetStatus.PLAY_STREAM_NOT_FOUND, "invalid stream name '" + hubName + "'"));
+                refuse(error(NetStatus.PLAY_STREAM_NOT_FOUND, "invalid stream name '" + echo(hubName) + "' of "
+                        + hubName.length() + " chars"));
                 return;
             }
             RtmpAuthorizer.Decision d = authorize(RtmpAuthorizer.Action.PLAY, key, parts[1]);
