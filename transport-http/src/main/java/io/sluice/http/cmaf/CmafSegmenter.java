@@ -68,8 +68,7 @@ public final class CmafSegmenter {
     private boolean discontinuityPending;
     private boolean started;
     private long offsetUs;
-    private long wallAnchorMs;
-    private long anchorUs;
+    private long wallOffsetMs;
     private long segStartUs;
     private long partStartUs;
     private long lastPrimaryDtsUs;
@@ -157,8 +156,9 @@ public final class CmafSegmenter {
      * frames of tracks the epoch does not carry.
      *
      * @param frame       borrowed: its payload is copied, the caller keeps and releases the frame
-     * @param wallClockMs the wall-clock time at which the frame arrived, ms since the Unix epoch; the
-     *                    first frame of an epoch anchors program-date-time
+     * @param wallClockMs the wall-clock time at which the frame arrived, ms since the Unix epoch; program-date-time
+     *                    is the decode time plus the smallest (wall clock − decode time) of the epoch's primary
+     *                    frames so far, as frames can arrive late (a GOP cache burst) but never early
      * @throws IllegalStateException if {@link #start} was never called
      */
     public void push(EncodedFrame frame, long wallClockMs) {
@@ -186,8 +186,7 @@ public final class CmafSegmenter {
             }
             started = true;
             offsetUs = dts < 0 ? (Math.floorDiv(dts, 1_000_000L) - 1) * 1_000_000L : 0; // whole seconds: converting shifted times stays exact
-            wallAnchorMs = wallClockMs;
-            anchorUs = dts;
+            wallOffsetMs = Long.MAX_VALUE;
             segStartUs = dts;
             partStartUs = dts;
             lastPrimaryDtsUs = dts;
@@ -198,6 +197,10 @@ public final class CmafSegmenter {
         if (dts - offsetUs < 0 || (!st.pending.isEmpty() && dts < st.pending.get(st.pending.size() - 1).dtsUs())) {
             droppedFrames++; // before the epoch's time origin, or decode order going backwards
             return;
+        }
+        if (st == primary) {
+            // frames never arrive early, only late (a GOP cache burst, jitter): the smallest offset is the live one
+            wallOffsetMs = Math.min(wallOffsetMs, wallClockMs - Math.floorDiv(dts, 1000));
         }
         if (st == primary && dts > lastPrimaryDtsUs) {
             long interval = dts - lastPrimaryDtsUs;
@@ -211,7 +214,7 @@ public final class CmafSegmenter {
             if (frame.isKeyframe() && partStartUs == dts) {
                 partIndependent = true;
             }
-            if (!frame.isKeyframe() && inSegment + interval >= segmentTargetUs && !keyframeWantedSent && primary.track.isVideo()) {
+            if (!frame.isKeyframe() && inSegment >= segmentTargetUs && !keyframeWantedSent && primary.track.isVideo()) {
                 keyframeWantedSent = true;
                 outputs.add(new KeyframeWanted());
             }
@@ -289,7 +292,7 @@ public final class CmafSegmenter {
     }
 
     private long wallMs(long us) {
-        return wallAnchorMs + Math.floorDiv(us - anchorUs, 1000);
+        return wallOffsetMs + Math.floorDiv(us, 1000);
     }
 
     /** Removes from {@code st} the samples that belong before {@code boundaryUs} and whose duration is known. */

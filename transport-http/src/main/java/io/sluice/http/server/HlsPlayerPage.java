@@ -1,0 +1,43 @@
+package io.sluice.http.server;
+
+/**
+ * The page at {@code /hls/<stream>/player.html}: hls.js (served from the jar) playing the stream, low-latency
+ * by default, plain HLS with {@code ?plain}. It publishes what it measures in {@code window.sluiceStats}:
+ * decoded/dropped frames, stalls after the start, and latency samples (wall clock minus the playing
+ * program-date-time, ms).
+ */
+final class HlsPlayerPage {
+    private HlsPlayerPage() {
+    }
+
+    static String html(String stream) {
+        String safe = stream.replaceAll("[^A-Za-z0-9_./-]", "");
+        return """
+                <!doctype html>
+                <html><head><meta charset="utf-8"><title>Sluice HLS: %1$s</title>
+                <script src="/hls/hls.min.js"></script></head>
+                <body style="font-family:sans-serif">
+                <video id="v" muted autoplay playsinline controls style="max-width:100%%"></video>
+                <pre id="s"></pre>
+                <script>
+                const plain = new URLSearchParams(location.search).has('plain');
+                const src = plain ? 'plain.m3u8' : 'index.m3u8';
+                const v = document.getElementById('v');
+                const stats = window.sluiceStats = {started: false, stalls: 0, latencies: [], errors: [], decoded: 0, dropped: 0};
+                const hls = window.hls = new Hls({lowLatencyMode: !plain, backBufferLength: 10});
+                hls.on(Hls.Events.ERROR, (e, d) => stats.errors.push((d.fatal ? 'FATAL ' : '') + d.type + '/' + d.details));
+                hls.loadSource(src);
+                hls.attachMedia(v);
+                v.addEventListener('playing', () => { stats.started = true; });
+                v.addEventListener('waiting', () => { if (stats.started) stats.stalls++; });
+                setInterval(() => {
+                  const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : {};
+                  stats.decoded = q.totalVideoFrames || 0; stats.dropped = q.droppedVideoFrames || 0;
+                  stats.currentTime = v.currentTime;
+                  if (stats.started && hls.playingDate) stats.latencies.push(Date.now() - hls.playingDate.getTime());
+                  document.getElementById('s').textContent = JSON.stringify({...stats, latencies: stats.latencies.slice(-5)});
+                }, 250);
+                </script></body></html>
+                """.formatted(safe);
+    }
+}
