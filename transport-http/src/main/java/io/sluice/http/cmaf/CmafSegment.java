@@ -6,7 +6,7 @@ import java.util.List;
  * A complete CMAF segment: its chunks, which begin with a random access point of the video track.
  *
  * @param header            the init segment it decodes with
- * @param sequence          media sequence number, &ge; 0, increasing by one across the stream's life
+ * @param sequence          media sequence number, &ge; 1, increasing by one across the stream's life
  * @param startUs           decode time of its first sample (primary track), µs
  * @param durationUs        duration, µs: the sum of its parts'
  * @param discontinuity     whether it is the first segment after a header change (HLS {@code EXT-X-DISCONTINUITY})

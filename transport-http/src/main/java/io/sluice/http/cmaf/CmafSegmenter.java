@@ -63,7 +63,8 @@ public final class CmafSegmenter {
     private int nextHeaderId;
     private Map<Integer, TrackState> tracks = Map.of();
     private TrackState primary;
-    private long nextSequence;
+    /** Media sequence numbers start at 1: hls.js (1.4) takes a playlist ending at segment 0 as not blockable. */
+    private long nextSequence = 1;
     private long fragmentSequence = 1;
     private boolean discontinuityPending;
     private boolean started;

@@ -89,6 +89,7 @@ public final class HlsMediaPlaylist {
     /** A chunk was completed by the segmenter. */
     public void onPart(CmafPart part) {
         if (openParts.isEmpty()) {
+            nextSequence = part.sequence();
             openDiscontinuity = lastHeader != null && part.header().id() != lastHeader.id();
             openDiscontinuitySeq = (segments.isEmpty() ? 0 : segments.getLast().discontinuitySeq) + (openDiscontinuity ? 1 : 0);
         }

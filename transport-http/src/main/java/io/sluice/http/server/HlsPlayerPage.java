@@ -23,13 +23,23 @@ final class HlsPlayerPage {
                 const plain = new URLSearchParams(location.search).has('plain');
                 const src = plain ? 'plain.m3u8' : 'index.m3u8';
                 const v = document.getElementById('v');
-                const stats = window.sluiceStats = {started: false, stalls: 0, latencies: [], errors: [], decoded: 0, dropped: 0};
-                const hls = window.hls = new Hls({lowLatencyMode: !plain, backBufferLength: 10});
+                const stats = window.sluiceStats = {started: false, stalls: 0, stallsAt: [], latencies: [], errors: [], decoded: 0, dropped: 0};
+                const logs = stats.logs = [];
+                const keep = (l) => (...a) => { logs.push(((performance.now() / 1000).toFixed(3)) + ' ' + l + ' ' + a.join(' ')); if (logs.length > 4000) logs.shift(); };
+                const debug = new URLSearchParams(location.search).has('debug')
+                    ? {log: keep('L'), info: keep('I'), debug: keep('D'), warn: keep('W'), error: keep('E')} : false;
+                // maxFragLookUpTolerance: hls.js (1.4) otherwise takes a segment whose last part is shorter than
+                // 0.25 s as loaded and leaves a hole; maxLiveSyncPlaybackRate: catch up to the target latency
+                const hls = window.hls = new Hls({lowLatencyMode: !plain, backBufferLength: 10, debug: debug,
+                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: 1.5});
                 hls.on(Hls.Events.ERROR, (e, d) => stats.errors.push((d.fatal ? 'FATAL ' : '') + d.type + '/' + d.details));
                 hls.loadSource(src);
                 hls.attachMedia(v);
                 v.addEventListener('playing', () => { stats.started = true; });
-                v.addEventListener('waiting', () => { if (stats.started) stats.stalls++; });
+                const ahead = () => v.buffered.length ? (v.buffered.end(v.buffered.length - 1) - v.currentTime).toFixed(3) : 'none';
+                v.addEventListener('waiting', () => {
+                  if (stats.started) { stats.stalls++; stats.stallsAt.push(v.currentTime.toFixed(3) + ' buffered ahead ' + ahead()); }
+                });
                 setInterval(() => {
                   const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : {};
                   stats.decoded = q.totalVideoFrames || 0; stats.dropped = q.droppedVideoFrames || 0;
