@@ -159,6 +159,25 @@ public final class CmafBoxes {
         w.end();
     }
 
+    /** Seconds from the NTP epoch (1900) to the Unix epoch (1970). */
+    private static final long NTP_UNIX_OFFSET_S = 2_208_988_800L;
+
+    /**
+     * A producer reference time box ({@code prft}, ISO/IEC 14496-12 §8.16.5, version 1): the wall-clock
+     * time at which the sample with decode time {@code mediaTime} was produced, as an NTP timestamp.
+     *
+     * @param isoTrackId  {@code reference_track_ID}
+     * @param wallClockMs wall-clock time, ms since the Unix epoch
+     * @param mediaTime   decode time in the track's timescale (the chunk's {@code tfdt})
+     */
+    public static byte[] prft(int isoTrackId, long wallClockMs, long mediaTime) {
+        long seconds = Math.floorDiv(wallClockMs, 1000) + NTP_UNIX_OFFSET_S;
+        long fraction = (Math.floorMod(wallClockMs, 1000) << 32) / 1000;
+        BoxWriter w = new BoxWriter(32);
+        w.startFull("prft", 1, 0).u32(isoTrackId).u32(seconds).u32(fraction).u64(mediaTime).end();
+        return w.toByteArray();
+    }
+
     /**
      * One CMAF chunk: {@code moof} ({@code mfhd}, then per track {@code traf} with {@code tfhd}
      * default-base-is-moof, {@code tfdt} version 1 and {@code trun} version 1 with durations, sizes,

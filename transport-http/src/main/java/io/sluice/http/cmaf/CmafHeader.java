@@ -15,6 +15,16 @@ public record CmafHeader(int id, List<CmafTrack> tracks, byte[] bytes) {
         tracks = List.copyOf(tracks);
     }
 
+    /** The CMAF header of one track alone ({@code ftyp} + {@code moov} with that {@code trak}), for DASH. */
+    public byte[] trackInit(int isoTrackId) {
+        for (CmafTrack t : tracks) {
+            if (t.isoTrackId() == isoTrackId) {
+                return CmafBoxes.initSegment(List.of(t));
+            }
+        }
+        throw new IllegalArgumentException("isoTrackId: " + isoTrackId + " (expected: one of the header's tracks)");
+    }
+
     /** The first video track, or {@code null} for an audio-only stream. */
     public CmafTrack video() {
         return tracks.stream().filter(CmafTrack::isVideo).findFirst().orElse(null);

@@ -11,8 +11,23 @@ package io.sluice.http.cmaf;
  * @param durationUs          its duration, µs (primary track's next boundary minus {@code startUs})
  * @param independent         whether it starts with a random access point of the video track (always for audio-only)
  * @param programDateTimeMs   wall-clock time of {@code startUs}, ms since the Unix epoch
- * @param bytes               {@code moof}+{@code mdat}; shared, never modify
+ * @param bytes               {@code moof}+{@code mdat} of every track (muxed, for HLS); shared, never modify
+ * @param trackChunks         per ISO track id, the same samples as a single-track CMAF chunk ({@code prft} +
+ *                            {@code moof} + {@code mdat}, for DASH); a track without samples in this part is absent
  */
 public record CmafPart(CmafHeader header, long sequence, int index, long startUs, long durationUs, boolean independent,
-                       long programDateTimeMs, byte[] bytes) {
+                       long programDateTimeMs, byte[] bytes, java.util.Map<Integer, TrackChunk> trackChunks) {
+    public CmafPart {
+        trackChunks = java.util.Map.copyOf(trackChunks);
+    }
+
+    /**
+     * One track's chunk.
+     *
+     * @param baseMediaDecodeTime decode time of its first sample, track timescale
+     * @param duration            sum of its sample durations, track timescale
+     * @param bytes               {@code prft} + {@code moof} + {@code mdat}; shared, never modify
+     */
+    public record TrackChunk(long baseMediaDecodeTime, long duration, byte[] bytes) {
+    }
 }

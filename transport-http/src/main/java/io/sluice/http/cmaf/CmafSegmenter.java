@@ -270,9 +270,23 @@ public final class CmafSegmenter {
             longParts++;
         }
         if (!runs.isEmpty()) {
-            byte[] bytes = CmafBoxes.fragment(fragmentSequence++, runs);
+            long seq = fragmentSequence++;
+            byte[] bytes = CmafBoxes.fragment(seq, runs);
+            java.util.Map<Integer, CmafPart.TrackChunk> chunks = new HashMap<>();
+            for (SampleRun r : runs) {
+                long runDuration = 0;
+                for (long d : r.durations()) {
+                    runDuration += d;
+                }
+                byte[] prft = CmafBoxes.prft(r.track().isoTrackId(), wallMs(r.track().isVideo() ? partStartUs
+                        : offsetUs + r.baseMediaDecodeTime() * 1_000_000 / r.track().timescale()), r.baseMediaDecodeTime());
+                byte[] frag = CmafBoxes.fragment(seq, List.of(r));
+                byte[] chunk = java.util.Arrays.copyOf(prft, prft.length + frag.length);
+                System.arraycopy(frag, 0, chunk, prft.length, frag.length);
+                chunks.put(r.track().isoTrackId(), new CmafPart.TrackChunk(r.baseMediaDecodeTime(), runDuration, chunk));
+            }
             CmafPart part = new CmafPart(header, nextSequence, segmentParts.size(), partStartUs, durationUs, partIndependent,
-                    wallMs(partStartUs), bytes);
+                    wallMs(partStartUs), bytes, chunks);
             segmentParts.add(part);
             outputs.add(new PartReady(part));
         }

@@ -119,6 +119,16 @@ public final class HlsMediaPlaylist {
         live = false;
     }
 
+    /** Media sequence number of the segment in progress (whose parts come next). */
+    public long openSequence() {
+        return nextSequence;
+    }
+
+    /** Whether the publisher is live (not left since the last part). */
+    public boolean isLive() {
+        return live;
+    }
+
     /** Whether any complete segment exists. */
     public boolean hasSegments() {
         return !segments.isEmpty();

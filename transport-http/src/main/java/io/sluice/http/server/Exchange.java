@@ -4,6 +4,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -18,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Exchange {
     static final String PLAYLIST = "application/vnd.apple.mpegurl";
+    static final String MPD = "application/dash+xml";
     static final String MP4 = "video/mp4";
     /** Segments, parts and init segments never change once served. */
     static final String IMMUTABLE = "public, max-age=31536000, immutable";
@@ -46,6 +52,39 @@ final class Exchange {
 
     void error(int status, String reason) {
         text(HttpResponseStatus.valueOf(status), "text/plain; charset=utf-8", NO_STORE, reason + "\n");
+    }
+
+    /** Starts a chunked response (HTTP/1.1 chunked transfer); {@link #chunk} and {@link #endChunks} follow. */
+    boolean startChunks(String contentType, String cacheControl) {
+        if (!answered.compareAndSet(false, true)) {
+            return false;
+        }
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        HttpUtil.setTransferEncodingChunked(r, true);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .set(HttpHeaderNames.CACHE_CONTROL, cacheControl)
+                .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, corsAllowOrigin)
+                .set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(r);
+        return true;
+    }
+
+    /** One chunk of a response begun with {@link #startChunks}; {@code bytes} not copied, must not change. */
+    void chunk(byte[] bytes) {
+        if (!head) {
+            ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
+        }
+    }
+
+    /** Ends a chunked response; {@code abort} closes the connection instead (the body is incomplete). */
+    void endChunks(boolean abort) {
+        if (abort) {
+            ctx.close();
+        } else if (keepAlive) {
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else {
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /** Sends {@code body} (not copied; must not change afterwards) as the whole response. */

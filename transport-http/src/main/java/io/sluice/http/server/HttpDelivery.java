@@ -31,14 +31,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class HttpDelivery implements AutoCloseable {
     private final StreamHub hub;
     private final HttpDeliveryConfig config;
-    private final Map<String, HlsStream> streams = new ConcurrentHashMap<>();
+    private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
     private final AtomicInteger blocked = new AtomicInteger();
     private final HttpDeliveryHandler handler;
     private volatile boolean closed;
+    private final byte[] dashPlayerScript;
 
-    private HttpDelivery(StreamHub hub, HttpDeliveryConfig config) {
+    private HttpDelivery(StreamHub hub, HttpDeliveryConfig config, byte[] dashPlayerScript) {
         this.hub = hub;
         this.config = config;
+        this.dashPlayerScript = dashPlayerScript;
         this.handler = new HttpDeliveryHandler(this);
     }
 
@@ -59,25 +61,30 @@ public final class HttpDelivery implements AutoCloseable {
         return handler;
     }
 
+    /** dash.js for the DASH player page, or {@code null} if none was configured. */
+    byte[] dashPlayerScript() {
+        return dashPlayerScript;
+    }
+
     /** Whether {@code path} (no query) is one this delivery answers. */
     public static boolean handles(String path) {
-        return path.startsWith("/hls/");
+        return path.startsWith("/hls/") || path.startsWith("/dash/");
     }
 
     /** The live state of {@code name}, started on first use; {@code null} if the stream is not published. */
-    HlsStream stream(String name) {
+    LiveStream stream(String name) {
         if (closed) {
             return null;
         }
-        HlsStream s = streams.get(name);
+        LiveStream s = streams.get(name);
         if (s != null) {
             return s;
         }
         if (hub.tracks(name).isEmpty()) {
             return null;
         }
-        HlsStream created = new HlsStream(this, name);
-        HlsStream raced = streams.putIfAbsent(name, created);
+        LiveStream created = new LiveStream(this, name);
+        LiveStream raced = streams.putIfAbsent(name, created);
         if (raced != null) {
             return raced;
         }
@@ -85,7 +92,7 @@ public final class HttpDelivery implements AutoCloseable {
         return created;
     }
 
-    void removed(HlsStream s) {
+    void removed(LiveStream s) {
         streams.remove(s.name(), s);
     }
 
@@ -115,7 +122,7 @@ public final class HttpDelivery implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (HlsStream s : streams.values()) {
+        for (LiveStream s : streams.values()) {
             s.close();
         }
         streams.clear();
@@ -130,6 +137,8 @@ public final class HttpDelivery implements AutoCloseable {
         private int maxBlockedRequests = 10_000;
         private String corsAllowOrigin = "*";
         private Ticker ticker = Ticker.system();
+        private Duration dashLatencyTarget = Duration.ofMillis(1500);
+        private byte[] dashPlayerScript;
 
         private Builder(StreamHub hub) {
             this.hub = Objects.requireNonNull(hub, "hub");
@@ -180,6 +189,30 @@ public final class HttpDelivery implements AutoCloseable {
             return this;
         }
 
+        /** LL-DASH {@code ServiceDescription} latency target, 200 ms..30 s; default 1.5 s. */
+        public Builder dashLatencyTarget(Duration d) {
+            if (d.compareTo(Duration.ofMillis(200)) < 0 || d.compareTo(Duration.ofSeconds(30)) > 0) {
+                throw new IllegalArgumentException("dashLatencyTarget: " + d + " (expected: 200 ms..30 s)");
+            }
+            dashLatencyTarget = d;
+            return this;
+        }
+
+        /**
+         * dash.js ({@code dash.all.min.js}, e.g. from the {@code dashjs} npm package) for the DASH player page
+         * at {@code /dash/<stream>/player.html}; default none (the page then cannot play).
+         *
+         * @throws java.io.UncheckedIOException if the file cannot be read
+         */
+        public Builder dashPlayerScript(java.nio.file.Path script) {
+            try {
+                dashPlayerScript = java.nio.file.Files.readAllBytes(script);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("dashPlayerScript: " + script, e);
+            }
+            return this;
+        }
+
         /** The clock; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -192,7 +225,7 @@ public final class HttpDelivery implements AutoCloseable {
                 throw new IllegalStateException("partTarget " + partTarget + " > segmentTarget " + segmentTarget);
             }
             return new HttpDelivery(hub, new HttpDeliveryConfig(segmentTarget, partTarget, windowSegments, maxBlockedRequests,
-                    corsAllowOrigin, ticker));
+                    corsAllowOrigin, ticker, dashLatencyTarget), dashPlayerScript);
         }
     }
 }

@@ -16,9 +16,10 @@ import java.util.Objects;
  *                           over all streams; more get 503
  * @param corsAllowOrigin    {@code Access-Control-Allow-Origin} value
  * @param ticker             the clock: blocking deadlines and program-date-time
+ * @param dashLatencyTarget  the MPD's {@code ServiceDescription} latency target
  */
 public record HttpDeliveryConfig(Duration segmentTarget, Duration partTarget, int windowSegments, int maxBlockedRequests,
-                                 String corsAllowOrigin, Ticker ticker) {
+                                 String corsAllowOrigin, Ticker ticker, Duration dashLatencyTarget) {
     public HttpDeliveryConfig {
         Objects.requireNonNull(segmentTarget, "segmentTarget");
         Objects.requireNonNull(partTarget, "partTarget");

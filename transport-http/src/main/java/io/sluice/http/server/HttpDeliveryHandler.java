@@ -75,27 +75,21 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             ex.error(405, req.method() + " not allowed (expected: GET, HEAD, OPTIONS)");
             return;
         }
+        if (qs.path().startsWith("/dash/")) {
+            handleDash(ctx, req, qs, ex);
+            return;
+        }
         String rest = qs.path().substring("/hls/".length());
         if (rest.equals("hls.min.js")) {
             ex.bytes(HttpResponseStatus.OK, "text/javascript; charset=utf-8", "public, max-age=86400", hlsJs());
             return;
         }
-        int slash = rest.lastIndexOf('/');
-        if (slash <= 0 || slash == rest.length() - 1) {
-            ex.error(404, "no such resource: " + qs.path());
+        Target t = resolve(ex, qs.path(), rest, HlsPlayerPage::html);
+        if (t == null) {
             return;
         }
-        String name = rest.substring(0, slash);
-        String file = rest.substring(slash + 1);
-        if (file.equals("player.html")) {
-            ex.text(HttpResponseStatus.OK, "text/html; charset=utf-8", "no-cache", HlsPlayerPage.html(name));
-            return;
-        }
-        HlsStream stream = delivery.stream(name);
-        if (stream == null) {
-            ex.error(404, "stream '" + name + "' is not published");
-            return;
-        }
+        String file = t.file();
+        LiveStream stream = t.stream();
         long now = config.ticker().nanoTime();
         Map<String, String> query = new HashMap<>();
         for (Map.Entry<String, List<String>> e : qs.parameters().entrySet()) {
@@ -103,10 +97,10 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
         }
         Matcher m;
         switch (file) {
-            case "index.m3u8" -> stream.request(HlsStream.Kind.MULTIVARIANT_LL, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
-            case "plain.m3u8" -> stream.request(HlsStream.Kind.MULTIVARIANT_PLAIN, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
-            case "media.m3u8" -> stream.request(HlsStream.Kind.MEDIA_LL, ex, PlaylistRequest.parse(query, now), -1, -1, ctx.executor());
-            case "plain-media.m3u8" -> stream.request(HlsStream.Kind.MEDIA_PLAIN, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
+            case "index.m3u8" -> stream.request(LiveStream.Kind.MULTIVARIANT_LL, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
+            case "plain.m3u8" -> stream.request(LiveStream.Kind.MULTIVARIANT_PLAIN, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
+            case "media.m3u8" -> stream.request(LiveStream.Kind.MEDIA_LL, ex, PlaylistRequest.parse(query, now), -1, -1, ctx.executor());
+            case "plain-media.m3u8" -> stream.request(LiveStream.Kind.MEDIA_PLAIN, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
             default -> {
                 if ((m = INIT.matcher(file)).matches()) {
                     CmafHeader h = stream.header(Integer.parseInt(m.group(1)));
@@ -123,7 +117,7 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
                         ex.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, s.bytes());
                     }
                 } else if ((m = PART.matcher(file)).matches()) {
-                    stream.request(HlsStream.Kind.PART, ex, PlaylistRequest.plain(now), Long.parseLong(m.group(1)),
+                    stream.request(LiveStream.Kind.PART, ex, PlaylistRequest.plain(now), Long.parseLong(m.group(1)),
                             Integer.parseInt(m.group(2)), ctx.executor());
                 } else {
                     ex.error(404, "no such resource: " + file);
@@ -139,6 +133,78 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
         } else {
             ctx.fireExceptionCaught(cause);
+        }
+    }
+
+    private static final Pattern DASH_INIT = Pattern.compile("init-(\\d{1,9})-(\\d{1,3})\\.mp4");
+    private static final Pattern DASH_SEGMENT = Pattern.compile("seg-(\\d{1,9})-(\\d{1,3})-(\\d{1,15})\\.m4s");
+
+    /** A file of a live stream. */
+    private record Target(String file, LiveStream stream) {
+    }
+
+    /**
+     * Splits {@code rest} ({@code <stream>/<file>}) and finds the live stream; answers the player page and the
+     * 404s itself (then returns {@code null}).
+     */
+    private Target resolve(Exchange ex, String path, String rest, java.util.function.Function<String, String> playerPage) {
+        int slash = rest.lastIndexOf('/');
+        if (slash <= 0 || slash == rest.length() - 1) {
+            ex.error(404, "no such resource: " + path);
+            return null;
+        }
+        String name = rest.substring(0, slash);
+        String file = rest.substring(slash + 1);
+        if (file.equals("player.html")) {
+            ex.text(HttpResponseStatus.OK, "text/html; charset=utf-8", "no-cache", playerPage.apply(name));
+            return null;
+        }
+        LiveStream stream = delivery.stream(name);
+        if (stream == null) {
+            ex.error(404, "stream '" + name + "' is not published");
+            return null;
+        }
+        return new Target(file, stream);
+    }
+
+    private void handleDash(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder qs, Exchange ex) {
+        String rest = qs.path().substring("/dash/".length());
+        HttpDeliveryConfig config = delivery.config();
+        if (rest.equals("time")) {
+            ex.text(HttpResponseStatus.OK, "text/plain; charset=utf-8", Exchange.NO_STORE,
+                    io.sluice.http.dash.DashManifest.isoTime(config.ticker().wallClockMicros() / 1000));
+            return;
+        }
+        if (rest.equals("dash.all.min.js")) {
+            byte[] js = delivery.dashPlayerScript();
+            if (js == null) {
+                ex.error(404, "no dash.js configured (HttpDelivery.Builder#dashPlayerScript)");
+            } else {
+                ex.bytes(HttpResponseStatus.OK, "text/javascript; charset=utf-8", "public, max-age=86400", js);
+            }
+            return;
+        }
+        Target t = resolve(ex, qs.path(), rest, DashPlayerPage::html);
+        if (t == null) {
+            return;
+        }
+        String file = t.file();
+        LiveStream stream = t.stream();
+        Matcher m;
+        if (file.equals("manifest.mpd")) {
+            String host = req.headers().get(HttpHeaderNames.HOST, "127.0.0.1");
+            stream.mpd(ex, config.ticker().nanoTime(), "http://" + host + "/dash/time", ctx.executor());
+        } else if ((m = DASH_INIT.matcher(file)).matches()) {
+            byte[] init = stream.trackInit(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+            if (init == null) {
+                ex.error(404, "no init segment " + file);
+            } else {
+                ex.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, init);
+            }
+        } else if ((m = DASH_SEGMENT.matcher(file)).matches()) {
+            stream.dashSegment(ex, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Long.parseLong(m.group(3)), ctx.executor());
+        } else {
+            ex.error(404, "no such resource: " + file);
         }
     }
 

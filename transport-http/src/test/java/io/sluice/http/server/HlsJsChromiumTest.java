@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.core.hub.StreamHub;
 import io.sluice.webrtc.server.Chromium;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
@@ -48,36 +47,20 @@ class HlsJsChromiumTest {
                     assertTrue(System.nanoTime() < deadline, "no window of 4 segments: " + plain);
                     Thread.sleep(500);
                 }
-                c.driver.get(server.httpUrl() + "hls/live/cam/player.html" + (lowLatency ? "?debug" : "?plain&debug"));
-                Map<String, Object> s = null;
-                deadline = System.nanoTime() + 20_000_000_000L;
-                while (s == null || !Boolean.TRUE.equals(s.get("started"))) {
-                    assertTrue(System.nanoTime() < deadline, "playback never started: " + s);
-                    Thread.sleep(100);
-                    s = c.map("window.sluiceStats");
+                String what = lowLatency ? "hls.js LL-HLS" : "hls.js plain HLS";
+                PlayerRun run = PlayerRun.play(c, server.httpUrl() + "hls/live/cam/player.html" + (lowLatency ? "?debug" : "?plain&debug"),
+                        PLAY_SECONDS);
+                System.out.println(run.summary(what, PLAY_SECONDS));
+                Map<String, Object> s = run.stats();
+                if (s.get("logs") != null) {
+                    java.nio.file.Files.write(java.nio.file.Path.of("target/hlsjs-" + lowLatency + ".log"),
+                            ((List<?>) s.get("logs")).stream().map(Object::toString).toList());
                 }
-                long decodedAtStart = Chromium.num(s, "decoded");
-                Thread.sleep(PLAY_SECONDS * 1000L);
-                s = c.map("window.sluiceStats");
-                long decoded = Chromium.num(s, "decoded") - decodedAtStart;
                 @SuppressWarnings("unchecked")
                 List<Object> errors = (List<Object>) s.get("errors");
-                @SuppressWarnings("unchecked")
-                List<Object> lat = (List<Object>) s.get("latencies");
-                List<Long> latencies = new ArrayList<>();
-                // the first 5 s settle the start; measure after
-                for (int i = Math.min(20, lat.size()); i < lat.size(); i++) {
-                    latencies.add(((Number) lat.get(i)).longValue());
-                }
-                latencies.sort(null);
-                long p50 = latencies.get(latencies.size() / 2);
-                long p95 = latencies.get(latencies.size() * 95 / 100);
-                System.out.printf("hls.js %s: decoded %d frames in %d s, dropped %d, stalls %d, latency p50 %d ms p95 %d ms (n=%d), errors %s%n",
-                        lowLatency ? "LL-HLS" : "plain HLS", decoded, PLAY_SECONDS, Chromium.num(s, "dropped"), Chromium.num(s, "stalls"),
-                        p50, p95, latencies.size(), errors);
-                if (s.get("logs") != null) {
-                    java.nio.file.Files.write(java.nio.file.Path.of("target/hlsjs-" + lowLatency + ".log"), ((List<?>) s.get("logs")).stream().map(Object::toString).toList());
-                }
+                long decoded = run.decoded();
+                long p50 = run.p50Ms();
+                long p95 = run.p95Ms();
                 assertNull(clip.failure);
                 assertEquals(0, Chromium.num(s, "stalls"), "stalls after the start: " + s.get("stallsAt"));
                 assertTrue(errors.stream().noneMatch(e -> e.toString().startsWith("FATAL")), "errors: " + errors);
