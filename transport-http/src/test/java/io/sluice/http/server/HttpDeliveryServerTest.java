@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -115,8 +116,11 @@ class HttpDeliveryServerTest {
             assertEquals("", ffOut.strip());
 
             // a blocking request held until the publisher leaves is released with 503
+            // (the segment after the open one: unpublishing completes the open segment, not that one)
+            Matcher open = Pattern.compile("PRELOAD-HINT:TYPE=PART,URI=\"part-(\\d+)\\.").matcher(text(get("hls/live/cam/media.m3u8")));
+            assertTrue(open.find());
             CompletableFuture<HttpResponse<byte[]>> held = http.sendAsync(HttpRequest.newBuilder(
-                    URI.create(base + "hls/live/cam/media.m3u8?_HLS_msn=" + (lastMsn(text(get("hls/live/cam/media.m3u8"))) + 2))).build(),
+                    URI.create(base + "hls/live/cam/media.m3u8?_HLS_msn=" + (Long.parseLong(open.group(1)) + 1))).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             Thread.sleep(100);
             assertEquals(1, server.delivery().blockedRequests());
@@ -128,6 +132,82 @@ class HttpDeliveryServerTest {
             assertEquals(0, server.delivery().blockedRequests());
             assertNull(clip.failure);
         }
+    }
+
+    @Test
+    void llDashStreamsTheSegmentInProgressChunkByChunk() throws Exception {
+        try (HubClip clip = new HubClip(hub, "cam", 3)) {
+            waitPublished("cam");
+            HttpResponse<byte[]> r = get("dash/cam/manifest.mpd");
+            assertEquals(200, r.statusCode(), text(r));
+            assertEquals("application/dash+xml", r.headers().firstValue("content-type").orElse(null));
+            String mpd = text(r);
+            for (String expected : new String[] {"type=\"dynamic\"", "availabilityTimeOffset=\"1.750\"", "availabilityTimeComplete=\"false\"",
+                    "<Latency referenceId=\"0\" target=\"1500\"", "schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\"",
+                    "contentType=\"video\"", "contentType=\"audio\"", "codecs=\"mp4a.40.2\""}) {
+                assertTrue(mpd.contains(expected), expected + " in\n" + mpd);
+            }
+            String time = text(get("dash/time"));
+            assertTrue(Math.abs(java.time.Instant.parse(time.strip()).toEpochMilli() - System.currentTimeMillis()) < 2000, time);
+
+            // the segment after the last complete one: headers at once, then one chunk (prft+moof+mdat) per part as it closes
+            Matcher start = Pattern.compile("startNumber=\"(\\d+)\"").matcher(mpd);
+            assertTrue(start.find());
+            String plain = text(get("hls/cam/plain-media.m3u8"));
+            long open = lastMsn(plain) + 1;
+            try (java.net.Socket sock = new java.net.Socket("127.0.0.1", server.address().getPort())) {
+                sock.setSoTimeout(10_000);
+                sock.getOutputStream().write(("GET /dash/cam/seg-0-1-" + open + ".m4s HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                java.io.InputStream in = sock.getInputStream();
+                long t0 = System.nanoTime();
+                String head = readUntil(in, "\r\n\r\n");
+                assertTrue(head.startsWith("HTTP/1.1 200") && head.toLowerCase().contains("transfer-encoding: chunked"), head);
+                List<Long> chunkAtMs = new java.util.ArrayList<>();
+                java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+                while (true) {
+                    int size = Integer.parseInt(readUntil(in, "\r\n").strip(), 16);
+                    if (size == 0) {
+                        break;
+                    }
+                    body.write(in.readNBytes(size));
+                    readUntil(in, "\r\n");
+                    chunkAtMs.add((System.nanoTime() - t0) / 1_000_000);
+                }
+                assertTrue(chunkAtMs.size() >= 6, "chunks " + chunkAtMs);
+                assertTrue(chunkAtMs.get(chunkAtMs.size() - 1) - chunkAtMs.get(0) > 1000, "chunks spread as produced: " + chunkAtMs);
+                byte[] b = body.toByteArray();
+                assertEquals("prft", new String(b, 4, 4, StandardCharsets.US_ASCII));
+                // the init segment plus the streamed segment decode with FFmpeg
+                java.nio.file.Path f = java.nio.file.Files.createTempFile("dash-video", ".mp4");
+                try {
+                    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                    all.write(get("dash/cam/init-0-1.mp4").body());
+                    all.write(b);
+                    java.nio.file.Files.write(f, all.toByteArray());
+                    Process ff = new ProcessBuilder("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                            "-show_entries", "stream=codec_name,nb_read_frames", "-of", "csv=p=0", f.toString()).redirectErrorStream(true).start();
+                    String out = new String(ff.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                    assertTrue(ff.waitFor(30, TimeUnit.SECONDS));
+                    assertEquals("h264,60", out, "a 2 s segment at 30 fps");
+                } finally {
+                    java.nio.file.Files.deleteIfExists(f);
+                }
+            }
+            assertNull(clip.failure);
+        }
+    }
+
+    static String readUntil(java.io.InputStream in, String end) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder();
+        while (!sb.toString().endsWith(end)) {
+            int c = in.read();
+            if (c < 0) {
+                throw new java.io.EOFException("after " + sb);
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
     }
 
     static long lastMsn(String playlist) {
