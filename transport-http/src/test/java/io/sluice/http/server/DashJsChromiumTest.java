@@ -10,10 +10,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,21 +29,9 @@ class DashJsChromiumTest {
     @TempDir
     Path dir;
 
-    Path dashJs() throws Exception {
-        Process p = new ProcessBuilder("npm", "pack", DASHJS, "--silent", "--pack-destination", dir.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "npm pack " + DASHJS + ": " + out);
-        Path tgz = Files.list(dir).filter(f -> f.toString().endsWith(".tgz")).findFirst().orElseThrow();
-        Process x = new ProcessBuilder("tar", "xzf", tgz.toString(), "-C", dir.toString(), "package/dist/dash.all.min.js")
-                .redirectErrorStream(true).start();
-        assertTrue(x.waitFor(60, TimeUnit.SECONDS) && x.exitValue() == 0, new String(x.getInputStream().readAllBytes()));
-        return dir.resolve("package/dist/dash.all.min.js");
-    }
-
     @Test
     void dashJsPlaysLowLatency() throws Exception {
-        Path script = dashJs();
+        Path script = NpmPackage.fetch(DASHJS, "dist/dash.all.min.js", dir);
         StreamHub hub = StreamHub.create();
         try (HttpDeliveryServer server = HttpDeliveryServer.builder(hub).delivery(d -> d.dashPlayerScript(script)).build()) {
             server.start();
