@@ -4,8 +4,11 @@
 #  - ffmpeg: ffprobe/ffmpeg used by interop tests as independent checkers
 #  - nginx + libnginx-mod-rtmp: the RTMP interop peer
 #  - chromium + chromium-driver: the browser (driven by Selenium) of the WebRTC WHEP/WHIP tests
+#  - npm: the LL-DASH browser test fetches dash.js (npm pack dashjs@4.7.4)
 set -euo pipefail
 pkgs=(libpulse0 ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver)
+# npm from Debian only where no Node.js/npm is installed already (a NodeSource nodejs conflicts with it)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
