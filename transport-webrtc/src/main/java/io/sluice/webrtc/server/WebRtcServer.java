@@ -17,8 +17,15 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.Codec;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.auth.AuthDecision;
+import io.sluice.core.auth.AuthRequest;
+import io.sluice.core.auth.AuthorizationGate;
+import io.sluice.core.auth.StreamAction;
+import io.sluice.core.auth.StreamAuthorizer;
+import io.sluice.core.auth.StreamProtocol;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTranscoderFactory;
+import io.sluice.core.time.Ticker;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceCandidate;
 import io.sluice.webrtc.ice.IceCredentials;
@@ -104,7 +111,7 @@ public final class WebRtcServer implements AutoCloseable {
     private final int maxSessions;
     private final Duration setupTimeout;
     private final int maxSdpBytes;
-    private final StreamAuthorizer authorizer;
+    private final AuthorizationGate authorizer;
     private final String corsAllowOrigin;
     private final FrameTranscoderFactory transcoders;
     private final SdpParser sdpParser;
@@ -143,7 +150,7 @@ public final class WebRtcServer implements AutoCloseable {
         this.maxSessions = b.maxSessions;
         this.setupTimeout = b.setupTimeout;
         this.maxSdpBytes = b.maxSdpBytes;
-        this.authorizer = b.authorizer;
+        this.authorizer = new AuthorizationGate(b.authorizer, Ticker.system());
         this.corsAllowOrigin = b.corsAllowOrigin;
         this.transcoders = b.transcoders;
         this.sdpParser = new SdpParser(new SdpLimits(maxSdpBytes, 2000, 4096, 32));
@@ -163,7 +170,9 @@ public final class WebRtcServer implements AutoCloseable {
      * Binds the UDP and HTTP sockets and starts the event loops.
      *
      * @throws IllegalStateException if already started or closed
-     * @throws WebRtcServerException if a socket cannot be bound (the server is closed again)
+     * @throws WebRtcServerException if a socket cannot be bound (the server is closed again); the message
+     *                               names the socket, address and port, e.g.
+     *                               {@code "cannot listen for HTTP on 127.0.0.1:8080: Address already in use"}
      */
     public void start() {
         synchronized (lifecycle) {
@@ -175,12 +184,14 @@ public final class WebRtcServer implements AutoCloseable {
                     NioIoHandler.newFactory());
             httpGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-http", true),
                     NioIoHandler.newFactory());
+            String binding = "UDP on " + hostPort(udpBind);
             try {
                 udpChannel = new Bootstrap().group(udpGroup).channel(NioDatagramChannel.class)
                         .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
                         .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
                         .handler(new WebRtcUdpHandler(this))
                         .bind(udpBind).syncUninterruptibly().channel();
+                binding = "HTTP on " + hostPort(httpBind);
                 httpChannel = new ServerBootstrap().group(httpGroup).channel(NioServerSocketChannel.class)
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
@@ -190,13 +201,20 @@ public final class WebRtcServer implements AutoCloseable {
                             }
                         })
                         .bind(httpBind).syncUninterruptibly().channel();
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Netty rethrows the checked BindException from syncUninterruptibly()
                 close();
-                throw new WebRtcServerException("cannot bind UDP " + udpBind + " / HTTP " + httpBind + ": " + e, e);
+                throw new WebRtcServerException("cannot listen for " + binding + ": "
+                        + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
             log.info("WebRTC server: HTTP {} UDP {} candidates {}", httpChannel.localAddress(),
-                    udpChannel.localAddress(), candidates());
+                    udpChannel.localAddress(), candidates().stream().map(c -> c.address() + ":" + c.port()).toList());
         }
+    }
+
+    /** {@code 127.0.0.1:8080}, {@code [::1]:8080}. */
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** The bound UDP address (all sessions' media). @throws IllegalStateException if not started */
@@ -278,21 +296,15 @@ public final class WebRtcServer implements AutoCloseable {
         if (stream == null || !STREAM_NAME.matcher(stream).matches()) {
             return SignalingResponse.error(400, "stream name: '" + stream + "' (expected: 1..4 segments separated by '/', each 1..64 of A-Z a-z 0-9 . _ ~ -, not '.' or '..')");
         }
-        AccessDecision access;
-        try {
-            access = Objects.requireNonNullElse(authorizer.authorize(endpoint, stream,
-                    Optional.ofNullable(bearerToken), remote), AccessDecision.FORBIDDEN);
-        } catch (RuntimeException e) {
-            log.warn("authorizer threw for {} '{}'", endpoint, stream, e);
-            access = AccessDecision.FORBIDDEN;
-        }
-        if (access == AccessDecision.UNAUTHORIZED) {
-            return new SignalingResponse(401, "text/plain; charset=utf-8", "unauthorized: a valid bearer token is required\n",
+        AuthDecision access = authorizer.authorize(new AuthRequest(endpoint == WebRtcEndpoint.WHEP ? StreamAction.PLAY
+                : StreamAction.PUBLISH, stream, endpoint == WebRtcEndpoint.WHEP ? StreamProtocol.WHEP : StreamProtocol.WHIP,
+                remote, Optional.ofNullable(bearerToken))); // the gate logs refusals
+        if (access.outcome() == AuthDecision.Outcome.UNAUTHORIZED) {
+            return new SignalingResponse(401, "text/plain; charset=utf-8", "unauthorized: " + access.reason() + "\n",
                     Map.of("WWW-Authenticate", "Bearer"));
         }
-        if (access == AccessDecision.FORBIDDEN) {
-            return SignalingResponse.error(403, "forbidden: this token may not " + (endpoint == WebRtcEndpoint.WHEP
-                    ? "play" : "publish") + " '" + stream + "'");
+        if (access.outcome() == AuthDecision.Outcome.FORBIDDEN) {
+            return SignalingResponse.error(403, "forbidden: " + access.reason());
         }
         if (!started || closed) {
             return SignalingResponse.error(503, "server is not running");
@@ -772,7 +784,14 @@ public final class WebRtcServer implements AutoCloseable {
             return this;
         }
 
-        /** Decides who may play and publish. Default {@link StreamAuthorizer#ALLOW_ALL}. */
+        /**
+         * Who may play (WHEP) and publish (WHIP) which stream; the client's token is its
+         * {@code Authorization: Bearer} value (RFC 6750 §2.1). Refusals are answered {@code 401} with
+         * {@code WWW-Authenticate: Bearer} (no or bad token) or {@code 403}. Default
+         * {@link StreamAuthorizer#ALLOW_ALL}.
+         *
+         * @see io.sluice.core.auth.TokenAuthorizer
+         */
         public Builder authorizer(StreamAuthorizer authorizer) {
             this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
             return this;
