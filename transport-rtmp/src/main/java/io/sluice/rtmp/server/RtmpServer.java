@@ -152,7 +152,7 @@ public final class RtmpServer implements AutoCloseable {
                 be.initCause(e);
                 throw be;
             }
-            log.info("RTMP{} server listening on {}", sslContext != null ? "S" : "", serverChannel.localAddress());
+            log.debug("RTMP{} server listening on {}", sslContext != null ? "S" : "", serverChannel.localAddress());
             return this;
         }
     }

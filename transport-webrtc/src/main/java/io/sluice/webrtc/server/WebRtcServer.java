@@ -206,7 +206,7 @@ public final class WebRtcServer implements AutoCloseable {
                 throw new WebRtcServerException("cannot listen for " + binding + ": "
                         + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
-            log.info("WebRTC server: HTTP {} UDP {} candidates {}", httpChannel.localAddress(),
+            log.debug("WebRTC server: HTTP {} UDP {} candidates {}", httpChannel.localAddress(),
                     udpChannel.localAddress(), candidates().stream().map(c -> c.address() + ":" + c.port()).toList());
         }
     }
