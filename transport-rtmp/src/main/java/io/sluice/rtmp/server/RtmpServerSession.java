@@ -534,6 +534,7 @@ final class RtmpServerSession implements AutoCloseable {
                 publishers.put(hubName, RtmpServerSession.this);
             }
             publish = new Publish(this, key, hubName);
+            log.info("publish '{}' over RTMP from {} started", hubName, RtmpServer.hostPort(remote));
             emit(UserControl.streamBegin(id));
             onStatus(id, status(NetStatus.PUBLISH_START, hubName + " is now published."));
         }
@@ -573,6 +574,7 @@ final class RtmpServerSession implements AutoCloseable {
             p.generationAtPlay = sink.generation();
             play = p;
             players.add(p);
+            log.info("play '{}' over RTMP from {} started", hubName, RtmpServer.hostPort(remote));
             emit(UserControl.streamBegin(id));
             onStatus(id, status(NetStatus.PLAY_RESET, "Playing and resetting " + hubName + "."));
             onStatus(id, status(NetStatus.PLAY_START, "Started playing " + hubName + "."));
@@ -591,6 +593,7 @@ final class RtmpServerSession implements AutoCloseable {
          */
         void end(boolean notify) {
             if (publish != null) {
+                log.info("publish '{}' over RTMP from {} ended", publish.hubName, RtmpServer.hostPort(remote));
                 publish.close();
                 publish = null;
                 if (notify && !closed) {
@@ -598,6 +601,7 @@ final class RtmpServerSession implements AutoCloseable {
                 }
             }
             if (play != null) {
+                log.info("play '{}' over RTMP from {} stopped", play.hubName, RtmpServer.hostPort(remote));
                 play.close();
                 players.remove(play);
                 play = null;

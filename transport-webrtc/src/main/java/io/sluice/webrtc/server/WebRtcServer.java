@@ -117,6 +117,8 @@ public final class WebRtcServer implements AutoCloseable {
     private final SdpParser sdpParser;
     private final IceUfragDemux<RtcSession> demux;
     private final Map<String, RtcSession> sessions = new ConcurrentHashMap<>();
+    /** Per live session, what it does for the INFO lines: "play 'live/x' over WHEP from 127.0.0.1:50000". */
+    private final Map<String, String> sessionLabels = new ConcurrentHashMap<>();
     /** Shared audio transcodings by "stream#trackId". */
     private final Map<String, AudioTranscodeRelay> audioRelays = new ConcurrentHashMap<>();
     /**
@@ -401,11 +403,16 @@ public final class WebRtcServer implements AutoCloseable {
         } catch (IllegalStateException e) {
             return SignalingResponse.error(503, "too many sessions: " + e.getMessage());
         }
+        String label = (endpoint == WebRtcEndpoint.WHEP ? "play '" : "publish '") + stream + "' over " + endpoint
+                + " from " + (remote != null ? hostPort(remote) : "?");
+        sessionLabels.put(id, label);
         sessions.put(id, session);
         sessionsCreated.incrementAndGet();
+        log.info("{} started", label);
         try {
             udpChannel.eventLoop().execute(session::start);
         } catch (RuntimeException e) {
+            sessionLabels.remove(id);
             sessions.remove(id);
             demux.unregister(localIce.ufrag());
             return SignalingResponse.error(503, "server is shutting down");
@@ -601,6 +608,10 @@ public final class WebRtcServer implements AutoCloseable {
 
     void onSessionClosed(RtcSession s) {
         sessions.remove(s.id, s);
+        String label = sessionLabels.remove(s.id);
+        if (label != null) {
+            log.info("{} {}", label, label.startsWith("play") ? "stopped" : "ended");
+        }
         demux.unregister(s.ice.localCredentials().ufrag());
     }
 
