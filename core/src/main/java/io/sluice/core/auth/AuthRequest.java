@@ -46,7 +46,10 @@ public record AuthRequest(StreamAction action, String stream, StreamProtocol pro
     /** Never prints the token. */
     @Override
     public String toString() {
-        return action + " '" + stream + "' over " + protocol + " from " + remoteAddress
+        String host = remoteAddress.getAddress() != null ? remoteAddress.getAddress().getHostAddress()
+                : remoteAddress.getHostString();
+        return action + " '" + stream + "' over " + protocol + " from " + (host.contains(":") ? "[" + host + "]" : host)
+                + ":" + remoteAddress.getPort()
                 + (token.isPresent() ? " with a token" : " without a token");
     }
 }

@@ -92,6 +92,6 @@ class TokenAuthorizerTest {
     void theRequestNeverPrintsItsToken() {
         AuthRequest r = new AuthRequest(StreamAction.PLAY, "live/x", StreamProtocol.WHEP, PEER, Optional.of("s3cret"));
         assertFalse(r.toString().contains("s3cret"), r.toString());
-        assertTrue(r.toString().contains("with a token") && r.toString().contains("WHEP"), r.toString());
+        assertEquals("PLAY 'live/x' over WHEP from 192.0.2.7:50000 with a token", r.toString());
     }
 }
