@@ -188,6 +188,8 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         out.println("                      or:  sluice stream --input clip.mp4 --to \"" + server.rtmpUrl("live/<name>") + pub + "\"");
         out.println("                      or:  open " + server.httpUrl() + "publish/<name>" + pub + " in a browser (camera, WHIP)");
         out.println("  play it:                 ffplay \"" + server.rtmpUrl("live/<name>") + play + "\"");
+        server.tlsFingerprint().ifPresent(f -> out.println("  TLS certificate SHA-256:  " + f
+                + " (a self-signed one: compare it with what the browser shows)"));
         out.println("Ctrl-C stops the server.");
         out.flush();
     }
@@ -226,8 +228,12 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                 description = "Tokens per stream pattern, one rule a line: <publish|play|any> <pattern, * wildcard> <token>.")
         Path tokenFile;
 
-        @Option(names = "--tls-cert", paramLabel = "<pem>", description = "PEM certificate chain: serve rtmps instead of rtmp.")
+        @Option(names = "--tls-cert", paramLabel = "<pem>", description = "PEM certificate chain: serve rtmps and https instead of rtmp and http.")
         Path tlsCert;
+
+        @Option(names = "--tls-self-signed", description = "Serve rtmps and https with a self-signed certificate made now"
+                + " (for development: browsers on other machines can then use /publish); prints its fingerprint.")
+        boolean tlsSelfSigned;
 
         @Option(names = "--tls-key", paramLabel = "<pem>", description = "PEM (PKCS#8) private key for --tls-cert.")
         Path tlsKey;
@@ -247,6 +253,9 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             if ((tlsCert == null) != (tlsKey == null)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
             }
+            if (tlsSelfSigned && tlsCert != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--tls-self-signed and --tls-cert exclude each other");
+            }
             Duration limit = duration == null ? null : Units.parseDuration(duration);
             InetAddress address;
             try {
@@ -259,7 +268,14 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                     .replaceExistingPublisher(replace).authorizer(authorizer())
                     .transcoderFactory(new FfmpegFrameTranscoderFactory());
             if (tlsCert != null) {
-                b.tls(tlsCert, tlsKey);
+                try {
+                    b.tls(tlsCert, tlsKey);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--tls-cert'"
+                            + " or '--tls-key': " + e.getMessage());
+                }
+            } else if (tlsSelfSigned) {
+                b.selfSignedTls();
             }
             try (SluiceServer server = b.build().start()) {
                 printWelcome(spec.commandLine().getOut(), server, null);

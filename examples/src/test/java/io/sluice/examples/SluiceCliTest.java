@@ -141,6 +141,17 @@ class SluiceCliTest {
     }
 
     @Test
+    void serveWithASelfSignedCertificatePrintsItsFingerprintAndTokenPlaceholders() {
+        Result r = run("serve", "--port", "0", "--http-port", "0", "--tls-self-signed", "--publish-token", "s3cret",
+                "--duration", "1s");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*TLS certificate SHA-256:  ([0-9A-F]{2}:){31}[0-9A-F]{2} .*"), r.out());
+        assertTrue(r.out().contains("-f flv \"rtmps://127.0.0.1:") && r.out().contains("/live/<name>?token=<publish token>\""), r.out());
+        assertTrue(r.out().contains("https://127.0.0.1:"), r.out());
+        assertTrue(r.err().lines().noneMatch(l -> l.contains("WARN")), "loopback: no warning\n" + r.err());
+    }
+
+    @Test
     void unitsParse() {
         assertEquals(2_500_000, Units.parseBitrate("2500k"));
         assertEquals(2_500_000, Units.parseBitrate("2.5M"));

@@ -10,6 +10,7 @@ import io.sluice.rtmp.server.RtmpServer;
 import io.sluice.webrtc.server.WebRtcServer;
 import io.sluice.webrtc.server.WebRtcServerException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,10 +18,15 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +65,8 @@ public final class SluiceServer implements AutoCloseable {
     private final InetAddress bindAddress;
     private final int rtmpPort;
     private final int httpPort;
-    private final SslContext rtmpTls;
+    private final SslContext tls;
+    private final String tlsFingerprint;
     private final StreamHub hub;
     private final boolean ownHub;
     private final StreamAuthorizer authorizer;
@@ -75,7 +82,20 @@ public final class SluiceServer implements AutoCloseable {
         this.bindAddress = b.bindAddress;
         this.rtmpPort = b.rtmpPort;
         this.httpPort = b.httpPort;
-        this.rtmpTls = b.rtmpTls;
+        if (b.selfSignedTls) {
+            List<InetAddress> names = new ArrayList<>(b.hostAddresses != null ? b.hostAddresses : candidateAddresses(b.bindAddress));
+            names.add(b.bindAddress);
+            DevelopmentCertificate dev = DevelopmentCertificate.generate(names, Duration.ofDays(30));
+            try {
+                this.tls = SslContextBuilder.forServer(dev.key(), dev.certificate()).build();
+            } catch (SSLException e) {
+                throw new IllegalStateException("cannot use the self-signed certificate: " + e.getMessage(), e);
+            }
+            this.tlsFingerprint = dev.fingerprint();
+        } else {
+            this.tls = b.tls;
+            this.tlsFingerprint = b.tlsFingerprint;
+        }
         this.ownHub = b.hub == null;
         this.hub = b.hub != null ? b.hub : StreamHub.builder().replaceExistingPublisher(b.replaceExistingPublisher).build();
         this.authorizer = b.authorizer;
@@ -105,8 +125,8 @@ public final class SluiceServer implements AutoCloseable {
             started = true;
             RtmpServer.Builder rb = RtmpServer.builder().bindAddress(bindAddress).port(rtmpPort).hub(hub)
                     .authorizer(authorizer);
-            if (rtmpTls != null) {
-                rb.tls(rtmpTls);
+            if (tls != null) {
+                rb.tls(tls);
             }
             rtmp = rb.build();
             try {
@@ -124,14 +144,17 @@ public final class SluiceServer implements AutoCloseable {
                 if (transcoders != null) {
                     wb.transcoderFactory(transcoders);
                 }
+                if (tls != null) {
+                    wb.tls(tls);
+                }
                 webrtc = wb.build();
                 webrtc.start();
             } catch (WebRtcServerException e) {
                 closeServers();
                 throw new SluiceServerException(SluiceServerException.Listener.WEBRTC, e.getMessage(), e);
             }
-            log.info("serving RTMP{} on {} and WebRTC (WHIP/WHEP) on {}", rtmp.isTls() ? "S" : "", rtmpUrl(""),
-                    webrtc.httpUrl());
+            log.info("serving RTMP{} on {} and WebRTC (WHIP/WHEP) on {}{}", rtmp.isTls() ? "S" : "", rtmpUrl(""),
+                    webrtc.httpUrl(), tlsFingerprint != null ? "; TLS certificate SHA-256 fingerprint " + tlsFingerprint : "");
             if (!bindAddress.isLoopbackAddress() && !authorizer.restricts(StreamAction.PUBLISH)) {
                 log.warn("ingest is open: anyone who reaches {} may publish over RTMP and WHIP without authentication;"
                         + " add a publish token (sluice serve --publish-token <secret>, or"
@@ -169,6 +192,14 @@ public final class SluiceServer implements AutoCloseable {
     /** The hub every listener publishes into and plays from. */
     public StreamHub hub() {
         return hub;
+    }
+
+    /**
+     * The SHA-256 fingerprint of the TLS certificate ({@code AB:CD:…}, as browsers show it), to check a
+     * self-signed certificate by; empty without TLS.
+     */
+    public Optional<String> tlsFingerprint() {
+        return Optional.ofNullable(tlsFingerprint);
     }
 
     /** The authorizer of every listener. */
@@ -259,7 +290,7 @@ public final class SluiceServer implements AutoCloseable {
     @Override
     public String toString() {
         return "SluiceServer{" + bindAddress.getHostAddress() + " rtmp " + rtmpPort + " http " + httpPort
-                + (rtmpTls != null ? " tls" : "") + '}';
+                + (tls != null ? " tls" : "") + '}';
     }
 
     /** Builder; setters validate at once. */
@@ -267,7 +298,9 @@ public final class SluiceServer implements AutoCloseable {
         private InetAddress bindAddress = InetAddress.getLoopbackAddress();
         private int rtmpPort = 1935;
         private int httpPort = 8080;
-        private SslContext rtmpTls;
+        private SslContext tls;
+        private String tlsFingerprint;
+        private boolean selfSignedTls;
         private StreamHub hub;
         private boolean replaceExistingPublisher;
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
@@ -306,7 +339,8 @@ public final class SluiceServer implements AutoCloseable {
         }
 
         /**
-         * Serves RTMPS instead of RTMP with a certificate chain and key in PEM files, read now.
+         * Serves RTMPS instead of RTMP and HTTPS instead of HTTP with a certificate chain and key in PEM
+         * files, read now.
          *
          * @param certificateChainPem X.509 certificate chain, PEM
          * @param privateKeyPem       its key, unencrypted PKCS#8 PEM ({@code -----BEGIN PRIVATE KEY-----})
@@ -318,12 +352,29 @@ public final class SluiceServer implements AutoCloseable {
                     throw new IllegalArgumentException("tls: cannot read " + p + " (expected: a readable PEM file)");
                 }
             }
-            try {
-                this.rtmpTls = SslContextBuilder.forServer(certificateChainPem.toFile(), privateKeyPem.toFile()).build();
+            try (InputStream in = Files.newInputStream(certificateChainPem)) {
+                X509Certificate first = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+                this.tls = SslContextBuilder.forServer(certificateChainPem.toFile(), privateKeyPem.toFile()).build();
+                this.tlsFingerprint = DevelopmentCertificate.fingerprint(first);
             } catch (Exception e) {
                 throw new IllegalArgumentException("tls: certificate " + certificateChainPem + " / key " + privateKeyPem
                         + ": " + e.getMessage(), e);
             }
+            this.selfSignedTls = false;
+            return this;
+        }
+
+        /**
+         * Serves RTMPS and HTTPS with a self-signed certificate made at {@link #build()} (ECDSA P-256, valid 30
+         * days, naming {@code localhost}, the bind address and the WebRTC host addresses), for development:
+         * browsers on other machines get a secure origin (needed for the camera of {@code /publish}) once the
+         * user accepts the certificate after comparing its {@link SluiceServer#tlsFingerprint()}. Replaces
+         * {@link #tls(Path, Path)}.
+         */
+        public Builder selfSignedTls() {
+            this.selfSignedTls = true;
+            this.tls = null;
+            this.tlsFingerprint = null;
             return this;
         }
 

@@ -126,6 +126,50 @@ class SluiceServerTest {
     }
 
     @Test
+    void aSelfSignedCertificateServesHttpsAndRtmpsAndItsFingerprintIsTheOneClientsSee() throws Exception {
+        try (SluiceServer server = SluiceServer.builder().rtmpPort(0).httpPort(0).selfSignedTls()
+                .authorizer(TokenAuthorizer.builder().publishToken("pub").build()).build().start()) {
+            String fingerprint = server.tlsFingerprint().orElseThrow();
+            assertTrue(fingerprint.matches("([0-9A-F]{2}:){31}[0-9A-F]{2}"), fingerprint);
+            assertTrue(server.httpUrl().startsWith("https://127.0.0.1:"), server.httpUrl());
+            assertTrue(server.rtmpUrl("live/x").startsWith("rtmps://127.0.0.1:"), server.rtmpUrl("live/x"));
+
+            java.util.List<java.security.cert.X509Certificate> seen = new java.util.ArrayList<>();
+            javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+            ssl.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                    seen.add(chain[0]); // a development certificate: trusted by its fingerprint, checked below
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            HttpClient https = HttpClient.newBuilder().sslContext(ssl).build(); // hostname checked against the SANs
+            HttpResponse<String> index = https.send(HttpRequest.newBuilder(URI.create(server.httpUrl())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, index.statusCode());
+            assertTrue(index.body().contains("Live streams"), index.body());
+            assertEquals(fingerprint, DevelopmentCertificate.fingerprint(seen.get(0)));
+            HttpResponse<Void> whip = https.send(HttpRequest.newBuilder(URI.create(server.httpUrl() + "whip/live/x"))
+                    .header("Content-Type", "application/sdp").POST(HttpRequest.BodyPublishers.ofString("v=0\r\n")).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertEquals(401, whip.statusCode());
+
+            Path log = tmp.resolve("rtmps.log");
+            assertEquals(0, ffmpeg(log, "-re", "-i", media(RABBIT).toString(), "-t", "1", "-c", "copy", "-f", "flv",
+                    server.rtmpUrl("live/x?token=pub")), Files.readString(log));
+        }
+    }
+
+    @Test
     void exposingIngestWithoutAuthenticationWarnsInOneLineAndWithATokenDoesNot() throws Exception {
         String open = startAndCaptureStderr(SluiceServer.builder().bindAddress(InetAddress.getByName("0.0.0.0")));
         long warnings = open.lines().filter(l -> l.contains("WARN")).count();

@@ -14,6 +14,7 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.Codec;
 import io.sluice.core.TrackInfo;
@@ -114,6 +115,7 @@ public final class WebRtcServer implements AutoCloseable {
     private final AuthorizationGate authorizer;
     private final String corsAllowOrigin;
     private final FrameTranscoderFactory transcoders;
+    private final SslContext httpTls;
     private final SdpParser sdpParser;
     private final IceUfragDemux<RtcSession> demux;
     private final Map<String, RtcSession> sessions = new ConcurrentHashMap<>();
@@ -155,6 +157,7 @@ public final class WebRtcServer implements AutoCloseable {
         this.authorizer = new AuthorizationGate(b.authorizer, Ticker.system());
         this.corsAllowOrigin = b.corsAllowOrigin;
         this.transcoders = b.transcoders;
+        this.httpTls = b.httpTls;
         this.sdpParser = new SdpParser(new SdpLimits(maxSdpBytes, 2000, 4096, 32));
         this.demux = new IceUfragDemux<>(maxSessions, 8);
     }
@@ -198,6 +201,9 @@ public final class WebRtcServer implements AutoCloseable {
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
+                                if (httpTls != null) {
+                                    ch.pipeline().addLast(httpTls.newHandler(ch.alloc()));
+                                }
                                 ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(maxSdpBytes),
                                         new WebRtcHttpHandler(WebRtcServer.this));
                             }
@@ -231,11 +237,16 @@ public final class WebRtcServer implements AutoCloseable {
         return (InetSocketAddress) httpChannel.localAddress();
     }
 
-    /** {@code http://host:port/} of the HTTP listener. @throws IllegalStateException if not started */
+    /**
+     * {@code http://host:port/} of the HTTP listener ({@code https://} with {@link Builder#tls}).
+     *
+     * @throws IllegalStateException if not started
+     */
     public String httpUrl() {
         InetSocketAddress a = httpAddress();
         String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/";
+        return (httpTls != null ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + a.getPort() + "/";
     }
 
     /** The hub this server plays from and publishes into. */
@@ -703,6 +714,7 @@ public final class WebRtcServer implements AutoCloseable {
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
         private String corsAllowOrigin = "*";
         private FrameTranscoderFactory transcoders;
+        private SslContext httpTls;
 
         private Builder(StreamHub hub) {
             this.hub = Objects.requireNonNull(hub, "hub");
@@ -831,6 +843,21 @@ public final class WebRtcServer implements AutoCloseable {
          */
         public Builder transcoderFactory(FrameTranscoderFactory factory) {
             this.transcoders = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /**
+         * Serves HTTPS instead of HTTP (pages, WHIP/WHEP signalling) with this context, from
+         * {@code SslContextBuilder.forServer(...)}; browsers need a secure origin for the camera of
+         * {@code /publish}. Default: plain HTTP.
+         *
+         * @throws IllegalArgumentException if {@code sslContext} is a client context
+         */
+        public Builder tls(SslContext sslContext) {
+            if (!Objects.requireNonNull(sslContext, "sslContext").isServer()) {
+                throw new IllegalArgumentException("sslContext: a client context (expected: SslContextBuilder.forServer)");
+            }
+            this.httpTls = sslContext;
             return this;
         }
 
