@@ -10,6 +10,7 @@ import io.sluice.core.PipelineListener;
 import io.sluice.core.PipelineStats;
 import io.sluice.core.SluiceException;
 import io.sluice.core.StreamPipeline;
+import io.sluice.core.TrackInfo;
 import io.sluice.core.VideoEncoderConfig;
 import io.sluice.core.auth.StreamAction;
 import io.sluice.core.auth.StreamAuthorizer;
@@ -27,6 +28,7 @@ import java.net.UnknownHostException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -422,7 +424,9 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             b.source(MediaSources.open(input));
             try (StreamPipeline pipeline = b.build()) {
                 pipeline.start();
-                err.println("sluice: " + input + " -> " + destination + "  " + pipeline.outputTracks());
+                if (!quiet) {
+                    err.println("sluice: " + input + " -> " + destination + ": " + describe(pipeline.outputTracks()));
+                }
                 while (true) {
                     try {
                         pipeline.completion().get(500, TimeUnit.MILLISECONDS);
@@ -455,6 +459,24 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '" + option + "': " + e.getMessage());
             }
         }
+    }
+
+    /** {@code H264 1280x720 30 fps 2500 kb/s, AAC 48000 Hz 2 ch 128 kb/s}: tracks for people, without codec configuration bytes. */
+    static String describe(List<TrackInfo> tracks) {
+        StringBuilder b = new StringBuilder();
+        for (TrackInfo t : tracks) {
+            b.append(b.length() > 0 ? ", " : "").append(t.codec());
+            if (t.isVideo()) {
+                b.append(' ').append(t.width()).append('x').append(t.height());
+                t.frameRate().ifPresent(r -> b.append(String.format(Locale.ROOT, " %.3g fps", r.toDouble())));
+            } else if (t.isAudio()) {
+                b.append(' ').append(t.sampleRate()).append(" Hz ").append(t.channels()).append(" ch");
+            }
+            if (t.bitrateBps() > 0) {
+                b.append(' ').append(t.bitrateBps() / 1000).append(" kb/s");
+            }
+        }
+        return b.toString();
     }
 
     /** One progress line: {@code frame=  300 fps= 29.9 bitrate=2480.1kb/s dropped=0 time=00:00:10.000 elapsed=00:00:10.1}. */

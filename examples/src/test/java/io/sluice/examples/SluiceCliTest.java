@@ -41,6 +41,8 @@ class SluiceCliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.size(out) > 10_000, "output written");
         assertTrue(r.err().contains("frame=") && r.err().contains("fps=") && r.err().contains("dropped=0"), r.err());
+        assertTrue(r.err().contains(" -> file:" + out.toUri().getPath() + ": H264 320x240 "), r.err());
+        assertTrue(r.err().lines().noneMatch(l -> l.contains("TrackInfo{") || l.contains(" INFO ")), "no records, no log: " + r.err());
     }
 
     @Test
