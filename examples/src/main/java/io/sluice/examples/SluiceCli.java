@@ -181,6 +181,9 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         String play = a.restricts(StreamAction.PLAY) ? "?token=<play token>" : "";
         out.println("Sluice is serving RTMP on " + server.rtmpUrl("").replaceAll("/$", "") + " and WebRTC (WHEP/WHIP) on "
                 + server.httpUrl());
+        if (server.rtmpAddress().getAddress().isAnyLocalAddress()) {
+            out.println("  on every interface: other machines use this machine's address instead of 127.0.0.1");
+        }
         if (demoStream != null) {
             out.println("  watch the test pattern:  ffplay " + server.rtmpUrl(demoStream) + play);
             out.println("                      or:  open " + server.watchUrl(demoStream) + play + " in a browser");

@@ -153,8 +153,9 @@ public final class SluiceServer implements AutoCloseable {
                 closeServers();
                 throw new SluiceServerException(SluiceServerException.Listener.WEBRTC, e.getMessage(), e);
             }
-            log.info("serving RTMP{} on {} and WebRTC (WHIP/WHEP) on {}{}", rtmp.isTls() ? "S" : "", rtmpUrl(""),
-                    webrtc.httpUrl(), tlsFingerprint != null ? "; TLS certificate SHA-256 fingerprint " + tlsFingerprint : "");
+            log.info("serving RTMP{} on {} and HTTP{} (WHIP/WHEP, pages) on {}{}", rtmp.isTls() ? "S" : "",
+                    hostPort(rtmp.localAddress()), tls != null ? "S" : "", hostPort(webrtc.httpAddress()),
+                    tlsFingerprint != null ? "; TLS certificate SHA-256 fingerprint " + tlsFingerprint : "");
             if (!bindAddress.isLoopbackAddress() && !authorizer.restricts(StreamAction.PUBLISH)) {
                 log.warn("ingest is open: anyone who reaches {} may publish over RTMP and WHIP without authentication;"
                         + " add a publish token (sluice serve --publish-token <secret>, or"
@@ -163,6 +164,11 @@ public final class SluiceServer implements AutoCloseable {
             }
             return this;
         }
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** The addresses browsers can reach us on: the bind address, or every up IPv4 interface for a wildcard bind. */
