@@ -3,6 +3,7 @@ package io.sluice.examples;
 import io.sluice.codec.MediaSources;
 import io.sluice.codec.ffmpeg.FfmpegCodecs;
 import io.sluice.codec.ffmpeg.FfmpegFrameTranscoderFactory;
+import io.sluice.codec.ffmpeg.FfmpegRenditionLadder;
 import io.sluice.core.AudioEncoderConfig;
 import io.sluice.core.Codec;
 import io.sluice.core.MediaType;
@@ -17,6 +18,7 @@ import io.sluice.core.auth.StreamAuthorizer;
 import io.sluice.core.auth.TokenAuthorizer;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.TransportState;
+import io.sluice.core.spi.RenditionLadder;
 import io.sluice.core.spi.Transports;
 import io.sluice.server.SluiceServer;
 import io.sluice.server.SluiceServerException;
@@ -142,7 +144,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Duration limit = duration == null ? null : Units.parseDuration(duration);
         try (SluiceServer server = SluiceServer.builder().rtmpPort(port).httpPort(httpPort)
-                .transcoderFactory(new FfmpegFrameTranscoderFactory()).build().start();
+                .transcoderFactory(new FfmpegFrameTranscoderFactory()).renditionLadder(SluiceCli::ladder).build().start();
              StreamPipeline demo = publishDemo(server.hub(), "live/demo", limit)) {
             printWelcome(out, server, "live/demo");
             Thread hook = new Thread(() -> {
@@ -157,6 +159,11 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** WHEP viewers of B-frame H.264 (OBS's default) get the top rung of this shared ladder. */
+    static RenditionLadder ladder(StreamHub hub) {
+        return FfmpegRenditionLadder.builder(hub).build();
     }
 
     /** Publishes the synthetic test pattern (1280x720, 30 fps, with a tone), paced in real time, as hub stream {@code name}. */
@@ -271,7 +278,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             }
             SluiceServer.Builder b = SluiceServer.builder().bindAddress(address).rtmpPort(port).httpPort(httpPort)
                     .replaceExistingPublisher(replace).authorizer(authorizer())
-                    .transcoderFactory(new FfmpegFrameTranscoderFactory());
+                    .transcoderFactory(new FfmpegFrameTranscoderFactory()).renditionLadder(SluiceCli::ladder);
             if (tlsCert != null) {
                 try {
                     b.tls(tlsCert, tlsKey);

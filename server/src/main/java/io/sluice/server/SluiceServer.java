@@ -6,6 +6,7 @@ import io.sluice.core.auth.StreamAction;
 import io.sluice.core.auth.StreamAuthorizer;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTranscoderFactory;
+import io.sluice.core.spi.RenditionLadder;
 import io.sluice.rtmp.server.RtmpServer;
 import io.sluice.webrtc.server.WebRtcServer;
 import io.sluice.webrtc.server.WebRtcServerException;
@@ -26,6 +27,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +74,7 @@ public final class SluiceServer implements AutoCloseable {
     private final StreamAuthorizer authorizer;
     private final FrameTranscoderFactory transcoders;
     private final List<InetAddress> hostAddresses;
+    private final RenditionLadder ladder;
     private final Object lock = new Object();
     private RtmpServer rtmp;
     private WebRtcServer webrtc;
@@ -101,6 +104,7 @@ public final class SluiceServer implements AutoCloseable {
         this.authorizer = b.authorizer;
         this.transcoders = b.transcoders;
         this.hostAddresses = b.hostAddresses;
+        this.ladder = b.ladderFactory != null ? Objects.requireNonNull(b.ladderFactory.apply(hub), "renditionLadder") : null;
     }
 
     /** A builder with the defaults: loopback, RTMP 1935, HTTP 8080, no authentication, no transcoding. */
@@ -146,6 +150,9 @@ public final class SluiceServer implements AutoCloseable {
                 }
                 if (tls != null) {
                     wb.tls(tls);
+                }
+                if (ladder != null) {
+                    wb.renditionLadder(ladder);
                 }
                 webrtc = wb.build();
                 webrtc.start();
@@ -288,6 +295,13 @@ public final class SluiceServer implements AutoCloseable {
         if (rtmp != null) {
             rtmp.close();
         }
+        if (ladder instanceof AutoCloseable c) {
+            try {
+                c.close(); // idempotent in the codec module's ladder
+            } catch (Exception e) {
+                log.warn("closing the rendition ladder failed: {}", e.toString());
+            }
+        }
         if (ownHub) {
             hub.close();
         }
@@ -312,6 +326,7 @@ public final class SluiceServer implements AutoCloseable {
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
         private FrameTranscoderFactory transcoders;
         private List<InetAddress> hostAddresses;
+        private Function<StreamHub, ? extends RenditionLadder> ladderFactory;
 
         private Builder() {
         }
@@ -421,6 +436,17 @@ public final class SluiceServer implements AutoCloseable {
          */
         public Builder transcoderFactory(FrameTranscoderFactory factory) {
             this.transcoders = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /**
+         * Gives WHEP viewers of H.264 with B-frames (OBS's default; WebRTC cannot carry it) the top rung of a
+         * shared rendition ladder, made by {@code factory} over the server's hub, e.g.
+         * {@code hub -> FfmpegRenditionLadder.builder(hub).build()} from {@code sluice-codec}; the server closes
+         * it (if {@link AutoCloseable}) after its listeners. Default: none (such offers get 406 naming B-frames).
+         */
+        public Builder renditionLadder(Function<StreamHub, ? extends RenditionLadder> factory) {
+            this.ladderFactory = Objects.requireNonNull(factory, "factory");
             return this;
         }
 

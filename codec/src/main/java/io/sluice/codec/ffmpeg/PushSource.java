@@ -21,6 +21,7 @@ import io.sluice.core.Rational;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.spi.Delivery;
 import io.sluice.core.spi.MediaSource;
+import io.sluice.core.time.Ticker;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
@@ -98,8 +99,12 @@ public final class PushSource implements MediaSource {
     private SwsContext sws; // guarded by scaleLock
     private BytePointer pixels; // guarded by scaleLock; reused source picture for swscale
 
+    /** Stamps {@code createdNanos} of every frame. */
+    private final Ticker ticker;
+
     private PushSource(Builder b) {
         this.live = b.live;
+        this.ticker = b.ticker;
         this.name = b.name;
         this.width = b.width;
         this.height = b.height;
@@ -250,7 +255,7 @@ public final class PushSource implements MediaSource {
             av_frame_free(f);
             throw e;
         }
-        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, System.nanoTime()));
+        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, ticker.nanoTime()));
     }
 
     private static void checkPlane(String plane, ByteBuffer b, int stride, int rowBytes, int rows) {
@@ -296,7 +301,7 @@ public final class PushSource implements MediaSource {
             av_frame_free(f);
             throw e;
         }
-        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, System.nanoTime()));
+        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, ticker.nanoTime()));
     }
 
     private void convert(BufferedImage image, AVFrame dst) {
@@ -453,7 +458,7 @@ public final class PushSource implements MediaSource {
             av_frame_free(f);
             throw e;
         }
-        enqueue(new AvRawFrame(audioTrackId, MediaType.AUDIO, f, ptsUs, System.nanoTime()));
+        enqueue(new AvRawFrame(audioTrackId, MediaType.AUDIO, f, ptsUs, ticker.nanoTime()));
     }
 
     private void requireVideo() {
@@ -589,6 +594,7 @@ public final class PushSource implements MediaSource {
         private int channels;
         private int capacity = 16;
         private boolean live = true;
+        private Ticker ticker = Ticker.system();
 
         private Builder() {
         }
@@ -646,7 +652,16 @@ public final class PushSource implements MediaSource {
             return this;
         }
 
-        /** @throws IllegalStateException if neither video nor audio was declared */
+        /**
+         * The clock that stamps each frame's creation time ({@link io.sluice.core.RawFrame#createdNanos()}),
+         * which the pipeline's latency statistics subtract from its own ticker: give both the same one.
+         * Default {@link Ticker#system()}.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
         /**
          * Whether the application pushes in real time (default {@code true}); see {@link PushSource#isLive()}.
          */
@@ -655,6 +670,7 @@ public final class PushSource implements MediaSource {
             return this;
         }
 
+        /** @throws IllegalStateException if neither video nor audio was declared */
         public PushSource build() {
             if (width == 0 && sampleRate == 0) {
                 throw new IllegalStateException("PushSource needs video(...) or audio(...)");

@@ -15,6 +15,8 @@ import io.sluice.core.auth.AuthDecision;
 import io.sluice.core.auth.AuthRequest;
 import io.sluice.core.auth.StreamAction;
 import io.sluice.core.auth.StreamProtocol;
+import io.sluice.core.h264.Sps;
+import io.sluice.core.hub.PublisherFeedback;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamHubException;
 import io.sluice.rtmp.RtmpProtocolException;
@@ -125,6 +127,12 @@ final class RtmpServerSession implements AutoCloseable {
     private static final Pattern HUB_NAME = Pattern.compile("[A-Za-z0-9._~/-]{1,256}");
     /** The query parameter that carries the credential: {@code rtmp://host/live/x?token=s3cret}. */
     static final String TOKEN_PARAMETER = "token";
+    /** Longest {@code app} (without its query) a connect may carry: the hub's stream-name limit. */
+    static final int MAX_APP_CHARS = 256;
+    /** Longest query string on a connect's {@code app} or a publish/play name, chars; more is refused. */
+    static final int MAX_QUERY_CHARS = 4096;
+    /** Most characters of a peer-supplied name echoed back in a status or written to the log. */
+    private static final int MAX_ECHO_CHARS = 64;
     private static final int VIDEO_TRACK = 0;
     private static final int AUDIO_TRACK = 1;
 
@@ -251,7 +259,8 @@ final class RtmpServerSession implements AutoCloseable {
                 }
             }
             case "FCPublish" -> command(new CommandMessage("onFCPublish", 0, null,
-                    List.of(status(NetStatus.PUBLISH_START, stringArg(cmd, 0)).toInfoObject())), CSID_COMMAND, 0);
+                    List.of(status(NetStatus.PUBLISH_START, echo(splitQuery(stringArg(cmd, 0))[0])).toInfoObject())),
+                    CSID_COMMAND, 0);
             case "FCUnpublish" -> {
                 String key = splitQuery(stringArg(cmd, 0))[0];
                 for (NetStream s : streams.values()) {
@@ -260,7 +269,7 @@ final class RtmpServerSession implements AutoCloseable {
                     }
                 }
                 command(new CommandMessage("onFCUnpublish", 0, null,
-                        List.of(status(NetStatus.UNPUBLISH_SUCCESS, key).toInfoObject())), CSID_COMMAND, 0);
+                        List.of(status(NetStatus.UNPUBLISH_SUCCESS, echo(key)).toInfoObject())), CSID_COMMAND, 0);
             }
             case "createStream" -> createStream(cmd);
             case "deleteStream" -> {
@@ -291,6 +300,13 @@ final class RtmpServerSession implements AutoCloseable {
         connected = true;
         if (cmd.commandObject() instanceof Map<?, ?> props && props.get("app") instanceof String a) {
             String[] parts = splitQuery(a);
+            if (parts[0].length() > MAX_APP_CHARS || parts[1].length() > MAX_QUERY_CHARS) {
+                String reason = "app '" + echo(parts[0]) + "' of " + parts[0].length() + " chars with a query of "
+                        + parts[1].length() + " chars (expected: <= " + MAX_APP_CHARS + " and <= " + MAX_QUERY_CHARS + ")";
+                command(Commands.error(cmd.transactionId(), error(NetStatus.CONNECT_REJECTED, reason)), CSID_COMMAND, 0);
+                requestClose(NetStatus.CONNECT_REJECTED + ": " + reason);
+                return;
+            }
             app = stripSlashes(parts[0]);
             appQuery = parseQuery(parts[1]);
         }
@@ -377,6 +393,21 @@ final class RtmpServerSession implements AutoCloseable {
         return null;
     }
 
+    /** Whether a {@code connect} was accepted: the peer is past the pre-connect limits. */
+    boolean isConnected() {
+        return connected && closeReason == null;
+    }
+
+    /** Whether one of the connection's message streams publishes or plays now. */
+    boolean publishesOrPlays() {
+        for (NetStream s : streams.values()) {
+            if (s.publish != null || s.play != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Why the connection should be closed after flushing (a refusal or a replaced publisher), or {@code null}. */
     String closeReason() {
         return closeReason;
@@ -438,6 +469,11 @@ final class RtmpServerSession implements AutoCloseable {
 
     // ---------------------------------------------------------------- names
 
+    /** {@code s}, or its first {@value #MAX_ECHO_CHARS} chars and "…" when longer: what a reply or log line repeats of a peer's name. */
+    static String echo(String s) {
+        return s.length() <= MAX_ECHO_CHARS ? s : s.substring(0, MAX_ECHO_CHARS) + "…";
+    }
+
     /** {name, query} split at the first '?'; query is "" when absent. */
     static String[] splitQuery(String s) {
         int q = s.indexOf('?');
@@ -486,6 +522,9 @@ final class RtmpServerSession implements AutoCloseable {
      * Asks the authorizer; the token is the {@code token} query parameter of the stream name, else of the app.
      */
     private AuthDecision authorize(StreamAction action, String hubName, String query) {
+        if (query.length() > MAX_QUERY_CHARS) {
+            return AuthDecision.forbidden("query of " + query.length() + " chars (expected: <= " + MAX_QUERY_CHARS + ")");
+        }
         Map<String, List<String>> params = new LinkedHashMap<>(appQuery);
         params.putAll(parseQuery(query));
         params.replaceAll((k, v) -> List.copyOf(v));
@@ -515,8 +554,8 @@ final class RtmpServerSession implements AutoCloseable {
             String key = stripSlashes(parts[0]);
             String hubName = app + "/" + key;
             if (app.isEmpty() || key.isEmpty() || !HUB_NAME.matcher(hubName).matches()) {
-                refuse(error(NetStatus.PUBLISH_BAD_NAME, "invalid stream name '" + hubName
-                        + "' (expected: 1..256 characters of [A-Za-z0-9._~/-])"));
+                refuse(error(NetStatus.PUBLISH_BAD_NAME, "invalid stream name '" + echo(hubName) + "' of " + hubName.length()
+                        + " chars (expected: 1..256 characters of [A-Za-z0-9._~/-])"));
                 return;
             }
             AuthDecision d = authorize(StreamAction.PUBLISH, hubName, parts[1]); // the gate logs refusals
@@ -548,7 +587,8 @@ final class RtmpServerSession implements AutoCloseable {
             String key = stripSlashes(parts[0]);
             String hubName = app + "/" + key;
             if (app.isEmpty() || key.isEmpty() || !HUB_NAME.matcher(hubName).matches()) {
-                refuse(error(NetStatus.PLAY_STREAM_NOT_FOUND, "invalid stream name '" + hubName + "'"));
+                refuse(error(NetStatus.PLAY_STREAM_NOT_FOUND, "invalid stream name '" + echo(hubName) + "' of "
+                        + hubName.length() + " chars"));
                 return;
             }
             AuthDecision d = authorize(StreamAction.PLAY, hubName, parts[1]);
@@ -646,6 +686,11 @@ final class RtmpServerSession implements AutoCloseable {
                         if (video == null || video.codec() != p.codec()) {
                             return; // no decoder configuration yet: undecodable, dropped
                         }
+                        if (p.compositionTimeOffsetMs() != 0 && !video.hasBFrames()) {
+                            // pts != dts: frames are reordered (B-frames) although the SPS did not say so.
+                            log.info("{}: '{}' sends video with composition time offsets (B-frames)", remote, hubName);
+                            video = video.toBuilder().hasBFrames(true).build(); // the hub learns it from this frame on
+                        }
                         send(p.toEncodedFrame(video, message.timestamp()));
                     }
                     default -> {
@@ -686,7 +731,8 @@ final class RtmpServerSession implements AutoCloseable {
             if (video != null && video.codec() == codec && Arrays.equals(video.codecConfig(), config)) {
                 return video;
             }
-            int[] size = codec == Codec.H264 ? CodecConfigs.avcPictureSize(config) : null;
+            Sps sps = codec == Codec.H264 ? CodecConfigs.avcSps(config) : null;
+            int[] size = sps == null ? null : new int[] {sps.width(), sps.height()};
             if (size == null) {
                 int w = metaInt("width");
                 int h = metaInt("height");
@@ -697,6 +743,7 @@ final class RtmpServerSession implements AutoCloseable {
                 size = new int[] {w, h};
             }
             TrackInfo.Builder b = TrackInfo.builder(VIDEO_TRACK, codec).codecConfig(config).resolution(size[0], size[1])
+                    .hasBFrames(sps != null && sps.hasReordering()) // else learned from composition time offsets
                     .description("rtmp " + hubName);
             double fps = metaDouble("framerate");
             if (fps > 0 && fps < 1000) {
@@ -771,7 +818,8 @@ final class RtmpServerSession implements AutoCloseable {
                 tracks.add(audio);
             }
             try {
-                publication = hub.publish(hubName, tracks, () -> { });
+                // RTMP has no message to ask a publisher for a keyframe: viewers' requests are dropped here
+                publication = hub.publish(hubName, tracks, PublisherFeedback.NONE);
                 return true;
             } catch (StreamHubException e) {
                 String code = e.reason() == StreamHubException.Reason.ALREADY_PUBLISHED ? NetStatus.PUBLISH_BAD_NAME

@@ -11,7 +11,8 @@ import java.time.Duration;
  *
  * @param handshakeTimeout        time from accept to a completed handshake
  * @param idleTimeout             time without inbound bytes (or, with bytes pending, without write progress)
- * @param chunkConfig             limits on the peer's chunk stream
+ * @param chunkConfig             limits on the peer's chunk stream (its maxBufferedBytes applies before connect)
+ * @param maxBufferedBytes        bytes of incomplete messages a connection may hold once connected
  * @param maxStreamsPerConnection createStream calls allowed per connection
  * @param outgoingChunkSize       chunk size the server announces and sends with, bytes
  * @param windowAckSize           WindowAcknowledgementSize and SetPeerBandwidth sent on connect, bytes
@@ -19,16 +20,17 @@ import java.time.Duration;
  * @param authorizer              the publish/play check
  */
 record ServerSettings(Duration handshakeTimeout, Duration idleTimeout, ChunkDecoderConfig chunkConfig,
-                      int maxStreamsPerConnection, int outgoingChunkSize, long windowAckSize, int playerQueueFrames,
+                      int maxBufferedBytes, int maxStreamsPerConnection, int outgoingChunkSize, long windowAckSize, int playerQueueFrames,
                       AuthorizationGate authorizer) {
     /** Settings with the {@link RtmpServer.Builder} defaults, for tests. */
     static ServerSettings defaults() {
-        return new ServerSettings(Duration.ofSeconds(5), Duration.ofSeconds(30), ChunkDecoderConfig.defaults(), 8, 4096,
+        return new ServerSettings(Duration.ofSeconds(5), Duration.ofSeconds(30), ChunkDecoderConfig.defaults(),
+                ChunkDecoderConfig.DEFAULT_MAX_BUFFERED_BYTES, 8, 4096,
                 2_500_000, 1024, new AuthorizationGate(StreamAuthorizer.ALLOW_ALL, Ticker.system()));
     }
 
     ServerSettings withAuthorizer(StreamAuthorizer a) {
-        return new ServerSettings(handshakeTimeout, idleTimeout, chunkConfig, maxStreamsPerConnection, outgoingChunkSize,
+        return new ServerSettings(handshakeTimeout, idleTimeout, chunkConfig, maxBufferedBytes, maxStreamsPerConnection, outgoingChunkSize,
                 windowAckSize, playerQueueFrames, new AuthorizationGate(a, Ticker.system()));
     }
 }
