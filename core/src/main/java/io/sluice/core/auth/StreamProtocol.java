@@ -2,10 +2,8 @@ package io.sluice.core.auth;
 
 /** The protocol a request arrived over, and so where its token came from. */
 public enum StreamProtocol {
-    /** RTMP; the token is the {@code token} query parameter of the stream name or app. */
+    /** RTMP or RTMPS; the token is the {@code token} query parameter of the stream name or app. */
     RTMP,
-    /** RTMP over TLS; token as for {@link #RTMP}. */
-    RTMPS,
     /** WHIP ingest (RFC 9725); the token is the {@code Authorization: Bearer} value (RFC 6750 §2.1). */
     WHIP,
     /** WHEP playback; the token is the {@code Authorization: Bearer} value. */
