@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * ({@link Builder#replaceExistingPublisher(boolean)}) only lets a client allowed to publish a stream
  * replace its publisher: the servers authorize before they touch the hub.
  *
- * <p><b>Lifecycle.</b> {@link #build() Built}, then {@link #start()} once, then {@link #close()} (idempotent;
+ * <p><b>Lifecycle.</b> {@link Builder#build() Built}, then {@link #start()} once, then {@link #close()} (idempotent;
  * also fine without a start). {@code start()} binds every listener or none: when one fails, those already
  * bound are closed again and a {@link SluiceServerException} names the listener, address and port.
  *
