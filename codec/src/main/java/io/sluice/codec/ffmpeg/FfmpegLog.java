@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Routes FFmpeg's {@code av_log} output to SLF4J (logger {@code io.sluice.codec.ffmpeg.FFmpeg}).
  *
  * <p>FFmpeg levels map to SLF4J as: panic/fatal/error &rarr; ERROR, warning &rarr; WARN, info &rarr; INFO,
- * verbose/debug/trace &rarr; DEBUG. The FFmpeg level is global to the process (default
+ * verbose/debug/trace &rarr; DEBUG, except two OpenH264 warnings that do not apply to how Sluice
+ * configures it, logged at DEBUG ({@link #isInapplicableWarning(String)} says why). The FFmpeg level is global to the process (default
  * {@code AV_LOG_WARNING}); messages above it are dropped before they reach Java. The callback may be
  * called on FFmpeg's own threads (frame-threaded decoders), which JavaCPP attaches to the JVM.
  *
@@ -68,6 +69,27 @@ public final class FfmpegLog {
         return level;
     }
 
+    /**
+     * Whether an FFmpeg warning line is one of the two OpenH264 prints every encoder start, which say nothing
+     * about Sluice's output:
+     * <ul>
+     *   <li>{@code "layerId(0) doesn't support profile(578), change to UNSPECIFIC profile"}: FFmpeg hands OpenH264
+     *       FFmpeg's own constant for Constrained Baseline (578 = 66 | AV_PROFILE_H264_CONSTRAINED), which OpenH264
+     *       does not know; its UNSPECIFIC profile is Constrained Baseline with CAVLC, the profile the stream
+     *       carries anyway (its SPS says profile_idc 66 with constraint_set1). Wrong, in other words.</li>
+     *   <li>{@code "bEnableFrameSkip = 0,bitrate can't be controlled for ... without enabling skip frame"}: Sluice
+     *       disables frame skipping on purpose (a skipped frame is a hole in a live stream and in A/V sync); the
+     *       bitrate mode still steers the QP to the target, it just cannot drop frames to hold it on a sudden
+     *       burst of detail. The other modes that avoid the warning do not control bitrate at all.</li>
+     * </ul>
+     *
+     * @param line one {@code av_log} line, as FFmpeg formats it
+     */
+    static boolean isInapplicableWarning(String line) {
+        return line.contains("[OpenH264]") && (line.contains("doesn't support profile(578)")
+                || line.contains("bEnableFrameSkip = 0,bitrate can't be controlled"));
+    }
+
     private static final class Slf4jCallback extends LogCallback {
         @Override
         public void call(int msgLevel, BytePointer msg) {
@@ -81,7 +103,11 @@ public final class FfmpegLog {
             if (msgLevel <= AV_LOG_ERROR) {
                 LOG.error(line);
             } else if (msgLevel <= AV_LOG_WARNING) {
-                LOG.warn(line);
+                if (isInapplicableWarning(line)) {
+                    LOG.debug(line);
+                } else {
+                    LOG.warn(line);
+                }
             } else if (msgLevel <= AV_LOG_INFO) {
                 LOG.info(line);
             } else if (msgLevel <= AV_LOG_DEBUG) {

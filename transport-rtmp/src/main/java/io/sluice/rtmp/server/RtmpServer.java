@@ -17,7 +17,10 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sluice.core.auth.AuthorizationGate;
+import io.sluice.core.auth.StreamAuthorizer;
 import io.sluice.core.hub.StreamHub;
+import io.sluice.core.time.Ticker;
 import io.sluice.rtmp.chunk.ChunkBufferBudget;
 import io.sluice.rtmp.chunk.ChunkDecoderConfig;
 import io.sluice.rtmp.handshake.RtmpHandshake;
@@ -25,6 +28,7 @@ import io.sluice.rtmp.netty.RtmpChunkDecoder;
 import io.sluice.rtmp.netty.RtmpChunkEncoder;
 import io.sluice.rtmp.netty.RtmpHandshakeHandler;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -51,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Stream names.</b> {@code rtmp://host/APP/KEY?query} maps to hub stream {@code "APP/KEY"}
- * (app with its instance part, key without query); the query reaches the {@link RtmpAuthorizer}.
+ * (app with its instance part, key without query); the query, with its {@code token}, reaches the
+ * {@link StreamAuthorizer}.
  * See {@link RtmpServerSession} for the message flow.
  *
  * <p><b>Bounds.</b> Everything a peer controls is limited: handshake time, time to connect, idle
@@ -112,7 +117,7 @@ public final class RtmpServer implements AutoCloseable {
                 .maxBufferedBytes(b.maxBufferedBytesBeforeConnect).build();
         this.settings = new ServerSettings(b.handshakeTimeout, b.idleTimeout, chunkConfig, b.maxBufferedBytes,
                 b.maxStreamsPerConnection,
-                b.outgoingChunkSize, b.windowAckSize, b.playerQueueFrames, b.authorizer);
+                b.outgoingChunkSize, b.windowAckSize, b.playerQueueFrames, new AuthorizationGate(b.authorizer, Ticker.system()));
         this.maxConnections = b.maxConnections;
         this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
         this.chunkBudget = new ChunkBufferBudget(b.maxBufferedBytesTotal);
@@ -129,7 +134,8 @@ public final class RtmpServer implements AutoCloseable {
      * Binds the port and starts accepting; returns once bound.
      *
      * @return this server
-     * @throws IOException           if the address cannot be bound (e.g. the port is in use)
+     * @throws IOException           if the address cannot be bound (e.g. the port is in use): a
+     *                               {@link java.net.BindException} whose message names the address and port
      * @throws IllegalStateException if started or closed before
      */
     public RtmpServer start() throws IOException {
@@ -157,11 +163,20 @@ public final class RtmpServer implements AutoCloseable {
                 serverChannel = bootstrap.bind(bindAddress).sync().channel();
             } catch (Exception e) { // Netty rethrows the bind failure (a checked IOException) from sync()
                 shutdownGroups();
-                throw e instanceof IOException io ? io : new IOException("cannot bind " + bindAddress + ": " + e, e);
+                BindException be = new BindException("cannot listen for RTMP on " + hostPort(bindAddress) + ": "
+                        + (e.getMessage() != null ? e.getMessage() : e.toString()));
+                be.initCause(e);
+                throw be;
             }
-            log.info("RTMP{} server listening on {}", sslContext != null ? "S" : "", serverChannel.localAddress());
+            log.debug("RTMP{} server listening on {}", sslContext != null ? "S" : "", serverChannel.localAddress());
             return this;
         }
+    }
+
+    /** {@code 127.0.0.1:1935}, {@code [::1]:1935}. */
+    static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private void accept(SocketChannel ch) {
@@ -307,7 +322,7 @@ public final class RtmpServer implements AutoCloseable {
         private boolean replaceExistingPublisher;
         private boolean replaceSet;
         private SslContext sslContext;
-        private RtmpAuthorizer authorizer = RtmpAuthorizer.ALLOW_ALL;
+        private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
         private Duration handshakeTimeout = Duration.ofSeconds(5);
         private Duration idleTimeout = Duration.ofSeconds(30);
         private int maxChunkSize = ChunkDecoderConfig.DEFAULT_MAX_CHUNK_SIZE;
@@ -327,14 +342,13 @@ public final class RtmpServer implements AutoCloseable {
         private Duration writeCoalescing = Duration.ZERO;
 
         private Builder() {
-            try {
-                bindAddress = InetAddress.getByAddress(new byte[4]);
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
+            bindAddress = InetAddress.getLoopbackAddress();
         }
 
-        /** Address to listen on; default {@code 0.0.0.0} (all IPv4 interfaces). */
+        /**
+         * Address to listen on; default the loopback address ({@code 127.0.0.1}: this machine only). Bind
+         * {@code 0.0.0.0} (all IPv4 interfaces) to serve others, with an {@link #authorizer} on ingest.
+         */
         public Builder bindAddress(InetAddress address) {
             this.bindAddress = Objects.requireNonNull(address, "address");
             return this;
@@ -402,8 +416,14 @@ public final class RtmpServer implements AutoCloseable {
             }
         }
 
-        /** The publish/play authorisation hook; default {@link RtmpAuthorizer#ALLOW_ALL}. */
-        public Builder authorizer(RtmpAuthorizer authorizer) {
+        /**
+         * Who may publish and play which stream; the client's token is the {@code token} query parameter
+         * ({@code rtmp://host/live/key?token=s3cret}). Default {@link StreamAuthorizer#ALLOW_ALL} (no
+         * authentication: keep the default loopback bind address then).
+         *
+         * @see io.sluice.core.auth.TokenAuthorizer
+         */
+        public Builder authorizer(StreamAuthorizer authorizer) {
             this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
             return this;
         }

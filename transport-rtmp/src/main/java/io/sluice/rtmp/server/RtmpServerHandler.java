@@ -271,7 +271,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         String reason = session.closeReason();
         if (reason != null) {
             closing = true;
-            log.info("{}: closing: {}", remote, reason);
+            log.debug("{}: closing: {}", remote, reason); // refusals are logged where decided (auth: once a minute)
             if (last != null) {
                 ctx.write(last, ctx.voidPromise());
             }

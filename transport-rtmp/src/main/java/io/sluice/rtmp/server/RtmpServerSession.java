@@ -11,6 +11,10 @@ import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaType;
 import io.sluice.core.Rational;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.auth.AuthDecision;
+import io.sluice.core.auth.AuthRequest;
+import io.sluice.core.auth.StreamAction;
+import io.sluice.core.auth.StreamProtocol;
 import io.sluice.core.h264.Sps;
 import io.sluice.core.hub.PublisherFeedback;
 import io.sluice.core.hub.StreamHub;
@@ -43,6 +47,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -67,6 +72,11 @@ import org.slf4j.LoggerFactory;
  * query string. {@code rtmp://host/live/x?token=1} publishes hub stream {@code "live/x"}.
  *
  * <h2>Publishing</h2>
+ * {@code publish} and {@code play} are first put to the {@link io.sluice.core.auth.StreamAuthorizer}
+ * with the hub stream name and the {@code token} query parameter (of the stream key, else of the app);
+ * a refusal is answered with NetStream.Publish.Unauthorized or NetStream.Play.Failed and a
+ * disconnect. Because this comes first, a hub that replaces publishers only lets a client that may
+ * publish the stream replace its publisher.
  * After {@code publish} is authorised the name is claimed at once, so a second publisher gets
  * NetStream.Publish.BadName straight away (unless the hub replaces publishers). The publication
  * reaches the hub once its tracks are known: when every track announced by {@code onMetaData}
@@ -115,6 +125,8 @@ final class RtmpServerSession implements AutoCloseable {
     static final int CSID_VIDEO = 6;
 
     private static final Pattern HUB_NAME = Pattern.compile("[A-Za-z0-9._~/-]{1,256}");
+    /** The query parameter that carries the credential: {@code rtmp://host/live/x?token=s3cret}. */
+    static final String TOKEN_PARAMETER = "token";
     /** Longest {@code app} (without its query) a connect may carry: the hub's stream-name limit. */
     static final int MAX_APP_CHARS = 256;
     /** Longest query string on a connect's {@code app} or a publish/play name, chars; more is refused. */
@@ -506,20 +518,19 @@ final class RtmpServerSession implements AutoCloseable {
         }
     }
 
-    private RtmpAuthorizer.Decision authorize(RtmpAuthorizer.Action action, String key, String query) {
+    /**
+     * Asks the authorizer; the token is the {@code token} query parameter of the stream name, else of the app.
+     */
+    private AuthDecision authorize(StreamAction action, String hubName, String query) {
         if (query.length() > MAX_QUERY_CHARS) {
-            return RtmpAuthorizer.Decision.reject("query of " + query.length() + " chars (expected: <= " + MAX_QUERY_CHARS + ")");
+            return AuthDecision.forbidden("query of " + query.length() + " chars (expected: <= " + MAX_QUERY_CHARS + ")");
         }
         Map<String, List<String>> params = new LinkedHashMap<>(appQuery);
         params.putAll(parseQuery(query));
         params.replaceAll((k, v) -> List.copyOf(v));
-        try {
-            RtmpAuthorizer.Decision d = settings.authorizer().authorize(new RtmpAuthorizer.Request(action, app, key, params, remote));
-            return d != null ? d : RtmpAuthorizer.Decision.reject("not authorised");
-        } catch (RuntimeException e) {
-            log.warn("{}: RtmpAuthorizer failed on {} '{}/{}'; request rejected", remote, action, app, key, e);
-            return RtmpAuthorizer.Decision.reject("authorisation failed");
-        }
+        List<String> token = params.get(TOKEN_PARAMETER);
+        return settings.authorizer().authorize(new AuthRequest(action, hubName, StreamProtocol.RTMP, remote,
+                Optional.ofNullable(token == null || token.isEmpty() ? null : token.get(0)), params));
     }
 
     // ---------------------------------------------------------------- streams
@@ -547,10 +558,9 @@ final class RtmpServerSession implements AutoCloseable {
                         + " chars (expected: 1..256 characters of [A-Za-z0-9._~/-])"));
                 return;
             }
-            RtmpAuthorizer.Decision d = authorize(RtmpAuthorizer.Action.PUBLISH, key, parts[1]);
+            AuthDecision d = authorize(StreamAction.PUBLISH, hubName, parts[1]); // the gate logs refusals
             if (!d.allowed()) {
-                log.info("{}: publish '{}' rejected by the authorizer: {}", remote, hubName, d.description());
-                refuse(error("NetStream.Publish.Rejected", d.description()));
+                refuse(error(NetStatus.PUBLISH_UNAUTHORIZED, d.reason()));
                 return;
             }
             if (!hub.replacesExistingPublisher()) {
@@ -563,6 +573,7 @@ final class RtmpServerSession implements AutoCloseable {
                 publishers.put(hubName, RtmpServerSession.this);
             }
             publish = new Publish(this, key, hubName);
+            log.info("publish '{}' over RTMP from {} started", hubName, RtmpServer.hostPort(remote));
             emit(UserControl.streamBegin(id));
             onStatus(id, status(NetStatus.PUBLISH_START, hubName + " is now published."));
         }
@@ -580,10 +591,9 @@ final class RtmpServerSession implements AutoCloseable {
                         + hubName.length() + " chars"));
                 return;
             }
-            RtmpAuthorizer.Decision d = authorize(RtmpAuthorizer.Action.PLAY, key, parts[1]);
+            AuthDecision d = authorize(StreamAction.PLAY, hubName, parts[1]);
             if (!d.allowed()) {
-                log.info("{}: play '{}' rejected by the authorizer: {}", remote, hubName, d.description());
-                refuse(error("NetStream.Play.Failed", d.description()));
+                refuse(error("NetStream.Play.Failed", d.reason()));
                 return;
             }
             SharedStream shared = id == SharedStream.MESSAGE_STREAM_ID
@@ -604,6 +614,7 @@ final class RtmpServerSession implements AutoCloseable {
             p.generationAtPlay = sink.generation();
             play = p;
             players.add(p);
+            log.info("play '{}' over RTMP from {} started", hubName, RtmpServer.hostPort(remote));
             emit(UserControl.streamBegin(id));
             onStatus(id, status(NetStatus.PLAY_RESET, "Playing and resetting " + hubName + "."));
             onStatus(id, status(NetStatus.PLAY_START, "Started playing " + hubName + "."));
@@ -622,6 +633,7 @@ final class RtmpServerSession implements AutoCloseable {
          */
         void end(boolean notify) {
             if (publish != null) {
+                log.info("publish '{}' over RTMP from {} ended", publish.hubName, RtmpServer.hostPort(remote));
                 publish.close();
                 publish = null;
                 if (notify && !closed) {
@@ -629,6 +641,7 @@ final class RtmpServerSession implements AutoCloseable {
                 }
             }
             if (play != null) {
+                log.info("play '{}' over RTMP from {} stopped", play.hubName, RtmpServer.hostPort(remote));
                 play.close();
                 players.remove(play);
                 play = null;

@@ -1,5 +1,8 @@
 package io.sluice.rtmp.server;
 
+import io.sluice.core.auth.AuthorizationGate;
+import io.sluice.core.auth.StreamAuthorizer;
+import io.sluice.core.time.Ticker;
 import io.sluice.rtmp.chunk.ChunkDecoderConfig;
 import java.time.Duration;
 
@@ -14,20 +17,20 @@ import java.time.Duration;
  * @param outgoingChunkSize       chunk size the server announces and sends with, bytes
  * @param windowAckSize           WindowAcknowledgementSize and SetPeerBandwidth sent on connect, bytes
  * @param playerQueueFrames       frames a player may have queued before GOP-aware drops start
- * @param authorizer              the publish/play hook
+ * @param authorizer              the publish/play check
  */
 record ServerSettings(Duration handshakeTimeout, Duration idleTimeout, ChunkDecoderConfig chunkConfig,
                       int maxBufferedBytes, int maxStreamsPerConnection, int outgoingChunkSize, long windowAckSize, int playerQueueFrames,
-                      RtmpAuthorizer authorizer) {
+                      AuthorizationGate authorizer) {
     /** Settings with the {@link RtmpServer.Builder} defaults, for tests. */
     static ServerSettings defaults() {
         return new ServerSettings(Duration.ofSeconds(5), Duration.ofSeconds(30), ChunkDecoderConfig.defaults(),
                 ChunkDecoderConfig.DEFAULT_MAX_BUFFERED_BYTES, 8, 4096,
-                2_500_000, 1024, RtmpAuthorizer.ALLOW_ALL);
+                2_500_000, 1024, new AuthorizationGate(StreamAuthorizer.ALLOW_ALL, Ticker.system()));
     }
 
-    ServerSettings withAuthorizer(RtmpAuthorizer a) {
+    ServerSettings withAuthorizer(StreamAuthorizer a) {
         return new ServerSettings(handshakeTimeout, idleTimeout, chunkConfig, maxBufferedBytes, maxStreamsPerConnection, outgoingChunkSize,
-                windowAckSize, playerQueueFrames, a);
+                windowAckSize, playerQueueFrames, new AuthorizationGate(a, Ticker.system()));
     }
 }

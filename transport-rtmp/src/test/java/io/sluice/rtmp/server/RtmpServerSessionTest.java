@@ -16,6 +16,11 @@ import io.netty.buffer.Unpooled;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.auth.AuthDecision;
+import io.sluice.core.auth.AuthRequest;
+import io.sluice.core.auth.StreamAction;
+import io.sluice.core.auth.StreamProtocol;
+import io.sluice.core.auth.TokenAuthorizer;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.rtmp.RtmpProtocolException;
 import io.sluice.rtmp.chunk.ChunkDecoder;
@@ -36,6 +41,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -336,27 +342,38 @@ class RtmpServerSessionTest {
     }
 
     @Test
-    void theAuthorizerSeesAppKeyQueryAndPeerAndCanReject() {
-        List<RtmpAuthorizer.Request> seen = new ArrayList<>();
+    void theAuthorizerSeesStreamTokenQueryAndPeerAndCanReject() {
+        List<AuthRequest> seen = new ArrayList<>();
         RtmpServerSession s = session(ServerSettings.defaults().withAuthorizer(r -> {
             seen.add(r);
-            return "secret".equals(r.queryParameter("key")) ? RtmpAuthorizer.Decision.allow()
-                    : RtmpAuthorizer.Decision.reject("invalid stream key");
+            return r.token().equals(Optional.of("secret")) ? AuthDecision.allow()
+                    : AuthDecision.unauthorized("invalid stream key");
         }));
         int msid = connectAndCreateStream(s, "live?tenant=t1");
-        command(s, Commands.publish("cam?key=wrong"), msid);
+        command(s, Commands.publish("cam?token=wrong"), msid);
         NetStatus status = lastStatus(drain(s));
         assertTrue(status.isError());
+        assertEquals(NetStatus.PUBLISH_UNAUTHORIZED, status.code());
         assertEquals("invalid stream key", status.description());
         assertNotNull(s.closeReason());
-        RtmpAuthorizer.Request r = seen.get(0);
-        assertEquals(RtmpAuthorizer.Action.PUBLISH, r.action());
-        assertEquals("live", r.app());
-        assertEquals("cam", r.streamName());
-        assertEquals("t1", r.queryParameter("tenant"));
-        assertEquals("wrong", r.queryParameter("key"));
+        AuthRequest r = seen.get(0);
+        assertEquals(StreamAction.PUBLISH, r.action());
+        assertEquals("live/cam", r.stream());
+        assertEquals(StreamProtocol.RTMP, r.protocol());
+        assertEquals("t1", r.parameter("tenant"));
+        assertEquals(Optional.of("wrong"), r.token());
         assertEquals(PEER, r.remoteAddress());
         assertTrue(publishers.isEmpty());
+    }
+
+    @Test
+    void theTokenMayRideOnTheAppAndAllowsWithTheBuiltInTokenAuthorizer() {
+        RtmpServerSession s = session(ServerSettings.defaults().withAuthorizer(
+                TokenAuthorizer.builder().publishToken("secret").build()));
+        int msid = connectAndCreateStream(s, "live?token=secret");
+        command(s, Commands.publish("cam"), msid);
+        NetStatus status = lastStatus(drain(s));
+        assertEquals(NetStatus.PUBLISH_START, status.code(), status.toString());
     }
 
     @Test

@@ -13,11 +13,19 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.Codec;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.auth.AuthDecision;
+import io.sluice.core.auth.AuthRequest;
+import io.sluice.core.auth.AuthorizationGate;
+import io.sluice.core.auth.StreamAction;
+import io.sluice.core.auth.StreamAuthorizer;
+import io.sluice.core.auth.StreamProtocol;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTranscoderFactory;
+import io.sluice.core.time.Ticker;
 import io.sluice.core.spi.RenditionLadder;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceCandidate;
@@ -134,15 +142,18 @@ public final class WebRtcServer implements AutoCloseable {
     private final Semaphore dtlsHandshakes;
     /** The client address of each session's offer, by session id. */
     private final Map<String, InetAddress> offerers = new ConcurrentHashMap<>();
-    private final StreamAuthorizer authorizer;
+    private final AuthorizationGate authorizer;
     private final String corsAllowOrigin;
     private final FrameTranscoderFactory transcoders;
     private final RenditionLadder ladder;
+    private final SslContext httpTls;
     /** Ladder leases of WHEP sessions that play a rung, by session id; released when the session closes. */
     private final Map<String, RenditionLadder.Lease> ladderLeases = new ConcurrentHashMap<>();
     private final SdpParser sdpParser;
     private final IceUfragDemux<RtcSession> demux;
     private final Map<String, RtcSession> sessions = new ConcurrentHashMap<>();
+    /** Per live session, what it does for the INFO lines: "play 'live/x' over WHEP from 127.0.0.1:50000". */
+    private final Map<String, String> sessionLabels = new ConcurrentHashMap<>();
     /** Shared audio transcodings by "stream#trackId". */
     private final Map<String, AudioTranscodeRelay> audioRelays = new ConcurrentHashMap<>();
     /**
@@ -182,10 +193,11 @@ public final class WebRtcServer implements AutoCloseable {
         this.maxPendingSessionsPerAddress = b.maxPendingSessionsPerAddress;
         this.iceTimeoutNanos = b.iceTimeout.toNanos();
         this.dtlsHandshakes = new Semaphore(b.maxDtlsHandshakes);
-        this.authorizer = b.authorizer;
+        this.authorizer = new AuthorizationGate(b.authorizer, Ticker.system());
         this.corsAllowOrigin = b.corsAllowOrigin;
         this.transcoders = b.transcoders;
         this.ladder = b.ladder;
+        this.httpTls = b.httpTls;
         this.sdpParser = new SdpParser(new SdpLimits(maxSdpBytes, 2000, 4096, 32));
         this.demux = new IceUfragDemux<>(maxSessions, 8);
     }
@@ -203,7 +215,9 @@ public final class WebRtcServer implements AutoCloseable {
      * Binds the UDP and HTTP sockets and starts the event loops.
      *
      * @throws IllegalStateException if already started or closed
-     * @throws WebRtcServerException if a socket cannot be bound (the server is closed again)
+     * @throws WebRtcServerException if a socket cannot be bound (the server is closed again); the message
+     *                               names the socket, address and port, e.g.
+     *                               {@code "cannot listen for HTTP on 127.0.0.1:8080: Address already in use"}
      */
     public void start() {
         synchronized (lifecycle) {
@@ -215,29 +229,42 @@ public final class WebRtcServer implements AutoCloseable {
                     NioIoHandler.newFactory());
             httpGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-http", true),
                     NioIoHandler.newFactory());
+            String binding = "UDP on " + hostPort(udpBind);
             try {
                 udpChannel = new Bootstrap().group(udpGroup).channel(NioDatagramChannel.class)
                         .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
                         .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
                         .handler(new WebRtcUdpHandler(this))
                         .bind(udpBind).syncUninterruptibly().channel();
+                binding = "HTTP on " + hostPort(httpBind);
                 httpChannel = new ServerBootstrap().group(httpGroup).channel(NioServerSocketChannel.class)
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
-                                ch.pipeline().addLast(new HttpConnectionGuard(httpLimits), new HttpServerCodec(),
+                                ch.pipeline().addLast(new HttpConnectionGuard(httpLimits));
+                                if (httpTls != null) {
+                                    ch.pipeline().addLast(httpTls.newHandler(ch.alloc()));
+                                }
+                                ch.pipeline().addLast(new HttpServerCodec(),
                                         new SignalingHttpAggregator(maxSdpBytes), new WebRtcHttpHandler(WebRtcServer.this));
                             }
                         })
                         .bind(httpBind).syncUninterruptibly().channel();
                 udpGroup.scheduleAtFixedRate(this::expirePendingSessions, 250, 250, TimeUnit.MILLISECONDS);
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Netty rethrows the checked BindException from syncUninterruptibly()
                 close();
-                throw new WebRtcServerException("cannot bind UDP " + udpBind + " / HTTP " + httpBind + ": " + e, e);
+                throw new WebRtcServerException("cannot listen for " + binding + ": "
+                        + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
-            log.info("WebRTC server: HTTP {} UDP {} candidates {}", httpChannel.localAddress(),
-                    udpChannel.localAddress(), candidates());
+            log.debug("WebRTC server: HTTP {} UDP {} candidates {}", httpChannel.localAddress(),
+                    udpChannel.localAddress(), candidates().stream().map(c -> c.address() + ":" + c.port()).toList());
         }
+    }
+
+    /** {@code 127.0.0.1:8080}, {@code [::1]:8080}. */
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** The bound UDP address (all sessions' media). @throws IllegalStateException if not started */
@@ -252,11 +279,16 @@ public final class WebRtcServer implements AutoCloseable {
         return (InetSocketAddress) httpChannel.localAddress();
     }
 
-    /** {@code http://host:port/} of the HTTP listener. @throws IllegalStateException if not started */
+    /**
+     * {@code http://host:port/} of the HTTP listener ({@code https://} with {@link Builder#tls}).
+     *
+     * @throws IllegalStateException if not started
+     */
     public String httpUrl() {
         InetSocketAddress a = httpAddress();
         String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/";
+        return (httpTls != null ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + a.getPort() + "/";
     }
 
     /** The hub this server plays from and publishes into. */
@@ -323,21 +355,15 @@ public final class WebRtcServer implements AutoCloseable {
         if (stream == null || !STREAM_NAME.matcher(stream).matches()) {
             return SignalingResponse.error(400, "stream name: '" + stream + "' (expected: 1..4 segments separated by '/', each 1..64 of A-Z a-z 0-9 . _ ~ -, not '.' or '..')");
         }
-        AccessDecision access;
-        try {
-            access = Objects.requireNonNullElse(authorizer.authorize(endpoint, stream,
-                    Optional.ofNullable(bearerToken), remote), AccessDecision.FORBIDDEN);
-        } catch (RuntimeException e) {
-            log.warn("authorizer threw for {} '{}'", endpoint, stream, e);
-            access = AccessDecision.FORBIDDEN;
-        }
-        if (access == AccessDecision.UNAUTHORIZED) {
-            return new SignalingResponse(401, "text/plain; charset=utf-8", "unauthorized: a valid bearer token is required\n",
+        AuthDecision access = authorizer.authorize(new AuthRequest(endpoint == WebRtcEndpoint.WHEP ? StreamAction.PLAY
+                : StreamAction.PUBLISH, stream, endpoint == WebRtcEndpoint.WHEP ? StreamProtocol.WHEP : StreamProtocol.WHIP,
+                remote, Optional.ofNullable(bearerToken))); // the gate logs refusals
+        if (access.outcome() == AuthDecision.Outcome.UNAUTHORIZED) {
+            return new SignalingResponse(401, "text/plain; charset=utf-8", "unauthorized: " + access.reason() + "\n",
                     Map.of("WWW-Authenticate", "Bearer"));
         }
-        if (access == AccessDecision.FORBIDDEN) {
-            return SignalingResponse.error(403, "forbidden: this token may not " + (endpoint == WebRtcEndpoint.WHEP
-                    ? "play" : "publish") + " '" + stream + "'");
+        if (access.outcome() == AuthDecision.Outcome.FORBIDDEN) {
+            return SignalingResponse.error(403, "forbidden: " + access.reason());
         }
         if (!started || closed) {
             return SignalingResponse.error(503, "server is not running");
@@ -452,14 +478,19 @@ public final class WebRtcServer implements AutoCloseable {
         } catch (IllegalStateException e) {
             return SignalingResponse.error(503, "too many sessions: " + e.getMessage());
         }
+        String label = (endpoint == WebRtcEndpoint.WHEP ? "play '" : "publish '") + stream + "' over " + endpoint
+                + " from " + (remote != null ? hostPort(remote) : "?");
+        sessionLabels.put(id, label);
         sessions.put(id, session);
         if (offerer != null) {
             offerers.put(id, offerer);
         }
         sessionsCreated.incrementAndGet();
+        log.info("{} started", label);
         try {
             udpChannel.eventLoop().execute(session::start);
         } catch (RuntimeException e) {
+            sessionLabels.remove(id);
             offerers.remove(id);
             sessions.remove(id);
             demux.unregister(localIce.ufrag());
@@ -661,6 +692,10 @@ public final class WebRtcServer implements AutoCloseable {
         if (sessions.remove(s.id, s)) {
             offerers.remove(s.id);
         }
+        String label = sessionLabels.remove(s.id);
+        if (label != null) {
+            log.info("{} {}", label, label.startsWith("play") ? "stopped" : "ended");
+        }
         RenditionLadder.Lease lease = ladderLeases.remove(s.id);
         if (lease != null) {
             lease.close(); // the last viewer of a rung stops the ladder
@@ -822,6 +857,7 @@ public final class WebRtcServer implements AutoCloseable {
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
         private String corsAllowOrigin = "*";
         private FrameTranscoderFactory transcoders;
+        private SslContext httpTls;
         private RenditionLadder ladder;
 
         private Builder(StreamHub hub) {
@@ -1009,7 +1045,14 @@ public final class WebRtcServer implements AutoCloseable {
             return value;
         }
 
-        /** Decides who may play and publish. Default {@link StreamAuthorizer#ALLOW_ALL}. */
+        /**
+         * Who may play (WHEP) and publish (WHIP) which stream; the client's token is its
+         * {@code Authorization: Bearer} value (RFC 6750 §2.1). Refusals are answered {@code 401} with
+         * {@code WWW-Authenticate: Bearer} (no or bad token) or {@code 403}. Default
+         * {@link StreamAuthorizer#ALLOW_ALL}.
+         *
+         * @see io.sluice.core.auth.TokenAuthorizer
+         */
         public Builder authorizer(StreamAuthorizer authorizer) {
             this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
             return this;
@@ -1049,6 +1092,21 @@ public final class WebRtcServer implements AutoCloseable {
          */
         public Builder renditionLadder(RenditionLadder ladder) {
             this.ladder = Objects.requireNonNull(ladder, "ladder");
+            return this;
+        }
+
+        /**
+         * Serves HTTPS instead of HTTP (pages, WHIP/WHEP signalling) with this context, from
+         * {@code SslContextBuilder.forServer(...)}; browsers need a secure origin for the camera of
+         * {@code /publish}. Default: plain HTTP.
+         *
+         * @throws IllegalArgumentException if {@code sslContext} is a client context
+         */
+        public Builder tls(SslContext sslContext) {
+            if (!Objects.requireNonNull(sslContext, "sslContext").isServer()) {
+                throw new IllegalArgumentException("sslContext: a client context (expected: SslContextBuilder.forServer)");
+            }
+            this.httpTls = sslContext;
             return this;
         }
 
