@@ -7,15 +7,23 @@
 set -euo pipefail
 pkgs=(libpulse0 ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver)
 missing=()
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-# nginx must not keep the default site on port 80 running; tests start their own instances.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop nginx >/dev/null 2>&1 || true; fi
-pkill -x nginx >/dev/null 2>&1 || true
+# Tests start and stop their own nginx instances (own config, free port, by process id) and never touch
+# another nginx. Only when this script has just installed nginx does it stop the default site that the
+# package's post-install step may have started (by the pid in its pid file), so a developer's own
+# nginx is left alone.
+if [[ " ${missing[*]-} " == *" nginx "* ]]; then
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+    $SUDO systemctl stop nginx || true
+  elif [ -s /run/nginx.pid ]; then
+    $SUDO kill "$(cat /run/nginx.pid)" 2>/dev/null || true
+  fi
+fi
