@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.codec.MediaSources;
+import io.sluice.codec.ffmpeg.FfmpegLog;
 import io.sluice.codec.ffmpeg.FfmpegSource;
 import io.sluice.core.StreamPipeline;
 import io.sluice.codec.ffmpeg.FileTransport;
@@ -61,9 +62,11 @@ class SframeRtmpRelayTest {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private Path clip;
     private int sourceVideoFrames;
+    private long ffmpegErrorsBefore;
 
     @BeforeEach
     void requireTools() throws Exception {
+        ffmpegErrorsBefore = FfmpegLog.errorsLogged();
         assertTrue(FfmpegTools.available(), "needs ffmpeg and ffprobe (.ci/install-deps.sh)");
         clip = FfmpegTools.media(CLIP);
         sourceVideoFrames = FfmpegTools.decodedVideoFrames(clip);
@@ -99,7 +102,7 @@ class SframeRtmpRelayTest {
             this.decryptor = Sframe.decryptor(keys);
             this.transport = out != null ? new FileTransport(out.toUri()) : new NullTransport(URI.create("null:" + name.replace(' ', '-')));
             this.pipeline = StreamPipeline.builder()
-                    .source(FfmpegSource.builder(url).build())
+                    .source(FfmpegSource.builder(url).opaquePayloads(true).build())
                     .copy(true)
                     .transform(decryptor)
                     .transport(transport)
@@ -188,6 +191,8 @@ class SframeRtmpRelayTest {
                 // the clamped DTS above, as ffmpeg's null muxer sees them: timing, not decoding
                 .filter(e -> presentationExact || !e.contains("non monotonically increasing dts")).toList();
         assertTrue(errors.isEmpty(), "decode errors: " + errors);
+        // the subscribers' FFmpeg readers neither parse nor complain about the ciphertext (opaquePayloads)
+        assertEquals(0, FfmpegLog.errorsLogged() - ffmpegErrorsBefore, "FFmpeg messages logged at ERROR");
     }
 
     private static void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {
