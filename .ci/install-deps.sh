@@ -4,8 +4,11 @@
 #  - ffmpeg: ffprobe/ffmpeg used by interop tests as independent checkers
 #  - nginx + libnginx-mod-rtmp: the RTMP interop peer
 #  - chromium + chromium-driver: the browser (driven by Selenium) of the WebRTC WHEP/WHIP tests
+#  - gstreamer1.0-tools + plugins good/bad/ugly: GStreamer as an RTMP publisher (rtmp2sink, x264enc, voaacenc)
+#  - rtmpdump: librtmp as an RTMP player
 set -euo pipefail
-pkgs=(libpulse0 ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver)
+pkgs=(libpulse0 ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver
+      gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly rtmpdump)
 missing=()
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 for p in "${pkgs[@]}"; do

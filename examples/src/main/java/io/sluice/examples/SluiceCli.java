@@ -2,6 +2,7 @@ package io.sluice.examples;
 
 import io.sluice.codec.MediaSources;
 import io.sluice.codec.ffmpeg.FfmpegCodecs;
+import io.sluice.codec.ffmpeg.FfmpegSource;
 import io.sluice.core.AudioEncoderConfig;
 import io.sluice.core.Codec;
 import io.sluice.core.MediaType;
@@ -12,12 +13,15 @@ import io.sluice.core.StreamPipeline;
 import io.sluice.core.VideoEncoderConfig;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.Transports;
+import io.sluice.crypto.Sframe;
+import io.sluice.crypto.sframe.InMemoryKeyProvider;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -212,6 +216,15 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--quiet", description = "No progress line.")
         boolean quiet;
 
+        @Option(names = "--encrypt-key", paramLabel = "<hex>", description = "SFrame-encrypt every frame end to end with this base key (16+ bytes, hex).")
+        String encryptKey;
+
+        @Option(names = "--decrypt-key", paramLabel = "<hex>", description = "Decrypt an SFrame stream with this base key (hex); with --copy. Fails when no frame decrypts.")
+        String decryptKey;
+
+        @Option(names = "--kid", defaultValue = "1", paramLabel = "<n>", description = "SFrame key id of the key (default ${DEFAULT-VALUE}).")
+        long kid;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -257,7 +270,16 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                     }
                 }
             });
-            b.source(MediaSources.open(input));
+            if (encryptKey != null) {
+                b.encryption(Sframe.encryptor(new InMemoryKeyProvider().put(kid, parse("--encrypt-key", encryptKey, HexFormat.of()::parseHex)), kid));
+            }
+            if (decryptKey != null) {
+                // fails the pipeline (exit 1, naming the reason) once no frame has decrypted for 250 frames or 5 s
+                b.transform(Sframe.decryptor(new InMemoryKeyProvider().put(kid, parse("--decrypt-key", decryptKey, HexFormat.of()::parseHex))));
+                b.source(FfmpegSource.builder(input).opaquePayloads(true).build());
+            } else {
+                b.source(MediaSources.open(input));
+            }
             try (StreamPipeline pipeline = b.build()) {
                 pipeline.start();
                 err.println("sluice: " + input + " -> " + destination + "  " + pipeline.outputTracks());
