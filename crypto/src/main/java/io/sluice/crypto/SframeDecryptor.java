@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * (default 250 frames in a row, or 5 s of media time between the first and the last of them, whichever comes
  * first), {@link #apply} throws an {@link SframeDecryptionException} naming the reason and the KID (wrong key:
  * {@code AUTH_FAILED}; no key for the KID: {@code UNKNOWN_KID}), so a pipeline fails with it rather than run
- * on producing nothing. One decrypted frame resets the count.
+ * on producing nothing. One decrypted frame resets the count; {@link SframeDropReason#NO_PARAMETER_SETS} drops
+ * (decrypted, waiting for a keyframe) neither count nor reset.
  *
  * <p><b>Tracks</b>: a track that is not {@linkplain TrackInfo#isOpaque() opaque} is returned unchanged (the
  * encryptor left the codec configuration clear). Decrypted frames of an opaque track carry a copy that is
@@ -83,6 +84,7 @@ public final class SframeDecryptor implements FrameTransform {
     private long dropRun;
     private long dropRunFirstPtsUs;
     private long dropRunLastPtsUs;
+    private SframeDropReason lastDrop;
 
     private SframeDecryptor(Builder b) {
         SframeReceiver.Builder rb = SframeReceiver.builder(b.suite, b.keys).maxKeys(b.maxKeys);
@@ -197,7 +199,7 @@ public final class SframeDecryptor implements FrameTransform {
      *                                   {@linkplain Builder#failAfter(int, Duration) bound}
      */
     @Override
-    public EncodedFrame apply(EncodedFrame frame) {
+    public synchronized EncodedFrame apply(EncodedFrame frame) {
         long ptsUs = frame.ptsUs();
         EncodedFrame result = decrypt(frame);
         SframeDecryptionException failure = result == null ? recordDrop(ptsUs) : null;
@@ -209,6 +211,9 @@ public final class SframeDecryptor implements FrameTransform {
 
     /** Counts a drop into the current run; the exception to throw if the run just passed the bound. */
     private synchronized SframeDecryptionException recordDrop(long ptsUs) {
+        if (lastDrop == SframeDropReason.NO_PARAMETER_SETS) {
+            return null; // decrypted, waiting for a keyframe: not a key problem, neither counted nor a reset
+        }
         if (dropRun == 0) {
             dropRunFirstPtsUs = ptsUs;
             dropRunLastPtsUs = ptsUs;
@@ -255,7 +260,6 @@ public final class SframeDecryptor implements FrameTransform {
             case UNKNOWN_KID -> "the key provider has no key for this KID";
             case MALFORMED_FRAME, MALFORMED_HEADER, TRUNCATED -> "the stream is not SFrame, or another framing was used";
             case REPLAYED -> "frames replayed";
-            case NO_PARAMETER_SETS -> "no keyframe with SPS/PPS decrypted yet";
             default -> top.name();
         };
     }
@@ -292,6 +296,7 @@ public final class SframeDecryptor implements FrameTransform {
                     }
                 }
                 if (failure != null) {
+                    lastDrop = failure;
                     drops[failure.ordinal()]++;
                     dropsInARow[failure.ordinal()]++;
                     if (LOG.isDebugEnabled()) {
@@ -303,8 +308,8 @@ public final class SframeDecryptor implements FrameTransform {
                 if (frame.track().isOpaque()) {
                     TrackInfo track = decryptedTrack(frame.track(), frame.isKeyframe(), out);
                     if (track == null) {
+                        lastDrop = SframeDropReason.NO_PARAMETER_SETS;
                         drops[SframeDropReason.NO_PARAMETER_SETS.ordinal()]++;
-                        dropsInARow[SframeDropReason.NO_PARAMETER_SETS.ordinal()]++;
                         LOG.debug("SFrame decryptor dropped {}: no keyframe with SPS/PPS decrypted yet", frame);
                         return null;
                     }

@@ -262,6 +262,23 @@ class SframeTransformTest {
     }
 
     @Test
+    void waitingForAKeyframeWithParameterSetsIsNotGivingUp() {
+        // what a WebRTC ingest publishes: whole-frame H.264, opaque, no resolution or avcC
+        TrackInfo opaqueNoConfig = TrackInfo.builder(0, Codec.H264).opaque(true).build();
+        SframeEncryptor enc = SframeEncryptor.builder().keyProvider(keys(5, 1)).kid(5).framing(SframeFraming.WHOLE_FRAME).build();
+        SframeDecryptor dec = SframeDecryptor.builder().keyProvider(keys(5, 1)).framing(SframeFraming.WHOLE_FRAME)
+                .failAfter(10, Duration.ofHours(1)).build();
+        Random rnd = new Random(4);
+        for (int i = 0; i < 30; i++) {
+            EncodedFrame e = enc.apply(frame(VIDEO, SyntheticH264.accessUnit(rnd, false, 200), i * 33_333L, false));
+            EncodedFrame asIngested = new EncodedFrame(opaqueNoConfig, e.content().retain(), e.ptsUs(), e.dtsUs(), false, 0);
+            e.release();
+            assertNull(dec.apply(asIngested), "no SPS/PPS yet");
+        }
+        assertEquals(30, dec.stats().drops(SframeDropReason.NO_PARAMETER_SETS));
+    }
+
+    @Test
     void truncatedFramesAreCounted() {
         SframeDecryptor dec = SframeDecryptor.builder().keyProvider(keys(5, 1)).build();
         assertNull(dec.apply(frame(AUDIO, new byte[0], 0, false)));
