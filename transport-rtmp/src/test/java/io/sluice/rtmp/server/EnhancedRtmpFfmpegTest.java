@@ -189,4 +189,32 @@ class EnhancedRtmpFfmpegTest {
         assertTrue(decoded.getOrDefault("audio:opus", 0) >= SECONDS * 50 - 5, "decoded: " + decoded);
         assertEquals(List.of(), FfmpegTools.decodeErrors(out), "decode errors");
     }
+
+    /**
+     * Classic FLV H.264 (with B-frames: composition offsets) + AAC from the Sluice client through the embedded
+     * server to FFmpeg 8 as the player, as Debian's FFmpeg 5.1 plays it in {@code RtmpServerFfmpegTest}.
+     */
+    @Test
+    void ffmpeg8PlaysClassicH264AndAacFromTheEmbeddedServer() throws Exception {
+        RtmpServer server = server();
+        Path out = tmp.resolve("classic.mkv");
+        Process player = ffmpeg8("player.log", "-i", url(server, "live/classic"), "-c", "copy", "-f", "matroska", "-y",
+                out.toString());
+        awaitTrue("player subscribed", 10_000, () -> server.hub().subscriberCount("live/classic") == 1);
+        try (StreamPipeline p = StreamPipeline.builder()
+                .source(MediaSources.open(FfmpegTools.media("flower_960x540_5s_h264_aac.mp4").toString()))
+                .copy(true)
+                .transport(url(server, "live/classic"))
+                .realtime(true)
+                .build()) {
+            p.start();
+            p.completion().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertEquals(0, await(player, 20, tmp.resolve("player.log")), read(tmp.resolve("player.log")));
+        Map<String, Integer> decoded = decodedFrames(out);
+        System.out.printf("Sluice client -> Sluice server -> FFmpeg 8 (H.264 + AAC): player decoded %s%n", decoded);
+        assertEquals(150, decoded.getOrDefault("video:h264", 0), "decoded: " + decoded);
+        assertTrue(decoded.getOrDefault("audio:aac", 0) >= 230, "decoded: " + decoded);
+        assertEquals(List.of(), FfmpegTools.decodeErrors(out), "decode errors");
+    }
 }
