@@ -31,7 +31,8 @@ public final class EncodedFrame extends DefaultByteBufHolder implements MediaFra
      * @param dtsUs        decode timestamp, µs, &le; {@code ptsUs}
      * @param keyframe     {@code true} for a random access point (see {@link #isKeyframe()}); every audio
      *                     frame is one
-     * @param createdNanos {@link System#nanoTime()} when the frame entered the pipeline, for latency statistics; 0 if unknown
+     * @param createdNanos when the frame entered the pipeline, ns on the pipeline's {@link io.sluice.core.time.Ticker}
+     *                     ({@link System#nanoTime()} with the default one), for latency statistics; 0 if unknown
      */
     public EncodedFrame(TrackInfo track, ByteBuf payload, long ptsUs, long dtsUs, boolean keyframe, long createdNanos) {
         super(payload);
@@ -88,7 +89,7 @@ public final class EncodedFrame extends DefaultByteBufHolder implements MediaFra
         return keyframe;
     }
 
-    /** {@link System#nanoTime()} at which the source produced the frame this was encoded from; 0 if unknown. */
+    /** When the source produced the frame this was encoded from, ns on the pipeline's {@link io.sluice.core.time.Ticker}; 0 if unknown. */
     public long createdNanos() {
         return createdNanos;
     }

@@ -19,7 +19,8 @@ public abstract class RawFrame extends AbstractReferenceCounted implements Media
 
     /**
      * @param ptsUs        presentation timestamp, µs on the pipeline clock
-     * @param createdNanos {@link System#nanoTime()} when the frame was produced, for latency statistics
+     * @param createdNanos when the frame was produced, ns on the pipeline's {@link io.sluice.core.time.Ticker}
+     *                     ({@link System#nanoTime()} with the default one), for latency statistics
      */
     protected RawFrame(int trackId, MediaType mediaType, long ptsUs, long createdNanos) {
         this.trackId = trackId;
@@ -43,7 +44,7 @@ public abstract class RawFrame extends AbstractReferenceCounted implements Media
         return ptsUs;
     }
 
-    /** {@link System#nanoTime()} at which the source produced this frame. */
+    /** When the source produced this frame, ns on the pipeline's {@link io.sluice.core.time.Ticker}. */
     public long createdNanos() {
         return createdNanos;
     }

@@ -1,5 +1,6 @@
 package io.sluice.core;
 
+import io.sluice.core.feedback.KeyframeRequestThrottle;
 import io.sluice.core.internal.LatencyWindow;
 import io.sluice.core.internal.RateWindow;
 import io.sluice.core.spi.BandwidthEstimate;
@@ -14,16 +15,20 @@ import io.sluice.core.spi.Transport;
 import io.sluice.core.spi.TransportFeedback;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.Transports;
+import io.sluice.core.time.Ticker;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -75,6 +80,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Time</h2>
  * All timestamps are µs on the source's one clock; the pipeline never rewrites or rounds them.
+ * Elapsed time (pacing, the keyframe-request throttle, latency statistics, the close deadline) comes
+ * from the {@link Builder#ticker(Ticker) ticker}, never from the system clock directly.
  *
  * <h2>Lifecycle</h2>
  * {@link #start()} once, then {@link #completion()} completes at the end of input or fails with the
@@ -86,7 +93,6 @@ public final class StreamPipeline implements AutoCloseable {
     private static final long POLL_MS = 20;
     /** How far a paced (realtime) source is read ahead to send its tracks in timestamp order: 1 s. */
     private static final long PACING_READ_AHEAD_US = 1_000_000;
-    private static final long KEYFRAME_REQUEST_MIN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final RawFrame END_OF_STREAM = new RawFrame(-1, MediaType.VIDEO, 0, 0) {
         @Override
         public int width() {
@@ -118,7 +124,8 @@ public final class StreamPipeline implements AutoCloseable {
         }
     };
 
-    private final Builder config;
+    private final Config config;
+    private final Ticker ticker;
     private final MediaSource source;
     private final List<Transport> transports;
     /** {@link Builder#transform} transforms in order, then {@link Builder#encryption}, if set. */
@@ -143,16 +150,21 @@ public final class StreamPipeline implements AutoCloseable {
     private List<TrackInfo> inputTracks = List.of();
     private EncoderWorker primaryVideo;
 
-    private StreamPipeline(Builder b) {
-        this.config = b;
+    /** {@link Builder#encoderProvider(EncoderProvider)}'s, or resolved with the ServiceLoader on the starting thread by {@link #plan}. */
+    private EncoderProvider encoderProvider;
+
+    private StreamPipeline(Builder b, List<Transport> transports) {
+        this.config = new Config(b);
+        this.ticker = b.ticker;
         this.source = b.source;
-        this.transports = List.copyOf(b.transports);
+        this.transports = List.copyOf(transports);
         List<FrameTransform> chain = new ArrayList<>(b.transforms);
         if (b.encryption != null) {
             chain.add(b.encryption);
         }
         this.transforms = List.copyOf(chain);
         this.listener = b.listener;
+        this.encoderProvider = b.encoderProvider;
     }
 
     /** A new builder. */
@@ -176,7 +188,7 @@ public final class StreamPipeline implements AutoCloseable {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("pipeline already started");
         }
-        startNanos = System.nanoTime();
+        startNanos = ticker.nanoTime();
         CompletableFuture<List<TrackInfo>> opened = new CompletableFuture<>();
         CompletableFuture<Map<Integer, Delivery>> selected = new CompletableFuture<>();
         sourceThread = new Thread(() -> sourceLoop(opened, selected), "sluice-source");
@@ -272,7 +284,7 @@ public final class StreamPipeline implements AutoCloseable {
         for (Sender s : senders) {
             ts.add(new PipelineStats.Transport(s.transport.uri(), s.transport.stats(), s.queue.size(), s.queue.dropped()));
         }
-        long elapsed = startNanos == 0 ? 0 : System.nanoTime() - startNanos;
+        long elapsed = startNanos == 0 ? 0 : ticker.nanoTime() - startNanos;
         return new PipelineStats(Duration.ofNanos(elapsed), mediaTimeUs.get(), tracks, ts);
     }
 
@@ -287,7 +299,7 @@ public final class StreamPipeline implements AutoCloseable {
             return;
         }
         stopping = true;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(900);
+        long deadline = ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(900);
         try {
             source.abort();
         } catch (RuntimeException e) {
@@ -416,10 +428,10 @@ public final class StreamPipeline implements AutoCloseable {
                 Encoder enc;
                 if (in.isVideo()) {
                     VideoEncoderConfig vc = codec == primary ? config.videoConfig : config.videoConfig.toBuilder().codec(codec).build();
-                    enc = config.encoderProvider().createVideoEncoder(in, vc, outId);
+                    enc = encoderProvider().createVideoEncoder(in, vc, outId);
                 } else {
                     AudioEncoderConfig ac = codec == primary ? config.audioConfig : config.audioConfig.toBuilder().codec(codec).build();
-                    enc = config.encoderProvider().createAudioEncoder(in, ac, outId);
+                    enc = encoderProvider().createAudioEncoder(in, ac, outId);
                 }
                 EncoderWorker w = new EncoderWorker(in, enc);
                 workers.add(w);
@@ -526,7 +538,10 @@ public final class StreamPipeline implements AutoCloseable {
     }
 
     private void readLoop() throws InterruptedException {
-        long limitUs = config.duration == null ? Long.MAX_VALUE : config.duration.toNanos() / 1000;
+        long durationUs = config.duration == null ? Long.MAX_VALUE : config.duration.toNanos() / 1000;
+        // The limit counts from the first frame read, not from timestamp 0: a live source (a hub stream
+        // live for an hour, a TS capture) starts far from 0. Sources that start at or before 0 keep 0.
+        long limitUs = Long.MAX_VALUE;
         boolean pace = config.realtime && !source.isLive();
         // Paced frames leave in timestamp order across tracks, not in read order: files interleave
         // tracks in chunks (an MP4 muxed with 0.5 s chunks reads 0.5 s of video, then the audio of
@@ -546,6 +561,9 @@ public final class StreamPipeline implements AutoCloseable {
                         break;
                     }
                     long ts = f instanceof EncodedFrame ef ? ef.dtsUs() : f.ptsUs();
+                    if (limitUs == Long.MAX_VALUE && durationUs != Long.MAX_VALUE) {
+                        limitUs = Math.max(0, Math.min(ts, f.ptsUs())) + durationUs;
+                    }
                     if (f.ptsUs() >= limitUs) {
                         f.release();
                         if (ts >= limitUs + 500_000) {
@@ -565,12 +583,12 @@ public final class StreamPipeline implements AutoCloseable {
                 if (pace) {
                     if (firstTs == Long.MIN_VALUE) {
                         firstTs = next.ts;
-                        paceStart = System.nanoTime();
+                        paceStart = ticker.nanoTime();
                     }
                     long due = paceStart + (next.ts - firstTs) * 1000;
                     try {
                         while (!stopping) {
-                            long wait = due - System.nanoTime();
+                            long wait = due - ticker.nanoTime();
                             if (wait <= 0) {
                                 break;
                             }
@@ -653,7 +671,7 @@ public final class StreamPipeline implements AutoCloseable {
         if (t == null || t == Thread.currentThread() || t.getState() == Thread.State.NEW) {
             return;
         }
-        long left = deadlineNanos - System.nanoTime();
+        long left = deadlineNanos - ticker.nanoTime();
         try {
             t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
         } catch (InterruptedException e) {
@@ -694,7 +712,7 @@ public final class StreamPipeline implements AutoCloseable {
         /** Takes ownership of {@code frame}: runs the transforms and hands a reference to each sender. */
         void emit(EncodedFrame frame) throws InterruptedException {
             if (frame.createdNanos() != 0) {
-                latency.record((System.nanoTime() - frame.createdNanos()) / 1000);
+                latency.record((ticker.nanoTime() - frame.createdNanos()) / 1000);
             }
             EncodedFrame out = frame;
             for (FrameTransform t : transforms) {
@@ -740,7 +758,8 @@ public final class StreamPipeline implements AutoCloseable {
         final BlockingQueue<RawFrame> queue;
         final Thread thread;
         final LongAdder dropped = new LongAdder();
-        final AtomicLong lastKeyframeRequest = new AtomicLong(System.nanoTime() - KEYFRAME_REQUEST_MIN_INTERVAL_NANOS);
+        /** The one keyframe-request policy; not thread-safe, so every use holds its lock. */
+        private final KeyframeRequestThrottle keyframeThrottle = KeyframeRequestThrottle.withDefaultInterval();
         Output output;
 
         EncoderWorker(TrackInfo input, Encoder encoder) {
@@ -794,11 +813,32 @@ public final class StreamPipeline implements AutoCloseable {
             }
         }
 
+        /**
+         * Forwards a keyframe request to the encoder through the {@link KeyframeRequestThrottle}: the
+         * first at once, then at most one per 250 ms; requests inside the interval are coalesced into
+         * one that {@link #forwardDueKeyframeRequest()} fires when the interval ends. Any thread.
+         */
         void requestKeyframe(String reason) {
-            long now = System.nanoTime();
-            long last = lastKeyframeRequest.get();
-            if (now - last >= KEYFRAME_REQUEST_MIN_INTERVAL_NANOS && lastKeyframeRequest.compareAndSet(last, now)) {
+            boolean now;
+            synchronized (keyframeThrottle) {
+                now = keyframeThrottle.request(ticker.nanoTime());
+            }
+            if (now) {
                 log.debug("keyframe requested on track {}: {}", output.track.trackId(), reason);
+                encoder.requestKeyframe();
+            } else {
+                log.debug("keyframe request on track {} coalesced: {}", output.track.trackId(), reason);
+            }
+        }
+
+        /** On the worker thread, at least every {@link #POLL_MS}: fires a coalesced request once due. */
+        private void forwardDueKeyframeRequest() {
+            boolean due;
+            synchronized (keyframeThrottle) {
+                due = keyframeThrottle.handleTimeout(ticker.nanoTime());
+            }
+            if (due) {
+                log.debug("coalesced keyframe request on track {} forwarded", output.track.trackId());
                 encoder.requestKeyframe();
             }
         }
@@ -807,6 +847,7 @@ public final class StreamPipeline implements AutoCloseable {
             try {
                 while (!stopping) {
                     RawFrame f = queue.poll(POLL_MS, TimeUnit.MILLISECONDS);
+                    forwardDueKeyframeRequest();
                     if (f == null) {
                         continue;
                     }
@@ -1081,11 +1122,63 @@ public final class StreamPipeline implements AutoCloseable {
         }
     }
 
+    private EncoderProvider encoderProvider() {
+        if (encoderProvider == null) {
+            Iterator<EncoderProvider> it = ServiceLoader.load(EncoderProvider.class, StreamPipeline.class.getClassLoader()).iterator();
+            if (!it.hasNext()) {
+                throw new EncoderException("no EncoderProvider on the class path: add sluice-codec, or use copy(true)");
+            }
+            encoderProvider = it.next();
+        }
+        return encoderProvider;
+    }
+
     // ------------------------------------------------------------------------------------------
+
+    /** The settings a pipeline was built with: copied from its {@link Builder} at {@link Builder#build()}, never changed after. */
+    private static final class Config {
+        final VideoEncoderConfig videoConfig;
+        final AudioEncoderConfig audioConfig;
+        final boolean videoEnabled;
+        final boolean audioEnabled;
+        final boolean copyVideo;
+        final boolean copyAudio;
+        final boolean realtime;
+        /** {@code null}: the whole input. */
+        final Duration duration;
+        /** {@code null}: none. */
+        final RateController rateController;
+        final int videoQueueFrames;
+        final int audioQueueFrames;
+        final int transportQueueFrames;
+        final Duration openTimeout;
+
+        Config(Builder b) {
+            this.videoConfig = b.videoConfig;
+            this.audioConfig = b.audioConfig;
+            this.videoEnabled = b.videoEnabled;
+            this.audioEnabled = b.audioEnabled;
+            this.copyVideo = b.copyVideo;
+            this.copyAudio = b.copyAudio;
+            this.realtime = b.realtime;
+            this.duration = b.duration;
+            this.rateController = b.rateController;
+            this.videoQueueFrames = b.videoQueueFrames;
+            this.audioQueueFrames = b.audioQueueFrames;
+            this.transportQueueFrames = b.transportQueueFrames;
+            this.openTimeout = b.openTimeout;
+        }
+    }
 
     /**
      * Configures a {@link StreamPipeline}. Setters validate at once; {@link #build()} checks rules
-     * that span settings and resolves transport URIs to providers.
+     * that span settings, resolves transport URIs to providers and copies the settings: calls on the
+     * builder after {@code build()} never change a built pipeline.
+     *
+     * <p>A {@link MediaSource}, {@link Transport} or {@link FrameTransform} instance belongs to the one
+     * pipeline it was built into (the pipeline closes it), so a builder can build again only once it
+     * holds no instance handed over before: give it a new source, and add transports by URI (each
+     * {@code build()} creates its own from the URI) rather than as instances. Not thread-safe.
      */
     public static final class Builder {
         private MediaSource source;
@@ -1108,6 +1201,9 @@ public final class StreamPipeline implements AutoCloseable {
         private int audioQueueFrames = 64;
         private int transportQueueFrames = 512;
         private Duration openTimeout = Duration.ofSeconds(30);
+        private Ticker ticker = Ticker.system();
+        /** Instances (source, transports, transforms) already handed to a pipeline by a previous build(). */
+        private final Set<Object> handedOver = Collections.newSetFromMap(new IdentityHashMap<>());
 
         private Builder() {
         }
@@ -1234,7 +1330,15 @@ public final class StreamPipeline implements AutoCloseable {
             return this;
         }
 
-        /** Stops after this much media time (from the first timestamp, 0). Default: the whole input. */
+        /**
+         * Stops after this much media time, counted from the first frame read (its DTS, or PTS if
+         * earlier; from 0 if that is negative), so a live source whose timestamps start far from 0 (a
+         * hub stream live for an hour) is limited the same as a file. Frames with PTS at or after the
+         * limit are dropped. Default: the whole input.
+         *
+         * @param duration &gt; 0, or {@code null} for the whole input
+         * @throws IllegalArgumentException if zero or negative
+         */
         public Builder duration(Duration duration) {
             if (duration != null && (duration.isNegative() || duration.isZero())) {
                 throw new IllegalArgumentException("duration: " + duration + " (expected: > 0)");
@@ -1287,19 +1391,29 @@ public final class StreamPipeline implements AutoCloseable {
             return this;
         }
 
-        EncoderProvider encoderProvider() {
-            if (encoderProvider == null) {
-                Iterator<EncoderProvider> it = ServiceLoader.load(EncoderProvider.class, StreamPipeline.class.getClassLoader()).iterator();
-                if (!it.hasNext()) {
-                    throw new EncoderException("no EncoderProvider on the class path: add sluice-codec, or use copy(true)");
-                }
-                encoderProvider = it.next();
-            }
-            return encoderProvider;
+        /**
+         * The clock for pacing ({@link #realtime(boolean)}), the keyframe-request throttle, latency
+         * statistics and the close deadline. Sources stamp {@link RawFrame#createdNanos()} on the
+         * same clock for latency statistics to mean anything. Default {@link Ticker#system()}; tests
+         * pass a {@link io.sluice.core.time.ManualTicker} to run paced pipelines in simulated time.
+         * Blocking hand-offs between stages still wait in real time (at most 20 ms per poll), and
+         * {@link StreamPipeline#close()} waits for each stage at most 900 ms of real time even if the
+         * ticker does not move.
+         *
+         * @throws NullPointerException if {@code ticker} is null
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
         }
 
         /**
-         * @throws IllegalStateException       if no source or no transport is set
+         * Builds a pipeline from a copy of the current settings and hands it the source, transport
+         * and transform instances; transports given by URI are created now, one per URI.
+         *
+         * @throws IllegalStateException       if no source or no transport is set, both media types are
+         *                                     disabled, or the source, a transport or a transform was
+         *                                     already handed to a pipeline by a previous {@code build()}
          * @throws UnsupportedSchemeException if a transport URI has a scheme no provider handles
          * @throws TransportException          if a provider rejects its URI
          */
@@ -1313,18 +1427,40 @@ public final class StreamPipeline implements AutoCloseable {
             if (!videoEnabled && !audioEnabled) {
                 throw new IllegalStateException("both video and audio are disabled");
             }
-            List<Transport> created = new ArrayList<>();
+            List<Object> owned = new ArrayList<>();
+            owned.add(source);
+            owned.addAll(transports);
+            owned.addAll(transforms);
+            if (encryption != null) {
+                owned.add(encryption);
+            }
+            List<String> shared = owned.stream().filter(handedOver::contains).map(Builder::describeOwned).toList();
+            if (!shared.isEmpty()) {
+                throw new IllegalStateException(String.join(", ", shared) + " went to the pipeline of a previous build();"
+                        + " a source, transport or transform belongs to one pipeline: give this builder new ones"
+                        + " (transports added by URI are created anew by every build())");
+            }
+            List<Transport> all = new ArrayList<>(transports);
             try {
                 for (URI uri : transportUris) {
-                    created.add(Transports.create(uri));
+                    all.add(Transports.create(uri));
                 }
             } catch (RuntimeException e) {
-                created.forEach(StreamPipeline::closeQuietly);
+                all.subList(transports.size(), all.size()).forEach(StreamPipeline::closeQuietly);
                 throw e;
             }
-            transports.addAll(created);
-            transportUris.clear();
-            return new StreamPipeline(this);
+            handedOver.addAll(owned);
+            return new StreamPipeline(this, all);
+        }
+
+        private static String describeOwned(Object o) {
+            if (o instanceof MediaSource s) {
+                return "source " + s.name();
+            }
+            if (o instanceof Transport t) {
+                return "transport " + t.uri();
+            }
+            return "transform " + o;
         }
     }
 

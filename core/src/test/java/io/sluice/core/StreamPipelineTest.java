@@ -15,6 +15,7 @@ import io.sluice.core.spi.Transport;
 import io.sluice.core.spi.TransportFeedback;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.TransportStats;
+import io.sluice.core.time.ManualTicker;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -471,5 +472,98 @@ class StreamPipelineTest {
         assertTrue(e.getMessage().contains("bitrate: -1"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> StreamPipeline.builder().duration(Duration.ZERO));
         assertFalse(VideoEncoderConfig.defaults().encoderName().isPresent());
+    }
+
+    @Test
+    void builderCallsAfterBuildDoNotChangeTheBuiltPipeline() {
+        ScriptedSource source = new ScriptedSource(100, true, 0);
+        CollectingTransport transport = new CollectingTransport(0);
+        StreamPipeline.Builder b = StreamPipeline.builder().source(source).copy(true).transport(transport);
+        try (StreamPipeline p = b.build()) {
+            b.duration(Duration.ofMillis(100)).noAudio(); // too late: p keeps what it was built with
+            p.start();
+            p.completion().orTimeout(10, TimeUnit.SECONDS).join();
+            assertEquals(200, transport.frames.size(), "every frame of both tracks, no duration limit");
+        } finally {
+            transport.releaseAll();
+        }
+    }
+
+    @Test
+    void aSecondBuildCannotHandTheSameTransportOrSourceToAnotherPipeline() {
+        CollectingTransport transport = new CollectingTransport(0);
+        StreamPipeline.Builder b = StreamPipeline.builder().source(new ScriptedSource(1, true, 0)).copy(true).transport(transport);
+        StreamPipeline first = b.build();
+        IllegalStateException e = assertThrows(IllegalStateException.class, b::build);
+        assertTrue(e.getMessage().contains("test://collect") && e.getMessage().contains("scripted:1") && e.getMessage().contains("previous build()"), e.getMessage());
+        b.source(new ScriptedSource(1, true, 0));
+        e = assertThrows(IllegalStateException.class, b::build, "the transport instance is still the first pipeline's");
+        assertTrue(e.getMessage().contains("test://collect"), e.getMessage());
+        first.close();
+        assertTrue(transport.closed.get());
+
+        // URIs are factories: every build() creates its own transport; a new source makes a second pipeline
+        StreamPipeline.Builder byUri = StreamPipeline.builder().source(new ScriptedSource(1, true, 0)).copy(true).transport("null:");
+        StreamPipeline a = byUri.build();
+        e = assertThrows(IllegalStateException.class, byUri::build);
+        assertTrue(e.getMessage().contains("scripted:1"), e.getMessage());
+        StreamPipeline c = byUri.source(new ScriptedSource(1, true, 0)).build();
+        a.close();
+        c.close();
+    }
+
+    /** Waits (bounded, real time) until {@code condition} holds: other threads do the work. */
+    static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(2);
+        }
+    }
+
+    @Test
+    void coalescedKeyframeRequestsFireWhenTheThrottleIntervalEndsOnThePipelinesTicker() throws Exception {
+        ManualTicker ticker = new ManualTicker();
+        ScriptedSource source = new ScriptedSource(100_000, false, 1);
+        CollectingTransport transport = new CollectingTransport(0);
+        CountingEncoderProvider encoders = new CountingEncoderProvider();
+        try (StreamPipeline p = StreamPipeline.builder().source(source).encoderProvider(encoders).transport(transport)
+                .ticker(ticker).build()) {
+            p.start();
+            transport.feedback.onKeyframeRequest(0, "PLI");
+            assertEquals(1, encoders.keyframeRequests.get(), "the first request goes through at once");
+            transport.feedback.onKeyframeRequest(0, "PLI from a second viewer");
+            transport.feedback.onKeyframeRequest(0, "PLI from a third viewer");
+            assertEquals(1, encoders.keyframeRequests.get(), "inside 250 ms: coalesced");
+            ticker.advanceMillis(250);
+            awaitTrue(() -> encoders.keyframeRequests.get() == 2, "the coalesced request at the end of the interval");
+            transport.feedback.onKeyframeRequest(0, "PLI right after");
+            assertEquals(2, encoders.keyframeRequests.get(), "simulated time has not moved: coalesced again");
+        } finally {
+            transport.releaseAll();
+        }
+    }
+
+    @Test
+    void aPacedSourceIsReleasedByTheTickerNotByTheSystemClock() throws Exception {
+        ManualTicker ticker = new ManualTicker();
+        ScriptedSource source = new ScriptedSource(300, true, 0); // video every 33.333 ms, audio every 21.333 ms
+        CollectingTransport transport = new CollectingTransport(0);
+        try (StreamPipeline p = StreamPipeline.builder().source(source).copy(true).realtime(true).transport(transport)
+                .queueCapacity(8, 64, 1000) // room for the whole input: the last step releases it at once
+                .ticker(ticker).build()) {
+            p.start();
+            awaitTrue(() -> transport.frames.size() == 2, "the two frames at timestamp 0");
+            ticker.advanceMillis(1000);
+            // due by 1 s: video 0..30 (30 x 33.333 ms = 999.99 ms) and audio 0..46 (46 x 21.333 ms = 981.3 ms)
+            awaitTrue(() -> transport.frames.size() == 31 + 47, "the frames due by 1 s");
+            assertEquals(31 + 47, transport.frames.size(), "nothing after 1 s leaves while simulated time stands still");
+            assertTrue(transport.frames.stream().allMatch(f -> f.ptsUs() <= 1_000_000));
+            ticker.advanceMillis(10_000);
+            p.completion().orTimeout(10, TimeUnit.SECONDS).join();
+            assertEquals(600, transport.frames.size());
+        } finally {
+            transport.releaseAll();
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.examples;
 
 import io.sluice.codec.MediaSources;
 import io.sluice.codec.ffmpeg.FfmpegFrameTranscoderFactory;
+import io.sluice.codec.ffmpeg.FfmpegRenditionLadder;
 import io.sluice.core.StreamPipeline;
 import io.sluice.core.VideoEncoderConfig;
 import io.sluice.core.hub.StreamHub;
@@ -24,19 +25,22 @@ import java.time.Duration;
 /**
  * The embedded default: one {@link StreamHub} served over RTMP (ingest and playback) and WebRTC (WHEP
  * playback with a player page, WHIP ingest), optionally with the synthetic test pattern published into
- * it. AAC from RTMP publishers is transcoded to Opus for browsers; H.264 passes through. Everything
+ * it. AAC from RTMP publishers is transcoded to Opus for browsers; H.264 passes through, except H.264 with
+ * B-frames (OBS's default), which browsers get from a shared rendition ladder's top rung. Everything
  * runs in this process; no external media server.
  */
 final class EmbeddedServer implements AutoCloseable {
     private final StreamHub hub;
     private final RtmpServer rtmp;
     private final WebRtcServer webrtc;
+    private final FfmpegRenditionLadder ladder;
     private StreamPipeline demo;
 
-    private EmbeddedServer(StreamHub hub, RtmpServer rtmp, WebRtcServer webrtc) {
+    private EmbeddedServer(StreamHub hub, RtmpServer rtmp, WebRtcServer webrtc, FfmpegRenditionLadder ladder) {
         this.hub = hub;
         this.rtmp = rtmp;
         this.webrtc = webrtc;
+        this.ladder = ladder;
     }
 
     /**
@@ -65,21 +69,24 @@ final class EmbeddedServer implements AutoCloseable {
             throw e;
         }
         WebRtcServer webrtc;
+        FfmpegRenditionLadder ladder = FfmpegRenditionLadder.builder(hub).build();
         try {
             webrtc = WebRtcServer.builder(hub)
                     .httpBind(new InetSocketAddress(bind, httpPort))
                     .udpBind(new InetSocketAddress(bind, 0))
                     .hostAddresses(candidateAddresses(bind))
                     .transcoderFactory(new FfmpegFrameTranscoderFactory())
+                    .renditionLadder(ladder)
                     .build();
             webrtc.start();
         } catch (RuntimeException e) {
+            ladder.close();
             server.close();
             hub.close();
             throw new IOException("cannot start the WebRTC server on " + bind.getHostAddress() + ":" + httpPort + " ("
                     + e.getMessage() + "); pick another HTTP port with --http-port", e);
         }
-        return new EmbeddedServer(hub, server, webrtc);
+        return new EmbeddedServer(hub, server, webrtc, ladder);
     }
 
     /** The addresses browsers can reach us on: the bind address, or every up IPv4 interface for a wildcard bind. */
@@ -159,6 +166,7 @@ final class EmbeddedServer implements AutoCloseable {
             demo.close();
         }
         webrtc.close();
+        ladder.close();
         rtmp.close();
         hub.close();
     }

@@ -206,9 +206,9 @@ class ExamplesSmokeTest {
         System.out.println("sframe example: " + s + ", page " + r.watchUrl());
         assertNotNull(s);
         assertEquals(0, s.dropped(), "drops: " + s.dropsByReason());
-        assertTrue(s.framesOut() >= 200, "decrypted frames: " + s.framesOut());
+        assertTrue(s.framesOut() >= 120, "decrypted frames (3 s: 90 video + 150 Opus at most): " + s.framesOut());
         assertTrue(r.watchUrl().contains("/watch-e2ee/live/e2ee#kid=1&key=30313233343536373839616263646566"), r.watchUrl());
-        assertTrue(videoFrames(out) >= 80, "decrypted video frames ffprobe decodes");
+        assertTrue(videoFrames(out) >= 45, "decrypted video frames ffprobe decodes");
         assertEquals("h264,640,360", ffprobe(out, "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height",
                 "-of", "csv=p=0"));
     }

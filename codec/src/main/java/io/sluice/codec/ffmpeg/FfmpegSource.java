@@ -64,6 +64,7 @@ import io.sluice.core.Timebase;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.spi.Delivery;
 import io.sluice.core.spi.MediaSource;
+import io.sluice.core.time.Ticker;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -160,8 +161,12 @@ public final class FfmpegSource implements MediaSource {
     private final AtomicLong decodeErrors = new AtomicLong();
     private final RateLimitedLog errorLog = new RateLimitedLog(LOG, 1_000_000_000L);
 
+    /** Stamps {@code createdNanos} of every frame. */
+    private final Ticker ticker;
+
     private FfmpegSource(Builder b) {
         this.input = b.input;
+        this.ticker = b.ticker;
         this.format = b.format;
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
         this.live = b.live != null ? b.live : isLiveUrl(b.input);
@@ -695,7 +700,7 @@ public final class FfmpegSource implements MediaSource {
             throw e;
         }
         boolean key = t.info.isAudio() || (packet.flags() & AV_PKT_FLAG_KEY) != 0;
-        return new EncodedFrame(t.info, payload, ptsUs, dtsUs, key, System.nanoTime());
+        return new EncodedFrame(t.info, payload, ptsUs, dtsUs, key, ticker.nanoTime());
     }
 
     /** Sends {@code pkt} (null: flush) to the track's decoder and queues every frame it returns. */
@@ -733,7 +738,7 @@ public final class FfmpegSource implements MediaSource {
                 throw new OutOfMemoryError("av_frame_alloc() returned NULL");
             }
             av_frame_move_ref(owned, decoded);
-            pending.add(new AvRawFrame(t.index, t.info.mediaType(), owned, ptsUs, System.nanoTime()));
+            pending.add(new AvRawFrame(t.index, t.info.mediaType(), owned, ptsUs, ticker.nanoTime()));
         }
     }
 
@@ -918,6 +923,7 @@ public final class FfmpegSource implements MediaSource {
         private final Map<String, String> options = new LinkedHashMap<>();
         private Boolean live;
         private boolean opaquePayloads;
+        private Ticker ticker = Ticker.system();
 
         private Builder(String input) {
             Objects.requireNonNull(input, "input");
@@ -965,6 +971,16 @@ public final class FfmpegSource implements MediaSource {
          */
         public Builder opaquePayloads(boolean opaquePayloads) {
             this.opaquePayloads = opaquePayloads;
+            return this;
+        }
+
+        /**
+         * The clock that stamps each frame's creation time ({@link io.sluice.core.RawFrame#createdNanos()}),
+         * which the pipeline's latency statistics subtract from its own ticker: give both the same one.
+         * Default {@link Ticker#system()}.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

@@ -12,6 +12,7 @@ import io.sluice.core.Timebase;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.spi.Delivery;
 import io.sluice.core.spi.MediaSource;
+import io.sluice.core.time.Ticker;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,8 +80,12 @@ public final class PatternSource implements MediaSource {
     private final float[] samples = new float[SAMPLES_PER_FRAME];
     private final float[] sine = new float[SAMPLE_RATE / TONE_HZ];
 
+    /** Stamps {@code createdNanos} of every frame. */
+    private final Ticker ticker;
+
     private PatternSource(Builder b) {
         this.width = b.width;
+        this.ticker = b.ticker;
         this.height = b.height;
         this.frameRate = b.frameRate;
         this.durationUs = b.duration == null ? Long.MAX_VALUE : b.duration.toNanos() / 1000;
@@ -203,7 +208,7 @@ public final class PatternSource implements MediaSource {
             throw e;
         }
         frameIndex++;
-        return new AvRawFrame(VIDEO_TRACK, MediaType.VIDEO, f, ptsUs, System.nanoTime());
+        return new AvRawFrame(VIDEO_TRACK, MediaType.VIDEO, f, ptsUs, ticker.nanoTime());
     }
 
     private AvRawFrame nextAudio(long ptsUs) {
@@ -222,7 +227,7 @@ public final class PatternSource implements MediaSource {
             throw e;
         }
         sampleIndex += n;
-        return new AvRawFrame(AUDIO_TRACK, MediaType.AUDIO, f, ptsUs, System.nanoTime());
+        return new AvRawFrame(AUDIO_TRACK, MediaType.AUDIO, f, ptsUs, ticker.nanoTime());
     }
 
     private void check(int ret, String function) {
@@ -419,6 +424,7 @@ public final class PatternSource implements MediaSource {
         private Rational frameRate = Rational.of(30, 1);
         private Duration duration;
         private boolean audio = true;
+        private Ticker ticker = Ticker.system();
 
         private Builder() {
         }
@@ -463,6 +469,16 @@ public final class PatternSource implements MediaSource {
         /** Whether to add the audio track; default {@code true}. */
         public Builder audio(boolean audio) {
             this.audio = audio;
+            return this;
+        }
+
+        /**
+         * The clock that stamps each frame's creation time ({@link io.sluice.core.RawFrame#createdNanos()}),
+         * which the pipeline's latency statistics subtract from its own ticker: give both the same one.
+         * Default {@link Ticker#system()}.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

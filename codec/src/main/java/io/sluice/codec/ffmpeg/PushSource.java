@@ -22,6 +22,7 @@ import io.sluice.core.Rational;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.spi.Delivery;
 import io.sluice.core.spi.MediaSource;
+import io.sluice.core.time.Ticker;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
@@ -107,8 +108,12 @@ public final class PushSource implements MediaSource {
     private SwsContext sws; // guarded by scaleLock
     private BytePointer pixels; // guarded by scaleLock; reused source picture for swscale
 
+    /** Stamps {@code createdNanos} of every frame. */
+    private final Ticker ticker;
+
     private PushSource(Builder b) {
         this.live = b.live;
+        this.ticker = b.ticker;
         this.name = b.name;
         this.width = b.width;
         this.height = b.height;
@@ -259,7 +264,7 @@ public final class PushSource implements MediaSource {
             av_frame_free(f);
             throw e;
         }
-        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, System.nanoTime()));
+        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, ticker.nanoTime()));
     }
 
     private static void checkPlane(String plane, ByteBuffer b, int stride, int rowBytes, int rows) {
@@ -305,7 +310,7 @@ public final class PushSource implements MediaSource {
             av_frame_free(f);
             throw e;
         }
-        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, System.nanoTime()));
+        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, ticker.nanoTime()));
     }
 
     /**
@@ -396,7 +401,7 @@ public final class PushSource implements MediaSource {
             av_frame_free(f);
             throw e;
         }
-        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, System.nanoTime()));
+        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, ticker.nanoTime()));
     }
 
     private void pushFrameSamples(Frame frame, long ptsUs) throws InterruptedException {
@@ -603,7 +608,7 @@ public final class PushSource implements MediaSource {
             av_frame_free(f);
             throw e;
         }
-        enqueue(new AvRawFrame(audioTrackId, MediaType.AUDIO, f, ptsUs, System.nanoTime()));
+        enqueue(new AvRawFrame(audioTrackId, MediaType.AUDIO, f, ptsUs, ticker.nanoTime()));
     }
 
     private void requireVideo() {
@@ -739,6 +744,7 @@ public final class PushSource implements MediaSource {
         private int channels;
         private int capacity = 16;
         private boolean live = true;
+        private Ticker ticker = Ticker.system();
 
         private Builder() {
         }
@@ -796,7 +802,16 @@ public final class PushSource implements MediaSource {
             return this;
         }
 
-        /** @throws IllegalStateException if neither video nor audio was declared */
+        /**
+         * The clock that stamps each frame's creation time ({@link io.sluice.core.RawFrame#createdNanos()}),
+         * which the pipeline's latency statistics subtract from its own ticker: give both the same one.
+         * Default {@link Ticker#system()}.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
         /**
          * Whether the application pushes in real time (default {@code true}); see {@link PushSource#isLive()}.
          */
@@ -805,6 +820,7 @@ public final class PushSource implements MediaSource {
             return this;
         }
 
+        /** @throws IllegalStateException if neither video nor audio was declared */
         public PushSource build() {
             if (width == 0 && sampleRate == 0) {
                 throw new IllegalStateException("PushSource needs video(...) or audio(...)");

@@ -134,6 +134,26 @@ class PatternSourceTest {
     }
 
     @Test
+    void framesAreStampedOnTheInjectedTicker() throws Exception {
+        io.sluice.core.time.ManualTicker ticker = new io.sluice.core.time.ManualTicker();
+        try (PatternSource source = PatternSource.builder().size(64, 64).duration(Duration.ofMillis(100)).ticker(ticker).build()) {
+            source.open();
+            source.select(BOTH);
+            ticker.advanceMillis(42);
+            long expected = ticker.nanoTime();
+            int frames = 0;
+            for (MediaFrame f; (f = source.read()) != null; frames++) {
+                try {
+                    assertEquals(expected, ((AvRawFrame) f).createdNanos(), "stamped by the ticker, not System.nanoTime()");
+                } finally {
+                    f.release();
+                }
+            }
+            assertTrue(frames > 0);
+        }
+    }
+
+    @Test
     void abortEndsTheStream() {
         try (PatternSource source = PatternSource.builder().size(160, 120).build()) {
             source.open();

@@ -5,6 +5,7 @@ import io.sluice.core.EncodedFrameQueue;
 import io.sluice.core.MediaFrame;
 import io.sluice.core.MediaSourceException;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.feedback.KeyframeRequestReason;
 import io.sluice.core.spi.Delivery;
 import io.sluice.core.spi.MediaSource;
 import java.time.Duration;
@@ -32,7 +33,7 @@ final class HubSource implements MediaSource, StreamSubscriber {
         this.queue = new EncodedFrameQueue(queueFrames, id -> {
             StreamHub.Subscription s = subscription;
             if (s != null) {
-                s.requestKeyframe();
+                s.requestKeyframe(id, KeyframeRequestReason.FRAMES_DROPPED);
             }
         });
     }

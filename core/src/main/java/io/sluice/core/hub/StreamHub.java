@@ -3,11 +3,15 @@ package io.sluice.core.hub;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaType;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.feedback.KeyframeRequestReason;
+import io.sluice.core.spi.BandwidthEstimate;
 import io.sluice.core.spi.Transport;
 import io.sluice.core.spi.TransportFeedback;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.TransportStats;
+import io.sluice.core.time.Ticker;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +46,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads</h2>
  * Thread-safe. Each stream has one lock; {@link Publication#send} and subscriber callbacks run
  * under it, so subscribers see frames in publish order, without gap or duplicate at join time.
+ * Lock order: a stream lock may be held while the hub's table lock is taken (a subscriber that leaves
+ * inside a callback), never the reverse: methods that visit every stream copy the table first.
  */
 public final class StreamHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
@@ -52,6 +58,8 @@ public final class StreamHub implements AutoCloseable {
     private final int gopCacheFrames;
     private final long gopCacheBytes;
     private final boolean replacePublisher;
+    private final Ticker ticker;
+    private final long estimateMaxAgeNanos;
     private final Map<String, Stream> streams = new HashMap<>();
     private boolean closed;
 
@@ -61,6 +69,8 @@ public final class StreamHub implements AutoCloseable {
         this.gopCacheFrames = b.gopCacheFrames;
         this.gopCacheBytes = b.gopCacheBytes;
         this.replacePublisher = b.replacePublisher;
+        this.ticker = b.ticker;
+        this.estimateMaxAgeNanos = b.estimateMaxAge.toNanos();
     }
 
     public static Builder builder() {
@@ -73,7 +83,9 @@ public final class StreamHub implements AutoCloseable {
     }
 
     /**
-     * Starts publishing {@code name}.
+     * Starts publishing {@code name}, with a reason-less keyframe callback: the same as
+     * {@link #publish(String, List, PublisherFeedback)} with a feedback that runs
+     * {@code keyframeRequester} for every keyframe request, whatever its track and reason.
      *
      * @param tracks            the tracks frames will belong to
      * @param keyframeRequester called (from any thread, must not block) when a subscriber needs a
@@ -82,19 +94,37 @@ public final class StreamHub implements AutoCloseable {
      *                            the hub has too many streams, or it is closed
      */
     public Publication publish(String name, List<TrackInfo> tracks, Runnable keyframeRequester) {
-        checkName(name);
         Objects.requireNonNull(keyframeRequester, "keyframeRequester");
+        return publish(name, tracks, (trackId, reason) -> keyframeRequester.run());
+    }
+
+    /**
+     * Starts publishing {@code name}.
+     *
+     * @param tracks   the tracks frames will belong to
+     * @param feedback hears subscribers' keyframe requests, with track and reason (see
+     *                 {@link PublisherFeedback} for threads); {@link PublisherFeedback#NONE} if the
+     *                 publisher cannot act on them
+     * @throws StreamHubException if the name is invalid, the stream is live and replacement is off,
+     *                            the hub has too many streams, or it is closed
+     */
+    public Publication publish(String name, List<TrackInfo> tracks, PublisherFeedback feedback) {
+        checkName(name);
+        Objects.requireNonNull(feedback, "feedback");
         Stream s = streamFor(name);
         Publication previous = null;
         Publication p;
         synchronized (s) {
+            if (s.removed) { // dropped from the table since the lookup: look the name up again
+                return publish(name, tracks, feedback);
+            }
             if (s.publication != null) {
                 if (!replacePublisher) {
                     throw new StreamHubException(StreamHubException.Reason.ALREADY_PUBLISHED, "stream '" + name + "' is already being published");
                 }
                 previous = s.publication;
             }
-            p = new Publication(this, s, List.copyOf(tracks), keyframeRequester);
+            p = new Publication(this, s, List.copyOf(tracks), feedback);
             if (previous != null) {
                 previous.replaced = true;
                 s.endPublication();
@@ -110,7 +140,11 @@ public final class StreamHub implements AutoCloseable {
     }
 
     /**
-     * Subscribes to {@code name}, live or not yet: a subscriber may wait for a publisher.
+     * Subscribes to {@code name}, live or not yet: a subscriber may wait for a publisher. If the stream
+     * is live, has sent video, and the GOP cache holds no keyframe to start the subscriber with (it
+     * outgrew the cache, or the cache is off), the publisher gets a keyframe request
+     * ({@link KeyframeRequestReason#NEW_SUBSCRIBER}) on its first video track, after this method has
+     * released the stream's lock.
      *
      * @throws StreamHubException if the name is invalid, the stream has too many subscribers, the
      *                            hub has too many streams, or it is closed
@@ -120,7 +154,11 @@ public final class StreamHub implements AutoCloseable {
         Objects.requireNonNull(subscriber, "subscriber");
         Stream s = streamFor(name);
         Sub sub = new Sub(s, subscriber);
+        Publication needsKeyframe = null;
         synchronized (s) {
+            if (s.removed) { // dropped from the table since the lookup: look the name up again
+                return subscribe(name, subscriber);
+            }
             if (s.subscribers.size() >= maxSubscribers) {
                 throw new StreamHubException(StreamHubException.Reason.TOO_MANY_SUBSCRIBERS,
                         "stream '" + name + "' has its maximum of " + maxSubscribers + " subscribers");
@@ -129,10 +167,16 @@ public final class StreamHub implements AutoCloseable {
             if (s.publication != null) {
                 subscriber.onPublish(name, s.publication.tracks);
                 sub.waitingForKeyframe = !s.cacheStartsWithKeyframe;
+                if (sub.waitingForKeyframe && s.publication.videoFrames.get() > 0) {
+                    needsKeyframe = s.publication;
+                }
                 for (EncodedFrame f : s.cache) {
                     sub.deliver(f);
                 }
             }
+        }
+        if (needsKeyframe != null) {
+            needsKeyframe.requestKeyframe(needsKeyframe.firstVideoTrackId(), KeyframeRequestReason.NEW_SUBSCRIBER);
         }
         return sub;
     }
@@ -168,9 +212,13 @@ public final class StreamHub implements AutoCloseable {
     }
 
     /** Names of the streams with a live publisher, sorted. */
-    public synchronized List<String> liveStreams() {
+    public List<String> liveStreams() {
+        List<Stream> all;
+        synchronized (this) {
+            all = new ArrayList<>(streams.values());
+        }
         TreeSet<String> names = new TreeSet<>();
-        for (Stream s : streams.values()) {
+        for (Stream s : all) { // stream locks only after the hub lock is released (lock order: see class doc)
             synchronized (s) {
                 if (s.publication != null) {
                     names.add(s.name);
@@ -180,7 +228,11 @@ public final class StreamHub implements AutoCloseable {
         return List.copyOf(names);
     }
 
-    /** The tracks of a live stream. */
+    /**
+     * The tracks of a live stream: those announced at publish time, each replaced by the newer
+     * {@link TrackInfo} instance of the latest frame of that track id (a resolution change, or an ingest
+     * that learned only from the frames that the stream has B-frames).
+     */
     public Optional<List<TrackInfo>> tracks(String name) {
         Stream s;
         synchronized (this) {
@@ -260,11 +312,17 @@ public final class StreamHub implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops {@code s} from the stream table if it has neither publisher nor subscriber. Takes the
+     * stream lock, then the hub lock (the one allowed order), so it may run inside a subscriber
+     * callback, which already holds the stream lock.
+     */
     private void forgetIfIdle(Stream s) {
-        synchronized (this) {
-            synchronized (s) {
-                if (s.publication == null && s.subscribers.isEmpty() && streams.get(s.name) == s) {
-                    streams.remove(s.name);
+        synchronized (s) {
+            if (s.publication == null && s.subscribers.isEmpty() && !s.removed) {
+                s.removed = true;
+                synchronized (this) {
+                    streams.remove(s.name, s);
                 }
             }
         }
@@ -277,6 +335,8 @@ public final class StreamHub implements AutoCloseable {
         long cacheBytes;
         boolean cacheStartsWithKeyframe;
         Publication publication;
+        /** Set under this lock once dropped from the table; publish/subscribe then look the name up again. */
+        boolean removed;
 
         Stream(String name) {
             this.name = name;
@@ -332,18 +392,19 @@ public final class StreamHub implements AutoCloseable {
     public static final class Publication implements AutoCloseable {
         private final StreamHub hub;
         private final Stream stream;
-        private final List<TrackInfo> tracks;
-        private final Runnable keyframeRequester;
+        private volatile List<TrackInfo> tracks;
+        private final PublisherFeedback feedback;
         private final AtomicLong frames = new AtomicLong();
+        private final AtomicLong videoFrames = new AtomicLong();
         private final AtomicLong bytes = new AtomicLong();
         private volatile boolean closed;
         private volatile boolean replaced;
 
-        private Publication(StreamHub hub, Stream stream, List<TrackInfo> tracks, Runnable keyframeRequester) {
+        private Publication(StreamHub hub, Stream stream, List<TrackInfo> tracks, PublisherFeedback feedback) {
             this.hub = hub;
             this.stream = stream;
             this.tracks = tracks;
-            this.keyframeRequester = keyframeRequester;
+            this.feedback = feedback;
         }
 
         /** The stream name. */
@@ -351,9 +412,25 @@ public final class StreamHub implements AutoCloseable {
             return stream.name;
         }
 
-        /** The tracks announced at publish time. */
+        /** The tracks announced at publish time, updated by later frames' track instances (see {@link StreamHub#tracks}). */
         public List<TrackInfo> tracks() {
             return tracks;
+        }
+
+        /** Under the stream lock: a frame's newer {@link TrackInfo} instance replaces the announced one of its id. */
+        private void noteTrack(TrackInfo t) {
+            List<TrackInfo> current = tracks;
+            for (int i = 0; i < current.size(); i++) {
+                TrackInfo c = current.get(i);
+                if (c.trackId() == t.trackId()) {
+                    if (c != t) {
+                        List<TrackInfo> updated = new ArrayList<>(current);
+                        updated.set(i, t);
+                        tracks = List.copyOf(updated);
+                    }
+                    return;
+                }
+            }
         }
 
         /**
@@ -369,7 +446,11 @@ public final class StreamHub implements AutoCloseable {
                     return false;
                 }
                 frames.incrementAndGet();
+                if (frame.mediaType() == MediaType.VIDEO) {
+                    videoFrames.incrementAndGet();
+                }
                 bytes.addAndGet(frame.size());
+                noteTrack(frame.track());
                 stream.send(frame);
                 return true;
             }
@@ -390,8 +471,41 @@ public final class StreamHub implements AutoCloseable {
             return bytes.get();
         }
 
-        void requestKeyframe() {
-            keyframeRequester.run();
+        /**
+         * What this stream's viewers can take now: the estimates their subscriptions reported within
+         * {@link Builder#estimateMaxAge(Duration)} on the hub's ticker. Any thread; takes the stream's
+         * lock briefly.
+         */
+        public SubscriberEstimates subscriberEstimates() {
+            long now = hub.ticker.nanoTime();
+            List<BandwidthEstimate> fresh = new ArrayList<>();
+            int subscribers;
+            synchronized (stream) {
+                subscribers = stream.subscribers.size();
+                for (Sub sub : stream.subscribers) {
+                    Sub.Reported r = sub.estimate;
+                    if (r != null && now - r.atNanos() <= hub.estimateMaxAgeNanos) {
+                        fresh.add(r.estimate());
+                    }
+                }
+            }
+            return new SubscriberEstimates(subscribers, fresh);
+        }
+
+        /** The first video track's id, else the first track's, else -1 (no tracks). */
+        int firstVideoTrackId() {
+            return tracks.stream().filter(TrackInfo::isVideo).mapToInt(TrackInfo::trackId).findFirst()
+                    .orElse(tracks.isEmpty() ? -1 : tracks.get(0).trackId());
+        }
+
+        /** Any thread, not under the hub's table lock. Ignores track ids that are not this publication's. */
+        void requestKeyframe(int trackId, KeyframeRequestReason reason) {
+            if (tracks.stream().noneMatch(t -> t.trackId() == trackId)) {
+                log.debug("stream '{}': keyframe request for track {}, which the publisher does not have ({}); ignored",
+                        stream.name, trackId, tracks);
+                return;
+            }
+            feedback.onKeyframeRequest(trackId, reason);
         }
 
         /** Unpublishes: subscribers get {@link StreamSubscriber#onUnpublish}. Idempotent. */
@@ -415,8 +529,34 @@ public final class StreamHub implements AutoCloseable {
     public interface Subscription extends AutoCloseable {
         String streamName();
 
-        /** Asks the publisher for a keyframe (e.g. on a WebRTC PLI). Rate limiting is the caller's. */
+        /**
+         * Asks the publisher for a keyframe on its first video track, reason
+         * {@link KeyframeRequestReason#UNSPECIFIED}: the same as
+         * {@code requestKeyframe(firstVideoTrack, UNSPECIFIED)}. Kept for callers that know no track.
+         */
         void requestKeyframe();
+
+        /**
+         * Asks the publisher for a keyframe (e.g. on a WebRTC PLI or FIR). Rate limiting is the
+         * publisher's ({@link PublisherFeedback}). Any thread, also inside a subscriber callback; the
+         * publisher's feedback runs on this thread. Ignored if no
+         * publisher is live or {@code trackId} is not one of its tracks (a request racing a new
+         * publication).
+         *
+         * @param trackId the publication's track that needs the keyframe
+         * @param reason  why; {@code null} is taken as {@link KeyframeRequestReason#UNSPECIFIED}
+         */
+        void requestKeyframe(int trackId, KeyframeRequestReason reason);
+
+        /**
+         * Reports what this subscriber's viewer can take (e.g. a WHEP session's REMB or TWCC estimate,
+         * an RTMP player's drain rate); it replaces the previous report and counts in
+         * {@link Publication#subscriberEstimates()} until it is older than
+         * {@link Builder#estimateMaxAge(Duration)} or the subscription closes. Any thread; does not block.
+         *
+         * @param estimate the viewer's estimate; {@code null} withdraws the previous report
+         */
+        void reportEstimate(BandwidthEstimate estimate);
 
         @Override
         void close();
@@ -426,7 +566,12 @@ public final class StreamHub implements AutoCloseable {
         final Stream stream;
         final StreamSubscriber subscriber;
         boolean waitingForKeyframe;
+        /** The last {@link #reportEstimate} and when it came (hub ticker, ns); null if none. */
+        volatile Reported estimate;
         private volatile boolean closed;
+
+        record Reported(BandwidthEstimate estimate, long atNanos) {
+        }
 
         Sub(Stream stream, StreamSubscriber subscriber) {
             this.stream = stream;
@@ -460,12 +605,28 @@ public final class StreamHub implements AutoCloseable {
 
         @Override
         public void requestKeyframe() {
-            Publication p;
-            synchronized (stream) {
-                p = stream.publication;
-            }
+            Publication p = publication();
             if (p != null) {
-                p.requestKeyframe();
+                p.requestKeyframe(p.firstVideoTrackId(), KeyframeRequestReason.UNSPECIFIED);
+            }
+        }
+
+        @Override
+        public void requestKeyframe(int trackId, KeyframeRequestReason reason) {
+            Publication p = publication();
+            if (p != null) {
+                p.requestKeyframe(trackId, reason == null ? KeyframeRequestReason.UNSPECIFIED : reason);
+            }
+        }
+
+        @Override
+        public void reportEstimate(BandwidthEstimate estimate) {
+            this.estimate = estimate == null ? null : new Reported(estimate, ticker.nanoTime());
+        }
+
+        private Publication publication() {
+            synchronized (stream) {
+                return stream.publication;
             }
         }
 
@@ -507,12 +668,8 @@ public final class StreamHub implements AutoCloseable {
         @Override
         public void open(List<TrackInfo> tracks, TransportFeedback feedback) {
             this.feedback = feedback;
-            int videoTrack = tracks.stream().filter(TrackInfo::isVideo).mapToInt(TrackInfo::trackId).findFirst().orElse(-1);
-            publication = hub.publish(name, tracks, () -> {
-                if (videoTrack >= 0) {
-                    feedback.onKeyframeRequest(videoTrack, "subscriber of hub stream '" + name + "'");
-                }
-            });
+            publication = hub.publish(name, tracks, (PublisherFeedback) (trackId, reason) ->
+                    feedback.onKeyframeRequest(trackId, "subscriber of hub stream '" + name + "': " + reason));
             state = TransportState.CONNECTED;
             feedback.onStateChanged(state, null);
         }
@@ -561,8 +718,32 @@ public final class StreamHub implements AutoCloseable {
         private int gopCacheFrames = 900;
         private long gopCacheBytes = 32L << 20;
         private boolean replacePublisher;
+        private Ticker ticker = Ticker.system();
+        private Duration estimateMaxAge = Duration.ofSeconds(5);
 
         private Builder() {
+        }
+
+        /** The clock that ages subscribers' estimates; default {@link Ticker#system()}. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * How long a subscriber's {@linkplain Subscription#reportEstimate reported estimate} counts in
+         * {@link Publication#subscriberEstimates()} without being renewed (a viewer that stopped
+         * reporting is left out); default 5 s.
+         *
+         * @param maxAge &gt; 0
+         * @throws IllegalArgumentException if zero or negative
+         */
+        public Builder estimateMaxAge(Duration maxAge) {
+            if (maxAge.isNegative() || maxAge.isZero()) {
+                throw new IllegalArgumentException("estimateMaxAge: " + maxAge + " (expected: > 0)");
+            }
+            this.estimateMaxAge = maxAge;
+            return this;
         }
 
         /** @param maxStreams 1..100000 (default 64) */

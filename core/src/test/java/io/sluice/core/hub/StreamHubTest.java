@@ -245,4 +245,38 @@ class StreamHubTest {
             publisher.join();
         }
     }
+
+    @Test
+    void aNewerTrackInstanceInTheFramesReplacesTheAnnouncedOne() {
+        try (StreamHub hub = StreamHub.create()) {
+            StreamHub.Publication p = hub.publish("live/b", List.of(VIDEO, AUDIO), () -> { });
+            p.send(video(0, true));
+            assertTrue(hub.tracks("live/b").orElseThrow().get(0) == VIDEO, "same instance: nothing learned");
+            // An ingest sees pts != dts only in the frames, and marks its track.
+            TrackInfo reordered = VIDEO.toBuilder().hasBFrames(true).build();
+            p.send(new EncodedFrame(reordered, Unpooled.buffer(8).writeLong(1), 120_000, 40_000, false, 0));
+            List<TrackInfo> now = hub.tracks("live/b").orElseThrow();
+            assertTrue(now.get(0).hasBFrames());
+            assertTrue(now.get(1) == AUDIO);
+            List<List<TrackInfo>> announced = new ArrayList<>();
+            StreamHub.Subscription sub = hub.subscribe("live/b", new StreamSubscriber() {
+                @Override
+                public void onPublish(String streamName, List<TrackInfo> tracks) {
+                    announced.add(tracks);
+                }
+
+                @Override
+                public void onFrame(EncodedFrame frame) {
+                    frame.release();
+                }
+
+                @Override
+                public void onUnpublish(String streamName) {
+                }
+            });
+            assertTrue(announced.get(0).get(0).hasBFrames(), "a later subscriber is told the current tracks");
+            sub.close();
+            p.close();
+        }
+    }
 }

@@ -11,6 +11,8 @@ import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaType;
 import io.sluice.core.Rational;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.h264.Sps;
+import io.sluice.core.hub.PublisherFeedback;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamHubException;
 import io.sluice.rtmp.RtmpProtocolException;
@@ -633,6 +635,11 @@ final class RtmpServerSession implements AutoCloseable {
                         if (video == null || video.codec() != p.codec()) {
                             return; // no decoder configuration yet: undecodable, dropped
                         }
+                        if (p.compositionTimeOffsetMs() != 0 && !video.hasBFrames()) {
+                            // pts != dts: frames are reordered (B-frames) although the SPS did not say so.
+                            log.info("{}: '{}' sends video with composition time offsets (B-frames)", remote, hubName);
+                            video = video.toBuilder().hasBFrames(true).build(); // the hub learns it from this frame on
+                        }
                         send(p.toEncodedFrame(video, message.timestamp()));
                     }
                     default -> {
@@ -673,7 +680,8 @@ final class RtmpServerSession implements AutoCloseable {
             if (video != null && video.codec() == codec && Arrays.equals(video.codecConfig(), config)) {
                 return video;
             }
-            int[] size = codec == Codec.H264 ? CodecConfigs.avcPictureSize(config) : null;
+            Sps sps = codec == Codec.H264 ? CodecConfigs.avcSps(config) : null;
+            int[] size = sps == null ? null : new int[] {sps.width(), sps.height()};
             if (size == null) {
                 int w = metaInt("width");
                 int h = metaInt("height");
@@ -684,6 +692,7 @@ final class RtmpServerSession implements AutoCloseable {
                 size = new int[] {w, h};
             }
             TrackInfo.Builder b = TrackInfo.builder(VIDEO_TRACK, codec).codecConfig(config).resolution(size[0], size[1])
+                    .hasBFrames(sps != null && sps.hasReordering()) // else learned from composition time offsets
                     .description("rtmp " + hubName);
             double fps = metaDouble("framerate");
             if (fps > 0 && fps < 1000) {
@@ -758,7 +767,8 @@ final class RtmpServerSession implements AutoCloseable {
                 tracks.add(audio);
             }
             try {
-                publication = hub.publish(hubName, tracks, () -> { });
+                // RTMP has no message to ask a publisher for a keyframe: viewers' requests are dropped here
+                publication = hub.publish(hubName, tracks, PublisherFeedback.NONE);
                 return true;
             } catch (StreamHubException e) {
                 String code = e.reason() == StreamHubException.Reason.ALREADY_PUBLISHED ? NetStatus.PUBLISH_BAD_NAME

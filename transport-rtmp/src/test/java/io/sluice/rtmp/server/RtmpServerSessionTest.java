@@ -2,6 +2,7 @@ package io.sluice.rtmp.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -259,6 +260,7 @@ class RtmpServerSessionTest {
         assertEquals(640, v.width());
         assertEquals(480, v.height());
         assertArrayEquals(AVCC_640X480, v.codecConfig());
+        assertTrue(v.hasBFrames(), "friday's SPS states max_num_reorder_frames 2");
         TrackInfo a = probe.tracks.get(1);
         assertEquals(44100, a.sampleRate());
         assertEquals(2, a.channels());
@@ -294,6 +296,24 @@ class RtmpServerSessionTest {
         assertEquals(1, probe.tracks.size());
         assertEquals(320, probe.tracks.get(0).width());
         assertEquals(1, probe.videoFrames.get());
+        drain(s);
+    }
+
+    @Test
+    void aCompositionTimeOffsetMarksTheTrackAsHavingBFramesFromThatFrameOn() {
+        RtmpServerSession s = session();
+        int msid = connectAndCreateStream(s, "live");
+        command(s, Commands.publish("b"), msid);
+        feed(s, video(msid, 0, 1, 0, 0, AVCC_320X240)); // an SPS that does not state reordering
+        feed(s, video(msid, 0, 1, 1, 0, new byte[] {0, 0, 0, 1, 0x65}));
+        assertFalse(hub.tracks("live/b").orElseThrow().get(0).hasBFrames(), "pts == dts so far");
+        feed(s, video(msid, 40, 2, 1, 80, new byte[] {0, 0, 0, 1, 0x41})); // CompositionTime 80 ms
+        TrackInfo v = hub.tracks("live/b").orElseThrow().get(0);
+        assertTrue(v.hasBFrames(), "learned from pts != dts: " + v);
+        assertEquals(320, v.width());
+        feed(s, video(msid, 0, 1, 0, 0, AVCC_320X240)); // the same sequence header again keeps what was learned
+        feed(s, video(msid, 80, 2, 1, 0, new byte[] {0, 0, 0, 1, 0x41}));
+        assertTrue(hub.tracks("live/b").orElseThrow().get(0).hasBFrames());
         drain(s);
     }
 

@@ -19,6 +19,7 @@ import io.sluice.core.Codec;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTranscoderFactory;
+import io.sluice.core.spi.RenditionLadder;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceCandidate;
 import io.sluice.webrtc.ice.IceCredentials;
@@ -107,6 +108,9 @@ public final class WebRtcServer implements AutoCloseable {
     private final StreamAuthorizer authorizer;
     private final String corsAllowOrigin;
     private final FrameTranscoderFactory transcoders;
+    private final RenditionLadder ladder;
+    /** Ladder leases of WHEP sessions that play a rung, by session id; released when the session closes. */
+    private final Map<String, RenditionLadder.Lease> ladderLeases = new ConcurrentHashMap<>();
     private final SdpParser sdpParser;
     private final IceUfragDemux<RtcSession> demux;
     private final Map<String, RtcSession> sessions = new ConcurrentHashMap<>();
@@ -146,6 +150,7 @@ public final class WebRtcServer implements AutoCloseable {
         this.authorizer = b.authorizer;
         this.corsAllowOrigin = b.corsAllowOrigin;
         this.transcoders = b.transcoders;
+        this.ladder = b.ladder;
         this.sdpParser = new SdpParser(new SdpLimits(maxSdpBytes, 2000, 4096, 32));
         this.demux = new IceUfragDemux<>(maxSessions, 8);
     }
@@ -265,7 +270,11 @@ public final class WebRtcServer implements AutoCloseable {
      */
     public SignalingResponse offer(WebRtcEndpoint endpoint, String stream, String sdpOffer, String bearerToken,
                                    InetSocketAddress remote) {
-        SignalingResponse r = doOffer(endpoint, stream, sdpOffer, bearerToken, remote);
+        RenditionLadder.Lease[] lease = new RenditionLadder.Lease[1]; // set when a WHEP viewer gets a ladder rung
+        SignalingResponse r = doOffer(endpoint, stream, sdpOffer, bearerToken, remote, lease);
+        if (r.status() != 201 && lease[0] != null) {
+            lease[0].close();
+        }
         if (r.status() != 201) {
             sessionsRejected.incrementAndGet();
             log.debug("{} offer for '{}' refused: {} {}", endpoint, stream, r.status(), r.body().trim());
@@ -274,7 +283,7 @@ public final class WebRtcServer implements AutoCloseable {
     }
 
     private SignalingResponse doOffer(WebRtcEndpoint endpoint, String stream, String sdpOffer, String bearerToken,
-                                      InetSocketAddress remote) {
+                                      InetSocketAddress remote, RenditionLadder.Lease[] lease) {
         if (stream == null || !STREAM_NAME.matcher(stream).matches()) {
             return SignalingResponse.error(400, "stream name: '" + stream + "' (expected: 1..4 segments separated by '/', each 1..64 of A-Z a-z 0-9 . _ ~ -, not '.' or '..')");
         }
@@ -313,6 +322,7 @@ public final class WebRtcServer implements AutoCloseable {
             return SignalingResponse.error(400, "malformed SDP offer: " + e);
         }
         List<TrackInfo> tracks = List.of();
+        String playStream = stream; // a WHEP viewer of a stream with B-frames plays a ladder rung's stream
         SdpNegotiator.Builder nb = SdpNegotiator.builder().cname(WhepSession.CNAME);
         if (endpoint == WebRtcEndpoint.WHEP) {
             Optional<List<TrackInfo>> live = hub.tracks(stream);
@@ -335,8 +345,20 @@ public final class WebRtcServer implements AutoCloseable {
                             + " video; WebRTC playback supports H.264 only");
                 }
                 if (v.hasBFrames()) {
-                    return SignalingResponse.error(406, "stream '" + stream + "' has H.264 with B-frames, which"
-                            + " WebRTC cannot carry; publish it without B-frames (e.g. x264 -bf 0 or a baseline profile)");
+                    if (ladder == null) {
+                        return SignalingResponse.error(406, "stream '" + stream + "' has H.264 with B-frames, which"
+                                + " WebRTC cannot carry, and this server has no rendition ladder to transcode it; publish it"
+                                + " without B-frames (e.g. x264 -bf 0 or a baseline profile)");
+                    }
+                    try { // the viewer plays the ladder's top rung (no B-frames) instead
+                        lease[0] = ladder.acquire(stream);
+                        playStream = lease[0].rungs().get(0).streamName();
+                        tracks = hub.tracks(playStream).orElseThrow(() -> new IllegalStateException("rung not live"));
+                    } catch (RuntimeException e) {
+                        return SignalingResponse.error(503, "stream '" + stream + "' has H.264 with B-frames and its"
+                                + " rendition ladder cannot start: " + e.getMessage());
+                    }
+                    v = tracks.stream().filter(TrackInfo::isVideo).findFirst().orElseThrow();
                 }
                 nb.h264Profiles(profilesFor(v));
             }
@@ -382,7 +404,7 @@ public final class WebRtcServer implements AutoCloseable {
         IceLiteAgent agent = IceLiteAgent.builder().localCredentials(localIce).remoteCredentials(negotiated.remoteIce())
                 .localAddress(udpAddress()).software("sluice").build();
         RtcSession session = endpoint == WebRtcEndpoint.WHEP
-                ? new WhepSession(this, id, stream, negotiated, agent, dtlsContext, udpChannel, setupTimeout, hub, transcoders)
+                ? new WhepSession(this, id, playStream, negotiated, agent, dtlsContext, udpChannel, setupTimeout, hub, transcoders)
                 : new WhipSession(this, id, stream, negotiated, agent, dtlsContext, udpChannel, setupTimeout, hub);
         try {
             demux.register(localIce.ufrag(), session);
@@ -398,8 +420,11 @@ public final class WebRtcServer implements AutoCloseable {
             demux.unregister(localIce.ufrag());
             return SignalingResponse.error(503, "server is shutting down");
         }
+        if (lease[0] != null) {
+            ladderLeases.put(id, lease[0]);
+        }
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Location", "/" + endpoint.path() + "/" + stream + "/" + id);
+        headers.put("Location", "/" + endpoint.path() + "/" + playStream + "/" + id); // the rung's, for a ladder viewer
         headers.put("ETag", etag(session));
         return new SignalingResponse(201, "application/sdp", negotiated.localDescription().toSdp(), headers);
     }
@@ -589,6 +614,10 @@ public final class WebRtcServer implements AutoCloseable {
 
     void onSessionClosed(RtcSession s) {
         sessions.remove(s.id, s);
+        RenditionLadder.Lease lease = ladderLeases.remove(s.id);
+        if (lease != null) {
+            lease.close(); // the last viewer of a rung stops the ladder
+        }
         demux.unregister(s.ice.localCredentials().ufrag());
     }
 
@@ -640,6 +669,12 @@ public final class WebRtcServer implements AutoCloseable {
                 }
             }
         }
+        for (String id : List.copyOf(ladderLeases.keySet())) { // sessions that did not close in time
+            RenditionLadder.Lease lease = ladderLeases.remove(id);
+            if (lease != null) {
+                lease.close();
+            }
+        }
         List<AudioTranscodeRelay> relays;
         synchronized (relayLock) { // no relay is made after this: acquireAudioRelay checks closed
             relays = List.copyOf(audioRelays.values());
@@ -680,6 +715,7 @@ public final class WebRtcServer implements AutoCloseable {
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
         private String corsAllowOrigin = "*";
         private FrameTranscoderFactory transcoders;
+        private RenditionLadder ladder;
 
         private Builder(StreamHub hub) {
             this.hub = Objects.requireNonNull(hub, "hub");
@@ -801,6 +837,17 @@ public final class WebRtcServer implements AutoCloseable {
          */
         public Builder transcoderFactory(FrameTranscoderFactory factory) {
             this.transcoders = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /**
+         * Transcodes H.264 with B-frames (OBS's default x264 settings; WebRTC cannot carry it) for WHEP viewers:
+         * such a viewer plays the top rung of the stream's shared ladder (same size, no B-frames), started with
+         * the first such viewer and stopped after the last (e.g. the codec module's {@code FfmpegRenditionLadder}
+         * over the same hub). Default none: those offers get 406 naming B-frames.
+         */
+        public Builder renditionLadder(RenditionLadder ladder) {
+            this.ladder = Objects.requireNonNull(ladder, "ladder");
             return this;
         }
 
