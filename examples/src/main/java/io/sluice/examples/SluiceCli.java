@@ -4,6 +4,7 @@ import io.sluice.codec.MediaSources;
 import io.sluice.codec.ffmpeg.FfmpegCodecs;
 import io.sluice.codec.ffmpeg.FfmpegFrameTranscoderFactory;
 import io.sluice.codec.ffmpeg.FfmpegRenditionLadder;
+import io.sluice.codec.ffmpeg.FfmpegSource;
 import io.sluice.core.AudioEncoderConfig;
 import io.sluice.core.Codec;
 import io.sluice.core.MediaType;
@@ -23,6 +24,8 @@ import io.sluice.core.spi.Transports;
 import io.sluice.server.SluiceServer;
 import io.sluice.server.SluiceServerException;
 import java.io.IOException;
+import io.sluice.crypto.Sframe;
+import io.sluice.crypto.sframe.InMemoryKeyProvider;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -31,6 +34,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -385,6 +389,15 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         @ParentCommand
         SluiceCli root;
 
+        @Option(names = "--encrypt-key", paramLabel = "<hex>", description = "SFrame-encrypt every frame end to end with this base key (16+ bytes, hex).")
+        String encryptKey;
+
+        @Option(names = "--decrypt-key", paramLabel = "<hex>", description = "Decrypt an SFrame stream with this base key (hex); with --copy. Fails when no frame decrypts.")
+        String decryptKey;
+
+        @Option(names = "--kid", defaultValue = "1", paramLabel = "<n>", description = "SFrame key id of the key (default ${DEFAULT-VALUE}).")
+        long kid;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -431,7 +444,16 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                     }
                 }
             });
-            b.source(MediaSources.open(input));
+            if (encryptKey != null) {
+                b.encryption(Sframe.encryptor(new InMemoryKeyProvider().put(kid, parse("--encrypt-key", encryptKey, HexFormat.of()::parseHex)), kid));
+            }
+            if (decryptKey != null) {
+                // fails the pipeline (exit 1, naming the reason) once no frame has decrypted for 250 frames or 5 s
+                b.transform(Sframe.decryptor(new InMemoryKeyProvider().put(kid, parse("--decrypt-key", decryptKey, HexFormat.of()::parseHex))));
+                b.source(FfmpegSource.builder(input).opaquePayloads(true).build());
+            } else {
+                b.source(MediaSources.open(input));
+            }
             try (StreamPipeline pipeline = b.build()) {
                 pipeline.start();
                 if (!quiet) {

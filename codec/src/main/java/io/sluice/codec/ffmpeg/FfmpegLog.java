@@ -30,6 +30,9 @@ public final class FfmpegLog {
     private static final Object LOCK = new Object();
     private static Slf4jCallback callback; // guarded by LOCK; kept reachable for as long as FFmpeg may call it
     private static volatile int level = AV_LOG_WARNING;
+    /** Set while FFmpeg probes end-to-end encrypted payloads on this thread: its complaints are expected. */
+    private static final java.util.concurrent.atomic.AtomicLong ERRORS = new java.util.concurrent.atomic.AtomicLong();
+    private static final ThreadLocal<Boolean> PROBING_OPAQUE = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private FfmpegLog() {
     }
@@ -62,6 +65,20 @@ public final class FfmpegLog {
             install();
             av_log_set_level(avLogLevel);
         }
+    }
+
+    /**
+     * While {@code on}, FFmpeg's errors and warnings raised on the calling thread are logged at DEBUG: for
+     * {@code avformat_find_stream_info} over end-to-end encrypted payloads, whose probing decoders cannot parse the
+     * ciphertext (they run on the calling thread). Package-private: only {@link FfmpegSource} uses it.
+     */
+    static void probingOpaquePayloads(boolean on) {
+        PROBING_OPAQUE.set(on);
+    }
+
+    /** FFmpeg messages logged at ERROR since the process started (panic, fatal and error levels); thread-safe. */
+    public static long errorsLogged() {
+        return ERRORS.get();
     }
 
     /** The FFmpeg log level in effect ({@code AV_LOG_*}). */
@@ -100,7 +117,10 @@ public final class FfmpegLog {
             if (line.isEmpty()) {
                 return;
             }
-            if (msgLevel <= AV_LOG_ERROR) {
+            if (msgLevel <= AV_LOG_WARNING && PROBING_OPAQUE.get()) {
+                LOG.debug("probing encrypted payloads: {}", line);
+            } else if (msgLevel <= AV_LOG_ERROR) {
+                ERRORS.incrementAndGet();
                 LOG.error(line);
             } else if (msgLevel <= AV_LOG_WARNING) {
                 if (isInapplicableWarning(line)) {
