@@ -19,6 +19,7 @@ import io.sluice.core.Codec;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTranscoderFactory;
+import io.sluice.core.time.Ticker;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceCandidate;
 import io.sluice.webrtc.ice.IceCredentials;
@@ -103,6 +104,8 @@ public final class WebRtcServer implements AutoCloseable {
     private final DtlsContext dtlsContext;
     private final int maxSessions;
     private final Duration setupTimeout;
+    /** The one time source of every session (monotonic ns and the wall clock for RTCP). */
+    final Ticker ticker;
     private final int maxSdpBytes;
     private final StreamAuthorizer authorizer;
     private final String corsAllowOrigin;
@@ -142,6 +145,7 @@ public final class WebRtcServer implements AutoCloseable {
         this.dtlsContext = b.dtlsContext != null ? b.dtlsContext : DtlsContext.builder().build();
         this.maxSessions = b.maxSessions;
         this.setupTimeout = b.setupTimeout;
+        this.ticker = b.ticker;
         this.maxSdpBytes = b.maxSdpBytes;
         this.authorizer = b.authorizer;
         this.corsAllowOrigin = b.corsAllowOrigin;
@@ -676,6 +680,7 @@ public final class WebRtcServer implements AutoCloseable {
         private DtlsContext dtlsContext;
         private int maxSessions = DEFAULT_MAX_SESSIONS;
         private Duration setupTimeout = DEFAULT_SETUP_TIMEOUT;
+        private Ticker ticker = Ticker.system();
         private int maxSdpBytes = DEFAULT_MAX_SDP_BYTES;
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
         private String corsAllowOrigin = "*";
@@ -801,6 +806,15 @@ public final class WebRtcServer implements AutoCloseable {
          */
         public Builder transcoderFactory(FrameTranscoderFactory factory) {
             this.transcoders = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /**
+         * The time source of every session's engine, ICE and timers (default {@link Ticker#system()});
+         * tests may pass a {@link io.sluice.core.time.ManualTicker} for the timing they control.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

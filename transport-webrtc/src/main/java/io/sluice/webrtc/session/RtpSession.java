@@ -26,6 +26,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * The RTP/RTCP session of one WebRTC peer, sans-IO (in the shape of str0m's {@code Rtc} and pion's
@@ -69,6 +70,9 @@ public final class RtpSession implements AutoCloseable {
     private final SendStream sendAudio;
     private final ReceiveStream receiveVideo;
     private final ReceiveStream receiveAudio;
+    /** The non-null send and receive streams, video first. */
+    private final SendStream[] sendStreams;
+    private final ReceiveStream[] receiveStreams;
     private final KeyframeRequestThrottle keyframeThrottle;
     private final TwccSendRegister twcc = new TwccSendRegister();
     private final BandwidthEstimator estimator;
@@ -113,6 +117,9 @@ public final class RtpSession implements AutoCloseable {
         this.sendAudio = b.sendAudio;
         this.receiveVideo = b.receiveVideo;
         this.receiveAudio = b.receiveAudio;
+        this.sendStreams = Stream.of(sendVideo, sendAudio).filter(Objects::nonNull).toArray(SendStream[]::new);
+        this.receiveStreams = Stream.of(receiveVideo, receiveAudio).filter(Objects::nonNull)
+                .toArray(ReceiveStream[]::new);
         this.keyframeThrottle = new KeyframeRequestThrottle(b.keyframeRequestInterval);
         this.estimator = b.estimator;
         this.pacer = b.pacer;
@@ -313,10 +320,7 @@ public final class RtpSession implements AutoCloseable {
 
     private void drainReceived(long nowNanos) {
         long nowUs = nowNanos / 1000;
-        for (ReceiveStream r : new ReceiveStream[] {receiveVideo, receiveAudio}) {
-            if (r == null) {
-                continue;
-            }
+        for (ReceiveStream r : receiveStreams) {
             EncodedFrame f;
             while ((f = r.buffer.poll(nowUs)) != null) {
                 events.addLast(new SessionEvent.FrameReceived(r.kind, f));
@@ -383,8 +387,8 @@ public final class RtpSession implements AutoCloseable {
         } else if (p instanceof ReceiverReport rr) {
             onReportBlocks(nowNanos, rr.reports());
         } else if (p instanceof SenderReport sr) {
-            for (ReceiveStream r : new ReceiveStream[] {receiveVideo, receiveAudio}) {
-                ReceiveStatistics stats = r == null ? null : r.statistics.get(sr.ssrc());
+            for (ReceiveStream r : receiveStreams) {
+                ReceiveStatistics stats = r.statistics.get(sr.ssrc());
                 if (stats != null) {
                     stats.onSenderReport(sr.ntpTimestamp(), nowNanos);
                 }
@@ -470,12 +474,10 @@ public final class RtpSession implements AutoCloseable {
         if (q != null) {
             t = earlier(t, pacer.sendTime(lastNowNanos, q.packet.readableBytes()));
         }
-        for (ReceiveStream r : new ReceiveStream[] {receiveVideo, receiveAudio}) {
-            if (r != null) {
-                long us = r.buffer.pollTimeoutUs();
-                if (us != Long.MAX_VALUE) {
-                    t = earlier(t, us * 1000);
-                }
+        for (ReceiveStream r : receiveStreams) {
+            long us = r.buffer.pollTimeoutUs();
+            if (us != Long.MAX_VALUE) {
+                t = earlier(t, us * 1000);
             }
         }
         return t;
@@ -488,10 +490,7 @@ public final class RtpSession implements AutoCloseable {
     /** SRs (with SDES CNAME) for the streams that sent something; an RR for a receiving session. */
     private void sendReports(long nowNanos) {
         List<ReportBlock> blocks = new ArrayList<>();
-        for (ReceiveStream r : new ReceiveStream[] {receiveVideo, receiveAudio}) {
-            if (r == null) {
-                continue;
-            }
+        for (ReceiveStream r : receiveStreams) {
             for (ReceiveStatistics s : r.statistics.values()) {
                 if (!s.hasReceived() || blocks.size() >= MAX_REPORT_BLOCKS) {
                     continue;
@@ -506,13 +505,13 @@ public final class RtpSession implements AutoCloseable {
         List<RtcpPacket> compound = new ArrayList<>(4);
         List<Sdes.Chunk> chunks = new ArrayList<>(2);
         long wallUs = wallClockMicros(nowNanos);
-        for (SendStream s : new SendStream[] {sendVideo, sendAudio}) {
-            if (s != null && s.reports.hasSent()) {
+        for (SendStream s : sendStreams) {
+            if (s.reports.hasSent()) {
                 compound.add(s.reports.generate(compound.isEmpty() ? blocks : List.of(), wallUs));
                 chunks.add(new Sdes.Chunk(s.ssrc, cname));
             }
         }
-        if (compound.isEmpty() && (receiveVideo != null || receiveAudio != null)) {
+        if (compound.isEmpty() && receiveStreams.length > 0) {
             compound.add(new ReceiverReport(rtcpSsrc, blocks));
         }
         if (!chunks.isEmpty()) {
@@ -575,15 +574,13 @@ public final class RtpSession implements AutoCloseable {
                 f.frame().release();
             }
         }
-        for (SendStream s : new SendStream[] {sendVideo, sendAudio}) {
-            if (s != null && s.nackResponder != null) {
+        for (SendStream s : sendStreams) {
+            if (s.nackResponder != null) {
                 s.nackResponder.close();
             }
         }
-        for (ReceiveStream r : new ReceiveStream[] {receiveVideo, receiveAudio}) {
-            if (r != null) {
-                r.buffer.close();
-            }
+        for (ReceiveStream r : receiveStreams) {
+            r.buffer.close();
         }
     }
 
