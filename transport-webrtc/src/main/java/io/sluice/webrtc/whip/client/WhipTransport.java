@@ -9,6 +9,7 @@ import io.sluice.core.spi.Transport;
 import io.sluice.core.spi.TransportFeedback;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.TransportStats;
+import io.sluice.core.time.Ticker;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -85,6 +86,7 @@ public final class WhipTransport implements Transport {
     private final Duration packetHistory;
     private final int queueFrames;
     private final String streamId;
+    private final Ticker ticker;
 
     private final Object lock = new Object();
     private WhipConnection connection; // guarded by lock
@@ -104,6 +106,7 @@ public final class WhipTransport implements Transport {
         this.packetHistory = b.packetHistory;
         this.queueFrames = b.queueFrames;
         this.streamId = b.streamId;
+        this.ticker = b.ticker;
     }
 
     /**
@@ -307,6 +310,10 @@ public final class WhipTransport implements Transport {
         return streamId;
     }
 
+    Ticker ticker() {
+        return ticker;
+    }
+
     /**
      * The default host candidate addresses: every site-local (RFC 1918) IPv4 address of an
      * interface that is up, plus (first) the loopback address when the endpoint is on loopback.
@@ -347,6 +354,7 @@ public final class WhipTransport implements Transport {
         private Duration packetHistory = DEFAULT_PACKET_HISTORY;
         private int queueFrames = DEFAULT_QUEUE_FRAMES;
         private String streamId = "sluice";
+        private Ticker ticker = Ticker.system();
 
         private Builder(URI uri) {
             this.uri = Objects.requireNonNull(uri, "endpoint");
@@ -461,6 +469,12 @@ public final class WhipTransport implements Transport {
                 throw new IllegalArgumentException("streamId: " + id + " (expected: 1..64 token chars)");
             }
             this.streamId = id;
+            return this;
+        }
+
+        /** The time source of the session's engine, ICE and timers; default {@link Ticker#system()}. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
