@@ -288,6 +288,15 @@ abstract class RtcSession {
      */
     abstract RtpSession newEngine(long nowNanos);
 
+    /**
+     * An engine builder with what every server session shares: start time and wall clock from the
+     * {@link #ticker}, the loop's allocator, the SRTCP tail room and the server's keyframe-request interval.
+     */
+    final RtpSession.Builder engineBuilder(long nowNanos) {
+        return RtpSession.builder().start(nowNanos, ticker.wallClockMicros()).allocator(alloc)
+                .rtcpTailRoom(srtpOut.profile().rtcpTailRoom()).keyframeRequestInterval(server.keyframeRequestInterval);
+    }
+
     /** One event of the engine, on the loop. {@link SessionEvent.FrameReceived}'s frame is the callee's. */
     abstract void onEvent(SessionEvent event);
 

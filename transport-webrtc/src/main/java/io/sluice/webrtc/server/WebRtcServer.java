@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.Codec;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.feedback.KeyframeRequestThrottle;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.core.time.Ticker;
@@ -106,6 +107,8 @@ public final class WebRtcServer implements AutoCloseable {
     private final Duration setupTimeout;
     /** The one time source of every session (monotonic ns and the wall clock for RTCP). */
     final Ticker ticker;
+    /** Minimum spacing of keyframe requests per session (PLI sent by WHIP, requests forwarded by WHEP). */
+    final Duration keyframeRequestInterval;
     private final int maxSdpBytes;
     private final StreamAuthorizer authorizer;
     private final String corsAllowOrigin;
@@ -146,6 +149,7 @@ public final class WebRtcServer implements AutoCloseable {
         this.maxSessions = b.maxSessions;
         this.setupTimeout = b.setupTimeout;
         this.ticker = b.ticker;
+        this.keyframeRequestInterval = b.keyframeRequestInterval;
         this.maxSdpBytes = b.maxSdpBytes;
         this.authorizer = b.authorizer;
         this.corsAllowOrigin = b.corsAllowOrigin;
@@ -681,6 +685,7 @@ public final class WebRtcServer implements AutoCloseable {
         private int maxSessions = DEFAULT_MAX_SESSIONS;
         private Duration setupTimeout = DEFAULT_SETUP_TIMEOUT;
         private Ticker ticker = Ticker.system();
+        private Duration keyframeRequestInterval = KeyframeRequestThrottle.DEFAULT_INTERVAL;
         private int maxSdpBytes = DEFAULT_MAX_SDP_BYTES;
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
         private String corsAllowOrigin = "*";
@@ -809,12 +814,22 @@ public final class WebRtcServer implements AutoCloseable {
             return this;
         }
 
-        /**
-         * The time source of every session's engine, ICE and timers (default {@link Ticker#system()});
-         * tests may pass a {@link io.sluice.core.time.ManualTicker} for the timing they control.
-         */
+        /** The time source of every session's engine, ICE agent and timers; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Minimum spacing of keyframe requests per session (the one {@link KeyframeRequestThrottle} policy:
+         * WHEP forwards a viewer's PLI/FIR to the publisher at most this often, WHIP sends PLI at most this
+         * often), 0..10 s; default {@link KeyframeRequestThrottle#DEFAULT_INTERVAL}.
+         */
+        public Builder keyframeRequestInterval(Duration interval) {
+            if (interval.isNegative() || interval.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new IllegalArgumentException("keyframeRequestInterval: " + interval + " (expected: 0..10 s)");
+            }
+            this.keyframeRequestInterval = interval;
             return this;
         }
 

@@ -53,7 +53,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     static final String CNAME = "sluice";
     /** Released RTP packet buffers kept for reuse per session (retransmission history plus in flight). */
     static final int POOLED_PACKETS = 1024;
-    /** Packets of the NACK history: a power of two, 1 s at up to ~20 Mbit/s. */
+    /** Packets of the NACK history: a power of two; its 2 s at up to ~9.8 Mbit/s of 1200-octet packets. */
     static final int HISTORY_PACKETS = 2048;
 
     private final StreamHub hub;
@@ -101,8 +101,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     @Override
     RtpSession newEngine(long nowNanos) {
         int tail = rtpTailRoom();
-        RtpSession.Builder engine = RtpSession.builder().start(nowNanos, ticker.wallClockMicros()).cname(CNAME)
-                .allocator(alloc).rtcpTailRoom(srtpOut.profile().rtcpTailRoom());
+        RtpSession.Builder engine = engineBuilder(nowNanos).cname(CNAME);
         RtpHeaderWriter videoHdr = null;
         int twccId = -1;
         int absSendTimeId = -1;

@@ -94,9 +94,7 @@ final class WhipSession extends RtcSession {
     /** Receive streams over jitter buffers: H.264 or SFrame video with NACK and RTX, Opus or SFrame audio. */
     @Override
     RtpSession newEngine(long nowNanos) {
-        RtpSession.Builder engine = RtpSession.builder().start(nowNanos, ticker.wallClockMicros())
-                .rtcpSsrc(ThreadLocalRandom.current().nextInt()).allocator(alloc)
-                .rtcpTailRoom(srtpOut.profile().rtcpTailRoom());
+        RtpSession.Builder engine = engineBuilder(nowNanos).rtcpSsrc(ThreadLocalRandom.current().nextInt());
         if (videoMedia != null) {
             JitterBuffer.Builder b = videoMedia.sframe()
                     // The negotiator accepts a=sframe video only with frame marking.

@@ -144,7 +144,7 @@ final class WhipMedia implements AutoCloseable {
                                 int rtcpTailRoom, ByteBufAllocator alloc, Random random, String cname, long nowNanos,
                                 long wallClockMicros) {
         RtpSession.Builder engine = RtpSession.builder().start(nowNanos, wallClockMicros).cname(cname).allocator(alloc)
-                .rtcpTailRoom(rtcpTailRoom);
+                .rtcpTailRoom(rtcpTailRoom).keyframeRequestInterval(owner.keyframeRequestInterval());
         for (NegotiatedMedia m : session.media()) {
             if (m.kind() == MediaKind.VIDEO && video) {
                 RtpHeaderWriter header = header(m);

@@ -5,6 +5,7 @@ import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaType;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.TransportException;
+import io.sluice.core.feedback.KeyframeRequestThrottle;
 import io.sluice.core.spi.Transport;
 import io.sluice.core.spi.TransportFeedback;
 import io.sluice.core.spi.TransportState;
@@ -87,6 +88,7 @@ public final class WhipTransport implements Transport {
     private final int queueFrames;
     private final String streamId;
     private final Ticker ticker;
+    private final Duration keyframeRequestInterval;
 
     private final Object lock = new Object();
     private WhipConnection connection; // guarded by lock
@@ -107,6 +109,7 @@ public final class WhipTransport implements Transport {
         this.queueFrames = b.queueFrames;
         this.streamId = b.streamId;
         this.ticker = b.ticker;
+        this.keyframeRequestInterval = b.keyframeRequestInterval;
     }
 
     /**
@@ -314,6 +317,10 @@ public final class WhipTransport implements Transport {
         return ticker;
     }
 
+    Duration keyframeRequestInterval() {
+        return keyframeRequestInterval;
+    }
+
     /**
      * The default host candidate addresses: every site-local (RFC 1918) IPv4 address of an
      * interface that is up, plus (first) the loopback address when the endpoint is on loopback.
@@ -355,6 +362,7 @@ public final class WhipTransport implements Transport {
         private int queueFrames = DEFAULT_QUEUE_FRAMES;
         private String streamId = "sluice";
         private Ticker ticker = Ticker.system();
+        private Duration keyframeRequestInterval = KeyframeRequestThrottle.DEFAULT_INTERVAL;
 
         private Builder(URI uri) {
             this.uri = Objects.requireNonNull(uri, "endpoint");
@@ -475,6 +483,19 @@ public final class WhipTransport implements Transport {
         /** The time source of the session's engine, ICE and timers; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Minimum spacing of the server's PLI/FIR forwarded to {@link io.sluice.core.spi.TransportFeedback#onKeyframeRequest}
+         * (the one {@link KeyframeRequestThrottle} policy: a burst is coalesced into one at the interval's end),
+         * 0..10 s; default {@link KeyframeRequestThrottle#DEFAULT_INTERVAL}.
+         */
+        public Builder keyframeRequestInterval(Duration interval) {
+            if (interval.isNegative() || interval.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new IllegalArgumentException("keyframeRequestInterval: " + interval + " (expected: 0..10 s)");
+            }
+            this.keyframeRequestInterval = interval;
             return this;
         }
 
