@@ -42,6 +42,7 @@ import io.sluice.webrtc.sdp.SdpParser;
 import io.sluice.webrtc.sdp.SessionDescription;
 import io.sluice.webrtc.server.netty.WebRtcHttpHandler;
 import io.sluice.webrtc.server.netty.WebRtcUdpHandler;
+import io.sluice.webrtc.session.RtpSession;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -826,10 +827,7 @@ public final class WebRtcServer implements AutoCloseable {
          * often), 0..10 s; default {@link KeyframeRequestThrottle#DEFAULT_INTERVAL}.
          */
         public Builder keyframeRequestInterval(Duration interval) {
-            if (interval.isNegative() || interval.compareTo(Duration.ofSeconds(10)) > 0) {
-                throw new IllegalArgumentException("keyframeRequestInterval: " + interval + " (expected: 0..10 s)");
-            }
-            this.keyframeRequestInterval = interval;
+            this.keyframeRequestInterval = RtpSession.checkKeyframeRequestInterval(interval);
             return this;
         }
 

@@ -127,6 +127,20 @@ public final class RtpSession implements AutoCloseable {
         this.nextReportNanos = b.anchorNanos + reportIntervalNanos / 2; // RFC 3550 §6.2: the first one after half an interval
     }
 
+    /**
+     * Validates a keyframe-request interval (for the builders that pass one on to the session).
+     *
+     * @param interval minimum spacing of keyframe requests
+     * @return {@code interval}
+     * @throws IllegalArgumentException if it is negative or longer than 10 s
+     */
+    public static Duration checkKeyframeRequestInterval(Duration interval) {
+        if (interval.isNegative() || interval.compareTo(Duration.ofSeconds(10)) > 0) {
+            throw new IllegalArgumentException("keyframeRequestInterval: " + interval + " (expected: 0..10 s)");
+        }
+        return interval;
+    }
+
     /** @return a builder; a session needs at least one send or receive stream */
     public static Builder builder() {
         return new Builder();
@@ -630,14 +644,11 @@ public final class RtpSession implements AutoCloseable {
         }
 
         /**
-         * @param interval minimum spacing of keyframe requests (PLI sent, or requests forwarded), ≥ 0;
+         * @param interval minimum spacing of keyframe requests (PLI sent, or requests forwarded), 0..10 s;
          *                 default {@link KeyframeRequestThrottle#DEFAULT_INTERVAL}
          */
         public Builder keyframeRequestInterval(Duration interval) {
-            if (interval.isNegative()) {
-                throw new IllegalArgumentException("keyframeRequestInterval: " + interval + " (expected: >= 0)");
-            }
-            this.keyframeRequestInterval = interval;
+            this.keyframeRequestInterval = checkKeyframeRequestInterval(interval);
             return this;
         }
 

@@ -11,6 +11,7 @@ import io.sluice.core.spi.TransportFeedback;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.TransportStats;
 import io.sluice.core.time.Ticker;
+import io.sluice.webrtc.session.RtpSession;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -492,10 +493,7 @@ public final class WhipTransport implements Transport {
          * 0..10 s; default {@link KeyframeRequestThrottle#DEFAULT_INTERVAL}.
          */
         public Builder keyframeRequestInterval(Duration interval) {
-            if (interval.isNegative() || interval.compareTo(Duration.ofSeconds(10)) > 0) {
-                throw new IllegalArgumentException("keyframeRequestInterval: " + interval + " (expected: 0..10 s)");
-            }
-            this.keyframeRequestInterval = interval;
+            this.keyframeRequestInterval = RtpSession.checkKeyframeRequestInterval(interval);
             return this;
         }
 
