@@ -9,6 +9,7 @@ package io.sluice.core.spi;
  * @param queueDelayUs  how long the oldest queued byte has waited, µs
  * @param lossFraction  fraction of packets lost, 0..1 (0 when not measured)
  * @param rttUs         round-trip time in µs (0 when not measured)
+ * @see TransportStats for the units and "not measured" convention shared by every Sluice stats record
  */
 public record BandwidthEstimate(Kind kind, long bitrateBps, long queuedBytes, long queueDelayUs,
                                 double lossFraction, long rttUs) {
@@ -18,8 +19,18 @@ public record BandwidthEstimate(Kind kind, long bitrateBps, long queuedBytes, lo
         SEND_RATE,
         /** Receiver Estimated Maximum Bitrate (draft-alvestrand-rmcat-remb). */
         REMB,
-        /** Sender-side estimate from transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-extensions). */
+        /**
+         * Sender-side estimate of a congestion controller (e.g. GCC, draft-ietf-rmcat-gcc-02) driven by
+         * transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-extensions):
+         * what the path could carry.
+         */
         TRANSPORT_CC,
+        /**
+         * Delivery rate measured from transport-wide congestion control feedback: the octets the peer
+         * received over the feedback's arrival span. What got through at the current send rate, not what
+         * the path could carry (it never exceeds the send rate), so not a congestion controller's estimate.
+         */
+        DELIVERY_RATE,
         /** Loss-based estimate from RTCP receiver reports (RFC 3550 §6.4). */
         LOSS
     }

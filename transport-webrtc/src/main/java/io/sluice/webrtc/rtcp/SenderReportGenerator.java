@@ -3,13 +3,14 @@ package io.sluice.webrtc.rtcp;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Builds SRs (RFC 3550 §6.4.1) for one outgoing stream with the NTP↔RTP mapping receivers use for
  * lip sync: the SR's RTP timestamp is the one that corresponds to its NTP time, extrapolated from the
- * last packet sent ({@code rtp = lastRtp + (now − lastSendTime) · clockRate}). The wall clock is
- * injected. Not thread-safe.
+ * last packet sent ({@code rtp = lastRtp + (now − lastSendTime) · clockRate}). Sans-IO: the wall-clock
+ * time (µs since the Unix epoch) is an argument of {@link #onPacketSent(long, int, long)} and
+ * {@link #generate(List, long)}; the {@link InstantSource} constructor is a convenience for callers
+ * that want the generator to read a clock itself. Not thread-safe.
  */
 public final class SenderReportGenerator {
     private final int ssrc;
@@ -21,9 +22,22 @@ public final class SenderReportGenerator {
     private long lastSendUnixUs;
 
     /**
+     * A generator whose times come in as arguments.
+     *
      * @param ssrc      the stream's SSRC
      * @param clockRate RTP clock in Hz (90000 video, 48000 Opus)
-     * @param clock     wall clock for NTP times
+     * @throws IllegalArgumentException if {@code clockRate} is not positive
+     */
+    public SenderReportGenerator(int ssrc, int clockRate) {
+        this(ssrc, clockRate, null);
+    }
+
+    /**
+     * @param ssrc      the stream's SSRC
+     * @param clockRate RTP clock in Hz (90000 video, 48000 Opus)
+     * @param clock     wall clock for NTP times, read by {@link #onPacketSent(long, int)} and
+     *                  {@link #generate(List)}; {@code null} when only the explicit-time methods are used
+     * @throws IllegalArgumentException if {@code clockRate} is not positive
      */
     public SenderReportGenerator(int ssrc, int clockRate, InstantSource clock) {
         if (clockRate <= 0) {
@@ -31,23 +45,44 @@ public final class SenderReportGenerator {
         }
         this.ssrc = ssrc;
         this.clockRate = clockRate;
-        this.clock = Objects.requireNonNull(clock, "clock");
+        this.clock = clock;
+    }
+
+    /** The stream's SSRC. */
+    public int ssrc() {
+        return ssrc;
     }
 
     /**
-     * Records one RTP packet sent now.
+     * Records one RTP packet sent now, reading the wall clock given to the constructor.
      *
      * @param rtpTimestamp  its RTP timestamp, 32 bits
      * @param payloadOctets its payload size (RFC 3550 octet count excludes header and padding)
+     * @throws IllegalStateException if this generator has no clock
      */
     public void onPacketSent(long rtpTimestamp, int payloadOctets) {
+        onPacketSent(rtpTimestamp, payloadOctets, clockMicros());
+    }
+
+    /**
+     * Records one RTP packet sent.
+     *
+     * @param rtpTimestamp  its RTP timestamp, 32 bits
+     * @param payloadOctets its payload size (RFC 3550 octet count excludes header and padding)
+     * @param sentUnixUs    when it was sent, wall clock µs since the Unix epoch
+     */
+    public void onPacketSent(long rtpTimestamp, int payloadOctets, long sentUnixUs) {
         packets++;
         octets += payloadOctets;
         lastRtpTimestamp = rtpTimestamp & 0xFFFFFFFFL;
-        lastSendUnixUs = unixMicros(clock.instant());
+        lastSendUnixUs = sentUnixUs;
     }
 
-    private static long unixMicros(Instant t) {
+    private long clockMicros() {
+        if (clock == null) {
+            throw new IllegalStateException("no clock: pass the time to onPacketSent/generate");
+        }
+        Instant t = clock.instant();
         return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
     }
 
@@ -57,17 +92,31 @@ public final class SenderReportGenerator {
     }
 
     /**
-     * An SR for now.
+     * An SR for now, reading the wall clock given to the constructor.
      *
      * @param reports report blocks on streams this endpoint receives (at most 31)
-     * @throws IllegalStateException if no packet was sent yet
+     * @throws IllegalStateException if no packet was sent yet, or this generator has no clock
      */
     public SenderReport generate(List<ReportBlock> reports) {
         if (!hasSent()) {
             throw new IllegalStateException("no RTP packet sent yet on SSRC " + Integer.toUnsignedString(ssrc));
         }
-        long now = unixMicros(clock.instant());
-        long rtp = (lastRtpTimestamp + Math.floorDiv((now - lastSendUnixUs) * clockRate, 1_000_000L)) & 0xFFFFFFFFL;
-        return new SenderReport(ssrc, NtpTime.fromUnixMicros(now), rtp, packets & 0xFFFFFFFFL, octets & 0xFFFFFFFFL, reports);
+        return generate(reports, clockMicros());
+    }
+
+    /**
+     * An SR for the given time.
+     *
+     * @param reports   report blocks on streams this endpoint receives (at most 31)
+     * @param nowUnixUs the SR's time, wall clock µs since the Unix epoch
+     * @throws IllegalStateException if no packet was sent yet
+     */
+    public SenderReport generate(List<ReportBlock> reports, long nowUnixUs) {
+        if (!hasSent()) {
+            throw new IllegalStateException("no RTP packet sent yet on SSRC " + Integer.toUnsignedString(ssrc));
+        }
+        long rtp = (lastRtpTimestamp + Math.floorDiv((nowUnixUs - lastSendUnixUs) * clockRate, 1_000_000L)) & 0xFFFFFFFFL;
+        return new SenderReport(ssrc, NtpTime.fromUnixMicros(nowUnixUs), rtp, packets & 0xFFFFFFFFL,
+                octets & 0xFFFFFFFFL, reports);
     }
 }

@@ -298,6 +298,23 @@ public final class JitterBuffer implements AutoCloseable {
         return Math.floorDiv((ext - tsFirst) * 1_000_000L, depacketizer.clockRate());
     }
 
+    /**
+     * When {@link #poll} can next give out or drop something without a new packet: the arrival of the
+     * first held packet plus the maximum delay. Callers wake at this time instead of polling on a fixed tick.
+     *
+     * @return µs on the {@link #insert} clock, or {@link Long#MAX_VALUE} if nothing is held
+     */
+    public long pollTimeoutUs() {
+        if (buffered == 0) {
+            return Long.MAX_VALUE;
+        }
+        long first = head;
+        for (int i = 0; i < capacity && !present(first); i++) {
+            first++;
+        }
+        return present(first) ? arrival[(int) (first & mask)] + maxDelayUs : Long.MAX_VALUE;
+    }
+
     /** {@code true} once after each loss that left the decoder without a reference: ask the sender for a keyframe (PLI/FIR). */
     public boolean pollKeyframeRequest() {
         boolean r = keyframeRequest;

@@ -9,6 +9,10 @@ import java.util.Objects;
  * NACK (RFC 4585 §6.2.1). Entries older than {@code maxAgeUs} (default 1 s) are evicted when new
  * packets are added; the ring holds at most {@code capacity} packets (a power of two). Stores the
  * plain RTP packet (before SRTP). Not thread-safe.
+ *
+ * <p>Cost: {@link #put} is O(1) amortized. The sequence number of the oldest packet held is kept, so
+ * eviction starts there and stops at the first packet young enough; it never walks the empty part of
+ * the ring (which, at 2048 slots and a few hundred packets a second, used to be ~1.5k slots per packet).
  */
 public final class PacketHistory implements AutoCloseable {
     private final ByteBuf[] packets;
@@ -17,7 +21,8 @@ public final class PacketHistory implements AutoCloseable {
     private final int mask;
     private final long maxAgeUs;
     private final ByteBufAllocator alloc;
-    private int newest = -1;
+    /** Sequence number of the oldest packet held (meaningful while {@code size > 0}). */
+    private int oldest;
     private int size;
 
     /**
@@ -53,9 +58,24 @@ public final class PacketHistory implements AutoCloseable {
      */
     public void put(ByteBuf packet, long nowUs) {
         int seq = packet.getUnsignedShort(packet.readerIndex() + 2);
+        if (size == 0) {
+            oldest = seq;
+        } else {
+            int ahead = (seq - oldest) & 0xFFFF;
+            if (ahead >= 0x8000) {
+                oldest = seq; // behind the oldest (a sequence restart): evict walks forward from here
+            } else if (ahead > mask) {
+                // Whatever is more than one ring behind this packet cannot stay: drop it on the way.
+                for (int i = 0, steps = Math.min(ahead - mask, mask + 1); i < steps; i++) {
+                    drop((oldest + i) & 0xFFFF);
+                }
+                oldest = (seq - mask) & 0xFFFF;
+            }
+        }
         int slot = seq & mask;
         if (packets[slot] != null) {
             packets[slot].release();
+            packets[slot] = null;
             size--;
         }
         ByteBuf copy = alloc.buffer(packet.readableBytes() + 16);
@@ -63,25 +83,33 @@ public final class PacketHistory implements AutoCloseable {
         packets[slot] = copy;
         seqs[slot] = seq;
         sentUs[slot] = nowUs;
-        newest = seq;
         size++;
         evict(nowUs);
     }
 
-    private void evict(long nowUs) {
-        // Walk back from the oldest possible slot while entries are too old.
-        for (int i = 1; i <= mask && size > 0; i++) {
-            int slot = (newest + i) & mask;
-            ByteBuf p = packets[slot];
-            if (p == null) {
-                continue;
-            }
-            if (nowUs - sentUs[slot] <= maxAgeUs) {
-                break;
-            }
-            p.release();
+    private void drop(int seq) {
+        int slot = seq & mask;
+        if (packets[slot] != null && seqs[slot] == seq) {
+            packets[slot].release();
             packets[slot] = null;
             size--;
+        }
+    }
+
+    private void evict(long nowUs) {
+        // From the oldest held packet forward, while entries are missing or too old.
+        while (size > 0) {
+            int slot = oldest & mask;
+            ByteBuf p = packets[slot];
+            if (p != null && seqs[slot] == oldest) {
+                if (nowUs - sentUs[slot] <= maxAgeUs) {
+                    return;
+                }
+                p.release();
+                packets[slot] = null;
+                size--;
+            }
+            oldest = (oldest + 1) & 0xFFFF;
         }
     }
 

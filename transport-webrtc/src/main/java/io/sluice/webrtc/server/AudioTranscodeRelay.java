@@ -177,7 +177,7 @@ final class AudioTranscodeRelay implements StreamSubscriber {
             return;
         }
         queued.incrementAndGet();
-        queue.add(new Queued(frame, System.nanoTime()));
+        queue.add(new Queued(frame, server.ticker.nanoTime()));
     }
 
     @Override
@@ -211,7 +211,7 @@ final class AudioTranscodeRelay implements StreamSubscriber {
                 Queued q = (Queued) o;
                 queued.decrementAndGet();
                 try {
-                    if (System.nanoTime() - q.enqueuedNanos() > TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MILLIS)) {
+                    if (server.ticker.nanoTime() - q.enqueuedNanos() > TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MILLIS)) {
                         framesStale++;
                     } else {
                         transcode(q.frame());

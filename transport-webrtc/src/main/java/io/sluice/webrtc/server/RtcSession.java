@@ -15,11 +15,13 @@ import io.sluice.webrtc.ice.IceDatagramResult;
 import io.sluice.webrtc.ice.IceEvent;
 import io.sluice.webrtc.ice.IceLiteAgent;
 import io.sluice.webrtc.ice.Transmit;
-import io.sluice.webrtc.rtcp.NtpTime;
-import io.sluice.webrtc.rtcp.RtcpPacket;
-import io.sluice.webrtc.rtcp.RtcpParser;
-import io.sluice.webrtc.rtcp.RtcpProtocolException;
+import io.sluice.core.time.Ticker;
+import io.sluice.webrtc.mux.PacketDemux;
+import io.sluice.webrtc.mux.PacketKind;
 import io.sluice.webrtc.sdp.NegotiatedSession;
+import io.sluice.webrtc.session.RtpSession;
+import io.sluice.webrtc.session.RtpSessionStats;
+import io.sluice.webrtc.session.SessionEvent;
 import io.sluice.webrtc.srtp.SrtpKeyingMaterial;
 import io.sluice.webrtc.srtp.SrtpProfile;
 import io.sluice.webrtc.srtp.SrtpReceiver;
@@ -28,14 +30,17 @@ import io.sluice.webrtc.srtp.SrtpSender;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transport half of one WHEP or WHIP session: ICE-lite agent, DTLS endpoint, SRTP contexts and
- * the RTCP timer, on the server's UDP event loop. Subclasses add the media direction.
+ * The thin driver of one WHEP or WHIP session on the server's UDP event loop: ICE-lite agent, DTLS
+ * endpoint and SRTP contexts, around one sans-IO {@link RtpSession} (made by the subclass once the SRTP
+ * keys exist). It moves datagrams, protects and unprotects, hands the engine's events to the subclass
+ * ({@link #onEvent}) and schedules one timer at the earliest of the engine's, ICE's and the setup
+ * deadline (no fixed tick). Time comes from the server's {@link Ticker}. Subclasses are glue between
+ * the engine and the {@code StreamHub}.
  *
  * <p>Confined to the UDP {@link EventLoop}: every method except {@link #stats()} (which reads
  * racy-but-harmless counters) must run on it. DTLS callbacks arrive on the DTLS thread and are
@@ -43,8 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 abstract class RtcSession {
     private static final Logger log = LoggerFactory.getLogger(RtcSession.class);
-    static final long TICK_MILLIS = 20;
-    static final long RTCP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
+    /** Shortest timer the driver arms: a due-now deadline runs at most this often (no busy loop). */
+    static final long MIN_TIMER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
     /**
      * SRTP/SRTCP datagrams kept while DTLS finishes. The DTLS client is keyed as soon as it has the
      * server's Finished, which the server sends before its own handshake call returns, so a client's
@@ -67,6 +72,7 @@ abstract class RtcSession {
     final EventLoop loop;
     final Channel udp;
     final ByteBufAllocator alloc;
+    final Ticker ticker;
     final long createdNanos;
     final long setupTimeoutNanos;
     final SessionTimeline timeline;
@@ -80,7 +86,10 @@ abstract class RtcSession {
     private ArrayDeque<Boolean> earlyIsRtp;
     private int earlyBytes;
     private ScheduledFuture<?> timer;
-    private long nextRtcpNanos;
+    /** When {@link #timer} fires, ns on {@link #ticker}; {@link Long#MAX_VALUE} if none is armed. */
+    private long timerAt = Long.MAX_VALUE;
+    /** The RTP/RTCP engine; made by {@link #newEngine} once the SRTP keys exist. */
+    volatile RtpSession engine;
     boolean closed;
     /** DTLS keyed (SRTP contexts exist). */
     volatile boolean connected;
@@ -94,7 +103,6 @@ abstract class RtcSession {
     volatile long rtpBytesSent;
     volatile long rtpPacketsReceived;
     volatile long srtpDropped;
-    volatile long rttMicros = -1;
 
     RtcSession(WebRtcServer server, String id, String stream, WebRtcEndpoint endpoint, NegotiatedSession negotiated,
                IceLiteAgent ice, DtlsContext dtlsContext, Channel udp, Duration setupTimeout) {
@@ -107,7 +115,8 @@ abstract class RtcSession {
         this.udp = udp;
         this.loop = udp.eventLoop();
         this.alloc = udp.alloc();
-        this.createdNanos = System.nanoTime();
+        this.ticker = server.ticker;
+        this.createdNanos = ticker.nanoTime();
         this.setupTimeoutNanos = setupTimeout.toNanos();
         this.timeline = new SessionTimeline(createdNanos);
         DtlsRole role = negotiated.dtlsClient() ? DtlsRole.CLIENT : DtlsRole.SERVER;
@@ -116,9 +125,9 @@ abstract class RtcSession {
 
     /** Starts the timer; DTLS starts with the peer's first DTLS datagram or ICE check ({@link #startDtls()}). On the loop. */
     void start() {
-        ice.handleTimeout(System.nanoTime());
+        ice.handleTimeout(ticker.nanoTime());
         drainIce();
-        timer = loop.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        armTimer();
     }
 
     /**
@@ -180,7 +189,7 @@ abstract class RtcSession {
         if (closed) {
             return;
         }
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         timeline.mark(SessionTimeline.Step.FIRST_STUN, now);
         IceDatagramResult r = ice.handleDatagram(now, from, datagram);
         if (r == IceDatagramResult.ACCEPTED) {
@@ -190,6 +199,7 @@ abstract class RtcSession {
             }
         }
         drainIce();
+        armTimer();
     }
 
     /** @param datagram borrowed */
@@ -202,7 +212,7 @@ abstract class RtcSession {
             return;
         }
         dtlsPeer = from;
-        timeline.mark(SessionTimeline.Step.DTLS_FIRST_RECEIVED, System.nanoTime());
+        timeline.mark(SessionTimeline.Step.DTLS_FIRST_RECEIVED, ticker.nanoTime());
         dtls.handleDatagram(datagram);
     }
 
@@ -280,7 +290,8 @@ abstract class RtcSession {
             return;
         }
         rtpPacketsReceived++;
-        onRtp(datagram.retain());
+        engine.handleRtp(ticker.nanoTime(), datagram.retain());
+        pumpEngine();
     }
 
     /** @param datagram borrowed; unprotected in place */
@@ -297,34 +308,34 @@ abstract class RtcSession {
             server.countSrtpDropped();
             return;
         }
-        List<RtcpPacket> packets;
-        try {
-            packets = RtcpParser.parse(datagram);
-        } catch (RtcpProtocolException e) {
-            srtpDropped++;
-            return;
+        if (!engine.handleRtcp(ticker.nanoTime(), datagram)) {
+            srtpDropped++; // malformed RTCP
         }
-        long arrivalMiddle = NtpTime.middle32(NtpTime.fromUnixMicros(unixMicros()));
-        for (RtcpPacket p : packets) {
-            onRtcp(p, arrivalMiddle);
-        }
+        pumpEngine();
     }
 
-    /** One authenticated RTP packet; takes ownership. */
-    abstract void onRtp(ByteBuf packet);
+    /**
+     * Makes the session's engine; called once, on the loop, when the SRTP keys exist.
+     *
+     * @param nowNanos current time on {@link #ticker}
+     * @return the engine (its RTP and RTCP tail room from {@link #srtpOut}'s profile)
+     */
+    abstract RtpSession newEngine(long nowNanos);
 
-    /** One RTCP packet of an authenticated compound. */
-    abstract void onRtcp(RtcpPacket packet, long arrivalNtpMiddle32);
+    /**
+     * An engine builder with what every server session shares: start time and wall clock from the
+     * {@link #ticker}, the loop's allocator, the SRTCP tail room and the server's keyframe-request interval.
+     */
+    final RtpSession.Builder engineBuilder(long nowNanos) {
+        return RtpSession.builder().start(nowNanos, ticker.wallClockMicros()).allocator(alloc)
+                .rtcpTailRoom(srtpOut.profile().rtcpTailRoom()).keyframeRequestInterval(server.keyframeRequestInterval);
+    }
+
+    /** One event of the engine, on the loop. {@link SessionEvent.FrameReceived}'s frame is the callee's. */
+    abstract void onEvent(SessionEvent event);
 
     /** DTLS is up, SRTP keyed and an ICE pair nominated: start media. Called once. */
     abstract void onConnected();
-
-    /** Every {@value #RTCP_INTERVAL_NANOS} ns once connected: send reports. */
-    abstract void sendReports(long nowNanos);
-
-    /** Every tick ({@value #TICK_MILLIS} ms), once connected. */
-    void onTick(long nowNanos) {
-    }
 
     /** Frees media resources; called once from {@link #close}. */
     abstract void closeMedia();
@@ -332,49 +343,52 @@ abstract class RtcSession {
     // ------------------------------------------------------------------ sending
 
     /**
-     * Protects and sends one RTP packet to the selected pair.
-     *
-     * @param packet ownership passes here; needs {@link SrtpProfile#rtpTailRoom()} spare capacity
+     * Sends what the engine has for the network, hands its events to {@link #onEvent} and re-arms the
+     * timer. On the loop, after every call into the engine.
      */
-    final void sendRtp(ByteBuf packet) {
-        if (!canSend()) {
-            packet.release();
+    final void pumpEngine() {
+        if (engine == null) {
             return;
         }
-        if (srtpOut.protectRtp(packet) != SrtpResult.OK) {
-            packet.release();
-            return;
+        ByteBuf b;
+        boolean wrote = false;
+        while ((b = engine.pollTransmit()) != null) {
+            wrote |= protectAndWrite(b);
         }
-        if (rtpPacketsSent++ == 0) {
-            timeline.mark(SessionTimeline.Step.FIRST_RTP, System.nanoTime());
+        if (wrote) {
+            udp.flush();
         }
-        rtpBytesSent += packet.readableBytes();
-        udp.write(new DatagramPacket(packet, remote), udp.voidPromise());
+        SessionEvent e;
+        while (!closed && (e = engine.pollEvent()) != null) {
+            onEvent(e);
+        }
+        armTimer();
     }
 
     /**
-     * Protects and sends one RTCP compound packet.
+     * Protects one plain RTP packet or RTCP compound from the engine and writes it to the selected pair.
      *
-     * @param compound the plain compound; ownership passes here
+     * @param packet ownership passes here; has the SRTP tail room
+     * @return whether it was written (not flushed)
      */
-    final void sendRtcp(List<RtcpPacket> compound) {
+    private boolean protectAndWrite(ByteBuf packet) {
         if (!canSend()) {
-            return;
+            packet.release();
+            return false;
         }
-        ByteBuf buf = alloc.buffer(256);
-        for (RtcpPacket p : compound) {
-            p.writeTo(buf);
+        boolean rtcp = PacketDemux.classify(packet) == PacketKind.RTCP;
+        if ((rtcp ? srtpOut.protectRtcp(packet) : srtpOut.protectRtp(packet)) != SrtpResult.OK) {
+            packet.release();
+            return false;
         }
-        buf.ensureWritable(srtpOut.profile().rtcpTailRoom());
-        if (srtpOut.protectRtcp(buf) != SrtpResult.OK) {
-            buf.release();
-            return;
+        if (!rtcp) {
+            if (rtpPacketsSent++ == 0) {
+                timeline.mark(SessionTimeline.Step.FIRST_RTP, ticker.nanoTime());
+            }
+            rtpBytesSent += packet.readableBytes();
         }
-        udp.writeAndFlush(new DatagramPacket(buf, remote), udp.voidPromise());
-    }
-
-    final void flush() {
-        udp.flush();
+        udp.write(new DatagramPacket(packet, remote), udp.voidPromise());
+        return true;
     }
 
     final boolean canSend() {
@@ -402,7 +416,7 @@ abstract class RtcSession {
             wrote = true;
         }
         if (wrote) {
-            timeline.mark(SessionTimeline.Step.DTLS_FIRST_SENT, System.nanoTime());
+            timeline.mark(SessionTimeline.Step.DTLS_FIRST_SENT, ticker.nanoTime());
             udp.flush();
         }
     }
@@ -417,12 +431,15 @@ abstract class RtcSession {
         if (remote == null) {
             remote = dtlsPeer;
         }
+        long now = ticker.nanoTime();
+        engine = newEngine(now);
         connected = true;
         endDtlsHandshake();
-        timeline.mark(SessionTimeline.Step.DTLS_CONNECTED, System.nanoTime());
+        timeline.mark(SessionTimeline.Step.DTLS_CONNECTED, now);
         log.debug("session {} ({} {}) DTLS connected: {} to {}", id, endpoint, stream, profile, remote);
         maybeStartMedia();
         replayEarly();
+        pumpEngine();
     }
 
     /**
@@ -438,7 +455,7 @@ abstract class RtcSession {
         mediaStarted = true;
         log.debug("session {} ({} {}) media starts: {}", id, endpoint, stream, timeline);
         onConnected();
-        flush();
+        pumpEngine();
     }
 
     private void drainIce() {
@@ -455,7 +472,7 @@ abstract class RtcSession {
         while ((e = ice.pollEvent()) != null) {
             if (e instanceof IceEvent.SelectedPairChanged s) {
                 remote = s.pair().remote();
-                timeline.mark(SessionTimeline.Step.ICE_NOMINATED, System.nanoTime());
+                timeline.mark(SessionTimeline.Step.ICE_NOMINATED, ticker.nanoTime());
                 maybeStartMedia();
             } else if (e instanceof IceEvent.ConsentLost) {
                 // RFC 7675 §5.1: stop sending at once, then end the session.
@@ -466,11 +483,36 @@ abstract class RtcSession {
         }
     }
 
-    private void tick() {
+    /** Arms the one timer at the earliest deadline (ICE, setup, engine) if that is before the armed one. */
+    private void armTimer() {
         if (closed) {
             return;
         }
-        long now = System.nanoTime();
+        long wake = ice.pollTimeoutNanos();
+        if (!mediaStarted) {
+            wake = Math.min(wake, createdNanos + setupTimeoutNanos);
+        }
+        if (engine != null) {
+            wake = Math.min(wake, engine.pollTimeout());
+        }
+        if (wake == Long.MAX_VALUE || (timer != null && wake - timerAt >= 0)) {
+            return;
+        }
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        long delay = Math.max(MIN_TIMER_NANOS, wake - ticker.nanoTime());
+        timerAt = ticker.nanoTime() + delay;
+        timer = loop.schedule(this::onTimer, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        timerAt = Long.MAX_VALUE;
+        if (closed) {
+            return;
+        }
+        long now = ticker.nanoTime();
         if (now - ice.pollTimeoutNanos() >= 0) {
             ice.handleTimeout(now);
             drainIce();
@@ -478,17 +520,16 @@ abstract class RtcSession {
                 return;
             }
         }
-        if (!mediaStarted) {
-            if (now - createdNanos > setupTimeoutNanos) {
-                close("setup timeout: ICE/DTLS not connected within " + setupTimeoutNanos / 1_000_000 + " ms (" + timeline
-                        + ")");
-            }
+        if (!mediaStarted && now - createdNanos > setupTimeoutNanos) {
+            close("setup timeout: ICE/DTLS not connected within " + setupTimeoutNanos / 1_000_000 + " ms (" + timeline
+                    + ")");
             return;
         }
-        onTick(now);
-        if (now - nextRtcpNanos >= 0) {
-            nextRtcpNanos = now + RTCP_INTERVAL_NANOS;
-            sendReports(now);
+        if (engine != null) {
+            engine.handleTimeout(now);
+            pumpEngine();
+        } else {
+            armTimer();
         }
     }
 
@@ -505,6 +546,9 @@ abstract class RtcSession {
         try {
             releaseEarly();
             closeMedia();
+            if (engine != null) {
+                engine.close();
+            }
         } finally {
             dtls.close();
             endDtlsHandshake();
@@ -516,11 +560,9 @@ abstract class RtcSession {
     /** A snapshot of the counters (any thread). */
     abstract WebRtcSessionStats stats();
 
-    static long unixMicros() {
-        return System.currentTimeMillis() * 1000L;
-    }
-
-    static long nowMicros() {
-        return System.nanoTime() / 1000L;
+    /** The engine's counters (any thread); all zero before the SRTP keys. */
+    final RtpSessionStats engineStats() {
+        RtpSession e = engine;
+        return e == null ? RtpSessionStats.EMPTY : e.stats();
     }
 }

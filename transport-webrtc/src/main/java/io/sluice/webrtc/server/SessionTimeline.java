@@ -31,7 +31,7 @@ final class SessionTimeline {
     private final long originNanos;
     private final Map<Step, Long> reached = new EnumMap<>(Step.class);
 
-    /** @param originNanos {@link System#nanoTime()} of the offer */
+    /** @param originNanos the session's {@link io.sluice.core.time.Ticker#nanoTime()} at the offer */
     SessionTimeline(long originNanos) {
         this.originNanos = originNanos;
     }

@@ -23,10 +23,11 @@ import io.sluice.core.auth.AuthorizationGate;
 import io.sluice.core.auth.StreamAction;
 import io.sluice.core.auth.StreamAuthorizer;
 import io.sluice.core.auth.StreamProtocol;
+import io.sluice.core.feedback.KeyframeRequestThrottle;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTranscoderFactory;
-import io.sluice.core.time.Ticker;
 import io.sluice.core.spi.RenditionLadder;
+import io.sluice.core.time.Ticker;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceCandidate;
 import io.sluice.webrtc.ice.IceCredentials;
@@ -50,6 +51,7 @@ import io.sluice.webrtc.server.netty.HttpConnectionGuard;
 import io.sluice.webrtc.server.netty.SignalingHttpAggregator;
 import io.sluice.webrtc.server.netty.WebRtcHttpHandler;
 import io.sluice.webrtc.server.netty.WebRtcUdpHandler;
+import io.sluice.webrtc.session.RtpSession;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -135,6 +137,10 @@ public final class WebRtcServer implements AutoCloseable {
     private final DtlsContext dtlsContext;
     private final int maxSessions;
     private final Duration setupTimeout;
+    /** The one time source of every session (monotonic ns and the wall clock for RTCP). */
+    final Ticker ticker;
+    /** Minimum spacing of keyframe requests per session (PLI sent by WHIP, requests forwarded by WHEP). */
+    final Duration keyframeRequestInterval;
     private final int maxSdpBytes;
     private final HttpConnectionGuard.Limits httpLimits;
     private final int maxPendingSessionsPerAddress;
@@ -187,13 +193,15 @@ public final class WebRtcServer implements AutoCloseable {
         this.dtlsContext = b.dtlsContext != null ? b.dtlsContext : DtlsContext.builder().build();
         this.maxSessions = b.maxSessions;
         this.setupTimeout = b.setupTimeout;
+        this.ticker = b.ticker;
+        this.keyframeRequestInterval = b.keyframeRequestInterval;
         this.maxSdpBytes = b.maxSdpBytes;
         this.httpLimits = new HttpConnectionGuard.Limits(b.maxHttpConnections, b.maxHttpConnectionsPerAddress,
                 b.httpRequestTimeout, b.httpIdleTimeout);
         this.maxPendingSessionsPerAddress = b.maxPendingSessionsPerAddress;
         this.iceTimeoutNanos = b.iceTimeout.toNanos();
         this.dtlsHandshakes = new Semaphore(b.maxDtlsHandshakes);
-        this.authorizer = new AuthorizationGate(b.authorizer, Ticker.system());
+        this.authorizer = new AuthorizationGate(b.authorizer, b.ticker);
         this.corsAllowOrigin = b.corsAllowOrigin;
         this.transcoders = b.transcoders;
         this.ladder = b.ladder;
@@ -720,7 +728,7 @@ public final class WebRtcServer implements AutoCloseable {
      * neither sent a DTLS datagram from an ICE-checked address nor nominated a pair.
      */
     private void expirePendingSessions() {
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         for (RtcSession s : sessions.values()) {
             if (!s.closed && !s.connected && now - s.createdNanos > iceTimeoutNanos
                     && !s.timeline.reached(SessionTimeline.Step.DTLS_FIRST_RECEIVED)
@@ -846,6 +854,8 @@ public final class WebRtcServer implements AutoCloseable {
         private DtlsContext dtlsContext;
         private int maxSessions = DEFAULT_MAX_SESSIONS;
         private Duration setupTimeout = DEFAULT_SETUP_TIMEOUT;
+        private Ticker ticker = Ticker.system();
+        private Duration keyframeRequestInterval = KeyframeRequestThrottle.DEFAULT_INTERVAL;
         private int maxSdpBytes = DEFAULT_MAX_SDP_BYTES;
         private int maxHttpConnections = DEFAULT_MAX_HTTP_CONNECTIONS;
         private int maxHttpConnectionsPerAddress = DEFAULT_MAX_HTTP_CONNECTIONS_PER_ADDRESS;
@@ -1095,6 +1105,12 @@ public final class WebRtcServer implements AutoCloseable {
             return this;
         }
 
+        /** The time source of every session's engine, ICE agent and timers; default {@link Ticker#system()}. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
         /**
          * Serves HTTPS instead of HTTP (pages, WHIP/WHEP signalling) with this context, from
          * {@code SslContextBuilder.forServer(...)}; browsers need a secure origin for the camera of
@@ -1107,6 +1123,16 @@ public final class WebRtcServer implements AutoCloseable {
                 throw new IllegalArgumentException("sslContext: a client context (expected: SslContextBuilder.forServer)");
             }
             this.httpTls = sslContext;
+            return this;
+        }
+
+        /**
+         * Minimum spacing of keyframe requests per session (the one {@link KeyframeRequestThrottle} policy:
+         * WHEP forwards a viewer's PLI/FIR to the publisher at most this often, WHIP sends PLI at most this
+         * often), 0..10 s; default {@link KeyframeRequestThrottle#DEFAULT_INTERVAL}.
+         */
+        public Builder keyframeRequestInterval(Duration interval) {
+            this.keyframeRequestInterval = RtpSession.checkKeyframeRequestInterval(interval);
             return this;
         }
 

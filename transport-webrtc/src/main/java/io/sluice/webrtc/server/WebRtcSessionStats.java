@@ -1,13 +1,15 @@
 package io.sluice.webrtc.server;
 
 /**
- * A snapshot of one WHEP or WHIP session's counters and of what the peer's RTCP reported.
+ * A snapshot of one WHEP or WHIP session's counters and of what the peer's RTCP reported. Units and
+ * "not measured" follow {@link io.sluice.core.spi.TransportStats}: µs with a {@code Us} suffix, 0 when
+ * not measured.
  *
  * @param sessionId          the id in the session's {@code Location}
  * @param stream             the hub stream
  * @param endpoint           WHEP (sending) or WHIP (receiving)
  * @param connected          whether ICE and DTLS are up and media may flow
- * @param rtpPacketsSent     RTP packets sent, retransmissions included
+ * @param rtpPacketsSent     RTP packets sent, retransmissions included (they are also in {@code retransmissions})
  * @param rtpBytesSent       RTP octets sent after SRTP protection
  * @param rtpPacketsReceived RTP packets received and authenticated
  * @param nacksReceived      sequence numbers the peer asked for in generic NACKs (RFC 4585 §6.2.1)
@@ -15,10 +17,11 @@ package io.sluice.webrtc.server;
  * @param keyframeRequests   PLI/FIR received (WHEP) or sent (WHIP)
  * @param nacksSent          sequence numbers this side asked for (WHIP)
  * @param srtpDropped        SRTP/SRTCP packets dropped: bad authentication tag, replay, malformed
- * @param rttMicros          round-trip time from the last receiver report, µs, or -1 if unknown
- * @param fractionLost       fraction of packets the peer reported lost, 0..1, from its last RR
- * @param jitterMicros       interarrival jitter the peer reported for video, µs, or -1
- * @param rembBps            the peer's last REMB estimate, bit/s, or -1 (draft-alvestrand-rmcat-remb)
+ * @param rttUs              round-trip time from the last receiver report, µs, 0 if not measured
+ * @param fractionLost       WHEP: fraction of video packets the peer reported lost in its last RR;
+ *                           WHIP: fraction of video packets lost in this side's last reported interval; 0..1
+ * @param jitterUs           interarrival jitter of that video stream, µs, 0 if not measured
+ * @param rembBps            the peer's last REMB estimate, bit/s, 0 if none (draft-alvestrand-rmcat-remb)
  * @param twccFeedbacks      transport-wide CC feedback packets received (draft-holmer-rmcat-transport-wide-cc-extensions-01)
  * @param twccPacketsAcked   packets those feedbacks reported received
  * @param twccPacketsLost    packets those feedbacks reported not received
@@ -27,7 +30,7 @@ package io.sluice.webrtc.server;
 public record WebRtcSessionStats(String sessionId, String stream, WebRtcEndpoint endpoint, boolean connected,
                                  long rtpPacketsSent, long rtpBytesSent, long rtpPacketsReceived,
                                  long nacksReceived, long retransmissions, long keyframeRequests, long nacksSent,
-                                 long srtpDropped, long rttMicros, double fractionLost, long jitterMicros,
+                                 long srtpDropped, long rttUs, double fractionLost, long jitterUs,
                                  long rembBps, long twccFeedbacks, long twccPacketsAcked, long twccPacketsLost,
                                  long framesPublished) {
 }

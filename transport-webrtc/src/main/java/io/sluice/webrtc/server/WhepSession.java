@@ -1,6 +1,5 @@
 package io.sluice.webrtc.server;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
@@ -11,47 +10,38 @@ import io.sluice.core.hub.StreamSubscriber;
 import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceLiteAgent;
-import io.sluice.webrtc.rtcp.Fir;
-import io.sluice.webrtc.rtcp.GenericNack;
-import io.sluice.webrtc.rtcp.Pli;
-import io.sluice.webrtc.rtcp.ReceiverReport;
-import io.sluice.webrtc.rtcp.Remb;
-import io.sluice.webrtc.rtcp.ReportBlock;
-import io.sluice.webrtc.rtcp.RtcpPacket;
-import io.sluice.webrtc.rtcp.Sdes;
-import io.sluice.webrtc.rtcp.SenderReport;
-import io.sluice.webrtc.rtcp.SenderReportGenerator;
-import io.sluice.webrtc.rtcp.TransportWideCc;
 import io.sluice.webrtc.rtp.H264Packetizer;
 import io.sluice.webrtc.rtp.OpusPacketizer;
 import io.sluice.webrtc.rtp.PacketHistory;
 import io.sluice.webrtc.rtp.RtpHeaderWriter;
-import io.sluice.webrtc.rtp.RtpPacket;
 import io.sluice.webrtc.rtp.RtpPacketAllocator;
 import io.sluice.webrtc.rtp.RtxPacketizer;
 import io.sluice.webrtc.sdp.ExtMap;
 import io.sluice.webrtc.sdp.MediaKind;
 import io.sluice.webrtc.sdp.NegotiatedMedia;
 import io.sluice.webrtc.sdp.NegotiatedSession;
+import io.sluice.webrtc.session.FramePacketizer;
+import io.sluice.webrtc.session.NackResponder;
+import io.sluice.webrtc.session.RtpSession;
+import io.sluice.webrtc.session.RtpSessionStats;
+import io.sluice.webrtc.session.SendStream;
+import io.sluice.webrtc.session.SessionEvent;
 import java.time.Duration;
-import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A WHEP session: subscribes to a hub stream once DTLS is up and sends its H.264 (passthrough,
- * RFC 6184 NAL-aware packetization, starting at the GOP cache's keyframe) and Opus (passthrough, or
- * from the server's shared {@link AudioTranscodeRelay} of the stream when its audio is not Opus, if
- * a {@link FrameTranscoderFactory} is configured) as SRTP. Audio starts live: the GOP cache's audio
- * is skipped (see {@link #onFrame}). Answers NACKs from a packet history
- * (as RTX when negotiated, RFC 4588), turns PLI/FIR into rate-limited
- * {@link StreamHub.Subscription#requestKeyframe()}, records REMB/TWCC/RR figures and sends an SR per
- * stream every second.
+ * A WHEP session: glue between a hub subscription and the session's {@link RtpSession}. Subscribes to
+ * a hub stream once DTLS is up and hands its H.264 (passthrough, RFC 6184 NAL-aware packetization,
+ * starting at the GOP cache's keyframe) and Opus (passthrough, or from the server's shared
+ * {@link AudioTranscodeRelay} of the stream when its audio is not Opus, if a
+ * {@link FrameTranscoderFactory} is configured) to the engine, which packetizes, answers NACKs from a
+ * packet history (as RTX when negotiated, RFC 4588), sends SRs and turns PLI/FIR into throttled
+ * keyframe requests, forwarded here to {@link StreamHub.Subscription#requestKeyframe()}. Audio starts
+ * live: the GOP cache's audio is skipped (see {@link #onFrame}).
  *
  * <p>Timestamps: video 90 kHz and Opus 48 kHz from the frames' µs PTS; when the publisher changes
  * (a new publication of the same stream) the PTS are rebased to continue after the last frame sent.
@@ -60,45 +50,27 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     private static final Logger log = LoggerFactory.getLogger(WhepSession.class);
     /** Frames queued between the publisher's thread and the loop before frames are dropped. */
     static final int MAX_QUEUED_FRAMES = 300;
-    static final long KEYFRAME_REQUEST_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     static final String CNAME = "sluice";
     /** Released RTP packet buffers kept for reuse per session (retransmission history plus in flight). */
     static final int POOLED_PACKETS = 1024;
+    /** Packets of the NACK history: a power of two; its 2 s at up to ~9.8 Mbit/s of 1200-octet packets. */
+    static final int HISTORY_PACKETS = 2048;
 
     private final StreamHub hub;
     private final FrameTranscoderFactory transcoders;
     private final NegotiatedMedia videoMedia;
     private final NegotiatedMedia audioMedia;
     private final AtomicInteger queued = new AtomicInteger();
-    /** Every outgoing RTP packet (media, history copies, RTX) comes from here; made in onConnected. */
-    private RtpPacketAllocator packets;
     private volatile boolean dropUntilKeyframe;
 
     private StreamHub.Subscription subscription;
     /** True on the loop while {@link StreamHub#subscribe} delivers the GOP cache (under the stream's lock). */
     private boolean deliveringCache;
     private long cachedAudioSkipped;
-    private final RtpPacket view = new RtpPacket();
-    private final List<ByteBuf> scratch = new ArrayList<>();
 
-    // video
-    private H264Packetizer h264;
-    private PacketHistory history;
-    private RtxPacketizer rtx;
-    private SenderReportGenerator videoSr;
-    private int videoSsrc;
-    private int twccId = -1;
-    private int absSendTimeId = -1;
-    private int twccSeq;
+    private boolean sendsVideo;
+    private boolean sendsAudio;
     private boolean waitingForKeyframe = true;
-    private long lastKeyframeRequestNanos = Long.MIN_VALUE / 2;
-    private boolean keyframeRequestPending;
-
-    // audio
-    private OpusPacketizer opus;
-    private SenderReportGenerator audioSr;
-    private int audioSsrc;
-    private int audioTwccId = -1;
     private AudioTranscodeRelay audioRelay;
     private boolean noTranscoderLogged;
 
@@ -108,16 +80,6 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     private long ptsOffsetUs;
     private long lastPtsOutUs = Long.MIN_VALUE;
 
-    // stats
-    private volatile long nacksReceived;
-    private volatile long retransmissions;
-    private volatile long keyframeRequests;
-    private volatile double fractionLost;
-    private volatile long jitterMicros = -1;
-    private volatile long rembBps = -1;
-    private volatile long twccFeedbacks;
-    private volatile long twccAcked;
-    private volatile long twccLost;
     private volatile long framesSent;
 
     WhepSession(WebRtcServer server, String id, String stream, NegotiatedSession negotiated, IceLiteAgent ice,
@@ -137,13 +99,15 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
      * ordinary heap buffers from it.
      */
     @Override
-    void onConnected() {
+    RtpSession newEngine(long nowNanos) {
         int tail = rtpTailRoom();
+        RtpSession.Builder engine = engineBuilder(nowNanos).cname(CNAME);
         RtpHeaderWriter videoHdr = null;
+        int twccId = -1;
+        int absSendTimeId = -1;
         int capacity = 12 + 64 + H264Packetizer.DEFAULT_MAX_PAYLOAD + tail; // header with extensions
         if (videoMedia != null && videoMedia.localSsrc() >= 0) {
-            videoSsrc = (int) videoMedia.localSsrc();
-            videoHdr = header(videoMedia, videoSsrc);
+            videoHdr = header(videoMedia);
             twccId = videoMedia.extensionIds().getOrDefault(ExtMap.TRANSPORT_WIDE_CC, -1);
             absSendTimeId = videoMedia.extensionIds().getOrDefault(ExtMap.ABS_SEND_TIME, -1);
             if (twccId > 0) {
@@ -154,27 +118,47 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
             }
             capacity = Math.max(capacity, videoHdr.headerLength() + H264Packetizer.DEFAULT_MAX_PAYLOAD + tail);
         }
-        packets = new RtpPacketAllocator(capacity + 16 + 2, POOLED_PACKETS);
+        RtpPacketAllocator packets = new RtpPacketAllocator(capacity + 16 + 2, POOLED_PACKETS);
         if (videoHdr != null) {
-            h264 = H264Packetizer.builder(videoHdr).mode(H264Packetizer.Mode.NAL_AWARE).allocator(packets)
-                    .tailRoom(tail).build();
-            history = new PacketHistory(2048, 2_000_000, packets);
-            if (videoMedia.rtxPayloadType() >= 0 && videoMedia.localRtxSsrc() >= 0) {
-                rtx = new RtxPacketizer((int) videoMedia.localRtxSsrc(), videoMedia.rtxPayloadType(),
-                        ThreadLocalRandom.current().nextInt(1 << 16), packets, tail);
-            }
-            videoSr = new SenderReportGenerator(videoSsrc, H264Packetizer.CLOCK_RATE, InstantSource.system());
+            H264Packetizer h264 = H264Packetizer.builder(videoHdr).mode(H264Packetizer.Mode.NAL_AWARE)
+                    .allocator(packets).tailRoom(tail).build();
+            RtxPacketizer rtx = videoMedia.rtxPayloadType() >= 0 && videoMedia.localRtxSsrc() >= 0
+                    ? new RtxPacketizer((int) videoMedia.localRtxSsrc(), videoMedia.rtxPayloadType(),
+                    ThreadLocalRandom.current().nextInt(1 << 16), packets, tail) : null;
+            engine.send(SendStream.builder(MediaKind.VIDEO, (int) videoMedia.localSsrc(), H264Packetizer.CLOCK_RATE,
+                            FramePacketizer.of((f, out) -> h264.packetize(f, out), h264::rtpTimestamp))
+                    .transportWideCcId(twccId).absSendTimeId(absSendTimeId)
+                    .nackResponder(new NackResponder(new PacketHistory(HISTORY_PACKETS, 2_000_000, packets), rtx, packets,
+                            tail))
+                    .build());
+            sendsVideo = true;
         }
         if (audioMedia != null && audioMedia.localSsrc() >= 0) {
-            audioSsrc = (int) audioMedia.localSsrc();
-            RtpHeaderWriter hdr = header(audioMedia, audioSsrc);
-            audioTwccId = audioMedia.extensionIds().getOrDefault(ExtMap.TRANSPORT_WIDE_CC, -1);
+            RtpHeaderWriter hdr = header(audioMedia);
+            int audioTwccId = audioMedia.extensionIds().getOrDefault(ExtMap.TRANSPORT_WIDE_CC, -1);
             if (audioTwccId > 0) {
                 hdr.transportSequenceNumber(audioTwccId);
             }
-            opus = new OpusPacketizer(hdr, packets, tail, -1, -1);
-            audioSr = new SenderReportGenerator(audioSsrc, OpusPacketizer.CLOCK_RATE, InstantSource.system());
+            OpusPacketizer opus = new OpusPacketizer(hdr, packets, tail, -1, -1);
+            engine.send(SendStream.builder(MediaKind.AUDIO, (int) audioMedia.localSsrc(), OpusPacketizer.CLOCK_RATE,
+                            FramePacketizer.of((f, out) -> out.add(opus.packetize(f)), opus::rtpTimestamp))
+                    .transportWideCcId(audioTwccId).build());
+            sendsAudio = true;
         }
+        return engine.build();
+    }
+
+    private static RtpHeaderWriter header(NegotiatedMedia m) {
+        RtpHeaderWriter hdr = new RtpHeaderWriter((int) m.localSsrc(), m.codec().payloadType());
+        Integer midId = m.extensionIds().get(ExtMap.MID);
+        if (midId != null) {
+            hdr.mid(midId, m.mid());
+        }
+        return hdr;
+    }
+
+    @Override
+    void onConnected() {
         deliveringCache = true;
         try {
             subscription = hub.subscribe(stream, this);
@@ -186,15 +170,6 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         if (cachedAudioSkipped > 0) {
             log.debug("session {}: skipped {} audio frames of the GOP cache; audio starts live", id, cachedAudioSkipped);
         }
-    }
-
-    private static RtpHeaderWriter header(NegotiatedMedia m, int ssrc) {
-        RtpHeaderWriter hdr = new RtpHeaderWriter(ssrc, m.codec().payloadType());
-        Integer midId = m.extensionIds().get(ExtMap.MID);
-        if (midId != null) {
-            hdr.mid(midId, m.mid());
-        }
-        return hdr;
     }
 
     // ------------------------------------------------------------------ hub callbacks (publisher's thread)
@@ -213,7 +188,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     /** On the loop: joins the shared transcoding when this publication's audio is not Opus. */
     private void useAudioRelayFor(List<TrackInfo> tracks) {
         releaseAudioRelay();
-        if (closed || opus == null) {
+        if (closed || !sendsAudio) {
             return;
         }
         TrackInfo audio = tracks.stream().filter(TrackInfo::isAudio).findFirst().orElse(null);
@@ -315,8 +290,9 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
 
     // ------------------------------------------------------------------ media (loop)
 
+    /** @param frame borrowed: the caller releases it */
     private void send(EncodedFrame frame) {
-        if (closed) {
+        if (closed || engine == null) {
             return;
         }
         TrackInfo t = frame.track();
@@ -325,237 +301,61 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
             rebase = false;
             ptsOffsetUs = lastPtsOutUs == Long.MIN_VALUE ? 0 : lastPtsOutUs + 33_333 - pts;
         }
+        long now = ticker.nanoTime();
         if (t.isVideo()) {
-            if (h264 == null || t.codec() != Codec.H264) {
+            if (!sendsVideo || t.codec() != Codec.H264) {
                 return;
             }
             if (dropUntilKeyframe) {
                 dropUntilKeyframe = false;
                 waitingForKeyframe = true;
-                requestKeyframe();
+                engine.requestKeyframe(now, "frames dropped in front of the viewer");
             }
             if (waitingForKeyframe) {
                 if (!frame.isKeyframe()) {
+                    pumpEngine();
                     return;
                 }
                 waitingForKeyframe = false;
             }
-            sendVideo(frame, pts + ptsOffsetUs);
-        } else if (t.isAudio() && opus != null && t.codec() == Codec.OPUS) {
-            sendAudio(frame, pts + ptsOffsetUs);
+        } else if (!t.isAudio() || !sendsAudio || t.codec() != Codec.OPUS) {
+            return;
         }
-    }
-
-    /**
-     * Packetizes and sends one access unit, keeping each packet in the NACK history.
-     *
-     * @param frame borrowed: the caller releases it
-     * @param ptsUs its presentation time after rebasing, µs (90 kHz RTP timestamp from it)
-     */
-    private void sendVideo(EncodedFrame frame, long ptsUs) {
-        EncodedFrame f = ptsUs == frame.ptsUs() ? frame
-                : new EncodedFrame(frame.track(), frame.content().retainedDuplicate(), ptsUs, frame.isKeyframe());
+        long ptsUs = pts + ptsOffsetUs;
+        EncodedFrame f = ptsUs == pts ? frame
+                : new EncodedFrame(t, frame.content().retainedDuplicate(), ptsUs, frame.isKeyframe() || t.isAudio());
         try {
-            scratch.clear();
-            h264.packetize(f, scratch);
+            engine.sendFrame(now, f);
         } catch (RuntimeException e) {
-            releaseScratch();
-            log.debug("session {}: cannot packetize video frame: {}", id, e.toString());
+            log.debug("session {}: cannot packetize {} frame: {}", id, t.isVideo() ? "video" : "audio", e.toString());
             return;
         } finally {
             if (f != frame) {
                 f.release();
             }
         }
-        long nowUs = nowMicros();
-        long rtpTs = h264.rtpTimestamp(ptsUs);
-        for (ByteBuf pk : scratch) {
-            stampExtensions(pk, twccId, absSendTimeId, nowUs);
-            history.put(pk, nowUs);
-            videoSr.onPacketSent(rtpTs, view.payloadLength());
-            sendRtp(pk);
-        }
-        scratch.clear();
-        framesSent++;
-        if (frame.isKeyframe() && timeline.mark(SessionTimeline.Step.FIRST_KEYFRAME, System.nanoTime())) {
-            log.debug("session {} ({} {}) setup: {}", id, endpoint, stream, timeline);
+        if (t.isVideo()) {
+            framesSent++;
+            if (frame.isKeyframe() && timeline.mark(SessionTimeline.Step.FIRST_KEYFRAME, now)) {
+                log.debug("session {} ({} {}) setup: {}", id, endpoint, stream, timeline);
+            }
         }
         lastPtsOutUs = Math.max(lastPtsOutUs, ptsUs);
-        flush();
+        pumpEngine();
     }
 
-    /**
-     * Sends one Opus frame as one RTP packet (RFC 7587).
-     *
-     * @param frame borrowed: the caller releases it
-     * @param ptsUs its presentation time after rebasing, µs (48 kHz RTP timestamp from it)
-     */
-    private void sendAudio(EncodedFrame frame, long ptsUs) {
-        EncodedFrame f = ptsUs == frame.ptsUs() ? frame
-                : new EncodedFrame(frame.track(), frame.content().retainedDuplicate(), ptsUs, true);
-        ByteBuf pk;
-        try {
-            pk = opus.packetize(f);
-        } finally {
-            if (f != frame) {
-                f.release();
-            }
-        }
-        stampExtensions(pk, audioTwccId, -1, nowMicros());
-        audioSr.onPacketSent(opus.rtpTimestamp(ptsUs), view.payloadLength());
-        sendRtp(pk);
-        lastPtsOutUs = Math.max(lastPtsOutUs, ptsUs);
-        flush();
-    }
-
-    /**
-     * Writes the transport-wide sequence number and abs-send-time into a packet's reserved extensions.
-     *
-     * @param pk    borrowed (the caller still owns it); modified in place
-     * @param nowUs monotonic send time, µs
-     */
-    private void stampExtensions(ByteBuf pk, int twcc, int abs, long nowUs) {
-        if (!view.wrap(pk)) {
-            return;
-        }
-        if (twcc > 0) {
-            view.setTransportSequenceNumber(twcc, twccSeq++ & 0xFFFF);
-        }
-        if (abs > 0) {
-            view.setAbsSendTime(abs, RtpPacket.absSendTimeFromMicros(nowUs));
-        }
-    }
-
-    /** Releases the packets {@link #scratch} owns (a frame that failed half-way). */
-    private void releaseScratch() {
-        for (ByteBuf b : scratch) {
-            b.release();
-        }
-        scratch.clear();
-    }
-
-    // ------------------------------------------------------------------ RTCP in
+    // ------------------------------------------------------------------ engine events (loop)
 
     @Override
-    void onRtp(ByteBuf packet) {
-        packet.release(); // a WHEP viewer sends no media
-    }
-
-    @Override
-    void onRtcp(RtcpPacket p, long arrivalNtpMiddle32) {
-        if (p instanceof GenericNack nack) {
-            if (history != null && nack.mediaSsrc() == videoSsrc) {
-                retransmit(nack.lostSequenceNumbers());
-            }
-        } else if (p instanceof Pli pli) {
-            if (pli.mediaSsrc() == videoSsrc) {
-                keyframeRequests++;
-                requestKeyframe();
-            }
-        } else if (p instanceof Fir) {
-            keyframeRequests++;
-            requestKeyframe();
-        } else if (p instanceof Remb remb) {
-            rembBps = remb.bitrateBps();
-        } else if (p instanceof TransportWideCc twcc) {
-            twccFeedbacks++;
-            for (int s : twcc.symbols()) {
-                if (s == TransportWideCc.NOT_RECEIVED) {
-                    twccLost++;
-                } else {
-                    twccAcked++;
-                }
-            }
-        } else if (p instanceof ReceiverReport rr) {
-            reportBlocks(rr.reports(), arrivalNtpMiddle32);
-        } else if (p instanceof SenderReport sr) {
-            reportBlocks(sr.reports(), arrivalNtpMiddle32);
-        }
-    }
-
-    private void reportBlocks(List<ReportBlock> blocks, long arrivalNtpMiddle32) {
-        for (ReportBlock b : blocks) {
-            long rtt = b.rttMicros(arrivalNtpMiddle32);
-            if (rtt >= 0) {
-                rttMicros = rtt;
-            }
-            if (b.ssrc() == videoSsrc) {
-                fractionLost = b.fractionLostRatio();
-                jitterMicros = b.jitterMicros(H264Packetizer.CLOCK_RATE);
-            }
-        }
-    }
-
-    private void retransmit(List<Integer> seqs) {
-        long nowUs = nowMicros();
-        for (int seq : seqs) {
-            nacksReceived++;
-            ByteBuf original = history.get(seq, nowUs);
-            if (original == null) {
-                continue;
-            }
-            ByteBuf out;
-            try {
-                if (rtx != null) {
-                    out = rtx.wrap(original);
-                } else {
-                    out = packets.buffer(original.readableBytes() + rtpTailRoom());
-                    out.writeBytes(original, original.readerIndex(), original.readableBytes());
-                }
-            } finally {
-                original.release();
-            }
-            if (out == null) {
-                continue;
-            }
-            stampExtensions(out, twccId, absSendTimeId, nowUs);
-            retransmissions++;
-            sendRtp(out);
-        }
-        flush();
-    }
-
-    private void requestKeyframe() {
-        long now = System.nanoTime();
-        if (now - lastKeyframeRequestNanos >= KEYFRAME_REQUEST_INTERVAL_NANOS) {
-            lastKeyframeRequestNanos = now;
-            keyframeRequestPending = false;
+    void onEvent(SessionEvent event) {
+        if (event instanceof SessionEvent.KeyframeRequest) {
             if (subscription != null) {
                 subscription.requestKeyframe();
             }
-        } else {
-            keyframeRequestPending = true;
+        } else if (event instanceof SessionEvent.FrameReceived r) {
+            r.frame().release(); // a WHEP viewer sends no media
         }
-    }
-
-    @Override
-    void onTick(long nowNanos) {
-        if (keyframeRequestPending && nowNanos - lastKeyframeRequestNanos >= KEYFRAME_REQUEST_INTERVAL_NANOS) {
-            requestKeyframe();
-        }
-    }
-
-    @Override
-    void sendReports(long nowNanos) {
-        List<RtcpPacket> compound = new ArrayList<>(3);
-        if (videoSr != null && videoSr.hasSent()) {
-            compound.add(videoSr.generate(List.of()));
-        }
-        if (audioSr != null && audioSr.hasSent()) {
-            compound.add(audioSr.generate(List.of()));
-        }
-        if (compound.isEmpty()) {
-            return;
-        }
-        List<Sdes.Chunk> chunks = new ArrayList<>(2);
-        if (videoSr != null && videoSr.hasSent()) {
-            chunks.add(new Sdes.Chunk(videoSsrc, CNAME));
-        }
-        if (audioSr != null && audioSr.hasSent()) {
-            chunks.add(new Sdes.Chunk(audioSsrc, CNAME));
-        }
-        compound.add(new Sdes(chunks));
-        sendRtcp(compound);
+        // Estimates: reported in stats(); rung selection per viewer will use them.
     }
 
     @Override
@@ -564,16 +364,15 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
             subscription.close();
             subscription = null;
         }
-        if (history != null) {
-            history.close();
-        }
         releaseAudioRelay();
     }
 
     @Override
     WebRtcSessionStats stats() {
+        RtpSessionStats e = engineStats();
         return new WebRtcSessionStats(id, stream, endpoint, connected, rtpPacketsSent, rtpBytesSent,
-                rtpPacketsReceived, nacksReceived, retransmissions, keyframeRequests, 0, srtpDropped, rttMicros,
-                fractionLost, jitterMicros, rembBps, twccFeedbacks, twccAcked, twccLost, framesSent);
+                rtpPacketsReceived, e.nacksReceived(), e.retransmissions(), e.keyframeRequests(), 0, srtpDropped,
+                e.rttUs(), e.fractionLost(), e.jitterUs(), e.rembBps(), e.twccFeedbacks(), e.twccPacketsAcked(),
+                e.twccPacketsLost(), framesSent);
     }
 }

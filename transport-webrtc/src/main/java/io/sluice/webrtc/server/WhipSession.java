@@ -1,11 +1,11 @@
 package io.sluice.webrtc.server;
 
+import io.netty.buffer.ByteBuf;
 import io.sluice.core.MediaProtocolException;
 import io.sluice.core.h264.AvcDecoderConfigurationRecord;
 import io.sluice.core.h264.Avcc;
 import io.sluice.core.h264.NalUnitType;
 import io.sluice.core.h264.Sps;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
@@ -14,40 +14,32 @@ import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamHubException;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceLiteAgent;
-import io.sluice.webrtc.rtcp.GenericNack;
-import io.sluice.webrtc.rtcp.NtpTime;
-import io.sluice.webrtc.rtcp.Pli;
-import io.sluice.webrtc.rtcp.ReceiverReport;
-import io.sluice.webrtc.rtcp.ReportBlock;
-import io.sluice.webrtc.rtcp.RtcpPacket;
-import io.sluice.webrtc.rtcp.SenderReport;
 import io.sluice.webrtc.rtp.H264Depacketizer;
 import io.sluice.webrtc.rtp.JitterBuffer;
 import io.sluice.webrtc.rtp.OpusDepacketizer;
-import io.sluice.webrtc.rtp.RtpPacket;
-import io.sluice.webrtc.rtp.RtxPacketizer;
 import io.sluice.webrtc.rtp.SframeDepacketizer;
 import io.sluice.webrtc.sdp.ExtMap;
-import io.sluice.webrtc.rtp.SequenceUnwrapper;
 import io.sluice.webrtc.sdp.MediaKind;
 import io.sluice.webrtc.sdp.NegotiatedMedia;
 import io.sluice.webrtc.sdp.NegotiatedSession;
+import io.sluice.webrtc.session.ReceiveStream;
+import io.sluice.webrtc.session.RtpSession;
+import io.sluice.webrtc.session.RtpSessionStats;
+import io.sluice.webrtc.session.SessionEvent;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A WHIP session: receives SRTP from a publisher, reorders and reassembles H.264 and Opus in
- * {@link JitterBuffer}s and publishes the frames into the hub once the first keyframe with in-band
- * SPS/PPS arrived (the {@code AVCDecoderConfigurationRecord} is built from them). Sends PLI when a
- * jitter buffer or a hub subscriber needs a keyframe (at most every 500 ms), a generic NACK for each
- * sequence gap (once), and a receiver report every second.
+ * A WHIP session: glue between the session's {@link RtpSession} and a hub publication. The engine
+ * receives the publisher's RTP, reorders and reassembles H.264 and Opus in {@link JitterBuffer}s, sends
+ * a generic NACK for each video sequence gap (once), a receiver report every second, and a PLI (through
+ * its keyframe-request throttle) when a jitter buffer, this session or a hub subscriber needs a
+ * keyframe. This class publishes the frames into the hub once the first keyframe with in-band SPS/PPS
+ * arrived (the {@code AVCDecoderConfigurationRecord} is built from them).
  *
  * <p><b>SFrame</b> (an m-section negotiated with {@code a=sframe}, draft-ietf-avtcore-rtp-sframe-02): the
  * payloads are per-frame SFrame ciphertexts this server cannot read. The jitter buffer reassembles them
@@ -67,8 +59,6 @@ final class WhipSession extends RtcSession {
     private static final Logger log = LoggerFactory.getLogger(WhipSession.class);
     static final int VIDEO_TRACK_ID = 0;
     static final int AUDIO_TRACK_ID = 1;
-    static final int MAX_NACK_PER_GAP = 64;
-    static final long PLI_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** OpusHead for 48 kHz stereo, no pre-skip (RFC 7845 §5.1). */
     static final byte[] OPUS_HEAD = {'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0, 0, (byte) 0x80, (byte) 0xBB, 0, 0,
             0, 0, 0};
@@ -76,15 +66,11 @@ final class WhipSession extends RtcSession {
     private final StreamHub hub;
     private final NegotiatedMedia videoMedia;
     private final NegotiatedMedia audioMedia;
-    private final int rtcpSsrc = ThreadLocalRandom.current().nextInt();
-    private final RtpPacket view = new RtpPacket();
-    private final JitterBuffer videoBuffer;
-    private final JitterBuffer audioBuffer;
-    private final Map<Integer, Inbound> inbound = new HashMap<>();
-    private final long startUs = nowMicros();
+    private final TrackInfo placeholder = TrackInfo.builder(VIDEO_TRACK_ID, Codec.H264).resolution(16, 16).build();
+    private final long startUs = ticker.nanoTime() / 1000;
+    private JitterBuffer videoBuffer;
+    private JitterBuffer audioBuffer;
 
-    private int videoSsrc;
-    private boolean videoSsrcKnown;
     private byte[] sps;
     private byte[] pps;
     private StreamHub.Publication publication;
@@ -93,35 +79,8 @@ final class WhipSession extends RtcSession {
     private long videoOffsetUs = Long.MIN_VALUE;
     private long lastVideoPtsUs = Long.MIN_VALUE;
     private long audioOffsetUs = Long.MIN_VALUE;
-    private long lastPliNanos = Long.MIN_VALUE / 2;
-    private boolean pliPending;
 
-    private volatile long keyframeRequests;
-    private volatile long nacksSent;
     private volatile long framesPublished;
-    private volatile long jitterMicros = -1;
-    private volatile double fractionLost;
-
-    /** Receive statistics of one SSRC (RFC 3550 §6.4.1, A.3). */
-    private static final class Inbound {
-        final int ssrc;
-        final int clockRate;
-        final SequenceUnwrapper unwrapper = new SequenceUnwrapper();
-        long base = -1;
-        long max;
-        long received;
-        long expectedPrior;
-        long receivedPrior;
-        long lastSr;
-        long lastSrNanos;
-        long transit = Long.MIN_VALUE;
-        double jitter;
-
-        Inbound(int ssrc, int clockRate) {
-            this.ssrc = ssrc;
-            this.clockRate = clockRate;
-        }
-    }
 
     WhipSession(WebRtcServer server, String id, String stream, NegotiatedSession negotiated, IceLiteAgent ice,
                 DtlsContext dtlsContext, Channel udp, Duration setupTimeout, StreamHub hub) {
@@ -129,116 +88,64 @@ final class WhipSession extends RtcSession {
         this.hub = hub;
         this.videoMedia = negotiated.media().stream().filter(m -> m.kind() == MediaKind.VIDEO).findFirst().orElse(null);
         this.audioMedia = negotiated.media().stream().filter(m -> m.kind() == MediaKind.AUDIO).findFirst().orElse(null);
-        TrackInfo placeholder = TrackInfo.builder(VIDEO_TRACK_ID, Codec.H264).resolution(16, 16).build();
-        if (videoMedia == null) {
-            this.videoBuffer = null;
-        } else if (videoMedia.sframe()) {
-            // The negotiator accepts a=sframe video only with frame marking.
-            this.videoBuffer = JitterBuffer.builder(placeholder, new SframeDepacketizer(90_000)).allocator(alloc)
-                    .frameMarkingExtension(videoMedia.extensionIds().get(ExtMap.FRAME_MARKING)).build();
-        } else {
-            this.videoBuffer = JitterBuffer.builder(placeholder, new H264Depacketizer()).allocator(alloc).build();
-        }
         this.audioTrack = audioMedia == null ? null : TrackInfo.builder(AUDIO_TRACK_ID, Codec.OPUS).audio(48_000, 2)
                 .codecConfig(OPUS_HEAD).opaque(audioMedia.sframe()).build();
-        this.audioBuffer = audioMedia == null ? null
-                : JitterBuffer.builder(audioTrack, audioMedia.sframe() ? new SframeDepacketizer(48_000) : new OpusDepacketizer())
-                .allocator(alloc).waitForKeyframeAfterLoss(false).build();
+    }
+
+    /** Receive streams over jitter buffers: H.264 or SFrame video with NACK and RTX, Opus or SFrame audio. */
+    @Override
+    RtpSession newEngine(long nowNanos) {
+        RtpSession.Builder engine = engineBuilder(nowNanos).rtcpSsrc(ThreadLocalRandom.current().nextInt());
+        if (videoMedia != null) {
+            JitterBuffer.Builder b = videoMedia.sframe()
+                    // The negotiator accepts a=sframe video only with frame marking.
+                    ? JitterBuffer.builder(placeholder, new SframeDepacketizer(90_000))
+                    .frameMarkingExtension(videoMedia.extensionIds().get(ExtMap.FRAME_MARKING))
+                    : JitterBuffer.builder(placeholder, new H264Depacketizer());
+            videoBuffer = b.allocator(alloc).build();
+            engine.receive(ReceiveStream.builder(MediaKind.VIDEO, videoMedia.codec().payloadType(), 90_000, videoBuffer)
+                    .rtxPayloadType(videoMedia.rtxPayloadType()).nack(true).build());
+        }
+        if (audioMedia != null) {
+            audioBuffer = JitterBuffer.builder(audioTrack, audioMedia.sframe() ? new SframeDepacketizer(48_000)
+                    : new OpusDepacketizer()).allocator(alloc).waitForKeyframeAfterLoss(false).build();
+            engine.receive(ReceiveStream.builder(MediaKind.AUDIO, audioMedia.codec().payloadType(), 48_000, audioBuffer)
+                    .build());
+        }
+        return engine.build();
     }
 
     @Override
     void onConnected() {
-        sendPli();
+        requestKeyframe("session connected");
     }
 
-    // ------------------------------------------------------------------ RTP in
+    /** Asks the publisher for a keyframe (PLI through the engine's throttle). On the loop. */
+    private void requestKeyframe(String reason) {
+        if (engine != null && !closed) {
+            engine.requestKeyframe(ticker.nanoTime(), reason);
+            pumpEngine();
+        }
+    }
 
     @Override
-    void onRtp(ByteBuf packet) {
-        if (!view.wrap(packet)) {
-            packet.release();
-            return;
-        }
-        int pt = view.payloadType();
-        long nowUs = nowMicros();
-        if (videoMedia != null && pt == videoMedia.codec().payloadType()) {
-            if (!videoSsrcKnown) {
-                videoSsrc = view.ssrc();
-                videoSsrcKnown = true;
-            }
-            track(view, 90_000, nowUs, true);
-            videoBuffer.insert(packet, nowUs);
-        } else if (videoMedia != null && pt == videoMedia.rtxPayloadType() && videoSsrcKnown) {
-            ByteBuf original = RtxPacketizer.unwrap(packet, videoSsrc, videoMedia.codec().payloadType(), alloc);
-            packet.release();
-            if (original != null) {
-                videoBuffer.insert(original, nowUs);
-            }
-        } else if (audioMedia != null && pt == audioMedia.codec().payloadType()) {
-            track(view, 48_000, nowUs, false);
-            audioBuffer.insert(packet, nowUs);
-        } else {
-            packet.release();
-            return;
-        }
-        drainBuffers(nowUs);
-    }
-
-    /** Updates receive statistics; sends a NACK for a sequence gap (video). {@code v} wraps a packet. */
-    private void track(RtpPacket v, int clockRate, long nowUs, boolean nack) {
-        Inbound in = inbound.computeIfAbsent(v.ssrc(), s -> new Inbound(s, clockRate));
-        long seq = in.unwrapper.unwrap(v.sequenceNumber());
-        in.received++;
-        long arrival = nowUs * clockRate / 1_000_000L;
-        long transit = arrival - v.timestamp();
-        if (in.transit != Long.MIN_VALUE) {
-            long d = Math.abs(transit - in.transit);
-            if (d < clockRate) {
-                in.jitter += (d - in.jitter) / 16.0;
-            }
-        }
-        in.transit = transit;
-        if (in.base < 0) {
-            in.base = seq;
-            in.max = seq;
-            return;
-        }
-        if (seq > in.max + 1 && nack) {
-            List<Integer> lost = new ArrayList<>();
-            for (long s = Math.max(in.max + 1, seq - MAX_NACK_PER_GAP); s < seq; s++) {
-                lost.add((int) (s & 0xFFFF));
-            }
-            nacksSent += lost.size();
-            sendRtcp(List.of(new GenericNack(rtcpSsrc, in.ssrc, lost)));
-        }
-        if (seq > in.max) {
-            in.max = seq;
-        }
-    }
-
-    private void drainBuffers(long nowUs) {
-        if (videoBuffer != null) {
-            EncodedFrame f;
-            while ((f = videoBuffer.poll(nowUs)) != null) {
-                onVideoFrame(f, nowUs);
-            }
-            if (videoBuffer.pollKeyframeRequest()) {
-                sendPli();
-            }
-        }
-        if (audioBuffer != null) {
-            EncodedFrame f;
-            while ((f = audioBuffer.poll(nowUs)) != null) {
-                onAudioFrame(f, nowUs);
+    void onEvent(SessionEvent event) {
+        if (event instanceof SessionEvent.FrameReceived r) {
+            long nowUs = ticker.nanoTime() / 1000;
+            if (r.kind() == MediaKind.VIDEO) {
+                onVideoFrame(r.frame(), nowUs);
+            } else {
+                onAudioFrame(r.frame(), nowUs);
             }
         }
     }
 
+    /** @param f ownership passes here */
     private void onVideoFrame(EncodedFrame f, long nowUs) {
         try {
             if (videoTrack == null && videoMedia.sframe()) {
                 if (!f.isKeyframe()) {
-                    sendPli();
+                    requestKeyframe("waiting for the first SFrame keyframe");
                     return;
                 }
                 videoTrack = TrackInfo.builder(VIDEO_TRACK_ID, Codec.H264).opaque(true)
@@ -248,7 +155,7 @@ final class WhipSession extends RtcSession {
             if (videoTrack == null) {
                 findParameterSets(f.content());
                 if (!f.isKeyframe() || sps == null || pps == null) {
-                    sendPli();
+                    requestKeyframe("waiting for a keyframe with SPS and PPS");
                     return;
                 }
                 Sps parsed;
@@ -257,7 +164,7 @@ final class WhipSession extends RtcSession {
                 } catch (MediaProtocolException e) {
                     log.debug("session {}: unusable SPS from the publisher ({}); asking for another keyframe", id, e.getMessage());
                     sps = null;
-                    sendPli();
+                    requestKeyframe("unusable SPS");
                     return;
                 }
                 videoTrack = TrackInfo.builder(VIDEO_TRACK_ID, Codec.H264)
@@ -281,13 +188,13 @@ final class WhipSession extends RtcSession {
             }
             lastVideoPtsUs = Math.max(lastVideoPtsUs, pts);
             framesPublished++;
-            publication.send(new EncodedFrame(videoTrack, f.content().retain(), pts, pts, f.isKeyframe(),
-                    System.nanoTime()));
+            publication.send(new EncodedFrame(videoTrack, f.content().retain(), pts, pts, f.isKeyframe(), nowUs * 1000));
         } finally {
             f.release();
         }
     }
 
+    /** @param f ownership passes here */
     private void onAudioFrame(EncodedFrame f, long nowUs) {
         try {
             if (publication == null) {
@@ -304,7 +211,7 @@ final class WhipSession extends RtcSession {
             }
             long pts = f.ptsUs() + audioOffsetUs;
             framesPublished++;
-            publication.send(new EncodedFrame(audioTrack, f.content().retain(), pts, pts, true, System.nanoTime()));
+            publication.send(new EncodedFrame(audioTrack, f.content().retain(), pts, pts, true, nowUs * 1000));
         } finally {
             f.release();
         }
@@ -329,77 +236,10 @@ final class WhipSession extends RtcSession {
             tracks.add(audioTrack);
         }
         try {
-            publication = hub.publish(stream, tracks, () -> loop.execute(this::sendPli));
+            publication = hub.publish(stream, tracks, () -> loop.execute(() -> requestKeyframe("hub subscriber")));
             log.debug("session {}: publishing {} with {}", id, stream, tracks);
         } catch (StreamHubException e) {
             close("publish failed: " + e.getMessage());
-        }
-    }
-
-    private void sendPli() {
-        if (videoMedia == null || !videoSsrcKnown || !canSend()) {
-            pliPending = videoMedia != null;
-            return;
-        }
-        long now = System.nanoTime();
-        if (now - lastPliNanos < PLI_INTERVAL_NANOS) {
-            pliPending = true;
-            return;
-        }
-        lastPliNanos = now;
-        pliPending = false;
-        keyframeRequests++;
-        sendRtcp(List.of(new Pli(rtcpSsrc, videoSsrc)));
-    }
-
-    // ------------------------------------------------------------------ RTCP
-
-    @Override
-    void onRtcp(RtcpPacket p, long arrivalNtpMiddle32) {
-        if (p instanceof SenderReport sr) {
-            Inbound in = inbound.get(sr.ssrc());
-            if (in != null) {
-                in.lastSr = NtpTime.middle32(sr.ntpTimestamp());
-                in.lastSrNanos = System.nanoTime();
-            }
-        }
-    }
-
-    @Override
-    void onTick(long nowNanos) {
-        drainBuffers(nowMicros());
-        if (pliPending) {
-            sendPli();
-        }
-    }
-
-    @Override
-    void sendReports(long nowNanos) {
-        List<ReportBlock> blocks = new ArrayList<>();
-        for (Inbound in : inbound.values()) {
-            if (in.base < 0 || blocks.size() >= 31) {
-                continue;
-            }
-            long expected = in.max - in.base + 1;
-            long lost = Math.max(0, expected - in.received);
-            long expectedInterval = expected - in.expectedPrior;
-            long receivedInterval = in.received - in.receivedPrior;
-            in.expectedPrior = expected;
-            in.receivedPrior = in.received;
-            long lostInterval = expectedInterval - receivedInterval;
-            int fraction = expectedInterval <= 0 || lostInterval <= 0 ? 0 : (int) ((lostInterval << 8) / expectedInterval);
-            long dlsr = in.lastSr == 0 ? 0 : ((nowNanos - in.lastSrNanos) * 65536L / 1_000_000_000L);
-            if (in.ssrc == videoSsrc) {
-                fractionLost = fraction / 256.0;
-                jitterMicros = (long) in.jitter * 1_000_000L / in.clockRate;
-            }
-            blocks.add(new ReportBlock(in.ssrc, Math.min(255, fraction), (int) Math.min(lost, 0x7FFFFF),
-                    in.max & 0xFFFFFFFFL, (long) in.jitter & 0xFFFFFFFFL, in.lastSr, dlsr & 0xFFFFFFFFL));
-        }
-        sendRtcp(List.of(new ReceiverReport(rtcpSsrc, blocks)));
-        if (log.isDebugEnabled()) {
-            log.debug("session {}: published {} frames; video {}; audio {}", id, framesPublished, describe(videoBuffer),
-                    describe(audioBuffer));
         }
     }
 
@@ -409,24 +249,24 @@ final class WhipSession extends RtcSession {
                 + b.framesDropped() + (b.isWaitingForKeyframe() ? " waiting for keyframe" : "");
     }
 
+    /** The jitter buffers are the engine's (closed with it). */
     @Override
     void closeMedia() {
         if (publication != null) {
             publication.close();
             publication = null;
         }
-        if (videoBuffer != null) {
-            videoBuffer.close();
-        }
-        if (audioBuffer != null) {
-            audioBuffer.close();
+        if (log.isDebugEnabled()) {
+            log.debug("session {}: published {} frames; video {}; audio {}", id, framesPublished, describe(videoBuffer),
+                    describe(audioBuffer));
         }
     }
 
     @Override
     WebRtcSessionStats stats() {
+        RtpSessionStats e = engineStats();
         return new WebRtcSessionStats(id, stream, endpoint, connected, rtpPacketsSent, rtpBytesSent,
-                rtpPacketsReceived, 0, 0, keyframeRequests, nacksSent, srtpDropped, rttMicros, fractionLost,
-                jitterMicros, -1, 0, 0, 0, framesPublished);
+                rtpPacketsReceived, 0, 0, e.keyframeRequests(), e.nacksSent(), srtpDropped, e.rttUs(), e.fractionLost(),
+                e.jitterUs(), 0, 0, 0, 0, framesPublished);
     }
 }

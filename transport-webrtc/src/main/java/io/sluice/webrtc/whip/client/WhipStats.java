@@ -3,15 +3,16 @@ package io.sluice.webrtc.whip.client;
 import io.sluice.webrtc.ice.CandidatePair;
 
 /**
- * WebRTC counters of one {@link WhipTransport} beyond {@link io.sluice.core.spi.TransportStats}.
+ * WebRTC counters of one {@link WhipTransport} beyond {@link io.sluice.core.spi.TransportStats}, with its
+ * conventions (µs with a {@code Us} suffix, 0 when not measured, retransmissions inside packet counts).
  *
  * @param selectedPair       the ICE pair media flows on, or null before ICE connects
  * @param srtpProfile        the negotiated SRTP profile name, or null before DTLS completes
- * @param rtpPacketsSent     RTP packets sent (retransmissions excluded)
- * @param retransmissions    packets resent for NACKs (RTX or plain)
- * @param nacksReceived      RTCP generic NACK packets received
- * @param keyframeRequests   PLI and FIR received
- * @param lossFraction       fraction lost from the latest receiver report, 0..1
+ * @param rtpPacketsSent     RTP packets sent, retransmissions included (as on the server and in W3C webrtc-stats)
+ * @param retransmissions    of those, packets resent for NACKs (RTX or plain)
+ * @param nacksReceived      sequence numbers the server asked for in generic NACKs about our SSRCs (RFC 4585 §6.2.1)
+ * @param keyframeRequests   PLI and FIR about our video received (before throttling)
+ * @param lossFraction       fraction lost from the latest receiver report about our video (else audio), 0..1
  * @param rttUs              round-trip time from the latest receiver report, µs (0 if unknown)
  * @param rtcpDropped        incoming SRTCP packets dropped (authentication, replay, malformed)
  */

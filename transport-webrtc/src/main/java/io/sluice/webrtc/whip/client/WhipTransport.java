@@ -5,10 +5,13 @@ import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaType;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.TransportException;
+import io.sluice.core.feedback.KeyframeRequestThrottle;
 import io.sluice.core.spi.Transport;
 import io.sluice.core.spi.TransportFeedback;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.TransportStats;
+import io.sluice.core.time.Ticker;
+import io.sluice.webrtc.session.RtpSession;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -85,6 +88,8 @@ public final class WhipTransport implements Transport {
     private final Duration packetHistory;
     private final int queueFrames;
     private final String streamId;
+    private final Ticker ticker;
+    private final Duration keyframeRequestInterval;
 
     private final Object lock = new Object();
     private WhipConnection connection; // guarded by lock
@@ -104,6 +109,8 @@ public final class WhipTransport implements Transport {
         this.packetHistory = b.packetHistory;
         this.queueFrames = b.queueFrames;
         this.streamId = b.streamId;
+        this.ticker = b.ticker;
+        this.keyframeRequestInterval = b.keyframeRequestInterval;
     }
 
     /**
@@ -307,6 +314,14 @@ public final class WhipTransport implements Transport {
         return streamId;
     }
 
+    Ticker ticker() {
+        return ticker;
+    }
+
+    Duration keyframeRequestInterval() {
+        return keyframeRequestInterval;
+    }
+
     /**
      * The default host candidate addresses: every site-local (RFC 1918) IPv4 address of an
      * interface that is up, plus (first) the loopback address when the endpoint is on loopback.
@@ -347,6 +362,8 @@ public final class WhipTransport implements Transport {
         private Duration packetHistory = DEFAULT_PACKET_HISTORY;
         private int queueFrames = DEFAULT_QUEUE_FRAMES;
         private String streamId = "sluice";
+        private Ticker ticker = Ticker.system();
+        private Duration keyframeRequestInterval = KeyframeRequestThrottle.DEFAULT_INTERVAL;
 
         private Builder(URI uri) {
             this.uri = Objects.requireNonNull(uri, "endpoint");
@@ -461,6 +478,22 @@ public final class WhipTransport implements Transport {
                 throw new IllegalArgumentException("streamId: " + id + " (expected: 1..64 token chars)");
             }
             this.streamId = id;
+            return this;
+        }
+
+        /** The time source of the session's engine, ICE and timers; default {@link Ticker#system()}. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Minimum spacing of the server's PLI/FIR forwarded to {@link io.sluice.core.spi.TransportFeedback#onKeyframeRequest}
+         * (the one {@link KeyframeRequestThrottle} policy: a burst is coalesced into one at the interval's end),
+         * 0..10 s; default {@link KeyframeRequestThrottle#DEFAULT_INTERVAL}.
+         */
+        public Builder keyframeRequestInterval(Duration interval) {
+            this.keyframeRequestInterval = RtpSession.checkKeyframeRequestInterval(interval);
             return this;
         }
 

@@ -1,0 +1,737 @@
+package io.sluice.webrtc.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.sluice.core.EncodedFrame;
+import io.sluice.core.feedback.KeyframeRequestThrottle;
+import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.webrtc.rtcp.Fir;
+import io.sluice.webrtc.rtcp.GenericNack;
+import io.sluice.webrtc.rtcp.NtpTime;
+import io.sluice.webrtc.rtcp.Pli;
+import io.sluice.webrtc.rtcp.ReceiverReport;
+import io.sluice.webrtc.rtcp.Remb;
+import io.sluice.webrtc.rtcp.ReportBlock;
+import io.sluice.webrtc.rtcp.RtcpPacket;
+import io.sluice.webrtc.rtcp.RtcpParser;
+import io.sluice.webrtc.rtcp.RtcpProtocolException;
+import io.sluice.webrtc.rtcp.Sdes;
+import io.sluice.webrtc.rtcp.SenderReport;
+import io.sluice.webrtc.rtcp.TransportWideCc;
+import io.sluice.webrtc.rtp.RtpPacket;
+import io.sluice.webrtc.rtp.RtxPacketizer;
+import io.sluice.webrtc.sdp.MediaKind;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * The RTP/RTCP session of one WebRTC peer, sans-IO (in the shape of str0m's {@code Rtc} and pion's
+ * interceptor chain): it takes frames, plain (already unprotected) RTP and RTCP and the time, and gives
+ * back plain packets to protect and send, events, and the time it next needs to be woken. It never
+ * reads a clock, starts a thread or touches a socket; its driver (the WHIP client's I/O loop, the
+ * server's UDP event loop) moves datagrams, does SRTP and calls {@link #handleTimeout} at
+ * {@link #pollTimeout()}.
+ *
+ * <pre>
+ * sendFrame ─▶ FramePacketizer ─▶ Pacer ─▶ [TWCC register, abs-send-time, NackResponder history, SR counts] ─▶ pollTransmit
+ * handleRtcp ─▶ NACK → NackResponder → pollTransmit · PLI/FIR → KeyframeRequestThrottle → pollEvent
+ *            ─▶ TWCC feedback → TwccSendRegister → BandwidthEstimator → pollEvent · REMB → pollEvent · RR → RTT, loss
+ * handleRtp  ─▶ RTX unwrap ─▶ ReceiveStatistics, NackGenerator ─▶ JitterBuffer ─▶ pollEvent (frames)
+ * handleTimeout ─▶ SR/RR + SDES every report interval · throttled keyframe requests · pacer · jitter buffer deadlines
+ * </pre>
+ *
+ * <p>Time: every {@code nowNanos} is the driver's monotonic clock ({@link io.sluice.core.time.Ticker#nanoTime()});
+ * NTP times in SRs come from the wall-clock anchor given to the builder, moved by {@code nowNanos}.
+ *
+ * <p>Buffers: what {@link #pollTransmit()} returns is owned by the caller: a plain RTP packet or RTCP
+ * compound (tell them apart by RFC 5761 §4, e.g. {@link io.sluice.webrtc.mux.PacketDemux#classify}) with
+ * the configured SRTP tail room. Frames in {@link SessionEvent.FrameReceived} are owned by the poller.
+ *
+ * <p>Not thread-safe: confine it to one thread (the driver's), except {@link #stats()}, which reads
+ * counters from any thread.
+ */
+public final class RtpSession implements AutoCloseable {
+    /** Default interval of SR/RR compounds: 1 s (RFC 3550 §6.2 leaves it to the profile; browsers use about this). */
+    public static final Duration DEFAULT_REPORT_INTERVAL = Duration.ofSeconds(1);
+    private static final int MAX_REPORT_BLOCKS = 31;
+
+    private final int rtcpSsrc;
+    private final String cname;
+    private final long reportIntervalNanos;
+    private final int rtcpTailRoom;
+    private final ByteBufAllocator alloc;
+    private final long anchorNanos;
+    private final long anchorUnixUs;
+    private final SendStream sendVideo;
+    private final SendStream sendAudio;
+    private final ReceiveStream receiveVideo;
+    private final ReceiveStream receiveAudio;
+    /** The non-null send and receive streams, video first. */
+    private final SendStream[] sendStreams;
+    private final ReceiveStream[] receiveStreams;
+    private final KeyframeRequestThrottle keyframeThrottle;
+    private final TwccSendRegister twcc = new TwccSendRegister();
+    private final BandwidthEstimator estimator;
+    private final Pacer pacer;
+
+    private final ArrayDeque<ByteBuf> transmits = new ArrayDeque<>();
+    private final ArrayDeque<SessionEvent> events = new ArrayDeque<>();
+    private final ArrayDeque<Queued> paced = new ArrayDeque<>();
+    private final List<ByteBuf> scratch = new ArrayList<>();
+    private final RtpPacket view = new RtpPacket();
+    private long nextReportNanos;
+    /** The latest time passed in (for the pacer's answer in {@link #pollTimeout()}). */
+    private long lastNowNanos;
+    private String pendingKeyframeReason;
+    private boolean pliWanted;
+    private double lossFraction;
+    private boolean closed;
+
+    private volatile long rtpPacketsSent;
+    private volatile long retransmissions;
+    private volatile long nacksReceived;
+    private volatile long keyframeRequests;
+    private volatile long nacksSent;
+    private volatile long rttUs;
+    private volatile double fractionLost;
+    private volatile long jitterUs;
+    private volatile long rembBps;
+
+    /** A packet waiting in the pacer queue. */
+    private record Queued(ByteBuf packet, SendStream stream, long rtpTimestamp, boolean retransmission) {
+    }
+
+    private RtpSession(Builder b) {
+        this.rtcpSsrc = b.rtcpSsrc;
+        this.cname = b.cname;
+        this.reportIntervalNanos = b.reportInterval.toNanos();
+        this.rtcpTailRoom = b.rtcpTailRoom;
+        this.alloc = b.alloc;
+        this.anchorNanos = b.anchorNanos;
+        this.anchorUnixUs = b.anchorUnixUs;
+        this.sendVideo = b.sendVideo;
+        this.sendAudio = b.sendAudio;
+        this.receiveVideo = b.receiveVideo;
+        this.receiveAudio = b.receiveAudio;
+        this.sendStreams = Stream.of(sendVideo, sendAudio).filter(Objects::nonNull).toArray(SendStream[]::new);
+        this.receiveStreams = Stream.of(receiveVideo, receiveAudio).filter(Objects::nonNull)
+                .toArray(ReceiveStream[]::new);
+        this.keyframeThrottle = new KeyframeRequestThrottle(b.keyframeRequestInterval);
+        this.estimator = b.estimator;
+        this.pacer = b.pacer;
+        this.lastNowNanos = b.anchorNanos;
+        this.nextReportNanos = b.anchorNanos + reportIntervalNanos / 2; // RFC 3550 §6.2: the first one after half an interval
+    }
+
+    /**
+     * Validates a keyframe-request interval (for the builders that pass one on to the session).
+     *
+     * @param interval minimum spacing of keyframe requests
+     * @return {@code interval}
+     * @throws IllegalArgumentException if it is negative or longer than 10 s
+     */
+    public static Duration checkKeyframeRequestInterval(Duration interval) {
+        if (interval.isNegative() || interval.compareTo(Duration.ofSeconds(10)) > 0) {
+            throw new IllegalArgumentException("keyframeRequestInterval: " + interval + " (expected: 0..10 s)");
+        }
+        return interval;
+    }
+
+    /** @return a builder; a session needs at least one send or receive stream */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    /**
+     * Packetizes one frame of the send stream of its kind and queues its packets (they come out of
+     * {@link #pollTransmit()} when the pacer lets them, at once by default).
+     *
+     * @param nowNanos current time, ns
+     * @param frame    borrowed: the caller releases it; its PTS (µs) gives the RTP timestamp
+     * @return {@code false} if this session has no send stream of the frame's kind (nothing sent)
+     * @throws io.sluice.webrtc.rtp.RtpProtocolException if the packetizer rejects the frame (nothing is sent)
+     */
+    public boolean sendFrame(long nowNanos, EncodedFrame frame) {
+        lastNowNanos = nowNanos;
+        SendStream s = frame.track().isVideo() ? sendVideo : sendAudio;
+        if (s == null || closed) {
+            return false;
+        }
+        scratch.clear();
+        try {
+            s.packetizer.packetize(frame, scratch);
+        } catch (RuntimeException e) {
+            releaseScratch();
+            throw e;
+        }
+        long rtpTimestamp = s.packetizer.rtpTimestamp(frame.ptsUs());
+        for (int i = 0; i < scratch.size(); i++) {
+            ByteBuf p = scratch.get(i);
+            scratch.set(i, null);
+            pace(nowNanos, p, s, rtpTimestamp, false);
+        }
+        scratch.clear();
+        return true;
+    }
+
+    private void releaseScratch() {
+        for (ByteBuf b : scratch) {
+            if (b != null) {
+                b.release();
+            }
+        }
+        scratch.clear();
+    }
+
+    /** Sends at once when nothing waits and the pacer allows; else queues. @param packet ownership passes here */
+    private void pace(long nowNanos, ByteBuf packet, SendStream s, long rtpTimestamp, boolean retransmission) {
+        if (paced.isEmpty() && pacer.sendTime(nowNanos, packet.readableBytes()) - nowNanos <= 0) {
+            send(nowNanos, packet, s, rtpTimestamp, retransmission);
+        } else {
+            paced.addLast(new Queued(packet, s, rtpTimestamp, retransmission));
+        }
+    }
+
+    private void drainPacer(long nowNanos) {
+        Queued q;
+        while ((q = paced.peekFirst()) != null && pacer.sendTime(nowNanos, q.packet.readableBytes()) - nowNanos <= 0) {
+            paced.pollFirst();
+            send(nowNanos, q.packet, q.stream, q.rtpTimestamp, q.retransmission);
+        }
+    }
+
+    /** The packet leaves: stamps, remembers, counts, queues for the driver. @param p ownership passes here */
+    private void send(long nowNanos, ByteBuf p, SendStream s, long rtpTimestamp, boolean retransmission) {
+        int size = p.readableBytes();
+        if (view.wrap(p)) {
+            if (s.transportWideCcId > 0) {
+                view.setTransportSequenceNumber(s.transportWideCcId, twcc.register(size, nowNanos));
+            }
+            if (s.absSendTimeId > 0) {
+                view.setAbsSendTime(s.absSendTimeId, RtpPacket.absSendTimeFromMicros(nowNanos / 1000));
+            }
+            if (!retransmission) {
+                if (s.nackResponder != null) {
+                    s.nackResponder.onPacketSent(p, nowNanos / 1000);
+                }
+                s.reports.onPacketSent(rtpTimestamp, view.payloadLength(), wallClockMicros(nowNanos));
+            }
+        }
+        pacer.onSent(nowNanos, size);
+        if (retransmission) {
+            retransmissions++;
+        }
+        rtpPacketsSent++;
+        transmits.addLast(p);
+    }
+
+    /**
+     * Asks for a keyframe of the session's video, through the one {@link KeyframeRequestThrottle}: in a
+     * receiving session a PLI to the peer (RFC 4585 §6.3.1; held until the peer's video SSRC is known),
+     * in a sending session a {@link SessionEvent.KeyframeRequest} for the driver's encoder or publisher.
+     *
+     * @param nowNanos current time, ns
+     * @param reason   why, for logs
+     */
+    public void requestKeyframe(long nowNanos, String reason) {
+        lastNowNanos = nowNanos;
+        if (closed) {
+            return;
+        }
+        if (receiveVideo != null && !receiveVideo.ssrcKnown) {
+            pliWanted = true;
+            return;
+        }
+        if (keyframeThrottle.request(nowNanos)) {
+            fireKeyframeRequest(reason);
+        } else if (pendingKeyframeReason == null) {
+            pendingKeyframeReason = reason;
+        }
+    }
+
+    private void fireKeyframeRequest(String reason) {
+        pendingKeyframeReason = null;
+        if (receiveVideo != null) {
+            keyframeRequests++;
+            queueRtcp(List.of(new Pli(rtcpSsrc, receiveVideo.ssrc)));
+        } else if (sendVideo != null) {
+            events.addLast(new SessionEvent.KeyframeRequest(reason));
+        }
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    /**
+     * One authenticated, plain RTP packet from the peer.
+     *
+     * @param nowNanos arrival time, ns
+     * @param packet   ownership passes here (kept by a jitter buffer or released)
+     */
+    public void handleRtp(long nowNanos, ByteBuf packet) {
+        lastNowNanos = nowNanos;
+        if (closed || !view.wrap(packet)) {
+            packet.release();
+            return;
+        }
+        int pt = view.payloadType();
+        long nowUs = nowNanos / 1000;
+        ReceiveStream r;
+        if (receiveVideo != null && pt == receiveVideo.payloadType) {
+            r = receiveVideo;
+            if (!r.ssrcKnown) {
+                r.ssrc = view.ssrc();
+                r.ssrcKnown = true;
+            }
+        } else if (receiveAudio != null && pt == receiveAudio.payloadType) {
+            r = receiveAudio;
+            if (!r.ssrcKnown) {
+                r.ssrc = view.ssrc();
+                r.ssrcKnown = true;
+            }
+        } else {
+            r = receiveVideo != null && pt == receiveVideo.rtxPayloadType ? receiveVideo
+                    : receiveAudio != null && pt == receiveAudio.rtxPayloadType ? receiveAudio : null;
+            if (r != null && r.ssrcKnown) { // RFC 4588 §4: restore the original SSRC, payload type and sequence number
+                ByteBuf original = RtxPacketizer.unwrap(packet, r.ssrc, r.payloadType, alloc);
+                packet.release();
+                if (original != null) {
+                    r.buffer.insert(original, nowUs);
+                }
+                drainReceived(nowNanos);
+            } else {
+                packet.release();
+            }
+            return;
+        }
+        track(nowNanos, r);
+        r.buffer.insert(packet, nowUs);
+        drainReceived(nowNanos);
+    }
+
+    /** Receive statistics and NACKs; {@link #view} wraps the packet. */
+    private void track(long nowNanos, ReceiveStream r) {
+        int ssrc = view.ssrc();
+        ReceiveStatistics stats = r.statistics.computeIfAbsent(ssrc, s -> new ReceiveStatistics(s, r.clockRate));
+        long seq = stats.onPacket(view.sequenceNumber(), view.timestamp(), nowNanos);
+        if (r.nack) {
+            List<Integer> lost = r.nackGenerators.computeIfAbsent(ssrc, s -> new NackGenerator()).onPacket(seq);
+            if (!lost.isEmpty()) {
+                nacksSent += lost.size();
+                queueRtcp(List.of(new GenericNack(rtcpSsrc, ssrc, lost)));
+            }
+        }
+        if (pliWanted && r == receiveVideo) {
+            pliWanted = false;
+            requestKeyframe(nowNanos, "waiting for the video SSRC");
+        }
+    }
+
+    private void drainReceived(long nowNanos) {
+        long nowUs = nowNanos / 1000;
+        for (ReceiveStream r : receiveStreams) {
+            EncodedFrame f;
+            while ((f = r.buffer.poll(nowUs)) != null) {
+                events.addLast(new SessionEvent.FrameReceived(r.kind, f));
+            }
+            if (r.buffer.pollKeyframeRequest() && r == receiveVideo) {
+                requestKeyframe(nowNanos, "loss in the jitter buffer");
+            }
+        }
+    }
+
+    /**
+     * One authenticated, plain RTCP compound packet from the peer.
+     *
+     * @param nowNanos arrival time, ns
+     * @param compound borrowed; read, not released
+     * @return {@code false} if it was malformed (nothing of it was used)
+     */
+    public boolean handleRtcp(long nowNanos, ByteBuf compound) {
+        lastNowNanos = nowNanos;
+        if (closed) {
+            return true;
+        }
+        List<RtcpPacket> packets;
+        try {
+            packets = RtcpParser.parse(compound);
+        } catch (RtcpProtocolException e) {
+            return false;
+        }
+        for (RtcpPacket p : packets) {
+            handleRtcp(nowNanos, p);
+        }
+        return true;
+    }
+
+    private void handleRtcp(long nowNanos, RtcpPacket p) {
+        if (p instanceof GenericNack nack) {
+            SendStream s = sendStream(nack.mediaSsrc());
+            if (s != null && s.nackResponder != null) {
+                retransmit(nowNanos, s, nack.lostSequenceNumbers());
+            }
+        } else if (p instanceof Pli pli) {
+            if (sendVideo != null && pli.mediaSsrc() == sendVideo.ssrc) {
+                keyframeRequests++;
+                requestKeyframe(nowNanos, "PLI");
+            }
+        } else if (p instanceof Fir fir) {
+            if (sendVideo != null && fir.entries().stream().anyMatch(e -> e.ssrc() == sendVideo.ssrc)) {
+                keyframeRequests++;
+                requestKeyframe(nowNanos, "FIR");
+            }
+        } else if (p instanceof Remb remb) {
+            rembBps = remb.bitrateBps();
+            events.addLast(new SessionEvent.Estimate(BandwidthEstimate.Kind.REMB, remb.bitrateBps(), lossFraction, rttUs));
+        } else if (p instanceof TransportWideCc feedback) {
+            TwccSendRegister.Feedback f = twcc.onFeedback(feedback);
+            if (!f.isEmpty()) {
+                lossFraction = f.lossFraction();
+            }
+            long bps = estimator.onTransportFeedback(nowNanos, f);
+            if (bps >= 0) {
+                pacer.setTargetBitrate(bps);
+                events.addLast(new SessionEvent.Estimate(estimator.kind(), bps, lossFraction, rttUs));
+            }
+        } else if (p instanceof ReceiverReport rr) {
+            onReportBlocks(nowNanos, rr.reports());
+        } else if (p instanceof SenderReport sr) {
+            for (ReceiveStream r : receiveStreams) {
+                ReceiveStatistics stats = r.statistics.get(sr.ssrc());
+                if (stats != null) {
+                    stats.onSenderReport(sr.ntpTimestamp(), nowNanos);
+                }
+            }
+            onReportBlocks(nowNanos, sr.reports());
+        }
+    }
+
+    private SendStream sendStream(int ssrc) {
+        if (sendVideo != null && sendVideo.ssrc == ssrc) {
+            return sendVideo;
+        }
+        return sendAudio != null && sendAudio.ssrc == ssrc ? sendAudio : null;
+    }
+
+    private void retransmit(long nowNanos, SendStream s, List<Integer> sequenceNumbers) {
+        long nowUs = nowNanos / 1000;
+        for (int seq : sequenceNumbers) {
+            nacksReceived++;
+            ByteBuf out = s.nackResponder.retransmission(seq, nowUs);
+            if (out != null) {
+                pace(nowNanos, out, s, 0, true);
+            }
+        }
+    }
+
+    /** RTT from any block about our SSRCs; loss and jitter from the one about our video (else audio). */
+    private void onReportBlocks(long nowNanos, List<ReportBlock> blocks) {
+        long arrivalMiddle = NtpTime.middle32(NtpTime.fromUnixMicros(wallClockMicros(nowNanos)));
+        SendStream main = sendVideo != null ? sendVideo : sendAudio;
+        for (ReportBlock b : blocks) {
+            SendStream s = sendStream(b.ssrc());
+            if (s == null) {
+                continue;
+            }
+            long rtt = b.rttMicros(arrivalMiddle);
+            if (rtt >= 0) {
+                rttUs = Math.max(1, rtt);
+            }
+            if (s == main) {
+                lossFraction = b.fractionLostRatio();
+                fractionLost = lossFraction;
+                jitterUs = b.jitterMicros(s.clockRate);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ time
+
+    /**
+     * Does what is due at {@code nowNanos}: reports, coalesced keyframe requests, paced packets,
+     * jitter-buffer deadlines. Calling it early or more often than {@link #pollTimeout()} asks is harmless.
+     *
+     * @param nowNanos current time, ns
+     */
+    public void handleTimeout(long nowNanos) {
+        lastNowNanos = nowNanos;
+        if (closed) {
+            return;
+        }
+        drainPacer(nowNanos);
+        drainReceived(nowNanos);
+        if (keyframeThrottle.handleTimeout(nowNanos)) {
+            fireKeyframeRequest(pendingKeyframeReason != null ? pendingKeyframeReason : "coalesced");
+        }
+        if (nowNanos - nextReportNanos >= 0) {
+            nextReportNanos = nowNanos + reportIntervalNanos;
+            sendReports(nowNanos);
+        }
+    }
+
+    /**
+     * @return when {@link #handleTimeout} must next be called, ns on the driver's clock
+     *         ({@link Long#MAX_VALUE} once closed)
+     */
+    public long pollTimeout() {
+        if (closed) {
+            return Long.MAX_VALUE;
+        }
+        long t = nextReportNanos;
+        t = earlier(t, keyframeThrottle.pollTimeout());
+        Queued q = paced.peekFirst();
+        if (q != null) {
+            t = earlier(t, pacer.sendTime(lastNowNanos, q.packet.readableBytes()));
+        }
+        for (ReceiveStream r : receiveStreams) {
+            long us = r.buffer.pollTimeoutUs();
+            if (us != Long.MAX_VALUE) {
+                t = earlier(t, us * 1000);
+            }
+        }
+        return t;
+    }
+
+    private static long earlier(long a, long b) {
+        return b == Long.MAX_VALUE ? a : a - b <= 0 ? a : b;
+    }
+
+    /** SRs (with SDES CNAME) for the streams that sent something; an RR for a receiving session. */
+    private void sendReports(long nowNanos) {
+        List<ReportBlock> blocks = new ArrayList<>();
+        for (ReceiveStream r : receiveStreams) {
+            for (ReceiveStatistics s : r.statistics.values()) {
+                if (!s.hasReceived() || blocks.size() >= MAX_REPORT_BLOCKS) {
+                    continue;
+                }
+                blocks.add(s.reportBlock(nowNanos));
+                if (r == receiveVideo && receiveVideo.ssrcKnown && s.ssrc() == receiveVideo.ssrc) {
+                    fractionLost = s.fractionLost();
+                    jitterUs = s.jitterUs();
+                }
+            }
+        }
+        List<RtcpPacket> compound = new ArrayList<>(4);
+        List<Sdes.Chunk> chunks = new ArrayList<>(2);
+        long wallUs = wallClockMicros(nowNanos);
+        for (SendStream s : sendStreams) {
+            if (s.reports.hasSent()) {
+                compound.add(s.reports.generate(compound.isEmpty() ? blocks : List.of(), wallUs));
+                chunks.add(new Sdes.Chunk(s.ssrc, cname));
+            }
+        }
+        if (compound.isEmpty() && receiveStreams.length > 0) {
+            compound.add(new ReceiverReport(rtcpSsrc, blocks));
+        }
+        if (!chunks.isEmpty()) {
+            compound.add(new Sdes(chunks));
+        }
+        if (!compound.isEmpty()) {
+            queueRtcp(compound);
+        }
+    }
+
+    private void queueRtcp(List<RtcpPacket> compound) {
+        ByteBuf buf = alloc.buffer(256);
+        for (RtcpPacket p : compound) {
+            p.writeTo(buf);
+        }
+        buf.ensureWritable(rtcpTailRoom);
+        transmits.addLast(buf);
+    }
+
+    private long wallClockMicros(long nowNanos) {
+        return anchorUnixUs + (nowNanos - anchorNanos) / 1000;
+    }
+
+    // ------------------------------------------------------------------ output
+
+    /** @return the next plain RTP packet or RTCP compound to protect and send (caller owns it), or {@code null} */
+    public ByteBuf pollTransmit() {
+        return transmits.pollFirst();
+    }
+
+    /** @return the next event (a {@link SessionEvent.FrameReceived}'s frame is the caller's), or {@code null} */
+    public SessionEvent pollEvent() {
+        return events.pollFirst();
+    }
+
+    /** A snapshot of the counters; any thread (racy but consistent per field). */
+    public RtpSessionStats stats() {
+        return new RtpSessionStats(rtpPacketsSent, retransmissions, nacksReceived, keyframeRequests, nacksSent,
+                rttUs, fractionLost, jitterUs, rembBps, twcc.feedbacks(), twcc.packetsAcked(), twcc.packetsLost());
+    }
+
+    /** Releases every packet, frame and history this session holds. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ByteBuf b;
+        while ((b = transmits.pollFirst()) != null) {
+            b.release();
+        }
+        Queued q;
+        while ((q = paced.pollFirst()) != null) {
+            q.packet.release();
+        }
+        SessionEvent e;
+        while ((e = events.pollFirst()) != null) {
+            if (e instanceof SessionEvent.FrameReceived f) {
+                f.frame().release();
+            }
+        }
+        for (SendStream s : sendStreams) {
+            if (s.nackResponder != null) {
+                s.nackResponder.close();
+            }
+        }
+        for (ReceiveStream r : receiveStreams) {
+            r.buffer.close();
+        }
+    }
+
+    /** Builder of an {@link RtpSession}; validates as it goes. */
+    public static final class Builder {
+        private int rtcpSsrc;
+        private String cname = "sluice";
+        private Duration reportInterval = DEFAULT_REPORT_INTERVAL;
+        private Duration keyframeRequestInterval = KeyframeRequestThrottle.DEFAULT_INTERVAL;
+        private int rtcpTailRoom = 16;
+        private ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+        private long anchorNanos;
+        private long anchorUnixUs;
+        private boolean anchored;
+        private SendStream sendVideo;
+        private SendStream sendAudio;
+        private ReceiveStream receiveVideo;
+        private ReceiveStream receiveAudio;
+        private BandwidthEstimator estimator = new DeliveryRateEstimator();
+        private Pacer pacer = Pacer.UNPACED;
+
+        private Builder() {
+        }
+
+        /** @param ssrc the SSRC of RTCP this session sends as a receiver (RR, PLI, NACK sender field) */
+        public Builder rtcpSsrc(int ssrc) {
+            this.rtcpSsrc = ssrc;
+            return this;
+        }
+
+        /** @param cname the SDES CNAME sent with SRs (RFC 3550 §6.5.1); default {@code "sluice"} */
+        public Builder cname(String cname) {
+            if (cname.isEmpty() || cname.length() > 255) {
+                throw new IllegalArgumentException("cname: " + cname.length() + " characters (expected: 1..255)");
+            }
+            this.cname = cname;
+            return this;
+        }
+
+        /** @param interval between SR/RR compounds, 10 ms..60 s; default {@link #DEFAULT_REPORT_INTERVAL} */
+        public Builder reportInterval(Duration interval) {
+            if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofSeconds(60)) > 0) {
+                throw new IllegalArgumentException("reportInterval: " + interval + " (expected: 10 ms..60 s)");
+            }
+            this.reportInterval = interval;
+            return this;
+        }
+
+        /**
+         * @param interval minimum spacing of keyframe requests (PLI sent, or requests forwarded), 0..10 s;
+         *                 default {@link KeyframeRequestThrottle#DEFAULT_INTERVAL}
+         */
+        public Builder keyframeRequestInterval(Duration interval) {
+            this.keyframeRequestInterval = checkKeyframeRequestInterval(interval);
+            return this;
+        }
+
+        /** @param octets spare room each RTCP compound leaves for SRTCP (index + tag), 0..64; default 16 */
+        public Builder rtcpTailRoom(int octets) {
+            if (octets < 0 || octets > 64) {
+                throw new IllegalArgumentException("rtcpTailRoom: " + octets + " (expected: 0..64)");
+            }
+            this.rtcpTailRoom = octets;
+            return this;
+        }
+
+        /** @param alloc for RTCP compounds and RTX-unwrapped packets; default {@link ByteBufAllocator#DEFAULT} */
+        public Builder allocator(ByteBufAllocator alloc) {
+            this.alloc = Objects.requireNonNull(alloc, "alloc");
+            return this;
+        }
+
+        /**
+         * The session's start, and the wall clock at that moment (for NTP times in SRs and RTT).
+         * Required.
+         *
+         * @param nowNanos       the driver's monotonic time now, ns
+         * @param wallClockMicros the wall clock now, µs since the Unix epoch (e.g. {@link io.sluice.core.time.Ticker#wallClockMicros()})
+         */
+        public Builder start(long nowNanos, long wallClockMicros) {
+            this.anchorNanos = nowNanos;
+            this.anchorUnixUs = wallClockMicros;
+            this.anchored = true;
+            return this;
+        }
+
+        /** @param stream an outgoing stream; at most one video and one audio */
+        public Builder send(SendStream stream) {
+            if (stream.kind == MediaKind.VIDEO) {
+                checkUnset(sendVideo, "video send stream");
+                sendVideo = stream;
+            } else {
+                checkUnset(sendAudio, "audio send stream");
+                sendAudio = stream;
+            }
+            return this;
+        }
+
+        /** @param stream an incoming stream; at most one video and one audio */
+        public Builder receive(ReceiveStream stream) {
+            if (stream.kind == MediaKind.VIDEO) {
+                checkUnset(receiveVideo, "video receive stream");
+                receiveVideo = stream;
+            } else {
+                checkUnset(receiveAudio, "audio receive stream");
+                receiveAudio = stream;
+            }
+            return this;
+        }
+
+        private static void checkUnset(Object o, String what) {
+            if (o != null) {
+                throw new IllegalStateException(what + " already set (expected: at most one)");
+            }
+        }
+
+        /** @param estimator sees transport-wide feedback; default {@link DeliveryRateEstimator} */
+        public Builder bandwidthEstimator(BandwidthEstimator estimator) {
+            this.estimator = Objects.requireNonNull(estimator, "estimator");
+            return this;
+        }
+
+        /** @param pacer decides when packets leave; default {@link Pacer#UNPACED} */
+        public Builder pacer(Pacer pacer) {
+            this.pacer = Objects.requireNonNull(pacer, "pacer");
+            return this;
+        }
+
+        /**
+         * @return the session
+         * @throws IllegalStateException if {@link #start} was not called
+         */
+        public RtpSession build() {
+            if (!anchored) {
+                throw new IllegalStateException("start(nowNanos, wallClockMicros) not called");
+            }
+            return new RtpSession(this);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.sluice.webrtc.session;
+
+import io.sluice.core.EncodedFrame;
+import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.webrtc.sdp.MediaKind;
+
+/** What an {@link RtpSession} tells its driver, from {@link RtpSession#pollEvent()}. */
+public sealed interface SessionEvent {
+
+    /**
+     * The peer asked for a keyframe of the video this session sends (PLI, RFC 4585 §6.3.1; FIR, RFC
+     * 5104 §4.3.1), or the driver did through {@link RtpSession#requestKeyframe}; already throttled by
+     * the session's {@link io.sluice.core.feedback.KeyframeRequestThrottle}: forward it to the encoder
+     * or publisher.
+     *
+     * @param reason what asked, for logs ("PLI", "FIR", or the driver's reason)
+     */
+    record KeyframeRequest(String reason) implements SessionEvent {
+    }
+
+    /**
+     * A bandwidth figure about the path to the peer.
+     *
+     * @param kind         its source: {@link BandwidthEstimate.Kind#REMB} (the peer's own estimate) or
+     *                     the {@link BandwidthEstimator}'s kind
+     * @param bitrateBps   bit/s, ≥ 0
+     * @param lossFraction the latest loss figure (transport-wide feedback or receiver report), 0..1
+     * @param rttUs        the latest round-trip time from a receiver report, µs, 0 if not measured
+     */
+    record Estimate(BandwidthEstimate.Kind kind, long bitrateBps, double lossFraction, long rttUs)
+            implements SessionEvent {
+    }
+
+    /**
+     * A complete frame reassembled from the peer's RTP (receiving sessions).
+     *
+     * @param kind  audio or video
+     * @param frame owned by whoever polls the event (release it); its PTS is µs from the stream's
+     *              first frame, its track the {@link ReceiveStream}'s placeholder track
+     */
+    record FrameReceived(MediaKind kind, EncodedFrame frame) implements SessionEvent {
+    }
+}

@@ -1,0 +1,218 @@
+package io.sluice.webrtc.whip.client;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.sluice.core.EncodedFrame;
+import io.sluice.core.EncodedFrameQueue;
+import io.sluice.core.TrackInfo;
+import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.core.spi.TransportFeedback;
+import io.sluice.webrtc.rtp.H264Packetizer;
+import io.sluice.webrtc.rtp.OpusPacketizer;
+import io.sluice.webrtc.rtp.PacketHistory;
+import io.sluice.webrtc.rtp.RtpHeaderWriter;
+import io.sluice.webrtc.rtp.RtpProtocolException;
+import io.sluice.webrtc.rtp.RtxPacketizer;
+import io.sluice.webrtc.rtp.SframePacketizer;
+import io.sluice.webrtc.sdp.ExtMap;
+import io.sluice.webrtc.sdp.MediaKind;
+import io.sluice.webrtc.sdp.NegotiatedMedia;
+import io.sluice.webrtc.sdp.NegotiatedSession;
+import io.sluice.webrtc.session.FramePacketizer;
+import io.sluice.webrtc.session.NackResponder;
+import io.sluice.webrtc.session.RtpSession;
+import io.sluice.webrtc.session.SendStream;
+import io.sluice.webrtc.session.SessionEvent;
+import java.net.URI;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The media half of a WHIP client session, on its I/O thread: the {@link RtpSession} (built by
+ * {@link #newEngine} from the negotiated session: an H.264 RFC 6184 or SFrame video stream with a NACK
+ * history and RTX when negotiated, an Opus RFC 7587 or SFrame audio stream, each with the negotiated
+ * mid, abs-send-time and transport-wide sequence number extensions), fed from the frame queue, with its
+ * events turned into {@link TransportFeedback}. Video waits for the first keyframe. Not thread-safe
+ * except the counters.
+ */
+final class WhipMedia implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WhipMedia.class);
+    /** SRTP tail room every packet leaves (the largest auth tag, AES-GCM, 16 octets). */
+    static final int TAIL_ROOM = 16;
+    /** Frames handed to the engine per loop turn at most, so that RTCP and STUN are not starved. */
+    private static final int FRAMES_PER_TURN = 64;
+
+    final RtpSession engine;
+    private final URI uri;
+    private final TrackInfo videoTrack;
+    private final TransportFeedback feedback;
+    private final EncodedFrameQueue queue;
+    private final AtomicLong framesDropped;
+    final AtomicLong bytesSent = new AtomicLong();
+    final AtomicLong framesSent = new AtomicLong();
+    private boolean waitForKeyframe = true;
+
+    /**
+     * @param framesDropped the connection's drop counter (frames dropped here are added to it)
+     */
+    WhipMedia(RtpSession engine, URI uri, TrackInfo videoTrack, TransportFeedback feedback, EncodedFrameQueue queue,
+              AtomicLong framesDropped) {
+        this.engine = engine;
+        this.uri = uri;
+        this.videoTrack = videoTrack;
+        this.feedback = feedback;
+        this.queue = queue;
+        this.framesDropped = framesDropped;
+    }
+
+    /** Hands up to {@value #FRAMES_PER_TURN} queued frames to the engine. */
+    void sendQueued(long nowNanos) {
+        EncodedFrame f;
+        for (int budget = FRAMES_PER_TURN; budget > 0 && (f = poll()) != null; budget--) {
+            try {
+                send(nowNanos, f);
+            } catch (RtpProtocolException e) {
+                framesDropped.incrementAndGet();
+                log.warn("WHIP {}: dropped malformed frame {}: {}", uri, f, e.getMessage());
+            } finally {
+                f.release();
+            }
+        }
+    }
+
+    private EncodedFrame poll() {
+        try {
+            return queue.poll(0, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** @param f borrowed */
+    private void send(long nowNanos, EncodedFrame f) {
+        boolean video = f.track().isVideo();
+        if ((video && waitForKeyframe && !f.isKeyframe()) || !engine.sendFrame(nowNanos, f)) {
+            framesDropped.incrementAndGet(); // before the first keyframe, or no negotiated stream of its kind
+            return;
+        }
+        waitForKeyframe &= !video;
+        framesSent.incrementAndGet();
+        bytesSent.addAndGet(f.size());
+    }
+
+    /**
+     * Turns the engine's events into transport feedback.
+     *
+     * @param peer the server's address, for the keyframe request's reason
+     */
+    void deliverEvents(Object peer) {
+        SessionEvent e;
+        while ((e = engine.pollEvent()) != null) {
+            if (e instanceof SessionEvent.KeyframeRequest k && videoTrack != null) {
+                feedback.onKeyframeRequest(videoTrack.trackId(), k.reason() + " from " + peer);
+            } else if (e instanceof SessionEvent.Estimate est) {
+                feedback.onBandwidthEstimate(new BandwidthEstimate(est.kind(), Math.max(0, est.bitrateBps()),
+                        queue.queuedBytes(), 0, est.lossFraction(), est.rttUs()));
+            } else if (e instanceof SessionEvent.FrameReceived r) {
+                r.frame().release(); // sendonly: the server sends no media
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    /**
+     * @param owner           the transport's configuration (payload size, history length)
+     * @param session         the negotiated session
+     * @param video           whether a video track is published
+     * @param audio           whether an audio track is published
+     * @param rtcpTailRoom    SRTCP tail room of the negotiated profile, octets
+     * @param alloc           allocator for packets and the history
+     * @param random          for the RTX initial sequence number
+     * @param cname           the SDES CNAME (also in the offer)
+     * @param nowNanos        now, on the transport's ticker
+     * @param wallClockMicros the wall clock now, µs since the Unix epoch
+     * @return the engine
+     */
+    static RtpSession newEngine(WhipTransport owner, NegotiatedSession session, boolean video, boolean audio,
+                                int rtcpTailRoom, ByteBufAllocator alloc, Random random, String cname, long nowNanos,
+                                long wallClockMicros) {
+        RtpSession.Builder engine = RtpSession.builder().start(nowNanos, wallClockMicros).cname(cname).allocator(alloc)
+                .rtcpTailRoom(rtcpTailRoom).keyframeRequestInterval(owner.keyframeRequestInterval());
+        for (NegotiatedMedia m : session.media()) {
+            if (m.kind() == MediaKind.VIDEO && video) {
+                RtpHeaderWriter header = header(m);
+                FramePacketizer packetizer;
+                if (m.sframe()) {
+                    SframePacketizer p = SframePacketizer.builder(header, H264Packetizer.CLOCK_RATE)
+                            .maxPayloadSize(owner.maxPayloadBytes()).frameMarking(ext(m, ExtMap.FRAME_MARKING))
+                            .allocator(alloc).tailRoom(TAIL_ROOM).build();
+                    packetizer = FramePacketizer.of((f, out) -> p.packetize(f, out), p::rtpTimestamp);
+                } else {
+                    H264Packetizer p = H264Packetizer.builder(header).maxPayloadSize(owner.maxPayloadBytes())
+                            .allocator(alloc).tailRoom(TAIL_ROOM).build();
+                    packetizer = FramePacketizer.of((f, out) -> p.packetize(f, out), p::rtpTimestamp);
+                }
+                long historyUs = owner.packetHistory().toNanos() / 1000;
+                RtxPacketizer rtx = m.rtxPayloadType() >= 0 && m.localRtxSsrc() > 0
+                        ? new RtxPacketizer((int) m.localRtxSsrc(), m.rtxPayloadType(), random.nextInt(1 << 16), alloc,
+                        TAIL_ROOM) : null;
+                engine.send(stream(m, H264Packetizer.CLOCK_RATE, packetizer).nackResponder(new NackResponder(
+                        new PacketHistory(historyCapacity(historyUs), historyUs, alloc), rtx, alloc, TAIL_ROOM)).build());
+            } else if (m.kind() == MediaKind.AUDIO && audio) {
+                RtpHeaderWriter header = header(m);
+                FramePacketizer packetizer;
+                if (m.sframe()) {
+                    SframePacketizer p = SframePacketizer.builder(header, OpusPacketizer.CLOCK_RATE)
+                            .maxPayloadSize(owner.maxPayloadBytes()).marker(false).allocator(alloc).tailRoom(TAIL_ROOM)
+                            .build();
+                    packetizer = FramePacketizer.of((f, out) -> p.packetize(f, out), p::rtpTimestamp);
+                } else {
+                    OpusPacketizer p = new OpusPacketizer(header, alloc, TAIL_ROOM, -1, -1);
+                    packetizer = FramePacketizer.of((f, out) -> out.add(p.packetize(f)), p::rtpTimestamp);
+                }
+                engine.send(stream(m, OpusPacketizer.CLOCK_RATE, packetizer).build());
+            }
+        }
+        return engine.build();
+    }
+
+    private static SendStream.Builder stream(NegotiatedMedia m, int clockRate, FramePacketizer packetizer) {
+        MediaKind kind = m.kind();
+        return SendStream.builder(kind, (int) m.localSsrc(), clockRate, packetizer)
+                .transportWideCcId(ext(m, ExtMap.TRANSPORT_WIDE_CC)).absSendTimeId(ext(m, ExtMap.ABS_SEND_TIME));
+    }
+
+    /** The RTP header with the negotiated mid, abs-send-time and transport-wide sequence number reserved. */
+    private static RtpHeaderWriter header(NegotiatedMedia m) {
+        RtpHeaderWriter header = new RtpHeaderWriter((int) m.localSsrc(), m.codec().payloadType());
+        Integer mid = m.extensionIds().get(ExtMap.MID);
+        if (mid != null) {
+            header.mid(mid, m.mid());
+        }
+        if (ext(m, ExtMap.ABS_SEND_TIME) > 0) {
+            header.absSendTime(ext(m, ExtMap.ABS_SEND_TIME));
+        }
+        if (ext(m, ExtMap.TRANSPORT_WIDE_CC) > 0) {
+            header.transportSequenceNumber(ext(m, ExtMap.TRANSPORT_WIDE_CC));
+        }
+        return header;
+    }
+
+    private static int ext(NegotiatedMedia m, String uri) {
+        Integer id = m.extensionIds().get(uri);
+        return id == null ? -1 : id;
+    }
+
+    /** Ring size for {@code historyUs} at up to ~8 Mbit/s of 1200-octet packets. */
+    static int historyCapacity(long historyUs) {
+        long packets = Math.max(16, historyUs * 1000 / 1_000_000);
+        return Math.min(32768, Integer.highestOneBit((int) Math.min(32768, packets) * 2 - 1));
+    }
+}
