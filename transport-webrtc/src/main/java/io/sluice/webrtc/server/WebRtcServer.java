@@ -269,6 +269,11 @@ public final class WebRtcServer implements AutoCloseable {
         if (r.status() != 201) {
             sessionsRejected.incrementAndGet();
             log.debug("{} offer for '{}' refused: {} {}", endpoint, stream, r.status(), r.body().trim());
+            if (r.status() == 401 || r.status() == 403) {
+                hub.reportAuthRefused(stream, io.sluice.core.events.SessionInfo.of(endpoint == WebRtcEndpoint.WHEP ? "whep" : "whip", remote),
+                        endpoint == WebRtcEndpoint.WHEP ? io.sluice.core.events.StreamEvent.Action.PLAY
+                                : io.sluice.core.events.StreamEvent.Action.PUBLISH, r.body().trim());
+            }
         }
         return r;
     }

@@ -321,7 +321,8 @@ final class WhipSession extends RtcSession {
             tracks.add(audioTrack);
         }
         try {
-            publication = hub.publish(stream, tracks, () -> loop.execute(this::sendPli));
+            publication = hub.publish(stream, tracks, (trackId, reason) -> loop.execute(this::sendPli),
+                    io.sluice.core.events.SessionInfo.of("whip", remote));
             log.debug("session {}: publishing {} with {}", id, stream, tracks);
         } catch (StreamHubException e) {
             close("publish failed: " + e.getMessage());
