@@ -25,12 +25,24 @@ public sealed interface StreamEvent {
     /** When, on the hub's ticker (ns). */
     long atNanos();
 
+    /**
+     * The kind as a stable lower-case name for logs, metric labels and exported records:
+     * {@code published}, {@code unpublished}, {@code play_started}, {@code play_stopped},
+     * {@code auth_refused}, {@code ingest_error}.
+     */
+    String kind();
+
     /** What a refused client asked for. */
     enum Action { PUBLISH, PLAY }
 
     /** A publisher went live with {@code tracks}. */
     record Published(String stream, long sessionId, SessionInfo session, List<TrackInfo> tracks, long atNanos)
             implements StreamEvent {
+        @Override
+        public String kind() {
+            return "published";
+        }
+
         public Published {
             Objects.requireNonNull(stream, "stream");
             Objects.requireNonNull(session, "session");
@@ -47,6 +59,11 @@ public sealed interface StreamEvent {
      */
     record Unpublished(String stream, long sessionId, SessionInfo session, long frames, long bytes,
                        long durationNanos, long atNanos) implements StreamEvent {
+        @Override
+        public String kind() {
+            return "unpublished";
+        }
+
         public Unpublished {
             Objects.requireNonNull(stream, "stream");
             Objects.requireNonNull(session, "session");
@@ -55,6 +72,11 @@ public sealed interface StreamEvent {
 
     /** A viewer subscribed (the stream need not be live yet). */
     record PlayStarted(String stream, long sessionId, SessionInfo session, long atNanos) implements StreamEvent {
+        @Override
+        public String kind() {
+            return "play_started";
+        }
+
         public PlayStarted {
             Objects.requireNonNull(stream, "stream");
             Objects.requireNonNull(session, "session");
@@ -70,6 +92,11 @@ public sealed interface StreamEvent {
      */
     record PlayStopped(String stream, long sessionId, SessionInfo session, long frames, long bytes,
                        long durationNanos, long atNanos) implements StreamEvent {
+        @Override
+        public String kind() {
+            return "play_stopped";
+        }
+
         public PlayStopped {
             Objects.requireNonNull(stream, "stream");
             Objects.requireNonNull(session, "session");
@@ -84,6 +111,11 @@ public sealed interface StreamEvent {
      */
     record AuthRefused(String stream, long sessionId, SessionInfo session, Action action, String reason, long atNanos)
             implements StreamEvent {
+        @Override
+        public String kind() {
+            return "auth_refused";
+        }
+
         public AuthRefused {
             Objects.requireNonNull(stream, "stream");
             Objects.requireNonNull(session, "session");
@@ -101,6 +133,11 @@ public sealed interface StreamEvent {
      */
     record IngestError(String stream, long sessionId, SessionInfo session, String message, long atNanos)
             implements StreamEvent {
+        @Override
+        public String kind() {
+            return "ingest_error";
+        }
+
         public IngestError {
             Objects.requireNonNull(stream, "stream");
             Objects.requireNonNull(session, "session");
