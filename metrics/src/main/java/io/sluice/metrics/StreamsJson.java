@@ -2,6 +2,7 @@ package io.sluice.metrics;
 
 import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamSnapshot;
+import io.sluice.core.internal.JsonStrings;
 import java.util.List;
 import java.util.Locale;
 
@@ -90,26 +91,7 @@ final class StreamsJson {
                 .append(",\"bytes\":").append(s.bytes()).append(",\"bitrateBps\":").append(bitrate).append('}');
     }
 
-    /** A JSON string (RFC 8259 §7): quotes, backslash and control characters escaped. */
     static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+        JsonStrings.append(sb, s);
     }
 }
