@@ -32,6 +32,7 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -212,6 +213,24 @@ class PrometheusScrapeTest {
         assertEquals(1.0, sample(get("/metrics", TOKEN).body(), "sluice_hub_events_total{event=\"play_stopped\",protocol=\"rtmp\"}"));
         assertTrue(get("/api/v1/streams?token=" + URLEncoder.encode(TOKEN, StandardCharsets.UTF_8), null).body()
                 .contains("\"id\":" + pub.group(1)), "token as a query parameter");
+    }
+
+    @Test
+    @Order(4)
+    void theHandlerMountsOnTheWebRtcServersHttpPortBesideThePlayerPage() throws Exception {
+        try (WebRtcServer mounted = WebRtcServer.builder(hub).httpRoute(new ObservabilityHttpHandler(metrics, TOKEN)).build()) {
+            mounted.start();
+            String base = "http://127.0.0.1:" + mounted.httpAddress().getPort();
+            HttpResponse<String> m = send(HttpRequest.newBuilder(URI.create(base + "/metrics")).GET(), TOKEN);
+            assertEquals(200, m.statusCode());
+            assertEquals(1.0, sample(m.body(), "sluice_hub_publishers{protocol=\"rtmp\"}"));
+            assertEquals(401, send(HttpRequest.newBuilder(URI.create(base + "/api/v1/streams")).GET(), null).statusCode());
+            HttpResponse<String> page = send(HttpRequest.newBuilder(URI.create(base + "/")).GET(), null);
+            assertEquals(200, page.statusCode(), "the WebRTC server's own routes still answer");
+            assertTrue(page.body().contains("live/demo"), "the index lists the live stream");
+        }
+        Assertions.assertThrows(IllegalArgumentException.class, () -> WebRtcServer.builder(hub)
+                .httpRoute(new io.netty.channel.ChannelInboundHandlerAdapter()), "a handler that is not @Sharable");
     }
 
     // ------------------------------------------------------------------ helpers

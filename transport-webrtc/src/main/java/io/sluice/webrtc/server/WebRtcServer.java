@@ -105,6 +105,7 @@ public final class WebRtcServer implements AutoCloseable {
     private final Duration setupTimeout;
     private final int maxSdpBytes;
     private final StreamAuthorizer authorizer;
+    private final List<io.netty.channel.ChannelHandler> httpRoutes;
     private final String corsAllowOrigin;
     private final FrameTranscoderFactory transcoders;
     private final SdpParser sdpParser;
@@ -144,6 +145,7 @@ public final class WebRtcServer implements AutoCloseable {
         this.setupTimeout = b.setupTimeout;
         this.maxSdpBytes = b.maxSdpBytes;
         this.authorizer = b.authorizer;
+        this.httpRoutes = List.copyOf(b.httpRoutes);
         this.corsAllowOrigin = b.corsAllowOrigin;
         this.transcoders = b.transcoders;
         this.sdpParser = new SdpParser(new SdpLimits(maxSdpBytes, 2000, 4096, 32));
@@ -185,8 +187,9 @@ public final class WebRtcServer implements AutoCloseable {
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
-                                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(maxSdpBytes),
-                                        new WebRtcHttpHandler(WebRtcServer.this));
+                                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(maxSdpBytes));
+                                httpRoutes.forEach(h -> ch.pipeline().addLast(h)); // mounted routes (e.g. /metrics) first
+                                ch.pipeline().addLast(new WebRtcHttpHandler(WebRtcServer.this));
                             }
                         })
                         .bind(httpBind).syncUninterruptibly().channel();
@@ -683,6 +686,7 @@ public final class WebRtcServer implements AutoCloseable {
         private Duration setupTimeout = DEFAULT_SETUP_TIMEOUT;
         private int maxSdpBytes = DEFAULT_MAX_SDP_BYTES;
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
+        private final List<io.netty.channel.ChannelHandler> httpRoutes = new java.util.ArrayList<>();
         private String corsAllowOrigin = "*";
         private FrameTranscoderFactory transcoders;
 
@@ -774,6 +778,24 @@ public final class WebRtcServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxSdpBytes: " + bytes + " (expected: 1024..1048576)");
             }
             this.maxSdpBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Mounts more HTTP routes on the server's HTTP port (e.g. {@code io.sluice.metrics.ObservabilityHttpHandler}
+         * for {@code /metrics} and {@code /api/v1}): {@code handler} sees every aggregated
+         * {@code FullHttpRequest} before the WHIP/WHEP routes and passes on those it does not answer.
+         * It must be {@link io.netty.channel.ChannelHandler.Sharable} (one instance serves every
+         * connection). Handlers run in the order added.
+         *
+         * @throws IllegalArgumentException if {@code handler} is not {@code @Sharable}
+         */
+        public Builder httpRoute(io.netty.channel.ChannelHandler handler) {
+            Objects.requireNonNull(handler, "handler");
+            if (!handler.getClass().isAnnotationPresent(io.netty.channel.ChannelHandler.Sharable.class)) {
+                throw new IllegalArgumentException("httpRoute: " + handler.getClass().getName() + " (expected: a @Sharable handler)");
+            }
+            httpRoutes.add(handler);
             return this;
         }
 
