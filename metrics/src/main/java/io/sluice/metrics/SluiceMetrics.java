@@ -29,17 +29,14 @@ public final class SluiceMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final StreamHub streamHub;
     private final HubMetrics hub;
-    private final List<MeterBinder> binders;
+    private final List<MeterBinder> binders = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private SluiceMetrics(Builder b) {
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.streamHub = b.hub;
         this.hub = new HubMetrics(b.hub);
-        this.binders = List.copyOf(b.binders);
         hub.bindTo(registry);
-        for (MeterBinder binder : binders) {
-            binder.bindTo(registry);
-        }
+        b.binders.forEach(this::add);
     }
 
     /** A builder over {@code hub}, whose meters are always bound. */
@@ -55,6 +52,18 @@ public final class SluiceMetrics implements AutoCloseable {
     /** The hub whose streams these metrics describe. */
     public StreamHub hub() {
         return streamHub;
+    }
+
+    /**
+     * Binds one more binder after {@link Builder#build()} (a server started after the HTTP handler
+     * that serves these metrics was made): it is bound to the registry now and refreshed with the rest.
+     *
+     * @return this
+     */
+    public SluiceMetrics add(MeterBinder binder) {
+        Objects.requireNonNull(binder, "binder").bindTo(registry);
+        binders.add(binder);
+        return this;
     }
 
     /** Brings the meters that follow live state (streams, tracks, sessions) up to date. */

@@ -90,9 +90,9 @@ class PrometheusScrapeTest {
                 && hub.snapshot("live/demo").orElseThrow().viewers().stream().anyMatch(v -> v.frames() > 0));
         metrics = SluiceMetrics.builder(hub)
                 .bind(new RtmpServerMetrics(rtmp))
-                .bind(new WebRtcServerMetrics(webrtc))
                 .bind(new PipelineMetrics("recorder", recorder))
                 .build();
+        metrics.add(new WebRtcServerMetrics(webrtc)); // as a facade does when the WebRTC server starts after the handler is made
         http = ObservabilityHttpServer.start(new ObservabilityHttpHandler(metrics, TOKEN),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     }
