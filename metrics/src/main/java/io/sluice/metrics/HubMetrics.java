@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code sluice_stream_ingest_bytes_total{stream,protocol}}, {@code sluice_stream_ingest_frames_total{stream,protocol}}
  *       (counters): payload bytes and frames the live publisher sent (reset when a new publisher
  *       takes the stream, as Prometheus counters may)</li>
- *   <li>{@code sluice_stream_delivered_bytes_total{stream}}: payload bytes delivered to the viewers
- *       connected now</li>
+ *   <li>{@code sluice_stream_delivered_bytes_total{stream}} (counter): payload bytes delivered to the
+ *       stream's viewers since the stream appeared, departed viewers included (their last bytes come
+ *       from their {@link StreamEvent.PlayStopped})</li>
  *   <li>{@code sluice_hub_events_total{event,protocol}} (counter): {@link StreamEvent}s by kind
  *       ({@code published}, {@code unpublished}, {@code play_started}, {@code play_stopped},
  *       {@code auth_refused}, {@code ingest_error})</li>
@@ -49,6 +50,13 @@ public final class HubMetrics implements RefreshableBinder, AutoCloseable {
     private MultiGauge streamViewers;
     private final DynamicMeters<List<String>, long[]> ingest = new DynamicMeters<>();
     private final DynamicMeters<String, AtomicLong> delivered = new DynamicMeters<>();
+    /** Bytes of each viewer counted into {@link #delivered} so far, by session id. Under this lock. */
+    private Map<Long, Long> viewerBytes = new java.util.HashMap<>();
+    /**
+     * Viewers that left since the last refresh. The listener only enqueues: it may run under a stream
+     * lock, and {@link #refresh()} takes stream locks while holding this object's lock.
+     */
+    private final java.util.concurrent.BlockingQueue<StreamEvent.PlayStopped> stopped = new java.util.concurrent.ArrayBlockingQueue<>(10_000);
 
     public HubMetrics(StreamHub hub) {
         this.hub = Objects.requireNonNull(hub, "hub");
@@ -75,6 +83,9 @@ public final class HubMetrics implements RefreshableBinder, AutoCloseable {
         MeterRegistry r = registry;
         if (r == null) {
             return;
+        }
+        if (e instanceof StreamEvent.PlayStopped ps) {
+            stopped.offer(ps); // full (nobody refreshes): the departed viewer's last bytes go uncounted
         }
         Counter.builder("sluice.hub.events").description("stream events by kind and protocol")
                 .tags("event", e.kind(), "protocol", e.session().protocol()).register(r).increment();
@@ -115,14 +126,29 @@ public final class HubMetrics implements RefreshableBinder, AutoCloseable {
         Map<String, AtomicLong> out = delivered.sync(r, names, k -> new AtomicLong(), (k, h) -> List.<Meter>of(
                 FunctionCounter.builder("sluice.stream.delivered.bytes", h, AtomicLong::get).baseUnit("bytes")
                         .description("payload bytes delivered to the viewers connected now").tags("stream", k).register(r)));
+        Map<Long, Long> seen = new java.util.HashMap<>();
         for (StreamSnapshot s : snap) {
             s.publisher().ifPresent(p -> {
                 long[] h = in.get(List.of(s.name(), p.session().protocol()));
                 h[0] = p.bytes();
                 h[1] = p.frames();
             });
-            out.get(s.name()).set(s.viewers().stream().mapToLong(StreamSnapshot.Session::bytes).sum());
+            AtomicLong total = out.get(s.name());
+            for (StreamSnapshot.Session v : s.viewers()) {
+                total.addAndGet(Math.max(0, v.bytes() - viewerBytes.getOrDefault(v.id(), 0L)));
+                seen.put(v.id(), v.bytes());
+            }
         }
+        StreamEvent.PlayStopped ps;
+        while ((ps = stopped.poll()) != null) { // what departed viewers got beyond what was counted
+            Long inSnapshot = seen.remove(ps.sessionId());
+            long counted = inSnapshot != null ? inSnapshot : viewerBytes.getOrDefault(ps.sessionId(), 0L);
+            AtomicLong total = out.get(ps.stream());
+            if (total != null) {
+                total.addAndGet(Math.max(0, ps.bytes() - counted));
+            }
+        }
+        viewerBytes = seen;
     }
 
     private static List<MultiGauge.Row<?>> rows(Map<String, Integer> byProtocol) {
