@@ -21,7 +21,6 @@ import io.sluice.core.events.SessionInfo;
 import io.sluice.core.hub.PublisherFeedback;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamSnapshot;
-import io.sluice.core.hub.StreamSubscriber;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.time.ManualTicker;
 import java.nio.charset.StandardCharsets;
@@ -83,24 +82,7 @@ class ObservabilityHttpHandlerTest {
         ManualTicker t = new ManualTicker();
         try (StreamHub hub = StreamHub.builder().ticker(t).build(); SluiceMetrics metrics = SluiceMetrics.builder(hub).build()) {
             StreamHub.Publication p = hub.publish("cam/1", List.of(VIDEO), PublisherFeedback.NONE, new SessionInfo("whip", "198.51.100.4:5004"));
-            hub.subscribe("cam/1", new StreamSubscriber() {
-                @Override
-                public void onPublish(String streamName, List<TrackInfo> tracks) {
-                }
-
-                @Override
-                public void onFrame(EncodedFrame frame) {
-                    frame.release();
-                }
-
-                @Override
-                public void onUnpublish(String streamName) {
-                }
-
-                @Override
-                public void onClosed(String streamName) {
-                }
-            }, new SessionInfo("rtmp", "\"quoted\"\\host"));
+            hub.subscribe("cam/1", HubMetricsTest.DISCARD, new SessionInfo("rtmp", "\"quoted\"\\host"));
             p.send(new EncodedFrame(VIDEO, Unpooled.wrappedBuffer(new byte[125_000]), 0, true));
             t.advanceMillis(2000);
             EmbeddedChannel ch = new EmbeddedChannel(new ObservabilityHttpHandler(metrics, "tok"));
