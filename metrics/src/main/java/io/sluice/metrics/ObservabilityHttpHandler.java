@@ -34,9 +34,10 @@ import java.util.Optional;
  *       ({@link StreamHub#kick(long)}), 204, or 404 if no live session has that id;
  *       {@code DELETE /api/v1/streams/<name>}: ends the stream's publisher, 204 or 404</li>
  * </ul>
- * With a token set, every route wants it ({@code Authorization: Bearer <token>}, or
- * {@code ?token=<token>} for a browser): 401 without, 403 with a wrong one. {@code DELETE} always
- * wants a token and answers 403 when none is configured. Other methods on these paths get 405.
+ * Tokens ({@code Authorization: Bearer <token>}, or {@code ?token=<token>} for a browser): with a read
+ * token set (an embedded server's play token), {@code GET} wants it or the admin token; {@code DELETE}
+ * always wants the admin token (an embedded server's publish token) and answers 403 when none is
+ * configured. 401 without a token, 403 with a wrong one. Other methods on these paths get 405.
  *
  * <p>{@link Sharable}: one instance serves every channel. Takes ownership of the requests it answers
  * (releases them); passes the others on with their reference count untouched.
@@ -50,20 +51,37 @@ public final class ObservabilityHttpHandler extends ChannelInboundHandlerAdapter
 
     private final SluiceMetrics metrics;
     private final StreamHub hub;
-    private final byte[] token;
+    private final byte[] readToken;
+    private final byte[] adminToken;
 
     /**
-     * @param metrics what {@code /metrics} exposes and whose hub the API lists
-     * @param token   the bearer token the routes want, or {@code null} for open reads (and no DELETE)
+     * One token for reads and kicks: the same as {@code ObservabilityHttpHandler(metrics, token, token)}.
+     *
      * @throws IllegalArgumentException if {@code token} is empty
      */
     public ObservabilityHttpHandler(SluiceMetrics metrics, String token) {
+        this(metrics, token, token);
+    }
+
+    /**
+     * @param metrics    what {@code /metrics} exposes and whose hub the API lists
+     * @param readToken  the bearer token {@code GET} wants, or {@code null} for open reads
+     * @param adminToken the bearer token {@code DELETE} wants (reads accept it too), or {@code null}
+     *                   to refuse every {@code DELETE}
+     * @throws IllegalArgumentException if a token is empty
+     */
+    public ObservabilityHttpHandler(SluiceMetrics metrics, String readToken, String adminToken) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.hub = metrics.hub();
+        this.readToken = bytes("readToken", readToken);
+        this.adminToken = bytes("adminToken", adminToken);
+    }
+
+    private static byte[] bytes(String what, String token) {
         if (token != null && token.isEmpty()) {
-            throw new IllegalArgumentException("token: '' (expected: null for none, or a non-empty token)");
+            throw new IllegalArgumentException(what + ": '' (expected: null for none, or a non-empty token)");
         }
-        this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        return token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Whether {@code path} (no query) is one of this handler's routes. */
@@ -106,18 +124,21 @@ public final class ObservabilityHttpHandler extends ChannelInboundHandlerAdapter
             r.headers().set(HttpHeaderNames.ALLOW, path.equals(METRICS) ? "GET" : "GET, DELETE");
             return r;
         }
-        if (delete && token == null) {
-            return text(HttpResponseStatus.FORBIDDEN, "forbidden: kicking sessions needs a token configured on the server\n");
+        if (delete && adminToken == null) {
+            return text(HttpResponseStatus.FORBIDDEN, "forbidden: kicking sessions needs an admin token configured on the server\n");
         }
-        if (token != null) {
+        if (delete || readToken != null) {
             Optional<String> given = presented(req, q);
             if (given.isEmpty()) {
                 FullHttpResponse r = text(HttpResponseStatus.UNAUTHORIZED, "unauthorized: a valid bearer token is required\n");
                 r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
                 return r;
             }
-            if (!MessageDigest.isEqual(token, given.get().getBytes(StandardCharsets.UTF_8))) {
-                return text(HttpResponseStatus.FORBIDDEN, "forbidden: wrong token\n");
+            byte[] g = given.get().getBytes(StandardCharsets.UTF_8);
+            boolean admin = adminToken != null && MessageDigest.isEqual(adminToken, g);
+            boolean reader = readToken != null && MessageDigest.isEqual(readToken, g);
+            if (delete ? !admin : !(admin || reader)) {
+                return text(HttpResponseStatus.FORBIDDEN, "forbidden: wrong token" + (delete ? " (kicking needs the admin token)" : "") + "\n");
             }
         }
         if (path.equals(METRICS)) {

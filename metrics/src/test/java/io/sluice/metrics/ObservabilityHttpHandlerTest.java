@@ -60,7 +60,7 @@ class ObservabilityHttpHandlerTest {
             ch.writeInbound(request(HttpMethod.DELETE, "/api/v1/sessions/1", null));
             FullHttpResponse r = ch.readOutbound();
             assertEquals(403, r.status().code());
-            assertTrue(body(r).contains("needs a token"));
+            assertTrue(body(r).contains("needs an admin token"));
 
             ch.writeInbound(request(HttpMethod.GET, "/api/v1/streams", null));
             r = ch.readOutbound();
@@ -107,6 +107,26 @@ class ObservabilityHttpHandlerTest {
             r = ch.readOutbound();
             assertEquals(400, r.status().code());
             r.release();
+            assertFalse(ch.finish());
+        }
+    }
+
+    @Test
+    void theReadTokenReadsButOnlyTheAdminTokenKicks() {
+        try (StreamHub hub = StreamHub.create(); SluiceMetrics metrics = SluiceMetrics.builder(hub).build()) {
+            StreamHub.Publication p = hub.publish("cam/2", List.of(VIDEO), PublisherFeedback.NONE);
+            EmbeddedChannel ch = new EmbeddedChannel(new ObservabilityHttpHandler(metrics, "play", "admin"));
+            int[] expected = {200, 200, 403, 403, 204};
+            String[][] requests = {{"GET", "/metrics", "play"}, {"GET", "/api/v1/streams", "admin"},
+                    {"GET", "/metrics", "nope"}, {"DELETE", "/api/v1/sessions/" + p.id(), "play"},
+                    {"DELETE", "/api/v1/sessions/" + p.id(), "admin"}};
+            for (int i = 0; i < requests.length; i++) {
+                ch.writeInbound(request(HttpMethod.valueOf(requests[i][0]), requests[i][1], requests[i][2]));
+                FullHttpResponse r = ch.readOutbound();
+                assertEquals(expected[i], r.status().code(), String.join(" ", requests[i]));
+                r.release();
+            }
+            assertTrue(hub.snapshot("cam/2").isEmpty(), "kicked: the publication ended and the stream was forgotten");
             assertFalse(ch.finish());
         }
     }
