@@ -37,11 +37,8 @@ public final class EncodeSpeedComparison {
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         String ffmpeg = Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
-        Path shared = Path.of(System.getProperty("sluice.shared.dir", "../shared"));
         Path work = Files.createTempDirectory("sluice-encode-speed");
-        Path flower = work.resolve("flower_x4.mp4");
-        exec(ffmpeg, "-y", "-v", "error", "-stream_loop", "3", "-i", shared.resolve("media/flower_960x540_5s_h264_aac.mp4").toString(),
-                "-an", "-c", "copy", flower.toString());
+        Path flower = loopedFlower(ffmpeg, work);
         Path synthetic = work.resolve("testsrc2_1080p30.mkv");
         exec(ffmpeg, "-y", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=10",
                 "-pix_fmt", "yuv420p", "-c:v", "ffv1", "-slices", "4", synthetic.toString());
@@ -99,6 +96,15 @@ public final class EncodeSpeedComparison {
             frames = stats.tracks().get(0).framesOut();
         }
         return frames / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** {@code flower_960x540_5s_h264_aac.mp4} from {@code sluice.shared.dir} looped 4 times, video only (600 frames, stream copy). */
+    static Path loopedFlower(String ffmpeg, Path work) throws IOException, InterruptedException {
+        Path shared = Path.of(System.getProperty("sluice.shared.dir", "../shared"));
+        Path flower = work.resolve("flower_x4.mp4");
+        exec(ffmpeg, "-y", "-v", "error", "-stream_loop", "3", "-i", shared.resolve("media/flower_960x540_5s_h264_aac.mp4").toString(),
+                "-an", "-c", "copy", flower.toString());
+        return flower;
     }
 
     static long frameCount(Path input) {

@@ -356,7 +356,7 @@ public final class RtmpFanOutBenchmark {
         // The defaults (1000 connections, 1000 subscribers per hub stream) are lifted so the benchmark finds
         // where delivery stops being on time, not where a limit refuses players.
         RtmpServer.Builder b = RtmpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(port).ioThreads(ioThreads)
-                .maxConnections(5000).hub(io.sluice.core.hub.StreamHub.builder().maxSubscribersPerStream(5000).build());
+                .maxConnections(5000).maxConnectionsPerAddress(5000).hub(io.sluice.core.hub.StreamHub.builder().maxSubscribersPerStream(5000).build());
         int coalesceMs = Integer.getInteger("sluice.bench.writeCoalescingMs", 0);
         if (coalesceMs > 0) {
             b.writeCoalescing(java.time.Duration.ofMillis(coalesceMs));

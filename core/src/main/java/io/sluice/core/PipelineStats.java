@@ -20,12 +20,13 @@ public record PipelineStats(Duration elapsed, long mediaTimeUs, List<Track> trac
      *
      * @param track              the output track
      * @param framesIn           raw frames given to the encoder (passthrough: packets read)
-     * @param framesOut          encoded frames produced
+     * @param framesOut          encoded frames output after the frame transforms (a frame a transform dropped, e.g.
+     *                           an SFrame decryptor without the key, is not counted)
      * @param framesDropped      raw frames dropped before encoding because the encoder fell behind (live only)
      * @param encodeLatencyP50Us median time in µs from the source producing a raw frame to the encoder
      *                           emitting its packet, queueing included, over the last 1024 frames
      * @param encodeLatencyP99Us 99th percentile of the same
-     * @param bitrateBps         encoded bitrate in bit/s over the last ~128 frames of media time
+     * @param bitrateBps         output bitrate (after the transforms) in bit/s over the last ~128 frames of media time
      * @param queueDepth         raw frames waiting for the encoder now
      */
     public record Track(TrackInfo track, long framesIn, long framesOut, long framesDropped,

@@ -711,11 +711,9 @@ public final class StreamPipeline implements AutoCloseable {
 
         /** Takes ownership of {@code frame}: runs the transforms and hands a reference to each sender. */
         void emit(EncodedFrame frame) throws InterruptedException {
-            framesOut.increment();
             if (frame.createdNanos() != 0) {
                 latency.record((ticker.nanoTime() - frame.createdNanos()) / 1000);
             }
-            rate.record(frame.ptsUs(), frame.size());
             EncodedFrame out = frame;
             for (FrameTransform t : transforms) {
                 out = t.apply(out);
@@ -723,6 +721,9 @@ public final class StreamPipeline implements AutoCloseable {
                     return;
                 }
             }
+            // counted after the transforms: a frame a decryptor dropped was not output
+            framesOut.increment();
+            rate.record(out.ptsUs(), out.size());
             if (senders.isEmpty()) {
                 out.release();
                 return;

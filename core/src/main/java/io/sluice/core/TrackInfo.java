@@ -167,6 +167,9 @@ public final class TrackInfo {
             if (frameRate != null) {
                 sb.append('@').append(String.format("%.3f", frameRate.toDouble()));
             }
+            if (hasBFrames) {
+                sb.append(" B-frames");
+            }
         } else {
             sb.append(' ').append(sampleRate).append("Hz/").append(channels).append("ch");
         }

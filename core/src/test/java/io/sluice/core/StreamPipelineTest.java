@@ -277,6 +277,31 @@ class StreamPipelineTest {
         }
     }
 
+    @Test
+    void framesOutCountsWhatLeavesTheTransformsNotWhatEntersThem() {
+        ScriptedSource source = new ScriptedSource(300, true, 0);
+        CollectingTransport transport = new CollectingTransport(0);
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        FrameTransform dropOdd = frame -> {
+            if (frame.track().isVideo() && seen.getAndIncrement() % 2 == 1) {
+                frame.release(); // a decryptor without the key drops like this
+                return null;
+            }
+            return frame;
+        };
+        try (StreamPipeline p = StreamPipeline.builder().source(source).copy(true).transform(dropOdd).transport(transport).build()) {
+            p.start();
+            p.completion().orTimeout(10, TimeUnit.SECONDS).join();
+            long videoSent = transport.frames.stream().filter(f -> f.track().isVideo()).count();
+            PipelineStats.Track video = p.stats().tracks().stream().filter(t -> t.track().isVideo()).findFirst().orElseThrow();
+            assertEquals(150, videoSent, "the transform dropped every other video frame");
+            assertEquals(videoSent, video.framesOut(), "framesOut counts after the transforms");
+            assertEquals(300, video.framesIn());
+        } finally {
+            transport.releaseAll();
+        }
+    }
+
     /** Records the order of transform calls and appends a marker byte to each payload. */
     static final class MarkingTransform implements FrameTransform {
         final byte marker;

@@ -16,7 +16,9 @@ import io.sluice.crypto.sframe.SframeCipherSuite;
 import io.sluice.crypto.sframe.SframeReceiveStatus;
 import io.sluice.crypto.sframe.SframeReceiver;
 import io.sluice.crypto.sframe.SframeReceiverStats;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * malformed header, replay, malformed AVCC or escaping) is dropped whole, counted per
  * {@link SframeDropReason} in {@link #stats()} and logged at DEBUG; the next frame is processed normally.
  * A receiver without the key therefore gets only drops, never plaintext.
+ *
+ * <p><b>Giving up</b>: when every frame has been dropped for {@link Builder#failAfter(int, Duration) a bound}
+ * (default 250 frames in a row, or 5 s of media time between the first and the last of them, whichever comes
+ * first), {@link #apply} throws an {@link SframeDecryptionException} naming the reason and the KID (wrong key:
+ * {@code AUTH_FAILED}; no key for the KID: {@code UNKNOWN_KID}), so a pipeline fails with it rather than run
+ * on producing nothing. One decrypted frame resets the count; {@link SframeDropReason#NO_PARAMETER_SETS} drops
+ * (decrypted, waiting for a keyframe) neither count nor reset.
  *
  * <p><b>Tracks</b>: a track that is not {@linkplain TrackInfo#isOpaque() opaque} is returned unchanged (the
  * encryptor left the codec configuration clear). Decrypted frames of an opaque track carry a copy that is
@@ -68,6 +77,14 @@ public final class SframeDecryptor implements FrameTransform {
     private long bytesIn;
     private long bytesOut;
     private final long[] drops = new long[SframeDropReason.values().length];
+    private final int failAfterFrames;
+    private final long failAfterUs;
+    /** Frames dropped since the last decrypted one, per reason; with the PTS range they span. */
+    private final long[] dropsInARow = new long[SframeDropReason.values().length];
+    private long dropRun;
+    private long dropRunFirstPtsUs;
+    private long dropRunLastPtsUs;
+    private SframeDropReason lastDrop;
 
     private SframeDecryptor(Builder b) {
         SframeReceiver.Builder rb = SframeReceiver.builder(b.suite, b.keys).maxKeys(b.maxKeys);
@@ -77,6 +94,8 @@ public final class SframeDecryptor implements FrameTransform {
         this.receiver = rb.build();
         this.framing = b.framing;
         this.alloc = b.alloc;
+        this.failAfterFrames = b.failAfterFrames;
+        this.failAfterUs = b.failAfterUs;
     }
 
     /** A new builder. */
@@ -174,11 +193,78 @@ public final class SframeDecryptor implements FrameTransform {
     /**
      * Decrypts {@code frame}.
      *
-     * @param frame ownership passes here; it is released before this returns
+     * @param frame ownership passes here; it is released before this returns (also when it throws)
      * @return the decrypted frame (caller owns it), or {@code null} if dropped (counted in {@link #stats()})
+     * @throws SframeDecryptionException if this drop completes a run of drops longer than the
+     *                                   {@linkplain Builder#failAfter(int, Duration) bound}
      */
     @Override
-    public EncodedFrame apply(EncodedFrame frame) {
+    public synchronized EncodedFrame apply(EncodedFrame frame) {
+        long ptsUs = frame.ptsUs();
+        EncodedFrame result = decrypt(frame);
+        SframeDecryptionException failure = result == null ? recordDrop(ptsUs) : null;
+        if (failure != null) {
+            throw failure;
+        }
+        return result;
+    }
+
+    /** Counts a drop into the current run; the exception to throw if the run just passed the bound. */
+    private synchronized SframeDecryptionException recordDrop(long ptsUs) {
+        if (lastDrop == SframeDropReason.NO_PARAMETER_SETS) {
+            return null; // decrypted, waiting for a keyframe: not a key problem, neither counted nor a reset
+        }
+        if (dropRun == 0) {
+            dropRunFirstPtsUs = ptsUs;
+            dropRunLastPtsUs = ptsUs;
+        }
+        dropRun++;
+        dropRunFirstPtsUs = Math.min(dropRunFirstPtsUs, ptsUs);
+        dropRunLastPtsUs = Math.max(dropRunLastPtsUs, ptsUs);
+        long spanUs = dropRunLastPtsUs - dropRunFirstPtsUs;
+        boolean tooMany = failAfterFrames > 0 && dropRun >= failAfterFrames;
+        boolean tooLong = failAfterUs > 0 && spanUs >= failAfterUs;
+        if (!tooMany && !tooLong) {
+            return null;
+        }
+        Map<SframeDropReason, Long> byReason = new EnumMap<>(SframeDropReason.class);
+        SframeDropReason top = null;
+        for (SframeDropReason r : SframeDropReason.values()) {
+            long n = dropsInARow[r.ordinal()];
+            if (n > 0) {
+                byReason.put(r, n);
+                if (top == null || n > dropsInARow[top.ordinal()]) {
+                    top = r;
+                }
+            }
+        }
+        long kid = receiver.stats().total() > 0 ? receiver.lastKid() : -1;
+        StringBuilder sb = new StringBuilder("SFrame decryption failed: no frame decrypted in ").append(dropRun)
+                .append(" frames (").append(String.format(java.util.Locale.ROOT, "%.1f", spanUs / 1e6)).append(" s of media):");
+        byReason.forEach((r, n) -> sb.append(' ').append(r).append(' ').append(n));
+        if (kid >= 0) {
+            sb.append(" for KID ").append(kid);
+        }
+        sb.append(" (").append(hint(top)).append(')');
+        Arrays.fill(dropsInARow, 0);
+        dropRun = 0;
+        return new SframeDecryptionException(sb.toString(), top, kid, byReason);
+    }
+
+    private static String hint(SframeDropReason top) {
+        if (top == null) {
+            return "no reason recorded";
+        }
+        return switch (top) {
+            case AUTH_FAILED -> "wrong key for this KID, or another cipher suite";
+            case UNKNOWN_KID -> "the key provider has no key for this KID";
+            case MALFORMED_FRAME, MALFORMED_HEADER, TRUNCATED -> "the stream is not SFrame, or another framing was used";
+            case REPLAYED -> "frames replayed";
+            default -> top.name();
+        };
+    }
+
+    private EncodedFrame decrypt(EncodedFrame frame) {
         ByteBuf tmp = null;
         ByteBuf out = null;
         synchronized (this) {
@@ -210,7 +296,9 @@ public final class SframeDecryptor implements FrameTransform {
                     }
                 }
                 if (failure != null) {
+                    lastDrop = failure;
                     drops[failure.ordinal()]++;
+                    dropsInARow[failure.ordinal()]++;
                     if (LOG.isDebugEnabled()) {
                         LOG.debug("SFrame decryptor dropped {}: {}", frame, failure);
                     }
@@ -220,6 +308,7 @@ public final class SframeDecryptor implements FrameTransform {
                 if (frame.track().isOpaque()) {
                     TrackInfo track = decryptedTrack(frame.track(), frame.isKeyframe(), out);
                     if (track == null) {
+                        lastDrop = SframeDropReason.NO_PARAMETER_SETS;
                         drops[SframeDropReason.NO_PARAMETER_SETS.ordinal()]++;
                         LOG.debug("SFrame decryptor dropped {}: no keyframe with SPS/PPS decrypted yet", frame);
                         return null;
@@ -231,6 +320,8 @@ public final class SframeDecryptor implements FrameTransform {
                 }
                 framesOut++;
                 bytesOut += out.readableBytes();
+                dropRun = 0;
+                Arrays.fill(dropsInARow, 0);
                 out = null;
                 return result;
             } finally {
@@ -315,8 +406,33 @@ public final class SframeDecryptor implements FrameTransform {
         private ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
         private int maxKeys = 16;
         private int replayWindow;
+        private int failAfterFrames = 250;
+        private long failAfterUs = 5_000_000;
 
         private Builder() {
+        }
+
+        /**
+         * When to give up: {@link SframeDecryptor#apply} throws {@link SframeDecryptionException} once it has dropped
+         * {@code frames} frames in a row, or dropped frames in a row whose PTS span {@code mediaTime}, whichever
+         * comes first. Default 250 frames or 5 s; 0 / {@code Duration.ZERO} disables that limit (both 0: never give
+         * up, drops are only counted).
+         *
+         * @param frames    0..1000000
+         * @param mediaTime 0..1 h of media time (PTS), not wall-clock time
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder failAfter(int frames, Duration mediaTime) {
+            Objects.requireNonNull(mediaTime, "mediaTime");
+            if (frames < 0 || frames > 1_000_000) {
+                throw new IllegalArgumentException("frames: " + frames + " (expected: 0..1000000)");
+            }
+            if (mediaTime.isNegative() || mediaTime.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("mediaTime: " + mediaTime + " (expected: 0..PT1H)");
+            }
+            this.failAfterFrames = frames;
+            this.failAfterUs = mediaTime.toNanos() / 1000;
+            return this;
         }
 
         /** Cipher suite; default {@link SframeCipherSuite#AES_128_GCM_SHA256_128}. Must match the encryptor's. */

@@ -18,9 +18,11 @@ import io.sluice.core.TrackInfo;
 import io.sluice.crypto.sframe.InMemoryKeyProvider;
 import io.sluice.crypto.sframe.SframeCipherSuite;
 import io.sluice.crypto.sframe.SframeReceiveStatus;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -218,6 +220,62 @@ class SframeTransformTest {
         assertEquals(20, wrongKey.stats().drops(SframeDropReason.AUTH_FAILED));
         assertEquals(0, wrongKey.stats().framesOut());
         assertEquals(20, wrongKey.receiverStats().count(SframeReceiveStatus.AUTH_FAILED));
+    }
+
+    @Test
+    void aDecryptorThatDropsEveryFrameGivesUpAfterItsBoundNamingReasonAndKid() {
+        SframeEncryptor enc = SframeEncryptor.builder().keyProvider(keys(5, 1)).kid(5).build();
+        SframeDecryptor wrongKey = SframeDecryptor.builder().keyProvider(keys(5, 2)).failAfter(10, Duration.ofHours(1)).build();
+        SframeDecryptor right = SframeDecryptor.builder().keyProvider(keys(5, 1)).failAfter(10, Duration.ofHours(1)).build();
+        Random rnd = new Random(3);
+        for (int i = 0; i < 9; i++) {
+            assertNull(wrongKey.apply(enc.apply(frame(AUDIO, SyntheticH264.body(rnd, 50), i * 20_000L, false))));
+        }
+        EncodedFrame tenth = enc.apply(frame(AUDIO, SyntheticH264.body(rnd, 50), 180_000, false));
+        SframeDecryptionException e = assertThrows(SframeDecryptionException.class, () -> wrongKey.apply(tenth));
+        assertEquals(0, tenth.refCnt(), "the frame is released when apply throws");
+        assertEquals(SframeDropReason.AUTH_FAILED, e.reason());
+        assertEquals(5, e.kid());
+        assertEquals(Map.of(SframeDropReason.AUTH_FAILED, 10L), e.drops());
+        assertTrue(e.getMessage().contains("10 frames") && e.getMessage().contains("AUTH_FAILED 10")
+                && e.getMessage().contains("KID 5") && e.getMessage().contains("wrong key"), e.getMessage());
+
+        // one decrypted frame resets the run: 9 drops, a success, 9 drops never throw
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 9; i++) {
+                assertNull(right.apply(frame(AUDIO, SyntheticH264.body(rnd, 50), i, false)), "not SFrame: dropped");
+            }
+            plaintext(right.apply(enc.apply(frame(AUDIO, SyntheticH264.body(rnd, 50), 9, false))));
+        }
+
+        // the media-time bound: 1 s of PTS between the first and the last drop
+        SframeDecryptor byTime = SframeDecryptor.builder().keyProvider(new InMemoryKeyProvider())
+                .failAfter(0, Duration.ofSeconds(1)).build();
+        for (int i = 0; i < 50; i++) {
+            assertNull(byTime.apply(enc.apply(frame(AUDIO, SyntheticH264.body(rnd, 50), i * 20_000L, false))));
+        }
+        SframeDecryptionException t = assertThrows(SframeDecryptionException.class,
+                () -> byTime.apply(enc.apply(frame(AUDIO, SyntheticH264.body(rnd, 50), 1_000_000, false))));
+        assertEquals(SframeDropReason.UNKNOWN_KID, t.reason());
+        assertTrue(t.getMessage().contains("1.0 s") && t.getMessage().contains("no key for this KID"), t.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SframeDecryptor.builder().failAfter(-1, Duration.ZERO));
+    }
+
+    @Test
+    void waitingForAKeyframeWithParameterSetsIsNotGivingUp() {
+        // what a WebRTC ingest publishes: whole-frame H.264, opaque, no resolution or avcC
+        TrackInfo opaqueNoConfig = TrackInfo.builder(0, Codec.H264).opaque(true).build();
+        SframeEncryptor enc = SframeEncryptor.builder().keyProvider(keys(5, 1)).kid(5).framing(SframeFraming.WHOLE_FRAME).build();
+        SframeDecryptor dec = SframeDecryptor.builder().keyProvider(keys(5, 1)).framing(SframeFraming.WHOLE_FRAME)
+                .failAfter(10, Duration.ofHours(1)).build();
+        Random rnd = new Random(4);
+        for (int i = 0; i < 30; i++) {
+            EncodedFrame e = enc.apply(frame(VIDEO, SyntheticH264.accessUnit(rnd, false, 200), i * 33_333L, false));
+            EncodedFrame asIngested = new EncodedFrame(opaqueNoConfig, e.content().retain(), e.ptsUs(), e.dtsUs(), false, 0);
+            e.release();
+            assertNull(dec.apply(asIngested), "no SPS/PPS yet");
+        }
+        assertEquals(30, dec.stats().drops(SframeDropReason.NO_PARAMETER_SETS));
     }
 
     @Test

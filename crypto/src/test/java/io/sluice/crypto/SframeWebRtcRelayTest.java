@@ -214,15 +214,6 @@ class SframeWebRtcRelayTest {
         assertTrue(errors.isEmpty(), "decode errors: " + errors);
     }
 
-    /** Without the right key: every frame dropped for {@code reason}, none decrypted, nothing written. */
-    private static void assertOnlyDrops(Subscriber sub, SframeTransformStats s, SframeTransformStats sent,
-            SframeDropReason reason) {
-        assertEquals(sent.framesOut(), s.framesIn(), "the keyless subscriber saw every frame");
-        assertEquals(0, s.framesOut(), "no frame decrypted without the key");
-        assertEquals(s.framesIn(), s.drops(reason), "all dropped as " + reason + ": " + s.dropsByReason());
-        assertEquals(0, sub.transport.stats().framesSent(), "nothing written");
-    }
-
     private static void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (!condition.getAsBoolean()) {
@@ -252,8 +243,10 @@ class SframeWebRtcRelayTest {
         assertEquals(0, whip.framesDropped());
 
         assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
-        assertOnlyDrops(noKey, noKey.finish(sent.framesOut()), sent, SframeDropReason.UNKNOWN_KID);
-        assertOnlyDrops(wrongKey, wrongKey.finish(sent.framesOut()), sent, SframeDropReason.AUTH_FAILED);
+        GaveUpAssertions.assertGaveUp(noKey.pipeline, noKey.finish(sent.framesOut()), sent.framesOut(), SframeDropReason.UNKNOWN_KID, KID_1);
+        assertEquals(0, noKey.transport.stats().framesSent(), "nothing written");
+        GaveUpAssertions.assertGaveUp(wrongKey.pipeline, wrongKey.finish(sent.framesOut()), sent.framesOut(), SframeDropReason.AUTH_FAILED, KID_1);
+        assertEquals(0, wrongKey.transport.stats().framesSent(), "nothing written");
     }
 
     /**
@@ -290,7 +283,8 @@ class SframeWebRtcRelayTest {
         assertTrue(keyed.pipeline.inputTracks().stream().allMatch(TrackInfo::isOpaque), "audio opaque too");
 
         assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
-        assertOnlyDrops(noKey, noKey.finish(sent.framesOut()), sent, SframeDropReason.UNKNOWN_KID);
+        GaveUpAssertions.assertGaveUp(noKey.pipeline, noKey.finish(sent.framesOut()), sent.framesOut(), SframeDropReason.UNKNOWN_KID, KID_1);
+        assertEquals(0, noKey.transport.stats().framesSent(), "nothing written");
     }
 
     @Test

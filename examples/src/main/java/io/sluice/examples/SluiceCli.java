@@ -2,6 +2,9 @@ package io.sluice.examples;
 
 import io.sluice.codec.MediaSources;
 import io.sluice.codec.ffmpeg.FfmpegCodecs;
+import io.sluice.codec.ffmpeg.FfmpegFrameTranscoderFactory;
+import io.sluice.codec.ffmpeg.FfmpegRenditionLadder;
+import io.sluice.codec.ffmpeg.FfmpegSource;
 import io.sluice.core.AudioEncoderConfig;
 import io.sluice.core.Codec;
 import io.sluice.core.MediaType;
@@ -9,15 +12,29 @@ import io.sluice.core.PipelineListener;
 import io.sluice.core.PipelineStats;
 import io.sluice.core.SluiceException;
 import io.sluice.core.StreamPipeline;
+import io.sluice.core.TrackInfo;
 import io.sluice.core.VideoEncoderConfig;
+import io.sluice.core.auth.StreamAction;
+import io.sluice.core.auth.StreamAuthorizer;
+import io.sluice.core.auth.TokenAuthorizer;
+import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.TransportState;
+import io.sluice.core.spi.RenditionLadder;
 import io.sluice.core.spi.Transports;
+import io.sluice.server.SluiceServer;
+import io.sluice.server.SluiceServerException;
+import java.io.IOException;
+import io.sluice.crypto.Sframe;
+import io.sluice.crypto.sframe.InMemoryKeyProvider;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -26,6 +43,8 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code sluice} command line.
@@ -46,25 +65,67 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error). */
+    /**
+     * Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error). Every failure is one line
+     * on {@code err}, {@code sluice: error: <what>: <cause>[; <hint>]}, with the stack trace only under
+     * {@code --verbose}; the log goes to {@code err} too.
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cl = new CommandLine(new SluiceCli());
+        SluiceCli root = new SluiceCli();
+        CommandLine cl = new CommandLine(root);
         cl.setOut(new java.io.PrintWriter(out, true));
         cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("sluice: error: " + oneLine(ex.getMessage()) + " (see '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            return 2;
+        });
+        cl.setExecutionStrategy(parsed -> {
+            boolean stream = parsed.subcommand() != null && parsed.subcommand().commandSpec().userObject() instanceof Stream;
+            CliLog.configure(root.verbose ? CliLog.Verbosity.VERBOSE : stream ? CliLog.Verbosity.SILENT
+                    : root.quiet ? CliLog.Verbosity.QUIET : CliLog.Verbosity.NORMAL, err);
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             err.println("sluice: error: " + message(ex));
+            if (root.verbose) {
+                ex.printStackTrace(err);
+            }
             return 1;
         });
-        return cl.execute(args);
+        PrintStream previous = CliLog.configure(CliLog.Verbosity.NORMAL, err);
+        try {
+            return cl.execute(args);
+        } finally {
+            CliLog.configure(CliLog.Verbosity.NORMAL, previous);
+        }
     }
 
+    /** The one-line message of a failure, with a hint where one helps. */
     static String message(Throwable ex) {
         Throwable t = ex;
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }
-        return t.getMessage() != null ? t.getMessage() : t.toString();
+        String m = oneLine(t.getMessage() != null ? t.getMessage() : t.toString());
+        if (t instanceof SluiceServerException e) {
+            return m + (e.listener() == SluiceServerException.Listener.RTMP
+                    ? "; pick another port with --port" : "; pick another port with --http-port");
+        }
+        return m;
     }
+
+    private static String oneLine(String s) {
+        return s.strip().replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "More log (Sluice at DEBUG) and stack traces with errors.")
+    boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+            description = "Errors only: no progress line, no INFO or WARN log.")
+    boolean quiet;
 
     @Option(names = "--port", defaultValue = "1935", description = "RTMP port for the embedded server (default ${DEFAULT-VALUE}).")
     int port;
@@ -86,18 +147,67 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Duration limit = duration == null ? null : Units.parseDuration(duration);
-        try (EmbeddedServer server = EmbeddedServer.start(InetAddress.getLoopbackAddress(), port, httpPort, null, null, false)) {
-            server.publishDemo("live/demo", limit);
-            server.printWelcome(out, "live/demo");
-            Thread hook = new Thread(server::close, "sluice-shutdown");
+        try (SluiceServer server = SluiceServer.builder().rtmpPort(port).httpPort(httpPort)
+                .transcoderFactory(new FfmpegFrameTranscoderFactory()).renditionLadder(SluiceCli::ladder).build().start();
+             StreamPipeline demo = publishDemo(server.hub(), "live/demo", limit)) {
+            printWelcome(out, server, "live/demo");
+            Thread hook = new Thread(() -> {
+                demo.close();
+                server.close();
+            }, "sluice-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
-                server.demoCompletion().join();
+                demo.completion().join();
             } finally {
                 removeHook(hook);
             }
         }
         return 0;
+    }
+
+    /** WHEP viewers of B-frame H.264 (OBS's default) get the top rung of this shared ladder. */
+    static RenditionLadder ladder(StreamHub hub) {
+        return FfmpegRenditionLadder.builder(hub).build();
+    }
+
+    /** Publishes the synthetic test pattern (1280x720, 30 fps, with a tone), paced in real time, as hub stream {@code name}. */
+    static StreamPipeline publishDemo(StreamHub hub, String name, Duration duration) {
+        StreamPipeline.Builder b = StreamPipeline.builder()
+                .source(MediaSources.open("pattern:1280x720@30"))
+                .video(VideoEncoderConfig.builder().bitrateBps(2_500_000).gop(Duration.ofSeconds(1)).build())
+                .realtime(true)
+                .transport(hub.transport(name));
+        if (duration != null) {
+            b.duration(duration);
+        }
+        StreamPipeline demo = b.build();
+        demo.start();
+        return demo;
+    }
+
+    /** What to do next: the URLs to publish to and play from, with token placeholders where tokens are needed. */
+    static void printWelcome(PrintWriter out, SluiceServer server, String demoStream) {
+        StreamAuthorizer a = server.authorizer();
+        String pub = a.restricts(StreamAction.PUBLISH) ? "?token=<publish token>" : "";
+        String play = a.restricts(StreamAction.PLAY) ? "?token=<play token>" : "";
+        out.println("Sluice is serving RTMP on " + server.rtmpUrl("").replaceAll("/$", "") + " and WebRTC (WHEP/WHIP) on "
+                + server.httpUrl());
+        if (server.rtmpAddress().getAddress().isAnyLocalAddress()) {
+            out.println("  on every interface: other machines use this machine's address instead of 127.0.0.1");
+        }
+        if (demoStream != null) {
+            out.println("  watch the test pattern:  ffplay " + server.rtmpUrl(demoStream) + play);
+            out.println("                      or:  open " + server.watchUrl(demoStream) + play + " in a browser");
+        }
+        out.println("  live streams:            " + server.httpUrl());
+        out.println("  publish a clip:          ffmpeg -re -i clip.mp4 -c copy -f flv \"" + server.rtmpUrl("live/<name>") + pub + "\"");
+        out.println("                      or:  sluice stream --input clip.mp4 --to \"" + server.rtmpUrl("live/<name>") + pub + "\"");
+        out.println("                      or:  open " + server.httpUrl() + "publish/<name>" + pub + " in a browser (camera, WHIP)");
+        out.println("  play it:                 ffplay \"" + server.rtmpUrl("live/<name>") + play + "\"");
+        server.tlsFingerprint().ifPresent(f -> out.println("  TLS certificate SHA-256:  " + f
+                + " (a self-signed one: compare it with what the browser shows)"));
+        out.println("Ctrl-C stops the server.");
+        out.flush();
     }
 
     static void removeHook(Thread hook) {
@@ -118,16 +228,34 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port for WHEP/WHIP and the player page (default ${DEFAULT-VALUE}).")
         int httpPort;
 
-        @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to listen on (default ${DEFAULT-VALUE}).")
+        @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "<address>",
+                description = "Address to listen on (default ${DEFAULT-VALUE}: this machine only; 0.0.0.0 for every interface).")
         String bind;
 
-        @Option(names = "--tls-cert", paramLabel = "<pem>", description = "PEM certificate chain: serve rtmps instead of rtmp.")
+        @Option(names = "--publish-token", paramLabel = "<secret>",
+                description = "Publishing needs this token: RTMP rtmp://host/live/x?token=<secret>, WHIP Authorization: Bearer <secret>.")
+        String publishToken;
+
+        @Option(names = "--play-token", paramLabel = "<secret>",
+                description = "Playing needs this token (RTMP ?token=, WHEP bearer, pages /watch/x?token=).")
+        String playToken;
+
+        @Option(names = "--token-file", paramLabel = "<file>",
+                description = "Tokens per stream pattern, one rule a line: <publish|play|any> <pattern, * wildcard> <token>.")
+        Path tokenFile;
+
+        @Option(names = "--tls-cert", paramLabel = "<pem>", description = "PEM certificate chain: serve rtmps and https instead of rtmp and http.")
         Path tlsCert;
+
+        @Option(names = "--tls-self-signed", description = "Serve rtmps and https with a self-signed certificate made now"
+                + " (for development: browsers on other machines can then use /publish); prints its fingerprint.")
+        boolean tlsSelfSigned;
 
         @Option(names = "--tls-key", paramLabel = "<pem>", description = "PEM (PKCS#8) private key for --tls-cert.")
         Path tlsKey;
 
-        @Option(names = "--replace", description = "A new publisher replaces a live one (default: it is rejected with NetStream.Publish.BadName).")
+        @Option(names = "--replace", description = "A new publisher replaces a live one (default: it is refused with"
+                + " NetStream.Publish.BadName). With a publish token only a token holder can replace.")
         boolean replace;
 
         @Option(names = "--duration", paramLabel = "<duration>", description = "Stop after this long (default: until Ctrl-C).")
@@ -141,9 +269,32 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             if ((tlsCert == null) != (tlsKey == null)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
             }
+            if (tlsSelfSigned && tlsCert != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--tls-self-signed and --tls-cert exclude each other");
+            }
             Duration limit = duration == null ? null : Units.parseDuration(duration);
-            try (EmbeddedServer server = EmbeddedServer.start(InetAddress.getByName(bind), port, httpPort, tlsCert, tlsKey, replace)) {
-                server.printWelcome(spec.commandLine().getOut(), null);
+            InetAddress address;
+            try {
+                address = InetAddress.getByName(bind);
+            } catch (UnknownHostException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--bind': '" + bind
+                        + "' is not an address of this machine (" + e.getMessage() + ")");
+            }
+            SluiceServer.Builder b = SluiceServer.builder().bindAddress(address).rtmpPort(port).httpPort(httpPort)
+                    .replaceExistingPublisher(replace).authorizer(authorizer())
+                    .transcoderFactory(new FfmpegFrameTranscoderFactory()).renditionLadder(SluiceCli::ladder);
+            if (tlsCert != null) {
+                try {
+                    b.tls(tlsCert, tlsKey);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--tls-cert'"
+                            + " or '--tls-key': " + e.getMessage());
+                }
+            } else if (tlsSelfSigned) {
+                b.selfSignedTls();
+            }
+            try (SluiceServer server = b.build().start()) {
+                printWelcome(spec.commandLine().getOut(), server, null);
                 java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
                 Thread hook = new Thread(() -> {
                     server.close();
@@ -161,6 +312,32 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                 }
             }
             return 0;
+        }
+
+        private StreamAuthorizer authorizer() throws IOException {
+            if (publishToken == null && playToken == null && tokenFile == null) {
+                return StreamAuthorizer.ALLOW_ALL;
+            }
+            TokenAuthorizer.Builder t = TokenAuthorizer.builder();
+            try {
+                if (publishToken != null) {
+                    t.publishToken(publishToken);
+                }
+                if (playToken != null) {
+                    t.playToken(playToken);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid token: " + e.getMessage());
+            }
+            if (tokenFile != null) {
+                try {
+                    t.tokenFile(tokenFile);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--token-file': "
+                            + tokenFile + " does not exist");
+                }
+            }
+            return t.build();
         }
     }
 
@@ -209,8 +386,17 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--duration", paramLabel = "<duration>", description = "Stop after this much media time, e.g. 10s.")
         String duration;
 
-        @Option(names = "--quiet", description = "No progress line.")
-        boolean quiet;
+        @ParentCommand
+        SluiceCli root;
+
+        @Option(names = "--encrypt-key", paramLabel = "<hex>", description = "SFrame-encrypt every frame end to end with this base key (16+ bytes, hex).")
+        String encryptKey;
+
+        @Option(names = "--decrypt-key", paramLabel = "<hex>", description = "Decrypt an SFrame stream with this base key (hex); with --copy. Fails when no frame decrypts.")
+        String decryptKey;
+
+        @Option(names = "--kid", defaultValue = "1", paramLabel = "<n>", description = "SFrame key id of the key (default ${DEFAULT-VALUE}).")
+        long kid;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -218,6 +404,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             java.io.PrintWriter err = spec.commandLine().getErr();
+            boolean quiet = root.quiet;
             StreamPipeline.Builder b = StreamPipeline.builder();
             VideoEncoderConfig.Builder video = VideoEncoderConfig.builder()
                     .bitrateBps(parse("--video-bitrate", videoBitrate, Units::parseBitrate))
@@ -250,17 +437,28 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             b.listener(new PipelineListener() {
                 @Override
                 public void onTransportStateChanged(URI transport, TransportState state, Throwable cause) {
-                    if (state == TransportState.RECONNECTING || state == TransportState.FAILED) {
+                    if (state == TransportState.RECONNECTING && !quiet) { // FAILED: the error line says it
                         err.println();
                         err.println("sluice: " + transport + " " + state.name().toLowerCase(Locale.ROOT)
                                 + (cause != null ? ": " + cause.getMessage() : ""));
                     }
                 }
             });
-            b.source(MediaSources.open(input));
+            if (encryptKey != null) {
+                b.encryption(Sframe.encryptor(new InMemoryKeyProvider().put(kid, parse("--encrypt-key", encryptKey, HexFormat.of()::parseHex)), kid));
+            }
+            if (decryptKey != null) {
+                // fails the pipeline (exit 1, naming the reason) once no frame has decrypted for 250 frames or 5 s
+                b.transform(Sframe.decryptor(new InMemoryKeyProvider().put(kid, parse("--decrypt-key", decryptKey, HexFormat.of()::parseHex))));
+                b.source(FfmpegSource.builder(input).opaquePayloads(true).build());
+            } else {
+                b.source(MediaSources.open(input));
+            }
             try (StreamPipeline pipeline = b.build()) {
                 pipeline.start();
-                err.println("sluice: " + input + " -> " + destination + "  " + pipeline.outputTracks());
+                if (!quiet) {
+                    err.println("sluice: " + input + " -> " + destination + ": " + describe(pipeline.outputTracks()));
+                }
                 while (true) {
                     try {
                         pipeline.completion().get(500, TimeUnit.MILLISECONDS);
@@ -293,6 +491,24 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '" + option + "': " + e.getMessage());
             }
         }
+    }
+
+    /** {@code H264 1280x720 30 fps 2500 kb/s, AAC 48000 Hz 2 ch 128 kb/s}: tracks for people, without codec configuration bytes. */
+    static String describe(List<TrackInfo> tracks) {
+        StringBuilder b = new StringBuilder();
+        for (TrackInfo t : tracks) {
+            b.append(b.length() > 0 ? ", " : "").append(t.codec());
+            if (t.isVideo()) {
+                b.append(' ').append(t.width()).append('x').append(t.height());
+                t.frameRate().ifPresent(r -> b.append(String.format(Locale.ROOT, " %.3g fps", r.toDouble())));
+            } else if (t.isAudio()) {
+                b.append(' ').append(t.sampleRate()).append(" Hz ").append(t.channels()).append(" ch");
+            }
+            if (t.bitrateBps() > 0) {
+                b.append(' ').append(t.bitrateBps() / 1000).append(" kb/s");
+            }
+        }
+        return b.toString();
     }
 
     /** One progress line: {@code frame=  300 fps= 29.9 bitrate=2480.1kb/s dropped=0 time=00:00:10.000 elapsed=00:00:10.1}. */

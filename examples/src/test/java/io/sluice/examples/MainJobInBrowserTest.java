@@ -3,9 +3,10 @@ package io.sluice.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.codec.ffmpeg.FfmpegFrameTranscoderFactory;
+import io.sluice.core.StreamPipeline;
+import io.sluice.server.SluiceServer;
 import java.io.File;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,18 +24,13 @@ import org.openqa.selenium.chrome.ChromeOptions;
  */
 @Tag("chromium")
 class MainJobInBrowserTest {
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void chromiumPlaysTheDemoStreamFromThePlayerPage() throws Exception {
         assertTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
                 "needs Debian chromium + chromium-driver (.ci/install-deps.sh)");
-        try (EmbeddedServer server = EmbeddedServer.start(InetAddress.getLoopbackAddress(), freePort(), freePort(), null, null, false)) {
-            server.publishDemo("live/demo", Duration.ofSeconds(30));
+        try (SluiceServer server = SluiceServer.builder().rtmpPort(0).httpPort(0)
+                .transcoderFactory(new FfmpegFrameTranscoderFactory()).build().start();
+             StreamPipeline demo = SluiceCli.publishDemo(server.hub(), "live/demo", Duration.ofSeconds(30))) {
             Path profile = Files.createTempDirectory("sluice-chromium-");
             ChromeOptions o = new ChromeOptions();
             o.setBinary(new File("/usr/bin/chromium"));

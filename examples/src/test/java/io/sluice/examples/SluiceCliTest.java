@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.List;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +41,8 @@ class SluiceCliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.size(out) > 10_000, "output written");
         assertTrue(r.err().contains("frame=") && r.err().contains("fps=") && r.err().contains("dropped=0"), r.err());
+        assertTrue(r.err().contains(" -> file:" + out.toUri().getPath() + ": H264 320x240 "), r.err());
+        assertTrue(r.err().lines().noneMatch(l -> l.contains("TrackInfo{") || l.contains(" INFO ")), "no records, no log: " + r.err());
     }
 
     @Test
@@ -71,6 +76,81 @@ class SluiceCliTest {
         Result r = run("stream", "--input", "pattern", "--to", "foo://host/x");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("no transport for scheme 'foo'"), r.err());
+    }
+
+    /** The one line every failure prints: asserted to be the whole of standard error. */
+    static String oneErrorLine(Result r) {
+        List<String> lines = r.err().strip().lines().toList();
+        assertEquals(1, lines.size(), "one line, got:\n" + r.err());
+        assertTrue(lines.get(0).startsWith("sluice: error: "), r.err());
+        return lines.get(0);
+    }
+
+    @Test
+    void aRefusedConnectionIsOneLineNamingTheDestinationAndTheCause() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        String url = "rtmp://127.0.0.1:" + closed + "/live/x";
+        Result r = run("stream", "--input", "pattern:320x240@15", "--to", url, "--duration", "1s");
+        assertEquals(1, r.code());
+        String line = oneErrorLine(r);
+        assertTrue(line.contains("'" + url + "'") && line.contains("Connection refused"), line);
+    }
+
+    @Test
+    void aMissingOutputDirectoryIsOneLine() {
+        Path out = dir.resolve("no-such-dir/out.mp4");
+        Result r = run("stream", "--input", "pattern:320x240@15", "--to", out.toString(), "--duration", "1s");
+        assertEquals(1, r.code());
+        String line = oneErrorLine(r);
+        assertTrue(line.contains(out.toString()) && line.contains("avio_open() returned -2 (No such file or directory)"), line);
+    }
+
+    @Test
+    void copyingVp8IntoMp4IsOneLineNamingContainerAndCodec() {
+        Result r = run("stream", "--input", clip("tos_battle_800x332_30s_vp8_vorbis.webm"), "--to",
+                dir.resolve("vp8.mp4").toString(), "--copy");
+        assertEquals(1, r.code());
+        String line = oneErrorLine(r);
+        assertTrue(line.contains("the mp4 container cannot carry VP8 (track #0); re-encode it"), line);
+    }
+
+    @Test
+    void anHttpPortInUseIsOneLineNamingAddressPortAndTheOptionToChange() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            Result r = run("serve", "--port", "0", "--http-port", Integer.toString(port), "--duration", "1s");
+            assertEquals(1, r.code());
+            assertEquals("sluice: error: cannot listen for HTTP on 127.0.0.1:" + port
+                    + ": Address already in use; pick another port with --http-port", oneErrorLine(r));
+            Result verbose = run("serve", "--port", "0", "--http-port", Integer.toString(port), "--duration", "1s", "-v");
+            assertEquals(1, verbose.code());
+            assertTrue(verbose.err().contains("\tat io.sluice.server.SluiceServer.start"), "--verbose adds the stack trace");
+        }
+    }
+
+    @Test
+    void aBadOptionValueIsOneLineWithoutTheUsage() {
+        Result r = run("serve", "--port", "http");
+        assertEquals(2, r.code());
+        assertEquals("sluice: error: Invalid value for option '--port': 'http' is not an int (see 'sluice serve --help')",
+                oneErrorLine(r));
+        Result tokens = run("serve", "--port", "0", "--http-port", "0", "--token-file", dir.resolve("missing.txt").toString());
+        assertEquals(2, tokens.code());
+        assertTrue(oneErrorLine(tokens).contains("--token-file': " + dir.resolve("missing.txt") + " does not exist"), tokens.err());
+    }
+
+    @Test
+    void serveWithASelfSignedCertificatePrintsItsFingerprintAndTokenPlaceholders() {
+        Result r = run("serve", "--port", "0", "--http-port", "0", "--tls-self-signed", "--publish-token", "s3cret",
+                "--duration", "1s");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*TLS certificate SHA-256:  ([0-9A-F]{2}:){31}[0-9A-F]{2} .*"), r.out());
+        assertTrue(r.out().contains("-f flv \"rtmps://127.0.0.1:") && r.out().contains("/live/<name>?token=<publish token>\""), r.out());
+        assertTrue(r.out().contains("https://127.0.0.1:"), r.out());
+        assertTrue(r.err().lines().noneMatch(l -> l.contains("WARN")), "loopback: no warning\n" + r.err());
     }
 
     @Test

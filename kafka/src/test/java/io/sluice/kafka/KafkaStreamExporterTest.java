@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamSnapshot;
 import io.sluice.rtmp.interop.FfmpegTools;
-import io.sluice.rtmp.server.RtmpAuthorizer;
+import io.sluice.core.auth.AuthDecision;
 import io.sluice.rtmp.server.RtmpServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,8 +46,8 @@ class KafkaStreamExporterTest {
         try (KafkaBroker broker = KafkaBroker.start(tmp);
              StreamHub hub = StreamHub.create();
              RtmpServer rtmp = RtmpServer.builder().hub(hub).port(0)
-                     .authorizer(r -> r.streamName().equals("forbidden") ? RtmpAuthorizer.Decision.reject("key revoked")
-                             : RtmpAuthorizer.Decision.allow()).build().start()) {
+                     .authorizer(r -> r.stream().equals("live/forbidden") ? AuthDecision.forbidden("key revoked")
+                             : AuthDecision.allow()).build().start()) {
             Properties ap = new Properties();
             ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             try (Admin admin = Admin.create(ap)) {

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Routes FFmpeg's {@code av_log} output to SLF4J (logger {@code io.sluice.codec.ffmpeg.FFmpeg}).
  *
  * <p>FFmpeg levels map to SLF4J as: panic/fatal/error &rarr; ERROR, warning &rarr; WARN, info &rarr; INFO,
- * verbose/debug/trace &rarr; DEBUG. The FFmpeg level is global to the process (default
+ * verbose/debug/trace &rarr; DEBUG, except two OpenH264 warnings that do not apply to how Sluice
+ * configures it, logged at DEBUG ({@link #isInapplicableWarning(String)} says why). The FFmpeg level is global to the process (default
  * {@code AV_LOG_WARNING}); messages above it are dropped before they reach Java. The callback may be
  * called on FFmpeg's own threads (frame-threaded decoders), which JavaCPP attaches to the JVM.
  *
@@ -29,6 +30,9 @@ public final class FfmpegLog {
     private static final Object LOCK = new Object();
     private static Slf4jCallback callback; // guarded by LOCK; kept reachable for as long as FFmpeg may call it
     private static volatile int level = AV_LOG_WARNING;
+    /** Set while FFmpeg probes end-to-end encrypted payloads on this thread: its complaints are expected. */
+    private static final java.util.concurrent.atomic.AtomicLong ERRORS = new java.util.concurrent.atomic.AtomicLong();
+    private static final ThreadLocal<Boolean> PROBING_OPAQUE = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private FfmpegLog() {
     }
@@ -63,9 +67,44 @@ public final class FfmpegLog {
         }
     }
 
+    /**
+     * While {@code on}, FFmpeg's errors and warnings raised on the calling thread are logged at DEBUG: for
+     * {@code avformat_find_stream_info} over end-to-end encrypted payloads, whose probing decoders cannot parse the
+     * ciphertext (they run on the calling thread). Package-private: only {@link FfmpegSource} uses it.
+     */
+    static void probingOpaquePayloads(boolean on) {
+        PROBING_OPAQUE.set(on);
+    }
+
+    /** FFmpeg messages logged at ERROR since the process started (panic, fatal and error levels); thread-safe. */
+    public static long errorsLogged() {
+        return ERRORS.get();
+    }
+
     /** The FFmpeg log level in effect ({@code AV_LOG_*}). */
     public static int level() {
         return level;
+    }
+
+    /**
+     * Whether an FFmpeg warning line is one of the two OpenH264 prints every encoder start, which say nothing
+     * about Sluice's output:
+     * <ul>
+     *   <li>{@code "layerId(0) doesn't support profile(578), change to UNSPECIFIC profile"}: FFmpeg hands OpenH264
+     *       FFmpeg's own constant for Constrained Baseline (578 = 66 | AV_PROFILE_H264_CONSTRAINED), which OpenH264
+     *       does not know; its UNSPECIFIC profile is Constrained Baseline with CAVLC, the profile the stream
+     *       carries anyway (its SPS says profile_idc 66 with constraint_set1). Wrong, in other words.</li>
+     *   <li>{@code "bEnableFrameSkip = 0,bitrate can't be controlled for ... without enabling skip frame"}: Sluice
+     *       disables frame skipping on purpose (a skipped frame is a hole in a live stream and in A/V sync); the
+     *       bitrate mode still steers the QP to the target, it just cannot drop frames to hold it on a sudden
+     *       burst of detail. The other modes that avoid the warning do not control bitrate at all.</li>
+     * </ul>
+     *
+     * @param line one {@code av_log} line, as FFmpeg formats it
+     */
+    static boolean isInapplicableWarning(String line) {
+        return line.contains("[OpenH264]") && (line.contains("doesn't support profile(578)")
+                || line.contains("bEnableFrameSkip = 0,bitrate can't be controlled"));
     }
 
     private static final class Slf4jCallback extends LogCallback {
@@ -78,10 +117,17 @@ public final class FfmpegLog {
             if (line.isEmpty()) {
                 return;
             }
-            if (msgLevel <= AV_LOG_ERROR) {
+            if (msgLevel <= AV_LOG_WARNING && PROBING_OPAQUE.get()) {
+                LOG.debug("probing encrypted payloads: {}", line);
+            } else if (msgLevel <= AV_LOG_ERROR) {
+                ERRORS.incrementAndGet();
                 LOG.error(line);
             } else if (msgLevel <= AV_LOG_WARNING) {
-                LOG.warn(line);
+                if (isInapplicableWarning(line)) {
+                    LOG.debug(line);
+                } else {
+                    LOG.warn(line);
+                }
             } else if (msgLevel <= AV_LOG_INFO) {
                 LOG.info(line);
             } else if (msgLevel <= AV_LOG_DEBUG) {

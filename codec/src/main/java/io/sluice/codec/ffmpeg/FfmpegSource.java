@@ -52,6 +52,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_get_sample_fmt_name;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.sluice.core.h264.AvcDecoderConfigurationRecord;
+import io.sluice.core.h264.Sps;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaFrame;
@@ -140,6 +141,7 @@ public final class FfmpegSource implements MediaSource {
     private final String format;
     private final Map<String, String> options;
     private final boolean live;
+    private final boolean opaquePayloads;
 
     private final Object abortLock = new Object();
     private volatile boolean aborted;
@@ -168,6 +170,7 @@ public final class FfmpegSource implements MediaSource {
         this.format = b.format;
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
         this.live = b.live != null ? b.live : isLiveUrl(b.input);
+        this.opaquePayloads = b.opaquePayloads;
     }
 
     /**
@@ -242,7 +245,13 @@ public final class FfmpegSource implements MediaSource {
         initNetwork();
         try {
             openInput();
-            int ret = avformat_find_stream_info(formatContext, (org.bytedeco.javacpp.PointerPointer<?>) null);
+            int ret;
+            FfmpegLog.probingOpaquePayloads(opaquePayloads);
+            try {
+                ret = avformat_find_stream_info(formatContext, (org.bytedeco.javacpp.PointerPointer<?>) null);
+            } finally {
+                FfmpegLog.probingOpaquePayloads(false);
+            }
             if (ret < 0) {
                 throw failure("avformat_find_stream_info", ret, null);
             }
@@ -283,6 +292,11 @@ public final class FfmpegSource implements MediaSource {
         try {
             for (Map.Entry<String, String> e : options.entrySet()) {
                 av_dict_set(dict, e.getKey(), e.getValue(), 0);
+            }
+            if (opaquePayloads) {
+                // no AVParser on ciphertext: it would read encrypted slice headers (noparse needs nofillin)
+                String fflags = options.getOrDefault("fflags", "");
+                av_dict_set(dict, "fflags", fflags + "+noparse+nofillin", 0);
             }
             int ret = avformat_open_input(ctx, input, inputFormat, dict);
             if (ret < 0) {
@@ -325,6 +339,9 @@ public final class FfmpegSource implements MediaSource {
                 skipped.add("#" + i + " " + codecName(par.codec_id()));
                 continue;
             }
+            if (opaquePayloads && type == AVMEDIA_TYPE_VIDEO && (par.width() <= 0 || par.height() <= 0)) {
+                resolutionFromAvcc(par);
+            }
             if (type == AVMEDIA_TYPE_VIDEO && (par.width() <= 0 || par.height() <= 0)
                     || type == AVMEDIA_TYPE_AUDIO && (par.sample_rate() <= 0 || par.ch_layout().nb_channels() <= 0)) {
                 LOG.warn("input '{}': stream #{} ({}) has no {}; skipped", input, i, codecName(par.codec_id()),
@@ -347,11 +364,33 @@ public final class FfmpegSource implements MediaSource {
         return Collections.unmodifiableList(infos);
     }
 
+    /**
+     * Sets the resolution of an H.264 stream FFmpeg could not parse (encrypted slices) from the SPS in its
+     * {@code avcC} extradata, which end-to-end encryption leaves clear; leaves other streams as they are.
+     */
+    private void resolutionFromAvcc(AVCodecParameters par) {
+        byte[] extradata = extradata(par);
+        if (par.codec_id() != AV_CODEC_ID_H264 || extradata.length < 7 || extradata[0] != 1) {
+            return;
+        }
+        try {
+            AvcDecoderConfigurationRecord avcc = AvcDecoderConfigurationRecord.parse(extradata);
+            if (!avcc.sps().isEmpty()) {
+                Sps sps = Sps.parse(avcc.sps().get(0));
+                par.width(sps.width());
+                par.height(sps.height());
+            }
+        } catch (MediaProtocolException e) {
+            LOG.debug("input '{}': no resolution from the avcC: {}", input, e.getMessage());
+        }
+    }
+
     private TrackInfo describe(Track t, AVCodecParameters par, boolean video) {
         int codecId = par.codec_id();
         Codec codec = codecOf(codecId, video);
         TrackInfo.Builder b = TrackInfo.builder(t.index, codec)
-                .bitrateBps(Math.max(0, par.bit_rate()));
+                .bitrateBps(Math.max(0, par.bit_rate()))
+                .opaque(opaquePayloads);
         byte[] extradata = extradata(par);
         t.lengthSize = H26xPayloads.ANNEX_B;
         if (codec == Codec.H264) {
@@ -883,6 +922,7 @@ public final class FfmpegSource implements MediaSource {
         private String format;
         private final Map<String, String> options = new LinkedHashMap<>();
         private Boolean live;
+        private boolean opaquePayloads;
         private Ticker ticker = Ticker.system();
 
         private Builder(String input) {
@@ -918,6 +958,19 @@ public final class FfmpegSource implements MediaSource {
         /** Overrides {@link FfmpegSource#isLive()} (default: by URL scheme, see {@link FfmpegSource#isLiveUrl(String)}). */
         public Builder live(boolean live) {
             this.live = live;
+            return this;
+        }
+
+        /**
+         * Whether the input's payloads are end-to-end encrypted (SFrame, read by a subscriber that decrypts them with
+         * a frame transform); default {@code false}. Then FFmpeg's demuxer runs no parser over them
+         * ({@code fflags +noparse+nofillin}), the errors its probing decoders raise on the ciphertext during
+         * {@link FfmpegSource#open()} are logged at DEBUG, an H.264 resolution FFmpeg could not find is read from the
+         * SPS in the (clear) {@code avcC}, and every track is {@linkplain TrackInfo#isOpaque() opaque}: deliver them
+         * {@link Delivery#ENCODED} ({@code copy(true)}).
+         */
+        public Builder opaquePayloads(boolean opaquePayloads) {
+            this.opaquePayloads = opaquePayloads;
             return this;
         }
 

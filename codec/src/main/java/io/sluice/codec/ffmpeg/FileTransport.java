@@ -2,6 +2,7 @@ package io.sluice.codec.ffmpeg;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_INPUT_BUFFER_PADDING_SIZE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avcodec.FF_COMPLIANCE_NORMAL;
 import static org.bytedeco.ffmpeg.global.avcodec.av_new_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
@@ -14,6 +15,7 @@ import static org.bytedeco.ffmpeg.global.avformat.av_write_trailer;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_alloc_output_context2;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_free_context;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_new_stream;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_query_codec;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_write_header;
 import static org.bytedeco.ffmpeg.global.avformat.avio_closep;
 import static org.bytedeco.ffmpeg.global.avformat.avio_open;
@@ -186,6 +188,11 @@ public final class FileTransport implements Transport {
                 throw new OutOfMemoryError("avformat_new_stream() returned NULL");
             }
             fillParameters(st, t);
+            // Asked before the file is created: otherwise avformat_write_header() fails with a bare -22.
+            if (avformat_query_codec(f.oformat(), st.codecpar().codec_id(), FF_COMPLIANCE_NORMAL) == 0) {
+                throw new TransportException(uri, "the " + muxer + " container cannot carry " + t.codec()
+                        + " (track #" + t.trackId() + "); re-encode it or write a container that can, e.g. .mkv");
+            }
             streamOfTrack.put(t.trackId(), st.index());
         }
         lastDts = new long[tracks.size()];

@@ -4,6 +4,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_0BGR32;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_0RGB32;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_ABGR;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGRA;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_GRAY8;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB32;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
@@ -29,7 +30,10 @@ import java.awt.image.DataBufferByte;
 import java.awt.image.DataBufferInt;
 import java.awt.image.SinglePixelPackedSampleModel;
 import java.awt.image.WritableRaster;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,6 +49,7 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacv.Frame;
 
 /**
  * A source the application feeds: pictures (I420 planes or {@link BufferedImage}s) and PCM samples, each with its
@@ -57,6 +62,10 @@ import org.bytedeco.javacpp.PointerPointer;
  * source.pushPcm(samples, 1024, ptsUs);
  * source.end();
  * }</pre>
+ *
+ * <p>An application built on JavaCV pushes its {@link Frame}s as they are ({@link #pushFrame(Frame)}: packed
+ * 8-bit BGR, BGRA or gray pictures, 16-bit or float PCM); to read a whole {@code FrameGrabber} use
+ * {@link FrameGrabberSource}.
  *
  * <p>Tracks: video (if declared) is track 0, audio is the next id. Pictures become {@code yuv420p} frames of the
  * declared size (a {@link BufferedImage} of another size is scaled with swscale); samples become {@code fltp}
@@ -304,6 +313,136 @@ public final class PushSource implements MediaSource {
         enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, ticker.nanoTime()));
     }
 
+    /**
+     * Pushes a JavaCV {@link Frame} at its own {@code timestamp} (µs); see {@link #pushFrame(Frame, long)}.
+     */
+    public void pushFrame(Frame frame) throws InterruptedException {
+        Objects.requireNonNull(frame, "frame");
+        pushFrame(frame, frame.timestamp);
+    }
+
+    /**
+     * Pushes a JavaCV {@link Frame}: its picture, its samples, or both, copied (JavaCV grabbers reuse their
+     * {@code Frame}, so the caller may grab the next one at once).
+     *
+     * <ul>
+     *   <li>Picture ({@code frame.image != null}): 8-bit ({@link Frame#DEPTH_UBYTE} or {@link Frame#DEPTH_BYTE}),
+     *       packed, {@code imageChannels} 3 (BGR, what {@code FFmpegFrameGrabber} and {@code OpenCVFrameConverter}
+     *       produce), 4 (BGRA) or 1 (gray), {@code imageStride} bytes a row; converted to {@code yuv420p} and scaled
+     *       to the declared size with swscale. Needs a declared video track.</li>
+     *   <li>Samples ({@code frame.samples != null}): {@link ShortBuffer} (signed 16-bit) or {@link FloatBuffer}
+     *       (-1..1), one interleaved buffer or one buffer per channel (planar), {@code audioChannels} and
+     *       {@code sampleRate} equal to the declared ones. Needs a declared audio track.</li>
+     * </ul>
+     * A frame with neither (JavaCV's data or subtitle frames) is ignored. Buffers are read from position 0 to
+     * their limit; positions are not moved.
+     *
+     * @param ptsUs presentation time, µs on the application's clock
+     * @throws IllegalArgumentException if the picture's depth or channel count, or the samples' type, channel count
+     *                                  or rate is not one listed above
+     * @throws IllegalStateException    if the frame has a picture but no video track was declared (or samples and
+     *                                  no audio track), or after {@link #end()}/{@link #abort()}/{@link #close()}
+     * @throws InterruptedException     if interrupted while waiting for room in the queue
+     */
+    public void pushFrame(Frame frame, long ptsUs) throws InterruptedException {
+        Objects.requireNonNull(frame, "frame");
+        if (frame.image != null && frame.image.length > 0 && frame.image[0] != null) {
+            pushFramePicture(frame, ptsUs);
+        }
+        if (frame.samples != null && frame.samples.length > 0 && frame.samples[0] != null) {
+            pushFrameSamples(frame, ptsUs);
+        }
+    }
+
+    private void pushFramePicture(Frame frame, long ptsUs) throws InterruptedException {
+        requireVideo();
+        if (frame.imageDepth != Frame.DEPTH_UBYTE && frame.imageDepth != Frame.DEPTH_BYTE) {
+            throw new IllegalArgumentException("frame.imageDepth: " + frame.imageDepth + " (expected: Frame.DEPTH_UBYTE)");
+        }
+        int format = switch (frame.imageChannels) {
+            case 1 -> AV_PIX_FMT_GRAY8;
+            case 3 -> AV_PIX_FMT_BGR24;
+            case 4 -> AV_PIX_FMT_BGRA;
+            default -> throw new IllegalArgumentException("frame.imageChannels: " + frame.imageChannels
+                    + " (expected: 1 gray, 3 BGR or 4 BGRA)");
+        };
+        int w = frame.imageWidth;
+        int h = frame.imageHeight;
+        int stride = frame.imageStride;
+        if (w < 1 || h < 1 || stride < w * frame.imageChannels) {
+            throw new IllegalArgumentException("frame: " + w + "x" + h + " stride " + stride + " (expected: a picture, stride >= "
+                    + (long) w * frame.imageChannels + ")");
+        }
+        if (!(frame.image[0] instanceof ByteBuffer buf)) {
+            throw new IllegalArgumentException("frame.image[0]: " + frame.image[0].getClass().getSimpleName() + " (expected: ByteBuffer)");
+        }
+        long needed = (long) stride * (h - 1) + (long) w * frame.imageChannels;
+        if (buf.limit() < needed) {
+            throw new IllegalArgumentException("frame.image[0]: " + buf.limit() + " bytes (expected: >= " + needed + ")");
+        }
+        if (videoDropped) {
+            return;
+        }
+        AVFrame f = AvFrames.video(name, width, height);
+        try {
+            int bytes = (int) needed;
+            ByteBuffer src = buf.duplicate(); // the caller's position and limit are not moved
+            src.clear().limit(bytes);
+            scale("pushFrame()", w, h, format, stride, f, pixels -> {
+                if (src.hasArray()) {
+                    pixels.position(0).put(src.array(), src.arrayOffset(), bytes);
+                } else {
+                    try (BytePointer p = new BytePointer(src)) {
+                        pixels.position(0).put(p); // memcpy of [position, limit)
+                    }
+                }
+            }, bytes);
+        } catch (RuntimeException | Error e) {
+            av_frame_free(f);
+            throw e;
+        }
+        enqueue(new AvRawFrame(videoTrackId, MediaType.VIDEO, f, ptsUs, ticker.nanoTime()));
+    }
+
+    private void pushFrameSamples(Frame frame, long ptsUs) throws InterruptedException {
+        if (audioTrackId < 0) {
+            throw new IllegalStateException("pushFrame(): the frame has samples but no audio track was declared (" + name + ")");
+        }
+        if (frame.audioChannels != channels || frame.sampleRate != sampleRate) {
+            throw new IllegalArgumentException("frame: " + frame.sampleRate + " Hz " + frame.audioChannels
+                    + " ch (expected: the declared " + sampleRate + " Hz " + channels + " ch)");
+        }
+        Buffer[] planes = frame.samples;
+        boolean planar = planes.length > 1;
+        if (planar && planes.length != channels) {
+            throw new IllegalArgumentException("frame.samples: " + planes.length + " buffers (expected: 1 interleaved or "
+                    + channels + " planar)");
+        }
+        int sampleCount = planar ? planes[0].limit() : planes[0].limit() / channels;
+        for (Buffer b : planes) {
+            if (!(b instanceof ShortBuffer) && !(b instanceof FloatBuffer)) {
+                throw new IllegalArgumentException("frame.samples: " + b.getClass().getSimpleName()
+                        + " (expected: ShortBuffer or FloatBuffer)");
+            }
+            if (planar && b.limit() < sampleCount) {
+                throw new IllegalArgumentException("frame.samples: planes of " + sampleCount + " and " + b.limit() + " samples");
+            }
+        }
+        if (sampleCount < 1) {
+            return;
+        }
+        int length = sampleCount * channels;
+        pushAudio(length, sampleCount, ptsUs, (c, out) -> {
+            Buffer b = planar ? planes[c] : planes[0];
+            int start = planar ? 0 : c;
+            int step = planar ? 1 : channels;
+            for (int i = 0; i < sampleCount; i++) {
+                int at = start + i * step;
+                out[i] = b instanceof ShortBuffer sb ? sb.get(at) / 32768f : ((FloatBuffer) b).get(at);
+            }
+        });
+    }
+
     private void convert(BufferedImage image, AVFrame dst) {
         int w = image.getWidth();
         int h = image.getHeight();
@@ -322,32 +461,43 @@ public final class PushSource implements MediaSource {
             convert(bgr, dst);
             return;
         }
+        int stride;
+        if (raster.getDataBuffer() instanceof DataBufferByte db) {
+            stride = ((ComponentSampleModel) raster.getSampleModel()).getScanlineStride();
+            byte[] data = db.getData();
+            scale("pushImage()", w, h, format, stride, dst, pixels -> pixels.position(0).put(data, 0, data.length), data.length);
+        } else {
+            DataBufferInt db = (DataBufferInt) raster.getDataBuffer();
+            stride = ((SinglePixelPackedSampleModel) raster.getSampleModel()).getScanlineStride() * 4;
+            int[] data = db.getData();
+            scale("pushImage()", w, h, format, stride, dst, pixels -> new IntPointer(pixels.position(0)).put(data, 0, data.length),
+                    (long) data.length * 4);
+        }
+    }
+
+    /** Copies a packed picture into the reused native buffer. */
+    @FunctionalInterface
+    private interface PixelCopy {
+        void copy(BytePointer pixels);
+    }
+
+    /**
+     * Converts a packed picture ({@code w x h} of AVPixelFormat {@code format}, {@code stride} bytes a row, put into
+     * the reused native buffer by {@code copy}) to the declared size in {@code yuv420p} with swscale.
+     */
+    private void scale(String what, int w, int h, int format, int stride, AVFrame dst, PixelCopy copy, long bytes) {
         synchronized (scaleLock) {
             if (closedForScaling()) {
-                throw new IllegalStateException("pushImage(): closed (" + name + ")");
+                throw new IllegalStateException(what + ": closed (" + name + ")");
             }
-            int stride;
-            long bytes;
-            if (raster.getDataBuffer() instanceof DataBufferByte db) {
-                stride = ((ComponentSampleModel) raster.getSampleModel()).getScanlineStride();
-                byte[] data = db.getData();
-                bytes = data.length;
-                ensurePixels(bytes);
-                pixels.position(0).put(data, 0, data.length);
-            } else {
-                DataBufferInt db = (DataBufferInt) raster.getDataBuffer();
-                stride = ((SinglePixelPackedSampleModel) raster.getSampleModel()).getScanlineStride() * 4;
-                int[] data = db.getData();
-                bytes = (long) data.length * 4;
-                ensurePixels(bytes);
-                new IntPointer(pixels.position(0)).put(data, 0, data.length);
-            }
+            ensurePixels(bytes);
+            copy.copy(pixels);
             sws = sws_getCachedContext(sws, w, h, format, width, height, AV_PIX_FMT_YUV420P, SWS_BILINEAR,
                     null, null, (DoublePointer) null);
             if (sws == null || sws.isNull()) {
                 sws = null;
                 throw new MediaSourceException(name, "sws_getCachedContext() returned NULL for " + w + "x" + h
-                        + " image type " + image.getType() + " to " + width + "x" + height + " yuv420p");
+                        + " pixel format " + format + " to " + width + "x" + height + " yuv420p");
             }
             // Packed formats only read plane 0; the other entries just must not be garbage.
             try (PointerPointer<BytePointer> src = new PointerPointer<BytePointer>(4)

@@ -121,6 +121,19 @@ class FileTransportTest {
     }
 
     @Test
+    void aCodecTheContainerCannotCarryIsNamedBeforeTheFileIsCreated() {
+        Path out = tmp.resolve("vp8.mp4");
+        RecordingFeedback feedback = new RecordingFeedback();
+        TrackInfo vp8 = TrackInfo.builder(0, Codec.VP8).resolution(320, 240).build();
+        try (FileTransport t = new FileTransport(out.toUri())) {
+            TransportException e = assertThrows(TransportException.class, () -> t.open(List.of(vp8), feedback));
+            assertTrue(e.getMessage().contains("the mp4 container cannot carry VP8 (track #0)"), e.getMessage());
+        }
+        assertTrue(java.nio.file.Files.notExists(out), "no empty file left behind");
+        assertEquals(List.of(TransportState.CONNECTING, TransportState.FAILED), feedback.states);
+    }
+
+    @Test
     void repeatedDtsIsBumpedAndFramesAreReleased() {
         Path out = tmp.resolve("dts.mkv");
         TrackInfo track = TrackInfo.builder(0, Codec.AAC).audio(48_000, 2).codecConfig(new byte[] {0x11, (byte) 0x90}).build();

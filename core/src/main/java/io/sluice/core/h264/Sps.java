@@ -6,7 +6,8 @@ import java.io.ByteArrayOutputStream;
 
 /**
  * The fields of an H.264 sequence parameter set that streaming needs: profile, level, chroma format,
- * bit depths and the cropped picture size (ITU-T H.264 §7.3.2.1.1, §7.4.2.1.1).
+ * bit depths, the cropped picture size (ITU-T H.264 §7.3.2.1.1, §7.4.2.1.1) and whether pictures may be
+ * output in an order other than decode order (B-frames; VUI {@code max_num_reorder_frames}, §E.1.1, §E.2.1).
  *
  * @param profileIdc          {@code profile_idc} (66 Baseline, 77 Main, 100 High, …)
  * @param constraintFlags     the byte after {@code profile_idc} (constraint_set0..5 flags)
@@ -16,9 +17,33 @@ import java.io.ByteArrayOutputStream;
  * @param bitDepthChromaMinus8 chroma bit depth − 8
  * @param width               picture width in pixels after frame cropping
  * @param height              picture height in pixels after frame cropping
+ * @param maxNumReorderFrames {@code max_num_reorder_frames} from the VUI's bitstream restriction (§E.2.1); when
+ *                            the SPS has none, 0 if the profile cannot reorder (Baseline, a stream flagged
+ *                            {@code constraint_set0_flag} as Baseline-conforming, or an Intra profile) and
+ *                            {@link #REORDER_UNKNOWN} otherwise (the decoder must assume reordering is possible)
  */
 public record Sps(int profileIdc, int constraintFlags, int levelIdc, int chromaFormatIdc, int bitDepthLumaMinus8,
-                  int bitDepthChromaMinus8, int width, int height) {
+                  int bitDepthChromaMinus8, int width, int height, int maxNumReorderFrames) {
+    /** {@link #maxNumReorderFrames()} when the SPS does not say and the profile allows B slices. */
+    public static final int REORDER_UNKNOWN = -1;
+
+    /**
+     * Whether the SPS states that pictures are reordered: {@code max_num_reorder_frames > 0}, so the stream has
+     * B-frames (or other frames output later than decoded) and {@code pts != dts}. {@code false} both when it
+     * states 0 and when it does not say (see {@link #mayReorder()}).
+     */
+    public boolean hasReordering() {
+        return maxNumReorderFrames > 0;
+    }
+
+    /**
+     * Whether reordering cannot be ruled out from the SPS alone: {@link #hasReordering()}, or the SPS has no
+     * bitstream restriction and the profile allows B slices. A consumer that must not receive B-frames then
+     * has to watch the timestamps ({@code pts != dts}).
+     */
+    public boolean mayReorder() {
+        return maxNumReorderFrames != 0;
+    }
 
     /**
      * Parses one SPS NAL unit.
@@ -123,6 +148,18 @@ public record Sps(int profileIdc, int constraintFlags, int levelIdc, int chromaF
             cropTop = r.ue();
             cropBottom = r.ue();
         }
+        int maxNumReorderFrames = REORDER_UNKNOWN;
+        if (r.bit()) { // vui_parameters_present_flag
+            try {
+                maxNumReorderFrames = readVuiReorderFrames(r);
+            } catch (IllegalStateException e) {
+                // A truncated or odd VUI does not make the picture size wrong: reordering is then unknown.
+                maxNumReorderFrames = REORDER_UNKNOWN;
+            }
+        }
+        if (maxNumReorderFrames == REORDER_UNKNOWN && !profileAllowsReordering(profileIdc, constraintFlags)) {
+            maxNumReorderFrames = 0;
+        }
         int chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
         int subWidthC = chromaFormatIdc == 3 ? 1 : 2;
         int subHeightC = chromaFormatIdc == 1 ? 2 : 1;
@@ -134,7 +171,98 @@ public record Sps(int profileIdc, int constraintFlags, int levelIdc, int chromaF
             throw new IllegalStateException("picture size " + width + "x" + height);
         }
         return new Sps(profileIdc, constraintFlags, levelIdc, chromaFormatIdc, bitDepthLuma, bitDepthChroma,
-                (int) width, (int) height);
+                (int) width, (int) height, maxNumReorderFrames);
+    }
+
+    /**
+     * Reads {@code vui_parameters()} (§E.1.1) up to {@code max_num_reorder_frames}.
+     *
+     * @return {@code max_num_reorder_frames}, or {@link #REORDER_UNKNOWN} without {@code bitstream_restriction_flag}
+     */
+    private static int readVuiReorderFrames(BitReader r) {
+        if (r.bit()) { // aspect_ratio_info_present_flag
+            if (r.bits(8) == 255) { // aspect_ratio_idc Extended_SAR
+                r.bits(16); // sar_width
+                r.bits(16); // sar_height
+            }
+        }
+        if (r.bit()) { // overscan_info_present_flag
+            r.bit(); // overscan_appropriate_flag
+        }
+        if (r.bit()) { // video_signal_type_present_flag
+            r.bits(3); // video_format
+            r.bit(); // video_full_range_flag
+            if (r.bit()) { // colour_description_present_flag
+                r.bits(24); // colour_primaries, transfer_characteristics, matrix_coefficients
+            }
+        }
+        if (r.bit()) { // chroma_loc_info_present_flag
+            r.ue();
+            r.ue();
+        }
+        if (r.bit()) { // timing_info_present_flag
+            r.bits(16); // num_units_in_tick (32 bits)
+            r.bits(16);
+            r.bits(16); // time_scale (32 bits)
+            r.bits(16);
+            r.bit(); // fixed_frame_rate_flag
+        }
+        boolean nalHrd = r.bit();
+        if (nalHrd) {
+            skipHrdParameters(r);
+        }
+        boolean vclHrd = r.bit();
+        if (vclHrd) {
+            skipHrdParameters(r);
+        }
+        if (nalHrd || vclHrd) {
+            r.bit(); // low_delay_hrd_flag
+        }
+        r.bit(); // pic_struct_present_flag
+        if (!r.bit()) { // bitstream_restriction_flag
+            return REORDER_UNKNOWN;
+        }
+        r.bit(); // motion_vectors_over_pic_boundaries_flag
+        r.ue(); // max_bytes_per_pic_denom
+        r.ue(); // max_bits_per_mb_denom
+        r.ue(); // log2_max_mv_length_horizontal
+        r.ue(); // log2_max_mv_length_vertical
+        int reorder = r.ue(); // max_num_reorder_frames
+        if (reorder > 16) {
+            throw new IllegalStateException("max_num_reorder_frames " + reorder + " (expected: 0..16)");
+        }
+        return reorder;
+    }
+
+    /** {@code hrd_parameters()}, §E.1.2. */
+    private static void skipHrdParameters(BitReader r) {
+        int cpbCnt = r.ue() + 1;
+        if (cpbCnt > 32) {
+            throw new IllegalStateException("cpb_cnt_minus1 " + (cpbCnt - 1) + " (expected: 0..31)");
+        }
+        r.bits(8); // bit_rate_scale, cpb_size_scale
+        for (int i = 0; i < cpbCnt; i++) {
+            r.ue(); // bit_rate_value_minus1
+            r.ue(); // cpb_size_value_minus1
+            r.bit(); // cbr_flag
+        }
+        r.bits(20); // initial_cpb_removal_delay_length_minus1, cpb_removal_delay_length_minus1,
+                    // dpb_output_delay_length_minus1, time_offset_length (5 bits each)
+    }
+
+    /**
+     * Whether a stream of this profile may contain B slices when its SPS does not say (§A.2, §E.2.1): not for
+     * Baseline ({@code profile_idc} 66), a stream conforming to Baseline ({@code constraint_set0_flag}, which
+     * includes Constrained Baseline), or an Intra profile ({@code constraint_set3_flag} with profile 100, 110,
+     * 122, 244 or CAVLC 4:4:4 Intra, 44).
+     */
+    private static boolean profileAllowsReordering(int profileIdc, int constraintFlags) {
+        boolean set0 = (constraintFlags & 0x80) != 0;
+        boolean set3 = (constraintFlags & 0x10) != 0;
+        if (profileIdc == 66 || set0 || profileIdc == 44) {
+            return false;
+        }
+        return !(set3 && (profileIdc == 100 || profileIdc == 110 || profileIdc == 122 || profileIdc == 244));
     }
 
     private static void skipScalingList(BitReader r, int size) {

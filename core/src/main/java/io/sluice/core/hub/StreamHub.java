@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * the next keyframe (their video is held back until then; audio flows).
  *
  * <h2>Bounds</h2>
- * Stream count, subscribers per stream and the GOP cache are bounded; names are validated. A second
+ * Live streams ({@link Builder#maxStreams}), streams that only have subscribers waiting for a
+ * publisher ({@link Builder#maxWaitingStreams}, counted apart so that subscribers of made-up names
+ * never block a publication), subscribers per stream and the GOP cache are bounded; names are
+ * validated. A second
  * publisher on a live stream is rejected ({@link StreamHubException.Reason#ALREADY_PUBLISHED}) unless
  * the hub is built with {@link Builder#replaceExistingPublisher(boolean)}.
  *
@@ -57,6 +60,7 @@ public final class StreamHub implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._~/-]{1,256}");
 
     private final int maxStreams;
+    private final int maxWaitingStreams;
     private final int maxSubscribers;
     private final int gopCacheFrames;
     private final long gopCacheBytes;
@@ -70,6 +74,7 @@ public final class StreamHub implements AutoCloseable {
 
     private StreamHub(Builder b) {
         this.maxStreams = b.maxStreams;
+        this.maxWaitingStreams = b.maxWaitingStreams;
         this.maxSubscribers = b.maxSubscribers;
         this.gopCacheFrames = b.gopCacheFrames;
         this.gopCacheBytes = b.gopCacheBytes;
@@ -129,7 +134,7 @@ public final class StreamHub implements AutoCloseable {
         checkName(name);
         Objects.requireNonNull(feedback, "feedback");
         Objects.requireNonNull(session, "session");
-        Stream s = streamFor(name);
+        Stream s = streamFor(name, true);
         Publication previous = null;
         Publication p;
         synchronized (s) {
@@ -187,7 +192,7 @@ public final class StreamHub implements AutoCloseable {
         checkName(name);
         Objects.requireNonNull(subscriber, "subscriber");
         Objects.requireNonNull(session, "session");
-        Stream s = streamFor(name);
+        Stream s = streamFor(name, false);
         Sub sub = new Sub(s, subscriber, session);
         Publication needsKeyframe = null;
         synchronized (s) {
@@ -229,18 +234,30 @@ public final class StreamHub implements AutoCloseable {
     /**
      * The stream record for {@code name}, created if new.
      *
-     * @throws StreamHubException if the hub is closed or already holds its maximum of streams
+     * @param publishing whether for a publisher (bounded by the live streams) or a subscriber (a new
+     *                   record is bounded by the streams waiting for a publisher)
+     * @throws StreamHubException if the hub is closed or already holds its maximum of such streams
      */
-    private synchronized Stream streamFor(String name) {
+    private synchronized Stream streamFor(String name, boolean publishing) {
         if (closed) {
             throw new StreamHubException(StreamHubException.Reason.CLOSED, "hub closed");
         }
         Stream s = streams.get(name);
-        if (s == null) {
-            if (streams.size() >= maxStreams) {
-                throw new StreamHubException(StreamHubException.Reason.TOO_MANY_STREAMS,
-                        "stream '" + name + "': hub has its maximum of " + maxStreams + " streams");
+        if (publishing && (s == null || s.publication == null) || !publishing && s == null) {
+            int live = 0;
+            for (Stream other : streams.values()) {
+                live += other.publication != null ? 1 : 0; // volatile read: a racing publish may overshoot by one
             }
+            if (publishing && live >= maxStreams) {
+                throw new StreamHubException(StreamHubException.Reason.TOO_MANY_STREAMS,
+                        "stream '" + name + "': hub has its maximum of " + maxStreams + " live streams");
+            }
+            if (!publishing && streams.size() - live >= maxWaitingStreams) {
+                throw new StreamHubException(StreamHubException.Reason.TOO_MANY_STREAMS, "stream '" + name
+                        + "': hub has its maximum of " + maxWaitingStreams + " streams waiting for a publisher");
+            }
+        }
+        if (s == null) {
             s = new Stream(name);
             streams.put(name, s);
         }
@@ -264,7 +281,11 @@ public final class StreamHub implements AutoCloseable {
         return List.copyOf(names);
     }
 
-    /** The tracks of a live stream. */
+    /**
+     * The tracks of a live stream: those announced at publish time, each replaced by the newer
+     * {@link TrackInfo} instance of the latest frame of that track id (a resolution change, or an ingest
+     * that learned only from the frames that the stream has B-frames).
+     */
     public Optional<List<TrackInfo>> tracks(String name) {
         Stream s;
         synchronized (this) {
@@ -487,7 +508,8 @@ public final class StreamHub implements AutoCloseable {
         final ArrayDeque<EncodedFrame> cache = new ArrayDeque<>();
         long cacheBytes;
         boolean cacheStartsWithKeyframe;
-        Publication publication;
+        /** Written under this stream's lock; volatile for the hub's count of live streams. */
+        volatile Publication publication;
         /** Set under this lock once dropped from the table; publish/subscribe then look the name up again. */
         boolean removed;
 
@@ -558,7 +580,7 @@ public final class StreamHub implements AutoCloseable {
     public static final class Publication implements AutoCloseable {
         private final StreamHub hub;
         private final Stream stream;
-        private final List<TrackInfo> tracks;
+        private volatile List<TrackInfo> tracks;
         private final PublisherFeedback feedback;
         private final long id;
         private final SessionInfo session;
@@ -594,9 +616,25 @@ public final class StreamHub implements AutoCloseable {
             return stream.name;
         }
 
-        /** The tracks announced at publish time. */
+        /** The tracks announced at publish time, updated by later frames' track instances (see {@link StreamHub#tracks}). */
         public List<TrackInfo> tracks() {
             return tracks;
+        }
+
+        /** Under the stream lock: a frame's newer {@link TrackInfo} instance replaces the announced one of its id. */
+        private void noteTrack(TrackInfo t) {
+            List<TrackInfo> current = tracks;
+            for (int i = 0; i < current.size(); i++) {
+                TrackInfo c = current.get(i);
+                if (c.trackId() == t.trackId()) {
+                    if (c != t) {
+                        List<TrackInfo> updated = new ArrayList<>(current);
+                        updated.set(i, t);
+                        tracks = List.copyOf(updated);
+                    }
+                    return;
+                }
+            }
         }
 
         /**
@@ -616,6 +654,7 @@ public final class StreamHub implements AutoCloseable {
                     videoFrames.incrementAndGet();
                 }
                 bytes.addAndGet(frame.size());
+                noteTrack(frame.track());
                 stream.send(frame);
                 return true;
             }
@@ -905,6 +944,7 @@ public final class StreamHub implements AutoCloseable {
     /** Builder; setters validate at once. */
     public static final class Builder {
         private int maxStreams = 64;
+        private int maxWaitingStreams = 1024;
         private int maxSubscribers = 1000;
         private int gopCacheFrames = 900;
         private long gopCacheBytes = 32L << 20;
@@ -937,12 +977,33 @@ public final class StreamHub implements AutoCloseable {
             return this;
         }
 
-        /** @param maxStreams 1..100000 (default 64) */
+        /**
+         * Live streams (with a publisher) at most; a publisher of one more is refused with
+         * {@link StreamHubException.Reason#TOO_MANY_STREAMS}. Subscribers waiting on names nobody
+         * publishes do not count here.
+         *
+         * @param maxStreams 1..100000 (default 64)
+         */
         public Builder maxStreams(int maxStreams) {
             if (maxStreams < 1 || maxStreams > 100_000) {
                 throw new IllegalArgumentException("maxStreams: " + maxStreams + " (expected: 1..100000)");
             }
             this.maxStreams = maxStreams;
+            return this;
+        }
+
+        /**
+         * Streams that have subscribers but no publisher at most; a subscriber to one more name is
+         * refused with {@link StreamHubException.Reason#TOO_MANY_STREAMS}. Publishers are never
+         * refused because of them.
+         *
+         * @param maxWaitingStreams 1..1000000 (default 1024)
+         */
+        public Builder maxWaitingStreams(int maxWaitingStreams) {
+            if (maxWaitingStreams < 1 || maxWaitingStreams > 1_000_000) {
+                throw new IllegalArgumentException("maxWaitingStreams: " + maxWaitingStreams + " (expected: 1..1000000)");
+            }
+            this.maxWaitingStreams = maxWaitingStreams;
             return this;
         }
 

@@ -12,6 +12,11 @@ public final class BitReader {
         this.data = data;
     }
 
+    /** Bits read so far. */
+    public int position() {
+        return bit;
+    }
+
     public boolean bit() {
         if (bit >= data.length * 8) {
             throw new IllegalStateException("end of data");

@@ -2,6 +2,8 @@ package io.sluice.core.h264;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.sluice.core.MediaProtocolException;
@@ -27,6 +29,81 @@ class SpsTest {
         assertEquals(66, base.profileIdc());
         assertEquals(320, base.width());
         assertEquals(240, base.height());
+    }
+
+    /** x264 Main, {@code -bf 0}, {@code nal-hrd=vbr}: a VUI with NAL HRD parameters before the bitstream restriction. */
+    static final byte[] SPS_MAIN_HRD_NO_BFRAMES = HexFormat.of().parseHex(
+            "674d400dd90141fb01100000030010000003032602001e840007a12930c01e285490");
+    /** x264 Main, {@code -bf 3 -b-pyramid normal}: max_num_reorder_frames 2. */
+    static final byte[] SPS_MAIN_BFRAMES = HexFormat.of().parseHex("674d400deca0a0fd80880000030008000003019078a14cb0");
+
+    @Test
+    void readsMaxNumReorderFramesFromTheVui() {
+        // Values checked against FFmpeg's trace_headers bitstream filter.
+        Sps flower = Sps.parse(SPS_540P_HIGH);
+        assertEquals(2, flower.maxNumReorderFrames());
+        assertTrue(flower.hasReordering());
+        Sps bframes = Sps.parse(SPS_MAIN_BFRAMES);
+        assertEquals(2, bframes.maxNumReorderFrames());
+        assertEquals(320, bframes.width());
+        Sps hrd = Sps.parse(SPS_MAIN_HRD_NO_BFRAMES);
+        assertEquals(0, hrd.maxNumReorderFrames(), "read after the NAL HRD parameters");
+        assertFalse(hrd.mayReorder());
+        assertEquals(320, hrd.width());
+        assertEquals(240, hrd.height());
+    }
+
+    @Test
+    void withoutBitstreamRestrictionTheProfileDecides() {
+        // The rabbit clip's VUI has bitstream_restriction_flag 0; Constrained Baseline has no B slices.
+        Sps base = Sps.parse(SPS_240P_BASELINE);
+        assertEquals(0, base.maxNumReorderFrames());
+        assertFalse(base.mayReorder());
+        // The same Main SPS cut after its picture size (vui_parameters_present_flag 0): reordering possible.
+        byte[] noVui = SPS_MAIN_BFRAMES.clone();
+        Sps main = Sps.parse(withoutVui(noVui));
+        assertEquals(Sps.REORDER_UNKNOWN, main.maxNumReorderFrames());
+        assertTrue(main.mayReorder());
+        assertFalse(main.hasReordering());
+        assertEquals(320, main.width());
+    }
+
+    /**
+     * Rewrites x264's Main SPS {@code 4d400d ec a0a0fd80 88 …} so that {@code vui_parameters_present_flag} is 0
+     * and the RBSP ends there: the bit after {@code frame_cropping_flag} is cleared and a stop bit follows.
+     */
+    private static byte[] withoutVui(byte[] sps) {
+        // Find the VUI flag by parsing up to it with the reader the parser uses, then cut the bytes.
+        io.sluice.core.internal.BitReader r = new io.sluice.core.internal.BitReader(java.util.Arrays.copyOfRange(sps, 1, sps.length));
+        r.bits(24);
+        r.ue(); // sps id
+        r.ue(); // log2_max_frame_num_minus4
+        int pocType = r.ue();
+        if (pocType == 0) {
+            r.ue();
+        }
+        r.ue(); // max_num_ref_frames
+        r.bit();
+        r.ue();
+        r.ue();
+        boolean frameMbsOnly = r.bit();
+        if (!frameMbsOnly) {
+            r.bit();
+        }
+        r.bit();
+        if (r.bit()) {
+            r.ue();
+            r.ue();
+            r.ue();
+            r.ue();
+        }
+        int vuiBit = r.position() + 8; // in the NAL unit, after its 1-byte header
+        byte[] out = java.util.Arrays.copyOf(sps, vuiBit / 8 + 2);
+        java.util.Arrays.fill(out, vuiBit / 8 + 1, out.length, (byte) 0);
+        out[vuiBit / 8] &= (byte) (0xFF00 >>> (vuiBit % 8)); // keep the bits before the flag; the flag becomes 0
+        int stop = vuiBit + 1;
+        out[stop / 8] |= (byte) (0x80 >>> (stop % 8));
+        return out;
     }
 
     @Test

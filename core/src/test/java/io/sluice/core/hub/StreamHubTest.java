@@ -157,10 +157,30 @@ class StreamHubTest {
             hub.subscribe("a", new Recorder());
             assertEquals(StreamHubException.Reason.TOO_MANY_SUBSCRIBERS,
                     assertThrows(StreamHubException.class, () -> hub.subscribe("a", new Recorder())).reason());
+            hub.publish("a", List.of(VIDEO), () -> { });
             assertEquals(StreamHubException.Reason.TOO_MANY_STREAMS,
                     assertThrows(StreamHubException.class, () -> hub.publish("b", List.of(VIDEO), () -> { })).reason());
             assertEquals(StreamHubException.Reason.INVALID_NAME,
                     assertThrows(StreamHubException.class, () -> hub.publish("bad name\n", List.of(VIDEO), () -> { })).reason());
+        }
+    }
+
+    @Test
+    void subscribersOfNamesNobodyPublishesDoNotBlockPublications() {
+        try (StreamHub hub = StreamHub.builder().maxStreams(2).maxWaitingStreams(3).build()) {
+            for (int i = 0; i < 3; i++) {
+                hub.subscribe("made-up-" + i, new Recorder());
+            }
+            StreamHubException e = assertThrows(StreamHubException.class, () -> hub.subscribe("made-up-3", new Recorder()));
+            assertEquals(StreamHubException.Reason.TOO_MANY_STREAMS, e.reason());
+            assertTrue(e.getMessage().contains("maximum of 3 streams waiting for a publisher"), e.getMessage());
+            StreamHub.Publication a = hub.publish("a", List.of(VIDEO), () -> { });
+            hub.publish("made-up-0", List.of(VIDEO), () -> { }); // a waiting stream going live counts as live
+            e = assertThrows(StreamHubException.class, () -> hub.publish("b", List.of(VIDEO), () -> { }));
+            assertTrue(e.getMessage().contains("maximum of 2 live streams"), e.getMessage());
+            hub.subscribe("made-up-3", new Recorder()); // made-up-0 went live: room for one more waiting name
+            a.close();
+            hub.publish("b", List.of(VIDEO), () -> { });
         }
     }
 
@@ -243,6 +263,40 @@ class StreamHubTest {
             assertEquals(List.of(0L, 1L), got);
             src.close();
             publisher.join();
+        }
+    }
+
+    @Test
+    void aNewerTrackInstanceInTheFramesReplacesTheAnnouncedOne() {
+        try (StreamHub hub = StreamHub.create()) {
+            StreamHub.Publication p = hub.publish("live/b", List.of(VIDEO, AUDIO), () -> { });
+            p.send(video(0, true));
+            assertTrue(hub.tracks("live/b").orElseThrow().get(0) == VIDEO, "same instance: nothing learned");
+            // An ingest sees pts != dts only in the frames, and marks its track.
+            TrackInfo reordered = VIDEO.toBuilder().hasBFrames(true).build();
+            p.send(new EncodedFrame(reordered, Unpooled.buffer(8).writeLong(1), 120_000, 40_000, false, 0));
+            List<TrackInfo> now = hub.tracks("live/b").orElseThrow();
+            assertTrue(now.get(0).hasBFrames());
+            assertTrue(now.get(1) == AUDIO);
+            List<List<TrackInfo>> announced = new ArrayList<>();
+            StreamHub.Subscription sub = hub.subscribe("live/b", new StreamSubscriber() {
+                @Override
+                public void onPublish(String streamName, List<TrackInfo> tracks) {
+                    announced.add(tracks);
+                }
+
+                @Override
+                public void onFrame(EncodedFrame frame) {
+                    frame.release();
+                }
+
+                @Override
+                public void onUnpublish(String streamName) {
+                }
+            });
+            assertTrue(announced.get(0).get(0).hasBFrames(), "a later subscriber is told the current tracks");
+            sub.close();
+            p.close();
         }
     }
 }

@@ -25,8 +25,10 @@ import java.util.Objects;
  * (type 2) drops the partial message of its chunk stream; both are still returned to the caller.
  *
  * <p><b>Limits</b> ({@link ChunkDecoderConfig}): a chunk size outside 1..maxChunkSize, a message
- * length above maxMessageSize (checked on the header, before any allocation), more than
- * maxChunkStreams distinct chunk stream ids, a type 1/2/3 header on a chunk stream that never had
+ * length above maxMessageSize, or above maxCommandSize for a command/data/shared-object message
+ * (both checked on the header, before any allocation), more than maxChunkStreams distinct chunk
+ * stream ids, incomplete messages holding more than {@link #maxBufferedBytes()} in total (or more
+ * than a shared {@link ChunkBufferBudget} has left), a type 1/2/3 header on a chunk stream that never had
  * a type 0, or a new message header while the chunk stream's previous message is incomplete all
  * throw {@link RtmpProtocolException}. After a failure the decoder has released its buffers and
  * refuses further input ({@link #isFailed()}).
@@ -34,8 +36,8 @@ import java.util.Objects;
  * <p><b>Buffers.</b> Only complete chunks are consumed: the bytes of a chunk that is not yet fully
  * available stay unread in the input, so at most one chunk (basic header + 11 + 4 + chunk size
  * bytes) waits in the caller's buffer. A message that fits in one chunk is a retained slice of the
- * input (no copy); longer ones are gathered into a buffer from the allocator that grows as chunks
- * arrive.
+ * input (no copy); longer ones are gathered into a buffer from the allocator that grows (doubling,
+ * at most to the message length) as chunks arrive, each growth reserved against the limits first.
  *
  * <p>Not thread-safe; confine to one EventLoop. Call {@link #close()} when the connection ends to
  * release partial messages.
@@ -49,9 +51,17 @@ public final class ChunkDecoder implements AutoCloseable {
     private static final int SET_CHUNK_SIZE = 1;
     private static final int ABORT = 2;
     private static final int[] MESSAGE_HEADER_LENGTH = {11, 7, 3, 0};
+    /** Message types 15..20: AMF3 data, shared object, command; AMF0 data, shared object, command. */
+    private static final int FIRST_COMMAND_TYPE = 15;
+    private static final int LAST_COMMAND_TYPE = 20;
 
     private final ChunkDecoderConfig config;
     private final ByteBufAllocator alloc;
+    private final ChunkBufferBudget budget;
+    private int maxBufferedBytes;
+    /** Capacity of the partial messages' buffers, all reserved (also in {@link #budget}). */
+    private long bufferedBytes;
+    private boolean stopAfterMessage;
     private final IntObjectMap<ChunkStream> streams = new IntObjectHashMap<>();
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private long bytesRead;
@@ -69,6 +79,8 @@ public final class ChunkDecoder implements AutoCloseable {
         boolean extendedTimestamp;
         ByteBuf partial;
         int received;
+        /** Bytes reserved for {@link #partial}: its capacity. */
+        int reserved;
     }
 
     /** A decoder with {@link ChunkDecoderConfig#defaults()} and the default allocator. */
@@ -81,8 +93,53 @@ public final class ChunkDecoder implements AutoCloseable {
      * @param alloc  allocator for multi-chunk message payloads
      */
     public ChunkDecoder(ChunkDecoderConfig config, ByteBufAllocator alloc) {
+        this(config, alloc, null);
+    }
+
+    /**
+     * @param config limits to enforce
+     * @param alloc  allocator for multi-chunk message payloads
+     * @param budget shared by other decoders (e.g. a server's connections) for the bytes of their
+     *               incomplete messages, or {@code null} for none
+     */
+    public ChunkDecoder(ChunkDecoderConfig config, ByteBufAllocator alloc, ChunkBufferBudget budget) {
         this.config = Objects.requireNonNull(config, "config");
         this.alloc = Objects.requireNonNull(alloc, "alloc");
+        this.budget = budget;
+        this.maxBufferedBytes = config.maxBufferedBytes();
+    }
+
+    /** Most bytes of incomplete messages held at once: {@link ChunkDecoderConfig#maxBufferedBytes()} unless set since. */
+    public int maxBufferedBytes() {
+        return maxBufferedBytes;
+    }
+
+    /**
+     * Changes the limit on bytes of incomplete messages, e.g. to raise a small limit once the peer
+     * has connected or authenticated. Bytes already held are kept even when above a lowered limit.
+     *
+     * @param bytes 1..2^31-1
+     * @throws IllegalArgumentException if below 1
+     */
+    public void setMaxBufferedBytes(int bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("maxBufferedBytes: " + bytes + " (expected: 1..2147483647)");
+        }
+        this.maxBufferedBytes = bytes;
+    }
+
+    /** Bytes the incomplete messages hold now (their buffers' capacity). */
+    public long bufferedBytes() {
+        return bufferedBytes;
+    }
+
+    /**
+     * Whether {@link #decode} returns as soon as it has completed one message, leaving further
+     * chunks unread, so that the caller can act on each message (e.g. a {@code connect}) before the
+     * next one is decoded under the limits in force. Default {@code false}.
+     */
+    public void setStopAfterMessage(boolean stop) {
+        this.stopAfterMessage = stop;
     }
 
     /** The limits this decoder enforces. */
@@ -141,8 +198,11 @@ public final class ChunkDecoder implements AutoCloseable {
         if (failed) {
             throw new IllegalStateException("chunk decoder failed or closed; no more input accepted");
         }
+        int size = out.size();
         while (decodeChunk(in, out)) {
-            // one chunk per iteration
+            if (stopAfterMessage && out.size() > size) {
+                return;
+            }
         }
     }
 
@@ -199,6 +259,11 @@ public final class ChunkDecoder implements AutoCloseable {
             if (messageLength > config.maxMessageSize()) {
                 throw fail("chunkStreamId " + chunkStreamId + ": messageLength: " + messageLength
                         + " (expected: <= " + config.maxMessageSize() + ")");
+            }
+            int typeId = in.getUnsignedByte(p + 6);
+            if (typeId >= FIRST_COMMAND_TYPE && typeId <= LAST_COMMAND_TYPE && messageLength > config.maxCommandSize()) {
+                throw fail("chunkStreamId " + chunkStreamId + ": messageTypeId " + typeId + " messageLength: "
+                        + messageLength + " (expected: <= " + config.maxCommandSize() + " for a command or data message)");
             }
         } else {
             messageLength = cs.messageLength;
@@ -259,18 +324,47 @@ public final class ChunkDecoder implements AutoCloseable {
             return true;
         }
         if (!continuation) {
+            reserve(chunkStreamId, payloadLength);
+            cs.reserved = payloadLength;
             cs.partial = alloc.buffer(payloadLength, messageLength);
             cs.received = 0;
+        } else if (cs.reserved - cs.received < payloadLength) {
+            int grown = (int) Math.min(cs.messageLength, Math.max(2L * cs.reserved, (long) cs.received + payloadLength));
+            reserve(chunkStreamId, grown - cs.reserved);
+            cs.reserved = grown;
+            cs.partial.capacity(grown);
         }
         cs.partial.writeBytes(in, payloadLength);
         cs.received += payloadLength;
         if (cs.received == cs.messageLength) {
             ByteBuf payload = cs.partial;
+            unreserve(cs);
             cs.partial = null;
             cs.received = 0;
             emit(chunkStreamId, cs, payload, out);
         }
         return true;
+    }
+
+    /** Reserves {@code bytes} more for a partial message, or fails the decoder naming the limit. */
+    private void reserve(int chunkStreamId, int bytes) {
+        if (bufferedBytes + bytes > maxBufferedBytes) {
+            throw fail("chunkStreamId " + chunkStreamId + ": incomplete messages would hold " + (bufferedBytes + bytes)
+                    + " bytes (expected: <= " + maxBufferedBytes + " per connection)");
+        }
+        if (budget != null && !budget.tryReserve(bytes)) {
+            throw fail("chunkStreamId " + chunkStreamId + ": incomplete messages of all connections hold "
+                    + budget.usedBytes() + " bytes, no room for " + bytes + " more (expected: <= " + budget.limitBytes() + ")");
+        }
+        bufferedBytes += bytes;
+    }
+
+    private void unreserve(ChunkStream cs) {
+        bufferedBytes -= cs.reserved;
+        if (budget != null) {
+            budget.release(cs.reserved);
+        }
+        cs.reserved = 0;
     }
 
     private long unwrap(long timestamp32) {
@@ -311,6 +405,7 @@ public final class ChunkDecoder implements AutoCloseable {
     public void abort(int chunkStreamId) {
         ChunkStream cs = streams.get(chunkStreamId);
         if (cs != null && cs.partial != null) {
+            unreserve(cs);
             cs.partial.release();
             cs.partial = null;
             cs.received = 0;
@@ -328,6 +423,7 @@ public final class ChunkDecoder implements AutoCloseable {
         failed = true;
         for (ChunkStream cs : streams.values()) {
             if (cs.partial != null) {
+                unreserve(cs);
                 cs.partial.release();
                 cs.partial = null;
             }

@@ -29,6 +29,8 @@ public record NetStatus(String level, String code, String description) {
     public static final String PUBLISH_START = "NetStream.Publish.Start";
     /** publish refused: the stream name is already live or not allowed. */
     public static final String PUBLISH_BAD_NAME = "NetStream.Publish.BadName";
+    /** publish refused: missing or invalid credentials (see io.sluice.core.auth). */
+    public static final String PUBLISH_UNAUTHORIZED = "NetStream.Publish.Unauthorized";
     /** unpublish done. */
     public static final String UNPUBLISH_SUCCESS = "NetStream.Unpublish.Success";
     /** play started. */

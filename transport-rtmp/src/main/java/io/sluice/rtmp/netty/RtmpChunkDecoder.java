@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
+import io.sluice.rtmp.chunk.ChunkBufferBudget;
 import io.sluice.rtmp.chunk.ChunkDecoder;
 import io.sluice.rtmp.chunk.ChunkDecoderConfig;
 import io.sluice.rtmp.chunk.RtmpMessage;
@@ -23,6 +24,8 @@ import java.util.Objects;
  */
 public final class RtmpChunkDecoder extends ByteToMessageDecoder {
     private final ChunkDecoderConfig config;
+    private final ChunkBufferBudget budget;
+    private final boolean stopAfterMessage;
     private ChunkDecoder decoder;
 
     /** A decoder with {@link ChunkDecoderConfig#defaults()}. */
@@ -32,7 +35,20 @@ public final class RtmpChunkDecoder extends ByteToMessageDecoder {
 
     /** @param config limits enforced on the peer */
     public RtmpChunkDecoder(ChunkDecoderConfig config) {
+        this(config, null, false);
+    }
+
+    /**
+     * @param config           limits enforced on the peer
+     * @param budget           shared with other connections for bytes of incomplete messages, or {@code null}
+     * @param stopAfterMessage whether the decoder starts in {@link ChunkDecoder#setStopAfterMessage one message at a time}
+     *                         mode, so that downstream handlers see each message (e.g. {@code connect}) before the
+     *                         next is decoded and may change the limits in between
+     */
+    public RtmpChunkDecoder(ChunkDecoderConfig config, ChunkBufferBudget budget, boolean stopAfterMessage) {
         this.config = Objects.requireNonNull(config, "config");
+        this.budget = budget;
+        this.stopAfterMessage = stopAfterMessage;
     }
 
     /**
@@ -49,7 +65,8 @@ public final class RtmpChunkDecoder extends ByteToMessageDecoder {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-        decoder = new ChunkDecoder(config, ctx.alloc());
+        decoder = new ChunkDecoder(config, ctx.alloc(), budget);
+        decoder.setStopAfterMessage(stopAfterMessage);
         super.handlerAdded(ctx);
     }
 

@@ -25,10 +25,18 @@ final class CodecConfigs {
      * @return {width, height} in pixels after cropping, or {@code null} if the first SPS cannot be read
      */
     static int[] avcPictureSize(byte[] record) {
+        Sps sps = avcSps(record);
+        return sps == null ? null : new int[] {sps.width(), sps.height()};
+    }
+
+    /**
+     * @param record an AVCDecoderConfigurationRecord
+     * @return its first SPS (size, and whether it states B-frames: {@link Sps#hasReordering()}), or {@code null}
+     *         if it cannot be read
+     */
+    static Sps avcSps(byte[] record) {
         try {
-            AvcDecoderConfigurationRecord avcC = AvcDecoderConfigurationRecord.parse(record);
-            Sps sps = Sps.parse(avcC.sps().get(0));
-            return new int[] {sps.width(), sps.height()};
+            return Sps.parse(AvcDecoderConfigurationRecord.parse(record).sps().get(0));
         } catch (MediaProtocolException e) {
             return null;
         }

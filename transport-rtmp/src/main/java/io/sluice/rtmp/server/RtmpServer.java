@@ -17,13 +17,18 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sluice.core.auth.AuthorizationGate;
+import io.sluice.core.auth.StreamAuthorizer;
 import io.sluice.core.hub.StreamHub;
+import io.sluice.core.time.Ticker;
+import io.sluice.rtmp.chunk.ChunkBufferBudget;
 import io.sluice.rtmp.chunk.ChunkDecoderConfig;
 import io.sluice.rtmp.handshake.RtmpHandshake;
 import io.sluice.rtmp.netty.RtmpChunkDecoder;
 import io.sluice.rtmp.netty.RtmpChunkEncoder;
 import io.sluice.rtmp.netty.RtmpHandshakeHandler;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -50,11 +55,14 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Stream names.</b> {@code rtmp://host/APP/KEY?query} maps to hub stream {@code "APP/KEY"}
- * (app with its instance part, key without query); the query reaches the {@link RtmpAuthorizer}.
+ * (app with its instance part, key without query); the query, with its {@code token}, reaches the
+ * {@link StreamAuthorizer}.
  * See {@link RtmpServerSession} for the message flow.
  *
- * <p><b>Bounds.</b> Everything a peer controls is limited: handshake time, idle time, chunk size,
- * message size, chunk streams, message streams, connections, and each player's queue. A peer
+ * <p><b>Bounds.</b> Everything a peer controls is limited: handshake time, time to connect, idle
+ * time, chunk size, message and command size, chunk streams, bytes of incomplete messages (per
+ * connection, lower before connect, and over all connections), message streams, connections (in
+ * total and per client address), and each player's queue. A peer
  * that exceeds a limit or sends malformed data is disconnected with one WARN log line naming it
  * and the violation; other connections are untouched.
  *
@@ -69,6 +77,12 @@ public final class RtmpServer implements AutoCloseable {
     static final int WRITE_BUFFER_HIGH = 1 << 20;
     /** Outbound bytes per connection below which media is written again (Netty low water mark). */
     static final int WRITE_BUFFER_LOW = 256 << 10;
+    /** Default {@link Builder#maxConnectionsPerAddress(int)}: 32. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 32;
+    /** Default {@link Builder#maxBufferedBytesBeforeConnect(int)}: 64 KiB. */
+    public static final int DEFAULT_MAX_BUFFERED_BYTES_BEFORE_CONNECT = 64 << 10;
+    /** Default {@link Builder#maxBufferedBytesTotal(long)}: 256 MiB. */
+    public static final long DEFAULT_MAX_BUFFERED_BYTES_TOTAL = 256L << 20;
 
     private final InetSocketAddress bindAddress;
     private final StreamHub hub;
@@ -76,6 +90,9 @@ public final class RtmpServer implements AutoCloseable {
     private final SslContext sslContext;
     private final ServerSettings settings;
     private final int maxConnections;
+    private final int maxConnectionsPerAddress;
+    private final ConcurrentMap<InetAddress, Integer> connectionsPerAddress = new ConcurrentHashMap<>();
+    private final ChunkBufferBudget chunkBudget;
     private final int ioThreads;
     private final ConcurrentMap<String, RtmpServerSession> publishers = new ConcurrentHashMap<>();
     private final AtomicInteger connections = new AtomicInteger();
@@ -96,10 +113,14 @@ public final class RtmpServer implements AutoCloseable {
         this.hub = b.hub != null ? b.hub : StreamHub.builder().replaceExistingPublisher(b.replaceExistingPublisher).build();
         this.sslContext = b.sslContext;
         ChunkDecoderConfig chunkConfig = ChunkDecoderConfig.builder().maxChunkSize(b.maxChunkSize)
-                .maxMessageSize(b.maxMessageSize).maxChunkStreams(b.maxChunkStreams).build();
-        this.settings = new ServerSettings(b.handshakeTimeout, b.idleTimeout, chunkConfig, b.maxStreamsPerConnection,
-                b.outgoingChunkSize, b.windowAckSize, b.playerQueueFrames, b.authorizer);
+                .maxMessageSize(b.maxMessageSize).maxChunkStreams(b.maxChunkStreams).maxCommandSize(b.maxCommandSize)
+                .maxBufferedBytes(b.maxBufferedBytesBeforeConnect).build();
+        this.settings = new ServerSettings(b.handshakeTimeout, b.idleTimeout, chunkConfig, b.maxBufferedBytes,
+                b.maxStreamsPerConnection,
+                b.outgoingChunkSize, b.windowAckSize, b.playerQueueFrames, new AuthorizationGate(b.authorizer, Ticker.system()));
         this.maxConnections = b.maxConnections;
+        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+        this.chunkBudget = new ChunkBufferBudget(b.maxBufferedBytesTotal);
         this.ioThreads = b.ioThreads;
         this.drainers = new LoopDrainer.Registry(b.writeCoalescing.toNanos());
     }
@@ -113,7 +134,8 @@ public final class RtmpServer implements AutoCloseable {
      * Binds the port and starts accepting; returns once bound.
      *
      * @return this server
-     * @throws IOException           if the address cannot be bound (e.g. the port is in use)
+     * @throws IOException           if the address cannot be bound (e.g. the port is in use): a
+     *                               {@link java.net.BindException} whose message names the address and port
      * @throws IllegalStateException if started or closed before
      */
     public RtmpServer start() throws IOException {
@@ -141,11 +163,20 @@ public final class RtmpServer implements AutoCloseable {
                 serverChannel = bootstrap.bind(bindAddress).sync().channel();
             } catch (Exception e) { // Netty rethrows the bind failure (a checked IOException) from sync()
                 shutdownGroups();
-                throw e instanceof IOException io ? io : new IOException("cannot bind " + bindAddress + ": " + e, e);
+                BindException be = new BindException("cannot listen for RTMP on " + hostPort(bindAddress) + ": "
+                        + (e.getMessage() != null ? e.getMessage() : e.toString()));
+                be.initCause(e);
+                throw be;
             }
-            log.info("RTMP{} server listening on {}", sslContext != null ? "S" : "", serverChannel.localAddress());
+            log.debug("RTMP{} server listening on {}", sslContext != null ? "S" : "", serverChannel.localAddress());
             return this;
         }
+    }
+
+    /** {@code 127.0.0.1:1935}, {@code [::1]:1935}. */
+    static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private void accept(SocketChannel ch) {
@@ -155,16 +186,41 @@ public final class RtmpServer implements AutoCloseable {
             ch.close();
             return;
         }
-        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+        InetAddress address = ch.remoteAddress() != null ? ch.remoteAddress().getAddress() : null;
+        if (address != null) {
+            if (connectionsPerAddress.merge(address, 1, Integer::sum) > maxConnectionsPerAddress) {
+                releaseAddress(address);
+                connections.decrementAndGet();
+                log.warn("{}: disconnected: too many connections from {} (expected: <= {} per address)", ch.remoteAddress(),
+                        address.getHostAddress(), maxConnectionsPerAddress);
+                ch.close();
+                return;
+            }
+        }
+        ch.closeFuture().addListener(f -> {
+            connections.decrementAndGet();
+            if (address != null) {
+                releaseAddress(address);
+            }
+        });
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
         if (sslContext != null) {
             p.addLast("tls", sslContext.newHandler(ch.alloc()));
         }
         p.addLast("handshake", new RtmpHandshakeHandler(RtmpHandshake.server(), settings.handshakeTimeout()));
-        p.addLast("chunkDecoder", new RtmpChunkDecoder(settings.chunkConfig()));
+        p.addLast("chunkDecoder", new RtmpChunkDecoder(settings.chunkConfig(), chunkBudget, true));
         p.addLast("chunkEncoder", new RtmpChunkEncoder());
         p.addLast("session", new RtmpServerHandler(settings, hub, publishers, droppedFrames, sharedStreams, drainers));
+    }
+
+    private void releaseAddress(InetAddress address) {
+        connectionsPerAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Bytes all connections' incomplete messages hold now (bounded by {@link Builder#maxBufferedBytesTotal}). */
+    public long bufferedBytes() {
+        return chunkBudget.usedBytes();
     }
 
     /**
@@ -266,13 +322,18 @@ public final class RtmpServer implements AutoCloseable {
         private boolean replaceExistingPublisher;
         private boolean replaceSet;
         private SslContext sslContext;
-        private RtmpAuthorizer authorizer = RtmpAuthorizer.ALLOW_ALL;
+        private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
         private Duration handshakeTimeout = Duration.ofSeconds(5);
         private Duration idleTimeout = Duration.ofSeconds(30);
         private int maxChunkSize = ChunkDecoderConfig.DEFAULT_MAX_CHUNK_SIZE;
         private int maxMessageSize = ChunkDecoderConfig.DEFAULT_MAX_MESSAGE_SIZE;
         private int maxChunkStreams = ChunkDecoderConfig.DEFAULT_MAX_CHUNK_STREAMS;
         private int maxConnections = 1000;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private int maxCommandSize = ChunkDecoderConfig.DEFAULT_MAX_COMMAND_SIZE;
+        private int maxBufferedBytes = ChunkDecoderConfig.DEFAULT_MAX_BUFFERED_BYTES;
+        private int maxBufferedBytesBeforeConnect = DEFAULT_MAX_BUFFERED_BYTES_BEFORE_CONNECT;
+        private long maxBufferedBytesTotal = DEFAULT_MAX_BUFFERED_BYTES_TOTAL;
         private int maxStreamsPerConnection = 8;
         private int outgoingChunkSize = 4096;
         private long windowAckSize = 2_500_000;
@@ -281,14 +342,13 @@ public final class RtmpServer implements AutoCloseable {
         private Duration writeCoalescing = Duration.ZERO;
 
         private Builder() {
-            try {
-                bindAddress = InetAddress.getByAddress(new byte[4]);
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
+            bindAddress = InetAddress.getLoopbackAddress();
         }
 
-        /** Address to listen on; default {@code 0.0.0.0} (all IPv4 interfaces). */
+        /**
+         * Address to listen on; default the loopback address ({@code 127.0.0.1}: this machine only). Bind
+         * {@code 0.0.0.0} (all IPv4 interfaces) to serve others, with an {@link #authorizer} on ingest.
+         */
         public Builder bindAddress(InetAddress address) {
             this.bindAddress = Objects.requireNonNull(address, "address");
             return this;
@@ -356,23 +416,35 @@ public final class RtmpServer implements AutoCloseable {
             }
         }
 
-        /** The publish/play authorisation hook; default {@link RtmpAuthorizer#ALLOW_ALL}. */
-        public Builder authorizer(RtmpAuthorizer authorizer) {
+        /**
+         * Who may publish and play which stream; the client's token is the {@code token} query parameter
+         * ({@code rtmp://host/live/key?token=s3cret}). Default {@link StreamAuthorizer#ALLOW_ALL} (no
+         * authentication: keep the default loopback bind address then).
+         *
+         * @see io.sluice.core.auth.TokenAuthorizer
+         */
+        public Builder authorizer(StreamAuthorizer authorizer) {
             this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
             return this;
         }
 
-        /** Time from accept to a completed handshake (RTMP spec §5.2), &gt; 0; default 5 s. */
+        /**
+         * Time from accept to a completed handshake (RTMP spec §5.2), and again from the handshake to
+         * the {@code connect} command, &gt; 0; default 5 s. A connection over either is closed with a
+         * WARN line.
+         */
         public Builder handshakeTimeout(Duration timeout) {
             this.handshakeTimeout = positive("handshakeTimeout", timeout);
             return this;
         }
 
         /**
-         * Idle limit, &gt; 0; default 30 s. A connection is closed when for this long nothing arrived
-         * and no write completed (a silent publisher; a player that gets nothing and does not answer
-         * the PingRequest sent after half of it), or when outbound bytes stayed pending without any
-         * write completing (a player that stopped reading).
+         * Idle limit, &gt; 0; default 30 s. A connection is closed when for this long no complete
+         * message arrived and no write of media completed (a silent publisher; a peer trickling bytes
+         * that complete no message; a player that gets nothing and does not answer the PingRequest
+         * sent after half of it), when outbound bytes stayed pending this long without any write
+         * completing (a player that stopped reading), or when it neither publishes nor plays this long
+         * after its {@code connect}.
          */
         public Builder idleTimeout(Duration timeout) {
             this.idleTimeout = positive("idleTimeout", timeout);
@@ -404,6 +476,64 @@ public final class RtmpServer implements AutoCloseable {
         public Builder maxChunkStreams(int count) {
             ChunkDecoderConfig.builder().maxChunkStreams(count);
             this.maxChunkStreams = count;
+            return this;
+        }
+
+        /**
+         * Largest command, data or shared-object message (AMF {@code connect}, {@code publish},
+         * {@code @setDataFrame}...), bytes, 1..16777215; default 64 KiB. A longer one closes the
+         * connection when its chunk header arrives, before anything is buffered.
+         */
+        public Builder maxCommandSize(int bytes) {
+            ChunkDecoderConfig.builder().maxCommandSize(bytes);
+            this.maxCommandSize = bytes;
+            return this;
+        }
+
+        /**
+         * Bytes of incomplete (still arriving) messages one connection may hold once it has
+         * connected, summed over its chunk streams, 1..2^31-1; default 16 MiB (two messages of the
+         * default maximum size). A chunk that would go past it closes the connection.
+         */
+        public Builder maxBufferedBytes(int bytes) {
+            ChunkDecoderConfig.builder().maxBufferedBytes(bytes);
+            this.maxBufferedBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The same limit before the connection's {@code connect} was accepted, 1..2^31-1; default
+         * 64 KiB (a connect is under 1 KiB). Until then messages are also decoded one at a time, so
+         * nothing sent behind the connect is buffered under the larger limit.
+         */
+        public Builder maxBufferedBytesBeforeConnect(int bytes) {
+            ChunkDecoderConfig.builder().maxBufferedBytes(bytes);
+            this.maxBufferedBytesBeforeConnect = bytes;
+            return this;
+        }
+
+        /**
+         * Bytes of incomplete messages all connections together may hold, 1..2^40; default 256 MiB.
+         * The connection whose chunk would go past it is closed; the others keep theirs.
+         */
+        public Builder maxBufferedBytesTotal(long bytes) {
+            if (bytes < 1 || bytes > 1L << 40) {
+                throw new IllegalArgumentException("maxBufferedBytesTotal: " + bytes + " (expected: 1..1099511627776)");
+            }
+            this.maxBufferedBytesTotal = bytes;
+            return this;
+        }
+
+        /**
+         * Open connections from one client IP address at most, 1..1000000; more are closed at accept
+         * with a WARN line. Default 32, so that one client
+         * cannot take all of {@link #maxConnections(int)}.
+         */
+        public Builder maxConnectionsPerAddress(int count) {
+            if (count < 1 || count > 1_000_000) {
+                throw new IllegalArgumentException("maxConnectionsPerAddress: " + count + " (expected: 1..1000000)");
+            }
+            this.maxConnectionsPerAddress = count;
             return this;
         }
 

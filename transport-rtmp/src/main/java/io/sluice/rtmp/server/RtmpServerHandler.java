@@ -12,7 +12,9 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.rtmp.RtmpProtocolException;
+import io.sluice.rtmp.chunk.PrechunkedMessage;
 import io.sluice.rtmp.chunk.RtmpMessage;
+import io.sluice.rtmp.message.MessageTypeId;
 import io.sluice.rtmp.netty.RtmpChunkDecoder;
 import io.sluice.rtmp.netty.RtmpHandshakeHandler;
 import java.io.IOException;
@@ -33,11 +35,18 @@ import org.slf4j.LoggerFactory;
  * while the channel is writable: the write-buffer water marks are the player's back-pressure, the
  * session's GOP-aware queue absorbs the rest), and enforces the idle timeout.
  *
- * <p><b>Idle.</b> Without inbound bytes for half the idle timeout it sends a PingRequest (live
- * peers answer). It closes the connection when, for the whole idle timeout, nothing arrived and no
- * write completed (a publisher that went silent; a player of a stream that sends nothing and does
- * not answer pings), or when outbound bytes stayed pending without any write completing (a
- * player that stopped reading).
+ * <p><b>Idle.</b> Activity is a complete inbound message or a completed write of media; bytes that
+ * complete no message, and the server's own pings, are not. Without an inbound message for half
+ * the idle timeout it sends a PingRequest (live peers answer). It closes the connection when, for
+ * the whole idle timeout, there was no activity (a publisher that went silent, a peer that
+ * trickles a byte now and then; a player of a stream that sends nothing and does not answer
+ * pings), or when outbound bytes stayed pending without any write completing (a player that
+ * stopped reading). A connection must also send {@code connect} within the handshake timeout
+ * of completing the handshake, and publish or play within the idle timeout of its connect.
+ *
+ * <p><b>Before connect</b> the chunk decoder holds at most {@code maxBufferedBytesBeforeConnect}
+ * of incomplete messages and decodes one message at a time; the accepted {@code connect} raises
+ * the limit to {@code maxBufferedBytes} before the next message is decoded.
  *
  * <p><b>Failures.</b> A protocol violation, a limit, a handshake or idle timeout closes the
  * connection with exactly one WARN line naming the peer and the violation; refusals the session
@@ -60,12 +69,25 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
             lastWriteDoneNanos = System.nanoTime();
         }
     };
+    private final ChannelFutureListener mediaWriteProgress = f -> {
+        if (f.isSuccess()) {
+            long now = System.nanoTime();
+            lastWriteDoneNanos = now;
+            lastMediaDoneNanos = now;
+        }
+    };
     private ChannelHandlerContext ctx;
     private RtmpServerSession session;
     private InetSocketAddress remote;
     private ScheduledFuture<?> idleTimer;
     private boolean handshakeDone;
+    private long handshakeDoneNanos;
+    /** When the session accepted connect (and the decoder's limits were raised); 0 before. */
+    private long connectedNanos;
+    /** When the last complete inbound message arrived. */
     private long lastReadNanos;
+    /** When a write holding media last completed. */
+    private long lastMediaDoneNanos;
     /** When a flush last completed (everything written so far reached the socket). */
     private long lastWriteDoneNanos;
     /** When outbound bytes last started to be pending after none were. */
@@ -122,6 +144,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         session = new RtmpServerSession(settings, hub, remote, ctx.alloc(), this::wakeup, publishers, sharedStreams);
         lastReadNanos = System.nanoTime();
         lastWriteDoneNanos = lastReadNanos;
+        lastMediaDoneNanos = lastReadNanos;
         writePeriodStartNanos = lastReadNanos;
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(TimeUnit.SECONDS.toNanos(1),
                 settings.idleTimeout().toNanos() / 4));
@@ -153,6 +176,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         if (evt == RtmpHandshakeHandler.RtmpHandshakeCompleted.INSTANCE) {
             handshakeDone = true;
             lastReadNanos = System.nanoTime();
+            handshakeDoneNanos = lastReadNanos;
         }
         super.userEventTriggered(ctx, evt);
     }
@@ -165,7 +189,17 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         }
         try {
             if (!closing && session != null) {
+                lastReadNanos = System.nanoTime();
+                pingSent = false;
                 session.handleMessage(m);
+                if (connectedNanos == 0 && session.isConnected()) {
+                    connectedNanos = lastReadNanos;
+                    RtmpChunkDecoder decoder = ctx.pipeline().get(RtmpChunkDecoder.class);
+                    if (decoder != null) {
+                        decoder.chunkDecoder().setMaxBufferedBytes(settings.maxBufferedBytes());
+                        decoder.chunkDecoder().setStopAfterMessage(false);
+                    }
+                }
             }
         } catch (RtmpProtocolException e) {
             fail(e.getMessage());
@@ -179,8 +213,6 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        lastReadNanos = System.nanoTime();
-        pingSent = false;
         if (handshakeDone && !closing && session != null) {
             RtmpChunkDecoder decoder = ctx.pipeline().get(RtmpChunkDecoder.class);
             if (decoder != null) {
@@ -218,6 +250,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
             writePeriodStartNanos = nowNanos; // a write period starts: measure progress from now
         }
         ByteBufHolder last = null; // written last, with the promise that tracks write progress
+        boolean media = false;
         try {
             ByteBufHolder m;
             while ((m = session.pollOutbound(ch.isWritable())) != null) {
@@ -225,6 +258,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
                     ctx.write(last, ctx.voidPromise());
                 }
                 last = m;
+                media |= isMedia(m);
             }
         } catch (RuntimeException e) {
             if (last != null) {
@@ -237,7 +271,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         String reason = session.closeReason();
         if (reason != null) {
             closing = true;
-            log.info("{}: closing: {}", remote, reason);
+            log.debug("{}: closing: {}", remote, reason); // refusals are logged where decided (auth: once a minute)
             if (last != null) {
                 ctx.write(last, ctx.voidPromise());
             }
@@ -252,10 +286,18 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
             ctx.flush();
             if (pendingOutboundBytes() == 0) {
                 lastWriteDoneNanos = nowNanos;
+                if (media) {
+                    lastMediaDoneNanos = nowNanos;
+                }
             } else {
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(writeProgress);
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(media ? mediaWriteProgress : writeProgress);
             }
         }
+    }
+
+    private static boolean isMedia(ByteBufHolder m) {
+        return m instanceof PrechunkedMessage || m instanceof RtmpMessage r
+                && (r.messageTypeId() == MessageTypeId.AUDIO || r.messageTypeId() == MessageTypeId.VIDEO);
     }
 
     private long pendingOutboundBytes() {
@@ -271,13 +313,17 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         long idle = settings.idleTimeout().toNanos();
         long pending = pendingOutboundBytes();
         long sinceProgress = now - Math.max(writePeriodStartNanos, lastWriteDoneNanos);
-        long sinceActivity = now - Math.max(lastReadNanos, lastWriteDoneNanos);
-        if (pending > 0 && sinceProgress > idle) {
+        long sinceActivity = now - Math.max(lastReadNanos, lastMediaDoneNanos);
+        if (connectedNanos == 0 && now - handshakeDoneNanos > settings.handshakeTimeout().toNanos()) {
+            fail("no connect within " + settings.handshakeTimeout().toMillis() + " ms of the handshake");
+        } else if (pending > 0 && sinceProgress > idle) {
             fail("stalled: " + pending + " bytes not taken by the peer for " + TimeUnit.NANOSECONDS.toMillis(sinceProgress)
                     + " ms (idle timeout " + settings.idleTimeout().toMillis() + " ms)");
         } else if (sinceActivity > idle) {
             fail("idle: nothing received or sent for " + TimeUnit.NANOSECONDS.toMillis(sinceActivity) + " ms (idle timeout "
                     + settings.idleTimeout().toMillis() + " ms)");
+        } else if (connectedNanos != 0 && now - connectedNanos > idle && !session.publishesOrPlays()) {
+            fail("neither publish nor play within " + settings.idleTimeout().toMillis() + " ms of connect (idle timeout)");
         } else if (now - lastReadNanos > idle / 2 && !pingSent) {
             pingSent = true;
             session.ping(TimeUnit.NANOSECONDS.toMillis(now));

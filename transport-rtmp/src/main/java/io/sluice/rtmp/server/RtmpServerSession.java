@@ -11,6 +11,11 @@ import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaType;
 import io.sluice.core.Rational;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.auth.AuthDecision;
+import io.sluice.core.auth.AuthRequest;
+import io.sluice.core.auth.StreamAction;
+import io.sluice.core.auth.StreamProtocol;
+import io.sluice.core.h264.Sps;
 import io.sluice.core.hub.PublisherFeedback;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamHubException;
@@ -44,6 +49,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -68,6 +74,11 @@ import org.slf4j.LoggerFactory;
  * query string. {@code rtmp://host/live/x?token=1} publishes hub stream {@code "live/x"}.
  *
  * <h2>Publishing</h2>
+ * {@code publish} and {@code play} are first put to the {@link io.sluice.core.auth.StreamAuthorizer}
+ * with the hub stream name and the {@code token} query parameter (of the stream key, else of the app);
+ * a refusal is answered with NetStream.Publish.Unauthorized or NetStream.Play.Failed and a
+ * disconnect. Because this comes first, a hub that replaces publishers only lets a client that may
+ * publish the stream replace its publisher.
  * After {@code publish} is authorised the name is claimed at once, so a second publisher gets
  * NetStream.Publish.BadName straight away (unless the hub replaces publishers). The publication
  * reaches the hub once its tracks are known: when every track announced by {@code onMetaData}
@@ -116,6 +127,14 @@ final class RtmpServerSession implements AutoCloseable {
     static final int CSID_VIDEO = 6;
 
     private static final Pattern HUB_NAME = Pattern.compile("[A-Za-z0-9._~/-]{1,256}");
+    /** The query parameter that carries the credential: {@code rtmp://host/live/x?token=s3cret}. */
+    static final String TOKEN_PARAMETER = "token";
+    /** Longest {@code app} (without its query) a connect may carry: the hub's stream-name limit. */
+    static final int MAX_APP_CHARS = 256;
+    /** Longest query string on a connect's {@code app} or a publish/play name, chars; more is refused. */
+    static final int MAX_QUERY_CHARS = 4096;
+    /** Most characters of a peer-supplied name echoed back in a status or written to the log. */
+    private static final int MAX_ECHO_CHARS = 64;
     private static final int VIDEO_TRACK = 0;
     private static final int AUDIO_TRACK = 1;
 
@@ -245,7 +264,8 @@ final class RtmpServerSession implements AutoCloseable {
                 }
             }
             case "FCPublish" -> command(new CommandMessage("onFCPublish", 0, null,
-                    List.of(status(NetStatus.PUBLISH_START, stringArg(cmd, 0)).toInfoObject())), CSID_COMMAND, 0);
+                    List.of(status(NetStatus.PUBLISH_START, echo(splitQuery(stringArg(cmd, 0))[0])).toInfoObject())),
+                    CSID_COMMAND, 0);
             case "FCUnpublish" -> {
                 String key = splitQuery(stringArg(cmd, 0))[0];
                 for (NetStream s : streams.values()) {
@@ -254,7 +274,7 @@ final class RtmpServerSession implements AutoCloseable {
                     }
                 }
                 command(new CommandMessage("onFCUnpublish", 0, null,
-                        List.of(status(NetStatus.UNPUBLISH_SUCCESS, key).toInfoObject())), CSID_COMMAND, 0);
+                        List.of(status(NetStatus.UNPUBLISH_SUCCESS, echo(key)).toInfoObject())), CSID_COMMAND, 0);
             }
             case "createStream" -> createStream(cmd);
             case "deleteStream" -> {
@@ -285,6 +305,13 @@ final class RtmpServerSession implements AutoCloseable {
         connected = true;
         if (cmd.commandObject() instanceof Map<?, ?> props && props.get("app") instanceof String a) {
             String[] parts = splitQuery(a);
+            if (parts[0].length() > MAX_APP_CHARS || parts[1].length() > MAX_QUERY_CHARS) {
+                String reason = "app '" + echo(parts[0]) + "' of " + parts[0].length() + " chars with a query of "
+                        + parts[1].length() + " chars (expected: <= " + MAX_APP_CHARS + " and <= " + MAX_QUERY_CHARS + ")";
+                command(Commands.error(cmd.transactionId(), error(NetStatus.CONNECT_REJECTED, reason)), CSID_COMMAND, 0);
+                requestClose(NetStatus.CONNECT_REJECTED + ": " + reason);
+                return;
+            }
             app = stripSlashes(parts[0]);
             appQuery = parseQuery(parts[1]);
         }
@@ -371,6 +398,21 @@ final class RtmpServerSession implements AutoCloseable {
         return null;
     }
 
+    /** Whether a {@code connect} was accepted: the peer is past the pre-connect limits. */
+    boolean isConnected() {
+        return connected && closeReason == null;
+    }
+
+    /** Whether one of the connection's message streams publishes or plays now. */
+    boolean publishesOrPlays() {
+        for (NetStream s : streams.values()) {
+            if (s.publish != null || s.play != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Why the connection should be closed after flushing (a refusal or a replaced publisher), or {@code null}. */
     String closeReason() {
         return closeReason;
@@ -432,6 +474,11 @@ final class RtmpServerSession implements AutoCloseable {
 
     // ---------------------------------------------------------------- names
 
+    /** {@code s}, or its first {@value #MAX_ECHO_CHARS} chars and "…" when longer: what a reply or log line repeats of a peer's name. */
+    static String echo(String s) {
+        return s.length() <= MAX_ECHO_CHARS ? s : s.substring(0, MAX_ECHO_CHARS) + "…";
+    }
+
     /** {name, query} split at the first '?'; query is "" when absent. */
     static String[] splitQuery(String s) {
         int q = s.indexOf('?');
@@ -476,17 +523,19 @@ final class RtmpServerSession implements AutoCloseable {
         }
     }
 
-    private RtmpAuthorizer.Decision authorize(RtmpAuthorizer.Action action, String key, String query) {
+    /**
+     * Asks the authorizer; the token is the {@code token} query parameter of the stream name, else of the app.
+     */
+    private AuthDecision authorize(StreamAction action, String hubName, String query) {
+        if (query.length() > MAX_QUERY_CHARS) {
+            return AuthDecision.forbidden("query of " + query.length() + " chars (expected: <= " + MAX_QUERY_CHARS + ")");
+        }
         Map<String, List<String>> params = new LinkedHashMap<>(appQuery);
         params.putAll(parseQuery(query));
         params.replaceAll((k, v) -> List.copyOf(v));
-        try {
-            RtmpAuthorizer.Decision d = settings.authorizer().authorize(new RtmpAuthorizer.Request(action, app, key, params, remote));
-            return d != null ? d : RtmpAuthorizer.Decision.reject("not authorised");
-        } catch (RuntimeException e) {
-            log.warn("{}: RtmpAuthorizer failed on {} '{}/{}'; request rejected", remote, action, app, key, e);
-            return RtmpAuthorizer.Decision.reject("authorisation failed");
-        }
+        List<String> token = params.get(TOKEN_PARAMETER);
+        return settings.authorizer().authorize(new AuthRequest(action, hubName, StreamProtocol.RTMP, remote,
+                Optional.ofNullable(token == null || token.isEmpty() ? null : token.get(0)), params));
     }
 
     // ---------------------------------------------------------------- streams
@@ -510,15 +559,14 @@ final class RtmpServerSession implements AutoCloseable {
             String key = stripSlashes(parts[0]);
             String hubName = app + "/" + key;
             if (app.isEmpty() || key.isEmpty() || !HUB_NAME.matcher(hubName).matches()) {
-                refuse(error(NetStatus.PUBLISH_BAD_NAME, "invalid stream name '" + hubName
-                        + "' (expected: 1..256 characters of [A-Za-z0-9._~/-])"));
+                refuse(error(NetStatus.PUBLISH_BAD_NAME, "invalid stream name '" + echo(hubName) + "' of " + hubName.length()
+                        + " chars (expected: 1..256 characters of [A-Za-z0-9._~/-])"));
                 return;
             }
-            RtmpAuthorizer.Decision d = authorize(RtmpAuthorizer.Action.PUBLISH, key, parts[1]);
+            AuthDecision d = authorize(StreamAction.PUBLISH, hubName, parts[1]); // the gate logs refusals
             if (!d.allowed()) {
-                log.info("{}: publish '{}' rejected by the authorizer: {}", remote, hubName, d.description());
-                hub.reportAuthRefused(hubName, sessionInfo, StreamEvent.Action.PUBLISH, d.description());
-                refuse(error("NetStream.Publish.Rejected", d.description()));
+                hub.reportAuthRefused(hubName, sessionInfo, StreamEvent.Action.PUBLISH, d.reason());
+                refuse(error(NetStatus.PUBLISH_UNAUTHORIZED, d.reason()));
                 return;
             }
             if (!hub.replacesExistingPublisher()) {
@@ -531,6 +579,7 @@ final class RtmpServerSession implements AutoCloseable {
                 publishers.put(hubName, RtmpServerSession.this);
             }
             publish = new Publish(this, key, hubName);
+            log.info("publish '{}' over RTMP from {} started", hubName, RtmpServer.hostPort(remote));
             emit(UserControl.streamBegin(id));
             onStatus(id, status(NetStatus.PUBLISH_START, hubName + " is now published."));
         }
@@ -544,14 +593,14 @@ final class RtmpServerSession implements AutoCloseable {
             String key = stripSlashes(parts[0]);
             String hubName = app + "/" + key;
             if (app.isEmpty() || key.isEmpty() || !HUB_NAME.matcher(hubName).matches()) {
-                refuse(error(NetStatus.PLAY_STREAM_NOT_FOUND, "invalid stream name '" + hubName + "'"));
+                refuse(error(NetStatus.PLAY_STREAM_NOT_FOUND, "invalid stream name '" + echo(hubName) + "' of "
+                        + hubName.length() + " chars"));
                 return;
             }
-            RtmpAuthorizer.Decision d = authorize(RtmpAuthorizer.Action.PLAY, key, parts[1]);
+            AuthDecision d = authorize(StreamAction.PLAY, hubName, parts[1]);
             if (!d.allowed()) {
-                log.info("{}: play '{}' rejected by the authorizer: {}", remote, hubName, d.description());
-                hub.reportAuthRefused(hubName, sessionInfo, StreamEvent.Action.PLAY, d.description());
-                refuse(error("NetStream.Play.Failed", d.description()));
+                hub.reportAuthRefused(hubName, sessionInfo, StreamEvent.Action.PLAY, d.reason());
+                refuse(error("NetStream.Play.Failed", d.reason()));
                 return;
             }
             SharedStream shared = id == SharedStream.MESSAGE_STREAM_ID
@@ -572,6 +621,7 @@ final class RtmpServerSession implements AutoCloseable {
             p.generationAtPlay = sink.generation();
             play = p;
             players.add(p);
+            log.info("play '{}' over RTMP from {} started", hubName, RtmpServer.hostPort(remote));
             emit(UserControl.streamBegin(id));
             onStatus(id, status(NetStatus.PLAY_RESET, "Playing and resetting " + hubName + "."));
             onStatus(id, status(NetStatus.PLAY_START, "Started playing " + hubName + "."));
@@ -590,6 +640,7 @@ final class RtmpServerSession implements AutoCloseable {
          */
         void end(boolean notify) {
             if (publish != null) {
+                log.info("publish '{}' over RTMP from {} ended", publish.hubName, RtmpServer.hostPort(remote));
                 publish.close();
                 publish = null;
                 if (notify && !closed) {
@@ -597,6 +648,7 @@ final class RtmpServerSession implements AutoCloseable {
                 }
             }
             if (play != null) {
+                log.info("play '{}' over RTMP from {} stopped", play.hubName, RtmpServer.hostPort(remote));
                 play.close();
                 players.remove(play);
                 play = null;
@@ -641,6 +693,11 @@ final class RtmpServerSession implements AutoCloseable {
                         if (video == null || video.codec() != p.codec()) {
                             return; // no decoder configuration yet: undecodable, dropped
                         }
+                        if (p.compositionTimeOffsetMs() != 0 && !video.hasBFrames()) {
+                            // pts != dts: frames are reordered (B-frames) although the SPS did not say so.
+                            log.info("{}: '{}' sends video with composition time offsets (B-frames)", remote, hubName);
+                            video = video.toBuilder().hasBFrames(true).build(); // the hub learns it from this frame on
+                        }
                         send(p.toEncodedFrame(video, message.timestamp()));
                     }
                     default -> {
@@ -683,7 +740,8 @@ final class RtmpServerSession implements AutoCloseable {
             if (video != null && video.codec() == codec && Arrays.equals(video.codecConfig(), config)) {
                 return video;
             }
-            int[] size = codec == Codec.H264 ? CodecConfigs.avcPictureSize(config) : null;
+            Sps sps = codec == Codec.H264 ? CodecConfigs.avcSps(config) : null;
+            int[] size = sps == null ? null : new int[] {sps.width(), sps.height()};
             if (size == null) {
                 int w = metaInt("width");
                 int h = metaInt("height");
@@ -694,6 +752,7 @@ final class RtmpServerSession implements AutoCloseable {
                 size = new int[] {w, h};
             }
             TrackInfo.Builder b = TrackInfo.builder(VIDEO_TRACK, codec).codecConfig(config).resolution(size[0], size[1])
+                    .hasBFrames(sps != null && sps.hasReordering()) // else learned from composition time offsets
                     .description("rtmp " + hubName);
             double fps = metaDouble("framerate");
             if (fps > 0 && fps < 1000) {

@@ -177,4 +177,123 @@ class ChunkDecoderTest {
         d.close(); // the leak detector fails the test if the partial buffer were not released
         assertTrue(d.isFailed());
     }
+
+    /** The first chunk (128 bytes) of a {@code length}-byte video message on chunk stream {@code csid} (2..63). */
+    private static ByteBuf firstChunkOfVideo(int csid, int length) {
+        ByteBuf b = Unpooled.buffer();
+        b.writeByte(csid).writeMedium(0).writeMedium(length).writeByte(9).writeIntLE(1);
+        b.writeZero(Math.min(length, ChunkDecoder.DEFAULT_CHUNK_SIZE));
+        return b;
+    }
+
+    @Test
+    @DisplayName("incomplete messages spread over many chunk streams are bounded per connection")
+    void bufferedBytesPerConnectionAreBounded() {
+        ChunkDecoder d = new ChunkDecoder(ChunkDecoderConfig.builder().maxBufferedBytes(4096).build(), ByteBufAllocator.DEFAULT);
+        List<RtmpMessage> out = new ArrayList<>();
+        RtmpProtocolException e = null;
+        int csid = 3;
+        for (; csid < 64 && e == null; csid++) { // one 8 MiB message started on each chunk stream
+            ByteBuf in = firstChunkOfVideo(csid, 8 << 20);
+            try {
+                d.decode(in, out);
+                assertTrue(d.bufferedBytes() <= 4096, "held " + d.bufferedBytes());
+            } catch (RtmpProtocolException x) {
+                e = x;
+            } finally {
+                in.release();
+            }
+        }
+        assertTrue(e != null, "never refused");
+        assertEquals(3 + 4096 / 128 + 1, csid, "refused at the first chunk past 4096 bytes");
+        assertTrue(e.getMessage().contains("incomplete messages would hold 4224 bytes (expected: <= 4096 per connection)"),
+                e.getMessage());
+        assertTrue(d.isFailed());
+        assertEquals(0, d.bufferedBytes(), "partial messages released");
+        assertEquals(0, out.size());
+    }
+
+    @Test
+    @DisplayName("a buffer growing past the per-connection limit is refused before it grows")
+    void growthIsReservedFirst() {
+        ChunkDecoder d = new ChunkDecoder(ChunkDecoderConfig.builder().maxBufferedBytes(1000).build(), ByteBufAllocator.DEFAULT);
+        List<RtmpMessage> out = new ArrayList<>();
+        ByteBuf in = firstChunkOfVideo(6, 100_000);
+        for (int i = 0; i < 20; i++) { // type 3 continuations: 128, 256, 512, 1024 -> refused
+            in.writeByte(0xC0 | 6).writeZero(128);
+        }
+        try {
+            RtmpProtocolException e = assertThrows(RtmpProtocolException.class, () -> d.decode(in, out));
+            assertTrue(e.getMessage().contains("would hold 1024 bytes (expected: <= 1000"), e.getMessage());
+            assertEquals(0, d.bufferedBytes());
+        } finally {
+            in.release();
+        }
+    }
+
+    @Test
+    @DisplayName("decoders sharing a budget are bounded in total; completed messages give their bytes back")
+    void sharedBudgetBoundsAllDecoders() {
+        ChunkBufferBudget budget = new ChunkBufferBudget(1024);
+        ChunkDecoderConfig config = ChunkDecoderConfig.builder().maxBufferedBytes(1 << 20).build();
+        ChunkDecoder a = new ChunkDecoder(config, ByteBufAllocator.DEFAULT, budget);
+        ChunkDecoder b = new ChunkDecoder(config, ByteBufAllocator.DEFAULT, budget);
+        List<RtmpMessage> out = new ArrayList<>();
+        for (int csid = 3; csid < 7; csid++) { // 4 x 128 bytes each
+            ByteBuf in = firstChunkOfVideo(csid, 300);
+            a.decode(in, out);
+            in.release();
+            in = firstChunkOfVideo(csid, 300);
+            b.decode(in, out);
+            in.release();
+        }
+        assertEquals(1024, budget.usedBytes());
+        ByteBuf in = firstChunkOfVideo(7, 300);
+        try {
+            RtmpProtocolException e = assertThrows(RtmpProtocolException.class, () -> a.decode(in, out));
+            assertTrue(e.getMessage().contains("of all connections hold 1024 bytes, no room for 128 more (expected: <= 1024)"),
+                    e.getMessage());
+        } finally {
+            in.release();
+        }
+        assertEquals(512, budget.usedBytes(), "the failed decoder gave its bytes back");
+        // b completes the 300-byte message on chunk stream 3: its buffer leaves the budget with it
+        ByteBuf rest = Unpooled.buffer();
+        for (int sent = 128; sent < 300; sent += 128) {
+            rest.writeByte(0xC0 | 3).writeZero(Math.min(128, 300 - sent));
+        }
+        b.decode(rest, out);
+        rest.release();
+        assertEquals(1, out.size());
+        assertEquals(384, budget.usedBytes());
+        releaseAll(out);
+        b.close();
+        assertEquals(0, budget.usedBytes());
+    }
+
+    @Test
+    @DisplayName("a command message above maxCommandSize is refused on its header")
+    void commandSizeIsBounded() {
+        ChunkDecoder d = new ChunkDecoder(ChunkDecoderConfig.builder().maxCommandSize(1024).build(), ByteBufAllocator.DEFAULT);
+        RtmpProtocolException e = fails(d, "03 000000 7fffff 14 00000000 02");
+        assertEquals("chunkStreamId 3: messageTypeId 20 messageLength: 8388607 (expected: <= 1024 for a command or data message)",
+                e.getMessage());
+    }
+
+    @Test
+    @DisplayName("stopAfterMessage leaves the chunks after a complete message unread")
+    void stopAfterMessage() {
+        ChunkDecoder d = new ChunkDecoder();
+        d.setStopAfterMessage(true);
+        ByteBuf in = Unpooled.wrappedBuffer(hex("03 000000 000001 14 00000000 05 03 000000 000001 14 00000000 06"));
+        List<RtmpMessage> out = new ArrayList<>();
+        d.decode(in, out);
+        assertEquals(1, out.size());
+        assertEquals(13, in.readableBytes());
+        d.decode(in, out);
+        assertEquals(2, out.size());
+        in.release();
+        releaseAll(out);
+        d.close();
+    }
 }

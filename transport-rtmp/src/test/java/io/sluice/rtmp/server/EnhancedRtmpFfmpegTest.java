@@ -166,27 +166,47 @@ class EnhancedRtmpFfmpegTest {
      */
     @Test
     void sluiceClientPublishesHevcAndOpusThatFfmpeg8Plays() throws Exception {
-        Path clip = clip(Codec.H265);
-
-        RtmpServer server = server();
         Path out = tmp.resolve("played.mkv");
-        Process player = ffmpeg8("player.log", "-i", url(server, "live/sluice"), "-c", "copy", "-f", "matroska", "-y",
-                out.toString());
-        awaitTrue("player subscribed", 10_000, () -> server.hub().subscriberCount("live/sluice") == 1);
+        Map<String, Integer> decoded = sluicePublishesAndFfmpeg8Plays(clip(Codec.H265), "live/sluice", out);
+        System.out.printf("Sluice client -> Sluice server -> FFmpeg 8 (HEVC + Opus): player decoded %s%n", decoded);
+        assertTrue(decoded.getOrDefault("video:hevc", 0) >= 0.95 * FPS * SECONDS, "decoded: " + decoded);
+        assertTrue(decoded.getOrDefault("audio:opus", 0) >= SECONDS * 50 - 5, "decoded: " + decoded);
+        assertEquals(List.of(), FfmpegTools.decodeErrors(out), "decode errors");
+    }
+
+    /**
+     * Classic FLV H.264 (with B-frames: composition offsets) + AAC from the Sluice client through the embedded
+     * server to FFmpeg 8 as the player, as Debian's FFmpeg 5.1 plays it in {@code RtmpServerFfmpegTest}.
+     */
+    @Test
+    void ffmpeg8PlaysClassicH264AndAacFromTheEmbeddedServer() throws Exception {
+        Path out = tmp.resolve("classic.mkv");
+        Map<String, Integer> decoded = sluicePublishesAndFfmpeg8Plays(FfmpegTools.media("flower_960x540_5s_h264_aac.mp4"),
+                "live/classic", out);
+        System.out.printf("Sluice client -> Sluice server -> FFmpeg 8 (H.264 + AAC): player decoded %s%n", decoded);
+        assertEquals(150, decoded.getOrDefault("video:h264", 0), "decoded: " + decoded);
+        assertTrue(decoded.getOrDefault("audio:aac", 0) >= 230, "decoded: " + decoded);
+        assertEquals(List.of(), FfmpegTools.decodeErrors(out), "decode errors");
+    }
+
+    /**
+     * The Sluice client publishes {@code clip} (copy, real time) into the embedded server as {@code path} while
+     * FFmpeg 8 plays it into {@code out} (Matroska); what ffprobe then decodes from {@code out}.
+     */
+    private Map<String, Integer> sluicePublishesAndFfmpeg8Plays(Path clip, String path, Path out) throws Exception {
+        RtmpServer server = server();
+        Process player = ffmpeg8("player.log", "-i", url(server, path), "-c", "copy", "-f", "matroska", "-y", out.toString());
+        awaitTrue("player subscribed", 10_000, () -> server.hub().subscriberCount(path) == 1);
         try (StreamPipeline p = StreamPipeline.builder()
                 .source(MediaSources.open(clip.toString()))
                 .copy(true)
-                .transport(url(server, "live/sluice"))
+                .transport(url(server, path))
                 .realtime(true)
                 .build()) {
             p.start();
             p.completion().get(60, java.util.concurrent.TimeUnit.SECONDS);
         }
         assertEquals(0, await(player, 20, tmp.resolve("player.log")), read(tmp.resolve("player.log")));
-        Map<String, Integer> decoded = decodedFrames(out);
-        System.out.printf("Sluice client -> Sluice server -> FFmpeg 8 (HEVC + Opus): player decoded %s%n", decoded);
-        assertTrue(decoded.getOrDefault("video:hevc", 0) >= 0.95 * FPS * SECONDS, "decoded: " + decoded);
-        assertTrue(decoded.getOrDefault("audio:opus", 0) >= SECONDS * 50 - 5, "decoded: " + decoded);
-        assertEquals(List.of(), FfmpegTools.decodeErrors(out), "decode errors");
+        return decodedFrames(out);
     }
 }

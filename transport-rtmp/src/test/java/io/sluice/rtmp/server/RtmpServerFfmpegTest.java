@@ -18,6 +18,7 @@ import io.sluice.core.Codec;
 import io.sluice.core.StreamPipeline;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.TransportException;
+import io.sluice.core.auth.TokenAuthorizer;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.TransportStats;
 import io.sluice.core.hub.StreamHub;
@@ -179,23 +180,45 @@ class RtmpServerFfmpegTest {
     }
 
     @Test
-    void theAuthorizerRejectsABadKeyAndAcceptsAGoodOne() throws Exception {
-        RtmpServer server = server(RtmpServer.builder().authorizer(r ->
-                r.action() != RtmpAuthorizer.Action.PUBLISH || "secret".equals(r.queryParameter("key"))
-                        ? RtmpAuthorizer.Decision.allow() : RtmpAuthorizer.Decision.reject("invalid stream key")));
+    void tokensGuardPublishAndPlaySeparatelyAndOnlyATokenHolderMayReplaceALivePublisher() throws Exception {
+        RtmpServer server = server(RtmpServer.builder().replaceExistingPublisher(true)
+                .authorizer(TokenAuthorizer.builder().publishToken("pub-secret").playToken("view-secret").build()));
         RtmpServerTestSupport.Probe probe = probe(server.hub(), "live/cam");
-        Process bad = start("bad.log", "-i", media(RABBIT).toString(), "-t", "1", "-c", "copy", "-f", "flv",
-                url(server, "live/cam?key=wrong"));
-        assertNotEquals(0, await(bad, 15, tmp.resolve("bad.log")));
-        assertTrue(read(tmp.resolve("bad.log")).contains("invalid stream key"), read(tmp.resolve("bad.log")));
+        Process noToken = publish(server, "no-token.log", RABBIT, "live/cam", "-t", "1");
+        assertNotEquals(0, await(noToken, 15, tmp.resolve("no-token.log")));
+        assertTrue(read(tmp.resolve("no-token.log")).contains("a token is required to publish 'live/cam'"),
+                read(tmp.resolve("no-token.log")));
+        Process wrong = publish(server, "wrong.log", RABBIT, "live/cam?token=view-secret", "-t", "1");
+        assertNotEquals(0, await(wrong, 15, tmp.resolve("wrong.log")), "a play token does not publish");
         assertEquals(0, probe.publishes.get());
-        Process good = start("good.log", "-i", media(RABBIT).toString(), "-t", "1", "-c", "copy", "-f", "flv",
-                url(server, "live/cam?key=secret"));
-        assertEquals(0, await(good, 15, tmp.resolve("good.log")), read(tmp.resolve("good.log")));
-        assertEquals(1, probe.publishes.get());
-        // ffmpeg exits once its last bytes are in the socket; the server may still be reading them.
-        awaitTrue("1 s of frames from the accepted publisher (" + probe.videoFrames.get() + " so far)", 5000,
-                () -> probe.videoFrames.get() >= 25);
+
+        Process good = publish(server, "good.log", RABBIT, "live/cam?token=pub-secret", "-t", "6");
+        awaitTrue("the token holder publishes", 10_000, () -> probe.videoFrames.get() > 10);
+        Process hijack = publish(server, "hijack.log", RABBIT, "live/cam", "-t", "2");
+        assertNotEquals(0, await(hijack, 15, tmp.resolve("hijack.log")), "no token: may not replace the live publisher");
+        assertEquals(1, probe.publishes.get(), "the live publisher was not replaced");
+
+        Path refused = tmp.resolve("refused.flv");
+        Process badPlayer = play(server, "bad-player.log", "live/cam", refused);
+        assertNotEquals(0, await(badPlayer, 15, tmp.resolve("bad-player.log")));
+        assertTrue(read(tmp.resolve("bad-player.log")).contains("a token is required to play 'live/cam'"),
+                read(tmp.resolve("bad-player.log")));
+        Path played = tmp.resolve("played.flv");
+        Process player = start("player.log", "-i", url(server, "live/cam?token=view-secret"), "-t", "1", "-c", "copy",
+                "-f", "flv", "-y", played.toString());
+        assertEquals(0, await(player, 15, tmp.resolve("player.log")), read(tmp.resolve("player.log")));
+        assertTrue(decodedVideoFrames(played) >= 20, "the token holder played");
+        assertEquals(0, await(good, 20, tmp.resolve("good.log")), read(tmp.resolve("good.log")));
+    }
+
+    @Test
+    void aPortInUseIsABindExceptionNamingAddressAndPort() throws Exception {
+        RtmpServer first = server(RtmpServer.builder());
+        RtmpServer second = RtmpServer.builder().port(first.port()).build();
+        closeables.add(second);
+        java.net.BindException e = assertThrows(java.net.BindException.class, second::start);
+        assertTrue(e.getMessage().startsWith("cannot listen for RTMP on 127.0.0.1:" + first.port() + ": "), e.getMessage());
+        assertTrue(first.localAddress().getAddress().isLoopbackAddress(), "loopback by default");
     }
 
     @Test

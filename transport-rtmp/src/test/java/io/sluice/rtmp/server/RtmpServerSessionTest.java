@@ -2,6 +2,7 @@ package io.sluice.rtmp.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +16,11 @@ import io.netty.buffer.Unpooled;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.auth.AuthDecision;
+import io.sluice.core.auth.AuthRequest;
+import io.sluice.core.auth.StreamAction;
+import io.sluice.core.auth.StreamProtocol;
+import io.sluice.core.auth.TokenAuthorizer;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.rtmp.RtmpProtocolException;
 import io.sluice.rtmp.chunk.ChunkDecoder;
@@ -35,6 +41,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -259,6 +266,7 @@ class RtmpServerSessionTest {
         assertEquals(640, v.width());
         assertEquals(480, v.height());
         assertArrayEquals(AVCC_640X480, v.codecConfig());
+        assertTrue(v.hasBFrames(), "friday's SPS states max_num_reorder_frames 2");
         TrackInfo a = probe.tracks.get(1);
         assertEquals(44100, a.sampleRate());
         assertEquals(2, a.channels());
@@ -298,6 +306,24 @@ class RtmpServerSessionTest {
     }
 
     @Test
+    void aCompositionTimeOffsetMarksTheTrackAsHavingBFramesFromThatFrameOn() {
+        RtmpServerSession s = session();
+        int msid = connectAndCreateStream(s, "live");
+        command(s, Commands.publish("b"), msid);
+        feed(s, video(msid, 0, 1, 0, 0, AVCC_320X240)); // an SPS that does not state reordering
+        feed(s, video(msid, 0, 1, 1, 0, new byte[] {0, 0, 0, 1, 0x65}));
+        assertFalse(hub.tracks("live/b").orElseThrow().get(0).hasBFrames(), "pts == dts so far");
+        feed(s, video(msid, 40, 2, 1, 80, new byte[] {0, 0, 0, 1, 0x41})); // CompositionTime 80 ms
+        TrackInfo v = hub.tracks("live/b").orElseThrow().get(0);
+        assertTrue(v.hasBFrames(), "learned from pts != dts: " + v);
+        assertEquals(320, v.width());
+        feed(s, video(msid, 0, 1, 0, 0, AVCC_320X240)); // the same sequence header again keeps what was learned
+        feed(s, video(msid, 80, 2, 1, 0, new byte[] {0, 0, 0, 1, 0x41}));
+        assertTrue(hub.tracks("live/b").orElseThrow().get(0).hasBFrames());
+        drain(s);
+    }
+
+    @Test
     void aSecondPublisherGetsBadNameAndTheFirstKeepsStreaming() {
         RtmpServerSession first = session();
         int msid = connectAndCreateStream(first, "live");
@@ -316,27 +342,38 @@ class RtmpServerSessionTest {
     }
 
     @Test
-    void theAuthorizerSeesAppKeyQueryAndPeerAndCanReject() {
-        List<RtmpAuthorizer.Request> seen = new ArrayList<>();
+    void theAuthorizerSeesStreamTokenQueryAndPeerAndCanReject() {
+        List<AuthRequest> seen = new ArrayList<>();
         RtmpServerSession s = session(ServerSettings.defaults().withAuthorizer(r -> {
             seen.add(r);
-            return "secret".equals(r.queryParameter("key")) ? RtmpAuthorizer.Decision.allow()
-                    : RtmpAuthorizer.Decision.reject("invalid stream key");
+            return r.token().equals(Optional.of("secret")) ? AuthDecision.allow()
+                    : AuthDecision.unauthorized("invalid stream key");
         }));
         int msid = connectAndCreateStream(s, "live?tenant=t1");
-        command(s, Commands.publish("cam?key=wrong"), msid);
+        command(s, Commands.publish("cam?token=wrong"), msid);
         NetStatus status = lastStatus(drain(s));
         assertTrue(status.isError());
+        assertEquals(NetStatus.PUBLISH_UNAUTHORIZED, status.code());
         assertEquals("invalid stream key", status.description());
         assertNotNull(s.closeReason());
-        RtmpAuthorizer.Request r = seen.get(0);
-        assertEquals(RtmpAuthorizer.Action.PUBLISH, r.action());
-        assertEquals("live", r.app());
-        assertEquals("cam", r.streamName());
-        assertEquals("t1", r.queryParameter("tenant"));
-        assertEquals("wrong", r.queryParameter("key"));
+        AuthRequest r = seen.get(0);
+        assertEquals(StreamAction.PUBLISH, r.action());
+        assertEquals("live/cam", r.stream());
+        assertEquals(StreamProtocol.RTMP, r.protocol());
+        assertEquals("t1", r.parameter("tenant"));
+        assertEquals(Optional.of("wrong"), r.token());
         assertEquals(PEER, r.remoteAddress());
         assertTrue(publishers.isEmpty());
+    }
+
+    @Test
+    void theTokenMayRideOnTheAppAndAllowsWithTheBuiltInTokenAuthorizer() {
+        RtmpServerSession s = session(ServerSettings.defaults().withAuthorizer(
+                TokenAuthorizer.builder().publishToken("secret").build()));
+        int msid = connectAndCreateStream(s, "live?token=secret");
+        command(s, Commands.publish("cam"), msid);
+        NetStatus status = lastStatus(drain(s));
+        assertEquals(NetStatus.PUBLISH_START, status.code(), status.toString());
     }
 
     @Test

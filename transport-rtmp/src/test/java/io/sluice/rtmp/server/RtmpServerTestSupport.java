@@ -203,7 +203,12 @@ final class RtmpServerTestSupport {
         private final List<Object> pending = new ArrayList<>();
 
         RawClient(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
+            this(port, java.net.InetAddress.getLoopbackAddress());
+        }
+
+        /** A client whose socket is bound to {@code local} (e.g. 127.0.0.2: another client address on loopback). */
+        RawClient(int port, java.net.InetAddress local) throws IOException {
+            socket = new Socket(java.net.InetAddress.getLoopbackAddress(), port, local, 0);
             socket.setSoTimeout(5000);
             in = socket.getInputStream();
             out = socket.getOutputStream();

@@ -84,6 +84,9 @@ abstract class RtcSession {
     boolean closed;
     /** DTLS keyed (SRTP contexts exist). */
     volatile boolean connected;
+    /** This session holds one of the server's DTLS handshake permits (its thread was started). */
+    private boolean dtlsPermit;
+    private boolean dtlsPermitReleased;
     /** {@link #onConnected()} ran: DTLS keyed and an ICE pair nominated. */
     private boolean mediaStarted;
 
@@ -111,8 +114,26 @@ abstract class RtcSession {
         this.dtls = dtlsContext.newEndpoint(role, negotiated.remoteFingerprint().toString());
     }
 
-    /** Starts DTLS and the timer. On the loop. */
+    /** Starts the timer; DTLS starts with the peer's first DTLS datagram or ICE check ({@link #startDtls()}). On the loop. */
     void start() {
+        ice.handleTimeout(System.nanoTime());
+        drainIce();
+        timer = loop.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts the DTLS handshake thread once, if the server has a handshake permit free; on the loop.
+     *
+     * @return whether DTLS runs
+     */
+    private boolean startDtls() {
+        if (dtlsPermit || closed || connected) {
+            return !closed;
+        }
+        if (!server.tryStartDtlsHandshake()) {
+            return false;
+        }
+        dtlsPermit = true;
         dtls.start(new DtlsEndpoint.Listener() {
             @Override
             public void onTransmitReady(DtlsEndpoint endpoint) {
@@ -141,9 +162,15 @@ abstract class RtcSession {
                 });
             }
         });
-        ice.handleTimeout(System.nanoTime());
-        drainIce();
-        timer = loop.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    /** Gives the server's DTLS handshake permit back (handshake over or session closed). */
+    private void endDtlsHandshake() {
+        if (dtlsPermit && !dtlsPermitReleased) {
+            dtlsPermitReleased = true;
+            server.dtlsHandshakeEnded();
+        }
     }
 
     // ------------------------------------------------------------------ datagrams (on the loop)
@@ -158,6 +185,9 @@ abstract class RtcSession {
         IceDatagramResult r = ice.handleDatagram(now, from, datagram);
         if (r == IceDatagramResult.ACCEPTED) {
             server.bindAddress(from, ice.localCredentials().ufrag());
+            if (dtls.role() == DtlsRole.CLIENT) {
+                startDtls(); // the DTLS client speaks first, once an ICE check passed
+            }
         }
         drainIce();
     }
@@ -165,6 +195,10 @@ abstract class RtcSession {
     /** @param datagram borrowed */
     final void handleDtls(InetSocketAddress from, ByteBuf datagram) {
         if (closed) {
+            return;
+        }
+        if (!startDtls()) { // only addresses that passed an ICE check reach here (IceUfragDemux)
+            server.countDroppedUnknownAddress();
             return;
         }
         dtlsPeer = from;
@@ -384,6 +418,7 @@ abstract class RtcSession {
             remote = dtlsPeer;
         }
         connected = true;
+        endDtlsHandshake();
         timeline.mark(SessionTimeline.Step.DTLS_CONNECTED, System.nanoTime());
         log.debug("session {} ({} {}) DTLS connected: {} to {}", id, endpoint, stream, profile, remote);
         maybeStartMedia();
@@ -472,6 +507,7 @@ abstract class RtcSession {
             closeMedia();
         } finally {
             dtls.close();
+            endDtlsHandshake();
             ice.close();
             server.onSessionClosed(this);
         }

@@ -12,13 +12,21 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.Codec;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.auth.AuthDecision;
+import io.sluice.core.auth.AuthRequest;
+import io.sluice.core.auth.AuthorizationGate;
+import io.sluice.core.auth.StreamAction;
+import io.sluice.core.auth.StreamAuthorizer;
+import io.sluice.core.auth.StreamProtocol;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTranscoderFactory;
+import io.sluice.core.time.Ticker;
+import io.sluice.core.spi.RenditionLadder;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceCandidate;
 import io.sluice.webrtc.ice.IceCredentials;
@@ -38,6 +46,8 @@ import io.sluice.webrtc.sdp.SdpNegotiator;
 import io.sluice.webrtc.sdp.SdpParseException;
 import io.sluice.webrtc.sdp.SdpParser;
 import io.sluice.webrtc.sdp.SessionDescription;
+import io.sluice.webrtc.server.netty.HttpConnectionGuard;
+import io.sluice.webrtc.server.netty.SignalingHttpAggregator;
 import io.sluice.webrtc.server.netty.WebRtcHttpHandler;
 import io.sluice.webrtc.server.netty.WebRtcUdpHandler;
 import java.net.InetAddress;
@@ -54,6 +64,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -81,8 +92,15 @@ import org.slf4j.LoggerFactory;
  * streams), {@code GET /watch/<stream>} (player) and {@code GET /publish/<stream>} (camera publisher).
  *
  * <p>Threads: one UDP event loop runs every session (ICE, SRTP, RTP, RTCP); one HTTP event loop
- * signals; each DTLS handshake has its own daemon thread (Bouncy Castle blocks). {@link #close()}
- * ends all of them. Thread-safe.
+ * signals; each DTLS handshake has its own daemon thread (Bouncy Castle blocks), started only when
+ * the peer's first DTLS datagram arrives from an address that passed an ICE check (or, when the
+ * server is the DTLS client, at that check), at most {@link Builder#maxDtlsHandshakes} at once.
+ * {@link #close()} ends all of them. Thread-safe.
+ *
+ * <p>Bounds: HTTP connections in total and per client address, each request's time and each idle
+ * connection's ({@link HttpConnectionGuard}); request bodies (413 and close); sessions in total and
+ * sessions still waiting for ICE/DTLS per client address, which also expire when no ICE check
+ * arrives in time ({@link Builder#iceTimeout}); concurrent DTLS handshakes.
  */
 public final class WebRtcServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebRtcServer.class);
@@ -92,6 +110,20 @@ public final class WebRtcServer implements AutoCloseable {
     public static final Duration DEFAULT_SETUP_TIMEOUT = Duration.ofSeconds(15);
     /** Default largest SDP offer: 64 KiB. */
     public static final int DEFAULT_MAX_SDP_BYTES = 64 * 1024;
+    /** Default most open HTTP connections: 256. */
+    public static final int DEFAULT_MAX_HTTP_CONNECTIONS = 256;
+    /** Default most open HTTP connections from one client address: 16. */
+    public static final int DEFAULT_MAX_HTTP_CONNECTIONS_PER_ADDRESS = 16;
+    /** Default time from a request's first byte to its response: 10 s. */
+    public static final Duration DEFAULT_HTTP_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Default time a kept-alive HTTP connection may wait for its next request: 30 s. */
+    public static final Duration DEFAULT_HTTP_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** Default most sessions waiting for ICE/DTLS from one client address: 8. */
+    public static final int DEFAULT_MAX_PENDING_SESSIONS_PER_ADDRESS = 8;
+    /** Default time from the offer to the peer's first DTLS datagram or ICE nomination: 5 s. */
+    public static final Duration DEFAULT_ICE_TIMEOUT = Duration.ofSeconds(5);
+    /** Default most DTLS handshakes (each a thread) in progress at once: 32. */
+    public static final int DEFAULT_MAX_DTLS_HANDSHAKES = 32;
     /** Hub stream names as URL paths: up to 4 segments (RTMP publishes "app/key"), no "." or ".." segments. */
     private static final Pattern STREAM_NAME = Pattern.compile("(?!\\.{1,2}(/|$))[A-Za-z0-9._~-]{1,64}(/(?!\\.{1,2}(/|$))[A-Za-z0-9._~-]{1,64}){0,3}");
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -104,13 +136,25 @@ public final class WebRtcServer implements AutoCloseable {
     private final int maxSessions;
     private final Duration setupTimeout;
     private final int maxSdpBytes;
-    private final StreamAuthorizer authorizer;
+    private final HttpConnectionGuard.Limits httpLimits;
+    private final int maxPendingSessionsPerAddress;
+    private final long iceTimeoutNanos;
+    private final Semaphore dtlsHandshakes;
+    /** The client address of each session's offer, by session id. */
+    private final Map<String, InetAddress> offerers = new ConcurrentHashMap<>();
+    private final AuthorizationGate authorizer;
     private final List<io.netty.channel.ChannelHandler> httpRoutes;
     private final String corsAllowOrigin;
     private final FrameTranscoderFactory transcoders;
+    private final RenditionLadder ladder;
+    private final SslContext httpTls;
+    /** Ladder leases of WHEP sessions that play a rung, by session id; released when the session closes. */
+    private final Map<String, RenditionLadder.Lease> ladderLeases = new ConcurrentHashMap<>();
     private final SdpParser sdpParser;
     private final IceUfragDemux<RtcSession> demux;
     private final Map<String, RtcSession> sessions = new ConcurrentHashMap<>();
+    /** Per live session, what it does for the INFO lines: "play 'live/x' over WHEP from 127.0.0.1:50000". */
+    private final Map<String, String> sessionLabels = new ConcurrentHashMap<>();
     /** Shared audio transcodings by "stream#trackId". */
     private final Map<String, AudioTranscodeRelay> audioRelays = new ConcurrentHashMap<>();
     /**
@@ -126,6 +170,7 @@ public final class WebRtcServer implements AutoCloseable {
     private final AtomicLong srtpDropped = new AtomicLong();
     private final AtomicLong sessionsCreated = new AtomicLong();
     private final AtomicLong sessionsRejected = new AtomicLong();
+    private final AtomicLong pendingExpired = new AtomicLong();
 
     private final Object lifecycle = new Object();
     private EventLoopGroup udpGroup;
@@ -144,10 +189,17 @@ public final class WebRtcServer implements AutoCloseable {
         this.maxSessions = b.maxSessions;
         this.setupTimeout = b.setupTimeout;
         this.maxSdpBytes = b.maxSdpBytes;
-        this.authorizer = b.authorizer;
+        this.httpLimits = new HttpConnectionGuard.Limits(b.maxHttpConnections, b.maxHttpConnectionsPerAddress,
+                b.httpRequestTimeout, b.httpIdleTimeout);
+        this.maxPendingSessionsPerAddress = b.maxPendingSessionsPerAddress;
+        this.iceTimeoutNanos = b.iceTimeout.toNanos();
+        this.dtlsHandshakes = new Semaphore(b.maxDtlsHandshakes);
+        this.authorizer = new AuthorizationGate(b.authorizer, Ticker.system());
         this.httpRoutes = List.copyOf(b.httpRoutes);
         this.corsAllowOrigin = b.corsAllowOrigin;
         this.transcoders = b.transcoders;
+        this.ladder = b.ladder;
+        this.httpTls = b.httpTls;
         this.sdpParser = new SdpParser(new SdpLimits(maxSdpBytes, 2000, 4096, 32));
         this.demux = new IceUfragDemux<>(maxSessions, 8);
     }
@@ -165,7 +217,9 @@ public final class WebRtcServer implements AutoCloseable {
      * Binds the UDP and HTTP sockets and starts the event loops.
      *
      * @throws IllegalStateException if already started or closed
-     * @throws WebRtcServerException if a socket cannot be bound (the server is closed again)
+     * @throws WebRtcServerException if a socket cannot be bound (the server is closed again); the message
+     *                               names the socket, address and port, e.g.
+     *                               {@code "cannot listen for HTTP on 127.0.0.1:8080: Address already in use"}
      */
     public void start() {
         synchronized (lifecycle) {
@@ -177,29 +231,43 @@ public final class WebRtcServer implements AutoCloseable {
                     NioIoHandler.newFactory());
             httpGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-http", true),
                     NioIoHandler.newFactory());
+            String binding = "UDP on " + hostPort(udpBind);
             try {
                 udpChannel = new Bootstrap().group(udpGroup).channel(NioDatagramChannel.class)
                         .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
                         .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
                         .handler(new WebRtcUdpHandler(this))
                         .bind(udpBind).syncUninterruptibly().channel();
+                binding = "HTTP on " + hostPort(httpBind);
                 httpChannel = new ServerBootstrap().group(httpGroup).channel(NioServerSocketChannel.class)
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
-                                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(maxSdpBytes));
+                                ch.pipeline().addLast(new HttpConnectionGuard(httpLimits));
+                                if (httpTls != null) {
+                                    ch.pipeline().addLast(httpTls.newHandler(ch.alloc()));
+                                }
+                                ch.pipeline().addLast(new HttpServerCodec(), new SignalingHttpAggregator(maxSdpBytes));
                                 httpRoutes.forEach(h -> ch.pipeline().addLast(h)); // mounted routes (e.g. /metrics) first
                                 ch.pipeline().addLast(new WebRtcHttpHandler(WebRtcServer.this));
                             }
                         })
                         .bind(httpBind).syncUninterruptibly().channel();
-            } catch (RuntimeException e) {
+                udpGroup.scheduleAtFixedRate(this::expirePendingSessions, 250, 250, TimeUnit.MILLISECONDS);
+            } catch (Exception e) { // Netty rethrows the checked BindException from syncUninterruptibly()
                 close();
-                throw new WebRtcServerException("cannot bind UDP " + udpBind + " / HTTP " + httpBind + ": " + e, e);
+                throw new WebRtcServerException("cannot listen for " + binding + ": "
+                        + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
-            log.info("WebRTC server: HTTP {} UDP {} candidates {}", httpChannel.localAddress(),
-                    udpChannel.localAddress(), candidates());
+            log.debug("WebRTC server: HTTP {} UDP {} candidates {}", httpChannel.localAddress(),
+                    udpChannel.localAddress(), candidates().stream().map(c -> c.address() + ":" + c.port()).toList());
         }
+    }
+
+    /** {@code 127.0.0.1:8080}, {@code [::1]:8080}. */
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** The bound UDP address (all sessions' media). @throws IllegalStateException if not started */
@@ -214,11 +282,16 @@ public final class WebRtcServer implements AutoCloseable {
         return (InetSocketAddress) httpChannel.localAddress();
     }
 
-    /** {@code http://host:port/} of the HTTP listener. @throws IllegalStateException if not started */
+    /**
+     * {@code http://host:port/} of the HTTP listener ({@code https://} with {@link Builder#tls}).
+     *
+     * @throws IllegalStateException if not started
+     */
     public String httpUrl() {
         InetSocketAddress a = httpAddress();
         String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/";
+        return (httpTls != null ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + a.getPort() + "/";
     }
 
     /** The hub this server plays from and publishes into. */
@@ -268,7 +341,11 @@ public final class WebRtcServer implements AutoCloseable {
      */
     public SignalingResponse offer(WebRtcEndpoint endpoint, String stream, String sdpOffer, String bearerToken,
                                    InetSocketAddress remote) {
-        SignalingResponse r = doOffer(endpoint, stream, sdpOffer, bearerToken, remote);
+        RenditionLadder.Lease[] lease = new RenditionLadder.Lease[1]; // set when a WHEP viewer gets a ladder rung
+        SignalingResponse r = doOffer(endpoint, stream, sdpOffer, bearerToken, remote, lease);
+        if (r.status() != 201 && lease[0] != null) {
+            lease[0].close();
+        }
         if (r.status() != 201) {
             sessionsRejected.incrementAndGet();
             log.debug("{} offer for '{}' refused: {} {}", endpoint, stream, r.status(), r.body().trim());
@@ -282,31 +359,30 @@ public final class WebRtcServer implements AutoCloseable {
     }
 
     private SignalingResponse doOffer(WebRtcEndpoint endpoint, String stream, String sdpOffer, String bearerToken,
-                                      InetSocketAddress remote) {
+                                      InetSocketAddress remote, RenditionLadder.Lease[] lease) {
         if (stream == null || !STREAM_NAME.matcher(stream).matches()) {
             return SignalingResponse.error(400, "stream name: '" + stream + "' (expected: 1..4 segments separated by '/', each 1..64 of A-Z a-z 0-9 . _ ~ -, not '.' or '..')");
         }
-        AccessDecision access;
-        try {
-            access = Objects.requireNonNullElse(authorizer.authorize(endpoint, stream,
-                    Optional.ofNullable(bearerToken), remote), AccessDecision.FORBIDDEN);
-        } catch (RuntimeException e) {
-            log.warn("authorizer threw for {} '{}'", endpoint, stream, e);
-            access = AccessDecision.FORBIDDEN;
-        }
-        if (access == AccessDecision.UNAUTHORIZED) {
-            return new SignalingResponse(401, "text/plain; charset=utf-8", "unauthorized: a valid bearer token is required\n",
+        AuthDecision access = authorizer.authorize(new AuthRequest(endpoint == WebRtcEndpoint.WHEP ? StreamAction.PLAY
+                : StreamAction.PUBLISH, stream, endpoint == WebRtcEndpoint.WHEP ? StreamProtocol.WHEP : StreamProtocol.WHIP,
+                remote, Optional.ofNullable(bearerToken))); // the gate logs refusals
+        if (access.outcome() == AuthDecision.Outcome.UNAUTHORIZED) {
+            return new SignalingResponse(401, "text/plain; charset=utf-8", "unauthorized: " + access.reason() + "\n",
                     Map.of("WWW-Authenticate", "Bearer"));
         }
-        if (access == AccessDecision.FORBIDDEN) {
-            return SignalingResponse.error(403, "forbidden: this token may not " + (endpoint == WebRtcEndpoint.WHEP
-                    ? "play" : "publish") + " '" + stream + "'");
+        if (access.outcome() == AuthDecision.Outcome.FORBIDDEN) {
+            return SignalingResponse.error(403, "forbidden: " + access.reason());
         }
         if (!started || closed) {
             return SignalingResponse.error(503, "server is not running");
         }
         if (sdpOffer == null || sdpOffer.getBytes(StandardCharsets.UTF_8).length > maxSdpBytes) {
             return SignalingResponse.error(413, "SDP offer too large (limit " + maxSdpBytes + " bytes)");
+        }
+        InetAddress offerer = remote != null ? remote.getAddress() : null;
+        if (offerer != null && pendingSessionsFrom(offerer) >= maxPendingSessionsPerAddress) {
+            return new SignalingResponse(503, "text/plain; charset=utf-8", "too many sessions waiting for ICE/DTLS from "
+                    + offerer.getHostAddress() + " (limit " + maxPendingSessionsPerAddress + ")\n", Map.of("Retry-After", "5"));
         }
         if (sessions.size() >= maxSessions) {
             return new SignalingResponse(503, "text/plain; charset=utf-8", "too many sessions (limit " + maxSessions + ")\n",
@@ -321,6 +397,7 @@ public final class WebRtcServer implements AutoCloseable {
             return SignalingResponse.error(400, "malformed SDP offer: " + e);
         }
         List<TrackInfo> tracks = List.of();
+        String playStream = stream; // a WHEP viewer of a stream with B-frames plays a ladder rung's stream
         SdpNegotiator.Builder nb = SdpNegotiator.builder().cname(WhepSession.CNAME);
         if (endpoint == WebRtcEndpoint.WHEP) {
             Optional<List<TrackInfo>> live = hub.tracks(stream);
@@ -343,8 +420,20 @@ public final class WebRtcServer implements AutoCloseable {
                             + " video; WebRTC playback supports H.264 only");
                 }
                 if (v.hasBFrames()) {
-                    return SignalingResponse.error(406, "stream '" + stream + "' has H.264 with B-frames, which"
-                            + " WebRTC cannot carry; publish it without B-frames (e.g. x264 -bf 0 or a baseline profile)");
+                    if (ladder == null) {
+                        return SignalingResponse.error(406, "stream '" + stream + "' has H.264 with B-frames, which"
+                                + " WebRTC cannot carry, and this server has no rendition ladder to transcode it; publish it"
+                                + " without B-frames (e.g. x264 -bf 0 or a baseline profile)");
+                    }
+                    try { // the viewer plays the ladder's top rung (no B-frames) instead
+                        lease[0] = ladder.acquire(stream);
+                        playStream = lease[0].rungs().get(0).streamName();
+                        tracks = hub.tracks(playStream).orElseThrow(() -> new IllegalStateException("rung not live"));
+                    } catch (RuntimeException e) {
+                        return SignalingResponse.error(503, "stream '" + stream + "' has H.264 with B-frames and its"
+                                + " rendition ladder cannot start: " + e.getMessage());
+                    }
+                    v = tracks.stream().filter(TrackInfo::isVideo).findFirst().orElseThrow();
                 }
                 nb.h264Profiles(profilesFor(v));
             }
@@ -390,24 +479,36 @@ public final class WebRtcServer implements AutoCloseable {
         IceLiteAgent agent = IceLiteAgent.builder().localCredentials(localIce).remoteCredentials(negotiated.remoteIce())
                 .localAddress(udpAddress()).software("sluice").build();
         RtcSession session = endpoint == WebRtcEndpoint.WHEP
-                ? new WhepSession(this, id, stream, negotiated, agent, dtlsContext, udpChannel, setupTimeout, hub, transcoders)
+                ? new WhepSession(this, id, playStream, negotiated, agent, dtlsContext, udpChannel, setupTimeout, hub, transcoders)
                 : new WhipSession(this, id, stream, negotiated, agent, dtlsContext, udpChannel, setupTimeout, hub);
         try {
             demux.register(localIce.ufrag(), session);
         } catch (IllegalStateException e) {
             return SignalingResponse.error(503, "too many sessions: " + e.getMessage());
         }
+        String label = (endpoint == WebRtcEndpoint.WHEP ? "play '" : "publish '") + stream + "' over " + endpoint
+                + " from " + (remote != null ? hostPort(remote) : "?");
+        sessionLabels.put(id, label);
         sessions.put(id, session);
+        if (offerer != null) {
+            offerers.put(id, offerer);
+        }
         sessionsCreated.incrementAndGet();
+        log.info("{} started", label);
         try {
             udpChannel.eventLoop().execute(session::start);
         } catch (RuntimeException e) {
+            sessionLabels.remove(id);
+            offerers.remove(id);
             sessions.remove(id);
             demux.unregister(localIce.ufrag());
             return SignalingResponse.error(503, "server is shutting down");
         }
+        if (lease[0] != null) {
+            ladderLeases.put(id, lease[0]);
+        }
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Location", "/" + endpoint.path() + "/" + stream + "/" + id);
+        headers.put("Location", "/" + endpoint.path() + "/" + playStream + "/" + id); // the rung's, for a ladder viewer
         headers.put("ETag", etag(session));
         return new SignalingResponse(201, "application/sdp", negotiated.localDescription().toSdp(), headers);
     }
@@ -596,8 +697,71 @@ public final class WebRtcServer implements AutoCloseable {
     }
 
     void onSessionClosed(RtcSession s) {
-        sessions.remove(s.id, s);
+        if (sessions.remove(s.id, s)) {
+            offerers.remove(s.id);
+        }
+        String label = sessionLabels.remove(s.id);
+        if (label != null) {
+            log.info("{} {}", label, label.startsWith("play") ? "stopped" : "ended");
+        }
+        RenditionLadder.Lease lease = ladderLeases.remove(s.id);
+        if (lease != null) {
+            lease.close(); // the last viewer of a rung stops the ladder
+        }
         demux.unregister(s.ice.localCredentials().ufrag());
+    }
+
+    /** Sessions offered from {@code address} whose DTLS is not connected yet. */
+    private int pendingSessionsFrom(InetAddress address) {
+        int n = 0;
+        for (Map.Entry<String, InetAddress> e : offerers.entrySet()) {
+            RtcSession s = sessions.get(e.getKey());
+            if (s != null && !s.connected && e.getValue().equals(address)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * On the UDP loop: closes sessions that, {@link Builder#iceTimeout} after their offer, have
+     * neither sent a DTLS datagram from an ICE-checked address nor nominated a pair.
+     */
+    private void expirePendingSessions() {
+        long now = System.nanoTime();
+        for (RtcSession s : sessions.values()) {
+            if (!s.closed && !s.connected && now - s.createdNanos > iceTimeoutNanos
+                    && !s.timeline.reached(SessionTimeline.Step.DTLS_FIRST_RECEIVED)
+                    && !s.timeline.reached(SessionTimeline.Step.ICE_NOMINATED)) {
+                pendingExpired.incrementAndGet();
+                s.close("ICE timeout: no ICE check and no DTLS from the peer within " + iceTimeoutNanos / 1_000_000 + " ms");
+            }
+        }
+    }
+
+    /**
+     * Takes one of the {@link Builder#maxDtlsHandshakes} permits for a session about to start its
+     * DTLS handshake thread; give it back with {@link #dtlsHandshakeEnded()}.
+     *
+     * @return {@code false} when all are taken (the session drops the datagram; the peer retransmits)
+     */
+    boolean tryStartDtlsHandshake() {
+        return dtlsHandshakes.tryAcquire();
+    }
+
+    /** Gives back a permit taken by {@link #tryStartDtlsHandshake()}. */
+    void dtlsHandshakeEnded() {
+        dtlsHandshakes.release();
+    }
+
+    /** HTTP connection limits and counters (for tests and monitoring). */
+    HttpConnectionGuard.Limits httpLimits() {
+        return httpLimits;
+    }
+
+    /** Sessions closed by the ICE timeout since start. */
+    long pendingSessionsExpired() {
+        return pendingExpired.get();
     }
 
     private List<IceCandidate> candidates() {
@@ -648,6 +812,12 @@ public final class WebRtcServer implements AutoCloseable {
                 }
             }
         }
+        for (String id : List.copyOf(ladderLeases.keySet())) { // sessions that did not close in time
+            RenditionLadder.Lease lease = ladderLeases.remove(id);
+            if (lease != null) {
+                lease.close();
+            }
+        }
         List<AudioTranscodeRelay> relays;
         synchronized (relayLock) { // no relay is made after this: acquireAudioRelay checks closed
             relays = List.copyOf(audioRelays.values());
@@ -685,10 +855,19 @@ public final class WebRtcServer implements AutoCloseable {
         private int maxSessions = DEFAULT_MAX_SESSIONS;
         private Duration setupTimeout = DEFAULT_SETUP_TIMEOUT;
         private int maxSdpBytes = DEFAULT_MAX_SDP_BYTES;
+        private int maxHttpConnections = DEFAULT_MAX_HTTP_CONNECTIONS;
+        private int maxHttpConnectionsPerAddress = DEFAULT_MAX_HTTP_CONNECTIONS_PER_ADDRESS;
+        private Duration httpRequestTimeout = DEFAULT_HTTP_REQUEST_TIMEOUT;
+        private Duration httpIdleTimeout = DEFAULT_HTTP_IDLE_TIMEOUT;
+        private int maxPendingSessionsPerAddress = DEFAULT_MAX_PENDING_SESSIONS_PER_ADDRESS;
+        private Duration iceTimeout = DEFAULT_ICE_TIMEOUT;
+        private int maxDtlsHandshakes = DEFAULT_MAX_DTLS_HANDSHAKES;
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
         private final List<io.netty.channel.ChannelHandler> httpRoutes = new java.util.ArrayList<>();
         private String corsAllowOrigin = "*";
         private FrameTranscoderFactory transcoders;
+        private SslContext httpTls;
+        private RenditionLadder ladder;
 
         private Builder(StreamHub hub) {
             this.hub = Objects.requireNonNull(hub, "hub");
@@ -782,6 +961,100 @@ public final class WebRtcServer implements AutoCloseable {
         }
 
         /**
+         * Most open HTTP connections; one more gets {@code 503} and is closed before any of its
+         * bytes are read. Default 256.
+         *
+         * @throws IllegalArgumentException outside 1..1000000
+         */
+        public Builder maxHttpConnections(int count) {
+            this.maxHttpConnections = inRange("maxHttpConnections", count, 1, 1_000_000);
+            return this;
+        }
+
+        /**
+         * Most open HTTP connections from one client IP address; one more gets {@code 503} and is
+         * closed. Default 16 (a browser opens up to 6 per origin).
+         *
+         * @throws IllegalArgumentException outside 1..1000000
+         */
+        public Builder maxHttpConnectionsPerAddress(int count) {
+            this.maxHttpConnectionsPerAddress = inRange("maxHttpConnectionsPerAddress", count, 1, 1_000_000);
+            return this;
+        }
+
+        /**
+         * Longest time from the first byte of an HTTP request to its response (headers or a body
+         * sent slowly); the connection is then closed without a response. Default 10 s.
+         *
+         * @throws IllegalArgumentException unless 100 ms..10 min
+         */
+        public Builder httpRequestTimeout(Duration timeout) {
+            this.httpRequestTimeout = between("httpRequestTimeout", timeout, Duration.ofMillis(100), Duration.ofMinutes(10));
+            return this;
+        }
+
+        /**
+         * Longest time a kept-alive HTTP connection may wait for its next request before it is
+         * closed. Default 30 s.
+         *
+         * @throws IllegalArgumentException unless 100 ms..1 h
+         */
+        public Builder httpIdleTimeout(Duration timeout) {
+            this.httpIdleTimeout = between("httpIdleTimeout", timeout, Duration.ofMillis(100), Duration.ofHours(1));
+            return this;
+        }
+
+        /**
+         * Most sessions offered from one client IP address that wait for ICE/DTLS (not connected
+         * yet); one more offer gets {@code 503} with {@code Retry-After}. Connected sessions do not
+         * count. Default 8.
+         *
+         * @throws IllegalArgumentException outside 1..100000
+         */
+        public Builder maxPendingSessionsPerAddress(int count) {
+            this.maxPendingSessionsPerAddress = inRange("maxPendingSessionsPerAddress", count, 1, 100_000);
+            return this;
+        }
+
+        /**
+         * Longest time from the offer to the peer's first DTLS datagram from an ICE-checked address
+         * (or its nomination of a pair); a session without either is closed. Browsers take tens of
+         * milliseconds. The whole setup is bounded by {@link #setupTimeout}. Default 5 s.
+         *
+         * @throws IllegalArgumentException unless 100 ms..10 min
+         */
+        public Builder iceTimeout(Duration timeout) {
+            this.iceTimeout = between("iceTimeout", timeout, Duration.ofMillis(100), Duration.ofMinutes(10));
+            return this;
+        }
+
+        /**
+         * Most DTLS handshakes in progress at once, each on its own thread; a peer's ClientHello that
+         * finds none free is dropped (it retransmits, RFC 6347 §4.2.4). Default 32.
+         *
+         * @throws IllegalArgumentException outside 1..10000
+         */
+        public Builder maxDtlsHandshakes(int count) {
+            this.maxDtlsHandshakes = inRange("maxDtlsHandshakes", count, 1, 10_000);
+            return this;
+        }
+
+        private static int inRange(String name, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: " + min + ".." + max + ")");
+            }
+            return value;
+        }
+
+        private static Duration between(String name, Duration value, Duration min, Duration max) {
+            Objects.requireNonNull(value, name);
+            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: " + min + ".." + max + ")");
+            }
+            return value;
+        }
+
+        /**
          * Mounts more HTTP routes on the server's HTTP port (e.g. {@code io.sluice.metrics.ObservabilityHttpHandler}
          * for {@code /metrics} and {@code /api/v1}): {@code handler} sees every aggregated
          * {@code FullHttpRequest} before the WHIP/WHEP routes and passes on those it does not answer.
@@ -799,7 +1072,14 @@ public final class WebRtcServer implements AutoCloseable {
             return this;
         }
 
-        /** Decides who may play and publish. Default {@link StreamAuthorizer#ALLOW_ALL}. */
+        /**
+         * Who may play (WHEP) and publish (WHIP) which stream; the client's token is its
+         * {@code Authorization: Bearer} value (RFC 6750 §2.1). Refusals are answered {@code 401} with
+         * {@code WWW-Authenticate: Bearer} (no or bad token) or {@code 403}. Default
+         * {@link StreamAuthorizer#ALLOW_ALL}.
+         *
+         * @see io.sluice.core.auth.TokenAuthorizer
+         */
         public Builder authorizer(StreamAuthorizer authorizer) {
             this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
             return this;
@@ -828,6 +1108,32 @@ public final class WebRtcServer implements AutoCloseable {
          */
         public Builder transcoderFactory(FrameTranscoderFactory factory) {
             this.transcoders = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /**
+         * Transcodes H.264 with B-frames (OBS's default x264 settings; WebRTC cannot carry it) for WHEP viewers:
+         * such a viewer plays the top rung of the stream's shared ladder (same size, no B-frames), started with
+         * the first such viewer and stopped after the last (e.g. the codec module's {@code FfmpegRenditionLadder}
+         * over the same hub). Default none: those offers get 406 naming B-frames.
+         */
+        public Builder renditionLadder(RenditionLadder ladder) {
+            this.ladder = Objects.requireNonNull(ladder, "ladder");
+            return this;
+        }
+
+        /**
+         * Serves HTTPS instead of HTTP (pages, WHIP/WHEP signalling) with this context, from
+         * {@code SslContextBuilder.forServer(...)}; browsers need a secure origin for the camera of
+         * {@code /publish}. Default: plain HTTP.
+         *
+         * @throws IllegalArgumentException if {@code sslContext} is a client context
+         */
+        public Builder tls(SslContext sslContext) {
+            if (!Objects.requireNonNull(sslContext, "sslContext").isServer()) {
+                throw new IllegalArgumentException("sslContext: a client context (expected: SslContextBuilder.forServer)");
+            }
+            this.httpTls = sslContext;
             return this;
         }
 

@@ -91,6 +91,7 @@ final class WhipSession extends RtcSession {
     private TrackInfo videoTrack;
     private TrackInfo audioTrack;
     private long videoOffsetUs = Long.MIN_VALUE;
+    private long lastVideoPtsUs = Long.MIN_VALUE;
     private long audioOffsetUs = Long.MIN_VALUE;
     private long lastPliNanos = Long.MIN_VALUE / 2;
     private boolean pliPending;
@@ -261,6 +262,7 @@ final class WhipSession extends RtcSession {
                 }
                 videoTrack = TrackInfo.builder(VIDEO_TRACK_ID, Codec.H264)
                         .resolution(parsed.width(), parsed.height())
+                        .hasBFrames(parsed.hasReordering()) // else learned below from RTP timestamps going back
                         .codecConfig(new AvcDecoderConfigurationRecord(List.of(sps), List.of(pps), 4).toBytes())
                         .description("WHIP " + id).build();
                 publish();
@@ -272,6 +274,12 @@ final class WhipSession extends RtcSession {
                 videoOffsetUs = (nowUs - startUs) - f.ptsUs();
             }
             long pts = f.ptsUs() + videoOffsetUs;
+            if (pts < lastVideoPtsUs && !videoTrack.hasBFrames()) {
+                // RTP timestamps are presentation times in decode order: one going back means B-frames.
+                log.info("session {}: WHIP video is reordered (B-frames)", id);
+                videoTrack = videoTrack.toBuilder().hasBFrames(true).build(); // the hub learns it from this frame on
+            }
+            lastVideoPtsUs = Math.max(lastVideoPtsUs, pts);
             framesPublished++;
             publication.send(new EncodedFrame(videoTrack, f.content().retain(), pts, pts, f.isKeyframe(),
                     System.nanoTime()));

@@ -30,8 +30,9 @@ import java.util.Objects;
  * {@link WebRtcServer#offer}, {@link WebRtcServer#delete}, {@link WebRtcServer#patch}), CORS
  * (preflight {@code OPTIONS}, {@code Access-Control-Allow-Origin} and exposed {@code Location},
  * {@code ETag}, {@code Link} on every response) and the pages of {@link WebRtcPages}. Expects a
- * {@code HttpServerCodec} and a {@code HttpObjectAggregator} before it (the aggregator answers 413
- * for bodies over the SDP limit).
+ * {@code HttpServerCodec} and a {@link SignalingHttpAggregator} before it (which answers 413 for
+ * bodies over the SDP limit and closes). A request the codec could not parse is answered 400 and
+ * its connection closed.
  */
 public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final String SDP = "application/sdp";
@@ -143,7 +144,8 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
         res.headers().set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "Location, ETag, Link, Accept-Post");
         res.headers().set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600");
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, head ? body.length : content.readableBytes());
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        // After a request the decoder could not parse, the connection's byte stream is out of step: close it.
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && req.decoderResult().isSuccess();
         if (keepAlive) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(res);

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** {@link WhipTransport} against {@link TestWhipServer} on loopback. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class WhipTransportTest {
+public class WhipTransportTest {
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
     static Path clip() {
@@ -272,8 +272,8 @@ class WhipTransportTest {
         return TrackInfo.builder(1, Codec.OPUS).audio(48000, 2).build();
     }
 
-    /** Collects state changes. */
-    static final class Feedback implements TransportFeedback {
+    /** Collects state changes (also used by the server tests). */
+    public static final class Feedback implements TransportFeedback {
         final CompletableFuture<Throwable> failed = new CompletableFuture<>();
 
         @Override

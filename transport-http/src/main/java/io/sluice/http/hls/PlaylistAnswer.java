@@ -1,0 +1,23 @@
+package io.sluice.http.hls;
+
+/** What to do with a playlist or blocking part request now (sans-IO answer of {@link HlsMediaPlaylist}). */
+public sealed interface PlaylistAnswer {
+    /** Send this body with status 200. */
+    record Ok(String body) implements PlaylistAnswer {
+    }
+
+    /** Send these bytes (a part that became available) with status 200. */
+    record Bytes(byte[] body) implements PlaylistAnswer {
+    }
+
+    /** Not yet: ask again when the playlist changes, or at {@code deadlineNanos} at the latest. */
+    record Wait(long deadlineNanos) implements PlaylistAnswer {
+    }
+
+    /**
+     * Answer with an error status: 400 for directives the spec rejects, 404 for what does not exist, 503
+     * for a blocking request not satisfiable within three target durations or a stream that ended.
+     */
+    record Error(int status, String reason) implements PlaylistAnswer {
+    }
+}

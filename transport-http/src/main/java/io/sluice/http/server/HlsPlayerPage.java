@@ -1,0 +1,53 @@
+package io.sluice.http.server;
+
+/**
+ * The page at {@code /hls/<stream>/player.html}: hls.js (served from the jar) playing the stream, low-latency
+ * by default, plain HLS with {@code ?plain}. It publishes what it measures in {@code window.sluiceStats}:
+ * decoded/dropped frames, stalls after the start, and latency samples (wall clock minus the playing
+ * program-date-time, ms).
+ */
+final class HlsPlayerPage {
+    private HlsPlayerPage() {
+    }
+
+    static String html(String stream) {
+        String safe = stream.replaceAll("[^A-Za-z0-9_./-]", "");
+        return """
+                <!doctype html>
+                <html><head><meta charset="utf-8"><title>Sluice HLS: %1$s</title>
+                <script src="/hls/hls.min.js"></script></head>
+                <body style="font-family:sans-serif">
+                <video id="v" muted autoplay playsinline controls style="max-width:100%%"></video>
+                <pre id="s"></pre>
+                <script>
+                const plain = new URLSearchParams(location.search).has('plain');
+                const src = plain ? 'plain.m3u8' : 'index.m3u8';
+                const v = document.getElementById('v');
+                const stats = window.sluiceStats = {started: false, stalls: 0, stallsAt: [], latencies: [], errors: [], decoded: 0, dropped: 0};
+                const logs = stats.logs = [];
+                const keep = (l) => (...a) => { logs.push(((performance.now() / 1000).toFixed(3)) + ' ' + l + ' ' + a.join(' ')); if (logs.length > 4000) logs.shift(); };
+                const debug = new URLSearchParams(location.search).has('debug')
+                    ? {log: keep('L'), info: keep('I'), debug: keep('D'), warn: keep('W'), error: keep('E')} : false;
+                // maxFragLookUpTolerance: hls.js (1.4) otherwise takes a segment whose last part is shorter than
+                // 0.25 s as loaded and leaves a hole; maxLiveSyncPlaybackRate: catch up to the target latency
+                const hls = window.hls = new Hls({lowLatencyMode: !plain, backBufferLength: 10, debug: debug,
+                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: 1.5});
+                hls.on(Hls.Events.ERROR, (e, d) => stats.errors.push((d.fatal ? 'FATAL ' : '') + d.type + '/' + d.details));
+                hls.loadSource(src);
+                hls.attachMedia(v);
+                v.addEventListener('playing', () => { stats.started = true; });
+                const ahead = () => v.buffered.length ? (v.buffered.end(v.buffered.length - 1) - v.currentTime).toFixed(3) : 'none';
+                v.addEventListener('waiting', () => {
+                  if (stats.started) { stats.stalls++; stats.stallsAt.push(v.currentTime.toFixed(3) + ' buffered ahead ' + ahead()); }
+                });
+                setInterval(() => {
+                  const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : {};
+                  stats.decoded = q.totalVideoFrames || 0; stats.dropped = q.droppedVideoFrames || 0;
+                  stats.currentTime = v.currentTime;
+                  if (stats.started && hls.playingDate) stats.latencies.push(Date.now() - hls.playingDate.getTime());
+                  document.getElementById('s').textContent = JSON.stringify({...stats, latencies: stats.latencies.slice(-5)});
+                }, 250);
+                </script></body></html>
+                """.formatted(safe);
+    }
+}

@@ -1,0 +1,231 @@
+package io.sluice.http.server;
+
+import io.netty.channel.ChannelHandler;
+import io.sluice.core.hub.StreamHub;
+import io.sluice.core.time.Ticker;
+import io.sluice.http.cmaf.CmafSegmenter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * HLS / Low-Latency HLS delivery of a {@link StreamHub}'s streams over HTTP, as a Netty handler that any
+ * HTTP server pipeline can mount ({@link #newHandler}), or standalone with {@link HttpDeliveryServer}.
+ *
+ * <p>Addresses, for a hub stream {@code <stream>} (which may contain {@code /}):
+ * <ul>
+ *   <li>{@code /hls/<stream>/index.m3u8}: multivariant playlist of the LL-HLS media playlist {@code media.m3u8}
+ *       (blocking reload, parts, delta updates; RFC 8216bis);</li>
+ *   <li>{@code /hls/<stream>/plain.m3u8}: multivariant playlist of plain HLS, {@code plain-media.m3u8}, the same
+ *       segments without parts or blocking (for caches that cannot hold blocking requests);</li>
+ *   <li>{@code init-<n>.mp4}, {@code seg-<msn>.m4s}, {@code part-<msn>.<i>.m4s}: CMAF init segment, segments, parts;</li>
+ *   <li>{@code /hls/<stream>/player.html}: a player page (hls.js from the jar, no CDN).</li>
+ * </ul>
+ * A stream's segmenter starts with the first request for it while it is published (from the hub's GOP
+ * cache), and follows it through publisher reconnects (a discontinuity and a new init segment each).
+ *
+ * <p>Thread-safe.
+ */
+public final class HttpDelivery implements AutoCloseable {
+    private final StreamHub hub;
+    private final HttpDeliveryConfig config;
+    private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
+    private final AtomicInteger blocked = new AtomicInteger();
+    private final HttpDeliveryHandler handler;
+    private volatile boolean closed;
+    private final byte[] dashPlayerScript;
+
+    private HttpDelivery(StreamHub hub, HttpDeliveryConfig config, byte[] dashPlayerScript) {
+        this.hub = hub;
+        this.config = config;
+        this.dashPlayerScript = dashPlayerScript;
+        this.handler = new HttpDeliveryHandler(this);
+    }
+
+    public static Builder builder(StreamHub hub) {
+        return new Builder(hub);
+    }
+
+    public HttpDeliveryConfig config() {
+        return config;
+    }
+
+    /**
+     * The handler to add after {@code HttpServerCodec} and {@code HttpObjectAggregator} in a server pipeline;
+     * one shared instance. It answers {@code /hls/...} and passes every other request on unchanged, so a
+     * server can put its own handler after it.
+     */
+    public ChannelHandler newHandler() {
+        return handler;
+    }
+
+    /** dash.js for the DASH player page, or {@code null} if none was configured. */
+    byte[] dashPlayerScript() {
+        return dashPlayerScript;
+    }
+
+    /** Whether {@code path} (no query) is one this delivery answers. */
+    public static boolean handles(String path) {
+        return path.startsWith("/hls/") || path.startsWith("/dash/");
+    }
+
+    /** The live state of {@code name}, started on first use; {@code null} if the stream is not published. */
+    LiveStream stream(String name) {
+        if (closed) {
+            return null;
+        }
+        LiveStream s = streams.get(name);
+        if (s != null) {
+            return s;
+        }
+        if (hub.tracks(name).isEmpty()) {
+            return null;
+        }
+        LiveStream created = new LiveStream(this, name);
+        LiveStream raced = streams.putIfAbsent(name, created);
+        if (raced != null) {
+            return raced;
+        }
+        created.subscribe(hub);
+        return created;
+    }
+
+    void removed(LiveStream s) {
+        streams.remove(s.name(), s);
+    }
+
+    CmafSegmenter newSegmenter() {
+        return CmafSegmenter.builder().segmentTarget(config.segmentTarget()).partTarget(config.partTarget()).build();
+    }
+
+    /** Takes a slot for a blocked request; {@code false} if {@link HttpDeliveryConfig#maxBlockedRequests} are held. */
+    boolean acquireBlockSlot() {
+        if (blocked.incrementAndGet() > config.maxBlockedRequests()) {
+            blocked.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void releaseBlockSlot() {
+        blocked.decrementAndGet();
+    }
+
+    /** Blocked requests held now, over all streams. */
+    public int blockedRequests() {
+        return blocked.get();
+    }
+
+    /** Ends every stream's subscription; blocked requests are answered 503. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (LiveStream s : streams.values()) {
+            s.close();
+        }
+        streams.clear();
+    }
+
+    /** Configures an {@link HttpDelivery}; setters validate at once. Not thread-safe. */
+    public static final class Builder {
+        private final StreamHub hub;
+        private Duration segmentTarget = Duration.ofSeconds(2);
+        private Duration partTarget = Duration.ofMillis(250);
+        private int windowSegments = 10;
+        private int maxBlockedRequests = 10_000;
+        private String corsAllowOrigin = "*";
+        private Ticker ticker = Ticker.system();
+        private Duration dashLatencyTarget = Duration.ofMillis(1500);
+        private byte[] dashPlayerScript;
+
+        private Builder(StreamHub hub) {
+            this.hub = Objects.requireNonNull(hub, "hub");
+        }
+
+        /** Segment target (HLS target duration, rounded up to whole seconds), 1..60 s; default 2 s. */
+        public Builder segmentTarget(Duration d) {
+            if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofSeconds(60)) > 0) {
+                throw new IllegalArgumentException("segmentTarget: " + d + " (expected: 1..60 s)");
+            }
+            segmentTarget = d;
+            return this;
+        }
+
+        /** Part target (LL-HLS {@code PART-TARGET}), 50 ms..1 s; default 250 ms. */
+        public Builder partTarget(Duration d) {
+            if (d.compareTo(Duration.ofMillis(50)) < 0 || d.compareTo(Duration.ofSeconds(1)) > 0) {
+                throw new IllegalArgumentException("partTarget: " + d + " (expected: 50 ms..1 s)");
+            }
+            partTarget = d;
+            return this;
+        }
+
+        /** Complete segments kept per stream, 4..1000; default 10. */
+        public Builder windowSegments(int n) {
+            if (n < 4 || n > 1000) {
+                throw new IllegalArgumentException("windowSegments: " + n + " (expected: 4..1000)");
+            }
+            windowSegments = n;
+            return this;
+        }
+
+        /** Blocked requests held at once over all streams, 1..1000000; default 10000. */
+        public Builder maxBlockedRequests(int n) {
+            if (n < 1 || n > 1_000_000) {
+                throw new IllegalArgumentException("maxBlockedRequests: " + n + " (expected: 1..1000000)");
+            }
+            maxBlockedRequests = n;
+            return this;
+        }
+
+        /** {@code Access-Control-Allow-Origin}; default {@code *}. */
+        public Builder corsAllowOrigin(String origin) {
+            if (origin == null || origin.isBlank()) {
+                throw new IllegalArgumentException("corsAllowOrigin: '" + origin + "' (expected: an origin or *)");
+            }
+            corsAllowOrigin = origin;
+            return this;
+        }
+
+        /** LL-DASH {@code ServiceDescription} latency target, 200 ms..30 s; default 1.5 s. */
+        public Builder dashLatencyTarget(Duration d) {
+            if (d.compareTo(Duration.ofMillis(200)) < 0 || d.compareTo(Duration.ofSeconds(30)) > 0) {
+                throw new IllegalArgumentException("dashLatencyTarget: " + d + " (expected: 200 ms..30 s)");
+            }
+            dashLatencyTarget = d;
+            return this;
+        }
+
+        /**
+         * dash.js ({@code dash.all.min.js}, e.g. from the {@code dashjs} npm package) for the DASH player page
+         * at {@code /dash/<stream>/player.html}; default none (the page then cannot play).
+         *
+         * @throws java.io.UncheckedIOException if the file cannot be read
+         */
+        public Builder dashPlayerScript(java.nio.file.Path script) {
+            try {
+                dashPlayerScript = java.nio.file.Files.readAllBytes(script);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("dashPlayerScript: " + script, e);
+            }
+            return this;
+        }
+
+        /** The clock; default {@link Ticker#system()}. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** @throws IllegalStateException if the part target exceeds the segment target */
+        public HttpDelivery build() {
+            if (partTarget.compareTo(segmentTarget) > 0) {
+                throw new IllegalStateException("partTarget " + partTarget + " > segmentTarget " + segmentTarget);
+            }
+            return new HttpDelivery(hub, new HttpDeliveryConfig(segmentTarget, partTarget, windowSegments, maxBlockedRequests,
+                    corsAllowOrigin, ticker, dashLatencyTarget), dashPlayerScript);
+        }
+    }
+}

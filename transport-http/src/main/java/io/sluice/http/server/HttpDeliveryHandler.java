@@ -1,0 +1,234 @@
+package io.sluice.http.server;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.sluice.http.cmaf.CmafHeader;
+import io.sluice.http.cmaf.CmafSegment;
+import io.sluice.http.hls.PlaylistRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Routes {@code /hls/...} requests (after {@code HttpServerCodec} + {@code HttpObjectAggregator}) to
+ * {@link HttpDelivery}; other requests go on down the pipeline untouched, so this handler can be mounted
+ * in another server. Shared by every channel.
+ */
+@ChannelHandler.Sharable
+final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
+    private static final Pattern INIT = Pattern.compile("init-(\\d{1,9})\\.mp4");
+    private static final Pattern SEGMENT = Pattern.compile("seg-(\\d{1,15})\\.m4s");
+    private static final Pattern PART = Pattern.compile("part-(\\d{1,15})\\.(\\d{1,6})\\.m4s");
+    private static final String HLS_JS = "META-INF/resources/webjars/hls.js/1.4.12/dist/hls.min.js";
+
+    private final HttpDelivery delivery;
+    private volatile byte[] hlsJs;
+
+    HttpDeliveryHandler(HttpDelivery delivery) {
+        this.delivery = delivery;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest req)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        QueryStringDecoder qs = new QueryStringDecoder(req.uri());
+        String path = qs.path();
+        if (!HttpDelivery.handles(path)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            handle(ctx, req, qs);
+        } finally {
+            req.release();
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder qs) {
+        HttpDeliveryConfig config = delivery.config();
+        boolean head = req.method().equals(HttpMethod.HEAD);
+        Exchange ex = new Exchange(ctx, HttpUtil.isKeepAlive(req), head, config.corsAllowOrigin());
+        if (req.method().equals(HttpMethod.OPTIONS)) {
+            preflight(ctx, req);
+            return;
+        }
+        if (!req.method().equals(HttpMethod.GET) && !head) {
+            ex.error(405, req.method() + " not allowed (expected: GET, HEAD, OPTIONS)");
+            return;
+        }
+        if (qs.path().startsWith("/dash/")) {
+            handleDash(ctx, req, qs, ex);
+            return;
+        }
+        String rest = qs.path().substring("/hls/".length());
+        if (rest.equals("hls.min.js")) {
+            ex.bytes(HttpResponseStatus.OK, "text/javascript; charset=utf-8", "public, max-age=86400", hlsJs());
+            return;
+        }
+        Target t = resolve(ex, qs.path(), rest, HlsPlayerPage::html);
+        if (t == null) {
+            return;
+        }
+        String file = t.file();
+        LiveStream stream = t.stream();
+        long now = config.ticker().nanoTime();
+        Map<String, String> query = new HashMap<>();
+        for (Map.Entry<String, List<String>> e : qs.parameters().entrySet()) {
+            query.put(e.getKey(), e.getValue().get(0));
+        }
+        Matcher m;
+        switch (file) {
+            case "index.m3u8" -> stream.request(LiveStream.Kind.MULTIVARIANT_LL, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
+            case "plain.m3u8" -> stream.request(LiveStream.Kind.MULTIVARIANT_PLAIN, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
+            case "media.m3u8" -> stream.request(LiveStream.Kind.MEDIA_LL, ex, PlaylistRequest.parse(query, now), -1, -1, ctx.executor());
+            case "plain-media.m3u8" -> stream.request(LiveStream.Kind.MEDIA_PLAIN, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
+            default -> {
+                if ((m = INIT.matcher(file)).matches()) {
+                    CmafHeader h = stream.header(Integer.parseInt(m.group(1)));
+                    if (h == null) {
+                        ex.error(404, "no init segment " + file);
+                    } else {
+                        ex.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, h.bytes());
+                    }
+                } else if ((m = SEGMENT.matcher(file)).matches()) {
+                    CmafSegment s = stream.segment(Long.parseLong(m.group(1)));
+                    if (s == null) {
+                        ex.error(404, "no segment " + file);
+                    } else {
+                        ex.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, s.bytes());
+                    }
+                } else if ((m = PART.matcher(file)).matches()) {
+                    stream.request(LiveStream.Kind.PART, ex, PlaylistRequest.plain(now), Long.parseLong(m.group(1)),
+                            Integer.parseInt(m.group(2)), ctx.executor());
+                } else {
+                    ex.error(404, "no such resource: " + file);
+                }
+            }
+        }
+    }
+
+    /** A peer that resets or a malformed request closes that connection only; nothing to report further. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            ctx.close();
+        } else {
+            ctx.fireExceptionCaught(cause);
+        }
+    }
+
+    private static final Pattern DASH_INIT = Pattern.compile("init-(\\d{1,9})-(\\d{1,3})\\.mp4");
+    private static final Pattern DASH_SEGMENT = Pattern.compile("seg-(\\d{1,9})-(\\d{1,3})-(\\d{1,15})\\.m4s");
+
+    /** A file of a live stream. */
+    private record Target(String file, LiveStream stream) {
+    }
+
+    /**
+     * Splits {@code rest} ({@code <stream>/<file>}) and finds the live stream; answers the player page and the
+     * 404s itself (then returns {@code null}).
+     */
+    private Target resolve(Exchange ex, String path, String rest, java.util.function.Function<String, String> playerPage) {
+        int slash = rest.lastIndexOf('/');
+        if (slash <= 0 || slash == rest.length() - 1) {
+            ex.error(404, "no such resource: " + path);
+            return null;
+        }
+        String name = rest.substring(0, slash);
+        String file = rest.substring(slash + 1);
+        if (file.equals("player.html")) {
+            ex.text(HttpResponseStatus.OK, "text/html; charset=utf-8", "no-cache", playerPage.apply(name));
+            return null;
+        }
+        LiveStream stream = delivery.stream(name);
+        if (stream == null) {
+            ex.error(404, "stream '" + name + "' is not published");
+            return null;
+        }
+        return new Target(file, stream);
+    }
+
+    private void handleDash(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder qs, Exchange ex) {
+        String rest = qs.path().substring("/dash/".length());
+        HttpDeliveryConfig config = delivery.config();
+        if (rest.equals("time")) {
+            ex.text(HttpResponseStatus.OK, "text/plain; charset=utf-8", Exchange.NO_STORE,
+                    io.sluice.http.dash.DashManifest.isoTime(config.ticker().wallClockMicros() / 1000));
+            return;
+        }
+        if (rest.equals("dash.all.min.js")) {
+            byte[] js = delivery.dashPlayerScript();
+            if (js == null) {
+                ex.error(404, "no dash.js configured (HttpDelivery.Builder#dashPlayerScript)");
+            } else {
+                ex.bytes(HttpResponseStatus.OK, "text/javascript; charset=utf-8", "public, max-age=86400", js);
+            }
+            return;
+        }
+        Target t = resolve(ex, qs.path(), rest, DashPlayerPage::html);
+        if (t == null) {
+            return;
+        }
+        String file = t.file();
+        LiveStream stream = t.stream();
+        Matcher m;
+        if (file.equals("manifest.mpd")) {
+            String host = req.headers().get(HttpHeaderNames.HOST, "127.0.0.1");
+            stream.mpd(ex, config.ticker().nanoTime(), "http://" + host + "/dash/time", ctx.executor());
+        } else if ((m = DASH_INIT.matcher(file)).matches()) {
+            byte[] init = stream.trackInit(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+            if (init == null) {
+                ex.error(404, "no init segment " + file);
+            } else {
+                ex.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, init);
+            }
+        } else if ((m = DASH_SEGMENT.matcher(file)).matches()) {
+            stream.dashSegment(ex, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Long.parseLong(m.group(3)), ctx.executor());
+        } else {
+            ex.error(404, "no such resource: " + file);
+        }
+    }
+
+    private void preflight(ChannelHandlerContext ctx, FullHttpRequest req) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+        r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, delivery.config().corsAllowOrigin())
+                .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS")
+                .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Range, Content-Type")
+                .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, 86400)
+                .set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        HttpUtil.setKeepAlive(r, HttpUtil.isKeepAlive(req));
+        ctx.writeAndFlush(r);
+    }
+
+    private byte[] hlsJs() {
+        byte[] b = hlsJs;
+        if (b == null) {
+            try (InputStream in = HttpDeliveryHandler.class.getClassLoader().getResourceAsStream(HLS_JS)) {
+                b = in == null ? "console.error('hls.js is not on the class path');".getBytes(StandardCharsets.UTF_8) : in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            hlsJs = b;
+        }
+        return b;
+    }
+}

@@ -1,0 +1,396 @@
+package io.sluice.http.server;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.core.EncodedFrame;
+import io.sluice.core.TrackInfo;
+import io.sluice.core.hub.StreamHub;
+import io.sluice.core.hub.StreamSubscriber;
+import io.sluice.http.cmaf.CmafHeader;
+import io.sluice.http.cmaf.CmafPart;
+import io.sluice.http.dash.DashManifest;
+import io.sluice.http.cmaf.CmafSegment;
+import io.sluice.http.cmaf.CmafSegmenter;
+import io.sluice.http.hls.HlsMediaPlaylist;
+import io.sluice.http.hls.HlsMultivariantPlaylist;
+import io.sluice.http.hls.PlaylistAnswer;
+import io.sluice.http.hls.PlaylistRequest;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One hub stream as HLS and DASH: its hub subscription feeds a {@link CmafSegmenter}, whose output fills a
+ * {@link HlsMediaPlaylist}; blocked requests wait here and are answered as parts close, at their deadline
+ * (503), or when the publisher leaves (503); DASH segment requests are streamed chunk by chunk as the
+ * segment's parts close. Everything under this object's lock; answers are written
+ * from whichever thread completes them (Netty queues the write on the channel's EventLoop).
+ */
+final class LiveStream implements StreamSubscriber {
+    private static final Logger log = LoggerFactory.getLogger(LiveStream.class);
+
+    /** What a blocked request waits for. */
+    enum Kind { MULTIVARIANT_LL, MULTIVARIANT_PLAIN, MEDIA_LL, MEDIA_PLAIN, PART, MPD }
+
+    private final class Waiter {
+        final Kind kind;
+        final Exchange exchange;
+        final PlaylistRequest request;
+        final long msn;
+        final int part;
+        final String utcTimingUrl;
+        ScheduledFuture<?> timeout;
+
+        Waiter(Kind kind, Exchange exchange, PlaylistRequest request, long msn, int part, String utcTimingUrl) {
+            this.kind = kind;
+            this.exchange = exchange;
+            this.request = request;
+            this.msn = msn;
+            this.part = part;
+            this.utcTimingUrl = utcTimingUrl;
+        }
+    }
+
+    /** A DASH segment request: its chunks go out as the segment's parts close. */
+    private static final class Streamer {
+        final Exchange exchange;
+        final int headerId;
+        final int trackId;
+        final long msn;
+        int sent;
+        boolean started;
+        ScheduledFuture<?> timeout;
+
+        Streamer(Exchange exchange, int headerId, int trackId, long msn) {
+            this.exchange = exchange;
+            this.headerId = headerId;
+            this.trackId = trackId;
+            this.msn = msn;
+        }
+    }
+
+    private final List<Streamer> streamers = new ArrayList<>();
+    private CmafPart epochStart;
+    private long availabilityStartMs = -1;
+
+    private final HttpDelivery delivery;
+    private final String name;
+    private final CmafSegmenter segmenter;
+    private final HlsMediaPlaylist playlist;
+    private final List<Waiter> waiters = new ArrayList<>();
+    private StreamHub.Subscription subscription;
+    private boolean unsupported;
+    private boolean closed;
+
+    LiveStream(HttpDelivery delivery, String name) {
+        this.delivery = delivery;
+        this.name = name;
+        this.segmenter = delivery.newSegmenter();
+        HttpDeliveryConfig c = delivery.config();
+        this.playlist = new HlsMediaPlaylist(segmenter.segmentTargetUs(), segmenter.partTargetUs(), c.windowSegments());
+    }
+
+    String name() {
+        return name;
+    }
+
+    void subscribe(StreamHub hub) {
+        StreamHub.Subscription s = hub.subscribe(name, this);
+        synchronized (this) {
+            subscription = s;
+            if (closed) {
+                s.close();
+            }
+        }
+    }
+
+    private long nowNanos() {
+        return delivery.config().ticker().nanoTime();
+    }
+
+    // ---- hub side (publisher thread) ----
+
+    @Override
+    public synchronized void onPublish(String streamName, List<TrackInfo> tracks) {
+        try {
+            segmenter.start(tracks);
+            unsupported = false;
+        } catch (IllegalArgumentException e) {
+            unsupported = true;
+            log.warn("HLS '{}': {}", name, e.getMessage());
+        }
+        drain();
+    }
+
+    @Override
+    public void onFrameBorrowed(EncodedFrame frame) {
+        synchronized (this) {
+            if (unsupported || closed || segmenter.header() == null) {
+                return;
+            }
+            segmenter.push(frame, delivery.config().ticker().wallClockMicros() / 1000);
+            drain();
+        }
+    }
+
+    @Override
+    public void onFrame(EncodedFrame frame) {
+        try {
+            onFrameBorrowed(frame);
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Override
+    public synchronized void onUnpublish(String streamName) {
+        segmenter.finish();
+        drain();
+        playlist.onUnpublish();
+        wake();
+    }
+
+    @Override
+    public void onClosed(String streamName) {
+        close();
+    }
+
+    /** Ends the subscription; blocked requests get 503. */
+    void close() {
+        StreamHub.Subscription s;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            playlist.onUnpublish();
+            wake();
+            s = subscription;
+        }
+        delivery.removed(this);
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    private void drain() {
+        boolean changed = false;
+        CmafSegmenter.Output o;
+        while ((o = segmenter.poll()) != null) {
+            if (o instanceof CmafSegmenter.PartReady p) {
+                playlist.onPart(p.part());
+                if (epochStart == null || epochStart.header().id() != p.part().header().id()) {
+                    epochStart = p.part();
+                }
+                if (availabilityStartMs < 0) {
+                    availabilityStartMs = p.part().programDateTimeMs();
+                }
+                changed = true;
+            } else if (o instanceof CmafSegmenter.SegmentReady s) {
+                playlist.onSegment(s.segment());
+                changed = true;
+            } else if (o instanceof CmafSegmenter.KeyframeWanted && subscription != null) {
+                subscription.requestKeyframe();
+            }
+        }
+        if (changed) {
+            wake();
+        }
+    }
+
+    /** Answers every waiter whose answer is no longer "wait" and moves every streamer on. Under the lock. */
+    private void wake() {
+        for (Iterator<Streamer> it = streamers.iterator(); it.hasNext(); ) {
+            Streamer st = it.next();
+            if (pump(st)) {
+                it.remove();
+                if (st.timeout != null) {
+                    st.timeout.cancel(false);
+                }
+                delivery.releaseBlockSlot();
+            }
+        }
+        long now = nowNanos();
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (!(answer(w, now) instanceof PlaylistAnswer.Wait)) {
+                it.remove();
+                finishWaiter(w);
+            }
+        }
+    }
+
+    private void finishWaiter(Waiter w) {
+        if (w.timeout != null) {
+            w.timeout.cancel(false);
+        }
+        delivery.releaseBlockSlot();
+    }
+
+    // ---- HTTP side (EventLoop threads) ----
+
+    /**
+     * Serves DASH segment {@code msn} of track {@code trackId} under header {@code headerId}: whole if complete,
+     * else chunked as its parts close (also when it has not begun yet but is next); 404 otherwise.
+     */
+    synchronized void dashSegment(Exchange ex, int headerId, int trackId, long msn, io.netty.util.concurrent.EventExecutor executor) {
+        Streamer st = new Streamer(ex, headerId, trackId, msn);
+        long open = playlist.openSequence();
+        boolean known = playlist.segment(msn) != null || msn == open || msn == open + 1 && playlist.isLive();
+        if (!known || closed) {
+            ex.error(404, "no segment " + msn + " of track " + trackId);
+            return;
+        }
+        if (pump(st)) {
+            return;
+        }
+        if (!delivery.acquireBlockSlot()) {
+            ex.error(503, "too many blocked requests");
+            return;
+        }
+        streamers.add(st);
+        st.timeout = executor.schedule(() -> {
+            synchronized (LiveStream.this) {
+                if (streamers.remove(st)) {
+                    if (st.started) {
+                        st.exchange.endChunks(true);
+                    } else {
+                        st.exchange.error(404, "segment " + msn + " did not begin in time");
+                    }
+                    delivery.releaseBlockSlot();
+                }
+            }
+        }, 3L * playlist.targetDurationS(), TimeUnit.SECONDS);
+    }
+
+    /** Sends what is new for {@code st}; {@code true} when its response is complete. Under the lock. */
+    private boolean pump(Streamer st) {
+        CmafSegment complete = playlist.segment(st.msn);
+        while (true) {
+            CmafPart p = playlist.part(st.msn, st.sent);
+            if (p == null) {
+                break;
+            }
+            if (p.header().id() != st.headerId) {
+                if (!st.started) {
+                    st.exchange.error(404, "segment " + st.msn + " belongs to another init segment");
+                } else {
+                    st.exchange.endChunks(true);
+                }
+                return true;
+            }
+            CmafPart.TrackChunk c = p.trackChunks().get(st.trackId);
+            if (!st.started) {
+                st.started = st.exchange.startChunks(Exchange.MP4, Exchange.IMMUTABLE);
+            }
+            if (c != null) {
+                st.exchange.chunk(c.bytes());
+            }
+            st.sent++;
+        }
+        if (complete != null || closed || (!playlist.isLive() && st.msn >= playlist.openSequence())) {
+            if (st.started) {
+                st.exchange.endChunks(complete == null);
+            } else {
+                st.exchange.error(404, "segment " + st.msn + " was not produced");
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** The DASH MPD, waiting (like the first playlist) for a complete segment. */
+    synchronized void mpd(Exchange ex, long arrivedNanos, String utcTimingUrl, io.netty.util.concurrent.EventExecutor executor) {
+        request(Kind.MPD, ex, PlaylistRequest.plain(arrivedNanos), -1, -1, utcTimingUrl, executor);
+    }
+
+    /** The per-track init segment for DASH, or {@code null}. */
+    synchronized byte[] trackInit(int headerId, int trackId) {
+        CmafHeader h = playlist.header(headerId);
+        if (h == null || h.tracks().stream().noneMatch(t -> t.isoTrackId() == trackId)) {
+            return null;
+        }
+        return h.trackInit(trackId);
+    }
+
+    /** Handles one request for {@code file} of this stream. */
+    synchronized void request(Kind kind, Exchange ex, PlaylistRequest r, long msn, int part, io.netty.util.concurrent.EventExecutor executor) {
+        request(kind, ex, r, msn, part, null, executor);
+    }
+
+    private void request(Kind kind, Exchange ex, PlaylistRequest r, long msn, int part, String utcTimingUrl,
+                         io.netty.util.concurrent.EventExecutor executor) {
+        Waiter w = new Waiter(kind, ex, r, msn, part, utcTimingUrl);
+        PlaylistAnswer a = answer(w, r.arrivedNanos());
+        if (!(a instanceof PlaylistAnswer.Wait wait)) {
+            return;
+        }
+        if (!delivery.acquireBlockSlot()) {
+            ex.error(503, "too many blocked requests");
+            return;
+        }
+        waiters.add(w);
+        long delay = Math.max(0, wait.deadlineNanos() - nowNanos());
+        w.timeout = executor.schedule(() -> {
+            synchronized (LiveStream.this) {
+                if (waiters.remove(w)) {
+                    if (answer(w, wait.deadlineNanos()) instanceof PlaylistAnswer.Wait) {
+                        w.exchange.error(503, "not available in time");
+                    }
+                    finishWaiter(w);
+                }
+            }
+        }, delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** The header with {@code id}, or {@code null}. */
+    synchronized CmafHeader header(int id) {
+        return playlist.header(id);
+    }
+
+    synchronized CmafSegment segment(long msn) {
+        return playlist.segment(msn);
+    }
+
+    /** Computes the answer and, unless it is a wait, sends it. Under the lock. */
+    private PlaylistAnswer answer(Waiter w, long now) {
+        if (closed && w.kind != Kind.PART) {
+            w.exchange.error(404, "stream '" + name + "' is gone");
+            return new PlaylistAnswer.Error(404, "gone");
+        }
+        PlaylistAnswer a = switch (w.kind) {
+            case MEDIA_LL -> playlist.answer(w.request, now);
+            case MEDIA_PLAIN -> playlist.plainAnswer(w.request.arrivedNanos(), now);
+            case PART -> playlist.partAnswer(w.msn, w.part, w.request.arrivedNanos(), now);
+            case MULTIVARIANT_LL, MULTIVARIANT_PLAIN -> {
+                PlaylistAnswer m = playlist.plainAnswer(w.request.arrivedNanos(), now);
+                yield m instanceof PlaylistAnswer.Ok ? new PlaylistAnswer.Ok(HlsMultivariantPlaylist.render(playlist.currentHeader(),
+                        playlist.peakBitrateBps(), playlist.averageBitrateBps(),
+                        w.kind == Kind.MULTIVARIANT_LL ? "media.m3u8" : "plain-media.m3u8")) : m;
+            }
+            case MPD -> {
+                PlaylistAnswer m = playlist.plainAnswer(w.request.arrivedNanos(), now);
+                yield m instanceof PlaylistAnswer.Ok ? new PlaylistAnswer.Ok(DashManifest.render(epochStart, availabilityStartMs,
+                        delivery.config().ticker().wallClockMicros() / 1000, segmenter.segmentTargetUs(), segmenter.partTargetUs(),
+                        delivery.config().windowSegments(), playlist.peakBitrateBps(), w.utcTimingUrl,
+                        delivery.config().dashLatencyTarget().toMillis())) : m;
+            }
+        };
+        if (a instanceof PlaylistAnswer.Ok ok) {
+            // a blocking response names its msn/part: every later answer to that URL is as good, so caches may keep it;
+            // a plain reload changes every part target, so it lives about one part
+            String cache = w.request.blocking() ? "public, max-age=" + 6 * playlist.targetDurationS()
+                    : w.kind == Kind.MEDIA_PLAIN || w.kind == Kind.MULTIVARIANT_PLAIN ? "public, max-age=1" : "no-cache";
+            w.exchange.text(HttpResponseStatus.OK, w.kind == Kind.MPD ? Exchange.MPD : Exchange.PLAYLIST,
+                    w.kind == Kind.MPD ? "no-cache" : cache, ok.body());
+        } else if (a instanceof PlaylistAnswer.Bytes b) {
+            w.exchange.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, b.body());
+        } else if (a instanceof PlaylistAnswer.Error e) {
+            w.exchange.error(e.status(), e.reason());
+        }
+        return a;
+    }
+}

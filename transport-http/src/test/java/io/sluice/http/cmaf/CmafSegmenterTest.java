@@ -1,0 +1,151 @@
+package io.sluice.http.cmaf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.Unpooled;
+import io.sluice.core.Codec;
+import io.sluice.core.EncodedFrame;
+import io.sluice.core.TrackInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Cutting and timing rules of the segmenter, in simulated time. */
+class CmafSegmenterTest {
+    static final TrackInfo VIDEO = TrackInfo.builder(0, Codec.H264)
+            .codecConfig(new byte[] {1, 0x42, (byte) 0xC0, 0x1E, (byte) 0xFF, (byte) 0xE1, 0, 0}).resolution(320, 240).build();
+    static final TrackInfo AUDIO = TrackInfo.builder(1, Codec.AAC).codecConfig(new byte[] {0x12, 0x10}).audio(44_100, 2).build();
+
+    final CmafSegmenter seg = CmafSegmenter.builder().segmentTarget(Duration.ofSeconds(2)).partTarget(Duration.ofMillis(250)).build();
+    final List<CmafSegmenter.Output> out = new ArrayList<>();
+
+    void push(TrackInfo t, long us, boolean key) {
+        EncodedFrame f = new EncodedFrame(t, Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 1, 0x65}), us, key);
+        try {
+            seg.push(f, 1_000_000L + us / 1000);
+        } finally {
+            f.release();
+        }
+        drain();
+    }
+
+    void finish() {
+        seg.finish();
+        drain();
+    }
+
+    void drain() {
+        CmafSegmenter.Output o;
+        while ((o = seg.poll()) != null) {
+            out.add(o);
+        }
+    }
+
+    List<CmafPart> parts() {
+        return out.stream().filter(o -> o instanceof CmafSegmenter.PartReady).map(o -> ((CmafSegmenter.PartReady) o).part()).toList();
+    }
+
+    @Test
+    @DisplayName("29.97 fps video and 44.1 kHz AAC for an hour: chunk decode times are exact and contiguous (no rounding drift)")
+    void noDriftOverAnHour() {
+        seg.start(List.of(VIDEO, AUDIO));
+        long frames = 30000L * 3600 / 1001;
+        long a = 0;
+        for (long v = 0; v < frames; v++) {
+            long vus = v * 1001 * 1_000_000 / 30000; // what a source's µs clock gives: truncated per frame
+            long aus;
+            while ((aus = a * 1024 * 1_000_000 / 44_100) < vus) {
+                push(AUDIO, aus, true);
+                a++;
+            }
+            push(VIDEO, vus, v % 60 == 0);
+        }
+        finish();
+        CmafTrack vt = seg.header().video();
+        CmafTrack at = seg.header().audio();
+        List<CmafPart> parts = parts();
+        assertTrue(parts.size() > 14_000, "parts " + parts.size());
+        long videoEnd = -1;
+        long audioEnd = -1;
+        long audioStart = -1;
+        for (CmafPart p : parts) {
+            CmafPart.TrackChunk vc = p.trackChunks().get(vt.isoTrackId());
+            assertEquals(vt.ticks(p.startUs()), vc.baseMediaDecodeTime(), "tfdt of part " + p.sequence() + "." + p.index());
+            assertTrue(videoEnd < 0 || videoEnd == vc.baseMediaDecodeTime(), "video contiguous at " + p.sequence() + "." + p.index());
+            videoEnd = vc.baseMediaDecodeTime() + vc.duration();
+            CmafPart.TrackChunk ac = p.trackChunks().get(at.isoTrackId());
+            if (ac != null) {
+                assertTrue(audioEnd < 0 || audioEnd == ac.baseMediaDecodeTime(), "audio contiguous at " + p.sequence() + "." + p.index());
+                audioEnd = ac.baseMediaDecodeTime() + ac.duration();
+                audioStart = audioStart < 0 ? ac.baseMediaDecodeTime() : audioStart;
+            }
+        }
+        assertEquals(0, audioStart);
+        assertEquals(a, audioEnd / 1024 + (audioEnd % 1024 == 0 ? 0 : 1), "every audio frame, 1024 ticks each; end " + audioEnd
+                + " dropped " + seg.droppedFrames());
+        long lastUs = (frames - 1) * 1001 * 1_000_000 / 30000;
+        assertTrue(Math.abs(vt.ticks(lastUs) + 3003 - videoEnd) <= 2, "video ends one frame after the last: " + videoEnd);
+        assertEquals(0, seg.longParts());
+    }
+
+    @Test
+    @DisplayName("Frames before the first keyframe are dropped; a GOP longer than the segment target asks for a keyframe once")
+    void startsAtKeyframeAndAsksForKeyframes() {
+        seg.start(List.of(VIDEO));
+        push(VIDEO, 0, false);
+        push(VIDEO, 33_333, false);
+        assertEquals(2, seg.droppedFrames());
+        for (int i = 2; i < 200; i++) {
+            push(VIDEO, i * 1_000_000L / 30, i == 2);
+        }
+        assertEquals(1, out.stream().filter(o -> o instanceof CmafSegmenter.KeyframeWanted).count());
+        assertTrue(out.stream().noneMatch(o -> o instanceof CmafSegmenter.SegmentReady), "no keyframe, no segment end");
+        push(VIDEO, 200 * 1_000_000L / 30, true);
+        CmafSegment s = out.stream().filter(o -> o instanceof CmafSegmenter.SegmentReady).map(o -> ((CmafSegmenter.SegmentReady) o).segment())
+                .findFirst().orElseThrow();
+        assertEquals(1, s.sequence());
+        assertEquals(200 * 1_000_000L / 30 - 2 * 1_000_000L / 30, s.durationUs());
+    }
+
+    @Test
+    @DisplayName("A new TrackInfo mid-stream: the segment is closed, a new header follows, the next segment is a discontinuity")
+    void newTrackInfoStartsANewHeader() {
+        seg.start(List.of(VIDEO, AUDIO));
+        for (int i = 0; i < 90; i++) {
+            push(VIDEO, i * 1_000_000L / 30, i % 30 == 0);
+        }
+        TrackInfo bigger = VIDEO.toBuilder().resolution(640, 480).build();
+        for (int i = 90; i < 180; i++) {
+            push(bigger, i * 1_000_000L / 30, i % 30 == 0);
+        }
+        finish();
+        List<CmafHeader> headers = out.stream().filter(o -> o instanceof CmafSegmenter.HeaderReady)
+                .map(o -> ((CmafSegmenter.HeaderReady) o).header()).toList();
+        assertEquals(2, headers.size());
+        assertEquals(1, headers.get(1).id());
+        assertEquals(640, headers.get(1).video().info().width());
+        List<CmafSegment> segs = out.stream().filter(o -> o instanceof CmafSegmenter.SegmentReady)
+                .map(o -> ((CmafSegmenter.SegmentReady) o).segment()).toList();
+        CmafSegment firstNew = segs.stream().filter(x -> x.header().id() == 1).findFirst().orElseThrow();
+        assertTrue(firstNew.discontinuity());
+        assertFalse(segs.get(0).discontinuity());
+        assertEquals(3 * 1_000_000L, firstNew.startUs(), "the new header starts at the new track's first keyframe");
+        assertInstanceOf(CmafSegmenter.HeaderReady.class, out.get(0));
+    }
+
+    @Test
+    void rejectsUnsupportedTracksAndBadTargets() {
+        TrackInfo vp8 = TrackInfo.builder(0, Codec.VP8).resolution(320, 240).build();
+        assertThrows(IllegalArgumentException.class, () -> seg.start(List.of(vp8)));
+        assertThrows(IllegalArgumentException.class, () -> CmafSegmenter.builder().partTarget(Duration.ofMillis(5)));
+        assertThrows(IllegalStateException.class, () -> CmafSegmenter.builder().segmentTarget(Duration.ofMillis(200))
+                .partTarget(Duration.ofMillis(300)).build());
+        assertThrows(IllegalStateException.class, () -> seg.push(null, 0));
+    }
+}
