@@ -7,9 +7,10 @@
 #  - npm: the LL-DASH browser test fetches dash.js (npm pack dashjs@4.7.4)
 #  - gstreamer1.0-tools + plugins good/bad/ugly: GStreamer as an RTMP publisher (rtmp2sink, x264enc, voaacenc)
 #  - rtmpdump: librtmp as an RTMP player
+#  - prometheus: promtool checks the /metrics exposition, and a real Prometheus scrapes it (metrics tests)
 set -euo pipefail
 pkgs=(libpulse0 ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver
-      gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly rtmpdump)
+      gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly rtmpdump prometheus)
 # npm from Debian only where no Node.js/npm is installed already (a NodeSource nodejs conflicts with it)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
@@ -32,4 +33,9 @@ if [[ " ${missing[*]-} " == *" nginx "* ]]; then
   elif [ -s /run/nginx.pid ]; then
     $SUDO kill "$(cat /run/nginx.pid)" 2>/dev/null || true
   fi
+fi
+# Likewise the packaged Prometheus service (port 9090), when this script has just installed it; the
+# metrics test starts its own Prometheus on a free port.
+if [[ " ${missing[*]-} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl stop prometheus >/dev/null 2>&1 || true
 fi

@@ -240,6 +240,10 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                 description = "Playing needs this token (RTMP ?token=, WHEP bearer, pages /watch/x?token=).")
         String playToken;
 
+        @Option(names = "--metrics", description = "Serve /metrics (Prometheus) and /api/v1/streams (JSON) on the HTTP port;"
+                + " reads need --play-token when one is set, DELETE /api/v1/sessions/<id> (kick) needs --publish-token.")
+        boolean metrics;
+
         @Option(names = "--token-file", paramLabel = "<file>",
                 description = "Tokens per stream pattern, one rule a line: <publish|play|any> <pattern, * wildcard> <token>.")
         Path tokenFile;
@@ -282,7 +286,8 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             }
             SluiceServer.Builder b = SluiceServer.builder().bindAddress(address).rtmpPort(port).httpPort(httpPort)
                     .replaceExistingPublisher(replace).authorizer(authorizer())
-                    .transcoderFactory(new FfmpegFrameTranscoderFactory()).renditionLadder(SluiceCli::ladder);
+                    .transcoderFactory(new FfmpegFrameTranscoderFactory()).renditionLadder(SluiceCli::ladder)
+                    .metrics(metrics).metricsTokens(playToken, publishToken);
             if (tlsCert != null) {
                 try {
                     b.tls(tlsCert, tlsKey);

@@ -8,6 +8,10 @@ import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.core.spi.RenditionLadder;
 import io.sluice.rtmp.server.RtmpServer;
+import io.sluice.metrics.ObservabilityHttpHandler;
+import io.sluice.metrics.RtmpServerMetrics;
+import io.sluice.metrics.SluiceMetrics;
+import io.sluice.metrics.WebRtcServerMetrics;
 import io.sluice.webrtc.server.WebRtcServer;
 import io.sluice.webrtc.server.WebRtcServerException;
 import java.io.IOException;
@@ -75,7 +79,11 @@ public final class SluiceServer implements AutoCloseable {
     private final FrameTranscoderFactory transcoders;
     private final List<InetAddress> hostAddresses;
     private final RenditionLadder ladder;
+    private final boolean metricsEnabled;
+    private final String metricsReadToken;
+    private final String metricsAdminToken;
     private final Object lock = new Object();
+    private SluiceMetrics metrics;
     private RtmpServer rtmp;
     private WebRtcServer webrtc;
     private boolean started;
@@ -105,6 +113,9 @@ public final class SluiceServer implements AutoCloseable {
         this.transcoders = b.transcoders;
         this.hostAddresses = b.hostAddresses;
         this.ladder = b.ladderFactory != null ? Objects.requireNonNull(b.ladderFactory.apply(hub), "renditionLadder") : null;
+        this.metricsEnabled = b.metricsEnabled;
+        this.metricsReadToken = b.metricsReadToken;
+        this.metricsAdminToken = b.metricsAdminToken;
     }
 
     /** A builder with the defaults: loopback, RTMP 1935, HTTP 8080, no authentication, no transcoding. */
@@ -154,8 +165,15 @@ public final class SluiceServer implements AutoCloseable {
                 if (ladder != null) {
                     wb.renditionLadder(ladder);
                 }
+                if (metricsEnabled) { // /metrics and /api/v1 on the HTTP port, before the WHIP/WHEP routes
+                    metrics = SluiceMetrics.builder(hub).bind(new RtmpServerMetrics(rtmp)).build();
+                    wb.httpRoute(new ObservabilityHttpHandler(metrics, metricsReadToken, metricsAdminToken));
+                }
                 webrtc = wb.build();
                 webrtc.start();
+                if (metrics != null) {
+                    metrics.add(new WebRtcServerMetrics(webrtc));
+                }
             } catch (WebRtcServerException e) {
                 closeServers();
                 throw new SluiceServerException(SluiceServerException.Listener.WEBRTC, e.getMessage(), e);
@@ -273,6 +291,13 @@ public final class SluiceServer implements AutoCloseable {
         }
     }
 
+    /** The meters behind {@code /metrics}, once started with {@link Builder#metrics(boolean)}. */
+    public java.util.Optional<SluiceMetrics> metrics() {
+        synchronized (lock) {
+            return java.util.Optional.ofNullable(metrics);
+        }
+    }
+
     /**
      * Stops every listener (ending their sessions and publications), then closes the hub if the server
      * made it; returns when the event loops have stopped. Idempotent.
@@ -289,6 +314,9 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private void closeServers() {
+        if (metrics != null) {
+            metrics.close();
+        }
         if (webrtc != null) {
             webrtc.close();
         }
@@ -327,6 +355,9 @@ public final class SluiceServer implements AutoCloseable {
         private FrameTranscoderFactory transcoders;
         private List<InetAddress> hostAddresses;
         private Function<StreamHub, ? extends RenditionLadder> ladderFactory;
+        private boolean metricsEnabled;
+        private String metricsReadToken;
+        private String metricsAdminToken;
 
         private Builder() {
         }
@@ -404,6 +435,33 @@ public final class SluiceServer implements AutoCloseable {
          * {@code hub.transport(name)}); the server does not close it. Default: a hub of the server's own,
          * closed with it.
          */
+        /**
+         * Serves {@code GET /metrics} (Prometheus text format), the {@code /api/v1/streams} JSON API and
+         * {@code DELETE} kicks on the HTTP port (see {@code io.sluice.metrics.ObservabilityHttpHandler});
+         * default off. Tokens: {@link #metricsTokens(String, String)}.
+         */
+        public Builder metrics(boolean enabled) {
+            this.metricsEnabled = enabled;
+            return this;
+        }
+
+        /**
+         * The tokens of {@code /metrics} and {@code /api/v1} ({@link ObservabilityHttpHandler}):
+         * {@code readToken} for {@code GET} (the play token when one is set; {@code null}: open reads),
+         * {@code adminToken} for {@code DELETE} (kicking sessions; {@code null}: no kicking). Default
+         * both {@code null}.
+         *
+         * @throws IllegalArgumentException if a token is empty
+         */
+        public Builder metricsTokens(String readToken, String adminToken) {
+            if ("".equals(readToken) || "".equals(adminToken)) {
+                throw new IllegalArgumentException("metricsTokens: empty token (expected: null for none, or a non-empty token)");
+            }
+            this.metricsReadToken = readToken;
+            this.metricsAdminToken = adminToken;
+            return this;
+        }
+
         public Builder hub(StreamHub hub) {
             this.hub = Objects.requireNonNull(hub, "hub");
             return this;

@@ -3,6 +3,9 @@ package io.sluice.core.hub;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaType;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.events.SessionInfo;
+import io.sluice.core.events.StreamEvent;
+import io.sluice.core.events.StreamEventListener;
 import io.sluice.core.feedback.KeyframeRequestReason;
 import io.sluice.core.spi.BandwidthEstimate;
 import io.sluice.core.spi.Transport;
@@ -66,6 +69,8 @@ public final class StreamHub implements AutoCloseable {
     private final long estimateMaxAgeNanos;
     private final Map<String, Stream> streams = new HashMap<>();
     private boolean closed;
+    private final List<StreamEventListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong nextSessionId = new AtomicLong();
 
     private StreamHub(Builder b) {
         this.maxStreams = b.maxStreams;
@@ -114,14 +119,27 @@ public final class StreamHub implements AutoCloseable {
      *                            the hub has too many streams, or it is closed
      */
     public Publication publish(String name, List<TrackInfo> tracks, PublisherFeedback feedback) {
+        return publish(name, tracks, feedback, SessionInfo.IN_PROCESS);
+    }
+
+    /**
+     * Starts publishing {@code name} on behalf of {@code session}'s peer: the same as
+     * {@link #publish(String, List, PublisherFeedback)}, and {@link StreamEvent.Published} (and
+     * {@link StreamEvent.Unpublished} for a replaced publisher) name that peer.
+     *
+     * @param session the publisher's protocol and address ({@link SessionInfo#IN_PROCESS} for app code)
+     * @throws StreamHubException as {@link #publish(String, List, PublisherFeedback)}
+     */
+    public Publication publish(String name, List<TrackInfo> tracks, PublisherFeedback feedback, SessionInfo session) {
         checkName(name);
         Objects.requireNonNull(feedback, "feedback");
+        Objects.requireNonNull(session, "session");
         Stream s = streamFor(name, true);
         Publication previous = null;
         Publication p;
         synchronized (s) {
             if (s.removed) { // dropped from the table since the lookup: look the name up again
-                return publish(name, tracks, feedback);
+                return publish(name, tracks, feedback, session);
             }
             if (s.publication != null) {
                 if (!replacePublisher) {
@@ -129,7 +147,7 @@ public final class StreamHub implements AutoCloseable {
                 }
                 previous = s.publication;
             }
-            p = new Publication(this, s, List.copyOf(tracks), feedback);
+            p = new Publication(this, s, List.copyOf(tracks), feedback, session);
             if (previous != null) {
                 previous.replaced = true;
                 s.endPublication();
@@ -141,6 +159,10 @@ public final class StreamHub implements AutoCloseable {
             }
         }
         log.info("stream '{}' published {}{}", name, tracks, previous != null ? " (replaced the previous publisher)" : "");
+        if (previous != null) {
+            emit(previous.unpublishedEvent());
+        }
+        emit(new StreamEvent.Published(name, p.id, session, p.tracks, p.startedNanos));
         return p;
     }
 
@@ -155,14 +177,27 @@ public final class StreamHub implements AutoCloseable {
      *                            hub has too many streams, or it is closed
      */
     public Subscription subscribe(String name, StreamSubscriber subscriber) {
+        return subscribe(name, subscriber, SessionInfo.IN_PROCESS);
+    }
+
+    /**
+     * Subscribes to {@code name} on behalf of {@code session}'s peer: the same as
+     * {@link #subscribe(String, StreamSubscriber)}, and {@link StreamEvent.PlayStarted} /
+     * {@link StreamEvent.PlayStopped} name that peer.
+     *
+     * @param session the viewer's protocol and address ({@link SessionInfo#IN_PROCESS} for app code)
+     * @throws StreamHubException as {@link #subscribe(String, StreamSubscriber)}
+     */
+    public Subscription subscribe(String name, StreamSubscriber subscriber, SessionInfo session) {
         checkName(name);
         Objects.requireNonNull(subscriber, "subscriber");
+        Objects.requireNonNull(session, "session");
         Stream s = streamFor(name, false);
-        Sub sub = new Sub(s, subscriber);
+        Sub sub = new Sub(s, subscriber, session);
         Publication needsKeyframe = null;
         synchronized (s) {
             if (s.removed) { // dropped from the table since the lookup: look the name up again
-                return subscribe(name, subscriber);
+                return subscribe(name, subscriber, session);
             }
             if (s.subscribers.size() >= maxSubscribers) {
                 throw new StreamHubException(StreamHubException.Reason.TOO_MANY_SUBSCRIBERS,
@@ -180,6 +215,7 @@ public final class StreamHub implements AutoCloseable {
                 }
             }
         }
+        emit(new StreamEvent.PlayStarted(name, sub.id, session, sub.startedNanos));
         if (needsKeyframe != null) {
             needsKeyframe.requestKeyframe(needsKeyframe.firstVideoTrackId(), KeyframeRequestReason.NEW_SUBSCRIBER);
         }
@@ -311,13 +347,134 @@ public final class StreamHub implements AutoCloseable {
             all = new ArrayList<>(streams.values());
             streams.clear();
         }
+        List<StreamEvent> ended = new ArrayList<>();
         for (Stream s : all) {
             synchronized (s) {
+                if (s.publication != null) {
+                    ended.add(s.publication.unpublishedEvent());
+                }
                 s.endPublication();
                 for (Sub sub : s.subscribers) {
+                    sub.closed = true;
+                    ended.add(sub.stoppedEvent());
                     sub.subscriber.onClosed(s.name);
                 }
                 s.subscribers.clear();
+            }
+        }
+        ended.forEach(this::emit);
+    }
+
+    // ------------------------------------------------------------------ observability
+
+    /**
+     * Registers {@code listener} for every later {@link StreamEvent} of this hub (see
+     * {@link StreamEventListener} for threads). Registering the same listener twice delivers twice.
+     */
+    public void addEventListener(StreamEventListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Unregisters {@code listener} (one registration); {@code false} if it was not registered. */
+    public boolean removeEventListener(StreamEventListener listener) {
+        return listeners.remove(listener);
+    }
+
+    /**
+     * Reports that a server refused {@code session}'s client before it reached the hub
+     * ({@link StreamEvent.AuthRefused}, stamped on the hub's ticker). Any thread.
+     *
+     * @param stream the stream asked for, as the client sent it (not validated)
+     */
+    public void reportAuthRefused(String stream, SessionInfo session, StreamEvent.Action action, String reason) {
+        emit(new StreamEvent.AuthRefused(String.valueOf(stream), 0, session, action, String.valueOf(reason), ticker.nanoTime()));
+    }
+
+    /**
+     * Reports that a publisher's ingest failed ({@link StreamEvent.IngestError}, stamped on the hub's
+     * ticker). Any thread.
+     *
+     * @param sessionId the publication's {@link Publication#id()}, or 0 if it never went live
+     */
+    public void reportIngestError(String stream, long sessionId, SessionInfo session, String message) {
+        emit(new StreamEvent.IngestError(String.valueOf(stream), sessionId, session, String.valueOf(message), ticker.nanoTime()));
+    }
+
+    /** The clock that stamps events and session start times. */
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    /** Every stream the hub knows (live, or with viewers waiting), sorted by name. Any thread. */
+    public List<StreamSnapshot> snapshot() {
+        List<Stream> all;
+        synchronized (this) {
+            all = new ArrayList<>(streams.values());
+        }
+        List<StreamSnapshot> out = new ArrayList<>(all.size());
+        for (Stream s : all) { // stream locks only after the hub lock is released (lock order: see class doc)
+            out.add(s.snapshot());
+        }
+        out.sort(java.util.Comparator.comparing(StreamSnapshot::name));
+        return out;
+    }
+
+    /** One stream, if the hub knows it. Any thread. */
+    public Optional<StreamSnapshot> snapshot(String name) {
+        Stream s;
+        synchronized (this) {
+            s = streams.get(name);
+        }
+        return s == null ? Optional.empty() : Optional.of(s.snapshot());
+    }
+
+    /**
+     * Ends the publication or subscription with this session id, as if its owner had closed it: a
+     * publication's viewers see {@link StreamSubscriber#onUnpublish}, a subscriber
+     * {@link StreamSubscriber#onClosed}; the servers close the peer's connection in turn (an RTMP
+     * publisher when it next sends, an RTMP player or WHEP viewer at once). Any thread.
+     *
+     * @return whether a live session had that id
+     */
+    public boolean kick(long sessionId) {
+        List<Stream> all;
+        synchronized (this) {
+            all = new ArrayList<>(streams.values());
+        }
+        for (Stream s : all) {
+            Publication p = null;
+            Sub found = null;
+            synchronized (s) {
+                if (s.publication != null && s.publication.id == sessionId) {
+                    p = s.publication;
+                } else {
+                    for (Sub sub : s.subscribers) {
+                        if (sub.id == sessionId) {
+                            found = sub;
+                        }
+                    }
+                }
+            }
+            if (p != null) {
+                log.info("stream '{}': publisher {} ({}) kicked", s.name, sessionId, p.session);
+                p.close();
+                return true;
+            }
+            if (found != null) {
+                log.info("stream '{}': viewer {} ({}) kicked", s.name, sessionId, found.session);
+                found.close();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void emit(StreamEvent event) {
+        for (StreamEventListener l : listeners) {
+            try {
+                l.onEvent(event);
+            } catch (RuntimeException e) {
+                log.warn("stream event listener {} failed on {}", l, event, e);
             }
         }
     }
@@ -358,6 +515,19 @@ public final class StreamHub implements AutoCloseable {
 
         Stream(String name) {
             this.name = name;
+        }
+
+        StreamSnapshot snapshot() {
+            synchronized (this) {
+                Publication p = publication;
+                Optional<StreamSnapshot.Session> pub = p == null ? Optional.empty()
+                        : Optional.of(new StreamSnapshot.Session(p.id, p.session, p.startedNanos, p.frames.get(), p.bytes.get()));
+                List<StreamSnapshot.Session> viewers = new ArrayList<>(subscribers.size());
+                for (Sub sub : subscribers) {
+                    viewers.add(new StreamSnapshot.Session(sub.id, sub.session, sub.startedNanos, sub.framesDelivered, sub.bytesDelivered));
+                }
+                return new StreamSnapshot(name, p == null ? List.of() : p.tracks, pub, viewers);
+            }
         }
 
         /** Under the stream lock. Takes ownership of {@code f}. */
@@ -412,17 +582,33 @@ public final class StreamHub implements AutoCloseable {
         private final Stream stream;
         private volatile List<TrackInfo> tracks;
         private final PublisherFeedback feedback;
+        private final long id;
+        private final SessionInfo session;
+        private final long startedNanos;
         private final AtomicLong frames = new AtomicLong();
         private final AtomicLong videoFrames = new AtomicLong();
         private final AtomicLong bytes = new AtomicLong();
         private volatile boolean closed;
         private volatile boolean replaced;
 
-        private Publication(StreamHub hub, Stream stream, List<TrackInfo> tracks, PublisherFeedback feedback) {
+        private Publication(StreamHub hub, Stream stream, List<TrackInfo> tracks, PublisherFeedback feedback, SessionInfo session) {
             this.hub = hub;
             this.stream = stream;
             this.tracks = tracks;
             this.feedback = feedback;
+            this.id = hub.nextSessionId.incrementAndGet();
+            this.session = session;
+            this.startedNanos = hub.ticker.nanoTime();
+        }
+
+        /** The hub's session id of this publication ({@link StreamHub#kick(long)}). */
+        public long id() {
+            return id;
+        }
+
+        StreamEvent.Unpublished unpublishedEvent() {
+            long now = hub.ticker.nanoTime();
+            return new StreamEvent.Unpublished(stream.name, id, session, frames.get(), bytes.get(), now - startedNanos, now);
         }
 
         /** The stream name. */
@@ -533,12 +719,17 @@ public final class StreamHub implements AutoCloseable {
                 return;
             }
             closed = true;
+            boolean ended = false;
             synchronized (stream) {
                 if (stream.publication == this) {
                     stream.endPublication();
+                    ended = true;
                 }
             }
             hub.forgetIfIdle(stream);
+            if (ended) {
+                hub.emit(unpublishedEvent());
+            }
             log.info("stream '{}' unpublished after {} frames", stream.name, frames.get());
         }
     }
@@ -583,17 +774,35 @@ public final class StreamHub implements AutoCloseable {
     private final class Sub implements Subscription {
         final Stream stream;
         final StreamSubscriber subscriber;
+        final long id = nextSessionId.incrementAndGet();
+        final SessionInfo session;
+        final long startedNanos = ticker.nanoTime();
+        /** Delivered so far; under the stream lock. */
+        long framesDelivered;
+        long bytesDelivered;
         boolean waitingForKeyframe;
         /** The last {@link #reportEstimate} and when it came (hub ticker, ns); null if none. */
         volatile Reported estimate;
-        private volatile boolean closed;
+        volatile boolean closed;
 
         record Reported(BandwidthEstimate estimate, long atNanos) {
         }
 
-        Sub(Stream stream, StreamSubscriber subscriber) {
+        Sub(Stream stream, StreamSubscriber subscriber, SessionInfo session) {
             this.stream = stream;
             this.subscriber = subscriber;
+            this.session = session;
+        }
+
+        StreamEvent.PlayStopped stoppedEvent() {
+            long now = ticker.nanoTime();
+            long frames;
+            long bytes;
+            synchronized (stream) {
+                frames = framesDelivered;
+                bytes = bytesDelivered;
+            }
+            return new StreamEvent.PlayStopped(stream.name, id, session, frames, bytes, now - startedNanos, now);
         }
 
         /**
@@ -608,6 +817,8 @@ public final class StreamHub implements AutoCloseable {
                 }
                 waitingForKeyframe = false;
             }
+            framesDelivered++;
+            bytesDelivered += f.size();
             try {
                 subscriber.onFrameBorrowed(f);
             } catch (RuntimeException e) {
@@ -659,6 +870,7 @@ public final class StreamHub implements AutoCloseable {
             }
             subscriber.onClosed(stream.name);
             forgetIfIdle(stream);
+            emit(stoppedEvent());
         }
     }
 

@@ -37,6 +37,8 @@ import io.sluice.rtmp.message.SetChunkSize;
 import io.sluice.rtmp.message.SetPeerBandwidth;
 import io.sluice.rtmp.message.UserControl;
 import io.sluice.rtmp.message.WindowAcknowledgementSize;
+import io.sluice.core.events.SessionInfo;
+import io.sluice.core.events.StreamEvent;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -139,6 +141,8 @@ final class RtmpServerSession implements AutoCloseable {
     private final ServerSettings settings;
     private final StreamHub hub;
     private final InetSocketAddress remote;
+    /** The peer as the hub's events and API name it. */
+    private final SessionInfo sessionInfo;
     private final ByteBufAllocator alloc;
     private final Runnable wakeup;
     private final ConcurrentMap<String, RtmpServerSession> publishers;
@@ -183,6 +187,7 @@ final class RtmpServerSession implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.hub = Objects.requireNonNull(hub, "hub");
         this.remote = Objects.requireNonNull(remote, "remote");
+        this.sessionInfo = SessionInfo.of("rtmp", remote);
         this.alloc = Objects.requireNonNull(alloc, "alloc");
         this.wakeup = Objects.requireNonNull(wakeup, "wakeup");
         this.publishers = Objects.requireNonNull(publishers, "publishers");
@@ -560,6 +565,7 @@ final class RtmpServerSession implements AutoCloseable {
             }
             AuthDecision d = authorize(StreamAction.PUBLISH, hubName, parts[1]); // the gate logs refusals
             if (!d.allowed()) {
+                hub.reportAuthRefused(hubName, sessionInfo, StreamEvent.Action.PUBLISH, d.reason());
                 refuse(error(NetStatus.PUBLISH_UNAUTHORIZED, d.reason()));
                 return;
             }
@@ -593,6 +599,7 @@ final class RtmpServerSession implements AutoCloseable {
             }
             AuthDecision d = authorize(StreamAction.PLAY, hubName, parts[1]);
             if (!d.allowed()) {
+                hub.reportAuthRefused(hubName, sessionInfo, StreamEvent.Action.PLAY, d.reason());
                 refuse(error("NetStream.Play.Failed", d.reason()));
                 return;
             }
@@ -601,7 +608,7 @@ final class RtmpServerSession implements AutoCloseable {
             PlayerSink sink = new PlayerSink(settings.playerQueueFrames(), wakeup, shared);
             Play p = new Play(this, hubName, sink, shared);
             try {
-                p.subscription = hub.subscribe(hubName, sink);
+                p.subscription = hub.subscribe(hubName, sink, sessionInfo);
             } catch (StreamHubException e) {
                 sink.release();
                 if (shared != null) {
@@ -724,6 +731,8 @@ final class RtmpServerSession implements AutoCloseable {
             if (!unsupportedLogged) {
                 unsupportedLogged = true;
                 log.info("{}: '{}' sends {}, which Sluice does not relay; those frames are dropped", remote, hubName, what);
+                hub.reportIngestError(hubName, publication == null ? 0 : publication.id(), sessionInfo,
+                        what + " is not relayed; those frames are dropped");
             }
         }
 
@@ -819,12 +828,13 @@ final class RtmpServerSession implements AutoCloseable {
             }
             try {
                 // RTMP has no message to ask a publisher for a keyframe: viewers' requests are dropped here
-                publication = hub.publish(hubName, tracks, PublisherFeedback.NONE);
+                publication = hub.publish(hubName, tracks, PublisherFeedback.NONE, sessionInfo);
                 return true;
             } catch (StreamHubException e) {
                 String code = e.reason() == StreamHubException.Reason.ALREADY_PUBLISHED ? NetStatus.PUBLISH_BAD_NAME
                         : "NetStream.Publish.Failed";
                 log.info("{}: publish '{}' refused by the hub: {}", remote, hubName, e.getMessage());
+                hub.reportIngestError(hubName, 0, sessionInfo, "refused by the hub: " + e.getMessage());
                 stream.refuse(error(code, e.getMessage()));
                 return false;
             }

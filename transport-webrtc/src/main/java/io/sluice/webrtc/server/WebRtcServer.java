@@ -149,6 +149,7 @@ public final class WebRtcServer implements AutoCloseable {
     /** The client address of each session's offer, by session id. */
     private final Map<String, InetAddress> offerers = new ConcurrentHashMap<>();
     private final AuthorizationGate authorizer;
+    private final List<io.netty.channel.ChannelHandler> httpRoutes;
     private final String corsAllowOrigin;
     private final FrameTranscoderFactory transcoders;
     private final RenditionLadder ladder;
@@ -202,6 +203,7 @@ public final class WebRtcServer implements AutoCloseable {
         this.iceTimeoutNanos = b.iceTimeout.toNanos();
         this.dtlsHandshakes = new Semaphore(b.maxDtlsHandshakes);
         this.authorizer = new AuthorizationGate(b.authorizer, b.ticker);
+        this.httpRoutes = List.copyOf(b.httpRoutes);
         this.corsAllowOrigin = b.corsAllowOrigin;
         this.transcoders = b.transcoders;
         this.ladder = b.ladder;
@@ -253,8 +255,9 @@ public final class WebRtcServer implements AutoCloseable {
                                 if (httpTls != null) {
                                     ch.pipeline().addLast(httpTls.newHandler(ch.alloc()));
                                 }
-                                ch.pipeline().addLast(new HttpServerCodec(),
-                                        new SignalingHttpAggregator(maxSdpBytes), new WebRtcHttpHandler(WebRtcServer.this));
+                                ch.pipeline().addLast(new HttpServerCodec(), new SignalingHttpAggregator(maxSdpBytes));
+                                httpRoutes.forEach(h -> ch.pipeline().addLast(h)); // mounted routes (e.g. /metrics) first
+                                ch.pipeline().addLast(new WebRtcHttpHandler(WebRtcServer.this));
                             }
                         })
                         .bind(httpBind).syncUninterruptibly().channel();
@@ -354,6 +357,11 @@ public final class WebRtcServer implements AutoCloseable {
         if (r.status() != 201) {
             sessionsRejected.incrementAndGet();
             log.debug("{} offer for '{}' refused: {} {}", endpoint, stream, r.status(), r.body().trim());
+            if (r.status() == 401 || r.status() == 403) {
+                hub.reportAuthRefused(stream, io.sluice.core.events.SessionInfo.of(endpoint == WebRtcEndpoint.WHEP ? "whep" : "whip", remote),
+                        endpoint == WebRtcEndpoint.WHEP ? io.sluice.core.events.StreamEvent.Action.PLAY
+                                : io.sluice.core.events.StreamEvent.Action.PUBLISH, r.body().trim());
+            }
         }
         return r;
     }
@@ -865,6 +873,7 @@ public final class WebRtcServer implements AutoCloseable {
         private Duration iceTimeout = DEFAULT_ICE_TIMEOUT;
         private int maxDtlsHandshakes = DEFAULT_MAX_DTLS_HANDSHAKES;
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
+        private final List<io.netty.channel.ChannelHandler> httpRoutes = new java.util.ArrayList<>();
         private String corsAllowOrigin = "*";
         private FrameTranscoderFactory transcoders;
         private SslContext httpTls;
@@ -1053,6 +1062,24 @@ public final class WebRtcServer implements AutoCloseable {
                 throw new IllegalArgumentException(name + ": " + value + " (expected: " + min + ".." + max + ")");
             }
             return value;
+        }
+
+        /**
+         * Mounts more HTTP routes on the server's HTTP port (e.g. {@code io.sluice.metrics.ObservabilityHttpHandler}
+         * for {@code /metrics} and {@code /api/v1}): {@code handler} sees every aggregated
+         * {@code FullHttpRequest} before the WHIP/WHEP routes and passes on those it does not answer.
+         * It must be {@link io.netty.channel.ChannelHandler.Sharable} (one instance serves every
+         * connection). Handlers run in the order added.
+         *
+         * @throws IllegalArgumentException if {@code handler} is not {@code @Sharable}
+         */
+        public Builder httpRoute(io.netty.channel.ChannelHandler handler) {
+            Objects.requireNonNull(handler, "handler");
+            if (!handler.getClass().isAnnotationPresent(io.netty.channel.ChannelHandler.Sharable.class)) {
+                throw new IllegalArgumentException("httpRoute: " + handler.getClass().getName() + " (expected: a @Sharable handler)");
+            }
+            httpRoutes.add(handler);
+            return this;
         }
 
         /**

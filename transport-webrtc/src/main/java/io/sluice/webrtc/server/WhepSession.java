@@ -161,7 +161,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     void onConnected() {
         deliveringCache = true;
         try {
-            subscription = hub.subscribe(stream, this);
+            subscription = hub.subscribe(stream, this, io.sluice.core.events.SessionInfo.of("whep", remote));
         } catch (StreamHubException e) {
             close("subscribe failed: " + e.getMessage());
         } finally {

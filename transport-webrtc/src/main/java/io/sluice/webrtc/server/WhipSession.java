@@ -236,7 +236,8 @@ final class WhipSession extends RtcSession {
             tracks.add(audioTrack);
         }
         try {
-            publication = hub.publish(stream, tracks, () -> loop.execute(() -> requestKeyframe("hub subscriber")));
+            publication = hub.publish(stream, tracks, (trackId, reason) -> loop.execute(() -> requestKeyframe("hub subscriber: " + reason)),
+                    io.sluice.core.events.SessionInfo.of("whip", remote));
             log.debug("session {}: publishing {} with {}", id, stream, tracks);
         } catch (StreamHubException e) {
             close("publish failed: " + e.getMessage());
