@@ -288,6 +288,17 @@ public final class SluiceServer implements AutoCloseable {
         return deliveryBase() + "dash/" + stream + "/manifest.mpd";
     }
 
+    /**
+     * The HLS/DASH delivery mounted on the HTTP port (for its counters), or empty if
+     * {@link Builder#httpDelivery(boolean) turned off}.
+     *
+     * @throws IllegalStateException if not started
+     */
+    public Optional<HttpDelivery> httpDelivery() {
+        running();
+        return Optional.ofNullable(delivery);
+    }
+
     private String deliveryBase() {
         String base = httpUrl();
         if (delivery == null) {
