@@ -93,6 +93,8 @@ import org.slf4j.LoggerFactory;
  * {@code 201} with the answer and {@code Location: /whep/<stream>/<id>}), {@code DELETE} and
  * {@code PATCH} on that location, {@code OPTIONS} everywhere (CORS preflight), {@code GET /} (live
  * streams), {@code GET /watch/<stream>} (player) and {@code GET /publish/<stream>} (camera publisher).
+ * Other handlers share the port in front of these ({@link Builder#httpHandler}, e.g. HLS/DASH delivery),
+ * and the pages link their players ({@link Builder#playerLink}).
  *
  * <p>Threads: one UDP event loop runs every session (ICE, SRTP, RTP, RTCP); one HTTP event loop
  * signals; each DTLS handshake has its own daemon thread (Bouncy Castle blocks), started only when
