@@ -130,7 +130,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--port", defaultValue = "1935", description = "RTMP port for the embedded server (default ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port for WHEP/WHIP and the player page (default ${DEFAULT-VALUE}).")
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port for WHEP/WHIP, HLS/DASH and the player pages (default ${DEFAULT-VALUE}).")
     int httpPort;
 
     @Option(names = "--duration", paramLabel = "<duration>", description = "Stop the demo after this long (default: until Ctrl-C).")
@@ -204,6 +204,12 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         out.println("                      or:  sluice stream --input clip.mp4 --to \"" + server.rtmpUrl("live/<name>") + pub + "\"");
         out.println("                      or:  open " + server.httpUrl() + "publish/<name>" + pub + " in a browser (camera, WHIP)");
         out.println("  play it:                 ffplay \"" + server.rtmpUrl("live/<name>") + play + "\"");
+        if (server.httpDelivery().isPresent()) {
+            String bearer = play.isEmpty() ? "" : "-headers 'Authorization: Bearer <play token>' ";
+            out.println("                      or:  ffplay " + bearer + server.hlsUrl("live/<name>") + "   (LL-HLS; plain.m3u8: HLS)");
+            out.println("                      or:  open " + server.httpUrl() + "hls/live/<name>/player.html" + play + " in a browser (hls.js)");
+            out.println("  DASH:                    " + server.dashUrl("live/<name>") + play);
+        }
         server.tlsFingerprint().ifPresent(f -> out.println("  TLS certificate SHA-256:  " + f
                 + " (a self-signed one: compare it with what the browser shows)"));
         out.println("Ctrl-C stops the server.");
@@ -220,12 +226,12 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
 
     /** {@code sluice serve}: the embedded server alone. */
     @Command(name = "serve", mixinStandardHelpOptions = true,
-            description = "Runs the embedded server: RTMP ingest and playback, WebRTC playback (WHEP, player page) and ingest (WHIP), through one in-process stream hub.")
+            description = "Runs the embedded server: RTMP ingest and playback, WebRTC playback (WHEP, player page) and ingest (WHIP), HLS / LL-HLS / DASH on the HTTP port, through one in-process stream hub.")
     static final class Serve implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--port", defaultValue = "1935", description = "RTMP port (default ${DEFAULT-VALUE}).")
         int port;
 
-        @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port for WHEP/WHIP and the player page (default ${DEFAULT-VALUE}).")
+        @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port for WHEP/WHIP, HLS/DASH and the player pages (default ${DEFAULT-VALUE}).")
         int httpPort;
 
         @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "<address>",

@@ -150,6 +150,8 @@ class SluiceCliTest {
         assertTrue(r.out().matches("(?s).*TLS certificate SHA-256:  ([0-9A-F]{2}:){31}[0-9A-F]{2} .*"), r.out());
         assertTrue(r.out().contains("-f flv \"rtmps://127.0.0.1:") && r.out().contains("/live/<name>?token=<publish token>\""), r.out());
         assertTrue(r.out().contains("https://127.0.0.1:"), r.out());
+        assertTrue(r.out().matches("(?s).*ffplay https://127\\.0\\.0\\.1:\\d+/hls/live/<name>/index\\.m3u8 .*")
+                && r.out().matches("(?s).*DASH: +https://127\\.0\\.0\\.1:\\d+/dash/live/<name>/manifest\\.mpd\n.*"), r.out());
         assertTrue(r.err().lines().noneMatch(l -> l.contains("WARN")), "loopback: no warning\n" + r.err());
     }
 

@@ -1,12 +1,16 @@
 package io.sluice.server;
 
+import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.sluice.core.auth.AuthorizationGate;
 import io.sluice.core.auth.StreamAction;
 import io.sluice.core.auth.StreamAuthorizer;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.core.spi.RenditionLadder;
+import io.sluice.core.time.Ticker;
+import io.sluice.http.server.HttpDelivery;
 import io.sluice.rtmp.server.RtmpServer;
 import io.sluice.metrics.ObservabilityHttpHandler;
 import io.sluice.metrics.RtmpServerMetrics;
@@ -38,8 +42,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded media server: one {@link StreamHub} served over RTMP(S) (ingest and playback, e.g. OBS,
- * ffmpeg, ffplay) and WebRTC (WHIP ingest, WHEP playback with a player page at {@code /watch/<stream>}),
- * with one {@link StreamAuthorizer} for all of them. This is what {@code sluice serve} runs.
+ * ffmpeg, ffplay), WebRTC (WHIP ingest, WHEP playback with a player page at {@code /watch/<stream>}) and,
+ * on the same HTTP port, HLS / LL-HLS / DASH ({@link Builder#httpDelivery(boolean)}), with one
+ * {@link StreamAuthorizer} for all of them. This is what {@code sluice serve} runs.
  *
  * <pre>{@code
  * try (SluiceServer server = SluiceServer.builder()
@@ -82,10 +87,13 @@ public final class SluiceServer implements AutoCloseable {
     private final boolean metricsEnabled;
     private final String metricsReadToken;
     private final String metricsAdminToken;
+    private final boolean httpDelivery;
+    private final Path dashPlayerScript;
     private final Object lock = new Object();
     private SluiceMetrics metrics;
     private RtmpServer rtmp;
     private WebRtcServer webrtc;
+    private HttpDelivery delivery;
     private boolean started;
     private boolean closed;
 
@@ -112,6 +120,8 @@ public final class SluiceServer implements AutoCloseable {
         this.authorizer = b.authorizer;
         this.transcoders = b.transcoders;
         this.hostAddresses = b.hostAddresses;
+        this.httpDelivery = b.httpDelivery;
+        this.dashPlayerScript = b.dashPlayerScript;
         this.ladder = b.ladderFactory != null ? Objects.requireNonNull(b.ladderFactory.apply(hub), "renditionLadder") : null;
         this.metricsEnabled = b.metricsEnabled;
         this.metricsReadToken = b.metricsReadToken;
@@ -169,6 +179,20 @@ public final class SluiceServer implements AutoCloseable {
                     metrics = SluiceMetrics.builder(hub).bind(new RtmpServerMetrics(rtmp)).build();
                     wb.httpRoute(new ObservabilityHttpHandler(metrics, metricsReadToken, metricsAdminToken));
                 }
+                if (httpDelivery) {
+                    HttpDelivery.Builder db = HttpDelivery.builder(hub);
+                    if (dashPlayerScript != null) {
+                        db.dashPlayerScript(dashPlayerScript);
+                    }
+                    delivery = db.build();
+                    HttpDeliveryGuard guard = new HttpDeliveryGuard(new AuthorizationGate(authorizer, Ticker.system()), "*");
+                    ChannelHandler deliveryHandler = delivery.newHandler();
+                    wb.httpHandler(() -> guard).httpHandler(() -> deliveryHandler)
+                            .playerLink("HLS", "/hls/{stream}/player.html");
+                    if (dashPlayerScript != null) {
+                        wb.playerLink("DASH", "/dash/{stream}/player.html");
+                    }
+                }
                 webrtc = wb.build();
                 webrtc.start();
                 if (metrics != null) {
@@ -178,8 +202,9 @@ public final class SluiceServer implements AutoCloseable {
                 closeServers();
                 throw new SluiceServerException(SluiceServerException.Listener.WEBRTC, e.getMessage(), e);
             }
-            log.info("serving RTMP{} on {} and HTTP{} (WHIP/WHEP, pages) on {}{}", rtmp.isTls() ? "S" : "",
-                    hostPort(rtmp.localAddress()), tls != null ? "S" : "", hostPort(webrtc.httpAddress()),
+            log.info("serving RTMP{} on {} and HTTP{} (WHIP/WHEP, pages{}) on {}{}", rtmp.isTls() ? "S" : "",
+                    hostPort(rtmp.localAddress()), tls != null ? "S" : "", delivery != null ? ", HLS/DASH" : "",
+                    hostPort(webrtc.httpAddress()),
                     tlsFingerprint != null ? "; TLS certificate SHA-256 fingerprint " + tlsFingerprint : "");
             if (!bindAddress.isLoopbackAddress() && !authorizer.restricts(StreamAction.PUBLISH)) {
                 log.warn("ingest is open: anyone who reaches {} may publish over RTMP and WHIP without authentication;"
@@ -262,6 +287,44 @@ public final class SluiceServer implements AutoCloseable {
         return httpUrl() + "watch/" + stream;
     }
 
+    /**
+     * The HLS multivariant playlist of {@code stream}: {@code http://host:port/hls/<stream>/index.m3u8}
+     * (LL-HLS; {@code plain.m3u8} beside it is plain HLS).
+     *
+     * @throws IllegalStateException if not started, or started without {@link Builder#httpDelivery(boolean) HTTP delivery}
+     */
+    public String hlsUrl(String stream) {
+        return deliveryBase() + "hls/" + stream + "/index.m3u8";
+    }
+
+    /**
+     * The DASH MPD of {@code stream}: {@code http://host:port/dash/<stream>/manifest.mpd}.
+     *
+     * @throws IllegalStateException if not started, or started without {@link Builder#httpDelivery(boolean) HTTP delivery}
+     */
+    public String dashUrl(String stream) {
+        return deliveryBase() + "dash/" + stream + "/manifest.mpd";
+    }
+
+    /**
+     * The HLS/DASH delivery mounted on the HTTP port (for its counters), or empty if
+     * {@link Builder#httpDelivery(boolean) turned off}.
+     *
+     * @throws IllegalStateException if not started
+     */
+    public Optional<HttpDelivery> httpDelivery() {
+        running();
+        return Optional.ofNullable(delivery);
+    }
+
+    private String deliveryBase() {
+        String base = httpUrl();
+        if (delivery == null) {
+            throw new IllegalStateException("HTTP delivery is off (SluiceServer.Builder.httpDelivery(false))");
+        }
+        return base;
+    }
+
     /** The bound RTMP address. @throws IllegalStateException if not started */
     public InetSocketAddress rtmpAddress() {
         return running().rtmp.localAddress();
@@ -320,6 +383,9 @@ public final class SluiceServer implements AutoCloseable {
         if (webrtc != null) {
             webrtc.close();
         }
+        if (delivery != null) {
+            delivery.close();
+        }
         if (rtmp != null) {
             rtmp.close();
         }
@@ -358,6 +424,8 @@ public final class SluiceServer implements AutoCloseable {
         private boolean metricsEnabled;
         private String metricsReadToken;
         private String metricsAdminToken;
+        private boolean httpDelivery = true;
+        private Path dashPlayerScript;
 
         private Builder() {
         }
@@ -519,6 +587,29 @@ public final class SluiceServer implements AutoCloseable {
                 throw new IllegalArgumentException("hostAddresses: [] (expected: at least one)");
             }
             this.hostAddresses = List.copyOf(addresses);
+            return this;
+        }
+
+        /**
+         * Whether the HTTP port also serves HLS, Low-Latency HLS and DASH of every hub stream (module
+         * {@code sluice-transport-http}): {@code /hls/<stream>/index.m3u8} (LL-HLS), {@code /hls/<stream>/plain.m3u8}
+         * (plain HLS), {@code /dash/<stream>/manifest.mpd}, and the players {@code /hls/<stream>/player.html},
+         * {@code /dash/<stream>/player.html}. With an {@link #authorizer} that restricts {@code PLAY}, every
+         * playlist and the MPD need the play token ({@code Authorization: Bearer} or {@code ?token=}); the HLS
+         * player page passes its own {@code ?token=} on as a bearer token. Segments and parts are not checked.
+         * Default {@code true}.
+         */
+        public Builder httpDelivery(boolean on) {
+            this.httpDelivery = on;
+            return this;
+        }
+
+        /**
+         * dash.js ({@code dash.all.min.js} of the {@code dashjs} npm package) for the DASH player page; read at
+         * {@link SluiceServer#start()}. Without it the index links no DASH player (the MPD is served all the same).
+         */
+        public Builder dashPlayerScript(Path script) {
+            this.dashPlayerScript = Objects.requireNonNull(script, "script");
             return this;
         }
 

@@ -24,7 +24,8 @@ final class DashPlayerPage {
                 const p = window.player = dashjs.MediaPlayer().create();
                 p.updateSettings({streaming: {lowLatencyEnabled: true, liveCatchup: {enabled: true}}});
                 p.on(dashjs.MediaPlayer.events.ERROR, (e) => stats.errors.push(JSON.stringify(e.error || e).slice(0, 200)));
-                p.initialize(v, 'manifest.mpd', true);
+                const token = new URLSearchParams(location.search).get('token');
+                p.initialize(v, 'manifest.mpd' + (token ? '?token=' + encodeURIComponent(token) : ''), true);
                 v.addEventListener('playing', () => { stats.started = true; });
                 v.addEventListener('waiting', () => { if (stats.started) { stats.stalls++; stats.stallsAt.push(v.currentTime.toFixed(3)); } });
                 setInterval(() => {

@@ -2,7 +2,7 @@ package io.sluice.http.server;
 
 /**
  * The page at {@code /hls/<stream>/player.html}: hls.js (served from the jar) playing the stream, low-latency
- * by default, plain HLS with {@code ?plain}. It publishes what it measures in {@code window.sluiceStats}:
+ * by default, plain HLS with {@code ?plain}; a {@code ?token=} goes with every request as {@code Authorization: Bearer}. It publishes what it measures in {@code window.sluiceStats}:
  * decoded/dropped frames, stalls after the start, and latency samples (wall clock minus the playing
  * program-date-time, ms).
  */
@@ -30,8 +30,11 @@ final class HlsPlayerPage {
                     ? {log: keep('L'), info: keep('I'), debug: keep('D'), warn: keep('W'), error: keep('E')} : false;
                 // maxFragLookUpTolerance: hls.js (1.4) otherwise takes a segment whose last part is shorter than
                 // 0.25 s as loaded and leaves a hole; maxLiveSyncPlaybackRate: catch up to the target latency
+                // a play token in the page's ?token= goes with every request as a bearer token (RFC 6750 §2.1)
+                const token = new URLSearchParams(location.search).get('token');
                 const hls = window.hls = new Hls({lowLatencyMode: !plain, backBufferLength: 10, debug: debug,
-                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: 1.5});
+                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: 1.5,
+                    xhrSetup: (xhr) => { if (token) xhr.setRequestHeader('Authorization', 'Bearer ' + token); }});
                 hls.on(Hls.Events.ERROR, (e, d) => stats.errors.push((d.fatal ? 'FATAL ' : '') + d.type + '/' + d.details));
                 hls.loadSource(src);
                 hls.attachMedia(v);

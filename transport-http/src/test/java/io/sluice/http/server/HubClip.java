@@ -11,16 +11,18 @@ import java.time.Duration;
  * Publishes a real clip into a hub stream in real time from a background thread, looped: H.264 re-encoded
  * with a 1 s GOP and no B-frames (so 2 s segments can start at IDRs), AAC copied.
  */
-final class HubClip implements AutoCloseable {
-    static final Path RABBIT = Path.of(System.getProperty("sluice.shared.dir", "/work/shared"), "media",
+public final class HubClip implements AutoCloseable {
+    public static final Path RABBIT = Path.of(System.getProperty("sluice.shared.dir", "/work/shared"), "media",
             "bbb_rabbit_320x240_8s_h264_aac.mp4");
 
     private final Thread thread;
     private final LoopingSource source;
     private volatile StreamPipeline pipeline;
-    volatile Throwable failure;
+    /** What ended the publishing thread abnormally, or {@code null}. */
+    public volatile Throwable failure;
 
-    HubClip(StreamHub hub, String stream, int loops) {
+    /** Starts publishing {@code loops} loops of {@link #RABBIT} to {@code stream} of {@code hub}. */
+    public HubClip(StreamHub hub, String stream, int loops) {
         source = new LoopingSource(RABBIT.toString(), loops);
         thread = new Thread(() -> {
             try {

@@ -18,9 +18,9 @@ import java.util.Map;
  * @param samples    latency samples used
  * @param stats      the page's final statistics
  */
-record PlayerRun(long decoded, long stalls, long p50Ms, long p95Ms, int samples, Map<String, Object> stats) {
+public record PlayerRun(long decoded, long stalls, long p50Ms, long p95Ms, int samples, Map<String, Object> stats) {
     /** Starts {@code url} in {@code c} and plays it for {@code seconds}. */
-    static PlayerRun play(Chromium c, String url, int seconds) throws InterruptedException {
+    public static PlayerRun play(Chromium c, String url, int seconds) throws InterruptedException {
         c.driver.get(url);
         Map<String, Object> s = null;
         long deadline = System.nanoTime() + 20_000_000_000L;
@@ -44,7 +44,8 @@ record PlayerRun(long decoded, long stalls, long p50Ms, long p95Ms, int samples,
         return new PlayerRun(Chromium.num(s, "decoded") - decodedAtStart, Chromium.num(s, "stalls"), p50, p95, latencies.size(), s);
     }
 
-    String summary(String what, int seconds) {
+    /** One line of figures for the test log. */
+    public String summary(String what, int seconds) {
         return String.format("%s: decoded %d frames in %d s, dropped %d, stalls %d %s, latency p50 %d ms p95 %d ms (n=%d), errors %s",
                 what, decoded, seconds, Chromium.num(stats, "dropped"), stalls, stats.get("stallsAt"), p50Ms, p95Ms, samples,
                 stats.get("errors"));

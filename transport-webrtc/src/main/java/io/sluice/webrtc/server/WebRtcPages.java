@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The server's HTML pages: plain HTML and inline JavaScript, no build step and nothing loaded from
@@ -20,12 +21,23 @@ public final class WebRtcPages {
     private WebRtcPages() {
     }
 
-    /** The index: live streams, each with links to watch it. */
+    /** The index: live streams, each with a link to watch it over WebRTC. */
     public static String index(List<String> liveStreams) {
+        return index(liveStreams, Map.of());
+    }
+
+    /**
+     * The index: live streams, each with a link to watch it over WebRTC and one per other player.
+     *
+     * @param otherPlayers label (e.g. {@code "HLS"}) to path template with {@code {stream}} for the stream name
+     *                     (e.g. {@code "/hls/{stream}/player.html"}), in display order
+     */
+    public static String index(List<String> liveStreams, Map<String, String> otherPlayers) {
         StringBuilder items = new StringBuilder();
         for (String s : liveStreams) {
             String e = escape(s);
-            items.append("<li><a href=\"/watch/").append(e).append("\">").append(e).append("</a></li>\n");
+            items.append("<li><a href=\"/watch/").append(e).append("\">").append(e).append("</a>")
+                    .append(playerLinks(s, otherPlayers, " · WebRTC")).append("</li>\n");
         }
         if (liveStreams.isEmpty()) {
             items.append("<li>no live streams</li>\n");
@@ -40,6 +52,22 @@ public final class WebRtcPages {
     /** The WHEP player for {@code stream} (the page reads the name from its URL). */
     public static String watch(String stream) {
         return WATCH;
+    }
+
+    /** The WHEP player for {@code stream}, with links to the same stream in {@code otherPlayers} (see {@link #index(List, Map)}). */
+    public static String watch(String stream, Map<String, String> otherPlayers) {
+        return otherPlayers.isEmpty() ? WATCH : WATCH.replace("<!--players-->", playerLinks(stream, otherPlayers, ""));
+    }
+
+    /** {@code  · <a href="/hls/s/player.html">HLS</a>...}, preceded by {@code lead} if there is any. */
+    private static String playerLinks(String stream, Map<String, String> otherPlayers, String lead) {
+        if (otherPlayers.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(lead);
+        otherPlayers.forEach((label, template) -> b.append(" · <a href=\"")
+                .append(escape(template.replace("{stream}", stream))).append("\">").append(escape(label)).append("</a>"));
+        return b.toString();
     }
 
     /**

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -58,6 +59,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,6 +71,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,6 +95,8 @@ import org.slf4j.LoggerFactory;
  * {@code 201} with the answer and {@code Location: /whep/<stream>/<id>}), {@code DELETE} and
  * {@code PATCH} on that location, {@code OPTIONS} everywhere (CORS preflight), {@code GET /} (live
  * streams), {@code GET /watch/<stream>} (player) and {@code GET /publish/<stream>} (camera publisher).
+ * Other handlers share the port in front of these ({@link Builder#httpHandler}, e.g. HLS/DASH delivery),
+ * and the pages link their players ({@link Builder#playerLink}).
  *
  * <p>Threads: one UDP event loop runs every session (ICE, SRTP, RTP, RTCP); one HTTP event loop
  * signals; each DTLS handshake has its own daemon thread (Bouncy Castle blocks), started only when
@@ -149,11 +154,12 @@ public final class WebRtcServer implements AutoCloseable {
     /** The client address of each session's offer, by session id. */
     private final Map<String, InetAddress> offerers = new ConcurrentHashMap<>();
     private final AuthorizationGate authorizer;
-    private final List<io.netty.channel.ChannelHandler> httpRoutes;
     private final String corsAllowOrigin;
     private final FrameTranscoderFactory transcoders;
     private final RenditionLadder ladder;
     private final SslContext httpTls;
+    private final List<Supplier<? extends ChannelHandler>> httpHandlers;
+    private final Map<String, String> playerLinks;
     /** Ladder leases of WHEP sessions that play a rung, by session id; released when the session closes. */
     private final Map<String, RenditionLadder.Lease> ladderLeases = new ConcurrentHashMap<>();
     private final SdpParser sdpParser;
@@ -203,11 +209,12 @@ public final class WebRtcServer implements AutoCloseable {
         this.iceTimeoutNanos = b.iceTimeout.toNanos();
         this.dtlsHandshakes = new Semaphore(b.maxDtlsHandshakes);
         this.authorizer = new AuthorizationGate(b.authorizer, b.ticker);
-        this.httpRoutes = List.copyOf(b.httpRoutes);
         this.corsAllowOrigin = b.corsAllowOrigin;
         this.transcoders = b.transcoders;
         this.ladder = b.ladder;
         this.httpTls = b.httpTls;
+        this.httpHandlers = List.copyOf(b.httpHandlers);
+        this.playerLinks = Collections.unmodifiableMap(new LinkedHashMap<>(b.playerLinks));
         this.sdpParser = new SdpParser(new SdpLimits(maxSdpBytes, 2000, 4096, 32));
         this.demux = new IceUfragDemux<>(maxSessions, 8);
     }
@@ -256,7 +263,9 @@ public final class WebRtcServer implements AutoCloseable {
                                     ch.pipeline().addLast(httpTls.newHandler(ch.alloc()));
                                 }
                                 ch.pipeline().addLast(new HttpServerCodec(), new SignalingHttpAggregator(maxSdpBytes));
-                                httpRoutes.forEach(h -> ch.pipeline().addLast(h)); // mounted routes (e.g. /metrics) first
+                                for (Supplier<? extends ChannelHandler> mounted : httpHandlers) {
+                                    ch.pipeline().addLast(Objects.requireNonNull(mounted.get(), "httpHandler supplied null"));
+                                }
                                 ch.pipeline().addLast(new WebRtcHttpHandler(WebRtcServer.this));
                             }
                         })
@@ -270,6 +279,11 @@ public final class WebRtcServer implements AutoCloseable {
             log.debug("WebRTC server: HTTP {} UDP {} candidates {}", httpChannel.localAddress(),
                     udpChannel.localAddress(), candidates().stream().map(c -> c.address() + ":" + c.port()).toList());
         }
+    }
+
+    /** The {@link Builder#playerLink player links}: label to path template, in order. */
+    public Map<String, String> playerLinks() {
+        return playerLinks;
     }
 
     /** {@code 127.0.0.1:8080}, {@code [::1]:8080}. */
@@ -873,11 +887,12 @@ public final class WebRtcServer implements AutoCloseable {
         private Duration iceTimeout = DEFAULT_ICE_TIMEOUT;
         private int maxDtlsHandshakes = DEFAULT_MAX_DTLS_HANDSHAKES;
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
-        private final List<io.netty.channel.ChannelHandler> httpRoutes = new java.util.ArrayList<>();
         private String corsAllowOrigin = "*";
         private FrameTranscoderFactory transcoders;
         private SslContext httpTls;
         private RenditionLadder ladder;
+        private final List<Supplier<? extends ChannelHandler>> httpHandlers = new ArrayList<>();
+        private final Map<String, String> playerLinks = new LinkedHashMap<>();
 
         private Builder(StreamHub hub) {
             this.hub = Objects.requireNonNull(hub, "hub");
@@ -1069,7 +1084,8 @@ public final class WebRtcServer implements AutoCloseable {
          * for {@code /metrics} and {@code /api/v1}): {@code handler} sees every aggregated
          * {@code FullHttpRequest} before the WHIP/WHEP routes and passes on those it does not answer.
          * It must be {@link io.netty.channel.ChannelHandler.Sharable} (one instance serves every
-         * connection). Handlers run in the order added.
+         * connection). The same as {@code httpHandler(() -> handler)}: see {@link #httpHandler} for the
+         * pipeline order and who releases each request.
          *
          * @throws IllegalArgumentException if {@code handler} is not {@code @Sharable}
          */
@@ -1078,8 +1094,7 @@ public final class WebRtcServer implements AutoCloseable {
             if (!handler.getClass().isAnnotationPresent(io.netty.channel.ChannelHandler.Sharable.class)) {
                 throw new IllegalArgumentException("httpRoute: " + handler.getClass().getName() + " (expected: a @Sharable handler)");
             }
-            httpRoutes.add(handler);
-            return this;
+            return httpHandler(() -> handler);
         }
 
         /**
@@ -1160,6 +1175,52 @@ public final class WebRtcServer implements AutoCloseable {
          */
         public Builder keyframeRequestInterval(Duration interval) {
             this.keyframeRequestInterval = RtpSession.checkKeyframeRequestInterval(interval);
+            return this;
+        }
+
+        /**
+         * Mounts another HTTP handler on this server's port, e.g. HLS/DASH delivery or metrics: each new
+         * connection's pipeline is
+         * {@code HttpConnectionGuard} (connection, request and idle bounds) → TLS (if {@link #tls}) →
+         * {@code HttpServerCodec} → aggregator (bodies above {@link #maxSdpBytes} get 413 and a close) →
+         * the mounted handlers, in the order of these calls → the WebRTC handler (WHIP/WHEP, pages).
+         * So mounted handlers see only bounded, decrypted, aggregated requests, and the server's bounds
+         * apply to them too.
+         *
+         * <p>A mounted handler receives each request as a {@link io.netty.handler.codec.http.FullHttpRequest}
+         * (and the connection's other events). For a request it answers, it owns the message and must release
+         * it; every other request it must pass on unchanged and unreleased ({@code ctx.fireChannelRead(msg)}),
+         * so that the next mounted handler and finally the WebRTC handler get it (which then owns it).
+         * Routes it answers shadow the WebRTC handler's; mount only disjoint prefixes (e.g. {@code /hls/}).
+         *
+         * @param handler called once per accepted connection on the HTTP event loop; it may return one
+         *                {@link io.netty.channel.ChannelHandler.Sharable} instance every time, or a new one;
+         *                it must not return {@code null} (the connection is then closed)
+         * @throws NullPointerException if {@code handler} is null
+         */
+        public Builder httpHandler(Supplier<? extends ChannelHandler> handler) {
+            httpHandlers.add(Objects.requireNonNull(handler, "handler"));
+            return this;
+        }
+
+        /**
+         * Links the index ({@code /}) and the player page ({@code /watch/<stream>}) show beside WebRTC for each
+         * stream, e.g. {@code playerLink("HLS", "/hls/{stream}/player.html")} for a mounted
+         * {@link #httpHandler} that serves it; in call order.
+         *
+         * @param label        the link text
+         * @param pathTemplate an absolute path with {@code {stream}} where the stream name goes
+         * @throws IllegalArgumentException if the label is blank or the template does not start with {@code /}
+         *                                  or lacks {@code {stream}}
+         */
+        public Builder playerLink(String label, String pathTemplate) {
+            if (Objects.requireNonNull(label, "label").isBlank()) {
+                throw new IllegalArgumentException("playerLink: blank label");
+            }
+            if (!Objects.requireNonNull(pathTemplate, "pathTemplate").startsWith("/") || !pathTemplate.contains("{stream}")) {
+                throw new IllegalArgumentException("playerLink: '" + pathTemplate + "' (expected: /...{stream}...)");
+            }
+            playerLinks.put(label, pathTemplate);
             return this;
         }
 

@@ -94,10 +94,10 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
             return methodNotAllowed("GET, OPTIONS");
         }
         if (seg.isEmpty()) {
-            return html(WebRtcPages.index(server.hub().liveStreams()));
+            return html(WebRtcPages.index(server.hub().liveStreams(), server.playerLinks()));
         }
         if (seg.size() >= 2 && seg.get(0).equals("watch")) {
-            return html(WebRtcPages.watch(join(seg, 1, seg.size())));
+            return html(WebRtcPages.watch(join(seg, 1, seg.size()), server.playerLinks()));
         }
         if (seg.size() >= 2 && seg.get(0).equals("watch-e2ee")) {
             return html(WebRtcPages.watchE2ee(join(seg, 1, seg.size())));
