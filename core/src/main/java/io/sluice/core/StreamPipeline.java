@@ -220,7 +220,7 @@ public final class StreamPipeline implements AutoCloseable {
                 s.producers.set(carried.size());
                 remainingSenders.incrementAndGet();
                 if (s.unresolved.isEmpty()) {
-                    log.info("opening {} for {}", t.uri(), carried);
+                    log.info("opening {} for {}", t.uri(), TrackInfo.describe(carried));
                     t.open(carried, s);
                 } else {
                     s.pendingTracks = carried;
@@ -1029,7 +1029,7 @@ public final class StreamPipeline implements AutoCloseable {
                 }
             }
             pendingTracks = null;
-            log.info("opening {} for {}", transport.uri(), tracks);
+            log.info("opening {} for {}", transport.uri(), TrackInfo.describe(tracks));
             try {
                 transport.open(tracks, this);
             } catch (RuntimeException e) {

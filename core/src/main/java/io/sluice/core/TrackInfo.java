@@ -156,9 +156,12 @@ public final class TrackInfo {
         return description;
     }
 
-    @Override
-    public String toString() {
-        StringBuilder sb = new StringBuilder("TrackInfo{#").append(trackId).append(' ').append(codec);
+    /**
+     * One line for logs and user messages, without the codec configuration bytes, e.g.
+     * {@code "#0 H264 1280x720@30.000 B-frames 2500kb/s"} or {@code "#1 AAC 48000Hz/2ch"}.
+     */
+    public String describe() {
+        StringBuilder sb = new StringBuilder("#").append(trackId).append(' ').append(codec);
         if (opaque) {
             sb.append(" opaque");
         }
@@ -176,6 +179,24 @@ public final class TrackInfo {
         if (bitrateBps > 0) {
             sb.append(' ').append(bitrateBps / 1000).append("kb/s");
         }
+        return sb.toString();
+    }
+
+    /** {@link #describe()} of each track, comma-separated, in list order. */
+    public static String describe(java.util.List<TrackInfo> tracks) {
+        StringBuilder sb = new StringBuilder();
+        for (TrackInfo t : tracks) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(t.describe());
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("TrackInfo{").append(describe());
         if (codecConfig.length > 0) {
             sb.append(" config=").append(HexFormat.of().formatHex(codecConfig, 0, Math.min(16, codecConfig.length)));
             if (codecConfig.length > 16) {

@@ -158,7 +158,7 @@ public final class StreamHub implements AutoCloseable {
                 sub.subscriber.onPublish(name, p.tracks);
             }
         }
-        log.info("stream '{}' published {}{}", name, tracks, previous != null ? " (replaced the previous publisher)" : "");
+        log.info("stream '{}' published {}{}", name, TrackInfo.describe(tracks), previous != null ? " (replaced the previous publisher)" : "");
         if (previous != null) {
             emit(previous.unpublishedEvent());
         }
