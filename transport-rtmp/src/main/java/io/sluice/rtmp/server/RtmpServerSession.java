@@ -559,6 +559,7 @@ final class RtmpServerSession implements AutoCloseable {
             String key = stripSlashes(parts[0]);
             String hubName = app + "/" + key;
             if (app.isEmpty() || key.isEmpty() || !HUB_NAME.matcher(hubName).matches()) {
+                log.info("{}: publish refused: invalid stream name '{}' of {} chars", remote, echo(hubName), hubName.length());
                 refuse(error(NetStatus.PUBLISH_BAD_NAME, "invalid stream name '" + echo(hubName) + "' of " + hubName.length()
                         + " chars (expected: 1..256 characters of [A-Za-z0-9._~/-])"));
                 return;

@@ -176,7 +176,7 @@ class RtmpServerLimitsTest {
         assertEquals(NetStatus.PUBLISH_BAD_NAME, status.code());
         assertTrue(status.description().length() < 200, status.description());
         assertTrue(c.awaitClosedByServer(3000));
-        List<String> lines = log.lines("closing", ":" + c.socket.getLocalPort() + ":");
+        List<String> lines = log.lines("publish refused: invalid stream name", ":" + c.socket.getLocalPort());
         assertEquals(1, lines.size(), lines.toString());
         assertTrue(lines.get(0).length() < 400, "the log line does not repeat the key either");
     }
