@@ -37,6 +37,16 @@ import org.bytedeco.javacpp.Loader;
  * 2.5 Mbit/s, GOP 2 s (48 frames), and AAC 128 kbit/s stereo (Sluice downmixes 5.1 by default, ffmpeg
  * with {@code -ac 2}). Runs alternate; prints each wall time and the median ratio ffmpeg/sluice (1.0 =
  * as fast as ffmpeg).
+ *
+ * <p><b>Figures</b> (2 shared cores, load average 3–5, 5 runs each, CLI before/after it turned Netty's JFR
+ * allocator events off): median of the per-run ratios 0.699 before, 0.754 after (single runs 0.49–0.97:
+ * the machine's other work dominates). perf by thread: the libavcodec work (OpenH264 encode on the
+ * encoder thread 3.8–4.0 s, H.264 frame-threaded decode, AAC) is the same as ffmpeg's within 5 %; the
+ * rest of Sluice's ~2 s of extra CPU is the JVM: C1+C2 compiler threads 0.7–0.85 s, main-thread start
+ * (class loading from the 17k-entry jar, JavaCPP's library search, picocli) ~0.6 s, Java per-frame
+ * code under 0.4 s. On a busy machine wall time follows CPU time, so the ratio stays near 0.7–0.75;
+ * {@code -XX:TieredStopAtLevel=1} (C1 only, {@code -Dsluice.bench.cliJvmArgs=...}) gave 0.81 against 0.67
+ * in one alternating pair of 3-run sets, a JVM flag the jar cannot set for itself.
  */
 public final class EncodeSpeedComparison {
     private EncodeSpeedComparison() {
