@@ -29,12 +29,34 @@ import org.bytedeco.javacpp.Loader;
  * Inputs: {@code flower_960x540_5s_h264_aac.mp4} looped 4 times (600 frames, stream copy), and a
  * synthetic 1080p30 source (FFmpeg {@code testsrc2}, 10 s, stored losslessly as FFV1 so both sides decode
  * the same bits; there is no real 1080p clip in ../shared).
+ *
+ * <p><b>Whole process</b> ({@code EncodeSpeedComparison stream [runs=5]}): the {@code sluice stream} command
+ * ({@code java -jar examples/target/sluice.jar}, JVM start included; {@code -Dsluice.bench.cli=JAR} picks
+ * another build) against the same {@code ffmpeg} executable, both transcoding
+ * {@code bbb_480p_30s_h264_aac51.mp4} (854x480 24 fps H.264, 5.1 AAC 48 kHz) to Matroska with OpenH264 at
+ * 2.5 Mbit/s, GOP 2 s (48 frames), and AAC 128 kbit/s stereo (Sluice downmixes 5.1 by default, ffmpeg
+ * with {@code -ac 2}). Runs alternate; prints each wall time and the median ratio ffmpeg/sluice (1.0 =
+ * as fast as ffmpeg).
+ *
+ * <p><b>Figures</b> (2 shared cores, load average 3–5, 5 runs each, CLI before/after it turned Netty's JFR
+ * allocator events off): median of the per-run ratios 0.699 before, 0.754 after (single runs 0.49–0.97:
+ * the machine's other work dominates). perf by thread: the libavcodec work (OpenH264 encode on the
+ * encoder thread 3.8–4.0 s, H.264 frame-threaded decode, AAC) is the same as ffmpeg's within 5 %; the
+ * rest of Sluice's ~2 s of extra CPU is the JVM: C1+C2 compiler threads 0.7–0.85 s, main-thread start
+ * (class loading from the 17k-entry jar, JavaCPP's library search, picocli) ~0.6 s, Java per-frame
+ * code under 0.4 s. On a busy machine wall time follows CPU time, so the ratio stays near 0.7–0.75;
+ * {@code -XX:TieredStopAtLevel=1} (C1 only, {@code -Dsluice.bench.cliJvmArgs=...}) gave 0.81 against 0.67
+ * in one alternating pair of 3-run sets, a JVM flag the jar cannot set for itself.
  */
 public final class EncodeSpeedComparison {
     private EncodeSpeedComparison() {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("stream")) {
+            wholeProcess(args.length > 1 ? Integer.parseInt(args[1]) : 5);
+            return;
+        }
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         String ffmpeg = Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
         Path work = Files.createTempDirectory("sluice-encode-speed");
@@ -116,6 +138,38 @@ public final class EncodeSpeedComparison {
         if (p.waitFor() != 0) {
             throw new IOException("exit " + p.exitValue() + ": " + String.join(" ", cmd));
         }
+    }
+
+    /** {@code sluice stream} vs {@code ffmpeg}, whole process each, alternating; see the class doc. */
+    static void wholeProcess(int runs) throws Exception {
+        String ffmpeg = Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
+        Path shared = Path.of(System.getProperty("sluice.shared.dir", "../shared"));
+        String input = shared.resolve("media/bbb_480p_30s_h264_aac51.mp4").toString();
+        String cli = System.getProperty("sluice.bench.cli", "examples/target/sluice.jar");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path work = Files.createTempDirectory("sluice-stream-speed");
+        String ffmpegOut = work.resolve("ffmpeg.mkv").toString();
+        String sluiceOut = work.resolve("sluice.mkv").toString();
+        String[] ffmpegCmd = {ffmpeg, "-y", "-v", "error", "-i", input, "-c:v", FfmpegCodecs.LIBOPENH264, "-pix_fmt", "yuv420p",
+            "-b:v", "2500k", "-maxrate", "2500k", "-g", "48", "-keyint_min", "48", "-bf", "0", "-rc_mode", "bitrate",
+            "-allow_skip_frames", "0", "-c:a", "aac", "-b:a", "128k", "-ac", "2", ffmpegOut};
+        List<String> sluiceCmd = new ArrayList<>(List.of(java));
+        sluiceCmd.addAll(Arrays.asList(System.getProperty("sluice.bench.cliJvmArgs", "").split(" ")));
+        sluiceCmd.removeIf(String::isBlank);
+        sluiceCmd.addAll(List.of("-jar", cli, "stream", "--input", input, "--to", sluiceOut, "--encoder", "openh264",
+                "--video-bitrate", "2500k", "--audio-bitrate", "128k", "--gop", "2s", "--quiet"));
+        double[] f = new double[runs];
+        double[] s = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            exec(ffmpegCmd);
+            f[i] = (System.nanoTime() - t0) / 1e9;
+            t0 = System.nanoTime();
+            exec(sluiceCmd.toArray(String[]::new));
+            s[i] = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(Locale.ROOT, "run %d: ffmpeg %.2f s, sluice %.2f s, ffmpeg/sluice %.3f%n", i + 1, f[i], s[i], f[i] / s[i]);
+        }
+        System.out.printf(Locale.ROOT, "median: ffmpeg %.2f s, sluice %.2f s, ffmpeg/sluice %.3f%n", median(f), median(s), median(f) / median(s));
     }
 
     static double median(double[] v) {

@@ -87,8 +87,7 @@ import java.util.concurrent.TimeUnit;
  * (~45 write/writev per player per second vs nginx-rtmp's ~157 {@code sendto}, one per chunk).
  * perf puts ~40 % of the server's samples in waking the players' threads
  * ({@code sock_def_readable}) and in context switches, which are per message for both servers.
- * The Netty native epoll transport for 4.2.20 (classifier linux-x86_64) is not on Maven Central
- * (404, as is 4.2.19; 4.2.18 is there), so it was not used.
+ * (Measured on NIO; see <b>Native transports</b> below.)
  *
  * <p><b>Batched drains, lent frames</b> (one drain task per EventLoop per frame instead of one per
  * player; the hub lends frames to the RTMP sinks instead of a duplicate each; one clock read per
@@ -101,6 +100,20 @@ import java.util.concurrent.TimeUnit;
  * write, not per byte. With {@code RtmpServer.Builder#writeCoalescing} 20 ms (kind
  * {@code sluice-merge} with {@code -Dsluice.bench.serverJvmArgs.sluice-merge=-Dsluice.bench.writeCoalescingMs=20};
  * off by default, it adds up to 20 ms of delay) in the same run: 1449 (1.41×) and 1626 (1.50×).
+ *
+ * <p><b>Native transports</b> ({@code io.sluice.core.netty.NettyTransport}, Netty 4.2.18.Final natives; kinds
+ * {@code sluice-nio,sluice-epoll,sluice-iouring,nginx-rtmp} with
+ * {@code -Dsluice.bench.serverJvmArgs.sluice-iouring=-Dsluice.netty.transport=io_uring} and likewise, no write
+ * coalescing), N = 200, 20 s warm-up, window 10 s, alternating, load average 6–21 from other work, medians
+ * in players/core: 3 rounds: NIO 830, epoll 966, io_uring 1361, nginx-rtmp 877 (0.95×, 1.10×, 1.55×);
+ * 2 rounds, an earlier window: 818, 773, 1029, 673 (1.21×, 1.15×, 1.53×). io_uring is the default where
+ * the kernel allows it. Its gain is kernel time (one {@code io_uring_enter} submits a loop iteration's
+ * sends instead of a {@code writev} each): server CPU 14–22 % of a core (4–9 % user) against NIO's 17–30 %
+ * (4–8 % user) and nginx-rtmp's 22–32 % (4–6 % user). perf on the io_uring server's IO thread (warm-up):
+ * ~58 % kernel, most of it the loopback delivery to the players ({@code pvm_irq_enable} softirq,
+ * {@code _copy_from_iter}, {@code tcp_sendmsg_locked}), ~35 % JIT-compiled Java. 1.7× would need the
+ * server at ≤ ~13 % of a core here: about a third less Java on the IO thread (per-player chunk
+ * headers and buffer bookkeeping per drain), since the kernel's per-send cost is the same for both servers.
  *
  * <p>The benchmarks module depends on transport-webrtc (and so crypto): build it with
  * {@code -pl core,codec,crypto,transport-rtmp,transport-webrtc,benchmarks}.

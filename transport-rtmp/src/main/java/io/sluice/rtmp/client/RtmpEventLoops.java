@@ -1,9 +1,8 @@
 package io.sluice.rtmp.client;
 
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.core.netty.NettyTransport;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,7 +23,7 @@ final class RtmpEventLoops {
     static synchronized EventLoopGroup acquire() {
         if (group == null) {
             int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
-            group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("sluice-rtmp", true), NioIoHandler.newFactory());
+            group = NettyTransport.current().newEventLoopGroup(threads, new DefaultThreadFactory("sluice-rtmp", true));
         }
         users++;
         return group;

@@ -11,7 +11,6 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -22,6 +21,7 @@ import io.sluice.core.EncodedFrameQueue;
 import io.sluice.core.MediaType;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.TransportException;
+import io.sluice.core.netty.NettyTransport;
 import io.sluice.core.spi.BandwidthEstimate;
 import io.sluice.core.spi.Transport;
 import io.sluice.core.spi.TransportFeedback;
@@ -298,7 +298,7 @@ public final class RtmpTransport implements Transport {
         RtmpTransport self = this;
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channel(NioSocketChannel.class)
+                .channel(NettyTransport.current().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .option(ChannelOption.TCP_NODELAY, true)

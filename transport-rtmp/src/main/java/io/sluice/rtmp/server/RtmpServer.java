@@ -6,13 +6,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -22,6 +19,7 @@ import io.sluice.core.auth.StreamAuthorizer;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.time.Ticker;
 import io.sluice.rtmp.chunk.ChunkBufferBudget;
+import io.sluice.core.netty.NettyTransport;
 import io.sluice.rtmp.chunk.ChunkDecoderConfig;
 import io.sluice.rtmp.handshake.RtmpHandshake;
 import io.sluice.rtmp.netty.RtmpChunkDecoder;
@@ -144,12 +142,13 @@ public final class RtmpServer implements AutoCloseable {
                 throw new IllegalStateException(closed ? "server closed" : "server already started");
             }
             started = true;
-            bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("rtmp-accept"), NioIoHandler.newFactory());
-            workerGroup = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("rtmp-io"), NioIoHandler.newFactory());
+            NettyTransport transport = NettyTransport.current();
+            bossGroup = transport.newEventLoopGroup(1, new DefaultThreadFactory("rtmp-accept"));
+            workerGroup = transport.newEventLoopGroup(ioThreads, new DefaultThreadFactory("rtmp-io"));
             channels = new DefaultChannelGroup("rtmp-server", GlobalEventExecutor.INSTANCE);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(transport.serverSocketChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(WRITE_BUFFER_LOW, WRITE_BUFFER_HIGH))

@@ -8,11 +8,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -26,6 +22,7 @@ import io.sluice.core.auth.StreamAuthorizer;
 import io.sluice.core.auth.StreamProtocol;
 import io.sluice.core.feedback.KeyframeRequestThrottle;
 import io.sluice.core.hub.StreamHub;
+import io.sluice.core.netty.NettyTransport;
 import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.core.spi.RenditionLadder;
 import io.sluice.core.time.Ticker;
@@ -242,19 +239,18 @@ public final class WebRtcServer implements AutoCloseable {
                 throw new IllegalStateException("start: server is " + (closed ? "closed" : "started"));
             }
             started = true;
-            udpGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-udp", true),
-                    NioIoHandler.newFactory());
-            httpGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-http", true),
-                    NioIoHandler.newFactory());
+            NettyTransport transport = NettyTransport.current();
+            udpGroup = transport.newEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-udp", true));
+            httpGroup = transport.newEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-http", true));
             String binding = "UDP on " + hostPort(udpBind);
             try {
-                udpChannel = new Bootstrap().group(udpGroup).channel(NioDatagramChannel.class)
+                udpChannel = new Bootstrap().group(udpGroup).channel(transport.datagramChannel())
                         .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
                         .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
                         .handler(new WebRtcUdpHandler(this))
                         .bind(udpBind).syncUninterruptibly().channel();
                 binding = "HTTP on " + hostPort(httpBind);
-                httpChannel = new ServerBootstrap().group(httpGroup).channel(NioServerSocketChannel.class)
+                httpChannel = new ServerBootstrap().group(httpGroup).channel(transport.serverSocketChannel())
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
