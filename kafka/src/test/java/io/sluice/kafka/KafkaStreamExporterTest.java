@@ -3,7 +3,6 @@ package io.sluice.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamSnapshot;
@@ -42,7 +41,7 @@ class KafkaStreamExporterTest {
 
     @Test
     void eventsAndTenSecondWindowsOfARealRtmpStreamReachKafka() throws Exception {
-        assumeTrue(FfmpegTools.available(), "ffmpeg not installed");
+        assertTrue(FfmpegTools.available(), "ffmpeg not installed");
         try (KafkaBroker broker = KafkaBroker.start(tmp);
              StreamHub hub = StreamHub.create();
              RtmpServer rtmp = RtmpServer.builder().hub(hub).port(0)

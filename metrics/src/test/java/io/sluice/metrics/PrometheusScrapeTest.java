@@ -3,7 +3,6 @@ package io.sluice.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.core.StreamPipeline;
 import io.sluice.core.events.StreamEvent;
@@ -68,7 +67,7 @@ class PrometheusScrapeTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(FfmpegTools.available(), "ffmpeg not installed");
+        assertTrue(FfmpegTools.available(), "ffmpeg not installed");
         hub = StreamHub.create();
         hub.addEventListener(events::add);
         rtmp = RtmpServer.builder().hub(hub).port(0).build().start();
@@ -142,7 +141,7 @@ class PrometheusScrapeTest {
     @Test
     @Order(2)
     void aRealPrometheusScrapesTheEndpointWithTheTokenAndAnswersQueries() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of(PROMETHEUS)), "prometheus not installed (.ci/install-deps.sh)");
+        assertTrue(Files.isExecutable(Path.of(PROMETHEUS)), "prometheus not installed (.ci/install-deps.sh)");
         int port = freePort();
         Path config = tmp.resolve("prometheus.yml");
         Files.writeString(config, """

@@ -4,7 +4,6 @@ import static io.sluice.metrics.PrometheusScrapeTest.sample;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.core.events.StreamEvent;
 import io.sluice.core.hub.StreamHub;
@@ -34,7 +33,7 @@ class WebRtcMetricsChromiumTest {
 
     @Test
     void aChromiumWhepViewerShowsInTheWebRtcAndHubMeters() throws Exception {
-        assumeTrue(FfmpegTools.available() && Chromium.available(), "needs ffmpeg and chromium (.ci/install-deps.sh)");
+        assertTrue(FfmpegTools.available() && Chromium.available(), "needs ffmpeg and chromium (.ci/install-deps.sh)");
         List<StreamEvent> events = new CopyOnWriteArrayList<>();
         try (StreamHub hub = StreamHub.create();
              RtmpServer rtmp = RtmpServer.builder().hub(hub).port(0).build().start();
