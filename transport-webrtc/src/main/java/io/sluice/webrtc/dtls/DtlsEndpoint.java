@@ -156,7 +156,9 @@ public final class DtlsEndpoint implements AutoCloseable {
     /**
      * Completes with the SRTP keys when the handshake succeeds, or exceptionally with a
      * {@link DtlsHandshakeException} (fingerprint mismatch, timeout, alert, closed first).
-     * Completed on the handshake thread: attach non-blocking actions or use the {@code …Async} forms.
+     * Completed on the handshake thread, after the listener's {@code onHandshakeCompleted} or
+     * {@code onHandshakeFailed} has returned, so whoever waits on the future sees the listener's
+     * effects: attach non-blocking actions or use the {@code …Async} forms.
      */
     public CompletableFuture<DtlsSrtpKeys> handshakeFuture() {
         return handshakeFuture;
@@ -272,16 +274,16 @@ public final class DtlsEndpoint implements AutoCloseable {
             connected = true;
             connection = dtls;
             state = State.CONNECTED;
-            handshakeFuture.complete(keys);
             notifyListener(l -> l.onHandshakeCompleted(this, keys));
+            handshakeFuture.complete(keys);
             receiveUntilClosed(dtls);
         } catch (IOException | RuntimeException e) {
             if (!connected) {
                 DtlsHandshakeException failure = handshake.translate(e, closeRequested);
                 state = closeRequested ? State.CLOSED : State.FAILED;
                 log.debug("{}", failure.getMessage());
-                handshakeFuture.completeExceptionally(failure);
                 notifyListener(l -> l.onHandshakeFailed(this, failure));
+                handshakeFuture.completeExceptionally(failure);
             } else if (!closeRequested && !transport.isClosedByProtocol()) {
                 log.debug("DTLS {} connection ended: {}", handshake.role, e.toString());
             }
