@@ -1,0 +1,24 @@
+package io.sluice.abr;
+
+/**
+ * Why a controller changed its target: shown in pipeline stats and logs, so a user can tell a cut
+ * caused by queueing delay from one caused by loss.
+ */
+public enum RateChangeReason {
+    /** The start rate, before any measurement. */
+    INITIAL,
+    /** The delay-based detector saw the bottleneck queue grow (GCC overuse, draft-ietf-rmcat-gcc-02 §5). */
+    DELAY,
+    /** Packet loss above the loss controller's threshold (draft-ietf-rmcat-gcc-02 §6). */
+    LOSS,
+    /** A TCP send buffer (RTMP) held more queued media than the controller allows. */
+    QUEUE,
+    /** A probe cluster measured more capacity than the estimate. */
+    PROBE,
+    /** No congestion signal: the controller increased (AIMD multiplicative or additive increase). */
+    INCREASE,
+    /** The receiver's REMB (draft-alvestrand-rmcat-remb) capped the estimate. */
+    REMB,
+    /** The application changed the min/max/start constraints. */
+    CONSTRAINTS
+}

@@ -1,0 +1,56 @@
+package io.sluice.abr.cc;
+
+/**
+ * A congestion controller for one RTP session (all its SSRCs share one transport-wide sequence space), shaped
+ * after libwebrtc's {@code NetworkControllerInterface}. Sans-IO: every input carries the time; every output is
+ * the returned {@link NetworkControlUpdate}. Not thread-safe: confined to the session's thread.
+ *
+ * <p>Call order: {@link #onTargetRateConstraints} once first (its update holds the start target, the
+ * pacing rate and the initial probe clusters), then any of the others as events happen, and
+ * {@link #onProcessInterval} every {@link #PROCESS_INTERVAL_US} µs.
+ */
+public interface NetworkController {
+    /** How often {@link #onProcessInterval} is due, µs (libwebrtc: 25 ms). */
+    long PROCESS_INTERVAL_US = 25_000;
+
+    /**
+     * The application's bounds; the first call starts the controller.
+     *
+     * @param nowUs current time, µs
+     */
+    NetworkControlUpdate onTargetRateConstraints(long nowUs, TargetRateConstraints constraints);
+
+    /** Periodic work: ALR and probe timers, loss-based decay. @param nowUs current time, µs */
+    NetworkControlUpdate onProcessInterval(long nowUs);
+
+    /** A packet with a transport-wide sequence number left the pacer. */
+    NetworkControlUpdate onSentPacket(SentPacket packet);
+
+    /** Transport-wide feedback arrived, matched to what was sent. */
+    NetworkControlUpdate onTransportPacketsFeedback(TransportPacketsFeedback feedback);
+
+    /**
+     * A round-trip time measured from RTCP (RFC 3550 §6.4.1 LSR/DLSR) or feedback.
+     *
+     * @param nowUs current time, µs
+     * @param rttUs the round-trip time, µs
+     */
+    NetworkControlUpdate onRoundTripTime(long nowUs, long rttUs);
+
+    /**
+     * Loss from RTCP receiver reports (RFC 3550 §6.4.1), cumulative over the report's interval.
+     *
+     * @param nowUs           current time, µs
+     * @param packetsLost     packets lost since the previous report
+     * @param packetsExpected packets expected since the previous report
+     */
+    NetworkControlUpdate onTransportLossReport(long nowUs, long packetsLost, long packetsExpected);
+
+    /**
+     * The receiver's REMB (draft-alvestrand-rmcat-remb-03), an upper bound.
+     *
+     * @param nowUs      current time, µs
+     * @param bitrateBps the receiver's estimate, bit/s
+     */
+    NetworkControlUpdate onRemoteBitrateReport(long nowUs, long bitrateBps);
+}

@@ -1,0 +1,14 @@
+/**
+ * Adaptation for Sluice publishers, sans-IO: estimators and controllers take time and measurements as
+ * arguments and return decisions; they never read a clock, start a thread or touch a socket.
+ *
+ * <ul>
+ *   <li>{@link io.sluice.abr.cc} — congestion control for RTP over UDP: the {@link io.sluice.abr.cc.NetworkController}
+ *       contract (shaped after libwebrtc's {@code NetworkControllerInterface}) and send-side GCC
+ *       (draft-ietf-rmcat-gcc-02) driven by transport-wide congestion control feedback.</li>
+ * </ul>
+ *
+ * <p>Units everywhere in this module: times in µs on the caller's monotonic clock (suffix {@code Us}),
+ * rates in bit/s (suffix {@code Bps}), sizes in bytes.
+ */
+package io.sluice.abr;
