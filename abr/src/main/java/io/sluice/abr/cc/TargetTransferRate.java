@@ -1,6 +1,6 @@
 package io.sluice.abr.cc;
 
-import io.sluice.abr.RateChangeReason;
+import io.sluice.core.spi.RateChangeReason;
 import java.util.Objects;
 
 /**

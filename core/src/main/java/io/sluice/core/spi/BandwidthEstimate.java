@@ -9,10 +9,11 @@ package io.sluice.core.spi;
  * @param queueDelayUs  how long the oldest queued byte has waited, µs
  * @param lossFraction  fraction of packets lost, 0..1 (0 when not measured)
  * @param rttUs         round-trip time in µs (0 when not measured)
+ * @param reason        what moved the figure last ({@link RateChangeReason#MEASURED} for a raw measurement)
  * @see TransportStats for the units and "not measured" convention shared by every Sluice stats record
  */
 public record BandwidthEstimate(Kind kind, long bitrateBps, long queuedBytes, long queueDelayUs,
-                                double lossFraction, long rttUs) {
+                                double lossFraction, long rttUs, RateChangeReason reason) {
     /** Source of a bandwidth figure. */
     public enum Kind {
         /** TCP drain rate of the socket's send buffer (RTMP). */
@@ -35,7 +36,14 @@ public record BandwidthEstimate(Kind kind, long bitrateBps, long queuedBytes, lo
         LOSS
     }
 
+    /** A raw measurement: {@code reason} is {@link RateChangeReason#MEASURED}. */
+    public BandwidthEstimate(Kind kind, long bitrateBps, long queuedBytes, long queueDelayUs, double lossFraction,
+                             long rttUs) {
+        this(kind, bitrateBps, queuedBytes, queueDelayUs, lossFraction, rttUs, RateChangeReason.MEASURED);
+    }
+
     public BandwidthEstimate {
+        java.util.Objects.requireNonNull(reason, "reason");
         if (bitrateBps < 0) {
             throw new IllegalArgumentException("bitrateBps: " + bitrateBps + " (expected: >= 0)");
         }

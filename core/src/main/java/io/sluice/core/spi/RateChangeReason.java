@@ -1,10 +1,12 @@
-package io.sluice.abr;
+package io.sluice.core.spi;
 
 /**
- * Why a controller changed its target: shown in pipeline stats and logs, so a user can tell a cut
+ * Why a rate controller or estimator changed its figure: shown in pipeline stats and logs, so a user can tell a cut
  * caused by queueing delay from one caused by loss.
  */
 public enum RateChangeReason {
+    /** A raw measurement (a drain rate, a delivery rate) that no controller has judged yet. */
+    MEASURED,
     /** The start rate, before any measurement. */
     INITIAL,
     /** The delay-based detector saw the bottleneck queue grow (GCC overuse, draft-ietf-rmcat-gcc-02 §5). */
