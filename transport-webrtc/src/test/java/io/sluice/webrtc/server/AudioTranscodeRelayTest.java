@@ -75,9 +75,13 @@ class AudioTranscodeRelayTest {
             // both get the same frames (b joined right after a: same PTS from b's first frame on)
             int from = a.pts.indexOf(b.pts.get(0));
             assertTrue(from >= 0, "b's first PTS in a's: " + b.pts.get(0));
-            assertEquals(a.pts.subList(from, from + 40), b.pts.subList(0, 40));
+            // the lists still grow on the transcode thread: compare copies taken once both hold enough
+            await(() -> a.pts.size() >= from + 40, "a holds " + (from + 40) + " frames");
+            List<Long> aPts = List.copyOf(a.pts);
+            List<Long> bPts = List.copyOf(b.pts);
+            assertEquals(aPts.subList(from, from + 40), bPts.subList(0, 40));
             for (int i = 1; i < 40; i++) {
-                assertEquals(20_000, a.pts.get(i) - a.pts.get(i - 1), 1, "Opus PTS step at " + i + ": " + a.pts);
+                assertEquals(20_000, aPts.get(i) - aPts.get(i - 1), 1, "Opus PTS step at " + i + ": " + aPts);
             }
             long[] counters = ra.counters();
             assertTrue(counters[0] > 0 && counters[1] > 0, "counters " + java.util.Arrays.toString(counters));
