@@ -48,6 +48,9 @@ public final class ExportJson {
         } else if (e instanceof StreamEvent.IngestError i) {
             sb.append(",\"message\":");
             JsonStrings.append(sb, i.message());
+        } else if (e instanceof StreamEvent.ViewerFreeze f) {
+            sb.append(",\"freezes\":").append(f.freezes())
+                    .append(",\"totalFreezesMs\":").append(f.totalFreezesDurationUs() / 1000);
         }
         return sb.append('}').toString();
     }

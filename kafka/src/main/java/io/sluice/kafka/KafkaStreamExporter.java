@@ -115,7 +115,11 @@ public final class KafkaStreamExporter implements AutoCloseable {
         offer(new Latency(Objects.requireNonNull(stream, "stream"), ticker.nanoTime(), latencyUs));
     }
 
-    /** Reports a freeze a viewer of {@code stream} saw; it counts in the windows. Any thread; does not block. */
+    /**
+     * Reports a freeze a viewer of {@code stream} saw; it counts in the windows. Any thread; does not block.
+     * Freezes that players report through the hub ({@link StreamEvent.ViewerFreeze}, e.g. from the WHEP watch
+     * page) are counted already: use this only for players the hub does not know.
+     */
     public void recordFreeze(String stream) {
         offer(new Freeze(Objects.requireNonNull(stream, "stream"), ticker.nanoTime()));
     }
@@ -177,6 +181,11 @@ public final class KafkaStreamExporter implements AutoCloseable {
         if (o instanceof StreamEvent e) {
             long timeMs = (ticker.wallClockMicros() - (ticker.nanoTime() - e.atNanos()) / 1000) / 1000;
             send(eventsTopic, e.stream(), ExportJson.event(e, timeMs));
+            if (e instanceof StreamEvent.ViewerFreeze f) { // the hub's viewers report their own freezes
+                for (int i = 0; i < f.freezes(); i++) {
+                    windows.freeze(f.stream(), f.atNanos());
+                }
+            }
         } else if (o instanceof Latency l) {
             windows.latency(l.stream(), l.atNanos(), l.latencyUs());
         } else if (o instanceof Freeze f) {

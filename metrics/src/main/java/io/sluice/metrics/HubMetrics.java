@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       from their {@link StreamEvent.PlayStopped})</li>
  *   <li>{@code sluice_hub_events_total{event,protocol}} (counter): {@link StreamEvent}s by kind
  *       ({@code published}, {@code unpublished}, {@code play_started}, {@code play_stopped},
- *       {@code auth_refused}, {@code ingest_error})</li>
+ *       {@code auth_refused}, {@code ingest_error}, {@code viewer_freeze})</li>
+ *   <li>{@code sluice_viewer_freezes_total{protocol}} (counter): video freezes viewers' players reported
+ *       ({@link StreamEvent.ViewerFreeze}; the WHEP watch page reports Chromium's {@code freezeCount})</li>
  * </ul>
  * Stream names become label values; the hub bounds their number ({@code maxStreams}).
  */
@@ -86,6 +88,9 @@ public final class HubMetrics implements RefreshableBinder, AutoCloseable {
         }
         if (e instanceof StreamEvent.PlayStopped ps) {
             stopped.offer(ps); // full (nobody refreshes): the departed viewer's last bytes go uncounted
+        } else if (e instanceof StreamEvent.ViewerFreeze f) {
+            Counter.builder("sluice.viewer.freezes").description("video freezes viewers' players reported")
+                    .tags("protocol", e.session().protocol()).register(r).increment(f.freezes());
         }
         Counter.builder("sluice.hub.events").description("stream events by kind and protocol")
                 .tags("event", e.kind(), "protocol", e.session().protocol()).register(r).increment();

@@ -68,4 +68,19 @@ class HubMetricsTest {
             p.close();
         }
     }
+
+    @Test
+    void viewerFreezesCountByProtocolAndEndWithTheSubscription() {
+        try (StreamHub hub = StreamHub.create(); SluiceMetrics m = SluiceMetrics.builder(hub).build()) {
+            StreamHub.Subscription a = hub.subscribe("s", DISCARD, new SessionInfo("whep", "192.0.2.2:2"));
+            a.reportFreezes(2, 900_000);
+            a.reportFreezes(0, 900_000); // nothing new: ignored
+            a.reportFreezes(1, 1_200_000);
+            assertEquals(3, value(m, "sluice_viewer_freezes_total{protocol=\"whep\"}"));
+            assertEquals(2, value(m, "sluice_hub_events_total{event=\"viewer_freeze\",protocol=\"whep\"}"));
+            a.close();
+            a.reportFreezes(5, 2_000_000); // after close: ignored
+            assertEquals(3, value(m, "sluice_viewer_freezes_total{protocol=\"whep\"}"));
+        }
+    }
 }

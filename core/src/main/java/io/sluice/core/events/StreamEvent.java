@@ -28,7 +28,7 @@ public sealed interface StreamEvent {
     /**
      * The kind as a stable lower-case name for logs, metric labels and exported records:
      * {@code published}, {@code unpublished}, {@code play_started}, {@code play_stopped},
-     * {@code auth_refused}, {@code ingest_error}.
+     * {@code auth_refused}, {@code ingest_error}, {@code viewer_freeze}.
      */
     String kind();
 
@@ -100,6 +100,30 @@ public sealed interface StreamEvent {
         public PlayStopped {
             Objects.requireNonNull(stream, "stream");
             Objects.requireNonNull(session, "session");
+        }
+    }
+
+    /**
+     * A viewer's player reported video freezes since its previous report (e.g. the WHEP watch page relays
+     * Chromium's {@code RTCInboundRtpStreamStats.freezeCount}, W3C webrtc-stats §8.6: a frame shown later than
+     * max(3 × the average frame duration, average + 150 ms) after the previous one).
+     *
+     * @param freezes                new freezes since the previous report, &ge; 1
+     * @param totalFreezesDurationUs the player's total frozen time so far, µs
+     */
+    record ViewerFreeze(String stream, long sessionId, SessionInfo session, int freezes, long totalFreezesDurationUs,
+                        long atNanos) implements StreamEvent {
+        @Override
+        public String kind() {
+            return "viewer_freeze";
+        }
+
+        public ViewerFreeze {
+            Objects.requireNonNull(stream, "stream");
+            Objects.requireNonNull(session, "session");
+            if (freezes < 1) {
+                throw new IllegalArgumentException("freezes: " + freezes + " (expected: >= 1)");
+            }
         }
     }
 

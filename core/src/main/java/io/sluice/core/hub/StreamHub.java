@@ -767,6 +767,16 @@ public final class StreamHub implements AutoCloseable {
          */
         void reportEstimate(BandwidthEstimate estimate);
 
+        /**
+         * Reports freezes this subscriber's player saw ({@link StreamEvent.ViewerFreeze}, stamped on the hub's
+         * ticker, sent to the hub's event listeners). Any thread; does not block. Ignored after {@link #close()}.
+         *
+         * @param freezes                new freezes since the previous report, &ge; 1 (else ignored)
+         * @param totalFreezesDurationUs the player's total frozen time so far, µs
+         */
+        default void reportFreezes(int freezes, long totalFreezesDurationUs) {
+        }
+
         @Override
         void close();
     }
@@ -845,6 +855,14 @@ public final class StreamHub implements AutoCloseable {
             Publication p = publication();
             if (p != null) {
                 p.requestKeyframe(trackId, reason == null ? KeyframeRequestReason.UNSPECIFIED : reason);
+            }
+        }
+
+        @Override
+        public void reportFreezes(int freezes, long totalFreezesDurationUs) {
+            if (freezes >= 1 && !closed) {
+                emit(new StreamEvent.ViewerFreeze(stream.name, id, session, freezes, Math.max(0, totalFreezesDurationUs),
+                        ticker.nanoTime()));
             }
         }
 

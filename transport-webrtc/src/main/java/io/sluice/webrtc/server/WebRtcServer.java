@@ -599,6 +599,59 @@ public final class WebRtcServer implements AutoCloseable {
         return new SignalingResponse(204, null, "", Map.of("ETag", etag(s)));
     }
 
+    /** Largest viewer report body, bytes; a report is a handful of numbers. */
+    static final int MAX_VIEWER_REPORT_BYTES = 1024;
+
+    /**
+     * Takes a playback report from a WHEP viewer's page ({@code POST <session location>/report},
+     * {@code application/json}, at most {@value #MAX_VIEWER_REPORT_BYTES} bytes), e.g.
+     * {@code {"freezeCount":3,"totalFreezesDuration":1.25}} relayed from the browser's
+     * {@code RTCInboundRtpStreamStats} (W3C webrtc-stats §8.6: counts since the session started, duration in
+     * seconds). New freezes reach the hub as a {@link io.sluice.core.events.StreamEvent.ViewerFreeze}. The session's
+     * unguessable location is the credential, as for {@code DELETE}. Counts that go backwards are ignored; at most
+     * {@value WhepSession#MAX_FREEZES_PER_REPORT} new freezes count per report.
+     *
+     * @return 204, or 404 unknown session, 415 not JSON, 413 too large, 400 malformed or out-of-range numbers
+     */
+    public SignalingResponse viewerReport(String stream, String sessionId, String contentType, String body) {
+        RtcSession s = find(WebRtcEndpoint.WHEP, stream, sessionId);
+        if (!(s instanceof WhepSession whep)) {
+            return SignalingResponse.error(404, "no such session");
+        }
+        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            return SignalingResponse.error(415, "a viewer report needs Content-Type: application/json (got " + contentType + ")");
+        }
+        if (body == null || body.length() > MAX_VIEWER_REPORT_BYTES) {
+            return SignalingResponse.error(413, "a viewer report is at most " + MAX_VIEWER_REPORT_BYTES + " bytes");
+        }
+        long freezeCount = jsonNumber(body, "freezeCount", 1);
+        long freezesUs = jsonNumber(body, "totalFreezesDuration", 1_000_000);
+        if (freezeCount < 0 || freezesUs < 0) {
+            return SignalingResponse.error(400, "viewer report: freezeCount and totalFreezesDuration must be numbers >= 0: "
+                    + body.strip());
+        }
+        whep.onViewerReport(freezeCount, freezesUs);
+        return SignalingResponse.empty(204);
+    }
+
+    /**
+     * The number under {@code "key"} in a flat JSON object, times {@code scale}, rounded down; 0 when the key is
+     * absent, -1 when its value is not a finite number in 0..2^53.
+     */
+    static long jsonNumber(String json, String key, long scale) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + java.util.regex.Pattern.quote(key)
+                + "\"\\s*:\\s*([^,}\\s]*)").matcher(json);
+        if (!m.find()) {
+            return 0;
+        }
+        try {
+            double v = Double.parseDouble(m.group(1));
+            return Double.isFinite(v) && v >= 0 && v <= 9.007199254740992E15 ? (long) Math.min(Long.MAX_VALUE, v * scale) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     private RtcSession find(WebRtcEndpoint endpoint, String stream, String sessionId) {
         RtcSession s = sessionId == null ? null : sessions.get(sessionId);
         if (s == null || s.endpoint != endpoint || !s.stream.equals(stream)) {

@@ -63,7 +63,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean dropUntilKeyframe;
 
-    private StreamHub.Subscription subscription;
+    private volatile StreamHub.Subscription subscription;
     /** True on the loop while {@link StreamHub#subscribe} delivers the GOP cache (under the stream's lock). */
     private boolean deliveringCache;
     private long cachedAudioSkipped;
@@ -342,6 +342,33 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         }
         lastPtsOutUs = Math.max(lastPtsOutUs, ptsUs);
         pumpEngine();
+    }
+
+    // ------------------------------------------------------------------ viewer reports (HTTP loop)
+
+    /** At most this many new freezes count from one viewer report (a page cannot flood the hub's counters). */
+    static final int MAX_FREEZES_PER_REPORT = 100;
+    /** The viewer's counts from its last report; any thread (reports arrive on the HTTP loop). */
+    private long reportedFreezes;
+
+    /**
+     * A playback report from the viewer's page: cumulative counts since the session started.
+     *
+     * @param freezeCount       the player's freezes so far
+     * @param totalFreezesUs    its total frozen time so far, µs
+     */
+    synchronized void onViewerReport(long freezeCount, long totalFreezesUs) {
+        long fresh = freezeCount - reportedFreezes;
+        if (fresh <= 0) {
+            return;
+        }
+        reportedFreezes = freezeCount;
+        StreamHub.Subscription sub = subscription;
+        if (sub != null) {
+            sub.reportFreezes((int) Math.min(MAX_FREEZES_PER_REPORT, fresh), totalFreezesUs);
+        }
+        log.debug("WHEP viewer of '{}' reported {} new freezes ({} in all, {} ms frozen)", stream, fresh, freezeCount,
+                totalFreezesUs / 1000);
     }
 
     // ------------------------------------------------------------------ engine events (loop)

@@ -22,6 +22,8 @@ final class UdpImpairmentRelay implements AutoCloseable {
     private final int corruptEvery;
     private volatile InetSocketAddress server;
     private volatile SocketAddress client;
+    /** While true, every datagram in both directions is dropped (a link outage). */
+    volatile boolean blackout;
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong forwarded = new AtomicLong();
     final AtomicLong corrupted = new AtomicLong();
@@ -61,7 +63,7 @@ final class UdpImpairmentRelay implements AutoCloseable {
                 if (!fromServer) {
                     client = from;
                 }
-                if (random.nextDouble() < dropRate) {
+                if (blackout || random.nextDouble() < dropRate) {
                     dropped.incrementAndGet();
                     continue;
                 }

@@ -70,6 +70,12 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
                     ? new SignalingResponse(204, null, "", Map.of("Allow", "POST, PATCH, DELETE, OPTIONS", "Accept-Post", SDP))
                     : new SignalingResponse(204, null, "", Map.of("Allow", "GET, OPTIONS"));
         }
+        if (endpoint == WebRtcEndpoint.WHEP && seg.size() >= 4 && m.equals(HttpMethod.POST)
+                && seg.get(seg.size() - 1).equals("report") && !isSdp(req)) {
+            // POST /whep/<stream>/<id>/report: a viewer's playback report (an SDP body there is an offer)
+            return server.viewerReport(join(seg, 1, seg.size() - 2), seg.get(seg.size() - 2),
+                    req.headers().get(HttpHeaderNames.CONTENT_TYPE), req.content().toString(StandardCharsets.UTF_8));
+        }
         if (endpoint != null && seg.size() >= 2 && m.equals(HttpMethod.POST)) {
             String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
             if (type == null || !type.toLowerCase().startsWith(SDP)) {
@@ -106,6 +112,11 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
             return html(WebRtcPages.publish(join(seg, 1, seg.size())));
         }
         return SignalingResponse.error(404, "not found: " + path);
+    }
+
+    private static boolean isSdp(FullHttpRequest req) {
+        String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        return type != null && type.toLowerCase().startsWith(SDP);
     }
 
     private static String join(List<String> seg, int from, int to) {
