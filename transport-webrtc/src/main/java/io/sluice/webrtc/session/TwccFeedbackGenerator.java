@@ -40,8 +40,12 @@ public final class TwccFeedbackGenerator {
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
     /** Default bound of one feedback packet, RTCP header included: 1200 octets (fits 1280 with SRTCP, UDP, IPv6). */
     public static final int DEFAULT_MAX_PACKET_BYTES = 1200;
-    /** Packets remembered (a power of two): several seconds at 10 Mbit/s. */
-    public static final int WINDOW = 8192;
+    /**
+     * Packets remembered (a power of two, as {@link TwccSendRegister#WINDOW}): 4 s at 1000 packets a second
+     * (about 10 Mbit/s), far more than one interval plus the reordering worth re-reporting (libwebrtc keeps
+     * 500 ms); 64 KiB a session. A feedback round never reports more than this many packets.
+     */
+    public static final int WINDOW = 4096;
     /** Smallest allowed bound of a feedback packet: header, one chunk, one large delta. */
     static final int MIN_PACKET_BYTES = 32;
 
