@@ -22,6 +22,9 @@ import org.junit.jupiter.api.Test;
  * webrtc-stats, candidate pair) leaves the 300 kbit/s start rate within seconds (its initial probes at 3×
  * and 6× are measured through the feedback). A first run, whose offer reaches the server without
  * transport-cc (the page's fetch is wrapped), is the reference: loss-based control alone adds 8 % a second.
+ * Measured on a loaded 2-core machine, 12 samples a second apart: without feedback 300 → 716 kbit/s;
+ * with it 1.16 → 2.84 Mbit/s, 0.68 → 0.69 Mbit/s, 1.66 → 3.79 Mbit/s, and once 0.79 Mbit/s cut to 0.32 (delay-based
+ * overuse from the loaded JVM's arrival times) then +8 %/s.
  */
 @Tag("chromium")
 class WhipTransportCcChromiumTest {
@@ -99,13 +102,18 @@ class WhipTransportCcChromiumTest {
         Run with = publish(true);
         assertTrue(without.ingest().twccFeedbacksSent() == 0, "no feedback when not negotiated: " + without.ingest());
         assertTrue(with.ingest().twccFeedbacksSent() > 100, "feedback packets the ingest sent: " + with.ingest());
-        System.out.println("3 s in: " + with.rates().get(2) + " bit/s with transport-cc, " + without.rates().get(2) + " without");
         long start = without.rates().get(0); // Chromium's start rate (300 kbit/s), as the run without feedback shows it
         long withMax = with.rates().stream().mapToLong(Long::longValue).max().orElseThrow();
         assertTrue(withMax >= 2 * start, "GCC's estimate rose from the start rate " + start + ": " + with.rates());
-        // Loss-based control alone adds 8 % a second (300 -> about 350 kbit/s in 3 s); GCC's initial probes,
-        // measured through the feedback, put the estimate at 0.7-3.8 Mbit/s within a second or two.
-        assertTrue(with.rates().get(2) >= 1.5 * without.rates().get(2), "3 s in, with feedback " + with.rates()
-                + " vs without " + without.rates());
+        // Loss-based control alone adds 8 % a second (300 -> 660 kbit/s in 12 s). Getting well ahead of it
+        // takes GCC's probes (3x and 6x the start rate), which only transport-wide feedback can measure.
+        // Afterwards the curves may meet: on a loaded 2-core machine the ingest's arrival times carry
+        // scheduling delay, which GCC's delay-based detector can take for a queue (then 0.85 x acked rate).
+        double ahead = 0;
+        for (int i = 0; i < Math.min(with.rates().size(), without.rates().size()); i++) {
+            ahead = Math.max(ahead, (double) with.rates().get(i) / without.rates().get(i));
+        }
+        System.out.printf("estimate with feedback up to %.2f x the loss-based one at the same second%n", ahead);
+        assertTrue(ahead >= 1.5, "with feedback " + with.rates() + " never got ahead of without " + without.rates());
     }
 }
