@@ -33,6 +33,7 @@ import java.net.UnknownHostException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -285,6 +286,10 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--duration", paramLabel = "<duration>", description = "Stop after this long (default: until Ctrl-C).")
         String duration;
 
+        @Option(names = "--ice-candidate", paramLabel = "<host:port>", description = "Also advertise this WebRTC ICE host"
+                + " candidate (a 1:1 NAT's public address, a port forwarding, [v6]:port for IPv6); repeatable.")
+        List<String> iceCandidates = new ArrayList<>();
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -308,6 +313,19 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                     .replaceExistingPublisher(replace).authorizer(authorizer())
                     .transcoderFactory(new FfmpegFrameTranscoderFactory()).renditionLadder(SluiceCli::ladder)
                     .metrics(metrics).metricsTokens(playToken, publishToken);
+            for (String c : iceCandidates) {
+                int colon = c.lastIndexOf(':');
+                try {
+                    String host = c.substring(0, Math.max(0, colon)).replaceAll("^\\[(.*)]$", "$1");
+                    if (colon <= 0 || host.isEmpty()) {
+                        throw new IllegalArgumentException("expected <host>:<port>");
+                    }
+                    b.additionalIceCandidate(host, Integer.parseInt(c.substring(colon + 1)));
+                } catch (IllegalArgumentException e) { // NumberFormatException included
+                    throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--ice-candidate': '"
+                            + c + "' (" + e.getMessage() + ")");
+                }
+            }
             if (tlsCert != null) {
                 try {
                     b.tls(tlsCert, tlsKey);

@@ -143,6 +143,20 @@ class SluiceCliTest {
     }
 
     @Test
+    void iceCandidatesParseOrFailInOneLine() {
+        Result bad = run("serve", "--port", "0", "--http-port", "0", "--ice-candidate", "203.0.113.7");
+        assertEquals(2, bad.code());
+        assertEquals("sluice: error: Invalid value for option '--ice-candidate': '203.0.113.7' (expected <host>:<port>)"
+                + " (see 'sluice serve --help')", oneErrorLine(bad));
+        Result port = run("serve", "--port", "0", "--http-port", "0", "--ice-candidate", "203.0.113.7:99999");
+        assertEquals(2, port.code());
+        assertTrue(oneErrorLine(port).contains("ICE candidate port: 99999"), port.err());
+        Result ok = run("serve", "--port", "0", "--http-port", "0", "--ice-candidate", "203.0.113.7:40000",
+                "--ice-candidate", "[::1]:40001", "--duration", "1s");
+        assertEquals(0, ok.code(), ok.err());
+    }
+
+    @Test
     void serveWithASelfSignedCertificatePrintsItsFingerprintAndTokenPlaceholders() {
         Result r = run("serve", "--port", "0", "--http-port", "0", "--tls-self-signed", "--publish-token", "s3cret",
                 "--duration", "1s");

@@ -83,6 +83,7 @@ public final class SluiceServer implements AutoCloseable {
     private final StreamAuthorizer authorizer;
     private final FrameTranscoderFactory transcoders;
     private final List<InetAddress> hostAddresses;
+    private final List<InetSocketAddress> additionalIceCandidates;
     private final RenditionLadder ladder;
     private final boolean metricsEnabled;
     private final String metricsReadToken;
@@ -120,6 +121,7 @@ public final class SluiceServer implements AutoCloseable {
         this.authorizer = b.authorizer;
         this.transcoders = b.transcoders;
         this.hostAddresses = b.hostAddresses;
+        this.additionalIceCandidates = List.copyOf(b.additionalIceCandidates);
         this.httpDelivery = b.httpDelivery;
         this.dashPlayerScript = b.dashPlayerScript;
         this.ladder = b.ladderFactory != null ? Objects.requireNonNull(b.ladderFactory.apply(hub), "renditionLadder") : null;
@@ -166,6 +168,9 @@ public final class SluiceServer implements AutoCloseable {
                         .udpBind(new InetSocketAddress(bindAddress, 0))
                         .hostAddresses(hostAddresses != null ? hostAddresses : candidateAddresses(bindAddress))
                         .authorizer(authorizer);
+                for (InetSocketAddress c : additionalIceCandidates) {
+                    wb.additionalHostCandidate(c.getHostString(), c.getPort());
+                }
                 if (transcoders != null) {
                     wb.transcoderFactory(transcoders);
                 }
@@ -420,6 +425,7 @@ public final class SluiceServer implements AutoCloseable {
         private StreamAuthorizer authorizer = StreamAuthorizer.ALLOW_ALL;
         private FrameTranscoderFactory transcoders;
         private List<InetAddress> hostAddresses;
+        private final List<InetSocketAddress> additionalIceCandidates = new ArrayList<>();
         private Function<StreamHub, ? extends RenditionLadder> ladderFactory;
         private boolean metricsEnabled;
         private String metricsReadToken;
@@ -587,6 +593,20 @@ public final class SluiceServer implements AutoCloseable {
                 throw new IllegalArgumentException("hostAddresses: [] (expected: at least one)");
             }
             this.hostAddresses = List.copyOf(addresses);
+            return this;
+        }
+
+        /**
+         * One more ICE host candidate for WebRTC answers, after the {@link #hostAddresses}: where peers reach
+         * the WebRTC UDP socket through a 1:1 NAT or a port forwarding (see
+         * {@link WebRtcServer.Builder#additionalHostCandidate}). Repeatable.
+         *
+         * @param host an IP address or a name resolved now
+         * @param port the UDP port peers send to, 1..65535, or 0 for the bound port
+         * @throws IllegalArgumentException if the port is out of range or the name does not resolve
+         */
+        public Builder additionalIceCandidate(String host, int port) {
+            additionalIceCandidates.add(WebRtcServer.candidateAddress(host, port));
             return this;
         }
 

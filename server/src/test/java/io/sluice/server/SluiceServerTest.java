@@ -109,6 +109,22 @@ class SluiceServerTest {
     }
 
     @Test
+    void additionalIceCandidatesAreInEveryWebRtcAnswer() {
+        String offer = String.join("\r\n", "v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0",
+                "m=video 9 UDP/TLS/RTP/SAVPF 96", "c=IN IP4 0.0.0.0", "a=mid:0", "a=sendonly", "a=rtcp-mux",
+                "a=ice-ufrag:abcd", "a=ice-pwd:abcdefghijklmnopqrstuvwx", "a=fingerprint:sha-256 " + "AB:".repeat(31) + "AB",
+                "a=setup:actpass", "a=rtpmap:96 H264/90000", "a=fmtp:96 packetization-mode=1;profile-level-id=42e01f", "");
+        try (SluiceServer server = SluiceServer.builder().rtmpPort(0).httpPort(0)
+                .additionalIceCandidate("203.0.113.7", 40000).build().start()) {
+            var r = server.webrtc().offer(io.sluice.webrtc.server.WebRtcEndpoint.WHIP, "live/x", offer, null,
+                    new java.net.InetSocketAddress("127.0.0.1", 40000));
+            assertEquals(201, r.status(), r.body());
+            assertTrue(r.body().matches("(?s).*a=candidate:\\S+ 1 udp \\d+ 203\\.0\\.113\\.7 40000 typ host\r\n.*"), r.body());
+        }
+        assertThrows(IllegalArgumentException.class, () -> SluiceServer.builder().additionalIceCandidate("203.0.113.7", -1));
+    }
+
+    @Test
     void startOnceCloseIdempotentAndCloseWithoutStart() {
         SluiceServer s = SluiceServer.builder().rtmpPort(0).httpPort(0).build();
         assertThrows(IllegalStateException.class, s::httpUrl);

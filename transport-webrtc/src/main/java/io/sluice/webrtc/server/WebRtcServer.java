@@ -134,6 +134,8 @@ public final class WebRtcServer implements AutoCloseable {
 
     private final StreamHub hub;
     private final InetSocketAddress udpBind;
+    /** Most {@link Builder#additionalHostCandidate} entries: a handful of NAT mappings, not a list to enumerate. */
+    public static final int MAX_ADDITIONAL_CANDIDATES = 16;
     private final List<InetSocketAddress> hostCandidates;
     private final InetSocketAddress httpBind;
     private final DtlsContext dtlsContext;
@@ -192,7 +194,9 @@ public final class WebRtcServer implements AutoCloseable {
     private WebRtcServer(Builder b) {
         this.hub = b.hub;
         this.udpBind = b.udpBind;
-        this.hostCandidates = List.copyOf(b.hostCandidates);
+        List<InetSocketAddress> all = new ArrayList<>(b.hostCandidates);
+        all.addAll(b.additionalCandidates);
+        this.hostCandidates = List.copyOf(all);
         this.httpBind = b.httpBind;
         this.dtlsContext = b.dtlsContext != null ? b.dtlsContext : DtlsContext.builder().build();
         this.maxSessions = b.maxSessions;
@@ -459,10 +463,14 @@ public final class WebRtcServer implements AutoCloseable {
             if (hub.tracks(stream).isPresent()) {
                 return SignalingResponse.error(409, "stream '" + stream + "' is already being published");
             }
-            // A receiver without bandwidth estimation: no transport-cc/REMB, so the browser's
-            // loss-based controller runs; NACK and PLI recover losses.
-            nb.videoFeedback(List.of("ccm fir", "nack", "nack pli")).audioFeedback(List.of())
-                    .extensions(List.of(io.sluice.webrtc.sdp.ExtMap.MID))
+            // The publisher runs its own congestion control (libwebrtc's GCC in Chromium, OBS, FFmpeg's
+            // WHIP muxer) on the transport-wide CC feedback this receiver sends when the offer has
+            // transport-cc and the transport-wide sequence number extension (draft-holmer-rmcat-transport-
+            // wide-cc-extensions-01). No REMB: this receiver has no receive-side estimator to put in it, so
+            // an offer with goog-remb and without transport-cc gets loss-based control only. NACK and PLI
+            // recover losses.
+            nb.videoFeedback(List.of("transport-cc", "ccm fir", "nack", "nack pli")).audioFeedback(List.of("transport-cc"))
+                    .extensions(List.of(io.sluice.webrtc.sdp.ExtMap.MID, io.sluice.webrtc.sdp.ExtMap.TRANSPORT_WIDE_CC))
                     .sframe(true); // SFrame ingest (draft-ietf-avtcore-rtp-sframe-02), published opaque
         }
         IceCredentials localIce = IceCredentials.random(RANDOM);
@@ -835,6 +843,26 @@ public final class WebRtcServer implements AutoCloseable {
         return pendingExpired.get();
     }
 
+    /**
+     * Checks and resolves the address of an {@linkplain Builder#additionalHostCandidate additional host candidate}.
+     *
+     * @param host an IP address literal or a name, resolved now
+     * @param port 1..65535, or 0 for the bound UDP port
+     * @return the resolved address
+     * @throws IllegalArgumentException if the port is out of range or the name does not resolve
+     */
+    public static InetSocketAddress candidateAddress(String host, int port) {
+        Objects.requireNonNull(host, "host");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("ICE candidate port: " + port + " (expected: 1..65535, or 0 for the bound port)");
+        }
+        InetSocketAddress a = new InetSocketAddress(host, port);
+        if (a.isUnresolved()) {
+            throw new IllegalArgumentException("ICE candidate host: '" + host + "' does not resolve");
+        }
+        return a;
+    }
+
     private List<IceCandidate> candidates() {
         int port = udpChannel != null ? ((InetSocketAddress) udpChannel.localAddress()).getPort() : 0;
         List<IceCandidate> list = new ArrayList<>();
@@ -921,6 +949,7 @@ public final class WebRtcServer implements AutoCloseable {
         private final StreamHub hub;
         private InetSocketAddress udpBind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private List<InetSocketAddress> hostCandidates = List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        private final List<InetSocketAddress> additionalCandidates = new ArrayList<>();
         private InetSocketAddress httpBind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private DtlsContext dtlsContext;
         private int maxSessions = DEFAULT_MAX_SESSIONS;
@@ -969,6 +998,28 @@ public final class WebRtcServer implements AutoCloseable {
                 throw new IllegalArgumentException("hostCandidates: [] (expected: at least one)");
             }
             this.hostCandidates = List.copyOf(candidates);
+            return this;
+        }
+
+        /**
+         * Advertises one more host candidate (RFC 8839 §5.1 {@code a=candidate}, type host) in every SDP
+         * answer, after the {@linkplain #hostCandidates host candidates}: the address a peer reaches this
+         * server's UDP socket at through a 1:1 NAT, a port forwarding or a relay (the server is ICE-lite
+         * and answers each connectivity check from wherever it came, so the path works as soon as the
+         * forwarded datagrams arrive at the bound socket). Repeatable, at most
+         * {@value #MAX_ADDITIONAL_CANDIDATES}.
+         *
+         * @param host an IP address literal or a name resolved now (answers carry the address)
+         * @param port the UDP port the peer sends to, 1..65535, or 0 for the bound UDP port
+         * @throws IllegalArgumentException if the port is out of range, the name does not resolve, or
+         *                                  there are already {@value #MAX_ADDITIONAL_CANDIDATES}
+         */
+        public Builder additionalHostCandidate(String host, int port) {
+            InetSocketAddress a = candidateAddress(host, port);
+            if (additionalCandidates.size() >= MAX_ADDITIONAL_CANDIDATES) {
+                throw new IllegalArgumentException("additionalHostCandidate: more than " + MAX_ADDITIONAL_CANDIDATES);
+            }
+            additionalCandidates.add(a);
             return this;
         }
 

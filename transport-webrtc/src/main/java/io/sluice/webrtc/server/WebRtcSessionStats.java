@@ -26,11 +26,12 @@ package io.sluice.webrtc.server;
  * @param twccPacketsAcked   packets those feedbacks reported received
  * @param twccPacketsLost    packets those feedbacks reported not received
  * @param framesPublished    frames passed to the hub (WHIP) or packetized (WHEP)
+ * @param twccFeedbacksSent  transport-wide CC feedback packets sent to the publisher (WHIP with transport-cc negotiated)
  */
 public record WebRtcSessionStats(String sessionId, String stream, WebRtcEndpoint endpoint, boolean connected,
                                  long rtpPacketsSent, long rtpBytesSent, long rtpPacketsReceived,
                                  long nacksReceived, long retransmissions, long keyframeRequests, long nacksSent,
                                  long srtpDropped, long rttUs, double fractionLost, long jitterUs,
                                  long rembBps, long twccFeedbacks, long twccPacketsAcked, long twccPacketsLost,
-                                 long framesPublished) {
+                                 long framesPublished, long twccFeedbacksSent) {
 }

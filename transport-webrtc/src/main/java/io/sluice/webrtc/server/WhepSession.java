@@ -400,6 +400,6 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         return new WebRtcSessionStats(id, stream, endpoint, connected, rtpPacketsSent, rtpBytesSent,
                 rtpPacketsReceived, e.nacksReceived(), e.retransmissions(), e.keyframeRequests(), 0, srtpDropped,
                 e.rttUs(), e.fractionLost(), e.jitterUs(), e.rembBps(), e.twccFeedbacks(), e.twccPacketsAcked(),
-                e.twccPacketsLost(), framesSent);
+                e.twccPacketsLost(), framesSent, e.twccFeedbacksSent());
     }
 }

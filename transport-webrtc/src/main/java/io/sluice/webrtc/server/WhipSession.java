@@ -26,6 +26,7 @@ import io.sluice.webrtc.session.ReceiveStream;
 import io.sluice.webrtc.session.RtpSession;
 import io.sluice.webrtc.session.RtpSessionStats;
 import io.sluice.webrtc.session.SessionEvent;
+import io.sluice.webrtc.session.TwccFeedbackGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A WHIP session: glue between the session's {@link RtpSession} and a hub publication. The engine
  * receives the publisher's RTP, reorders and reassembles H.264 and Opus in {@link JitterBuffer}s, sends
- * a generic NACK for each video sequence gap (once), a receiver report every second, and a PLI (through
+ * a generic NACK for each video sequence gap (once), a receiver report every second, transport-wide CC
+ * feedback every 50 ms when the offer asked for it ({@link TwccFeedbackGenerator}), and a PLI (through
  * its keyframe-request throttle) when a jitter buffer, this session or a hub subscriber needs a
  * keyframe. This class publishes the frames into the hub once the first keyframe with in-band SPS/PPS
  * arrived (the {@code AVCDecoderConfigurationRecord} is built from them).
@@ -96,6 +98,10 @@ final class WhipSession extends RtcSession {
     @Override
     RtpSession newEngine(long nowNanos) {
         RtpSession.Builder engine = engineBuilder(nowNanos).rtcpSsrc(ThreadLocalRandom.current().nextInt());
+        int twccId = transportWideCcExtensionId(negotiated);
+        if (twccId > 0) {
+            engine.transportWideCcFeedback(twccId, TwccFeedbackGenerator.DEFAULT_INTERVAL);
+        }
         if (videoMedia != null) {
             JitterBuffer.Builder b = videoMedia.sframe()
                     // The negotiator accepts a=sframe video only with frame marking.
@@ -113,6 +119,20 @@ final class WhipSession extends RtcSession {
                     .build());
         }
         return engine.build();
+    }
+
+    /**
+     * The RFC 8285 id of the transport-wide sequence number when an accepted m-section negotiated both it and
+     * {@code a=rtcp-fb transport-cc} (with BUNDLE one id serves every m-section, RFC 8843 §9.1), else -1.
+     */
+    static int transportWideCcExtensionId(NegotiatedSession negotiated) {
+        for (NegotiatedMedia m : negotiated.media()) {
+            Integer id = m.extensionIds().get(ExtMap.TRANSPORT_WIDE_CC);
+            if (id != null && m.rtcpFeedback().contains("transport-cc")) {
+                return id;
+            }
+        }
+        return -1;
     }
 
     @Override
@@ -268,6 +288,6 @@ final class WhipSession extends RtcSession {
         RtpSessionStats e = engineStats();
         return new WebRtcSessionStats(id, stream, endpoint, connected, rtpPacketsSent, rtpBytesSent,
                 rtpPacketsReceived, 0, 0, e.keyframeRequests(), e.nacksSent(), srtpDropped, e.rttUs(), e.fractionLost(),
-                e.jitterUs(), 0, 0, 0, 0, framesPublished);
+                e.jitterUs(), 0, 0, 0, 0, framesPublished, e.twccFeedbacksSent());
     }
 }

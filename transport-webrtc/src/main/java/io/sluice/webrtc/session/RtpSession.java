@@ -40,8 +40,9 @@ import java.util.stream.Stream;
  * sendFrame ─▶ FramePacketizer ─▶ Pacer ─▶ [TWCC register, abs-send-time, NackResponder history, SR counts] ─▶ pollTransmit
  * handleRtcp ─▶ NACK → NackResponder → pollTransmit · PLI/FIR → KeyframeRequestThrottle → pollEvent
  *            ─▶ TWCC feedback → TwccSendRegister → BandwidthEstimator → pollEvent · REMB → pollEvent · RR → RTT, loss
- * handleRtp  ─▶ RTX unwrap ─▶ ReceiveStatistics, NackGenerator ─▶ JitterBuffer ─▶ pollEvent (frames)
+ * handleRtp  ─▶ [transport-wide seq → TwccFeedbackGenerator] ─▶ RTX unwrap ─▶ ReceiveStatistics, NackGenerator ─▶ JitterBuffer ─▶ pollEvent (frames)
  * handleTimeout ─▶ SR/RR + SDES every report interval · throttled keyframe requests · pacer · jitter buffer deadlines
+ *               ─▶ transport-wide CC feedback every feedback interval (when enabled)
  * </pre>
  *
  * <p>Time: every {@code nowNanos} is the driver's monotonic clock ({@link io.sluice.core.time.Ticker#nanoTime()});
@@ -77,6 +78,9 @@ public final class RtpSession implements AutoCloseable {
     private final TwccSendRegister twcc = new TwccSendRegister();
     private final BandwidthEstimator estimator;
     private final Pacer pacer;
+    /** Receive side of transport-wide CC, or {@code null} when not negotiated. */
+    private final TwccFeedbackGenerator twccFeedback;
+    private final int twccFeedbackExtensionId;
 
     private final ArrayDeque<ByteBuf> transmits = new ArrayDeque<>();
     private final ArrayDeque<SessionEvent> events = new ArrayDeque<>();
@@ -100,6 +104,7 @@ public final class RtpSession implements AutoCloseable {
     private volatile double fractionLost;
     private volatile long jitterUs;
     private volatile long rembBps;
+    private volatile long twccFeedbacksSent;
 
     /** A packet waiting in the pacer queue. */
     private record Queued(ByteBuf packet, SendStream stream, long rtpTimestamp, boolean retransmission) {
@@ -123,6 +128,10 @@ public final class RtpSession implements AutoCloseable {
         this.keyframeThrottle = new KeyframeRequestThrottle(b.keyframeRequestInterval);
         this.estimator = b.estimator;
         this.pacer = b.pacer;
+        this.twccFeedbackExtensionId = b.twccFeedbackExtensionId;
+        this.twccFeedback = b.twccFeedbackExtensionId > 0
+                ? new TwccFeedbackGenerator(b.rtcpSsrc, b.twccFeedbackInterval, TwccFeedbackGenerator.DEFAULT_MAX_PACKET_BYTES)
+                : null;
         this.lastNowNanos = b.anchorNanos;
         this.nextReportNanos = b.anchorNanos + reportIntervalNanos / 2; // RFC 3550 §6.2: the first one after half an interval
     }
@@ -278,6 +287,12 @@ public final class RtpSession implements AutoCloseable {
         if (closed || !view.wrap(packet)) {
             packet.release();
             return;
+        }
+        if (twccFeedback != null) { // every SSRC, RTX included: one transport-wide counter (draft §2)
+            int transportSeq = view.transportSequenceNumber(twccFeedbackExtensionId);
+            if (transportSeq >= 0) {
+                twccFeedback.onPacket(transportSeq, view.ssrc(), nowNanos);
+            }
         }
         int pt = view.payloadType();
         long nowUs = nowNanos / 1000;
@@ -472,6 +487,18 @@ public final class RtpSession implements AutoCloseable {
             nextReportNanos = nowNanos + reportIntervalNanos;
             sendReports(nowNanos);
         }
+        sendTransportFeedback(nowNanos);
+    }
+
+    /** Transport-wide CC feedback that is due, one RTCP packet each (RFC 5506 reduced size, as browsers send it). */
+    private void sendTransportFeedback(long nowNanos) {
+        if (twccFeedback == null) {
+            return;
+        }
+        for (TransportWideCc f : twccFeedback.handleTimeout(nowNanos)) {
+            queueRtcp(List.of(f));
+            twccFeedbacksSent++;
+        }
     }
 
     /**
@@ -484,6 +511,9 @@ public final class RtpSession implements AutoCloseable {
         }
         long t = nextReportNanos;
         t = earlier(t, keyframeThrottle.pollTimeout());
+        if (twccFeedback != null) {
+            t = earlier(t, twccFeedback.pollTimeout());
+        }
         Queued q = paced.peekFirst();
         if (q != null) {
             t = earlier(t, pacer.sendTime(lastNowNanos, q.packet.readableBytes()));
@@ -564,7 +594,8 @@ public final class RtpSession implements AutoCloseable {
     /** A snapshot of the counters; any thread (racy but consistent per field). */
     public RtpSessionStats stats() {
         return new RtpSessionStats(rtpPacketsSent, retransmissions, nacksReceived, keyframeRequests, nacksSent,
-                rttUs, fractionLost, jitterUs, rembBps, twcc.feedbacks(), twcc.packetsAcked(), twcc.packetsLost());
+                rttUs, fractionLost, jitterUs, rembBps, twcc.feedbacks(), twcc.packetsAcked(), twcc.packetsLost(),
+                twccFeedbacksSent);
     }
 
     /** Releases every packet, frame and history this session holds. Idempotent. */
@@ -615,6 +646,8 @@ public final class RtpSession implements AutoCloseable {
         private ReceiveStream receiveAudio;
         private BandwidthEstimator estimator = new DeliveryRateEstimator();
         private Pacer pacer = Pacer.UNPACED;
+        private int twccFeedbackExtensionId = -1;
+        private Duration twccFeedbackInterval = TwccFeedbackGenerator.DEFAULT_INTERVAL;
 
         private Builder() {
         }
@@ -720,6 +753,28 @@ public final class RtpSession implements AutoCloseable {
         /** @param pacer decides when packets leave; default {@link Pacer#UNPACED} */
         public Builder pacer(Pacer pacer) {
             this.pacer = Objects.requireNonNull(pacer, "pacer");
+            return this;
+        }
+
+        /**
+         * Sends transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01
+         * §3.1, RTPFB FMT 15) about the packets received, as negotiated with {@code a=rtcp-fb:* transport-cc}:
+         * every packet carrying the transport-wide sequence number in header extension {@code extensionId}
+         * is recorded by a {@link TwccFeedbackGenerator}, whose feedback leaves every {@code interval}.
+         *
+         * @param extensionId the RFC 8285 id negotiated for {@link io.sluice.webrtc.sdp.ExtMap#TRANSPORT_WIDE_CC}, 1..255
+         * @param interval    between feedbacks, 10 ms..1 s ({@link TwccFeedbackGenerator#DEFAULT_INTERVAL})
+         * @throws IllegalArgumentException if the id or interval is out of range
+         */
+        public Builder transportWideCcFeedback(int extensionId, Duration interval) {
+            if (extensionId < 1 || extensionId > 255 || extensionId == 15) {
+                throw new IllegalArgumentException("transport-cc extension id: " + extensionId + " (expected: 1..14 or 16..255)");
+            }
+            if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofSeconds(1)) > 0) {
+                throw new IllegalArgumentException("transport-cc feedback interval: " + interval + " (expected: 10 ms..1 s)");
+            }
+            this.twccFeedbackExtensionId = extensionId;
+            this.twccFeedbackInterval = interval;
             return this;
         }
 

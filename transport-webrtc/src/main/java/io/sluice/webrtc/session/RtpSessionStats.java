@@ -20,10 +20,12 @@ package io.sluice.webrtc.session;
  * @param twccFeedbacks    transport-wide CC feedback packets received
  * @param twccPacketsAcked packets those feedbacks reported received
  * @param twccPacketsLost  packets those feedbacks reported not received
+ * @param twccFeedbacksSent transport-wide CC feedback packets this session sent about what it received
  */
 public record RtpSessionStats(long rtpPacketsSent, long retransmissions, long nacksReceived, long keyframeRequests,
                               long nacksSent, long rttUs, double fractionLost, long jitterUs, long rembBps,
-                              long twccFeedbacks, long twccPacketsAcked, long twccPacketsLost) {
+                              long twccFeedbacks, long twccPacketsAcked, long twccPacketsLost,
+                              long twccFeedbacksSent) {
     /** All zero: a session that has not started. */
-    public static final RtpSessionStats EMPTY = new RtpSessionStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final RtpSessionStats EMPTY = new RtpSessionStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }
