@@ -29,7 +29,8 @@ import java.util.function.ToLongFunction;
  *       {@code sluice_webrtc_rtp_packets_received_total}, {@code sluice_webrtc_nacks_received_total}
  *       (sequence numbers asked for, RFC 4585 §6.2.1), {@code sluice_webrtc_nacks_sent_total},
  *       {@code sluice_webrtc_retransmissions_total}, {@code sluice_webrtc_keyframe_requests_total}
- *       (PLI/FIR), {@code sluice_webrtc_twcc_feedbacks_total}, {@code sluice_webrtc_twcc_packets_lost_total}</li>
+ *       (PLI/FIR), {@code sluice_webrtc_twcc_feedbacks_total}, {@code sluice_webrtc_twcc_packets_lost_total},
+ *       {@code sluice_webrtc_twcc_feedbacks_sent_total} (the WHIP ingest's feedback to publishers)</li>
  *   <li>per stream, over its connected WHEP viewers: {@code sluice_webrtc_viewer_estimate_min_bytes_per_second}
  *       (the lowest REMB estimate / 8, draft-alvestrand-rmcat-remb), {@code sluice_webrtc_viewer_rtt_max_seconds}
  *       (the highest RTT from receiver reports), {@code sluice_webrtc_viewer_fraction_lost_max} (0..1)</li>
@@ -46,7 +47,8 @@ public final class WebRtcServerMetrics implements RefreshableBinder {
         RETRANSMISSIONS("sluice.webrtc.retransmissions", "packets retransmitted", WebRtcSessionStats::retransmissions),
         KEYFRAME_REQUESTS("sluice.webrtc.keyframe.requests", "PLI/FIR received (whep) or sent (whip)", WebRtcSessionStats::keyframeRequests),
         TWCC_FEEDBACKS("sluice.webrtc.twcc.feedbacks", "transport-wide CC feedback packets received", WebRtcSessionStats::twccFeedbacks),
-        TWCC_PACKETS_LOST("sluice.webrtc.twcc.packets.lost", "packets TWCC feedback reported not received", WebRtcSessionStats::twccPacketsLost);
+        TWCC_PACKETS_LOST("sluice.webrtc.twcc.packets.lost", "packets TWCC feedback reported not received", WebRtcSessionStats::twccPacketsLost),
+        TWCC_FEEDBACKS_SENT("sluice.webrtc.twcc.feedbacks.sent", "transport-wide CC feedback packets sent to publishers", WebRtcSessionStats::twccFeedbacksSent);
 
         final String meter;
         final String description;
