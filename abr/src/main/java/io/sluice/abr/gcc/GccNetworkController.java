@@ -38,6 +38,8 @@ public final class GccNetworkController implements NetworkController {
     private static final long LOSS_UPDATE_INTERVAL_US = 1_000_000;
     private static final int MAX_FEEDBACK_RTTS = 32;
     private static final double PROBE_DROP_THROUGHPUT_FRACTION = 0.85;
+    private static final double STABLE_PROBE_MIN_USAGE = 0.95;
+    private static final long SEND_RATE_WINDOW_US = 1_000_000;
 
     private final GccConfig config;
     private final ArrayDeque<Long> feedbackRtts = new ArrayDeque<>();
@@ -58,6 +60,10 @@ public final class GccNetworkController implements NetworkController {
     private long expectedSinceLossUpdate;
     private long nextLossUpdateUs = Long.MIN_VALUE;
     private boolean previouslyInAlr;
+    private long lastUnstableUs;
+    private long sendWindowStartUs = Long.MIN_VALUE;
+    private long sendWindowBytes;
+    private long lastSendRateBps;
 
     /** A controller with {@link GccConfig#DEFAULT}. */
     public GccNetworkController() {
@@ -104,6 +110,7 @@ public final class GccNetworkController implements NetworkController {
             delayBased = new DelayBasedBwe(c.minBitrateBps(), c.startBitrateBps(), c.maxBitrateBps());
             lossBased = new SendSideBandwidthEstimation(c.minBitrateBps(), c.startBitrateBps(), c.maxBitrateBps());
             clusters.addAll(probes.setBitrates(c.minBitrateBps(), c.startBitrateBps(), c.maxBitrateBps(), nowUs));
+            lastUnstableUs = nowUs;
             return emit(nowUs, RateChangeReason.INITIAL, clusters);
         }
         constraints = c;
@@ -122,12 +129,33 @@ public final class GccNetworkController implements NetworkController {
         boolean lossCut = lossBased.updateEstimate(nowUs);
         probes.setAlrStartTime(alr.alrStartUs());
         List<ProbeClusterConfig> clusters = new ArrayList<>(probes.process(nowUs));
+        if (clusters.isEmpty() && config.stableProbeIntervalUs() > 0 && !alr.inAlr()
+                && nowUs - lastUnstableUs >= config.stableProbeIntervalUs()
+                && lastSendRateBps >= STABLE_PROBE_MIN_USAGE * lossBased.targetBps()
+                && lossBased.targetBps() < constraints.maxBitrateBps()) {
+            clusters.addAll(probes.requestStableProbe(nowUs));
+        }
+        if (!clusters.isEmpty()) {
+            lastUnstableUs = nowUs;
+        }
         return maybeTrigger(nowUs, null, lossCut, clusters);
     }
 
     @Override
     public NetworkControlUpdate onSentPacket(SentPacket packet) {
         alr.onBytesSent(packet.sizeBytes(), packet.sendTimeUs());
+        if (!packet.pacing().isProbe()) {
+            if (sendWindowStartUs == Long.MIN_VALUE) {
+                sendWindowStartUs = packet.sendTimeUs();
+            }
+            long elapsed = packet.sendTimeUs() - sendWindowStartUs;
+            if (elapsed >= SEND_RATE_WINDOW_US) {
+                lastSendRateBps = sendWindowBytes * 8_000_000L / elapsed;
+                sendWindowStartUs = packet.sendTimeUs();
+                sendWindowBytes = 0;
+            }
+            sendWindowBytes += packet.sizeBytes();
+        }
         return NetworkControlUpdate.NONE;
     }
 
@@ -173,6 +201,9 @@ public final class GccNetworkController implements NetworkController {
 
         long before = delayBased.estimateBps();
         DelayBasedBwe.Result result = delayBased.incomingPacketFeedback(nowUs, received, ackedBps, probeBps);
+        if (result.usage() != BandwidthUsage.NORMAL || lossCut) {
+            lastUnstableUs = nowUs;
+        }
         boolean capped = false;
         if (inAlr && ackedBps > 0) {
             long cap = (long) (config.alrEstimateCapFactor() * ackedBps);

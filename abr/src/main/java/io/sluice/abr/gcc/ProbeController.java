@@ -14,7 +14,10 @@ import java.util.List;
  *   <li>ALR probes at {@link #ALR_PROBE_SCALE} × the estimate every {@link #ALR_PERIODIC_PROBING_INTERVAL_US} while
  *       application-limited, so a sender that is not using its estimate still learns whether it holds;</li>
  *   <li>a recovery probe at 85 % of the rate before a large drop (estimate fell below 66 % within 5 s), requested
- *       when the detector recovers from overuse in or just after ALR.</li>
+ *       when the detector recovers from overuse in or just after ALR;</li>
+ *   <li>a stable-period probe at {@link #FURTHER_EXPONENTIAL_PROBE_SCALE} × the estimate (probing further on
+ *       success) when the controller asks for one ({@link #requestStableProbe}; not in libwebrtc, see
+ *       {@link GccConfig#stableProbeIntervalUs()}).</li>
  * </ul>
  * Probes never exceed the configured maximum.
  */
@@ -127,6 +130,18 @@ public final class ProbeController {
             }
         }
         return List.of();
+    }
+
+    /**
+     * The controller saw no overuse for a while with a sender that uses its target: probe above the estimate.
+     *
+     * @return clusters to send now (empty while another probe is pending)
+     */
+    public List<ProbeClusterConfig> requestStableProbe(long nowUs) {
+        if (state != State.PROBING_COMPLETE || estimatedBps == 0) {
+            return List.of();
+        }
+        return initiateProbing(nowUs, List.of((long) (FURTHER_EXPONENTIAL_PROBE_SCALE * estimatedBps)), true);
     }
 
     /** Periodic work: gives up waiting for a result after 1 s, starts ALR probes. */

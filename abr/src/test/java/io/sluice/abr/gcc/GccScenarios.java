@@ -55,6 +55,8 @@ public final class GccScenarios {
         if (args.length > 1 && args[0].equals("trace")) {
             Simulation t = switch (args[1]) {
                 case "500" -> single(Capacity.constant(500 * KBPS), 300_000, 50_000, Long.MAX_VALUE, GccConfig.DEFAULT, 30 * S);
+                case "mm" -> single(Capacity.mahimahiTrace(shared("traces/mahimahi/Verizon-LTE-short.up")), 300_000,
+                        25_000, Long.MAX_VALUE, GccConfig.DEFAULT, 60 * S);
                 case "alr" -> single(Capacity.constant(5 * MBPS), 300_000, 50_000, 800 * KBPS, GccConfig.DEFAULT, 30 * S);
                 default -> single(rfc8867Variable(), 300_000, 50_000, Long.MAX_VALUE, GccConfig.DEFAULT, 60 * S);
             };
