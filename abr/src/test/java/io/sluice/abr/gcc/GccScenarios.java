@@ -51,7 +51,26 @@ public final class GccScenarios {
                 f.pacerDelayPercentileUs(95) / 1000);
     }
 
+    /** Two GCC flows on one 2 Mbit/s bottleneck, the second starting at 5 s. */
+    static Simulation twoFlows(GccConfig config, long durationUs) {
+        Simulation sim = new Simulation(Capacity.constant(2 * MBPS), 300_000, 50_000);
+        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, 0);
+        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, 5 * S);
+        sim.run(durationUs);
+        return sim;
+    }
+
     public static void main(String[] args) {
+        if (args.length > 1 && args[0].equals("two")) {
+            GccConfig c2 = GccConfig.DEFAULT.withStableProbeIntervalUs(Long.parseLong(args[1]));
+            Simulation two = twoFlows(c2, 60 * S);
+            for (long t = 5 * S; t < 60 * S; t += S) {
+                System.out.printf(Locale.ROOT, "%3d %6.0f %6.0f%n", t / S,
+                        two.flowsForFigures().get(0).deliveredRateBps(t, t + S) / 1000,
+                        two.flowsForFigures().get(1).deliveredRateBps(t, t + S) / 1000);
+            }
+            return;
+        }
         if (args.length > 1 && args[0].equals("trace")) {
             Simulation t = switch (args[1]) {
                 case "500" -> single(Capacity.constant(500 * KBPS), 300_000, 50_000, Long.MAX_VALUE, GccConfig.DEFAULT, 30 * S);
@@ -97,5 +116,13 @@ public final class GccScenarios {
         Simulation n = single(Capacity.cookedTrace(shared("traces/pensieve/cooked_test_traces/norway_bus_1")),
                 300_000, 40_000, Long.MAX_VALUE, config, 60 * S);
         System.out.println(figures("Norway bus_1", n, 5 * S, 60 * S));
+        Simulation two = twoFlows(config, 60 * S);
+        StringBuilder ratios = new StringBuilder("two flows on 2 Mbit/s, rate ratio per 5 s:");
+        for (long t = 10 * S; t < 60 * S; t += 5 * S) {
+            double a1 = two.flowsForFigures().get(0).deliveredRateBps(t, t + 5 * S);
+            double a2 = two.flowsForFigures().get(1).deliveredRateBps(t, t + 5 * S);
+            ratios.append(String.format(Locale.ROOT, " %.2f", a1 / a2));
+        }
+        System.out.println(ratios + String.format(Locale.ROOT, "  utilization %.2f", two.utilization(10 * S, 60 * S)));
     }
 }
