@@ -8,10 +8,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The GCC scenarios of {@code GccSimulationTest}, runnable on their own to print the figures:
- * {@code mvn -B -q -o -Pgpl -pl abr -am test-compile exec:java} is not wired; run with
- * {@code java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.GccScenarios
- * [pacingFactor]}.
+ * The GCC scenarios of {@code GccSimulationTest}, runnable on their own to print the figures per scenario (a
+ * {@code pacingFactor} argument overrides the default, e.g. {@code 2.5}):
+ * <pre>
+ * mvn -B -q -o -Pgpl -pl abr -am test-compile
+ * java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.GccScenarios [pacingFactor]
+ * </pre>
+ * {@code trace 500|alr|mm|rfc} prints every target of one scenario; {@code two <stableProbeIntervalUs>} the per-second
+ * rates of two flows sharing a bottleneck.
  */
 public final class GccScenarios {
     static final long S = 1_000_000;
