@@ -105,7 +105,7 @@ public final class GccScenarios {
                 df.maxEstimateBps(10 * S, 30 * S) / 1000.0,
                 df.maxEstimateBps(10 * S, 30 * S) / df.sendRateBps(10 * S, 30 * S)));
         Simulation e = single(rfc8867Variable(), 300_000, 50_000, Long.MAX_VALUE, config, 60 * S);
-        for (long[] seg : new long[][] {{5, 15}, {20, 30}, {35, 45}, {50, 60}, {0, 60}}) {
+        for (long[] seg : new long[][] {{0, 5}, {5, 15}, {15, 20}, {20, 30}, {30, 35}, {35, 45}, {45, 50}, {50, 60}, {0, 60}}) {
             System.out.println(figures("RFC 8867 5.1 " + seg[0] + "-" + seg[1] + " s", e, seg[0] * S, seg[1] * S));
         }
         Simulation.Flow ef = e.flowsForFigures().get(0);
