@@ -30,6 +30,9 @@ import java.util.Objects;
  * controller's response time is the RTCP RTT ({@link #onRoundTripTime}) when one was given, else the mean of the
  * last 32 feedback RTTs (feedback arrival − newest send time).
  *
+ * <p>Constraints: the first {@link #onTargetRateConstraints} sets the start rate and starts exponential probing; later
+ * calls change only the min and max (a raised max is probed once, as libwebrtc does).
+ *
  * <p>Sans-IO, not thread-safe. Every non-empty target carries the {@link RateChangeReason} of its last move; a cap
  * applied because the sender is application-limited is reported as {@link RateChangeReason#DELAY} (it lowers the
  * delay-based estimate).
