@@ -25,10 +25,11 @@ public record GccConfig(double pacingFactor, long paddingRateBps, double alrEsti
                         double alrBandwidthUsageRatio, boolean periodicAlrProbing, long stableProbeIntervalUs) {
     /**
      * Default pacing factor: 1.1 (str0m's; libwebrtc uses 2.5). Measured in the simulation ({@code GccScenarios},
-     * keyframe = 4 × an average frame every 3 s): with 2.5 and 1.5 the pacer releases each keyframe above the
-     * bottleneck rate, the queue it builds trips the overuse detector every keyframe and the target settles at
-     * 0.75–0.80 of a 500/800 kbit/s link; with 1.1 at 0.88–0.90 with a lower or equal p95 bottleneck delay. The
-     * price is pacer latency: a keyframe waits up to ~80 ms (p95) in the pacer at 1.1 against ~6 ms at 2.5.
+     * keyframe = 4 × an average frame every 3 s): at 2.5 the pacer releases each keyframe well above the
+     * bottleneck rate, the queue it builds trips the overuse detector at keyframes, and the target settles at
+     * 0.78/0.80 of a 500/800 kbit/s link (1.1: 0.85/0.88), RFC 8867 §5.1 steady segments reach 0.59–0.85 utilization
+     * (1.1: 0.87–0.91) and the run's p95 bottleneck delay is 108 ms (1.1: 45 ms). The price is pacer latency: a
+     * keyframe waits up to ~80 ms (p95) in the pacer at 1.1 against ~10 ms at 2.5.
      */
     public static final double DEFAULT_PACING_FACTOR = 1.1;
 
