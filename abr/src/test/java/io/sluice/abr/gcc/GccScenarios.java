@@ -68,6 +68,13 @@ public final class GccScenarios {
         if (args.length > 1 && args[0].equals("two")) {
             GccConfig c2 = GccConfig.DEFAULT.withStableProbeIntervalUs(Long.parseLong(args[1]));
             Simulation two = twoFlows(c2, 60 * S);
+            if (args.length > 2) {
+                for (var r : two.flowsForFigures().get(Integer.parseInt(args[2])).targets()) {
+                    System.out.printf(Locale.ROOT, "%8.3f %8d %s%n", r.atTimeUs() / 1e6, r.targetBitrateBps() / 1000,
+                            r.reason());
+                }
+                return;
+            }
             for (long t = 5 * S; t < 60 * S; t += S) {
                 System.out.printf(Locale.ROOT, "%3d %6.0f %6.0f%n", t / S,
                         two.flowsForFigures().get(0).deliveredRateBps(t, t + S) / 1000,
