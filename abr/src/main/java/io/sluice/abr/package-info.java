@@ -6,6 +6,10 @@
  *   <li>{@link io.sluice.abr.cc} — congestion control for RTP over UDP: the {@link io.sluice.abr.cc.NetworkController}
  *       contract (shaped after libwebrtc's {@code NetworkControllerInterface}) and send-side GCC
  *       (draft-ietf-rmcat-gcc-02) driven by transport-wide congestion control feedback.</li>
+ *   <li>{@link io.sluice.abr.gcc} — send-side GCC, {@link io.sluice.abr.gcc.GccNetworkController}, one class per part
+ *       named as libwebrtc's goog_cc names it. The test-jar holds {@code io.sluice.abr.sim}, a deterministic
+ *       simulated-time link (encoder model, pacer, drop-tail bottleneck with capacity schedules and mahimahi / Pensieve
+ *       traces, TWCC-like feedback) that drives any {@link io.sluice.abr.cc.NetworkController}.</li>
  * </ul>
  *
  * <p>Units everywhere in this module: times in µs on the caller's monotonic clock (suffix {@code Us}),

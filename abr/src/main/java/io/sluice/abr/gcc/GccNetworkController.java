@@ -1,0 +1,337 @@
+package io.sluice.abr.gcc;
+
+import io.sluice.abr.cc.NetworkControlUpdate;
+import io.sluice.abr.cc.NetworkController;
+import io.sluice.abr.cc.PacerConfig;
+import io.sluice.abr.cc.PacketResult;
+import io.sluice.abr.cc.ProbeClusterConfig;
+import io.sluice.abr.cc.SentPacket;
+import io.sluice.abr.cc.TargetRateConstraints;
+import io.sluice.abr.cc.TargetTransferRate;
+import io.sluice.abr.cc.TransportPacketsFeedback;
+import io.sluice.core.spi.RateChangeReason;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Send-side Google Congestion Control (draft-ietf-rmcat-gcc-02, as libwebrtc's {@code GoogCcNetworkController}
+ * implements it): the target is the loss-based rate ({@link SendSideBandwidthEstimation}) capped by the
+ * delay-based estimate ({@link DelayBasedBwe}, from transport-wide feedback), the receiver's REMB and the configured
+ * maximum. Probing ({@link ProbeController}, {@link ProbeBitrateEstimator}) finds capacity above the estimate;
+ * {@link AlrDetector} tells when the sender is application-limited, and then the delay-based estimate is capped at
+ * {@link GccConfig#alrEstimateCapFactor()} × the acknowledged rate so that it cannot run away from what the sender
+ * actually sends (pion/interceptor#299). The pacer is told {@code pacingFactor × target}.
+ *
+ * <p>Loss comes from transport-wide feedback (packets reported not received), aggregated per second; RTCP receiver
+ * report loss ({@link #onTransportLossReport}) is used only until the first feedback arrives. The RTT for the rate
+ * controller's response time is the RTCP RTT ({@link #onRoundTripTime}) when one was given, else the mean of the
+ * last 32 feedback RTTs (feedback arrival − newest send time).
+ *
+ * <p>Constraints: the first {@link #onTargetRateConstraints} sets the start rate and starts exponential probing; later
+ * calls change only the min and max (a raised max is probed once, as libwebrtc does).
+ *
+ * <p>Sans-IO, not thread-safe. Every non-empty target carries the {@link RateChangeReason} of its last move; a cap
+ * applied because the sender is application-limited is reported as {@link RateChangeReason#DELAY} (it lowers the
+ * delay-based estimate).
+ */
+public final class GccNetworkController implements NetworkController {
+    private static final long LOSS_UPDATE_INTERVAL_US = 1_000_000;
+    private static final int MAX_FEEDBACK_RTTS = 32;
+    private static final double PROBE_DROP_THROUGHPUT_FRACTION = 0.85;
+    private static final double STABLE_PROBE_MIN_USAGE = 0.95;
+    private static final long SEND_RATE_WINDOW_US = 1_000_000;
+
+    private final GccConfig config;
+    private final ArrayDeque<Long> feedbackRtts = new ArrayDeque<>();
+    private final AcknowledgedBitrateEstimator ackedBitrate = new AcknowledgedBitrateEstimator();
+    private final ProbeBitrateEstimator probeEstimator = new ProbeBitrateEstimator();
+    private final AlrDetector alr;
+    private final ProbeController probes;
+    private TargetRateConstraints constraints;
+    private DelayBasedBwe delayBased;
+    private SendSideBandwidthEstimation lossBased;
+    private long lastTargetBps = -1;
+    private double lastLoss;
+    private RateChangeReason delayReason = RateChangeReason.INITIAL;
+    private long rtcpRttUs = -1;
+    private long rttUs = AimdRateControl.DEFAULT_RTT_US;
+    private boolean feedbackSeen;
+    private long lostSinceLossUpdate;
+    private long expectedSinceLossUpdate;
+    private long nextLossUpdateUs = Long.MIN_VALUE;
+    private boolean previouslyInAlr;
+    private long lastUnstableUs;
+    private long sendWindowStartUs = Long.MIN_VALUE;
+    private long sendWindowBytes;
+    private long lastSendRateBps;
+
+    /** A controller with {@link GccConfig#DEFAULT}. */
+    public GccNetworkController() {
+        this(GccConfig.DEFAULT);
+    }
+
+    public GccNetworkController(GccConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.probes = new ProbeController(config.periodicAlrProbing());
+        this.alr = new AlrDetector(config.alrBandwidthUsageRatio());
+    }
+
+    /** The configuration. */
+    public GccConfig config() {
+        return config;
+    }
+
+    /** The delay-based estimate, bit/s (0 before start). */
+    public long delayBasedEstimateBps() {
+        return delayBased == null ? 0 : delayBased.estimateBps();
+    }
+
+    /** The acknowledged rate, bit/s, or -1 while unknown. */
+    public long acknowledgedBitrateBps() {
+        return ackedBitrate.bitrateBps();
+    }
+
+    /** Whether the sender is application-limited. */
+    public boolean inAlr() {
+        return alr.inAlr();
+    }
+
+    /** The delay detector's hypothesis. */
+    public BandwidthUsage delayDetectorState() {
+        return delayBased == null ? BandwidthUsage.NORMAL : delayBased.usage();
+    }
+
+    @Override
+    public NetworkControlUpdate onTargetRateConstraints(long nowUs, TargetRateConstraints c) {
+        Objects.requireNonNull(c, "constraints");
+        List<ProbeClusterConfig> clusters = new ArrayList<>();
+        if (constraints == null) {
+            constraints = c;
+            delayBased = new DelayBasedBwe(c.minBitrateBps(), c.startBitrateBps(), c.maxBitrateBps());
+            lossBased = new SendSideBandwidthEstimation(c.minBitrateBps(), c.startBitrateBps(), c.maxBitrateBps());
+            clusters.addAll(probes.setBitrates(c.minBitrateBps(), c.startBitrateBps(), c.maxBitrateBps(), nowUs));
+            lastUnstableUs = nowUs;
+            return emit(nowUs, RateChangeReason.INITIAL, clusters);
+        }
+        constraints = c;
+        delayBased.rateControl().setBounds(c.minBitrateBps(), c.maxBitrateBps());
+        lossBased.setBounds(c.minBitrateBps(), c.maxBitrateBps(), nowUs);
+        lossBased.updateDelayBasedEstimate(delayBased.estimateBps(), nowUs);
+        clusters.addAll(probes.setBitrates(c.minBitrateBps(), -1, c.maxBitrateBps(), nowUs));
+        return maybeTrigger(nowUs, RateChangeReason.CONSTRAINTS, false, clusters);
+    }
+
+    @Override
+    public NetworkControlUpdate onProcessInterval(long nowUs) {
+        if (constraints == null) {
+            return NetworkControlUpdate.NONE;
+        }
+        boolean lossCut = lossBased.updateEstimate(nowUs);
+        probes.setAlrStartTime(alr.alrStartUs());
+        List<ProbeClusterConfig> clusters = new ArrayList<>(probes.process(nowUs));
+        if (clusters.isEmpty() && config.stableProbeIntervalUs() > 0 && !alr.inAlr()
+                && nowUs - lastUnstableUs >= config.stableProbeIntervalUs()
+                && lastSendRateBps >= STABLE_PROBE_MIN_USAGE * lossBased.targetBps()
+                && lossBased.targetBps() < constraints.maxBitrateBps()) {
+            clusters.addAll(probes.requestStableProbe(nowUs));
+        }
+        if (!clusters.isEmpty()) {
+            lastUnstableUs = nowUs;
+        }
+        return maybeTrigger(nowUs, null, lossCut, clusters);
+    }
+
+    @Override
+    public NetworkControlUpdate onSentPacket(SentPacket packet) {
+        alr.onBytesSent(packet.sizeBytes(), packet.sendTimeUs());
+        if (!packet.pacing().isProbe()) {
+            if (sendWindowStartUs == Long.MIN_VALUE) {
+                sendWindowStartUs = packet.sendTimeUs();
+            }
+            long elapsed = packet.sendTimeUs() - sendWindowStartUs;
+            if (elapsed >= SEND_RATE_WINDOW_US) {
+                lastSendRateBps = sendWindowBytes * 8_000_000L / elapsed;
+                sendWindowStartUs = packet.sendTimeUs();
+                sendWindowBytes = 0;
+            }
+            sendWindowBytes += packet.sizeBytes();
+        }
+        return NetworkControlUpdate.NONE;
+    }
+
+    @Override
+    public NetworkControlUpdate onTransportPacketsFeedback(TransportPacketsFeedback feedback) {
+        if (constraints == null || feedback.packets().isEmpty()) {
+            return NetworkControlUpdate.NONE;
+        }
+        long nowUs = feedback.feedbackTimeUs();
+        feedbackSeen = true;
+        List<PacketResult> received = new ArrayList<>(feedback.receivedPackets());
+        received.sort(Comparator.comparingLong(PacketResult::receiveTimeUs));
+        updateFeedbackRtt(nowUs, received);
+
+        boolean inAlr = alr.inAlr();
+        if (previouslyInAlr && !inAlr) {
+            ackedBitrate.setAlrEnded(nowUs);
+            probes.setAlrEndedTime(nowUs);
+        }
+        previouslyInAlr = inAlr;
+        ackedBitrate.incomingPacketFeedback(received, inAlr);
+        long ackedBps = ackedBitrate.bitrateBps();
+        for (PacketResult p : received) {
+            if (p.sent().pacing().isProbe()) {
+                probeEstimator.handleProbeAndEstimateBitrate(p);
+            }
+        }
+        long probeBps = probeEstimator.fetchAndResetLastEstimatedBitrate();
+        if (probeBps > 0 && ackedBps > 0) {
+            long limit = Math.min(delayBased.estimateBps(), (long) (ackedBps * PROBE_DROP_THROUGHPUT_FRACTION));
+            probeBps = Math.max(probeBps, limit);
+        }
+
+        boolean lossCut = false;
+        expectedSinceLossUpdate += feedback.packets().size();
+        lostSinceLossUpdate += feedback.packets().size() - received.size();
+        if (nowUs > nextLossUpdateUs) {
+            nextLossUpdateUs = nowUs + LOSS_UPDATE_INTERVAL_US;
+            lossCut = lossBased.updatePacketsLost(lostSinceLossUpdate, expectedSinceLossUpdate, nowUs);
+            lostSinceLossUpdate = 0;
+            expectedSinceLossUpdate = 0;
+        }
+
+        long before = delayBased.estimateBps();
+        DelayBasedBwe.Result result = delayBased.incomingPacketFeedback(nowUs, received, ackedBps, probeBps);
+        if (result.usage() != BandwidthUsage.NORMAL || lossCut) {
+            lastUnstableUs = nowUs;
+        }
+        boolean capped = false;
+        if (inAlr && ackedBps > 0) {
+            long cap = (long) (config.alrEstimateCapFactor() * ackedBps);
+            if (delayBased.estimateBps() > cap) {
+                delayBased.rateControl().setEstimate(cap, nowUs);
+                capped = true;
+            }
+        }
+        List<ProbeClusterConfig> clusters = new ArrayList<>();
+        if (result.updated() || capped) {
+            long estimate = delayBased.estimateBps();
+            if (result.probe() && !capped) {
+                lossBased.setSendBitrate(estimate, nowUs);
+                delayReason = RateChangeReason.PROBE;
+            } else if (estimate < before) {
+                delayReason = RateChangeReason.DELAY;
+            } else if (estimate > before) {
+                delayReason = RateChangeReason.INCREASE;
+            }
+            lossBased.updateDelayBasedEstimate(estimate, nowUs);
+        }
+        if (result.recoveredFromOveruse()) {
+            probes.setAlrStartTime(alr.alrStartUs());
+            clusters.addAll(probes.requestProbe(nowUs));
+        }
+        return maybeTrigger(nowUs, null, lossCut, clusters);
+    }
+
+    @Override
+    public NetworkControlUpdate onRoundTripTime(long nowUs, long rttUs) {
+        if (rttUs <= 0) {
+            return NetworkControlUpdate.NONE;
+        }
+        rtcpRttUs = rttUs;
+        setRtt(rttUs);
+        return NetworkControlUpdate.NONE;
+    }
+
+    @Override
+    public NetworkControlUpdate onTransportLossReport(long nowUs, long packetsLost, long packetsExpected) {
+        if (constraints == null || feedbackSeen) {
+            return NetworkControlUpdate.NONE; // transport-wide feedback carries the same loss, per packet
+        }
+        boolean lossCut = lossBased.updatePacketsLost(packetsLost, packetsExpected, nowUs);
+        return maybeTrigger(nowUs, null, lossCut, new ArrayList<>());
+    }
+
+    @Override
+    public NetworkControlUpdate onRemoteBitrateReport(long nowUs, long bitrateBps) {
+        if (constraints == null) {
+            return NetworkControlUpdate.NONE;
+        }
+        lossBased.updateReceiverEstimate(bitrateBps, nowUs);
+        return maybeTrigger(nowUs, RateChangeReason.REMB, false, new ArrayList<>());
+    }
+
+    private void updateFeedbackRtt(long nowUs, List<PacketResult> received) {
+        long maxRtt = -1;
+        for (PacketResult p : received) {
+            maxRtt = Math.max(maxRtt, nowUs - p.sent().sendTimeUs());
+        }
+        if (maxRtt < 0) {
+            return;
+        }
+        feedbackRtts.addLast(maxRtt);
+        if (feedbackRtts.size() > MAX_FEEDBACK_RTTS) {
+            feedbackRtts.removeFirst();
+        }
+        if (rtcpRttUs < 0) {
+            long sum = 0;
+            for (long r : feedbackRtts) {
+                sum += r;
+            }
+            setRtt(sum / feedbackRtts.size());
+        }
+    }
+
+    private void setRtt(long rtt) {
+        rttUs = rtt;
+        delayBased.rateControl().setRtt(rtt);
+        lossBased.setRtt(rtt);
+    }
+
+    private NetworkControlUpdate maybeTrigger(long nowUs, RateChangeReason hint, boolean lossCut,
+                                              List<ProbeClusterConfig> clusters) {
+        long target = lossBased.targetBps();
+        double loss = lossBased.lossFraction();
+        if (target == lastTargetBps && loss == lastLoss) {
+            return clusters.isEmpty() ? NetworkControlUpdate.NONE : new NetworkControlUpdate(null, null, clusters);
+        }
+        return emit(nowUs, reason(target, hint, lossCut), clusters);
+    }
+
+    private RateChangeReason reason(long target, RateChangeReason hint, boolean lossCut) {
+        if (hint == RateChangeReason.CONSTRAINTS
+                && (target == constraints.minBitrateBps() || target == constraints.maxBitrateBps())) {
+            return hint;
+        }
+        if (target < lastTargetBps) {
+            if (lossCut) {
+                return RateChangeReason.LOSS;
+            }
+            if (target == lossBased.receiverLimitBps()) {
+                return RateChangeReason.REMB;
+            }
+            return hint != null && target != lossBased.delayBasedLimitBps() ? hint : RateChangeReason.DELAY;
+        }
+        if (target > lastTargetBps && target == lossBased.delayBasedLimitBps()
+                && delayReason == RateChangeReason.PROBE) {
+            return RateChangeReason.PROBE;
+        }
+        return target > lastTargetBps || hint == null ? RateChangeReason.INCREASE : hint;
+    }
+
+    private NetworkControlUpdate emit(long nowUs, RateChangeReason reason, List<ProbeClusterConfig> clusters) {
+        long target = lossBased.targetBps();
+        lastTargetBps = target;
+        lastLoss = lossBased.lossFraction();
+        alr.setEstimatedBitrate(target);
+        clusters.addAll(probes.setEstimatedBitrate(target, nowUs));
+        long estimate = Math.max(target, Math.min(Math.min(delayBased.estimateBps(), lossBased.receiverLimitBps()),
+                constraints.maxBitrateBps()));
+        TargetTransferRate rate = new TargetTransferRate(nowUs, target, estimate, lastLoss, rttUs, reason);
+        PacerConfig pacer = new PacerConfig((long) (config.pacingFactor() * target),
+                Math.min(config.paddingRateBps(), target));
+        return new NetworkControlUpdate(rate, pacer, clusters);
+    }
+}

@@ -1,0 +1,190 @@
+package io.sluice.abr.gcc;
+
+import io.sluice.abr.cc.ProbeClusterConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decides when to probe above the estimate (libwebrtc's {@code ProbeController}):
+ * <ul>
+ *   <li>initial exponential probing at {@link #FIRST_EXPONENTIAL_PROBE_SCALE} and
+ *       {@link #SECOND_EXPONENTIAL_PROBE_SCALE} × the start rate;</li>
+ *   <li>further probing at {@link #FURTHER_EXPONENTIAL_PROBE_SCALE} × the new estimate while a probe result reaches
+ *       {@link #FURTHER_PROBE_THRESHOLD} of the last probe rate (within 1 s of it);</li>
+ *   <li>ALR probes at {@link #ALR_PROBE_SCALE} × the estimate every {@link #ALR_PERIODIC_PROBING_INTERVAL_US} while
+ *       application-limited, so a sender that is not using its estimate still learns whether it holds;</li>
+ *   <li>a recovery probe at 85 % of the rate before a large drop (estimate fell below 66 % within 5 s), requested
+ *       when the detector recovers from overuse in or just after ALR;</li>
+ *   <li>a stable-period probe at {@link #FURTHER_EXPONENTIAL_PROBE_SCALE} × the estimate (probing further on
+ *       success) when the controller asks for one ({@link #requestStableProbe}; not in libwebrtc, see
+ *       {@link GccConfig#stableProbeIntervalUs()}).</li>
+ * </ul>
+ * Probes never exceed the configured maximum.
+ */
+public final class ProbeController {
+    public static final double FIRST_EXPONENTIAL_PROBE_SCALE = 3.0;
+    public static final double SECOND_EXPONENTIAL_PROBE_SCALE = 6.0;
+    public static final double FURTHER_EXPONENTIAL_PROBE_SCALE = 2.0;
+    public static final double FURTHER_PROBE_THRESHOLD = 0.7;
+    public static final double ALR_PROBE_SCALE = 2.0;
+    public static final long ALR_PERIODIC_PROBING_INTERVAL_US = 5_000_000;
+    /** A probe cluster lasts this long, µs (libwebrtc: 15 ms). */
+    public static final long MIN_PROBE_DURATION_US = 15_000;
+    /** A probe cluster holds at least this many packets (libwebrtc: 5). */
+    public static final int MIN_PROBE_PACKETS = 5;
+    private static final long MAX_WAITING_TIME_FOR_PROBING_RESULT_US = 1_000_000;
+    private static final double BITRATE_DROP_THRESHOLD = 0.66;
+    private static final long BITRATE_DROP_TIMEOUT_US = 5_000_000;
+    private static final double PROBE_FRACTION_AFTER_DROP = 0.85;
+    private static final double PROBE_UNCERTAINTY = 0.05;
+    private static final long MIN_TIME_BETWEEN_DROP_PROBES_US = 5_000_000;
+    private static final long ALR_ENDED_TIMEOUT_US = 3_000_000;
+
+    private enum State { INIT, WAITING_FOR_PROBING_RESULT, PROBING_COMPLETE }
+
+    private final boolean periodicAlrProbing;
+    private State state = State.INIT;
+    private long maxBps;
+    private long startBps;
+    private long estimatedBps;
+    private long minBitrateToProbeFurther = Long.MAX_VALUE;
+    private long timeLastProbingInitiatedUs = Long.MIN_VALUE;
+    private long timeOfLastLargeDropUs = Long.MIN_VALUE;
+    private long bitrateBeforeLastLargeDrop;
+    private long lastDropProbingUs = Long.MIN_VALUE;
+    private long alrStartUs = Long.MIN_VALUE;
+    private long alrEndUs = Long.MIN_VALUE;
+    private int nextClusterId;
+
+    /** @param periodicAlrProbing whether to probe periodically while application-limited */
+    public ProbeController(boolean periodicAlrProbing) {
+        this.periodicAlrProbing = periodicAlrProbing;
+    }
+
+    /**
+     * Sets the bounds; the first call starts exponential probing.
+     *
+     * @return clusters to send now
+     */
+    public List<ProbeClusterConfig> setBitrates(long minBps, long startBps, long maxBps, long nowUs) {
+        if (startBps > 0) {
+            this.startBps = startBps;
+            this.estimatedBps = startBps;
+        } else if (this.startBps == 0) {
+            this.startBps = minBps;
+        }
+        long oldMax = this.maxBps;
+        this.maxBps = maxBps;
+        if (state == State.INIT) {
+            return initiateProbing(nowUs, List.of((long) (FIRST_EXPONENTIAL_PROBE_SCALE * this.startBps),
+                    (long) (SECOND_EXPONENTIAL_PROBE_SCALE * this.startBps)), true);
+        }
+        if (state == State.PROBING_COMPLETE && estimatedBps < oldMax && oldMax < maxBps) {
+            return initiateProbing(nowUs, List.of(maxBps), false); // the max went up: see whether it holds
+        }
+        return List.of();
+    }
+
+    /**
+     * The controller's target changed.
+     *
+     * @return clusters to send now (further exponential probing)
+     */
+    public List<ProbeClusterConfig> setEstimatedBitrate(long bps, long nowUs) {
+        if (bps < BITRATE_DROP_THRESHOLD * estimatedBps) {
+            timeOfLastLargeDropUs = nowUs;
+            bitrateBeforeLastLargeDrop = estimatedBps;
+        }
+        estimatedBps = bps;
+        if (state == State.WAITING_FOR_PROBING_RESULT && bps > minBitrateToProbeFurther) {
+            return initiateProbing(nowUs, List.of((long) (FURTHER_EXPONENTIAL_PROBE_SCALE * bps)), true);
+        }
+        return List.of();
+    }
+
+    /** ALR started at this time, or ended ({@link Long#MIN_VALUE}). */
+    public void setAlrStartTime(long alrStartUs) {
+        this.alrStartUs = alrStartUs;
+    }
+
+    /** ALR ended at this time. */
+    public void setAlrEndedTime(long alrEndUs) {
+        this.alrEndUs = alrEndUs;
+    }
+
+    /**
+     * The delay-based detector recovered from overuse: probe back towards the rate before a large drop if the
+     * drop was recent and the sender is (or just was) application-limited.
+     */
+    public List<ProbeClusterConfig> requestProbe(long nowUs) {
+        boolean alrEndedRecently = alrEndUs != Long.MIN_VALUE && nowUs - alrEndUs < ALR_ENDED_TIMEOUT_US;
+        if ((alrStartUs != Long.MIN_VALUE || alrEndedRecently) && state == State.PROBING_COMPLETE
+                && timeOfLastLargeDropUs != Long.MIN_VALUE) {
+            long suggested = (long) (PROBE_FRACTION_AFTER_DROP * bitrateBeforeLastLargeDrop);
+            long minExpected = (long) ((1 - PROBE_UNCERTAINTY) * suggested);
+            if (minExpected > estimatedBps && nowUs - timeOfLastLargeDropUs < BITRATE_DROP_TIMEOUT_US
+                    && (lastDropProbingUs == Long.MIN_VALUE
+                        || nowUs - lastDropProbingUs > MIN_TIME_BETWEEN_DROP_PROBES_US)) {
+                lastDropProbingUs = nowUs;
+                return initiateProbing(nowUs, List.of(suggested), false);
+            }
+        }
+        return List.of();
+    }
+
+    /**
+     * The controller saw no overuse for a while with a sender that uses its target: probe above the estimate.
+     *
+     * @return clusters to send now (empty while another probe is pending)
+     */
+    public List<ProbeClusterConfig> requestStableProbe(long nowUs) {
+        if (state != State.PROBING_COMPLETE || estimatedBps == 0) {
+            return List.of();
+        }
+        return initiateProbing(nowUs, List.of((long) (FURTHER_EXPONENTIAL_PROBE_SCALE * estimatedBps)), true);
+    }
+
+    /** Periodic work: gives up waiting for a result after 1 s, starts ALR probes. */
+    public List<ProbeClusterConfig> process(long nowUs) {
+        if (timeLastProbingInitiatedUs != Long.MIN_VALUE
+                && nowUs - timeLastProbingInitiatedUs > MAX_WAITING_TIME_FOR_PROBING_RESULT_US
+                && state == State.WAITING_FOR_PROBING_RESULT) {
+            state = State.PROBING_COMPLETE;
+            minBitrateToProbeFurther = Long.MAX_VALUE;
+        }
+        if (estimatedBps == 0 || state != State.PROBING_COMPLETE) {
+            return List.of();
+        }
+        if (periodicAlrProbing && alrStartUs != Long.MIN_VALUE) {
+            long next = Math.max(alrStartUs, timeLastProbingInitiatedUs) + ALR_PERIODIC_PROBING_INTERVAL_US;
+            if (nowUs >= next) {
+                return initiateProbing(nowUs, List.of((long) (ALR_PROBE_SCALE * estimatedBps)), true);
+            }
+        }
+        return List.of();
+    }
+
+    private List<ProbeClusterConfig> initiateProbing(long nowUs, List<Long> bitrates, boolean probeFurther) {
+        List<ProbeClusterConfig> out = new ArrayList<>();
+        long last = 0;
+        for (long bps : bitrates) {
+            if (bps >= maxBps) {
+                bps = maxBps;
+                probeFurther = false;
+            }
+            out.add(new ProbeClusterConfig(nowUs, nextClusterId++, bps, MIN_PROBE_DURATION_US, MIN_PROBE_PACKETS));
+            last = bps;
+            if (!probeFurther) {
+                break;
+            }
+        }
+        timeLastProbingInitiatedUs = nowUs;
+        if (probeFurther) {
+            state = State.WAITING_FOR_PROBING_RESULT;
+            minBitrateToProbeFurther = (long) (last * FURTHER_PROBE_THRESHOLD);
+        } else {
+            state = State.PROBING_COMPLETE;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,97 @@
+package io.sluice.abr.gcc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.abr.cc.NetworkControlUpdate;
+import io.sluice.abr.cc.PacedPacketInfo;
+import io.sluice.abr.cc.PacketResult;
+import io.sluice.abr.cc.ProbeClusterConfig;
+import io.sluice.abr.cc.SentPacket;
+import io.sluice.abr.cc.TargetRateConstraints;
+import io.sluice.abr.cc.TransportPacketsFeedback;
+import io.sluice.core.spi.RateChangeReason;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GccNetworkControllerTest {
+    private static final TargetRateConstraints C = new TargetRateConstraints(50_000, 500_000, 5_000_000);
+
+    @Test
+    void startEmitsTheStartTargetPacingAndInitialProbes() {
+        GccNetworkController gcc = new GccNetworkController();
+        assertSame(NetworkControlUpdate.NONE, gcc.onProcessInterval(0), "nothing before constraints");
+        NetworkControlUpdate u = gcc.onTargetRateConstraints(0, C);
+        assertEquals(500_000, u.targetRate().targetBitrateBps());
+        assertEquals(RateChangeReason.INITIAL, u.targetRate().reason());
+        assertEquals((long) (GccConfig.DEFAULT_PACING_FACTOR * 500_000), u.pacerConfig().pacingRateBps());
+        assertEquals(0, u.pacerConfig().paddingRateBps());
+        assertEquals(List.of(1_500_000L, 3_000_000L),
+                u.probeClusters().stream().map(ProbeClusterConfig::targetBitrateBps).toList());
+    }
+
+    @Test
+    void rembCapsTheTargetWithReasonRemb() {
+        GccNetworkController gcc = new GccNetworkController(GccConfig.DEFAULT.withPaddingRateBps(100_000));
+        gcc.onTargetRateConstraints(0, C);
+        NetworkControlUpdate u = gcc.onRemoteBitrateReport(10_000, 200_000);
+        assertEquals(200_000, u.targetRate().targetBitrateBps());
+        assertEquals(RateChangeReason.REMB, u.targetRate().reason());
+        assertEquals(100_000, u.pacerConfig().paddingRateBps());
+    }
+
+    @Test
+    void newMaximumBelowTheTargetIsAConstraintsChange() {
+        GccNetworkController gcc = new GccNetworkController();
+        gcc.onTargetRateConstraints(0, C);
+        NetworkControlUpdate u = gcc.onTargetRateConstraints(10_000, new TargetRateConstraints(50_000, 300_000, 300_000));
+        assertEquals(300_000, u.targetRate().targetBitrateBps());
+        assertEquals(RateChangeReason.CONSTRAINTS, u.targetRate().reason());
+    }
+
+    @Test
+    void heavyLossInFeedbackCutsWithReasonLoss() {
+        GccNetworkController gcc = new GccNetworkController(GccConfig.DEFAULT.withStableProbeIntervalUs(0));
+        gcc.onTargetRateConstraints(0, C);
+        long seq = 0;
+        long t = 0;
+        NetworkControlUpdate cut = null;
+        // 3 s past the start phase: 20 packets per 50 ms feedback, every other one lost; queue delay constant
+        for (int fb = 0; fb < 100 && cut == null; fb++) {
+            List<PacketResult> results = new ArrayList<>();
+            for (int i = 0; i < 20; i++, seq++) {
+                t += 2_500;
+                SentPacket p = new SentPacket(t, seq, 300, PacedPacketInfo.NONE, false, 0);
+                gcc.onSentPacket(p);
+                results.add(new PacketResult(p, i % 2 == 0 ? t + 30_000 : PacketResult.NOT_RECEIVED));
+            }
+            NetworkControlUpdate u = gcc.onTransportPacketsFeedback(new TransportPacketsFeedback(t + 40_000, 0, results));
+            if (t > 2_500_000 && u.targetRate() != null && u.targetRate().reason() == RateChangeReason.LOSS) {
+                cut = u;
+            }
+        }
+        assertNotNull(cut, "a LOSS cut");
+        assertEquals(0.5, cut.targetRate().lossFraction(), 0.01);
+    }
+
+    @Test
+    void roundTripTimeIsReportedInTheTarget() {
+        GccNetworkController gcc = new GccNetworkController();
+        gcc.onTargetRateConstraints(0, C);
+        gcc.onRoundTripTime(10_000, 123_000);
+        NetworkControlUpdate u = gcc.onRemoteBitrateReport(20_000, 400_000);
+        assertEquals(123_000, u.targetRate().rttUs());
+    }
+
+    @Test
+    void configIsValidated() {
+        assertThrows(IllegalArgumentException.class, () -> GccConfig.DEFAULT.withPacingFactor(0.5));
+        assertThrows(IllegalArgumentException.class, () -> GccConfig.DEFAULT.withAlrEstimateCapFactor(1));
+        assertThrows(IllegalArgumentException.class, () -> GccConfig.DEFAULT.withAlrBandwidthUsageRatio(1));
+        assertTrue(GccConfig.DEFAULT.periodicAlrProbing());
+    }
+}

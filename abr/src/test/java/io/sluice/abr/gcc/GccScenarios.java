@@ -1,0 +1,139 @@
+package io.sluice.abr.gcc;
+
+import io.sluice.abr.cc.TargetRateConstraints;
+import io.sluice.abr.sim.Capacity;
+import io.sluice.abr.sim.Simulation;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The GCC scenarios of {@code GccSimulationTest}, runnable on their own to print the figures per scenario (a
+ * {@code pacingFactor} argument overrides the default, e.g. {@code 2.5}):
+ * <pre>
+ * mvn -B -q -o -Pgpl -pl abr -am test-compile
+ * java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.GccScenarios [pacingFactor]
+ * </pre>
+ * {@code trace 500|alr|mm|rfc} prints every target of one scenario; {@code two <stableProbeIntervalUs>} the per-second
+ * rates of two flows sharing a bottleneck.
+ */
+public final class GccScenarios {
+    static final long S = 1_000_000;
+    static final long KBPS = 1_000;
+    static final long MBPS = 1_000_000;
+
+    private GccScenarios() {
+    }
+
+    /** A single GCC flow on a link. */
+    static Simulation single(Capacity capacity, long queueLimitUs, long oneWayUs, long encoderMaxBps,
+                             GccConfig config, long durationUs) {
+        Simulation sim = new Simulation(capacity, queueLimitUs, oneWayUs);
+        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT, encoderMaxBps, 0);
+        sim.run(durationUs);
+        return sim;
+    }
+
+    /** RFC 8867 §5.1 shape compressed to 60 s: 1 → 2.5 → 0.6 → 1 Mbit/s, 15 s each, 300 ms drop-tail, 50 ms each way. */
+    static Capacity rfc8867Variable() {
+        return Capacity.steps(List.of(new long[] {0, MBPS}, new long[] {15 * S, 2_500 * KBPS},
+                new long[] {30 * S, 600 * KBPS}, new long[] {45 * S, MBPS}));
+    }
+
+    static Path shared(String relative) {
+        return Path.of(System.getProperty("sluice.shared.dir", "/work/shared")).resolve(relative);
+    }
+
+    static String figures(String name, Simulation sim, long fromUs, long toUs) {
+        Simulation.Flow f = sim.flowsForFigures().get(0);
+        return String.format(Locale.ROOT,
+                "%-28s target %7.0f kbit/s  delivered %7.0f kbit/s  utilization %.2f  queue p50 %3d ms p95 %3d ms"
+                        + "  loss %.2f %%  pacer p95 %3d ms",
+                name, f.meanTargetBps(fromUs, toUs) / 1000, f.deliveredRateBps(fromUs, toUs) / 1000,
+                sim.utilization(fromUs, toUs), f.bottleneckDelayPercentileUs(50, fromUs, toUs) / 1000,
+                f.bottleneckDelayPercentileUs(95, fromUs, toUs) / 1000, 100 * f.lossFraction(fromUs, toUs),
+                f.pacerDelayPercentileUs(95) / 1000);
+    }
+
+    /** Two GCC flows on one 2 Mbit/s bottleneck, the second starting at 5 s. */
+    static Simulation twoFlows(GccConfig config, long durationUs) {
+        Simulation sim = new Simulation(Capacity.constant(2 * MBPS), 300_000, 50_000);
+        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, 0);
+        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, 5 * S);
+        sim.run(durationUs);
+        return sim;
+    }
+
+    public static void main(String[] args) {
+        if (args.length > 1 && args[0].equals("two")) {
+            GccConfig c2 = GccConfig.DEFAULT.withStableProbeIntervalUs(Long.parseLong(args[1]));
+            Simulation two = twoFlows(c2, 60 * S);
+            if (args.length > 2) {
+                for (var r : two.flowsForFigures().get(Integer.parseInt(args[2])).targets()) {
+                    System.out.printf(Locale.ROOT, "%8.3f %8d %s%n", r.atTimeUs() / 1e6, r.targetBitrateBps() / 1000,
+                            r.reason());
+                }
+                return;
+            }
+            for (long t = 5 * S; t < 60 * S; t += S) {
+                System.out.printf(Locale.ROOT, "%3d %6.0f %6.0f%n", t / S,
+                        two.flowsForFigures().get(0).deliveredRateBps(t, t + S) / 1000,
+                        two.flowsForFigures().get(1).deliveredRateBps(t, t + S) / 1000);
+            }
+            return;
+        }
+        if (args.length > 1 && args[0].equals("trace")) {
+            Simulation t = switch (args[1]) {
+                case "500" -> single(Capacity.constant(500 * KBPS), 300_000, 50_000, Long.MAX_VALUE, GccConfig.DEFAULT, 30 * S);
+                case "mm" -> single(Capacity.mahimahiTrace(shared("traces/mahimahi/Verizon-LTE-short.up")), 300_000,
+                        25_000, Long.MAX_VALUE, GccConfig.DEFAULT, 60 * S);
+                case "alr" -> single(Capacity.constant(5 * MBPS), 300_000, 50_000, 800 * KBPS, GccConfig.DEFAULT, 30 * S);
+                default -> single(rfc8867Variable(), 300_000, 50_000, Long.MAX_VALUE, GccConfig.DEFAULT, 60 * S);
+            };
+            for (var r : t.flowsForFigures().get(0).targets()) {
+                System.out.printf(Locale.ROOT, "%8.3f %8d %8d %s%n", r.atTimeUs() / 1e6, r.targetBitrateBps() / 1000,
+                        r.estimateBitrateBps() / 1000, r.reason());
+            }
+            return;
+        }
+        GccConfig config = args.length > 0 ? GccConfig.DEFAULT.withPacingFactor(Double.parseDouble(args[0]))
+                : GccConfig.DEFAULT;
+        System.out.println("pacing factor " + config.pacingFactor());
+        Simulation a = single(Capacity.constant(500 * KBPS), 300_000, 50_000, Long.MAX_VALUE, config, 30 * S);
+        System.out.println(figures("500 kbit/s, 25-30 s", a, 25 * S, 30 * S));
+        Simulation b = single(Capacity.constant(800 * KBPS), 300_000, 50_000, Long.MAX_VALUE, config, 25 * S);
+        System.out.println(figures("800 kbit/s, 20-25 s", b, 20 * S, 25 * S));
+        Simulation c = single(Capacity.constant(100 * KBPS), 300_000, 200_000, Long.MAX_VALUE, config, 55 * S);
+        System.out.println(figures("100 kbit/s RTT 400, 50-55 s", c, 50 * S, 55 * S));
+        Simulation d = single(Capacity.constant(5 * MBPS), 300_000, 50_000, 800 * KBPS, config, 30 * S);
+        Simulation.Flow df = d.flowsForFigures().get(0);
+        System.out.println(figures("app-limited 0.8 on 5", d, 10 * S, 30 * S)
+                + String.format(Locale.ROOT, "  max estimate %.0f kbit/s = %.2f x send",
+                df.maxEstimateBps(10 * S, 30 * S) / 1000.0,
+                df.maxEstimateBps(10 * S, 30 * S) / df.sendRateBps(10 * S, 30 * S)));
+        Simulation e = single(rfc8867Variable(), 300_000, 50_000, Long.MAX_VALUE, config, 60 * S);
+        for (long[] seg : new long[][] {{0, 5}, {5, 15}, {15, 20}, {20, 30}, {30, 35}, {35, 45}, {45, 50}, {50, 60}, {0, 60}}) {
+            System.out.println(figures("RFC 8867 5.1 " + seg[0] + "-" + seg[1] + " s", e, seg[0] * S, seg[1] * S));
+        }
+        Simulation.Flow ef = e.flowsForFigures().get(0);
+        System.out.printf(Locale.ROOT, "  step down 2.5->0.6 at 30 s: target <= 0.6 at %.1f s;"
+                        + " step up 0.6->1 at 45 s: 0.9 Mbit/s at %.1f s; 1->2.5 at 15 s: 2.25 at %.1f s%n",
+                ef.firstTimeTargetAtOrBelow(600 * KBPS, 30 * S, 45 * S) / 1e6,
+                ef.firstTimeTargetAtOrAbove(900 * KBPS, 45 * S, 60 * S) / 1e6,
+                ef.firstTimeTargetAtOrAbove(2_250 * KBPS, 15 * S, 30 * S) / 1e6);
+        Simulation m = single(Capacity.mahimahiTrace(shared("traces/mahimahi/Verizon-LTE-short.up")), 300_000,
+                25_000, Long.MAX_VALUE, config, 60 * S);
+        System.out.println(figures("mahimahi Verizon-LTE up", m, 5 * S, 60 * S));
+        Simulation n = single(Capacity.cookedTrace(shared("traces/pensieve/cooked_test_traces/norway_bus_1")),
+                300_000, 40_000, Long.MAX_VALUE, config, 60 * S);
+        System.out.println(figures("Norway bus_1", n, 5 * S, 60 * S));
+        Simulation two = twoFlows(config, 60 * S);
+        StringBuilder ratios = new StringBuilder("two flows on 2 Mbit/s, rate ratio per 5 s:");
+        for (long t = 10 * S; t < 60 * S; t += 5 * S) {
+            double a1 = two.flowsForFigures().get(0).deliveredRateBps(t, t + 5 * S);
+            double a2 = two.flowsForFigures().get(1).deliveredRateBps(t, t + 5 * S);
+            ratios.append(String.format(Locale.ROOT, " %.2f", a1 / a2));
+        }
+        System.out.println(ratios + String.format(Locale.ROOT, "  utilization %.2f", two.utilization(10 * S, 60 * S)));
+    }
+}
