@@ -34,8 +34,7 @@ import java.util.Objects;
  * calls change only the min and max (a raised max is probed once, as libwebrtc does).
  *
  * <p>Sans-IO, not thread-safe. Every non-empty target carries the {@link RateChangeReason} of its last move; a cap
- * applied because the sender is application-limited is reported as {@link RateChangeReason#DELAY} (it lowers the
- * delay-based estimate).
+ * applied because the sender is application-limited is reported as {@link RateChangeReason#APPLICATION_LIMITED}.
  */
 public final class GccNetworkController implements NetworkController {
     private static final long LOSS_UPDATE_INTERVAL_US = 1_000_000;
@@ -222,7 +221,7 @@ public final class GccNetworkController implements NetworkController {
                 lossBased.setSendBitrate(estimate, nowUs);
                 delayReason = RateChangeReason.PROBE;
             } else if (estimate < before) {
-                delayReason = RateChangeReason.DELAY;
+                delayReason = capped ? RateChangeReason.APPLICATION_LIMITED : RateChangeReason.DELAY;
             } else if (estimate > before) {
                 delayReason = RateChangeReason.INCREASE;
             }
@@ -312,7 +311,10 @@ public final class GccNetworkController implements NetworkController {
             if (target == lossBased.receiverLimitBps()) {
                 return RateChangeReason.REMB;
             }
-            return hint != null && target != lossBased.delayBasedLimitBps() ? hint : RateChangeReason.DELAY;
+            if (hint != null && target != lossBased.delayBasedLimitBps()) {
+                return hint;
+            }
+            return delayReason == RateChangeReason.APPLICATION_LIMITED ? delayReason : RateChangeReason.DELAY;
         }
         if (target > lastTargetBps && target == lossBased.delayBasedLimitBps()
                 && delayReason == RateChangeReason.PROBE) {

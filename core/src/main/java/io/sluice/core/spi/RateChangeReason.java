@@ -15,6 +15,11 @@ public enum RateChangeReason {
     LOSS,
     /** A TCP send buffer (RTMP) held more queued media than the controller allows. */
     QUEUE,
+    /**
+     * The sender used less than its target (application-limited region, ALR): the estimate was held near what the
+     * path has acknowledged, so it cannot run away from the send rate.
+     */
+    APPLICATION_LIMITED,
     /** A probe cluster measured more capacity than the estimate. */
     PROBE,
     /** No congestion signal: the controller increased (AIMD multiplicative or additive increase). */
