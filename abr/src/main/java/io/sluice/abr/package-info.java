@@ -6,6 +6,9 @@
  *   <li>{@link io.sluice.abr.cc} — congestion control for RTP over UDP: the {@link io.sluice.abr.cc.NetworkController}
  *       contract (shaped after libwebrtc's {@code NetworkControllerInterface}) and send-side GCC
  *       (draft-ietf-rmcat-gcc-02) driven by transport-wide congestion control feedback.</li>
+ *   <li>{@link io.sluice.abr.tcp} — rate control for RTMP over TCP from the send buffer (queued media, drain rate).</li>
+ *   <li>{@link io.sluice.abr.rate} — the one {@link io.sluice.core.spi.RateController}: estimates to encoder bitrate
+ *       and picture size, the default controller of live pipelines.</li>
  * </ul>
  *
  * <p>Units everywhere in this module: times in µs on the caller's monotonic clock (suffix {@code Us}),

@@ -93,9 +93,15 @@ import org.slf4j.LoggerFactory;
  * GOP-aware (video before audio, whole runs up to the next keyframe, never a frame whose reference
  * was dropped) and asks the encoder for a keyframe. While connected, a backlog longer than
  * {@link Builder#maxBacklog} is dropped altogether up to the next keyframe, so latency stays bounded.
- * Every drop is counted in {@link TransportStats#framesDropped()}. Every 500 ms while publishing, a
- * {@link BandwidthEstimate.Kind#SEND_RATE} estimate reports the measured drain rate (bytes that
- * left Netty's outbound buffer per second) and the backlog.
+ * Every drop is counted in {@link TransportStats#framesDropped()}. Every 200 ms while publishing, a
+ * {@link BandwidthEstimate.Kind#SEND_RATE} estimate reports what a rate controller
+ * ({@code io.sluice.abr.tcp.SendQueueController}) needs: {@link BandwidthEstimate#bitrateBps()} the drain rate
+ * (bytes that left Netty's outbound buffer for the socket since the last report, as bit/s: the path's
+ * capacity while a backlog waits, the send rate otherwise), {@link BandwidthEstimate#queuedBytes()} the bytes
+ * waiting (buffer and Netty's outbound buffer), and {@link BandwidthEstimate#queueDelayUs()} the media time
+ * waiting (newest DTS offered − newest DTS written, µs). The controller cuts the encoder at 200 ms of queued
+ * media, well before the backlog limit drops GOPs, so the two do not fight: the drop is the last resort when
+ * even the minimum bitrate does not fit. Bytes the kernel's socket buffer holds are not seen.
  *
  * <h2>Reconnect</h2>
  * On a new connection the session starts over: connect, publish, then {@code onMetaData} and the
@@ -117,7 +123,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RtmpTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(RtmpTransport.class);
-    private static final long REPORT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** How often a {@link BandwidthEstimate.Kind#SEND_RATE} report goes out: often enough for a rate controller to cut within 0.5 s. */
+    static final long REPORT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long TIME_BASE_WAIT_US = 2_000_000;
     private static final long UNKNOWN = Long.MIN_VALUE;
 
