@@ -1497,7 +1497,9 @@ public final class StreamPipeline implements AutoCloseable {
          *
          * @throws IllegalStateException       if no source or no transport is set, both media types are
          *                                     disabled, or the source, a transport or a transform was
-         *                                     already handed to a pipeline by a previous {@code build()}
+         *                                     already handed to a pipeline by a previous {@code build()}, or
+         *                                     {@link #adaptiveBitrate} was set (on) without a rate controller
+         *                                     and no {@link RateControllerProvider} is on the class path
          * @throws UnsupportedSchemeException if a transport URI has a scheme no provider handles
          * @throws TransportException          if a provider rejects its URI
          */
