@@ -36,7 +36,8 @@ import java.util.function.Consumer;
  *       encoder that must reopen to change its rate (OpenH264) does not emit a keyframe per report.</li>
  *   <li><b>Picture size</b> ({@link ResolutionLadder}): one step down when the target falls below the current
  *       size's minimum for 1 s (at once below 75 % of it), one step up when it has stayed 30 % above the next
- *       size's minimum for 4 s, at most one change per 2 s; never above the encoder's starting size, aspect
+ *       size's minimum (or at the maximum) for 4 s, at most one change per 2 s; never down while the target is
+ *       at the maximum (the network is then not the limit: a low configured bitrate keeps its size); never above the encoder's starting size, aspect
  *       ratio kept, even dimensions. The encoder codes the first frame at a new size as an IDR picture.</li>
  *   <li><b>Several transports.</b> {@link AdaptiveBitrate.Governing#SLOWEST} by default; a transport that is
  *       {@link TransportState#RECONNECTING}, failed or closed drops out until it is connected again (its queue
@@ -251,7 +252,8 @@ public final class AdaptiveRateController implements RateController {
     private boolean adaptSize(long now) {
         ResolutionLadder.Rung r = ladder.get(rung);
         boolean mayChange = lastSizeChangeNanos == Long.MIN_VALUE || now - lastSizeChangeNanos >= SIZE_CHANGE_INTERVAL_NANOS;
-        if (targetBps < r.minBps() && rung < ladder.size() - 1) {
+        // At the maximum the network is not what limits the picture: a user who asks for 720p at 300 kbit/s gets it.
+        if (targetBps < r.minBps() && targetBps < maxBps && rung < ladder.size() - 1) {
             aboveSinceNanos = Long.MIN_VALUE;
             if (belowSinceNanos == Long.MIN_VALUE) {
                 belowSinceNanos = now;
@@ -263,7 +265,7 @@ public final class AdaptiveRateController implements RateController {
             return false;
         }
         belowSinceNanos = Long.MIN_VALUE;
-        if (rung > 0 && targetBps >= ladder.get(rung - 1).minBps() * SIZE_UP_MARGIN) {
+        if (rung > 0 && (targetBps >= ladder.get(rung - 1).minBps() * SIZE_UP_MARGIN || targetBps >= maxBps)) {
             if (aboveSinceNanos == Long.MIN_VALUE) {
                 aboveSinceNanos = now;
             }

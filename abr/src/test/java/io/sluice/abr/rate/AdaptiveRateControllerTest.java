@@ -217,6 +217,20 @@ class AdaptiveRateControllerTest {
     }
 
     @Test
+    void aLowConfiguredBitrateKeepsItsSizeWhileTheNetworkAllowsIt() {
+        RecordingEncoder enc = new RecordingEncoder(300_000, new VideoSize(1280, 720));
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), 0);
+        c.attach(enc);
+        for (int i = 0; i < 10; i++) {
+            ticker.advanceMillis(500);
+            c.onBandwidthEstimate(WHIP, cc(5_000_000, 0));
+        }
+        assertTrue(enc.sizes.isEmpty(), "300 kbit/s at 720p as configured: " + enc.sizes);
+        c.onBandwidthEstimate(WHIP, cc(200_000, 0));
+        assertEquals(new VideoSize(960, 540), enc.size, "under the maximum the network limits: smaller");
+    }
+
+    @Test
     void anEncoderThatCannotResizeAdaptsBitrateOnly() {
         RecordingEncoder enc = new RecordingEncoder(2_500_000, new VideoSize(1280, 720));
         enc.resizable = false;
