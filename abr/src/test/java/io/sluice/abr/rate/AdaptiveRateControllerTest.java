@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.abr.tcp.FluidSendBuffer;
+import io.sluice.abr.tcp.SendQueueControllerTest;
 import io.sluice.core.AdaptiveBitrate;
 import io.sluice.core.VideoSize;
 import io.sluice.core.spi.BandwidthEstimate;
@@ -17,6 +19,7 @@ import io.sluice.core.time.ManualTicker;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class AdaptiveRateControllerTest {
@@ -239,6 +242,46 @@ class AdaptiveRateControllerTest {
         c.onBandwidthEstimate(WHIP, cc(300_000, 0));
         assertEquals((long) (300_000 * 0.95), enc.bitrate);
         assertEquals(new VideoSize(1280, 720), enc.size);
+    }
+
+    @Test
+    @DisplayName("RTMP through the whole controller, capacity 1 → 2.5 → 0.6 → 1 Mbit/s: video + audio follow the capacity")
+    void rtmpCapacityScheduleThroughTheController() {
+        long audio = 128_000;
+        RecordingEncoder enc = new RecordingEncoder(2_400_000, new VideoSize(1280, 720));
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), audio);
+        c.attach(enc);
+        FluidSendBuffer link = new FluidSendBuffer(SendQueueControllerTest::schedule);
+        List<long[]> run = new ArrayList<>(); // {tUs, capacity, link rate sent, queued media}
+        long nextReport = 200_000;
+        while (link.nowUs() < 60_000_000) {
+            long sending = (long) ((enc.bitrate + audio) / (1 - AdaptiveRateController.RTMP_OVERHEAD));
+            link.step(sending);
+            ticker.advanceNanos(FluidSendBuffer.STEP_US * 1000);
+            if (link.nowUs() >= nextReport) {
+                nextReport += 200_000;
+                c.onBandwidthEstimate(RTMP, new BandwidthEstimate(Kind.SEND_RATE, link.takeDrainBps(), link.queuedBytes(),
+                        link.queuedMediaUs(), 0, 0));
+            }
+            run.add(new long[] {link.nowUs(), SendQueueControllerTest.schedule(link.nowUs()), sending, link.queuedMediaUs()});
+        }
+        for (long stepUs : new long[] {15_000_000, 45_000_000}) {
+            long reached = run.stream().filter(r -> r[0] >= stepUs && r[2] >= 0.9 * r[1]).mapToLong(r -> r[0]).findFirst().orElse(Long.MAX_VALUE);
+            System.out.printf("controller, step up at %d s: 90 %% of capacity after %.2f s%n", stepUs / 1_000_000, (reached - stepUs) / 1e6);
+            assertTrue(reached - stepUs <= 10_000_000, "90 % of capacity " + (reached - stepUs) / 1e6 + " s after " + stepUs / 1e6 + " s");
+        }
+        long queued = run.stream().filter(r -> r[0] >= 30_000_000 && r[3] >= 200_000).mapToLong(r -> r[0]).findFirst().orElseThrow();
+        long cut = run.stream().filter(r -> r[0] >= queued && r[2] <= r[1]).mapToLong(r -> r[0]).findFirst().orElseThrow();
+        System.out.printf("controller, step down at 30 s: sending under capacity %.2f s after 200 ms queued%n", (cut - queued) / 1e6);
+        assertTrue(cut - queued <= 500_000, "cut " + (cut - queued) / 1e6 + " s after 200 ms queued");
+        long[] q = run.stream().filter(r -> r[0] >= 2_000_000).mapToLong(r -> r[3]).sorted().toArray();
+        System.out.printf("controller: p95 queued media %d ms; sizes %s%n", q[(int) (q.length * 0.95)] / 1000, enc.sizes);
+        assertTrue(q[(int) (q.length * 0.95)] <= 600_000, "p95 queued media " + q[(int) (q.length * 0.95)] / 1000 + " ms");
+        assertTrue(enc.sizes.contains(new VideoSize(640, 360)), "0.6 Mbit/s takes the picture to 360p: " + enc.sizes);
+        assertTrue(enc.sizes.indexOf(new VideoSize(1280, 720)) > enc.sizes.indexOf(new VideoSize(640, 360)),
+                "2.5 Mbit/s brought 720p back: " + enc.sizes);
+        assertTrue(enc.sizes.lastIndexOf(new VideoSize(480, 270)) > enc.sizes.indexOf(new VideoSize(1280, 720)),
+                "0.6 Mbit/s took it down again: " + enc.sizes);
     }
 
     @Test

@@ -9,8 +9,8 @@ import java.util.function.LongUnaryOperator;
  * at the path's capacity at each moment. It reports what {@code RtmpTransport} reports: the drain rate since the
  * last report, the bytes queued and the media time queued (newest DTS offered − newest DTS written).
  */
-final class FluidSendBuffer {
-    static final long STEP_US = 5_000;
+public final class FluidSendBuffer {
+    public static final long STEP_US = 5_000;
     private static final long FRAME_US = 33_333;
     private static final int GOP_FRAMES = 60;
     private static final int KEYFRAME_WEIGHT = 5;
@@ -18,7 +18,7 @@ final class FluidSendBuffer {
     private final LongUnaryOperator capacityBpsAt;
     /** Queued frames: {dtsUs, bytes left}. */
     private final ArrayDeque<long[]> queue = new ArrayDeque<>();
-    long nowUs;
+    private long nowUs;
     private long nextFrameUs;
     private int frameIndex;
     private long lastOfferedDtsUs = -1;
@@ -26,15 +26,14 @@ final class FluidSendBuffer {
     private double drainedBitsSinceReport;
     private long lastReportUs;
     private double credit;
-    long deliveredBits;
 
     /** @param capacityBpsAt the path's capacity in bit/s at a time in µs */
-    FluidSendBuffer(LongUnaryOperator capacityBpsAt) {
+    public FluidSendBuffer(LongUnaryOperator capacityBpsAt) {
         this.capacityBpsAt = capacityBpsAt;
     }
 
     /** Moves time by {@link #STEP_US}: the encoder emits the frames due at {@code targetBps}, the socket drains. */
-    void step(long targetBps) {
+    public void step(long targetBps) {
         while (nextFrameUs <= nowUs) {
             double pBits = targetBps * (GOP_FRAMES * FRAME_US / 1e6) / (GOP_FRAMES - 1 + KEYFRAME_WEIGHT);
             double bits = frameIndex % GOP_FRAMES == 0 ? pBits * KEYFRAME_WEIGHT : pBits;
@@ -50,7 +49,6 @@ final class FluidSendBuffer {
             f[1] -= n;
             credit -= n;
             drainedBitsSinceReport += n * 8.0;
-            deliveredBits += n * 8L;
             if (f[1] == 0) {
                 lastWrittenDtsUs = f[0];
                 queue.pollFirst();
@@ -62,7 +60,12 @@ final class FluidSendBuffer {
         nowUs += STEP_US;
     }
 
-    long queuedBytes() {
+    /** Simulated time, µs. */
+    public long nowUs() {
+        return nowUs;
+    }
+
+    public long queuedBytes() {
         long n = 0;
         for (long[] f : queue) {
             n += f[1];
@@ -70,7 +73,7 @@ final class FluidSendBuffer {
         return n;
     }
 
-    long queuedMediaUs() {
+    public long queuedMediaUs() {
         if (queue.isEmpty() || lastOfferedDtsUs < 0) {
             return 0;
         }
@@ -78,7 +81,7 @@ final class FluidSendBuffer {
     }
 
     /** The drain rate since the previous call, bit/s. */
-    long takeDrainBps() {
+    public long takeDrainBps() {
         long dt = nowUs - lastReportUs;
         long bps = dt <= 0 ? 0 : (long) (drainedBitsSinceReport * 1e6 / dt);
         drainedBitsSinceReport = 0;

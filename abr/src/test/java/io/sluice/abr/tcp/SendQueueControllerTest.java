@@ -10,11 +10,11 @@ import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-class SendQueueControllerTest {
+public class SendQueueControllerTest {
     private static final long REPORT_US = 200_000;
 
     /** Capacity 1 → 2.5 → 0.6 → 1 Mbit/s, 15 s each (the RFC 8867 §5.1 shape, compressed). */
-    private static long schedule(long tUs) {
+    public static long schedule(long tUs) {
         if (tUs < 15_000_000) {
             return 1_000_000;
         }
@@ -34,13 +34,13 @@ class SendQueueControllerTest {
         FluidSendBuffer link = new FluidSendBuffer(SendQueueControllerTest::schedule);
         List<Sample> out = new ArrayList<>();
         long nextReport = REPORT_US;
-        while (link.nowUs < endUs) {
+        while (link.nowUs() < endUs) {
             link.step(c.targetBps());
-            if (link.nowUs >= nextReport) {
+            if (link.nowUs() >= nextReport) {
                 nextReport += REPORT_US;
-                c.onReport(link.nowUs, link.takeDrainBps(), link.queuedBytes(), link.queuedMediaUs(), c.targetBps());
+                c.onReport(link.nowUs(), link.takeDrainBps(), link.queuedBytes(), link.queuedMediaUs(), c.targetBps());
             }
-            out.add(new Sample(link.nowUs, schedule(link.nowUs), c.targetBps(), link.queuedMediaUs(), c.reason()));
+            out.add(new Sample(link.nowUs(), schedule(link.nowUs()), c.targetBps(), link.queuedMediaUs(), c.reason()));
         }
         return out;
     }
