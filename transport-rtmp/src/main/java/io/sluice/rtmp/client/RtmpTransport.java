@@ -139,6 +139,7 @@ public final class RtmpTransport implements Transport {
     private final Duration maxBacklog;
     private final WriteBufferWaterMark waterMark;
     private final int chunkSize;
+    private final int socketSendBuffer;
     private final SslContext sslContext;
 
     private final AtomicBoolean opened = new AtomicBoolean();
@@ -189,6 +190,7 @@ public final class RtmpTransport implements Transport {
         this.maxBacklog = b.maxBacklog;
         this.waterMark = b.waterMark;
         this.chunkSize = b.chunkSize;
+        this.socketSendBuffer = b.socketSendBuffer;
         this.sslContext = sslContext;
     }
 
@@ -308,8 +310,11 @@ public final class RtmpTransport implements Transport {
                 .channel(NettyTransport.current().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
+                .option(ChannelOption.TCP_NODELAY, true);
+        if (socketSendBuffer > 0) {
+            b.option(ChannelOption.SO_SNDBUF, socketSendBuffer);
+        }
+        b.handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
@@ -692,6 +697,7 @@ public final class RtmpTransport implements Transport {
         private Duration maxBacklog = Duration.ofSeconds(2);
         private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
         private int chunkSize = 4096;
+        private int socketSendBuffer;
         private final List<X509Certificate> trusted = new ArrayList<>();
         private boolean insecure;
 
@@ -779,6 +785,25 @@ public final class RtmpTransport implements Transport {
                 throw new IllegalArgumentException("chunkSize: " + bytes + " (expected: 4096..16777215)");
             }
             this.chunkSize = bytes;
+            return this;
+        }
+
+        /**
+         * The kernel's socket send buffer ({@code SO_SNDBUF}); default 0: the operating system's, which on Linux
+         * grows with the connection (up to {@code net.ipv4.tcp_wmem}'s maximum, 4 MiB by default). Bytes there are
+         * invisible to the {@link BandwidthEstimate.Kind#SEND_RATE} reports: on a slow path the kernel can hold a
+         * second or more of media before this transport's own buffer, which the rate controller watches, starts to
+         * grow. A small buffer (e.g. 64 KiB) moves that queue where it is seen, at the price of throughput on long
+         * paths (TCP cannot have more than about the buffer in flight: 64 KiB per 100 ms RTT is ~5 Mbit/s).
+         *
+         * @param bytes 0 for the system's, or 4096..16777216
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder socketSendBuffer(int bytes) {
+            if (bytes != 0 && (bytes < 4096 || bytes > 16 << 20)) {
+                throw new IllegalArgumentException("socketSendBuffer: " + bytes + " (expected: 0 or 4096..16777216)");
+            }
+            this.socketSendBuffer = bytes;
             return this;
         }
 

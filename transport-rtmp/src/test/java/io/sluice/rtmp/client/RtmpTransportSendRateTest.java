@@ -51,7 +51,8 @@ class RtmpTransportSendRateTest {
             }
         };
         try (RtmpServer server = RtmpServer.builder().bindAddress(InetAddress.getLoopbackAddress()).port(0).build().start();
-             RtmpTransport t = RtmpTransport.builder(URI.create("rtmp://127.0.0.1:" + server.port() + "/live/rate")).build()) {
+             RtmpTransport t = RtmpTransport.builder(URI.create("rtmp://127.0.0.1:" + server.port() + "/live/rate"))
+                     .socketSendBuffer(64 * 1024).build()) {
             t.open(List.of(VIDEO), feedback);
             long start = System.nanoTime();
             for (int i = 0; i < 75; i++) { // 3 s at 25 fps, 5 000 bytes a frame: 1 Mbit/s
