@@ -80,6 +80,14 @@ import org.slf4j.LoggerFactory;
  * Otherwise (a file read as fast as possible) every stage waits for the next: no frame is dropped and
  * the slowest stage sets the pace, and senders wait while a transport reports it is not writable.
  *
+ * <h2>Adaptive bitrate</h2>
+ * A live pipeline that encodes video adapts it to the network by default when {@code sluice-abr} is on the class
+ * path: transports report {@link BandwidthEstimate}s, a {@link RateController} (the one a
+ * {@link RateControllerProvider} found with {@link ServiceLoader} creates, or {@link Builder#rateController}'s) sets
+ * the encoder's bitrate and picture size; see {@link Builder#adaptiveBitrate}. {@link #stats()} and
+ * {@link PipelineListener#onRateChanged} show each decision; the log has one INFO line per size change and one
+ * DEBUG line per bitrate change.
+ *
  * <h2>Time</h2>
  * All timestamps are µs on the source's one clock; the pipeline never rewrites or rounds them.
  * Elapsed time (pacing, the keyframe-request throttle, latency statistics, the close deadline) comes

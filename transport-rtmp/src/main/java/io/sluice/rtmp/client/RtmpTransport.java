@@ -535,6 +535,7 @@ public final class RtmpTransport implements Transport {
             try {
                 if (f.mediaType() == MediaType.VIDEO && !f.isKeyframe() && skipping.contains(f.trackId())) {
                     framesDropped.incrementAndGet();
+                    lastWrittenDtsUs = Math.max(lastWrittenDtsUs, f.dtsUs()); // gone from the queue: not backlog
                     continue;
                 }
                 if (f.mediaType() == MediaType.VIDEO && f.isKeyframe()) {
@@ -578,6 +579,7 @@ public final class RtmpTransport implements Transport {
             Thread.currentThread().interrupt();
         }
         framesDropped.addAndGet(n);
+        lastWrittenDtsUs = Math.max(lastWrittenDtsUs, lastOfferedDtsUs); // nothing waits any more
         log.warn("{}: dropped {} frames, resuming at the next keyframe", reason, n);
         for (TrackInfo t : tracks) {
             if (t.isVideo()) {
