@@ -10,6 +10,9 @@
  *       named as libwebrtc's goog_cc names it. The test-jar holds {@code io.sluice.abr.sim}, a deterministic
  *       simulated-time link (encoder model, pacer, drop-tail bottleneck with capacity schedules and mahimahi / Pensieve
  *       traces, TWCC-like feedback) that drives any {@link io.sluice.abr.cc.NetworkController}.</li>
+ *   <li>{@link io.sluice.abr.tcp} — rate control for RTMP over TCP from the send buffer (queued media, drain rate).</li>
+ *   <li>{@link io.sluice.abr.rate} — the one {@link io.sluice.core.spi.RateController}: estimates to encoder bitrate
+ *       and picture size, the default controller of live pipelines.</li>
  * </ul>
  *
  * <p>Units everywhere in this module: times in µs on the caller's monotonic clock (suffix {@code Us}),

@@ -129,6 +129,21 @@ class ReadmeExamplesTest {
     }
 
     @Test
+    void adaptiveRtmpPublishesWithAdaptationOnAndAPlayerGetsTheStream() throws Exception {
+        try (RtmpServer server = RtmpServer.builder().port(0).build().start()) {
+            String url = "rtmp://127.0.0.1:" + server.port() + "/live/adaptive";
+            StringBuffer printed = new StringBuffer();
+            CompletableFuture<Void> run = runPrinting(() -> AdaptiveRtmp.main(new String[] {CLIP, url}), printed);
+            Thread.sleep(1000);
+            String streams = ffprobe("-show_entries", "stream=codec_name", "-of", "csv=p=0", "-rw_timeout", "10000000", url);
+            assertTrue(streams.contains("h264") && streams.contains("aac"), streams);
+            run.get(60, TimeUnit.SECONDS);
+            // the default controller (sluice-abr's, found by ServiceLoader) was attached: the stats carry its decision
+            assertTrue(printed.toString().contains("last: RateDecision[targetBps="), printed.toString());
+        }
+    }
+
+    @Test
     void serveWebRtcListsTheStreamAndServesItsPage() throws Exception {
         StringBuffer printed = new StringBuffer();
         CompletableFuture<Void> run = runPrinting(() -> ServeWebRtc.main(new String[] {CLIP}), printed);

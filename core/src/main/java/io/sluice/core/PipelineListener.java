@@ -1,6 +1,7 @@
 package io.sluice.core;
 
 import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.core.spi.RateDecision;
 import io.sluice.core.spi.TransportState;
 import java.net.URI;
 import java.util.List;
@@ -25,6 +26,13 @@ public interface PipelineListener {
 
     /** A transport reported a bandwidth estimate. */
     default void onBandwidthEstimate(URI transport, BandwidthEstimate estimate) {
+    }
+
+    /**
+     * The rate controller changed the video encoder's target bitrate or picture size ({@link RateDecision#reason()}
+     * says why: queue, delay, loss, probe, increase).
+     */
+    default void onRateChanged(RateDecision decision) {
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.sluice.core;
 
+import io.sluice.core.spi.RateDecision;
 import io.sluice.core.spi.TransportStats;
 import java.net.URI;
 import java.time.Duration;
@@ -12,8 +13,11 @@ import java.util.List;
  * @param mediaTimeUs highest PTS (µs) read from the source so far
  * @param tracks      one entry per output track
  * @param transports  one entry per transport
+ * @param rate        the rate controller's last decision (target, estimate, size, reason); {@code null} without
+ *                    a rate controller or before its first decision
  */
-public record PipelineStats(Duration elapsed, long mediaTimeUs, List<Track> tracks, List<Transport> transports) {
+public record PipelineStats(Duration elapsed, long mediaTimeUs, List<Track> tracks, List<Transport> transports,
+                            RateDecision rate) {
 
     /**
      * Counters of one output track (an encoder's output, or a passthrough track).

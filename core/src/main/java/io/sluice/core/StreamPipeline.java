@@ -11,6 +11,8 @@ import io.sluice.core.spi.EncoderProvider;
 import io.sluice.core.spi.FrameTransform;
 import io.sluice.core.spi.MediaSource;
 import io.sluice.core.spi.RateController;
+import io.sluice.core.spi.RateControllerProvider;
+import io.sluice.core.spi.RateDecision;
 import io.sluice.core.spi.Transport;
 import io.sluice.core.spi.TransportFeedback;
 import io.sluice.core.spi.TransportState;
@@ -77,6 +79,14 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Otherwise (a file read as fast as possible) every stage waits for the next: no frame is dropped and
  * the slowest stage sets the pace, and senders wait while a transport reports it is not writable.
+ *
+ * <h2>Adaptive bitrate</h2>
+ * A live pipeline that encodes video adapts it to the network by default when {@code sluice-abr} is on the class
+ * path: transports report {@link BandwidthEstimate}s, a {@link RateController} (the one a
+ * {@link RateControllerProvider} found with {@link ServiceLoader} creates, or {@link Builder#rateController}'s) sets
+ * the encoder's bitrate and picture size; see {@link Builder#adaptiveBitrate}. {@link #stats()} and
+ * {@link PipelineListener#onRateChanged} show each decision; the log has one INFO line per size change and one
+ * DEBUG line per bitrate change.
  *
  * <h2>Time</h2>
  * All timestamps are µs on the source's one clock; the pipeline never rewrites or rounds them.
@@ -149,6 +159,8 @@ public final class StreamPipeline implements AutoCloseable {
     private final Map<Integer, Output> passthroughRoutes = new HashMap<>();
     private List<TrackInfo> inputTracks = List.of();
     private EncoderWorker primaryVideo;
+    /** Set once by {@link #start()} before any sender runs. */
+    private volatile RateController rateController;
 
     /** {@link Builder#encoderProvider(EncoderProvider)}'s, or resolved with the ServiceLoader on the starting thread by {@link #plan}. */
     private EncoderProvider encoderProvider;
@@ -227,8 +239,9 @@ public final class StreamPipeline implements AutoCloseable {
                     log.info("opening {} once the first frames of tracks {} give their configuration", t.uri(), s.unresolved);
                 }
             }
-            if (config.rateController != null) {
-                config.rateController.attach(primaryVideo == null ? null : primaryVideo.encoder);
+            rateController = config.rateController != null ? config.rateController : defaultRateController();
+            if (rateController != null) {
+                rateController.attach(primaryVideo == null ? null : primaryVideo.encoder);
             }
             for (Sender s : senders) {
                 s.thread.start();
@@ -271,6 +284,15 @@ public final class StreamPipeline implements AutoCloseable {
         return primaryVideo == null ? null : primaryVideo.encoder;
     }
 
+    /**
+     * The rate controller in use: the one given to {@link Builder#rateController}, else the default one of
+     * {@code sluice-abr} when {@link Builder#adaptiveBitrate adaptive bitrate} applies; {@code null} otherwise
+     * (and before {@link #start()}).
+     */
+    public RateController rateController() {
+        return rateController;
+    }
+
     /** A snapshot of every counter; cheap enough to call a few times per second. */
     public PipelineStats stats() {
         List<PipelineStats.Track> tracks = new ArrayList<>();
@@ -285,7 +307,8 @@ public final class StreamPipeline implements AutoCloseable {
             ts.add(new PipelineStats.Transport(s.transport.uri(), s.transport.stats(), s.queue.size(), s.queue.dropped()));
         }
         long elapsed = startNanos == 0 ? 0 : ticker.nanoTime() - startNanos;
-        return new PipelineStats(Duration.ofNanos(elapsed), mediaTimeUs.get(), tracks, ts);
+        RateController rc = rateController;
+        return new PipelineStats(Duration.ofNanos(elapsed), mediaTimeUs.get(), tracks, ts, rc == null ? null : rc.current());
     }
 
     /**
@@ -1076,8 +1099,9 @@ public final class StreamPipeline implements AutoCloseable {
             }
             log.info("transport {} is {}{}", transport.uri(), newState, cause == null ? "" : ": " + cause.getMessage());
             listener.onTransportStateChanged(transport.uri(), newState, cause);
-            if (config.rateController != null) {
-                config.rateController.onTransportState(transport.uri(), newState);
+            RateController rc = rateController;
+            if (rc != null) {
+                rc.onTransportState(transport.uri(), newState);
             }
             if (newState == TransportState.FAILED && senders.stream().allMatch(s -> s.failed)) {
                 fail(cause instanceof SluiceException se ? se
@@ -1094,8 +1118,9 @@ public final class StreamPipeline implements AutoCloseable {
         @Override
         public void onBandwidthEstimate(BandwidthEstimate estimate) {
             listener.onBandwidthEstimate(transport.uri(), estimate);
-            if (config.rateController != null) {
-                config.rateController.onBandwidthEstimate(transport.uri(), estimate);
+            RateController rc = rateController;
+            if (rc != null) {
+                rc.onBandwidthEstimate(transport.uri(), estimate);
             }
         }
 
@@ -1122,6 +1147,47 @@ public final class StreamPipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * The default controller: adaptive bitrate on, a video encoder to control, a live pipeline (a pipeline that
+     * reads a file as fast as possible waits for its transports instead), and a {@link RateControllerProvider} on
+     * the class path.
+     */
+    private RateController defaultRateController() {
+        AdaptiveBitrate abr = config.adaptiveBitrate;
+        if (!abr.enabled() || primaryVideo == null || !live) {
+            return null;
+        }
+        RateControllerProvider provider = config.rateControllerProvider;
+        if (provider == null) {
+            log.debug("adaptive bitrate: no RateControllerProvider on the class path (add sluice-abr); the video bitrate stays fixed");
+            return null;
+        }
+        long reserved = 0;
+        for (Output o : outputs) {
+            if (o.track.isAudio()) {
+                reserved += o.worker != null ? o.worker.encoder.targetBitrate() : config.audioConfig.bitrateBps();
+            }
+        }
+        log.debug("adaptive bitrate {} ({} bit/s reserved for audio)", abr, reserved);
+        return provider.create(new RateControllerProvider.Context(abr, reserved, ticker, this::rateDecided));
+    }
+
+    private void rateDecided(RateDecision d) {
+        if (d.sizeChanged()) {
+            log.info("adaptive bitrate: video {} at {} kbit/s ({}, estimate {} kbit/s from {})", d.size(), d.targetBps() / 1000,
+                    d.reason(), d.estimateBps() / 1000, d.governingTransport());
+        } else if (log.isDebugEnabled()) {
+            log.debug("adaptive bitrate: video target {} kbit/s ({}, estimate {} kbit/s from {})", d.targetBps() / 1000,
+                    d.reason(), d.estimateBps() / 1000, d.governingTransport());
+        }
+        listener.onRateChanged(d);
+    }
+
+    static RateControllerProvider findRateControllerProvider() {
+        Iterator<RateControllerProvider> it = ServiceLoader.load(RateControllerProvider.class, StreamPipeline.class.getClassLoader()).iterator();
+        return it.hasNext() ? it.next() : null;
+    }
+
     private EncoderProvider encoderProvider() {
         if (encoderProvider == null) {
             Iterator<EncoderProvider> it = ServiceLoader.load(EncoderProvider.class, StreamPipeline.class.getClassLoader()).iterator();
@@ -1146,8 +1212,11 @@ public final class StreamPipeline implements AutoCloseable {
         final boolean realtime;
         /** {@code null}: the whole input. */
         final Duration duration;
-        /** {@code null}: none. */
+        /** {@code null}: none given, see {@link #adaptiveBitrate}. */
         final RateController rateController;
+        final AdaptiveBitrate adaptiveBitrate;
+        /** {@code null}: none on the class path. */
+        final RateControllerProvider rateControllerProvider;
         final int videoQueueFrames;
         final int audioQueueFrames;
         final int transportQueueFrames;
@@ -1163,6 +1232,8 @@ public final class StreamPipeline implements AutoCloseable {
             this.realtime = b.realtime;
             this.duration = b.duration;
             this.rateController = b.rateController;
+            this.adaptiveBitrate = b.adaptiveBitrate;
+            this.rateControllerProvider = b.rateController == null && b.adaptiveBitrate.enabled() ? findRateControllerProvider() : null;
             this.videoQueueFrames = b.videoQueueFrames;
             this.audioQueueFrames = b.audioQueueFrames;
             this.transportQueueFrames = b.transportQueueFrames;
@@ -1197,6 +1268,8 @@ public final class StreamPipeline implements AutoCloseable {
         private Duration duration;
         private EncoderProvider encoderProvider;
         private RateController rateController;
+        private AdaptiveBitrate adaptiveBitrate = AdaptiveBitrate.defaults();
+        private boolean adaptiveBitrateSet;
         private int videoQueueFrames = 8;
         private int audioQueueFrames = 64;
         private int transportQueueFrames = 512;
@@ -1353,9 +1426,28 @@ public final class StreamPipeline implements AutoCloseable {
             return this;
         }
 
-        /** A rate controller (ABR) fed with transport feedback; none by default. */
+        /**
+         * A rate controller of the application's own, fed with transport feedback; it replaces the default one
+         * (see {@link #adaptiveBitrate}). {@code null} (the default) restores the default.
+         */
         public Builder rateController(RateController controller) {
             this.rateController = controller;
+            return this;
+        }
+
+        /**
+         * Adaptive bitrate: bounds, start rate, the governing transport, or {@link AdaptiveBitrate#off()}. Default
+         * {@link AdaptiveBitrate#defaults()}: with {@code sluice-abr} on the class path, a live pipeline (a live
+         * source or {@link #realtime(boolean)}) that encodes video follows its transports' estimates: RTMP's
+         * send-queue measurements, WHIP's congestion controller. Transports that measure nothing (files, the
+         * hub) never move the encoder. The video encoder's configured bitrate is the ceiling unless
+         * {@link AdaptiveBitrate#maxBitrateBps()} is set. Ignored when {@link #rateController} is given.
+         *
+         * @throws NullPointerException if {@code config} is null
+         */
+        public Builder adaptiveBitrate(AdaptiveBitrate config) {
+            this.adaptiveBitrate = Objects.requireNonNull(config, "config");
+            this.adaptiveBitrateSet = config.enabled();
             return this;
         }
 
@@ -1413,7 +1505,9 @@ public final class StreamPipeline implements AutoCloseable {
          *
          * @throws IllegalStateException       if no source or no transport is set, both media types are
          *                                     disabled, or the source, a transport or a transform was
-         *                                     already handed to a pipeline by a previous {@code build()}
+         *                                     already handed to a pipeline by a previous {@code build()}, or
+         *                                     {@link #adaptiveBitrate} was set (on) without a rate controller
+         *                                     and no {@link RateControllerProvider} is on the class path
          * @throws UnsupportedSchemeException if a transport URI has a scheme no provider handles
          * @throws TransportException          if a provider rejects its URI
          */
@@ -1426,6 +1520,10 @@ public final class StreamPipeline implements AutoCloseable {
             }
             if (!videoEnabled && !audioEnabled) {
                 throw new IllegalStateException("both video and audio are disabled");
+            }
+            if (adaptiveBitrateSet && rateController == null && findRateControllerProvider() == null) {
+                throw new IllegalStateException("adaptiveBitrate(" + adaptiveBitrate + ") needs a RateControllerProvider:"
+                        + " add sluice-abr to the class path");
             }
             List<Object> owned = new ArrayList<>();
             owned.add(source);

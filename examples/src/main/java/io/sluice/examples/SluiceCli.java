@@ -5,6 +5,7 @@ import io.sluice.codec.ffmpeg.FfmpegCodecs;
 import io.sluice.codec.ffmpeg.FfmpegFrameTranscoderFactory;
 import io.sluice.codec.ffmpeg.FfmpegRenditionLadder;
 import io.sluice.codec.ffmpeg.FfmpegSource;
+import io.sluice.core.AdaptiveBitrate;
 import io.sluice.core.AudioEncoderConfig;
 import io.sluice.core.Codec;
 import io.sluice.core.MediaType;
@@ -19,6 +20,7 @@ import io.sluice.core.auth.StreamAuthorizer;
 import io.sluice.core.auth.TokenAuthorizer;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.spi.TransportState;
+import io.sluice.core.spi.RateDecision;
 import io.sluice.core.spi.RenditionLadder;
 import io.sluice.core.spi.Transports;
 import io.sluice.server.SluiceServer;
@@ -441,6 +443,16 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--kid", defaultValue = "1", paramLabel = "<n>", description = "SFrame key id of the key (default ${DEFAULT-VALUE}).")
         long kid;
 
+        @Option(names = "--abr", defaultValue = "on", paramLabel = "<on|off>",
+                description = "Adaptive bitrate: the video encoder follows what RTMP/WHIP destinations measure, with --realtime or a live input (default ${DEFAULT-VALUE}).")
+        String abr;
+
+        @Option(names = "--min-bitrate", paramLabel = "<rate>", description = "Adaptive bitrate: lowest video bitrate, e.g. 300k (default 150k).")
+        String minBitrate;
+
+        @Option(names = "--max-bitrate", paramLabel = "<rate>", description = "Adaptive bitrate: highest video bitrate (default: --video-bitrate).")
+        String maxBitrate;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -477,6 +489,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             if (duration != null) {
                 b.duration(parse("--duration", duration, Units::parseDuration));
             }
+            b.adaptiveBitrate(adaptiveBitrate());
             b.listener(new PipelineListener() {
                 @Override
                 public void onTransportStateChanged(URI transport, TransportState state, Throwable cause) {
@@ -527,6 +540,34 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             return 0;
         }
 
+        /** {@code --abr}, {@code --min-bitrate}, {@code --max-bitrate} as the pipeline's setting. */
+        private AdaptiveBitrate adaptiveBitrate() {
+            boolean on = switch (abr.toLowerCase(Locale.ROOT)) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                        "Invalid value for option '--abr': '" + abr + "' (expected: on or off)");
+            };
+            if (!on) {
+                if (minBitrate != null || maxBitrate != null) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--min-bitrate/--max-bitrate need --abr on");
+                }
+                return AdaptiveBitrate.off();
+            }
+            AdaptiveBitrate.Builder a = AdaptiveBitrate.builder();
+            if (minBitrate != null) {
+                a.minBitrateBps(parse("--min-bitrate", minBitrate, Units::parseBitrate));
+            }
+            if (maxBitrate != null) {
+                a.maxBitrateBps(parse("--max-bitrate", maxBitrate, Units::parseBitrate));
+            }
+            try {
+                return a.build();
+            } catch (IllegalStateException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid adaptive bitrate bounds: " + e.getMessage());
+            }
+        }
+
         private <T> T parse(String option, String value, java.util.function.Function<String, T> parser) {
             try {
                 return parser.apply(value);
@@ -570,8 +611,12 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             dropped += t.queueDrops() + t.stats().framesDropped();
         }
         double secs = Math.max(1e-3, s.elapsed().toNanos() / 1e9);
-        return String.format(Locale.ROOT, "frame=%6d fps=%6.1f bitrate=%8.1fkb/s dropped=%d time=%s elapsed=%s   ",
-                frames, frames / secs, bitrate / 1000.0, dropped, Units.clock(s.mediaTimeUs()), Units.clock(s.elapsed().toNanos() / 1000));
+        RateDecision r = s.rate();
+        String abr = r == null ? "" : String.format(Locale.ROOT, " target=%.0fkb/s estimate=%s%s", r.targetBps() / 1000.0,
+                r.estimateBps() == 0 ? "-" : String.format(Locale.ROOT, "%.0fkb/s", r.estimateBps() / 1000.0),
+                r.size() == null ? "" : " size=" + r.size());
+        return String.format(Locale.ROOT, "frame=%6d fps=%6.1f bitrate=%8.1fkb/s%s dropped=%d time=%s elapsed=%s   ",
+                frames, frames / secs, bitrate / 1000.0, abr, dropped, Units.clock(s.mediaTimeUs()), Units.clock(s.elapsed().toNanos() / 1000));
     }
 
     /** {@code sluice encoders}: what this FFmpeg build offers. */

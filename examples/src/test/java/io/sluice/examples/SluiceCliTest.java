@@ -72,6 +72,32 @@ class SluiceCliTest {
     }
 
     @Test
+    void badAdaptiveBitrateOptionsAreUsageErrors() {
+        Result r = run("stream", "--input", "pattern", "--to", dir.resolve("x.mp4").toString(), "--abr", "sometimes");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Invalid value for option '--abr': 'sometimes' (expected: on or off)"), r.err());
+        r = run("stream", "--input", "pattern", "--to", dir.resolve("x.mp4").toString(), "--min-bitrate", "3M", "--max-bitrate", "1M");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Invalid adaptive bitrate bounds: minBitrateBps 3000000 > maxBitrateBps 1000000"), r.err());
+        r = run("stream", "--input", "pattern", "--to", dir.resolve("x.mp4").toString(), "--abr", "off", "--max-bitrate", "1M");
+        assertEquals(2, r.code());
+    }
+
+    @Test
+    void theProgressLineShowsTheAdaptiveTargetForALiveRtmpStream() throws Exception {
+        try (io.sluice.rtmp.server.RtmpServer server = io.sluice.rtmp.server.RtmpServer.builder()
+                .bindAddress(InetAddress.getLoopbackAddress()).port(0).build().start()) {
+            String url = "rtmp://127.0.0.1:" + server.port() + "/live/abr";
+            Result r = run("stream", "--input", "pattern:320x240@15", "--to", url, "--realtime", "--duration", "2s", "--max-bitrate", "400k");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("target=400kb/s") && r.err().contains("size=320x240"), r.err());
+            r = run("stream", "--input", "pattern:320x240@15", "--to", url, "--realtime", "--duration", "1s", "--abr", "off");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(!r.err().contains("target="), r.err());
+        }
+    }
+
+    @Test
     void anUnknownSchemeNamesTheScheme() {
         Result r = run("stream", "--input", "pattern", "--to", "foo://host/x");
         assertEquals(1, r.code());

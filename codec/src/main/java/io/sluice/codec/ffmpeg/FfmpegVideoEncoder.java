@@ -30,6 +30,7 @@ import io.sluice.core.Rational;
 import io.sluice.core.RawFrame;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.VideoEncoderConfig;
+import io.sluice.core.VideoSize;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
@@ -96,6 +97,7 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
     private final AtomicLong pendingResolution = new AtomicLong();
 
     private volatile TrackInfo track;
+    private volatile VideoSize requestedSize;
     private AVFrame scaled;
     private AVFrame passthrough;
     private SwsContext sws;
@@ -153,6 +155,7 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
             scaled = allocateFrame();
             passthrough = allocateFrame();
             open(w, h, config.bitrateBps());
+            requestedSize = new VideoSize(w, h);
             ok = true;
         } finally {
             if (!ok) {
@@ -180,13 +183,23 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
      *
      * @param width  pixels, even, 16..8192
      * @param height pixels, even, 16..8192
+     * @return {@code true}: this encoder always supports it
      * @throws IllegalArgumentException if a dimension is odd or out of range
      */
-    public void setResolution(int width, int height) {
+    @Override
+    public boolean setResolution(int width, int height) {
         if (width < 16 || height < 16 || width > 8192 || height > 8192 || width % 2 != 0 || height % 2 != 0) {
             throw new IllegalArgumentException("resolution: " + width + "x" + height + " (expected: even, 16..8192)");
         }
         pendingResolution.set((long) width << 32 | height);
+        requestedSize = new VideoSize(width, height);
+        return true;
+    }
+
+    /** The size last asked for with {@link #setResolution}, else the size the encoder opened with. */
+    @Override
+    public VideoSize resolution() {
+        return requestedSize;
     }
 
     /**

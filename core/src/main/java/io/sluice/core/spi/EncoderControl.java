@@ -1,5 +1,7 @@
 package io.sluice.core.spi;
 
+import io.sluice.core.VideoSize;
+
 /**
  * Runtime control of an encoder: what transports' feedback and rate controllers act on.
  * All methods are thread-safe and take effect at the next frame the encoder takes in.
@@ -18,4 +20,28 @@ public interface EncoderControl {
 
     /** Makes the next encoded video frame a keyframe (IDR). A no-op for audio encoders. */
     void requestKeyframe();
+
+    /**
+     * Changes the output size of a video encoder from the next frame on, for adaptive bitrate. An encoder
+     * that supports it codes that frame as an IDR picture and gives it (and the frames after it) a new
+     * {@link io.sluice.core.TrackInfo} with the new size and parameter sets, so transports announce a new
+     * sequence header. The default does nothing and returns {@code false}: rate controllers then adapt the
+     * bitrate only.
+     *
+     * @param width  pixels, even, 16..8192
+     * @param height pixels, even, 16..8192
+     * @return {@code true} if the encoder will apply the size, {@code false} if it cannot change its size
+     * @throws IllegalArgumentException if a dimension is odd or out of range (when supported)
+     */
+    default boolean setResolution(int width, int height) {
+        return false;
+    }
+
+    /**
+     * The output size of a video encoder: the one a pending {@link #setResolution} gives once applied;
+     * {@code null} for audio encoders and encoders that do not say (the default).
+     */
+    default VideoSize resolution() {
+        return null;
+    }
 }

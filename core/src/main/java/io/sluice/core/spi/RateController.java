@@ -13,7 +13,15 @@ public interface RateController {
     /** A transport reported a bandwidth estimate. */
     void onBandwidthEstimate(URI transport, BandwidthEstimate estimate);
 
-    /** A transport changed state. */
+    /**
+     * A transport changed state. A transport that is {@link TransportState#RECONNECTING} or terminal no longer
+     * governs the rate until it is {@link TransportState#CONNECTED} again.
+     */
     default void onTransportState(URI transport, TransportState state) {
+    }
+
+    /** The last decision, for {@link io.sluice.core.PipelineStats#rate()}; {@code null} if none (the default). */
+    default RateDecision current() {
+        return null;
     }
 }

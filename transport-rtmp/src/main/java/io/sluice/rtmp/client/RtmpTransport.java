@@ -93,9 +93,15 @@ import org.slf4j.LoggerFactory;
  * GOP-aware (video before audio, whole runs up to the next keyframe, never a frame whose reference
  * was dropped) and asks the encoder for a keyframe. While connected, a backlog longer than
  * {@link Builder#maxBacklog} is dropped altogether up to the next keyframe, so latency stays bounded.
- * Every drop is counted in {@link TransportStats#framesDropped()}. Every 500 ms while publishing, a
- * {@link BandwidthEstimate.Kind#SEND_RATE} estimate reports the measured drain rate (bytes that
- * left Netty's outbound buffer per second) and the backlog.
+ * Every drop is counted in {@link TransportStats#framesDropped()}. Every 200 ms while publishing, a
+ * {@link BandwidthEstimate.Kind#SEND_RATE} estimate reports what a rate controller
+ * ({@code io.sluice.abr.tcp.SendQueueController}) needs: {@link BandwidthEstimate#bitrateBps()} the drain rate
+ * (bytes that left Netty's outbound buffer for the socket since the last report, as bit/s: the path's
+ * capacity while a backlog waits, the send rate otherwise), {@link BandwidthEstimate#queuedBytes()} the bytes
+ * waiting (buffer and Netty's outbound buffer), and {@link BandwidthEstimate#queueDelayUs()} the media time
+ * waiting (newest DTS offered − newest DTS written, µs). The controller cuts the encoder at 200 ms of queued
+ * media, well before the backlog limit drops GOPs, so the two do not fight: the drop is the last resort when
+ * even the minimum bitrate does not fit. Bytes the kernel's socket buffer holds are not seen.
  *
  * <h2>Reconnect</h2>
  * On a new connection the session starts over: connect, publish, then {@code onMetaData} and the
@@ -117,7 +123,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RtmpTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(RtmpTransport.class);
-    private static final long REPORT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** How often a {@link BandwidthEstimate.Kind#SEND_RATE} report goes out: often enough for a rate controller to cut within 0.5 s. */
+    static final long REPORT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long TIME_BASE_WAIT_US = 2_000_000;
     private static final long UNKNOWN = Long.MIN_VALUE;
 
@@ -132,6 +139,7 @@ public final class RtmpTransport implements Transport {
     private final Duration maxBacklog;
     private final WriteBufferWaterMark waterMark;
     private final int chunkSize;
+    private final int socketSendBuffer;
     private final SslContext sslContext;
 
     private final AtomicBoolean opened = new AtomicBoolean();
@@ -182,6 +190,7 @@ public final class RtmpTransport implements Transport {
         this.maxBacklog = b.maxBacklog;
         this.waterMark = b.waterMark;
         this.chunkSize = b.chunkSize;
+        this.socketSendBuffer = b.socketSendBuffer;
         this.sslContext = sslContext;
     }
 
@@ -301,8 +310,11 @@ public final class RtmpTransport implements Transport {
                 .channel(NettyTransport.current().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
+                .option(ChannelOption.TCP_NODELAY, true);
+        if (socketSendBuffer > 0) {
+            b.option(ChannelOption.SO_SNDBUF, socketSendBuffer);
+        }
+        b.handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
@@ -523,6 +535,7 @@ public final class RtmpTransport implements Transport {
             try {
                 if (f.mediaType() == MediaType.VIDEO && !f.isKeyframe() && skipping.contains(f.trackId())) {
                     framesDropped.incrementAndGet();
+                    lastWrittenDtsUs = Math.max(lastWrittenDtsUs, f.dtsUs()); // gone from the queue: not backlog
                     continue;
                 }
                 if (f.mediaType() == MediaType.VIDEO && f.isKeyframe()) {
@@ -566,6 +579,7 @@ public final class RtmpTransport implements Transport {
             Thread.currentThread().interrupt();
         }
         framesDropped.addAndGet(n);
+        lastWrittenDtsUs = Math.max(lastWrittenDtsUs, lastOfferedDtsUs); // nothing waits any more
         log.warn("{}: dropped {} frames, resuming at the next keyframe", reason, n);
         for (TrackInfo t : tracks) {
             if (t.isVideo()) {
@@ -685,6 +699,7 @@ public final class RtmpTransport implements Transport {
         private Duration maxBacklog = Duration.ofSeconds(2);
         private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
         private int chunkSize = 4096;
+        private int socketSendBuffer;
         private final List<X509Certificate> trusted = new ArrayList<>();
         private boolean insecure;
 
@@ -772,6 +787,25 @@ public final class RtmpTransport implements Transport {
                 throw new IllegalArgumentException("chunkSize: " + bytes + " (expected: 4096..16777215)");
             }
             this.chunkSize = bytes;
+            return this;
+        }
+
+        /**
+         * The kernel's socket send buffer ({@code SO_SNDBUF}); default 0: the operating system's, which on Linux
+         * grows with the connection (up to {@code net.ipv4.tcp_wmem}'s maximum, 4 MiB by default). Bytes there are
+         * invisible to the {@link BandwidthEstimate.Kind#SEND_RATE} reports: on a slow path the kernel can hold a
+         * second or more of media before this transport's own buffer, which the rate controller watches, starts to
+         * grow. A small buffer (e.g. 64 KiB) moves that queue where it is seen, at the price of throughput on long
+         * paths (TCP cannot have more than about the buffer in flight: 64 KiB per 100 ms RTT is ~5 Mbit/s).
+         *
+         * @param bytes 0 for the system's, or 4096..16777216
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder socketSendBuffer(int bytes) {
+            if (bytes != 0 && (bytes < 4096 || bytes > 16 << 20)) {
+                throw new IllegalArgumentException("socketSendBuffer: " + bytes + " (expected: 0 or 4096..16777216)");
+            }
+            this.socketSendBuffer = bytes;
             return this;
         }
 

@@ -1,0 +1,249 @@
+package io.sluice.abr.tcp;
+
+import io.sluice.core.spi.RateChangeReason;
+import java.util.ArrayDeque;
+
+/**
+ * Rate control for a publisher over TCP (RTMP), from its own send buffer: how much media waits to be written,
+ * and how fast the socket takes bytes while it is backlogged. Sans-IO: the caller passes each measurement with
+ * its time and reads {@link #targetBps()}.
+ *
+ * <p>It does what OBS's dynamic bitrate does (cut when the send buffer holds too much, raise while it stays
+ * empty), but faster both ways:
+ * <ul>
+ *   <li><b>Cut</b> when at least {@link Config#cutQueueUs()} (200 ms) of media waits and the socket drains under
+ *       80 % of the target, or on two reports in a row, or twice that on one (so a keyframe burst alone, which
+ *       drains at the target or faster, does not cut): straight to the measured drain rate less a
+ *       margin, less what it takes to empty the queue within {@link Config#drainHorizonUs()}. The drain rate of a
+ *       backlogged buffer is what the path carries, so one cut lands under the capacity instead of OBS's
+ *       repeated 10 % steps.</li>
+ *   <li><b>Recover</b> while the queue stays empty: quickly (×{@link Config#recoverPerSecond()} per second) back
+ *       to {@link Config#operatingPoint()} of the capacity last measured, slowly
+ *       (×{@link Config#nearCapacityPerSecond()}) around it, and once the target has passed the old capacity
+ *       with the queue still empty, the capacity is stale: probe upward at ×{@link Config#probePerSecond()} per
+ *       second until the queue grows again. A restored capacity is reached to 90 % within about 7 s, where
+ *       OBS's +10 % every 4 s needs up to 40 s.</li>
+ *   <li>It never disconnects and never goes below the minimum; dropping media when even the minimum does not
+ *       fit is the transport's job (RTMP drops whole GOP tails after 2 s of backlog).</li>
+ * </ul>
+ *
+ * <p>Rates are the link rate the transport sends (all tracks and the protocol's framing); the caller turns the
+ * target into an encoder target. Times are µs on the caller's monotonic clock. Not thread-safe.
+ */
+public final class SendQueueController {
+    /** Reports older than this do not count as the interval of the next one (a stall, a reconnect). */
+    private static final long MAX_INTERVAL_US = 1_000_000;
+    /** How long backlogged drain-rate samples are kept for the capacity estimate. */
+    private static final long CAPACITY_WINDOW_US = 1_000_000;
+
+    private final Config config;
+    private long minBps;
+    private long maxBps;
+    private long targetBps;
+    private RateChangeReason reason = RateChangeReason.INITIAL;
+    /** Drain rate while backlogged, bit/s; 0 while unknown or stale. */
+    private long capacityBps;
+    private long lastSampleUs = Long.MIN_VALUE;
+    private long lastCutUs = Long.MIN_VALUE;
+    private int overReports;
+    /** Backlogged drain-rate samples within {@link #CAPACITY_WINDOW_US}: {timeUs, bps}. */
+    private final ArrayDeque<long[]> drainSamples = new ArrayDeque<>();
+
+    /**
+     * @param config   thresholds and rates
+     * @param minBps   lowest target, bit/s, &gt; 0
+     * @param maxBps   highest target, bit/s, &ge; {@code minBps}
+     * @param startBps target before the first report, bit/s, clamped to min..max
+     * @throws IllegalArgumentException if the bounds are not positive or min &gt; max
+     */
+    public SendQueueController(Config config, long minBps, long maxBps, long startBps) {
+        this.config = java.util.Objects.requireNonNull(config, "config");
+        setBounds(minBps, maxBps);
+        this.targetBps = clamp(startBps);
+    }
+
+    /**
+     * New bounds; the target is clamped into them at once.
+     *
+     * @throws IllegalArgumentException if {@code minBps <= 0} or {@code maxBps < minBps}
+     */
+    public void setBounds(long minBps, long maxBps) {
+        if (minBps <= 0 || maxBps < minBps) {
+            throw new IllegalArgumentException("bounds: " + minBps + ".." + maxBps + " bit/s (expected: 0 < min <= max)");
+        }
+        this.minBps = minBps;
+        this.maxBps = maxBps;
+        this.targetBps = clamp(targetBps);
+    }
+
+    /**
+     * One report of the transport's send buffer (RTMP sends one every 100–250 ms).
+     *
+     * @param nowUs          when it was measured, µs, monotonic, never earlier than the previous report
+     * @param drainBps       bytes that left the send buffer for the socket since the previous report, as bit/s
+     * @param queuedBytes    bytes waiting in the send buffer now
+     * @param queuedMediaUs  media time waiting now, µs (newest DTS offered − newest DTS written)
+     * @param sendingBps     link rate the transport is actually asked to carry now (the encoder targets plus
+     *                       framing), bit/s, or 0 if unknown; the target never rises above 1.5 × this, so a
+     *                       sender held lower by something else (another transport, the encoder's maximum) does
+     *                       not let the estimate run away from what it tests
+     * @return the new target, bit/s
+     * @throws IllegalArgumentException if a figure is negative or time went back
+     */
+    public long onReport(long nowUs, long drainBps, long queuedBytes, long queuedMediaUs, long sendingBps) {
+        if (drainBps < 0 || queuedBytes < 0 || queuedMediaUs < 0 || sendingBps < 0) {
+            throw new IllegalArgumentException("report: drain " + drainBps + " bit/s, queued " + queuedBytes + " B / "
+                    + queuedMediaUs + " us, sending " + sendingBps + " bit/s (expected: >= 0)");
+        }
+        if (lastSampleUs != Long.MIN_VALUE && nowUs < lastSampleUs) {
+            throw new IllegalArgumentException("nowUs: " + nowUs + " (expected: >= previous report " + lastSampleUs + ")");
+        }
+        long dtUs = lastSampleUs == Long.MIN_VALUE ? 0 : Math.min(MAX_INTERVAL_US, nowUs - lastSampleUs);
+        lastSampleUs = nowUs;
+
+        boolean backlogged = queuedMediaUs >= config.backlogUs();
+        if (backlogged && drainBps > 0) {
+            drainSamples.addLast(new long[] {nowUs, drainBps});
+        }
+        while (!drainSamples.isEmpty() && nowUs - drainSamples.peekFirst()[0] > CAPACITY_WINDOW_US) {
+            drainSamples.pollFirst();
+        }
+
+        overReports = queuedMediaUs >= config.cutQueueUs() ? overReports + 1 : 0;
+        // One report over the threshold cuts when the socket drains well under the target (a sustained overload);
+        // a keyframe burst drains at least at the target, so it needs a second report (or twice the threshold).
+        boolean overloaded = overReports >= 1 && drainBps > 0 && drainBps < targetBps * 0.8;
+        if (overloaded || overReports >= 2 || queuedMediaUs >= 2 * config.cutQueueUs()) {
+            cut(nowUs, drainBps, queuedBytes);
+            return targetBps;
+        }
+        if (queuedMediaUs < config.backlogUs() && dtUs > 0 && nowUs - lastCutUs >= config.holdAfterCutUs()) {
+            increase(dtUs, sendingBps);
+        }
+        return targetBps;
+    }
+
+    private void cut(long nowUs, long drainBps, long queuedBytes) {
+        long measured = drainBps;
+        if (!drainSamples.isEmpty()) {
+            long sum = 0;
+            for (long[] s : drainSamples) {
+                sum += s[1];
+            }
+            measured = Math.min(drainBps > 0 ? drainBps : Long.MAX_VALUE, sum / drainSamples.size());
+        }
+        if (measured <= 0) {
+            return; // nothing left the buffer: a stalled socket; the transport's backlog limit handles it
+        }
+        capacityBps = measured;
+        double drainQueueBps = queuedBytes * 8.0 * 1_000_000 / config.drainHorizonUs();
+        long candidate = (long) Math.max(measured * (1 - config.margin()) - drainQueueBps, measured * config.floorFraction());
+        candidate = clamp(candidate);
+        if (candidate < targetBps) {
+            targetBps = candidate;
+            reason = RateChangeReason.QUEUE;
+            lastCutUs = nowUs;
+        }
+    }
+
+    private void increase(long dtUs, long sendingBps) {
+        double seconds = dtUs / 1e6;
+        double perSecond;
+        long ceiling = maxBps;
+        if (capacityBps > 0 && targetBps < capacityBps * config.operatingPoint()) {
+            perSecond = config.recoverPerSecond();
+            ceiling = Math.min(ceiling, (long) (capacityBps * config.operatingPoint()));
+        } else if (capacityBps > 0 && targetBps < capacityBps * config.staleAbove()) {
+            perSecond = config.nearCapacityPerSecond();
+        } else {
+            capacityBps = 0; // sent above the old capacity with an empty queue: the path got faster
+            perSecond = config.probePerSecond();
+        }
+        if (sendingBps > 0) {
+            ceiling = Math.min(ceiling, Math.max(targetBps, (long) (sendingBps * 1.5)));
+        }
+        long next = clamp(Math.min(ceiling, (long) Math.ceil(targetBps * Math.pow(perSecond, seconds))));
+        if (next > targetBps) {
+            targetBps = next;
+            reason = capacityBps == 0 ? RateChangeReason.PROBE : RateChangeReason.INCREASE;
+        }
+    }
+
+    /**
+     * Forgets measurements (after a reconnect: a new connection, maybe a new path); the target stays.
+     *
+     * @param nowUs µs, monotonic
+     */
+    public void reset(long nowUs) {
+        drainSamples.clear();
+        capacityBps = 0;
+        overReports = 0;
+        lastSampleUs = nowUs;
+    }
+
+    /** The link rate to send at, bit/s. */
+    public long targetBps() {
+        return targetBps;
+    }
+
+    /** Why the target last changed: {@link RateChangeReason#QUEUE} for a cut, INCREASE or PROBE upward, INITIAL before. */
+    public RateChangeReason reason() {
+        return reason;
+    }
+
+    /** The drain rate measured at the last cut, bit/s; 0 while unknown or found stale by a probe. */
+    public long capacityBps() {
+        return capacityBps;
+    }
+
+    private long clamp(long bps) {
+        return Math.max(minBps, Math.min(maxBps, bps));
+    }
+
+    /**
+     * Thresholds and rates of a {@link SendQueueController}.
+     *
+     * @param cutQueueUs            queued media that triggers a cut, µs (200 ms)
+     * @param backlogUs             queued media under which the buffer counts as empty, µs (50 ms); drain rates are
+     *                              capacity measurements only above it
+     * @param margin                fraction below the drain rate a cut lands (0.1)
+     * @param drainHorizonUs        a cut also leaves room to empty the queue within this, µs (2 s)
+     * @param floorFraction         a cut never goes below this fraction of the drain rate (0.5)
+     * @param holdAfterCutUs        no increase this long after a cut, µs (500 ms)
+     * @param operatingPoint        fraction of the measured capacity to return to quickly (0.9)
+     * @param recoverPerSecond      growth per second up to the operating point (1.35)
+     * @param nearCapacityPerSecond growth per second between the operating point and {@code staleAbove} (1.05)
+     * @param staleAbove            above this multiple of the measured capacity with an empty queue, the capacity
+     *                              is stale (1.05)
+     * @param probePerSecond        growth per second while probing above a stale or unknown capacity (1.2)
+     */
+    public record Config(long cutQueueUs, long backlogUs, double margin, long drainHorizonUs, double floorFraction,
+                         long holdAfterCutUs, double operatingPoint, double recoverPerSecond,
+                         double nearCapacityPerSecond, double staleAbove, double probePerSecond) {
+        public Config {
+            if (cutQueueUs <= 0 || backlogUs <= 0 || backlogUs >= cutQueueUs) {
+                throw new IllegalArgumentException("cutQueueUs " + cutQueueUs + ", backlogUs " + backlogUs
+                        + " (expected: 0 < backlogUs < cutQueueUs)");
+            }
+            if (margin < 0 || margin >= 1 || floorFraction <= 0 || floorFraction > 1) {
+                throw new IllegalArgumentException("margin " + margin + ", floorFraction " + floorFraction
+                        + " (expected: 0 <= margin < 1, 0 < floorFraction <= 1)");
+            }
+            if (drainHorizonUs <= 0 || holdAfterCutUs < 0) {
+                throw new IllegalArgumentException("drainHorizonUs " + drainHorizonUs + ", holdAfterCutUs " + holdAfterCutUs
+                        + " (expected: > 0, >= 0)");
+            }
+            if (operatingPoint <= 0 || operatingPoint > 1 || staleAbove < 1 || recoverPerSecond < 1
+                    || nearCapacityPerSecond < 1 || probePerSecond < 1) {
+                throw new IllegalArgumentException("operatingPoint " + operatingPoint + ", staleAbove " + staleAbove
+                        + ", growth " + recoverPerSecond + "/" + nearCapacityPerSecond + "/" + probePerSecond
+                        + " (expected: 0 < operatingPoint <= 1 <= staleAbove, growth >= 1)");
+            }
+        }
+
+        /** The defaults above. */
+        public static Config defaults() {
+            return new Config(200_000, 50_000, 0.1, 2_000_000, 0.5, 500_000, 0.9, 1.35, 1.05, 1.05, 1.2);
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package io.sluice.abr.rate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.abr.tcp.FluidSendBuffer;
+import io.sluice.abr.tcp.SendQueueControllerTest;
+import io.sluice.core.AdaptiveBitrate;
+import io.sluice.core.VideoSize;
+import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.core.spi.BandwidthEstimate.Kind;
+import io.sluice.core.spi.EncoderControl;
+import io.sluice.core.spi.RateChangeReason;
+import io.sluice.core.spi.RateDecision;
+import io.sluice.core.spi.TransportState;
+import io.sluice.core.time.ManualTicker;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class AdaptiveRateControllerTest {
+    private static final URI RTMP = URI.create("rtmp://127.0.0.1/live/a");
+    private static final URI WHIP = URI.create("whip://127.0.0.1/whip/a");
+
+    /** An encoder's control surface that records what it is told and validates sizes as FfmpegVideoEncoder does. */
+    static final class RecordingEncoder implements EncoderControl {
+        long bitrate;
+        VideoSize size;
+        final List<VideoSize> sizes = new ArrayList<>();
+        boolean resizable = true;
+
+        RecordingEncoder(long bitrate, VideoSize size) {
+            this.bitrate = bitrate;
+            this.size = size;
+        }
+
+        @Override
+        public void setTargetBitrate(long bitrateBps) {
+            assertTrue(bitrateBps > 0);
+            bitrate = bitrateBps;
+        }
+
+        @Override
+        public long targetBitrate() {
+            return bitrate;
+        }
+
+        @Override
+        public void requestKeyframe() {
+        }
+
+        @Override
+        public boolean setResolution(int width, int height) {
+            if (!resizable) {
+                return false;
+            }
+            assertTrue(width % 2 == 0 && height % 2 == 0 && width >= 16 && height >= 16, width + "x" + height);
+            size = new VideoSize(width, height);
+            sizes.add(size);
+            return true;
+        }
+
+        @Override
+        public VideoSize resolution() {
+            return size;
+        }
+    }
+
+    private final ManualTicker ticker = new ManualTicker();
+    private final List<RateDecision> decisions = new ArrayList<>();
+
+    private AdaptiveRateController controller(AdaptiveBitrate config, long reserved) {
+        return new AdaptiveRateController(config, reserved, ticker, decisions::add);
+    }
+
+    private static BandwidthEstimate cc(long bps, double loss) {
+        return new BandwidthEstimate(Kind.TRANSPORT_CC, bps, 0, 0, loss, 20_000, RateChangeReason.DELAY);
+    }
+
+    @Test
+    void estimateLessOverheadRetransmissionsAndAudioBecomesTheTarget() {
+        RecordingEncoder enc = new RecordingEncoder(2_500_000, new VideoSize(1280, 720));
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), 64_000);
+        c.attach(enc);
+        assertEquals(2_500_000, enc.bitrate, "the encoder's bitrate is the ceiling and the start");
+        c.onBandwidthEstimate(WHIP, cc(1_000_000, 0.1));
+        long expected = (long) (1_000_000 * (1 - AdaptiveRateController.RTP_OVERHEAD) * 0.9) - 64_000;
+        assertEquals(expected, enc.bitrate);
+        RateDecision d = c.current();
+        assertEquals(expected, d.targetBps());
+        assertEquals(RateChangeReason.DELAY, d.reason());
+        assertEquals(WHIP, d.governingTransport());
+        assertEquals(decisions.get(decisions.size() - 1), d);
+    }
+
+    @Test
+    void minMaxAndStartBound() {
+        RecordingEncoder enc = new RecordingEncoder(2_500_000, new VideoSize(1280, 720));
+        AdaptiveRateController c = controller(AdaptiveBitrate.builder().minBitrateBps(400_000).maxBitrateBps(1_200_000)
+                .startBitrateBps(800_000).build(), 0);
+        c.attach(enc);
+        assertEquals(800_000, enc.bitrate, "start");
+        c.onBandwidthEstimate(WHIP, cc(100_000, 0));
+        assertEquals(400_000, enc.bitrate, "min");
+        ticker.advanceMillis(1500);
+        c.onBandwidthEstimate(WHIP, cc(50_000_000, 0));
+        assertEquals(1_200_000, enc.bitrate, "max");
+    }
+
+    @Test
+    void increasesAtMostOncePerSecondDecreasesAtOnce() {
+        RecordingEncoder enc = new RecordingEncoder(3_000_000, new VideoSize(1280, 720));
+        AdaptiveRateController c = controller(AdaptiveBitrate.builder().startBitrateBps(500_000).build(), 0);
+        c.attach(enc);
+        c.onBandwidthEstimate(WHIP, cc(1_000_000, 0));
+        long first = enc.bitrate;
+        ticker.advanceMillis(200);
+        c.onBandwidthEstimate(WHIP, cc(1_500_000, 0));
+        assertEquals(first, enc.bitrate, "second increase within 1 s waits");
+        ticker.advanceMillis(900);
+        c.onBandwidthEstimate(WHIP, cc(1_500_000, 0));
+        assertTrue(enc.bitrate > first);
+        ticker.advanceMillis(10);
+        c.onBandwidthEstimate(WHIP, cc(600_000, 0));
+        assertEquals((long) (600_000 * (1 - AdaptiveRateController.RTP_OVERHEAD)), enc.bitrate, "decrease at once");
+    }
+
+    @Test
+    void slowestGovernsUnlessConfiguredAndReconnectingTransportDropsOut() {
+        RecordingEncoder enc = new RecordingEncoder(4_000_000, new VideoSize(1280, 720));
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), 0);
+        c.attach(enc);
+        c.onBandwidthEstimate(WHIP, cc(3_000_000, 0));
+        c.onBandwidthEstimate(URI.create("whip://b/x"), cc(1_000_000, 0));
+        assertEquals((long) (1_000_000 * 0.95), enc.bitrate, "the slowest governs");
+        assertEquals(URI.create("whip://b/x"), c.current().governingTransport());
+
+        c.onTransportState(URI.create("whip://b/x"), TransportState.RECONNECTING);
+        ticker.advanceMillis(1100);
+        c.onBandwidthEstimate(WHIP, cc(3_000_000, 0));
+        assertEquals((long) (3_000_000 * 0.95), enc.bitrate, "a reconnecting transport no longer holds the rate down");
+
+        c.onTransportState(URI.create("whip://b/x"), TransportState.CONNECTED);
+        c.onBandwidthEstimate(URI.create("whip://b/x"), cc(1_000_000, 0));
+        assertEquals((long) (1_000_000 * 0.95), enc.bitrate, "back in the min once connected");
+
+        RecordingEncoder enc2 = new RecordingEncoder(4_000_000, new VideoSize(1280, 720));
+        AdaptiveRateController fastest = controller(AdaptiveBitrate.builder().governing(AdaptiveBitrate.Governing.FASTEST).build(), 0);
+        fastest.attach(enc2);
+        fastest.onBandwidthEstimate(WHIP, cc(3_000_000, 0));
+        fastest.onBandwidthEstimate(URI.create("whip://b/x"), cc(1_000_000, 0));
+        assertEquals((long) (3_000_000 * 0.95), enc2.bitrate, "FASTEST: the best-connected governs");
+    }
+
+    @Test
+    void deliveryRateIsIgnored() {
+        RecordingEncoder enc = new RecordingEncoder(2_000_000, new VideoSize(640, 480));
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), 0);
+        c.attach(enc);
+        c.onBandwidthEstimate(WHIP, new BandwidthEstimate(Kind.DELIVERY_RATE, 300_000, 0, 0, 0, 0));
+        assertEquals(2_000_000, enc.bitrate);
+    }
+
+    @Test
+    void resolutionStepsDownAndUpWithHysteresisKeepingAspectAndEvenSizes() {
+        RecordingEncoder enc = new RecordingEncoder(2_500_000, new VideoSize(1280, 720));
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), 0);
+        c.attach(enc);
+        // 720p's minimum is 0.9 Mbit/s: 0.8 is below it but above 75 % of it, so the size waits 1 s.
+        c.onBandwidthEstimate(WHIP, cc(842_106, 0)); // 800 kbit/s of video
+        assertTrue(enc.sizes.isEmpty(), "not at once");
+        ticker.advanceMillis(500);
+        c.onBandwidthEstimate(WHIP, cc(842_106, 0));
+        assertTrue(enc.sizes.isEmpty());
+        ticker.advanceMillis(600);
+        c.onBandwidthEstimate(WHIP, cc(842_106, 0));
+        assertEquals(List.of(new VideoSize(960, 540)), enc.sizes, "one step down after 1 s");
+        RateDecision d = c.current();
+        assertTrue(d.sizeChanged());
+        assertEquals(new VideoSize(960, 540), d.size());
+
+        // A deep cut goes down at once, one step per 2 s at most.
+        ticker.advanceMillis(2100);
+        c.onBandwidthEstimate(WHIP, cc(200_000, 0));
+        assertEquals(new VideoSize(640, 360), enc.size);
+        ticker.advanceMillis(500);
+        c.onBandwidthEstimate(WHIP, cc(200_000, 0));
+        assertEquals(new VideoSize(640, 360), enc.size, "no second change within 2 s");
+        ticker.advanceMillis(1600);
+        c.onBandwidthEstimate(WHIP, cc(200_000, 0));
+        assertEquals(new VideoSize(480, 270), enc.size);
+
+        // Up: 30 % above the next size's minimum for 4 s, one step at a time, never above 720p.
+        for (int i = 0; i < 60; i++) {
+            ticker.advanceMillis(500);
+            c.onBandwidthEstimate(WHIP, cc(5_000_000, 0));
+        }
+        assertEquals(new VideoSize(1280, 720), enc.size);
+        assertEquals(List.of(new VideoSize(960, 540), new VideoSize(640, 360), new VideoSize(480, 270),
+                new VideoSize(640, 360), new VideoSize(960, 540), new VideoSize(1280, 720)), enc.sizes);
+    }
+
+    @Test
+    void oddSourceSizesGiveEvenRungsWithTheSourceAspect() {
+        ResolutionLadder l = ResolutionLadder.below(new VideoSize(640, 480));
+        assertEquals(new VideoSize(640, 480), l.get(0).size());
+        for (ResolutionLadder.Rung r : l.rungs()) {
+            assertEquals(0, r.size().width() % 2);
+            assertEquals(0, r.size().height() % 2);
+            assertEquals(4.0 / 3, (double) r.size().width() / r.size().height(), 0.02, r.toString());
+            assertTrue(r.minBps() < r.maxBps());
+        }
+        assertEquals(new VideoSize(480, 360), l.get(1).size());
+        assertEquals(300_000, ResolutionLadder.limit(640L * 360, 1));
+        assertEquals(2_500_000, ResolutionLadder.limit(1280L * 720, 2));
+    }
+
+    @Test
+    void aLowConfiguredBitrateKeepsItsSizeWhileTheNetworkAllowsIt() {
+        RecordingEncoder enc = new RecordingEncoder(300_000, new VideoSize(1280, 720));
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), 0);
+        c.attach(enc);
+        for (int i = 0; i < 10; i++) {
+            ticker.advanceMillis(500);
+            c.onBandwidthEstimate(WHIP, cc(5_000_000, 0));
+        }
+        assertTrue(enc.sizes.isEmpty(), "300 kbit/s at 720p as configured: " + enc.sizes);
+        c.onBandwidthEstimate(WHIP, cc(200_000, 0));
+        assertEquals(new VideoSize(960, 540), enc.size, "under the maximum the network limits: smaller");
+    }
+
+    @Test
+    void anEncoderThatCannotResizeAdaptsBitrateOnly() {
+        RecordingEncoder enc = new RecordingEncoder(2_500_000, new VideoSize(1280, 720));
+        enc.resizable = false;
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), 0);
+        c.attach(enc);
+        c.onBandwidthEstimate(WHIP, cc(300_000, 0));
+        assertEquals((long) (300_000 * 0.95), enc.bitrate);
+        assertEquals(new VideoSize(1280, 720), enc.size);
+    }
+
+    @Test
+    @DisplayName("RTMP through the whole controller, capacity 1 → 2.5 → 0.6 → 1 Mbit/s: video + audio follow the capacity")
+    void rtmpCapacityScheduleThroughTheController() {
+        long audio = 128_000;
+        RecordingEncoder enc = new RecordingEncoder(2_400_000, new VideoSize(1280, 720));
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), audio);
+        c.attach(enc);
+        FluidSendBuffer link = new FluidSendBuffer(SendQueueControllerTest::schedule);
+        List<long[]> run = new ArrayList<>(); // {tUs, capacity, link rate sent, queued media}
+        long nextReport = 200_000;
+        while (link.nowUs() < 60_000_000) {
+            long sending = (long) ((enc.bitrate + audio) / (1 - AdaptiveRateController.RTMP_OVERHEAD));
+            link.step(sending);
+            ticker.advanceNanos(FluidSendBuffer.STEP_US * 1000);
+            if (link.nowUs() >= nextReport) {
+                nextReport += 200_000;
+                c.onBandwidthEstimate(RTMP, new BandwidthEstimate(Kind.SEND_RATE, link.takeDrainBps(), link.queuedBytes(),
+                        link.queuedMediaUs(), 0, 0));
+            }
+            run.add(new long[] {link.nowUs(), SendQueueControllerTest.schedule(link.nowUs()), sending, link.queuedMediaUs()});
+        }
+        for (long stepUs : new long[] {15_000_000, 45_000_000}) {
+            long reached = run.stream().filter(r -> r[0] >= stepUs && r[2] >= 0.9 * r[1]).mapToLong(r -> r[0]).findFirst().orElse(Long.MAX_VALUE);
+            System.out.printf("controller, step up at %d s: 90 %% of capacity after %.2f s%n", stepUs / 1_000_000, (reached - stepUs) / 1e6);
+            assertTrue(reached - stepUs <= 10_000_000, "90 % of capacity " + (reached - stepUs) / 1e6 + " s after " + stepUs / 1e6 + " s");
+        }
+        long queued = run.stream().filter(r -> r[0] >= 30_000_000 && r[3] >= 200_000).mapToLong(r -> r[0]).findFirst().orElseThrow();
+        long cut = run.stream().filter(r -> r[0] >= queued && r[2] <= r[1]).mapToLong(r -> r[0]).findFirst().orElseThrow();
+        System.out.printf("controller, step down at 30 s: sending under capacity %.2f s after 200 ms queued%n", (cut - queued) / 1e6);
+        assertTrue(cut - queued <= 500_000, "cut " + (cut - queued) / 1e6 + " s after 200 ms queued");
+        long[] q = run.stream().filter(r -> r[0] >= 2_000_000).mapToLong(r -> r[3]).sorted().toArray();
+        System.out.printf("controller: p95 queued media %d ms; sizes %s%n", q[(int) (q.length * 0.95)] / 1000, enc.sizes);
+        assertTrue(q[(int) (q.length * 0.95)] <= 600_000, "p95 queued media " + q[(int) (q.length * 0.95)] / 1000 + " ms");
+        assertTrue(enc.sizes.contains(new VideoSize(640, 360)), "0.6 Mbit/s takes the picture to 360p: " + enc.sizes);
+        assertTrue(enc.sizes.indexOf(new VideoSize(1280, 720)) > enc.sizes.indexOf(new VideoSize(640, 360)),
+                "2.5 Mbit/s brought 720p back: " + enc.sizes);
+        assertTrue(enc.sizes.lastIndexOf(new VideoSize(480, 270)) > enc.sizes.indexOf(new VideoSize(1280, 720)),
+                "0.6 Mbit/s took it down again: " + enc.sizes);
+    }
+
+    @Test
+    void rtmpQueueReportsCutTheEncoder() {
+        RecordingEncoder enc = new RecordingEncoder(2_500_000, new VideoSize(640, 480));
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), 128_000);
+        c.attach(enc);
+        c.onBandwidthEstimate(RTMP, new BandwidthEstimate(Kind.SEND_RATE, 2_600_000, 0, 0, 0, 0));
+        assertEquals(2_500_000, enc.bitrate, "an empty queue at the maximum changes nothing");
+        for (int i = 0; i < 2; i++) {
+            ticker.advanceMillis(200);
+            c.onBandwidthEstimate(RTMP, new BandwidthEstimate(Kind.SEND_RATE, 1_000_000, 80_000, 300_000, 0, 0));
+        }
+        RateDecision d = c.current();
+        assertNotNull(d);
+        assertEquals(RateChangeReason.QUEUE, d.reason());
+        assertTrue(enc.bitrate < 1_000_000 * 0.9 - 128_000, "under the drain rate less margin and audio: " + enc.bitrate);
+        assertFalse(enc.bitrate < 150_000);
+    }
+}

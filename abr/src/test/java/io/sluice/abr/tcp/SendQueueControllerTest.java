@@ -1,0 +1,143 @@
+package io.sluice.abr.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.core.spi.RateChangeReason;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+public class SendQueueControllerTest {
+    private static final long REPORT_US = 200_000;
+
+    /** Capacity 1 → 2.5 → 0.6 → 1 Mbit/s, 15 s each (the RFC 8867 §5.1 shape, compressed). */
+    public static long schedule(long tUs) {
+        if (tUs < 15_000_000) {
+            return 1_000_000;
+        }
+        if (tUs < 30_000_000) {
+            return 2_500_000;
+        }
+        if (tUs < 45_000_000) {
+            return 600_000;
+        }
+        return 1_000_000;
+    }
+
+    private record Sample(long tUs, long capacityBps, long targetBps, long queuedMediaUs, RateChangeReason reason) {
+    }
+
+    private static List<Sample> run(SendQueueController c, long endUs) {
+        FluidSendBuffer link = new FluidSendBuffer(SendQueueControllerTest::schedule);
+        List<Sample> out = new ArrayList<>();
+        long nextReport = REPORT_US;
+        while (link.nowUs() < endUs) {
+            link.step(c.targetBps());
+            if (link.nowUs() >= nextReport) {
+                nextReport += REPORT_US;
+                c.onReport(link.nowUs(), link.takeDrainBps(), link.queuedBytes(), link.queuedMediaUs(), c.targetBps());
+            }
+            out.add(new Sample(link.nowUs(), schedule(link.nowUs()), c.targetBps(), link.queuedMediaUs(), c.reason()));
+        }
+        return out;
+    }
+
+    /** Seconds from {@code fromUs} until {@code target} first holds, or +inf. */
+    private static double secondsUntil(List<Sample> run, long fromUs, java.util.function.Predicate<Sample> target) {
+        for (Sample s : run) {
+            if (s.tUs >= fromUs && target.test(s)) {
+                return (s.tUs - fromUs) / 1e6;
+            }
+        }
+        return Double.POSITIVE_INFINITY;
+    }
+
+    private static double utilization(List<Sample> run, long fromUs, long toUs) {
+        double sent = 0;
+        double cap = 0;
+        for (Sample s : run) {
+            if (s.tUs >= fromUs && s.tUs < toUs) {
+                sent += Math.min(s.targetBps, s.capacityBps);
+                cap += s.capacityBps;
+            }
+        }
+        return sent / cap;
+    }
+
+    @Test
+    @DisplayName("capacity 1 → 2.5 → 0.6 → 1 Mbit/s: cut within 0.5 s of 200 ms queued, 90 % of a step up within 10 s")
+    void followsCapacitySchedule() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_500_000, 2_500_000);
+        List<Sample> run = run(c, 60_000_000);
+
+        // Step down at 0 s (start 2.5 above 1.0) and at 30 s (2.5 → 0.6): from the queue reaching 200 ms to a target under capacity.
+        for (long stepUs : new long[] {0, 30_000_000}) {
+            double queueAt = secondsUntil(run, stepUs, s -> s.queuedMediaUs >= 200_000);
+            long queueUs = stepUs + (long) (queueAt * 1e6);
+            double cut = secondsUntil(run, queueUs, s -> s.targetBps <= s.capacityBps);
+            System.out.printf("step down at %d s: 200 ms queued after %.2f s, target under capacity %.2f s later%n",
+                    stepUs / 1_000_000, queueAt, cut);
+            assertTrue(cut <= 0.5, "cut " + cut + " s after 200 ms of queue at " + stepUs / 1e6 + " s");
+            double drained = secondsUntil(run, queueUs + (long) (cut * 1e6), s -> s.queuedMediaUs < 100_000);
+            System.out.printf("  queue under 100 ms again %.2f s after the cut%n", drained);
+            // a 4x step down leaves ~1.5 Mbit queued: even at half the new capacity it takes seconds to drain
+            assertTrue(drained <= 5, "queue drained " + drained + " s after the cut");
+        }
+        // Step up at 15 s (1 → 2.5) and 45 s (0.6 → 1): 90 % of the new capacity within 10 s.
+        for (long stepUs : new long[] {15_000_000, 45_000_000}) {
+            double up = secondsUntil(run, stepUs, s -> s.targetBps >= 0.9 * s.capacityBps);
+            System.out.printf("step up at %d s: 90 %% of capacity after %.2f s%n", stepUs / 1_000_000, up);
+            assertTrue(up <= 10, "90 % after " + up + " s at " + stepUs / 1e6 + " s");
+        }
+        // Steady segments (the last 5 s of each): utilization and queued media.
+        for (long endUs : new long[] {15_000_000, 30_000_000, 45_000_000, 60_000_000}) {
+            double u = utilization(run, endUs - 5_000_000, endUs);
+            long maxQueue = run.stream().filter(s -> s.tUs >= endUs - 5_000_000 && s.tUs < endUs)
+                    .mapToLong(Sample::queuedMediaUs).max().orElseThrow();
+            System.out.printf("segment ending %d s: utilization %.2f, max queued media %d ms%n", endUs / 1_000_000, u, maxQueue / 1000);
+            assertTrue(u >= 0.8, "utilization " + u + " before " + endUs / 1e6 + " s");
+            assertTrue(maxQueue <= 600_000, "queued media " + maxQueue / 1000 + " ms before " + endUs / 1e6 + " s");
+        }
+        long[] queues = run.stream().filter(s -> s.tUs >= 2_000_000).mapToLong(Sample::queuedMediaUs).sorted().toArray();
+        long p95 = queues[(int) (queues.length * 0.95)];
+        System.out.printf("p95 queued media after 2 s: %d ms%n", p95 / 1000);
+        assertTrue(p95 <= 600_000, "p95 queued media " + p95 / 1000 + " ms");
+    }
+
+    @Test
+    void aKeyframeBurstAloneDoesNotCut() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_000_000, 1_000_000);
+        c.onReport(0, 1_000_000, 0, 0, 1_000_000);
+        c.onReport(200_000, 1_000_000, 30_000, 250_000, 1_000_000);
+        assertEquals(1_000_000, c.targetBps(), "one report over 200 ms (and under 400 ms) draining at the target does not cut");
+        c.onReport(400_000, 1_000_000, 0, 0, 1_000_000);
+        assertEquals(RateChangeReason.INITIAL, c.reason());
+        c.onReport(600_000, 800_000, 40_000, 300_000, 1_000_000);
+        c.onReport(800_000, 800_000, 40_000, 300_000, 1_000_000);
+        assertEquals(RateChangeReason.QUEUE, c.reason());
+        assertTrue(c.targetBps() < 800_000, "two reports over 200 ms cut under the drain rate: " + c.targetBps());
+    }
+
+    @Test
+    void neverRunsAwayFromWhatIsSent() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 10_000_000, 500_000);
+        for (long t = 0; t <= 30_000_000; t += 200_000) {
+            c.onReport(t, 400_000, 0, 0, 400_000); // held at 400 kbit/s by something else, queue always empty
+        }
+        assertTrue(c.targetBps() <= 600_000, "target " + c.targetBps() + " vs 1.5 x 400 kbit/s sent");
+    }
+
+    @Test
+    void staysWithinBoundsAndRejectsBadReports() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 300_000, 1_000_000, 5_000_000);
+        assertEquals(1_000_000, c.targetBps());
+        c.onReport(0, 10_000, 50_000, 900_000, 0);
+        assertEquals(300_000, c.targetBps(), "a cut stops at the minimum");
+        assertThrows(IllegalArgumentException.class, () -> c.onReport(-1, 0, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> c.onReport(1, -5, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SendQueueController(SendQueueController.Config.defaults(), 0, 1, 1));
+    }
+}
