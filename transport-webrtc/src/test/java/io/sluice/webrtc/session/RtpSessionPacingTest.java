@@ -394,6 +394,101 @@ class RtpSessionPacingTest {
         }
     }
 
+    @Test
+    @DisplayName("Two engines back to back over a 20 ms link: transport-wide feedback built from what arrived matches "
+            + "every packet (arrival spacing = send spacing), a probe is padded with RTX that the receiver absorbs, "
+            + "every frame arrives, and the RTT from RRs reaches the controller")
+    void backToBack() {
+        ScriptedController c = new ScriptedController(2_000_000, 0);
+        c.probesOnFeedback.add(new io.sluice.abr.cc.ProbeClusterConfig(0, 5, 3_000_000, 15_000, 5));
+        RtpSession tx = sender(c, true, false);
+        RtpSession rx = RtpSessionTest.receiver(ticker);
+        RtpSessionTest.Link forward = new RtpSessionTest.Link(20_000_000);
+        RtpSessionTest.Link back = new RtpSessionTest.Link(20_000_000);
+        java.util.TreeMap<Integer, Long> arrivals = new java.util.TreeMap<>();
+        RtpPacket v = new RtpPacket();
+        int framesSent = 0;
+        int framesReceived = 0;
+        int feedbackCount = 0;
+        try {
+            long t0 = ticker.nanoTime();
+            long nextFrame = t0;
+            long nextFeedback = t0 + 50_000_000L;
+            long nextMs = t0;
+            while (ticker.nanoTime() - (t0 + 3_000_000_000L) < 0) {
+                long t = Math.min(tx.pollTimeout(), nextMs);
+                ticker.setNanoTime(Math.max(t, ticker.nanoTime()));
+                long now = ticker.nanoTime();
+                if (now >= nextMs) {
+                    nextMs += 1_000_000L;
+                    if (now >= nextFrame && now < t0 + 2_900_000_000L) {
+                        EncodedFrame f = video(framesSent++, 2_500);
+                        tx.sendFrame(now, f);
+                        f.release();
+                        nextFrame += 33_333_333L;
+                    }
+                    forward.deliver(rx, now, b -> {
+                        if (v.wrap(b)) {
+                            arrivals.put(v.transportSequenceNumber(TWCC_ID), now / 1000);
+                        }
+                        return false;
+                    });
+                    if (now - rx.pollTimeout() >= 0) {
+                        rx.handleTimeout(now);
+                    }
+                    SessionEvent e;
+                    while ((e = rx.pollEvent()) != null) {
+                        if (e instanceof SessionEvent.FrameReceived fr) {
+                            framesReceived++;
+                            fr.frame().release();
+                        }
+                    }
+                    back.take(rx, now);
+                    if (now >= nextFeedback && !arrivals.isEmpty()) {
+                        nextFeedback += 50_000_000L;
+                        int base = arrivals.firstKey();
+                        long[] at = new long[arrivals.lastKey() - base + 1];
+                        java.util.Arrays.fill(at, -1);
+                        arrivals.forEach((k, a) -> at[k - base] = a);
+                        arrivals.clear();
+                        ByteBuf fb = Unpooled.buffer();
+                        TransportWideCc.of(RECEIVER_SSRC, VIDEO_SSRC, base, feedbackCount++, at).writeTo(fb);
+                        back.inFlight.addLast(new Object[] {now + back.delayNanos, fb});
+                    }
+                    back.deliver(tx, now, b -> false);
+                }
+                if (now - tx.pollTimeout() >= 0) {
+                    tx.handleTimeout(now);
+                }
+                forward.take(tx, now);
+            }
+            assertTrue(framesReceived >= framesSent - 1 && framesSent >= 85, framesReceived + " of " + framesSent);
+            List<PacketResult> results = c.feedbacks.stream().flatMap(f -> f.packets().stream()).toList();
+            assertTrue(results.size() >= c.sent.size() - 20, results.size() + " results for " + c.sent.size() + " sent");
+            assertTrue(results.stream().allMatch(PacketResult::isReceived), "no loss on the link");
+            for (int i = 1; i < results.size(); i++) {
+                PacketResult a = results.get(i - 1);
+                PacketResult b = results.get(i);
+                if (b.sent().sequenceNumber() == a.sent().sequenceNumber() + 1) {
+                    long sendGap = b.sent().sendTimeUs() - a.sent().sendTimeUs();
+                    long arrivalGap = b.receiveTimeUs() - a.receiveTimeUs();
+                    assertEquals(sendGap, arrivalGap, 1_250, "packet " + b.sent().sequenceNumber()
+                            + ": a fixed-delay link keeps the spacing (1 ms link steps, 250 µs TWCC ticks)");
+                }
+            }
+            long probesReceived = results.stream().filter(r -> r.sent().pacing().probeClusterId() == 5).count();
+            assertTrue(probesReceived >= 5, "probe packets acknowledged: " + probesReceived);
+            assertTrue(tx.stats().paddingPacketsSent() > 0, tx.stats().toString());
+            assertFalse(c.rtts.isEmpty(), "RTT from the receiver's RR");
+            assertEquals(40_000, c.rtts.get(c.rtts.size() - 1)[1], 2_500, "RTT of the 2 × 20 ms link");
+        } finally {
+            forward.close();
+            back.close();
+            tx.close();
+            rx.close();
+        }
+    }
+
     void feed(RtpSession s, RtcpPacket p) {
         ByteBuf b = Unpooled.buffer();
         p.writeTo(b);

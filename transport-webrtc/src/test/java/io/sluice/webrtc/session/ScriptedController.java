@@ -27,6 +27,8 @@ final class ScriptedController implements NetworkController {
     final List<long[]> rembs = new ArrayList<>();
     /** Updates the next process intervals return, in order. */
     final ArrayDeque<NetworkControlUpdate> script = new ArrayDeque<>();
+    /** Probe clusters the next feedbacks ask for, one per feedback, in order. */
+    final ArrayDeque<ProbeClusterConfig> probesOnFeedback = new ArrayDeque<>();
     private final PacerConfig initial;
     private final List<ProbeClusterConfig> initialProbes;
     TargetRateConstraints constraints;
@@ -68,8 +70,9 @@ final class ScriptedController implements NetworkController {
     public NetworkControlUpdate onTransportPacketsFeedback(TransportPacketsFeedback feedback) {
         feedbacks.add(feedback);
         long target = 400_000 + feedbacks.size();
+        ProbeClusterConfig probe = probesOnFeedback.pollFirst();
         return new NetworkControlUpdate(new TargetTransferRate(feedback.feedbackTimeUs(), target, target * 2, 0.25,
-                30_000, RateChangeReason.DELAY), null, List.of());
+                30_000, RateChangeReason.DELAY), null, probe == null ? List.of() : List.of(probe));
     }
 
     @Override
