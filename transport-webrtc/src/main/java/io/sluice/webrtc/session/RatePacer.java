@@ -17,8 +17,9 @@ import java.util.ArrayDeque;
  *     so an idle link earns no burst). A packet may leave while the debt is at most one burst interval's
  *     worth of bytes: 5 ms by default, the size of GCC's send-time groups (draft-ietf-rmcat-gcc-02 §5.2,
  *     libwebrtc's 5 ms burst grouping), so a burst never splits the delay signal across groups and adds
- *     at most 5 ms of queue at a bottleneck running at the pacing rate; it also absorbs a driver's
- *     1 ms timer slack without catch-up bursts.</li>
+ *     at most 5 ms of queue at a bottleneck running at the pacing rate, and absorbs a driver's 1 ms timer
+ *     slack. A driver that wakes later while packets wait gets the time it slept back as credit (up to
+ *     {@link #DEFAULT_MAX_CATCH_UP}), so the average rate holds on a loaded machine.</li>
  * <li><b>Queue time limit.</b> When the queue would take longer than {@link #DEFAULT_MAX_QUEUE_TIME}
  *     (2 s, libwebrtc's {@code kMaxExpectedQueueLength}) to drain, the pacer drains at the rate that
  *     empties it in the time left: queued bytes ÷ (limit − the oldest packet's wait), at least 1 ms.</li>
@@ -37,6 +38,12 @@ import java.util.ArrayDeque;
 public final class RatePacer implements Pacer {
     /** Default burst: 5 ms of the pacing rate. */
     public static final Duration DEFAULT_BURST_INTERVAL = Duration.ofMillis(5);
+    /**
+     * Default catch-up: after a late wake-up with packets queued, up to 200 ms of the rate may leave at once
+     * (what the queue was owed while the driver slept; libwebrtc's interval budget keeps up to 500 ms of
+     * underuse while backlogged).
+     */
+    public static final Duration DEFAULT_MAX_CATCH_UP = Duration.ofMillis(200);
     /** Default limit of the queue's drain time: 2 s. */
     public static final Duration DEFAULT_MAX_QUEUE_TIME = Duration.ofSeconds(2);
     /** Largest padding packet asked for, bytes (an MTU-sized RTP packet). */
@@ -50,6 +57,7 @@ public final class RatePacer implements Pacer {
 
     private final long burstNanos;
     private final long maxQueueNanos;
+    private final long maxCatchUpNanos = DEFAULT_MAX_CATCH_UP.toNanos();
     private final ArrayDeque<Cluster> clusters = new ArrayDeque<>();
     private boolean configured;
     private long pacingRateBps;
@@ -123,6 +131,16 @@ public final class RatePacer implements Pacer {
     }
 
     private void advance(long nowNanos) {
+        advance(nowNanos, nowNanos);
+    }
+
+    /**
+     * Drains the debts up to {@code nowNanos}. The media debt floors at 0, except for the part of the
+     * interval during which packets were queued (since {@code backlogSinceNanos}): that part is owed to
+     * the queue and becomes credit (negative debt, at most {@link #DEFAULT_MAX_CATCH_UP} of the rate), so a
+     * driver that wakes late catches up instead of losing rate.
+     */
+    private void advance(long nowNanos, long backlogSinceNanos) {
         if (!started) {
             started = true;
             lastNanos = nowNanos;
@@ -132,8 +150,10 @@ public final class RatePacer implements Pacer {
         if (elapsed <= 0) {
             return;
         }
+        long backlogged = Math.min(maxCatchUpNanos, nowNanos - Math.max(lastNanos, backlogSinceNanos));
+        double floor = backlogged > 0 ? -drainRateBps * (backlogged / NS_PER_S) / 8 : 0;
         lastNanos = nowNanos;
-        mediaDebt = Math.max(0, mediaDebt - drainRateBps * (elapsed / NS_PER_S) / 8);
+        mediaDebt = Math.max(Math.min(floor, Math.max(0, mediaDebt)), mediaDebt - drainRateBps * (elapsed / NS_PER_S) / 8);
         paddingDebt = Math.max(0, paddingDebt - paddingRateBps * (elapsed / NS_PER_S) / 8);
     }
 
@@ -169,7 +189,7 @@ public final class RatePacer implements Pacer {
         if (!configured) {
             return nowNanos;
         }
-        advance(nowNanos);
+        advance(nowNanos, oldestEnqueuedNanos);
         Cluster c = activeCluster(nowNanos);
         if (c != null) {
             return c.nextSendNanos(nowNanos);
