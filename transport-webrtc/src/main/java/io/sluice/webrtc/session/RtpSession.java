@@ -909,7 +909,10 @@ public final class RtpSession implements AutoCloseable {
             }
         }
 
-        /** @param estimator sees transport-wide feedback; default {@link DeliveryRateEstimator} */
+        /**
+         * @param estimator sees transport-wide feedback when no {@link #networkController} is set (a controller
+         *                  replaces it); default {@link DeliveryRateEstimator}
+         */
         public Builder bandwidthEstimator(BandwidthEstimator estimator) {
             this.estimator = Objects.requireNonNull(estimator, "estimator");
             return this;
