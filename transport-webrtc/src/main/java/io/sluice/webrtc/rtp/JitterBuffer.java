@@ -18,7 +18,8 @@ import java.util.Objects;
  * is declared lost when the first packet after it has waited {@link Builder#maxDelayMicros} (default
  * 200 ms) or the ring overflows; the partial frames around it are dropped and, when
  * {@link Builder#waitForKeyframeAfterLoss} is on (default), every following frame is dropped until a
- * keyframe, with one keyframe request per loss episode ({@link #pollKeyframeRequest()}).
+ * keyframe, with one keyframe request per loss episode ({@link #pollKeyframeRequest()}). Padding-only
+ * packets (RFC 3550 §5.1, a pacer's probes and padding) fill their sequence numbers and end a frame.
  *
  * <p>Output frames ({@link #poll(long)}) are {@link EncodedFrame}s of the configured track: the
  * codec's payload (AVCC for H.264), the keyframe flag, and PTS in µs relative to the first
@@ -99,24 +100,27 @@ public final class JitterBuffer implements AutoCloseable {
      * @param nowUs  arrival time, µs, any monotonic origin
      */
     public void insert(ByteBuf packet, long nowUs) {
-        if (!view.wrap(packet) || view.payloadLength() <= 0) {
+        if (!view.wrap(packet) || (view.payloadLength() <= 0 && !view.hasPadding())) {
             packetsInvalid++;
             packet.release();
             return;
         }
+        // A padding-only packet (RFC 3550 §5.1: P set, no payload), sent by a pacer to probe or fill its padding
+        // rate, takes a sequence number between two frames: it fills its slot so no loss is declared there.
+        boolean padding = view.payloadLength() <= 0;
         packetsReceived++;
         long seq = seqUnwrapper.unwrap(view.sequenceNumber());
         if (!started) {
             started = true;
             head = seq;
             startHead = seq;
-            headIsFrameStart = depacketizer.startsFrame(view.payload());
+            headIsFrameStart = padding || depacketizer.startsFrame(view.payload());
         }
         if (seq < head && startHead == head && head - seq < capacity / 2) {
             // Reordered before the first packet and nothing consumed yet: start earlier.
             head = seq;
             startHead = seq;
-            headIsFrameStart = depacketizer.startsFrame(view.payload());
+            headIsFrameStart = padding || depacketizer.startsFrame(view.payload());
         }
         if (seq < head) {
             packetsLate++;
@@ -143,8 +147,8 @@ public final class JitterBuffer implements AutoCloseable {
         arrival[slot] = nowUs;
         timestamps[slot] = view.timestamp();
         payloadOffsets[slot] = view.payloadOffset();
-        payloadLengths[slot] = view.payloadLength();
-        ends[slot] = depacketizer.endsFrame(view.payload(), view.marker());
+        payloadLengths[slot] = Math.max(0, view.payloadLength());
+        ends[slot] = padding || depacketizer.endsFrame(view.payload(), view.marker());
         independent[slot] = frameMarkingId > 0 && FrameMarking.isIndependent(Math.max(0, FrameMarking.read(view, frameMarkingId)));
         buffered++;
     }
@@ -198,6 +202,11 @@ public final class JitterBuffer implements AutoCloseable {
                 continue;
             }
             int hs = (int) (head & mask);
+            if (payloadLengths[hs] == 0) { // padding between two frames: the next packet starts one
+                dropSlot(head++);
+                headIsFrameStart = true;
+                continue;
+            }
             if (!headIsFrameStart) {
                 boolean end = ends[hs];
                 long ts = timestamps[hs];
@@ -215,7 +224,7 @@ public final class JitterBuffer implements AutoCloseable {
                     break;
                 }
                 int ks = (int) (k & mask);
-                if (timestamps[ks] != ts0) {
+                if (timestamps[ks] != ts0 || payloadLengths[ks] == 0) {
                     last = k - 1;
                     break;
                 }

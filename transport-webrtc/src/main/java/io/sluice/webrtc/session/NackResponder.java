@@ -17,6 +17,11 @@ public final class NackResponder implements AutoCloseable {
     private final RtxPacketizer rtx;
     private final ByteBufAllocator alloc;
     private final int tailRoom;
+    /** Padding cycles through this many of the newest packets. */
+    private static final int PADDING_DEPTH = 16;
+    private int lastSequenceNumber;
+    private int paddingBack;
+    private boolean sentAny;
 
     /**
      * @param history  where sent packets are kept; closed with this responder
@@ -48,6 +53,36 @@ public final class NackResponder implements AutoCloseable {
      */
     public void onPacketSent(ByteBuf packet, long nowUs) {
         history.put(packet, nowUs);
+        lastSequenceNumber = packet.getUnsignedShort(packet.readerIndex() + 2);
+        paddingBack = 0;
+        sentAny = true;
+    }
+
+    /**
+     * Padding as RTX of recent packets (RFC 4588; libwebrtc's payload padding): the newest packet sent,
+     * then the one before it, and so on, back to the start again after each new media packet.
+     *
+     * @param nowUs current time, µs
+     * @return an RTX packet owned by the caller, or {@code null} if RTX is not negotiated or no recent
+     *         packet is in the history
+     */
+    public ByteBuf paddingRetransmission(long nowUs) {
+        if (rtx == null || !sentAny) {
+            return null;
+        }
+        for (int tries = 0; tries < 2; tries++) {
+            ByteBuf original = history.get((lastSequenceNumber - paddingBack) & 0xFFFF, nowUs);
+            paddingBack = (paddingBack + 1) % PADDING_DEPTH;
+            if (original != null) {
+                try {
+                    return rtx.wrap(original);
+                } finally {
+                    original.release();
+                }
+            }
+            paddingBack = 0;
+        }
+        return null;
     }
 
     /**

@@ -1,16 +1,22 @@
 package io.sluice.webrtc.session;
 
+import io.sluice.abr.cc.PacedPacketInfo;
+import io.sluice.abr.cc.PacerConfig;
+import io.sluice.abr.cc.ProbeClusterConfig;
+
 /**
- * Where a pacer plugs into {@link RtpSession}: it decides when each queued RTP packet may leave.
- * Packets leave the session's send queue in order; the session asks {@link #sendTime} for the head
- * packet, sends it when that time has come, tells the pacer with {@link #onSent}, and wakes up at
- * the head's send time ({@link RtpSession#pollTimeout()}), so a pacer gets millisecond timers
+ * Where a pacer plugs into {@link RtpSession}: it decides when each queued RTP packet may leave, and
+ * when padding should fill the link. The session keeps the queue, in priority order (audio, then
+ * retransmissions, then video, then padding); it asks {@link #sendTime} for the head packet, sends it
+ * when that time has come, tells the pacer with {@link #onSent}, and wakes up at the head's send time
+ * or the next padding time ({@link RtpSession#pollTimeout()}), so a pacer gets millisecond timers
  * without a fixed tick. The transport-wide sequence number and abs-send-time are stamped when a
  * packet leaves, so feedback measures the paced send time. The default, {@link #UNPACED}, sends
- * everything at once (today's behaviour). Sans-IO; confined to the session's thread.
+ * everything at once and never pads; {@link RatePacer} is the real one (the default when the session
+ * has a {@link io.sluice.abr.cc.NetworkController}). Sans-IO; confined to the session's thread.
  */
 public interface Pacer {
-    /** Sends every packet as soon as it is queued. */
+    /** Sends every packet as soon as it is queued; no probes, no padding. */
     Pacer UNPACED = new Pacer() {
         @Override
         public long sendTime(long nowNanos, int sizeBytes) {
@@ -30,6 +36,20 @@ public interface Pacer {
     long sendTime(long nowNanos, int sizeBytes);
 
     /**
+     * {@link #sendTime(long, int)} knowing the queue, so a pacer can drain faster when the queue would
+     * wait too long.
+     *
+     * @param nowNanos            current time, ns
+     * @param sizeBytes           the head packet's size, RTP octets
+     * @param queuedBytes         bytes queued, the head included
+     * @param oldestEnqueuedNanos when the packet that has waited longest was queued, ns
+     * @return when the head may leave, ns
+     */
+    default long sendTime(long nowNanos, int sizeBytes, long queuedBytes, long oldestEnqueuedNanos) {
+        return sendTime(nowNanos, sizeBytes);
+    }
+
+    /**
      * A packet left.
      *
      * @param nowNanos  current time, ns
@@ -38,10 +58,68 @@ public interface Pacer {
     void onSent(long nowNanos, int sizeBytes);
 
     /**
+     * A packet left, as {@code info} says (the value {@link #pacedPacketInfo} gave for it).
+     *
+     * @param nowNanos  current time, ns
+     * @param sizeBytes its size, RTP octets
+     * @param info      its probe cluster, or {@link PacedPacketInfo#NONE}
+     */
+    default void onSent(long nowNanos, int sizeBytes, PacedPacketInfo info) {
+        onSent(nowNanos, sizeBytes);
+    }
+
+    /**
      * The rate to pace at changed (from the application's rate controller or the session's estimate).
      *
      * @param bitrateBps target, bit/s, ≥ 0
      */
     default void setTargetBitrate(long bitrateBps) {
+    }
+
+    /**
+     * The congestion controller's pacing and padding rates.
+     *
+     * @param nowNanos current time, ns
+     * @param config   the new configuration
+     */
+    default void setPacerConfig(long nowNanos, PacerConfig config) {
+        setTargetBitrate(config.pacingRateBps());
+    }
+
+    /**
+     * A probe cluster to send from now on (after those already pending).
+     *
+     * @param nowNanos current time, ns
+     * @param cluster  what to send
+     */
+    default void addProbeCluster(long nowNanos, ProbeClusterConfig cluster) {
+    }
+
+    /**
+     * @param nowNanos current time, ns
+     * @return how the next non-audio packet to leave is sent: the active probe cluster, or
+     *         {@link PacedPacketInfo#NONE}
+     */
+    default PacedPacketInfo pacedPacketInfo(long nowNanos) {
+        return PacedPacketInfo.NONE;
+    }
+
+    /**
+     * Asked when no media waits.
+     *
+     * @param nowNanos current time, ns
+     * @return padding bytes to send now (a probe cluster to fill, or the padding rate), 0 for none
+     */
+    default int paddingBytes(long nowNanos) {
+        return 0;
+    }
+
+    /**
+     * @param nowNanos current time, ns
+     * @return when {@link #paddingBytes} will next be positive if no media is sent meanwhile, ns, or
+     *         {@link Long#MAX_VALUE} for never
+     */
+    default long paddingTime(long nowNanos) {
+        return Long.MAX_VALUE;
     }
 }

@@ -2,6 +2,12 @@ package io.sluice.webrtc.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.sluice.abr.cc.NetworkControlUpdate;
+import io.sluice.abr.cc.NetworkController;
+import io.sluice.abr.cc.PacedPacketInfo;
+import io.sluice.abr.cc.ProbeClusterConfig;
+import io.sluice.abr.cc.TargetRateConstraints;
+import io.sluice.abr.cc.TargetTransferRate;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.feedback.KeyframeRequestThrottle;
 import io.sluice.core.spi.BandwidthEstimate;
@@ -37,13 +43,25 @@ import java.util.stream.Stream;
  * {@link #pollTimeout()}.
  *
  * <pre>
- * sendFrame ─▶ FramePacketizer ─▶ Pacer ─▶ [TWCC register, abs-send-time, NackResponder history, SR counts] ─▶ pollTransmit
- * handleRtcp ─▶ NACK → NackResponder → pollTransmit · PLI/FIR → KeyframeRequestThrottle → pollEvent
- *            ─▶ TWCC feedback → TwccSendRegister → BandwidthEstimator → pollEvent · REMB → pollEvent · RR → RTT, loss
+ * sendFrame ─▶ FramePacketizer ─▶ PacerQueue (audio > RTX > video) ─▶ Pacer (+ padding, probes)
+ *            ─▶ [sequence number, TWCC register → NetworkController.onSentPacket, abs-send-time, NackResponder history, SR counts] ─▶ pollTransmit
+ * handleRtcp ─▶ NACK → NackResponder → PacerQueue · PLI/FIR → KeyframeRequestThrottle → pollEvent
+ *            ─▶ TWCC feedback → TwccSendRegister → NetworkController (else BandwidthEstimator) → pollEvent
+ *            ─▶ REMB → pollEvent (and the controller) · RR → RTT, loss (and the controller)
  * handleRtp  ─▶ [transport-wide seq → TwccFeedbackGenerator] ─▶ RTX unwrap ─▶ ReceiveStatistics, NackGenerator ─▶ JitterBuffer ─▶ pollEvent (frames)
- * handleTimeout ─▶ SR/RR + SDES every report interval · throttled keyframe requests · pacer · jitter buffer deadlines
+ * handleTimeout ─▶ SR/RR + SDES every report interval · throttled keyframe requests · controller process interval · pacer · jitter buffer deadlines
  *               ─▶ transport-wide CC feedback every feedback interval (when enabled)
  * </pre>
+ *
+ * <p>Congestion control: with a {@link Builder#networkController NetworkController} the session starts it
+ * with the {@link TargetRateConstraints} at {@link Builder#start}, reports every packet that carries a
+ * transport-wide sequence number (padding included) and every matched feedback, RTT and loss from
+ * receiver reports and REMB, calls {@link NetworkController#onProcessInterval} every
+ * {@link NetworkController#PROCESS_INTERVAL_US} µs through {@link #pollTimeout()}, and applies each
+ * {@link NetworkControlUpdate}: the pacer's rates, probe clusters, and a {@link SessionEvent.Estimate}
+ * of kind {@link BandwidthEstimate.Kind#TRANSPORT_CC} per target transfer rate. Its pacer is then a
+ * {@link RatePacer} unless another is given. Without a controller nothing of this runs (no periodic
+ * wake-up) and the {@link BandwidthEstimator} turns feedback into estimates.
  *
  * <p>Time: every {@code nowNanos} is the driver's monotonic clock ({@link io.sluice.core.time.Ticker#nanoTime()});
  * NTP times in SRs come from the wall-clock anchor given to the builder, moved by {@code nowNanos}.
@@ -81,10 +99,16 @@ public final class RtpSession implements AutoCloseable {
     /** Receive side of transport-wide CC, or {@code null} when not negotiated. */
     private final TwccFeedbackGenerator twccFeedback;
     private final int twccFeedbackExtensionId;
+    /** The congestion controller, or null. */
+    private final NetworkController controller;
+    private long nextProcessNanos = Long.MAX_VALUE;
+    /** Cumulative lost and extended highest sequence number of the last report block about our main stream. */
+    private long lastCumulativeLost;
+    private long lastExtendedHighestSeq = -1;
 
     private final ArrayDeque<ByteBuf> transmits = new ArrayDeque<>();
     private final ArrayDeque<SessionEvent> events = new ArrayDeque<>();
-    private final ArrayDeque<Queued> paced = new ArrayDeque<>();
+    private final PacerQueue paced = new PacerQueue();
     private final List<ByteBuf> scratch = new ArrayList<>();
     private final RtpPacket view = new RtpPacket();
     private long nextReportNanos;
@@ -105,10 +129,20 @@ public final class RtpSession implements AutoCloseable {
     private volatile long jitterUs;
     private volatile long rembBps;
     private volatile long twccFeedbacksSent;
+    private volatile long paddingPacketsSent;
+    private volatile long pacerQueuedBytes;
+    private volatile long pacerQueueDelayUs;
+    private volatile long targetBitrateBps;
 
-    /** A packet waiting in the pacer queue. */
-    private record Queued(ByteBuf packet, SendStream stream, long rtpTimestamp, boolean retransmission) {
-    }
+    /** What {@link #send} sends: media, a NACK's retransmission, or padding (RTX of a recent packet, or padding-only). */
+    private static final int MEDIA = 0;
+    private static final int RETRANSMISSION = 1;
+    private static final int PADDING_RTX = 2;
+    private static final int PADDING_ONLY = 3;
+    /** Padding packets made per call at most (the next call makes more if the pacer still asks). */
+    private static final int MAX_PADDING_PACKETS = 32;
+    /** Largest padding of a padding-only packet, octets (libwebrtc's 224; RFC 3550 §5.1 allows 255). */
+    private static final int MAX_PADDING_ONLY = 224;
 
     private RtpSession(Builder b) {
         this.rtcpSsrc = b.rtcpSsrc;
@@ -127,13 +161,18 @@ public final class RtpSession implements AutoCloseable {
                 .toArray(ReceiveStream[]::new);
         this.keyframeThrottle = new KeyframeRequestThrottle(b.keyframeRequestInterval);
         this.estimator = b.estimator;
-        this.pacer = b.pacer;
+        this.controller = b.controller;
+        this.pacer = b.pacer != null ? b.pacer : controller != null ? new RatePacer() : Pacer.UNPACED;
         this.twccFeedbackExtensionId = b.twccFeedbackExtensionId;
         this.twccFeedback = b.twccFeedbackExtensionId > 0
                 ? new TwccFeedbackGenerator(b.rtcpSsrc, b.twccFeedbackInterval, TwccFeedbackGenerator.DEFAULT_MAX_PACKET_BYTES)
                 : null;
         this.lastNowNanos = b.anchorNanos;
         this.nextReportNanos = b.anchorNanos + reportIntervalNanos / 2; // RFC 3550 §6.2: the first one after half an interval
+        if (controller != null) {
+            nextProcessNanos = b.anchorNanos + NetworkController.PROCESS_INTERVAL_US * 1000;
+            apply(b.anchorNanos, controller.onTargetRateConstraints(b.anchorNanos / 1000, b.constraints));
+        }
     }
 
     /**
@@ -200,44 +239,148 @@ public final class RtpSession implements AutoCloseable {
 
     /** Sends at once when nothing waits and the pacer allows; else queues. @param packet ownership passes here */
     private void pace(long nowNanos, ByteBuf packet, SendStream s, long rtpTimestamp, boolean retransmission) {
-        if (paced.isEmpty() && pacer.sendTime(nowNanos, packet.readableBytes()) - nowNanos <= 0) {
-            send(nowNanos, packet, s, rtpTimestamp, retransmission);
+        int size = packet.readableBytes();
+        if (paced.isEmpty() && pacer.sendTime(nowNanos, size, size, nowNanos) - nowNanos <= 0) {
+            send(nowNanos, packet, s, rtpTimestamp, retransmission ? RETRANSMISSION : MEDIA);
         } else {
-            paced.addLast(new Queued(packet, s, rtpTimestamp, retransmission));
+            paced.add(new PacerQueue.Queued(packet, s, rtpTimestamp, retransmission, nowNanos));
+            updateQueueStats(nowNanos);
         }
     }
 
+    /** Sends what the pacer lets out, in priority order, then padding if nothing waits. */
     private void drainPacer(long nowNanos) {
-        Queued q;
-        while ((q = paced.peekFirst()) != null && pacer.sendTime(nowNanos, q.packet.readableBytes()) - nowNanos <= 0) {
-            paced.pollFirst();
-            send(nowNanos, q.packet, q.stream, q.rtpTimestamp, q.retransmission);
+        PacerQueue.Queued q;
+        while ((q = paced.peek()) != null && pacer.sendTime(nowNanos, q.packet().readableBytes(), paced.bytes(),
+                paced.oldestEnqueuedNanos(nowNanos)) - nowNanos <= 0) {
+            paced.poll();
+            send(nowNanos, q.packet(), q.stream(), q.rtpTimestamp(), q.retransmission() ? RETRANSMISSION : MEDIA);
+        }
+        if (paced.isEmpty() && canPad()) {
+            pad(nowNanos);
+        }
+        updateQueueStats(nowNanos);
+    }
+
+    private void updateQueueStats(long nowNanos) {
+        pacerQueuedBytes = paced.bytes();
+        pacerQueueDelayUs = (nowNanos - paced.oldestEnqueuedNanos(nowNanos)) / 1000;
+    }
+
+    /** Whether padding can be made: a video stream that has sent media (padding goes on video, never audio). */
+    private boolean canPad() {
+        return sendVideo != null && sendVideo.lastHeader != null;
+    }
+
+    /** Sends the padding the pacer asks for (probe clusters, padding rate). */
+    private void pad(long nowNanos) {
+        for (int n = 0; n < MAX_PADDING_PACKETS; n++) {
+            int want = pacer.paddingBytes(nowNanos);
+            if (want <= 0) {
+                return;
+            }
+            SendStream s = sendVideo;
+            ByteBuf p = s.nackResponder != null ? s.nackResponder.paddingRetransmission(nowNanos / 1000) : null;
+            if (p != null) {
+                send(nowNanos, p, s, s.lastRtpTimestamp, PADDING_RTX);
+            } else {
+                send(nowNanos, paddingOnlyPacket(s, want), s, s.lastRtpTimestamp, PADDING_ONLY);
+            }
         }
     }
 
-    /** The packet leaves: stamps, remembers, counts, queues for the driver. @param p ownership passes here */
-    private void send(long nowNanos, ByteBuf p, SendStream s, long rtpTimestamp, boolean retransmission) {
+    /**
+     * A padding-only packet on the stream's SSRC (RFC 3550 §5.1: P bit, padding octets, the last one
+     * counting them): the last media packet's header (its extensions are restamped when it leaves), marker
+     * cleared; its sequence number is assigned by {@link #send}.
+     */
+    private ByteBuf paddingOnlyPacket(SendStream s, int wantBytes) {
+        int padding = Math.max(1, Math.min(MAX_PADDING_ONLY, wantBytes - s.lastHeaderLength));
+        ByteBuf p = alloc.buffer(s.lastHeaderLength + padding + rtcpTailRoom);
+        p.writeBytes(s.lastHeader, 0, s.lastHeaderLength);
+        p.setByte(0, p.getByte(0) | 0x20);
+        p.setByte(1, p.getByte(1) & 0x7F);
+        p.writeZero(padding - 1);
+        p.writeByte(padding);
+        return p;
+    }
+
+    /**
+     * The packet leaves: sequence number, TWCC register, abs-send-time, history, counts; queued for the
+     * driver. Media and padding-only packets take the stream's next sequence number (so padding slots into
+     * the stream); retransmissions keep theirs. @param p ownership passes here
+     */
+    private void send(long nowNanos, ByteBuf p, SendStream s, long rtpTimestamp, int type) {
         int size = p.readableBytes();
+        boolean audio = s.kind == MediaKind.AUDIO;
+        PacedPacketInfo info = audio ? PacedPacketInfo.NONE : pacer.pacedPacketInfo(nowNanos);
         if (view.wrap(p)) {
+            if (type == MEDIA || type == PADDING_ONLY) {
+                if (!s.sequenceStarted) {
+                    s.sequenceStarted = true;
+                    s.nextSequenceNumber = view.sequenceNumber();
+                }
+                p.setShort(p.readerIndex() + 2, s.nextSequenceNumber);
+                s.nextSequenceNumber = (s.nextSequenceNumber + 1) & 0xFFFF;
+            }
             if (s.transportWideCcId > 0) {
-                view.setTransportSequenceNumber(s.transportWideCcId, twcc.register(size, nowNanos));
+                long seq = twcc.register(size, nowNanos, info, audio);
+                view.setTransportSequenceNumber(s.transportWideCcId, (int) (seq & 0xFFFF));
+                if (controller != null) {
+                    apply(nowNanos, controller.onSentPacket(twcc.sentPacket(seq)));
+                }
             }
             if (s.absSendTimeId > 0) {
                 view.setAbsSendTime(s.absSendTimeId, RtpPacket.absSendTimeFromMicros(nowNanos / 1000));
             }
-            if (!retransmission) {
+            if (type == MEDIA) {
                 if (s.nackResponder != null) {
                     s.nackResponder.onPacketSent(p, nowNanos / 1000);
                 }
                 s.reports.onPacketSent(rtpTimestamp, view.payloadLength(), wallClockMicros(nowNanos));
+                if (controller != null && s == sendVideo) {
+                    rememberHeader(s, p, view.headerLength(), rtpTimestamp);
+                }
             }
         }
-        pacer.onSent(nowNanos, size);
-        if (retransmission) {
+        pacer.onSent(nowNanos, size, info);
+        if (type == RETRANSMISSION) {
             retransmissions++;
+        } else if (type != MEDIA) {
+            paddingPacketsSent++;
         }
         rtpPacketsSent++;
         transmits.addLast(p);
+    }
+
+    private static void rememberHeader(SendStream s, ByteBuf p, int headerLength, long rtpTimestamp) {
+        if (s.lastHeader == null || s.lastHeader.length < headerLength) {
+            s.lastHeader = new byte[Math.max(64, headerLength)];
+        }
+        p.getBytes(p.readerIndex(), s.lastHeader, 0, headerLength);
+        s.lastHeaderLength = headerLength;
+        s.lastRtpTimestamp = rtpTimestamp;
+    }
+
+    /** Applies what the controller decided: pacer rates, probe clusters, and the target as an event. */
+    private void apply(long nowNanos, NetworkControlUpdate u) {
+        if (u == null || u.isEmpty()) {
+            return;
+        }
+        if (u.pacerConfig() != null) {
+            pacer.setPacerConfig(nowNanos, u.pacerConfig());
+        }
+        for (ProbeClusterConfig c : u.probeClusters()) {
+            pacer.addProbeCluster(nowNanos, c);
+        }
+        TargetTransferRate t = u.targetRate();
+        if (t != null) {
+            targetBitrateBps = t.targetBitrateBps();
+            double loss = Double.isNaN(t.lossFraction()) ? 0 : Math.max(0, Math.min(1, t.lossFraction()));
+            events.addLast(new SessionEvent.Estimate(BandwidthEstimate.Kind.TRANSPORT_CC, t.targetBitrateBps(), loss,
+                    t.rttUs() > 0 ? t.rttUs() : rttUs, Math.max(t.targetBitrateBps(), t.estimateBitrateBps()),
+                    t.reason()));
+        }
     }
 
     /**
@@ -403,15 +546,24 @@ public final class RtpSession implements AutoCloseable {
         } else if (p instanceof Remb remb) {
             rembBps = remb.bitrateBps();
             events.addLast(new SessionEvent.Estimate(BandwidthEstimate.Kind.REMB, remb.bitrateBps(), lossFraction, rttUs));
+            if (controller != null) {
+                apply(nowNanos, controller.onRemoteBitrateReport(nowNanos / 1000, remb.bitrateBps()));
+            }
         } else if (p instanceof TransportWideCc feedback) {
-            TwccSendRegister.Feedback f = twcc.onFeedback(feedback);
+            TwccSendRegister.Feedback f = twcc.onFeedback(nowNanos, feedback);
             if (!f.isEmpty()) {
                 lossFraction = f.lossFraction();
             }
-            long bps = estimator.onTransportFeedback(nowNanos, f);
-            if (bps >= 0) {
-                pacer.setTargetBitrate(bps);
-                events.addLast(new SessionEvent.Estimate(estimator.kind(), bps, lossFraction, rttUs));
+            if (controller != null) {
+                if (!f.packets().packets().isEmpty()) {
+                    apply(nowNanos, controller.onTransportPacketsFeedback(f.packets()));
+                }
+            } else {
+                long bps = estimator.onTransportFeedback(nowNanos, f);
+                if (bps >= 0) {
+                    pacer.setTargetBitrate(bps);
+                    events.addLast(new SessionEvent.Estimate(estimator.kind(), bps, lossFraction, rttUs));
+                }
             }
         } else if (p instanceof ReceiverReport rr) {
             onReportBlocks(nowNanos, rr.reports());
@@ -444,10 +596,15 @@ public final class RtpSession implements AutoCloseable {
         }
     }
 
-    /** RTT from any block about our SSRCs; loss and jitter from the one about our video (else audio). */
+    /**
+     * RTT from any block about our SSRCs; loss and jitter from the one about our video (else audio). The
+     * controller gets the RTT (RFC 3550 §6.4.1 LSR/DLSR) and the packets lost and expected since the
+     * previous block about the main stream (from the cumulative lost and extended highest sequence number).
+     */
     private void onReportBlocks(long nowNanos, List<ReportBlock> blocks) {
         long arrivalMiddle = NtpTime.middle32(NtpTime.fromUnixMicros(wallClockMicros(nowNanos)));
         SendStream main = sendVideo != null ? sendVideo : sendAudio;
+        boolean measured = false;
         for (ReportBlock b : blocks) {
             SendStream s = sendStream(b.ssrc());
             if (s == null) {
@@ -456,12 +613,29 @@ public final class RtpSession implements AutoCloseable {
             long rtt = b.rttMicros(arrivalMiddle);
             if (rtt >= 0) {
                 rttUs = Math.max(1, rtt);
+                measured = true;
             }
             if (s == main) {
                 lossFraction = b.fractionLostRatio();
                 fractionLost = lossFraction;
                 jitterUs = b.jitterMicros(s.clockRate);
+                reportLoss(nowNanos, b);
             }
+        }
+        if (measured && controller != null) {
+            apply(nowNanos, controller.onRoundTripTime(nowNanos / 1000, rttUs));
+        }
+    }
+
+    private void reportLoss(long nowNanos, ReportBlock b) {
+        long expected = b.extendedHighestSeq() - lastExtendedHighestSeq;
+        long lost = b.cumulativeLost() - lastCumulativeLost;
+        boolean first = lastExtendedHighestSeq < 0;
+        lastExtendedHighestSeq = b.extendedHighestSeq();
+        lastCumulativeLost = b.cumulativeLost();
+        if (!first && expected > 0 && controller != null) {
+            apply(nowNanos, controller.onTransportLossReport(nowNanos / 1000, Math.max(0, Math.min(lost, expected)),
+                    expected));
         }
     }
 
@@ -477,6 +651,14 @@ public final class RtpSession implements AutoCloseable {
         lastNowNanos = nowNanos;
         if (closed) {
             return;
+        }
+        if (controller != null && nowNanos - nextProcessNanos >= 0) {
+            long interval = NetworkController.PROCESS_INTERVAL_US * 1000;
+            nextProcessNanos += interval;
+            if (nowNanos - nextProcessNanos >= 0) { // woken late: keep the interval from now
+                nextProcessNanos = nowNanos + interval;
+            }
+            apply(nowNanos, controller.onProcessInterval(nowNanos / 1000));
         }
         drainPacer(nowNanos);
         drainReceived(nowNanos);
@@ -514,9 +696,15 @@ public final class RtpSession implements AutoCloseable {
         if (twccFeedback != null) {
             t = earlier(t, twccFeedback.pollTimeout());
         }
-        Queued q = paced.peekFirst();
+        PacerQueue.Queued q = paced.peek();
         if (q != null) {
-            t = earlier(t, pacer.sendTime(lastNowNanos, q.packet.readableBytes()));
+            t = earlier(t, pacer.sendTime(lastNowNanos, q.packet().readableBytes(), paced.bytes(),
+                    paced.oldestEnqueuedNanos(lastNowNanos)));
+        } else if (canPad()) {
+            t = earlier(t, pacer.paddingTime(lastNowNanos));
+        }
+        if (controller != null) {
+            t = earlier(t, nextProcessNanos);
         }
         for (ReceiveStream r : receiveStreams) {
             long us = r.buffer.pollTimeoutUs();
@@ -595,7 +783,17 @@ public final class RtpSession implements AutoCloseable {
     public RtpSessionStats stats() {
         return new RtpSessionStats(rtpPacketsSent, retransmissions, nacksReceived, keyframeRequests, nacksSent,
                 rttUs, fractionLost, jitterUs, rembBps, twcc.feedbacks(), twcc.packetsAcked(), twcc.packetsLost(),
-                twccFeedbacksSent);
+                twccFeedbacksSent, paddingPacketsSent, pacerQueuedBytes, pacerQueueDelayUs, targetBitrateBps);
+    }
+
+    /** RTP octets waiting in the pacer queue (at the last send or timeout); any thread. */
+    public long pacerQueuedBytes() {
+        return pacerQueuedBytes;
+    }
+
+    /** How long the packet that has waited longest in the pacer queue had waited (at the last send or timeout), µs; any thread. */
+    public long pacerQueueDelayUs() {
+        return pacerQueueDelayUs;
     }
 
     /** Releases every packet, frame and history this session holds. Idempotent. */
@@ -609,10 +807,7 @@ public final class RtpSession implements AutoCloseable {
         while ((b = transmits.pollFirst()) != null) {
             b.release();
         }
-        Queued q;
-        while ((q = paced.pollFirst()) != null) {
-            q.packet.release();
-        }
+        paced.clear();
         SessionEvent e;
         while ((e = events.pollFirst()) != null) {
             if (e instanceof SessionEvent.FrameReceived f) {
@@ -645,7 +840,9 @@ public final class RtpSession implements AutoCloseable {
         private ReceiveStream receiveVideo;
         private ReceiveStream receiveAudio;
         private BandwidthEstimator estimator = new DeliveryRateEstimator();
-        private Pacer pacer = Pacer.UNPACED;
+        private Pacer pacer;
+        private NetworkController controller;
+        private TargetRateConstraints constraints = TargetRateConstraints.DEFAULT;
         private int twccFeedbackExtensionId = -1;
         private Duration twccFeedbackInterval = TwccFeedbackGenerator.DEFAULT_INTERVAL;
 
@@ -744,13 +941,19 @@ public final class RtpSession implements AutoCloseable {
             }
         }
 
-        /** @param estimator sees transport-wide feedback; default {@link DeliveryRateEstimator} */
+        /**
+         * @param estimator sees transport-wide feedback when no {@link #networkController} is set (a controller
+         *                  replaces it); default {@link DeliveryRateEstimator}
+         */
         public Builder bandwidthEstimator(BandwidthEstimator estimator) {
             this.estimator = Objects.requireNonNull(estimator, "estimator");
             return this;
         }
 
-        /** @param pacer decides when packets leave; default {@link Pacer#UNPACED} */
+        /**
+         * @param pacer decides when packets leave; default {@link Pacer#UNPACED}, or a {@link RatePacer} when a
+         *              {@link #networkController} is set
+         */
         public Builder pacer(Pacer pacer) {
             this.pacer = Objects.requireNonNull(pacer, "pacer");
             return this;
@@ -775,6 +978,22 @@ public final class RtpSession implements AutoCloseable {
             }
             this.twccFeedbackExtensionId = extensionId;
             this.twccFeedbackInterval = interval;
+            return this;
+        }
+
+        /**
+         * @param controller the congestion controller this session drives (confined to the session's thread,
+         *                   one per session); replaces the {@link #bandwidthEstimator}: feedback goes to it, and
+         *                   the estimates are its {@link TargetTransferRate}s. Default none.
+         */
+        public Builder networkController(NetworkController controller) {
+            this.controller = Objects.requireNonNull(controller, "controller");
+            return this;
+        }
+
+        /** @param constraints the controller's min/start/max; default {@link TargetRateConstraints#DEFAULT} */
+        public Builder targetRateConstraints(TargetRateConstraints constraints) {
+            this.constraints = Objects.requireNonNull(constraints, "constraints");
             return this;
         }
 

@@ -21,11 +21,17 @@ package io.sluice.webrtc.session;
  * @param twccPacketsAcked packets those feedbacks reported received
  * @param twccPacketsLost  packets those feedbacks reported not received
  * @param twccFeedbacksSent transport-wide CC feedback packets this session sent about what it received
+ * @param paddingPacketsSent of {@code rtpPacketsSent}, padding sent by the pacer (RTX of recent packets, RFC 4588,
+ *                         or padding-only packets, RFC 3550 §5.1) to fill probe clusters or the padding rate
+ * @param pacerQueuedBytes RTP octets waiting in the pacer queue at the last send or timeout
+ * @param pacerQueueDelayUs how long the packet that had waited longest in the pacer queue had waited then, µs
+ * @param targetBitrateBps the network controller's latest target transfer rate, bit/s, 0 without a controller
  */
 public record RtpSessionStats(long rtpPacketsSent, long retransmissions, long nacksReceived, long keyframeRequests,
                               long nacksSent, long rttUs, double fractionLost, long jitterUs, long rembBps,
-                              long twccFeedbacks, long twccPacketsAcked, long twccPacketsLost,
-                              long twccFeedbacksSent) {
+                              long twccFeedbacks, long twccPacketsAcked, long twccPacketsLost, long twccFeedbacksSent,
+                              long paddingPacketsSent,
+                              long pacerQueuedBytes, long pacerQueueDelayUs, long targetBitrateBps) {
     /** All zero: a session that has not started. */
-    public static final RtpSessionStats EMPTY = new RtpSessionStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final RtpSessionStats EMPTY = new RtpSessionStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }

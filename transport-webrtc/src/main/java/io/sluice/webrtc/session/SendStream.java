@@ -19,6 +19,17 @@ public final class SendStream {
     final int absSendTimeId;
     final NackResponder nackResponder;
     final SenderReportGenerator reports;
+    /**
+     * Media sequence numbers are (re)assigned when packets leave the pacer (libwebrtc's
+     * {@code PacketSequencer}), starting from the packetizer's first, so padding-only packets (RFC 3550
+     * §5.1) slot into the stream's sequence.
+     */
+    boolean sequenceStarted;
+    int nextSequenceNumber;
+    /** The header (with extensions) of the last media packet sent, for padding-only packets; kept when padding is possible. */
+    byte[] lastHeader;
+    int lastHeaderLength;
+    long lastRtpTimestamp;
 
     private SendStream(Builder b) {
         this.kind = b.kind;

@@ -2,6 +2,7 @@ package io.sluice.webrtc.session;
 
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.core.spi.RateChangeReason;
 import io.sluice.webrtc.sdp.MediaKind;
 
 /** What an {@link RtpSession} tells its driver, from {@link RtpSession#pollEvent()}. */
@@ -21,14 +22,28 @@ public sealed interface SessionEvent {
     /**
      * A bandwidth figure about the path to the peer.
      *
-     * @param kind         its source: {@link BandwidthEstimate.Kind#REMB} (the peer's own estimate) or
-     *                     the {@link BandwidthEstimator}'s kind
-     * @param bitrateBps   bit/s, ≥ 0
-     * @param lossFraction the latest loss figure (transport-wide feedback or receiver report), 0..1
-     * @param rttUs        the latest round-trip time from a receiver report, µs, 0 if not measured
+     * @param kind         its source: {@link BandwidthEstimate.Kind#REMB} (the peer's own estimate),
+     *                     {@link BandwidthEstimate.Kind#TRANSPORT_CC} (the session's
+     *                     {@link io.sluice.abr.cc.NetworkController}: a target transfer rate), or the
+     *                     {@link BandwidthEstimator}'s kind
+     * @param bitrateBps   bit/s, ≥ 0: the figure; for {@code TRANSPORT_CC} the controller's target (what the
+     *                     encoder may send, RTP headers and retransmissions included)
+     * @param lossFraction the latest loss figure (the controller's, transport-wide feedback or receiver report), 0..1
+     * @param rttUs        the latest round-trip time, µs, 0 if not measured
+     * @param estimateBps  the controller's estimate of the path's available rate, bit/s (≥ target); equal to
+     *                     {@code bitrateBps} for raw figures
+     * @param reason       what moved the figure last ({@link RateChangeReason#MEASURED} for raw figures)
      */
-    record Estimate(BandwidthEstimate.Kind kind, long bitrateBps, double lossFraction, long rttUs)
-            implements SessionEvent {
+    record Estimate(BandwidthEstimate.Kind kind, long bitrateBps, double lossFraction, long rttUs, long estimateBps,
+                    RateChangeReason reason) implements SessionEvent {
+        /** A raw figure: estimate = {@code bitrateBps}, reason {@link RateChangeReason#MEASURED}. */
+        public Estimate(BandwidthEstimate.Kind kind, long bitrateBps, double lossFraction, long rttUs) {
+            this(kind, bitrateBps, lossFraction, rttUs, bitrateBps, RateChangeReason.MEASURED);
+        }
+
+        public Estimate {
+            java.util.Objects.requireNonNull(reason, "reason");
+        }
     }
 
     /**

@@ -13,8 +13,13 @@
  * {@link io.sluice.webrtc.session.ReceiveStatistics} (RFC 3550 A.3/A.8 report blocks), sender reports
  * ({@link io.sluice.webrtc.rtcp.SenderReportGenerator}), the keyframe-request throttle
  * ({@link io.sluice.core.feedback.KeyframeRequestThrottle}), {@link io.sluice.webrtc.session.TwccSendRegister}
- * (transport-wide sequence numbers, send times, sizes), and two seams:
- * {@link io.sluice.webrtc.session.Pacer} and {@link io.sluice.webrtc.session.BandwidthEstimator}.
+ * (transport-wide sequence numbers, send times, sizes, probe membership, data in flight; feedback matched
+ * per packet), the send queue ({@code PacerQueue}: audio before retransmissions before video), and two seams:
+ * {@link io.sluice.webrtc.session.Pacer} (default unpaced; {@link io.sluice.webrtc.session.RatePacer} paces
+ * at the controller's rate with 5 ms bursts, probes and padding) and the congestion controller: an
+ * {@link io.sluice.abr.cc.NetworkController} (send-side GCC, module {@code sluice-abr}) given to
+ * {@code RtpSession.Builder.networkController}, or, without one, a
+ * {@link io.sluice.webrtc.session.BandwidthEstimator} (delivery rate).
  *
  * <p><b>Where a new RTCP feature goes:</b> a new class here holding its state, with its own test in
  * simulated time; {@code RtpSession} calls it from {@code handleRtcp}/{@code handleRtp} (input), from

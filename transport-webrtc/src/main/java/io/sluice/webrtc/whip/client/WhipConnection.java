@@ -166,14 +166,16 @@ final class WhipConnection implements Runnable {
 
     TransportStats stats() {
         WhipMedia m = media;
+        RtpSessionStats e = engineStats();
         return new TransportStats(state, m == null ? 0 : m.bytesSent.get(), m == null ? 0 : m.framesSent.get(),
-                framesDropped.get() + queue.dropped(), queue.queuedBytes(), engineStats().rttUs());
+                framesDropped.get() + queue.dropped(), queue.queuedBytes() + e.pacerQueuedBytes(), e.rttUs());
     }
 
     WhipStats whipStats() {
         RtpSessionStats e = engineStats();
         return new WhipStats(selectedPair, srtpProfileName, e.rtpPacketsSent(), e.retransmissions(), e.nacksReceived(),
-                e.keyframeRequests(), e.fractionLost(), e.rttUs(), rtcpDropped.get());
+                e.keyframeRequests(), e.fractionLost(), e.rttUs(), rtcpDropped.get(), e.paddingPacketsSent(),
+                e.pacerQueuedBytes(), e.pacerQueueDelayUs(), e.targetBitrateBps());
     }
 
     private RtpSessionStats engineStats() {

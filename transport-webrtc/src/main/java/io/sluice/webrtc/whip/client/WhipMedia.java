@@ -1,6 +1,7 @@
 package io.sluice.webrtc.whip.client;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.sluice.abr.cc.NetworkController;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.EncodedFrameQueue;
 import io.sluice.core.TrackInfo;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * {@link #newEngine} from the negotiated session: an H.264 RFC 6184 or SFrame video stream with a NACK
  * history and RTX when negotiated, an Opus RFC 7587 or SFrame audio stream, each with the negotiated
  * mid, abs-send-time and transport-wide sequence number extensions), fed from the frame queue, with its
- * events turned into {@link TransportFeedback}. Video waits for the first keyframe. Not thread-safe
+ * events turned into {@link TransportFeedback}. With the transport's network controller, the engine paces
+ * and each target transfer rate becomes a {@code TRANSPORT_CC} estimate carrying the pacer's queue. Video waits for the first keyframe. Not thread-safe
  * except the counters.
  */
 final class WhipMedia implements AutoCloseable {
@@ -114,8 +116,10 @@ final class WhipMedia implements AutoCloseable {
             if (e instanceof SessionEvent.KeyframeRequest k && videoTrack != null) {
                 feedback.onKeyframeRequest(videoTrack.trackId(), k.reason() + " from " + peer);
             } else if (e instanceof SessionEvent.Estimate est) {
+                // queued: the frame queue and the pacer queue (both wait to go out); delay: the pacer's oldest packet
                 feedback.onBandwidthEstimate(new BandwidthEstimate(est.kind(), Math.max(0, est.bitrateBps()),
-                        queue.queuedBytes(), 0, est.lossFraction(), est.rttUs()));
+                        queue.queuedBytes() + engine.pacerQueuedBytes(), engine.pacerQueueDelayUs(),
+                        est.lossFraction(), est.rttUs(), est.reason()));
             } else if (e instanceof SessionEvent.FrameReceived r) {
                 r.frame().release(); // sendonly: the server sends no media
             }
@@ -145,6 +149,10 @@ final class WhipMedia implements AutoCloseable {
                                 long wallClockMicros) {
         RtpSession.Builder engine = RtpSession.builder().start(nowNanos, wallClockMicros).cname(cname).allocator(alloc)
                 .rtcpTailRoom(rtcpTailRoom).keyframeRequestInterval(owner.keyframeRequestInterval());
+        NetworkController controller = owner.newNetworkController();
+        if (controller != null) {
+            engine.networkController(controller).targetRateConstraints(owner.targetRateConstraints());
+        }
         for (NegotiatedMedia m : session.media()) {
             if (m.kind() == MediaKind.VIDEO && video) {
                 RtpHeaderWriter header = header(m);

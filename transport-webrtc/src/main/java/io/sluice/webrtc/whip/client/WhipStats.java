@@ -15,8 +15,13 @@ import io.sluice.webrtc.ice.CandidatePair;
  * @param lossFraction       fraction lost from the latest receiver report about our video (else audio), 0..1
  * @param rttUs              round-trip time from the latest receiver report, µs (0 if unknown)
  * @param rtcpDropped        incoming SRTCP packets dropped (authentication, replay, malformed)
+ * @param paddingPacketsSent of {@code rtpPacketsSent}, the pacer's padding (probes, padding rate); 0 without a controller
+ * @param pacerQueuedBytes   RTP octets waiting in the pacer queue
+ * @param pacerQueueDelayUs  how long the packet that has waited longest in the pacer queue has waited, µs
+ * @param targetBitrateBps   the network controller's latest target, bit/s (0 without a controller)
  */
 public record WhipStats(CandidatePair selectedPair, String srtpProfile, long rtpPacketsSent, long retransmissions,
                         long nacksReceived, long keyframeRequests, double lossFraction, long rttUs,
-                        long rtcpDropped) {
+                        long rtcpDropped, long paddingPacketsSent, long pacerQueuedBytes, long pacerQueueDelayUs,
+                        long targetBitrateBps) {
 }

@@ -1,5 +1,7 @@
 package io.sluice.webrtc.whip.client;
 
+import io.sluice.abr.cc.NetworkController;
+import io.sluice.abr.cc.TargetRateConstraints;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaType;
@@ -18,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.URI;
+import java.util.function.Supplier;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -90,6 +93,8 @@ public final class WhipTransport implements Transport {
     private final String streamId;
     private final Ticker ticker;
     private final Duration keyframeRequestInterval;
+    private final Supplier<? extends NetworkController> networkController;
+    private final TargetRateConstraints targetRateConstraints;
 
     private final Object lock = new Object();
     private WhipConnection connection; // guarded by lock
@@ -111,6 +116,8 @@ public final class WhipTransport implements Transport {
         this.streamId = b.streamId;
         this.ticker = b.ticker;
         this.keyframeRequestInterval = b.keyframeRequestInterval;
+        this.networkController = b.networkController;
+        this.targetRateConstraints = b.targetRateConstraints;
     }
 
     /**
@@ -232,7 +239,7 @@ public final class WhipTransport implements Transport {
         synchronized (lock) {
             c = connection;
         }
-        return c == null ? new WhipStats(null, null, 0, 0, 0, 0, 0, 0, 0) : c.whipStats();
+        return c == null ? new WhipStats(null, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : c.whipStats();
     }
 
     /** The session resource from the POST's Location header, or null before {@link #open} succeeded. */
@@ -322,6 +329,16 @@ public final class WhipTransport implements Transport {
         return keyframeRequestInterval;
     }
 
+    /** A new controller for one session, or null for none. */
+    NetworkController newNetworkController() {
+        return networkController == null ? null : Objects.requireNonNull(networkController.get(),
+                "networkController supplier returned null");
+    }
+
+    TargetRateConstraints targetRateConstraints() {
+        return targetRateConstraints;
+    }
+
     /**
      * The default host candidate addresses: every site-local (RFC 1918) IPv4 address of an
      * interface that is up, plus (first) the loopback address when the endpoint is on loopback.
@@ -364,6 +381,8 @@ public final class WhipTransport implements Transport {
         private String streamId = "sluice";
         private Ticker ticker = Ticker.system();
         private Duration keyframeRequestInterval = KeyframeRequestThrottle.DEFAULT_INTERVAL;
+        private Supplier<? extends NetworkController> networkController;
+        private TargetRateConstraints targetRateConstraints = TargetRateConstraints.DEFAULT;
 
         private Builder(URI uri) {
             this.uri = Objects.requireNonNull(uri, "endpoint");
@@ -494,6 +513,30 @@ public final class WhipTransport implements Transport {
          */
         public Builder keyframeRequestInterval(Duration interval) {
             this.keyframeRequestInterval = RtpSession.checkKeyframeRequestInterval(interval);
+            return this;
+        }
+
+        /**
+         * The congestion controller of each session (draft-ietf-rmcat-gcc-02 send-side GCC, or any
+         * {@link NetworkController}): the session's engine reports sent packets and transport-wide feedback
+         * to it, paces at its rate ({@link io.sluice.webrtc.session.RatePacer}, with probes and padding), and
+         * each target it sets reaches {@link io.sluice.core.spi.TransportFeedback#onBandwidthEstimate} as a
+         * {@link io.sluice.core.spi.BandwidthEstimate.Kind#TRANSPORT_CC} estimate with the pacer's queue and
+         * the reason of the change. Called once per session on the I/O thread; the controller is confined to it.
+         * Default: none (unpaced; the delivery rate from feedback is reported instead).
+         *
+         * @param factory makes one controller per session, or {@code null} for none
+         */
+        public Builder networkController(Supplier<? extends NetworkController> factory) {
+            this.networkController = factory;
+            return this;
+        }
+
+        /**
+         * Min/start/max target of the {@link #networkController}; default {@link TargetRateConstraints#DEFAULT}.
+         */
+        public Builder targetRateConstraints(TargetRateConstraints constraints) {
+            this.targetRateConstraints = Objects.requireNonNull(constraints, "constraints");
             return this;
         }
 

@@ -18,6 +18,7 @@ import io.sluice.webrtc.ice.IceLiteAgent;
 import io.sluice.webrtc.ice.Transmit;
 import io.sluice.webrtc.mux.PacketDemux;
 import io.sluice.webrtc.rtcp.GenericNack;
+import io.sluice.webrtc.rtcp.TransportWideCc;
 import io.sluice.webrtc.rtcp.Pli;
 import io.sluice.webrtc.rtcp.RtcpPacket;
 import io.sluice.webrtc.rtcp.RtcpParser;
@@ -84,6 +85,15 @@ final class TestWhipServer implements AutoCloseable {
     volatile int nackedSeq = -1;
     /** Set when that packet arrived again (RTX or plain). */
     final CountDownLatch retransmitted = new CountDownLatch(1);
+    /**
+     * Whether the server sends transport-wide feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01
+     * §3.1) every 50 ms about the packets that arrived; set before the session starts.
+     */
+    volatile boolean sendTransportCc;
+    final AtomicInteger twccFeedbacksSent = new AtomicInteger();
+    /** RTP packets that arrived without a transport-wide sequence number. */
+    final AtomicInteger packetsWithoutTwcc = new AtomicInteger();
+    final AtomicInteger paddingOnlyReceived = new AtomicInteger();
 
     private final HttpServer http;
     private final Mode mode;
@@ -193,6 +203,11 @@ final class TestWhipServer implements AutoCloseable {
         final JitterBuffer audioJitter;
         int videoPackets;
         final Object rtcpLock = new Object();
+        final int twccId;
+        /** Arrivals since the last feedback: transport-wide sequence number → arrival µs. */
+        final java.util.TreeMap<Integer, Long> arrivals = new java.util.TreeMap<>();
+        long lastFeedbackUs;
+        int feedbackCount;
 
         Session(SessionDescription offer) throws IOException {
             udp = DatagramChannel.open();
@@ -225,6 +240,8 @@ final class TestWhipServer implements AutoCloseable {
                     apt = m.codec().payloadType();
                 }
             }
+            Integer tw = negotiated.media().get(0).extensionIds().get(io.sluice.webrtc.sdp.ExtMap.TRANSPORT_WIDE_CC);
+            twccId = tw == null ? -1 : tw;
             videoSsrc = vs;
             videoPt = vpt;
             rtxPt = rpt;
@@ -348,6 +365,12 @@ final class TestWhipServer implements AutoCloseable {
             RtpPacket v = new RtpPacket();
             v.wrap(b);
             long nowUs = System.nanoTime() / 1000;
+            onTransportSequenceNumber(twccId > 0 ? v.transportSequenceNumber(twccId) : -1, nowUs);
+            if (v.hasPadding() && v.payloadLength() == 0) {
+                paddingOnlyReceived.incrementAndGet();
+                b.release();
+                return;
+            }
             if (v.payloadType() == rtxPt) {
                 rtxReceived.incrementAndGet();
                 ByteBuf orig = RtxPacketizer.unwrap(b, (int) videoSsrc, videoPt, ByteBufAllocator.DEFAULT);
@@ -380,6 +403,30 @@ final class TestWhipServer implements AutoCloseable {
                 b.release();
             }
             drainJitter(nowUs);
+        }
+
+        /** Records an arrival; every 50 ms sends one feedback about what arrived since the last one. */
+        private void onTransportSequenceNumber(int seq, long nowUs) {
+            if (seq < 0) {
+                packetsWithoutTwcc.incrementAndGet();
+                return;
+            }
+            if (!sendTransportCc) {
+                return;
+            }
+            arrivals.put(seq, nowUs);
+            if (nowUs - lastFeedbackUs < 50_000) {
+                return;
+            }
+            lastFeedbackUs = nowUs;
+            int base = arrivals.firstKey();
+            int span = arrivals.lastKey() - base + 1; // no wrap within one test run
+            long[] at = new long[span];
+            java.util.Arrays.fill(at, -1);
+            arrivals.forEach((k, t) -> at[k - base] = t);
+            arrivals.clear();
+            sendRtcp(TransportWideCc.of(1, (int) videoSsrc, base, feedbackCount++, at));
+            twccFeedbacksSent.incrementAndGet();
         }
 
         private void drainJitter(long nowUs) {

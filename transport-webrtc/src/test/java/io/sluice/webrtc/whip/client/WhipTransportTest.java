@@ -33,6 +33,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -112,13 +113,125 @@ public class WhipTransportTest {
         return o.toByteArray();
     }
 
+    /** What one published clip left behind, for the checks of a variant. */
+    record Published(List<BandwidthEstimate> estimates, WhipStats stats, String offer, int twccFeedbacks,
+                     int packetsWithoutTwcc, int paddingOnly) {
+    }
+
     @Test
     void publishesClipThatTheServerReassemblesAnswersPliAndNack() throws Exception {
+        Published p = publishClip(null);
+        assertEquals(0, p.stats().paddingPacketsSent(), "no controller: no padding");
+        assertEquals(0, p.stats().targetBitrateBps());
+    }
+
+    @Test
+    @DisplayName("With a network controller: the offer negotiates transport-cc, every packet carries a transport-wide "
+            + "sequence number, the controller sees each sent packet and the server's feedback per packet, probes are "
+            + "padded with RTX, and its targets reach the pipeline as TRANSPORT_CC estimates with the pacer's queue")
+    void publishesPacedWithANetworkController() throws Exception {
+        CountingController c = new CountingController();
+        Published p = publishClip(c);
+        assertTrue(p.offer().contains("transport-cc") && p.offer().contains(io.sluice.webrtc.sdp.ExtMap.TRANSPORT_WIDE_CC),
+                "offer negotiates TWCC: " + p.offer());
+        assertEquals(0, p.packetsWithoutTwcc(), "every RTP packet carries a transport-wide sequence number");
+        assertTrue(p.twccFeedbacks() >= 20, "feedbacks: " + p.twccFeedbacks());
+        long sent = c.sent.get();
+        assertTrue(sent >= p.stats().rtpPacketsSent() - 1 && sent > 300, "sent " + sent + ", " + p.stats());
+        assertTrue(c.matched.get() >= 0.9 * sent, c.matched.get() + " of " + sent + " matched to feedback");
+        assertTrue(c.received.get() >= 0.95 * c.matched.get(), c.received.get() + " received of " + c.matched.get());
+        assertEquals(0, c.mismatched.get(), "per-packet results carry what was sent");
+        assertTrue(c.probePackets.get() >= 5, "probe packets: " + c.probePackets.get());
+        assertTrue(p.stats().paddingPacketsSent() > 0, "probes padded: " + p.stats());
+        assertEquals(0, p.paddingOnly(), "RTX is negotiated: padding is RTX, not padding-only");
+        assertTrue(p.estimates().stream().anyMatch(e -> e.kind() == BandwidthEstimate.Kind.TRANSPORT_CC
+                && e.reason() == io.sluice.core.spi.RateChangeReason.INITIAL && e.bitrateBps() == 300_000), p.estimates().toString());
+        assertTrue(p.estimates().stream().anyMatch(e -> e.kind() == BandwidthEstimate.Kind.TRANSPORT_CC
+                && e.reason() == io.sluice.core.spi.RateChangeReason.DELAY && e.bitrateBps() == 1_000_000), p.estimates().toString());
+        assertEquals(1_000_000, p.stats().targetBitrateBps());
+    }
+
+    /**
+     * A controller test double (GCC itself is in the abr module): paces at 6 Mbit/s, checks each feedback's
+     * per-packet results against what it was told was sent, asks for a 4 Mbit/s probe on the 20th, 40th and
+     * 60th feedback and answers each feedback with a 1 Mbit/s target. Runs on the client's I/O thread.
+     */
+    static final class CountingController implements io.sluice.abr.cc.NetworkController {
+        final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong matched = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong mismatched = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong probePackets = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.Map<Long, io.sluice.abr.cc.SentPacket> bySeq = new java.util.HashMap<>();
+        private int feedbacks;
+
+        @Override
+        public io.sluice.abr.cc.NetworkControlUpdate onTargetRateConstraints(long nowUs,
+                io.sluice.abr.cc.TargetRateConstraints c) {
+            return new io.sluice.abr.cc.NetworkControlUpdate(new io.sluice.abr.cc.TargetTransferRate(nowUs,
+                    c.startBitrateBps(), c.startBitrateBps(), 0, 0, io.sluice.core.spi.RateChangeReason.INITIAL),
+                    new io.sluice.abr.cc.PacerConfig(6_000_000, 0), List.of());
+        }
+
+        @Override
+        public io.sluice.abr.cc.NetworkControlUpdate onProcessInterval(long nowUs) {
+            return io.sluice.abr.cc.NetworkControlUpdate.NONE;
+        }
+
+        @Override
+        public io.sluice.abr.cc.NetworkControlUpdate onSentPacket(io.sluice.abr.cc.SentPacket p) {
+            sent.incrementAndGet();
+            bySeq.put(p.sequenceNumber(), p);
+            if (p.pacing().isProbe()) {
+                probePackets.incrementAndGet();
+            }
+            return io.sluice.abr.cc.NetworkControlUpdate.NONE;
+        }
+
+        @Override
+        public io.sluice.abr.cc.NetworkControlUpdate onTransportPacketsFeedback(io.sluice.abr.cc.TransportPacketsFeedback f) {
+            for (io.sluice.abr.cc.PacketResult r : f.packets()) {
+                matched.incrementAndGet();
+                if (r.isReceived()) {
+                    received.incrementAndGet();
+                }
+                if (!r.sent().equals(bySeq.remove(r.sent().sequenceNumber()))) {
+                    mismatched.incrementAndGet();
+                }
+            }
+            // Probes once video flows (the first feedbacks cover audio only: video waits for a keyframe, and
+            // a cluster that starts before any video is sent is filled by the keyframe, not padding).
+            List<io.sluice.abr.cc.ProbeClusterConfig> probes = ++feedbacks % 20 == 0 && feedbacks <= 60
+                    ? List.of(new io.sluice.abr.cc.ProbeClusterConfig(f.feedbackTimeUs(), feedbacks, 4_000_000, 15_000, 5))
+                    : List.of();
+            return new io.sluice.abr.cc.NetworkControlUpdate(new io.sluice.abr.cc.TargetTransferRate(f.feedbackTimeUs(),
+                    1_000_000, 1_500_000, 0, 0, io.sluice.core.spi.RateChangeReason.DELAY), null, probes);
+        }
+
+        @Override
+        public io.sluice.abr.cc.NetworkControlUpdate onRoundTripTime(long nowUs, long rttUs) {
+            return io.sluice.abr.cc.NetworkControlUpdate.NONE;
+        }
+
+        @Override
+        public io.sluice.abr.cc.NetworkControlUpdate onTransportLossReport(long nowUs, long lost, long expected) {
+            return io.sluice.abr.cc.NetworkControlUpdate.NONE;
+        }
+
+        @Override
+        public io.sluice.abr.cc.NetworkControlUpdate onRemoteBitrateReport(long nowUs, long bitrateBps) {
+            return io.sluice.abr.cc.NetworkControlUpdate.NONE;
+        }
+    }
+
+    /** Publishes the clip through the test server and checks what every variant must deliver. */
+    private Published publishClip(io.sluice.abr.cc.NetworkController controller) throws Exception {
         List<String> keyframeReasons = Collections.synchronizedList(new ArrayList<>());
         List<BandwidthEstimate> estimates = Collections.synchronizedList(new ArrayList<>());
         try (TestWhipServer server = new TestWhipServer(TestWhipServer.Mode.NORMAL, "s3cret")) {
+            server.sendTransportCc = controller != null;
             WhipTransport whip = WhipTransport.builder(server.endpoint()).bearerToken("s3cret")
-                    .hostAddress(LOOPBACK).build();
+                    .hostAddress(LOOPBACK).networkController(controller == null ? null : () -> controller).build();
             Recording rec = new Recording(whip);
             WhipStats whipStats;
             try (StreamPipeline p = StreamPipeline.builder()
@@ -198,6 +311,8 @@ public class WhipTransportTest {
             assertTrue(whipStats.retransmissions() >= 1 && whipStats.nacksReceived() >= 1, whipStats.toString());
             assertTrue(server.srReceived.get() >= 3, "sender reports: " + server.srReceived.get());
             assertNotNull(whipStats.selectedPair());
+            return new Published(List.copyOf(estimates), whipStats, post.body(), server.twccFeedbacksSent.get(),
+                    server.packetsWithoutTwcc.get(), server.paddingOnlyReceived.get());
         }
     }
 
