@@ -381,7 +381,7 @@ public final class WhipTransport implements Transport {
         private String streamId = "sluice";
         private Ticker ticker = Ticker.system();
         private Duration keyframeRequestInterval = KeyframeRequestThrottle.DEFAULT_INTERVAL;
-        private Supplier<? extends NetworkController> networkController;
+        private Supplier<? extends NetworkController> networkController = io.sluice.abr.gcc.GccNetworkController::new;
         private TargetRateConstraints targetRateConstraints = TargetRateConstraints.DEFAULT;
 
         private Builder(URI uri) {
@@ -523,7 +523,9 @@ public final class WhipTransport implements Transport {
          * each target it sets reaches {@link io.sluice.core.spi.TransportFeedback#onBandwidthEstimate} as a
          * {@link io.sluice.core.spi.BandwidthEstimate.Kind#TRANSPORT_CC} estimate with the pacer's queue and
          * the reason of the change. Called once per session on the I/O thread; the controller is confined to it.
-         * Default: none (unpaced; the delivery rate from feedback is reported instead).
+         * Default: {@link io.sluice.abr.gcc.GccNetworkController} with its defaults (send-side GCC, pacing at
+         * 1.1 × the target). {@code null} turns congestion control off: packets leave unpaced and the delivery rate
+         * measured from the feedback is reported instead (a measurement, not an estimate of what the path carries).
          *
          * @param factory makes one controller per session, or {@code null} for none
          */
