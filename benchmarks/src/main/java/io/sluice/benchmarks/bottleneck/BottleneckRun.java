@@ -129,12 +129,16 @@ public final class BottleneckRun {
                             "http://" + Bottleneck.RECEIVER_IP + ":" + HTTP_PORT + "/publish/" + flow.stream,
                             media.y4m().toString(), "" + publishSeconds));
                 };
-                read(b.exec(b.senderNs, log, cmd), line -> publisherLine(flow, line, t0[0]));
+                read(b.exec(b.senderNs, log, cmd), line -> {
+                    if (!publisherLine(flow, line, t0[0])) {
+                        appendLog(log, flow.stream + ": " + line);
+                    }
+                });
             }
             Thread sampler = new Thread(() -> sample(b, qdisc, t0), "qdisc-sampler");
             sampler.setDaemon(true);
-            if (!firstFrames.await(90, TimeUnit.SECONDS)) {
-                throw new IOException("no frame reached the server from every publisher within 90 s; see " + log);
+            if (!firstFrames.await(150, TimeUnit.SECONDS)) { // WHIP connects in up to ~15 s on a loaded machine
+                throw new IOException("no frame reached the server from every publisher within 150 s; see " + log);
             }
             t0[0] = System.nanoTime();
             sampler.start();
@@ -161,7 +165,17 @@ public final class BottleneckRun {
         return new Result(sc, pub, data, figures, png);
     }
 
-    private static void publisherLine(Flow flow, String line, long t0) {
+    private static void appendLog(Path log, String line) {
+        try {
+            Files.writeString(log, line + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException ignored) {
+            // the log is a convenience
+        }
+    }
+
+    /** Records one line of a publisher's stdout; false for a line that is not a sample (to be logged). */
+    private static boolean publisherLine(Flow flow, String line, long t0) {
         String[] f = line.split(" ");
         synchronized (flow) {
             switch (f[0]) {
@@ -183,9 +197,12 @@ public final class BottleneckRun {
                         flow.target.add(new Rate(t, Long.parseLong(f[4])));
                     }
                 }
-                case "X", "T" -> flow.notes.add(line);
-                default -> { }
+                default -> {
+                    flow.notes.add(line);
+                    return false;
+                }
             }
+            return true;
         }
     }
 
