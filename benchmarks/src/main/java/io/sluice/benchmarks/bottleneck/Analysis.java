@@ -210,6 +210,9 @@ public final class Analysis {
 
     /** {count, total ms} of freezes by libwebrtc's definition. */
     static double[] freezes(List<Frame> video, double endMs) {
+        if (video.isEmpty()) {
+            return new double[] {1, endMs}; // no video at all: frozen throughout
+        }
         int count = 0;
         double total = 0;
         double[] recent = new double[30];
