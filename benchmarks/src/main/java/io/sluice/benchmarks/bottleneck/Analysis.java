@@ -29,7 +29,8 @@ import java.util.Map;
  *       under 100 ms again; {@code timeTo90Ms}: per step up, until the delivered rate (500 ms) ≥ 90 % of the
  *       new capacity</li>
  *   <li>{@code shareWithin0.5to2}: two flows: the fraction of 5 s windows whose received-rate ratio is within
- *       [0.5, 2]; {@code tcpShare}, {@code mediaShare}: with a TCP flow, each one's received bits / capacity</li>
+ *       [0.5, 2]; {@code tcpShare}, {@code mediaShare}: with a TCP flow, each one's received bits / capacity (TCP:
+ *       its received rate over the readings within the run, times the run length)</li>
  * </ul>
  */
 public final class Analysis {
@@ -83,10 +84,12 @@ public final class Analysis {
         }
         if (!d.tcp().isEmpty()) {
             double capBits = capacityBits(sch, 0, sch.durationMs());
-            List<Counter> t = d.tcp();
-            long tcpBytes = t.get(t.size() - 1).bytes() - t.get(0).bytes();
+            // readings from before t0 (the TCP flow starts before the publishers) carry t = -1: not in the run
+            List<Counter> t = d.tcp().stream().filter(x -> x.tMs() >= 0 && x.tMs() <= sch.durationMs()).toList();
+            long tcpBytes = t.size() < 2 ? 0 : t.get(t.size() - 1).bytes() - t.get(0).bytes();
+            double tcpBits = t.size() < 2 ? 0 : tcpBytes * 8 * sch.durationMs() / (t.get(t.size() - 1).tMs() - t.get(0).tMs());
             long mediaBytes = d.flows().stream().flatMap(x -> x.frames.stream()).mapToLong(Frame::bytes).sum();
-            f.put("tcpShare", round(tcpBytes * 8 / capBits, 3));
+            f.put("tcpShare", round(tcpBits / capBits, 3));
             f.put("mediaShare", round(mediaBytes * 8 / capBits, 3));
         }
         return f;

@@ -56,6 +56,19 @@ class HarnessFiguresTest {
     }
 
     @Test
+    void tcpShareCountsOnlyTheRun() {
+        // 2 Mbit/s for 10 s; TCP gets 1 Mbit/s within the run, after 5 MB received before t0 (t = -1)
+        CapacitySchedule s = CapacitySchedule.rfc8867LongTcp(10_000);
+        List<QdiscSample> q = List.of(new QdiscSample(0, 0, 0, 0, 0), new QdiscSample(10_000, 2_500_000, 2000, 0, 0));
+        List<RunData.Counter> tcp = new ArrayList<>(List.of(new RunData.Counter(-1, 5_000_000)));
+        for (int t = 100; t <= 10_000; t += 100) {
+            tcp.add(new RunData.Counter(t, 5_000_000 + t * 125L));
+        }
+        Map<String, Object> f = Analysis.figures(new RunData(s, q, List.of(new RunData.Flow("live/x")), tcp));
+        assertEquals(0.5, (double) f.get("tcpShare"), 0.001);
+    }
+
+    @Test
     void figuresFromAQueueThatFillsAndDrops() {
         // 1 Mbit/s for 10 s, delivered at capacity, backlog 37.5 kB (300 ms) throughout, 100 of 1100 packets dropped
         CapacitySchedule s = CapacitySchedule.constant("1mbit", 1_000_000, 10_000);
