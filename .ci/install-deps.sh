@@ -8,9 +8,10 @@
 #  - gstreamer1.0-tools + plugins good/bad/ugly: GStreamer as an RTMP publisher (rtmp2sink, x264enc, voaacenc)
 #  - rtmpdump: librtmp as an RTMP player
 #  - prometheus: promtool checks the /metrics exposition, and a real Prometheus scrapes it (metrics tests)
+#  - iproute2: ip netns / tc tbf, the kernel bottleneck of the benchmarks' BottleneckCiTest (runs as root)
 set -euo pipefail
 pkgs=(libpulse0 ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver
-      gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly rtmpdump prometheus)
+      gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly rtmpdump prometheus iproute2)
 # npm from Debian only where no Node.js/npm is installed already (a NodeSource nodejs conflicts with it)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()

@@ -1,0 +1,199 @@
+package io.sluice.benchmarks.bottleneck;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A kernel bottleneck between two network namespaces: the sender namespace and the receiver namespace are
+ * joined by one veth pair, and the sender side's egress has a {@code tc tbf} qdisc (drop-tail, queue limit
+ * expressed as latency at the current rate). The reverse direction (feedback, ACKs) is not shaped.
+ *
+ * <p>Needs root and iproute2 ({@code ip}, {@code tc}). Names carry the process id and a counter, so parallel
+ * runs do not clash; {@link #close()} deletes both namespaces and stops every process started through
+ * {@link #exec}, and a shutdown hook does the same if the JVM exits first. No propagation delay is added
+ * ({@code netem} is not available on the machines this runs on), so the path RTT is the queueing delay.
+ */
+public final class Bottleneck implements AutoCloseable {
+    /** Sender-side address (the publisher's namespace). */
+    public static final String SENDER_IP = "10.203.0.1";
+    /** Receiver-side address (the Sluice server's namespace). */
+    public static final String RECEIVER_IP = "10.203.0.2";
+
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    public final String senderNs;
+    public final String receiverNs;
+    public final String senderDev = "bns";
+    private final long queueLatencyMs;
+    private final long burstBytes;
+    private final List<Process> processes = new ArrayList<>();
+    private final Thread hook;
+    private volatile long rateBps;
+    private Process tc;
+    private java.io.Writer tcIn;
+    private BufferedReader tcOut;
+    private boolean closed;
+
+    /**
+     * Creates both namespaces and the shaped link.
+     *
+     * @param initialRateBps  tbf rate in bit/s
+     * @param queueLatencyMs  tbf {@code latency} (drop-tail queue limit as time at the current rate), ms
+     * @throws IOException if a command fails (not root, no iproute2): the message names the command
+     */
+    public Bottleneck(long initialRateBps, long queueLatencyMs) throws IOException {
+        String id = ProcessHandle.current().pid() + "x" + COUNTER.incrementAndGet();
+        this.senderNs = "sluice-bs" + id;
+        this.receiverNs = "sluice-br" + id;
+        this.queueLatencyMs = queueLatencyMs;
+        this.burstBytes = 5_000; // a few MTUs: enough for tbf at these rates, small enough not to hide the queue
+        this.hook = new Thread(this::close, "bottleneck-cleanup-" + id);
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            run("ip", "netns", "add", senderNs);
+            run("ip", "netns", "add", receiverNs);
+            run("ip", "link", "add", senderDev, "netns", senderNs, "type", "veth", "peer", "name", "bnr", "netns", receiverNs);
+            run("ip", "-n", senderNs, "addr", "add", SENDER_IP + "/24", "dev", senderDev);
+            run("ip", "-n", receiverNs, "addr", "add", RECEIVER_IP + "/24", "dev", "bnr");
+            for (String[] nsDev : new String[][] {{senderNs, senderDev}, {receiverNs, "bnr"}, {senderNs, "lo"}, {receiverNs, "lo"}}) {
+                run("ip", "-n", nsDev[0], "link", "set", nsDev[1], "up");
+            }
+            run("tc", "-n", senderNs, "qdisc", "add", "dev", senderDev, "root", "tbf", "rate", initialRateBps + "bit",
+                    "burst", String.valueOf(burstBytes), "latency", queueLatencyMs + "ms");
+            this.rateBps = initialRateBps;
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Changes the tbf rate ({@code tc qdisc change}); the queue limit follows (same latency at the new rate). The
+     * packets already queued stay (tbf resizes its fifo, it does not flush it).
+     */
+    public synchronized void setRate(long bps) throws IOException {
+        batch("qdisc change dev " + senderDev + " root tbf rate " + bps + "bit burst " + burstBytes + " latency "
+                + queueLatencyMs + "ms");
+        rateBps = bps;
+    }
+
+    /** The tbf rate last set, bit/s. */
+    public long rateBps() {
+        return rateBps;
+    }
+
+    /**
+     * One {@code tc -s -j qdisc show} of the bottleneck qdisc, as JSON text (one line). Goes through one
+     * long-lived {@code tc -batch} process: spawning tc for each sample takes 50–500 ms on a loaded machine,
+     * a batch command well under 1 ms.
+     */
+    public synchronized String qdiscJson() throws IOException {
+        batch("qdisc show dev " + senderDev);
+        String line = tcOut.readLine();
+        if (line == null) {
+            throw new IOException("tc -batch ended");
+        }
+        return line;
+    }
+
+    private void batch(String command) throws IOException {
+        if (closed) {
+            throw new IOException("bottleneck closed");
+        }
+        if (tc == null) {
+            tc = new ProcessBuilder("tc", "-n", senderNs, "-s", "-j", "-force", "-batch", "-")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            tcIn = new java.io.OutputStreamWriter(tc.getOutputStream(), StandardCharsets.UTF_8);
+            tcOut = new BufferedReader(new InputStreamReader(tc.getInputStream(), StandardCharsets.UTF_8));
+        }
+        tcIn.write(command + "\n");
+        tcIn.flush();
+    }
+
+    /**
+     * Starts a process inside a namespace ({@code ip netns exec}); it is destroyed by {@link #close()}.
+     *
+     * @param stderrLog where its stderr goes (appended)
+     */
+    public synchronized Process exec(String ns, Path stderrLog, List<String> command) throws IOException {
+        if (closed) {
+            throw new IOException("bottleneck closed");
+        }
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        cmd.addAll(command);
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile())).start();
+        processes.add(p);
+        return p;
+    }
+
+    /** Runs a command to completion and returns its stdout; a non-zero exit is an IOException naming it. */
+    static String run(String... cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            StringBuilder sb = new StringBuilder();
+            String line;
+            while ((line = r.readLine()) != null) {
+                sb.append(line).append('\n');
+            }
+            out = sb.toString();
+        }
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("timed out: " + String.join(" ", cmd));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + String.join(" ", cmd), e);
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException("failed (exit " + p.exitValue() + "): " + String.join(" ", cmd) + ": " + out.strip());
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (tc != null) {
+            tc.destroy();
+        }
+        for (Process p : processes) {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (String ns : new String[] {senderNs, receiverNs}) {
+            try {
+                run("ip", "netns", "del", ns);
+            } catch (IOException ignored) {
+                // not created (setup failed early) or already gone
+            }
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+            // running inside the hook
+        }
+    }
+}

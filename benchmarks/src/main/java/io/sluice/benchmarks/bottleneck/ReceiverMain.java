@@ -1,0 +1,74 @@
+package io.sluice.benchmarks.bottleneck;
+
+import io.sluice.core.EncodedFrame;
+import io.sluice.core.MediaType;
+import io.sluice.core.TrackInfo;
+import io.sluice.core.hub.StreamSubscriber;
+import io.sluice.server.SluiceServer;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * The receiving end, run in the receiver namespace: a {@link SluiceServer} (RTMP, WHIP ingest, /publish page)
+ * on {@code bindIp}, with one hub subscriber per stream name that reports each frame's arrival.
+ *
+ * <p>Usage: {@code ReceiverMain bindIp rtmpPort httpPort stream...}. Prints {@code READY} once listening, then
+ * one line per frame: {@code F <stream> <nanoTime> <V|A> <ptsUs> <key 0|1> <bytes>} ({@link System#nanoTime()}
+ * is CLOCK_MONOTONIC on Linux, shared by every process of the machine, so the parent can line it up with its
+ * own samples). Runs until killed.
+ */
+public final class ReceiverMain {
+    private ReceiverMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        InetAddress bind = InetAddress.getByName(args[0]);
+        LinkedBlockingQueue<String> out = new LinkedBlockingQueue<>(100_000);
+        SluiceServer server = SluiceServer.builder().bindAddress(bind).rtmpPort(Integer.parseInt(args[1]))
+                .httpPort(Integer.parseInt(args[2])).hostAddresses(List.of(bind)).replaceExistingPublisher(true)
+                .build().start();
+        List<AutoCloseable> subs = new ArrayList<>();
+        for (int i = 3; i < args.length; i++) {
+            String name = args[i];
+            subs.add(server.hub().subscribe(name, new StreamSubscriber() {
+                @Override
+                public void onPublish(String streamName, List<TrackInfo> tracks) {
+                    out.offer("P " + name + " " + System.nanoTime());
+                }
+
+                @Override
+                public void onFrame(EncodedFrame frame) {
+                    frame.release();
+                }
+
+                @Override
+                public void onFrameBorrowed(EncodedFrame f) {
+                    out.offer("F " + name + " " + System.nanoTime() + " " + (f.mediaType() == MediaType.VIDEO ? "V" : "A")
+                            + " " + f.ptsUs() + " " + (f.isKeyframe() ? 1 : 0) + " " + f.size());
+                }
+
+                @Override
+                public void onUnpublish(String streamName) {
+                    out.offer("U " + name + " " + System.nanoTime());
+                }
+            }));
+        }
+        PrintStream ps = System.out;
+        ps.println("READY");
+        ps.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        List<String> batch = new ArrayList<>();
+        while (true) {
+            batch.add(out.take());
+            out.drainTo(batch);
+            for (String s : batch) {
+                ps.println(s);
+            }
+            ps.flush();
+            batch.clear();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.sluice.benchmarks.bottleneck;
+
+import io.sluice.codec.MediaSources;
+import io.sluice.core.AudioEncoderConfig;
+import io.sluice.core.Codec;
+import io.sluice.core.MediaType;
+import io.sluice.core.PipelineListener;
+import io.sluice.core.PipelineStats;
+import io.sluice.core.SluiceException;
+import io.sluice.core.StreamPipeline;
+import io.sluice.core.VideoEncoderConfig;
+import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.core.spi.TransportState;
+import java.io.PrintStream;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * A Sluice publisher, run in the sender namespace: {@code StreamPipeline} encoding a real clip (live pace,
+ * H.264 at the default 2.5 Mbit/s) to one transport ({@code whip+http://…} or {@code rtmp://…}), with the
+ * pipeline's defaults for everything else (so adaptation, once the pipeline has it, is on as users get it).
+ *
+ * <p>Usage: {@code SluicePublisherMain <input> <destination> <seconds>}. Prints, every 100 ms,
+ * {@code S <nanoTime> <transport bytesSent> <framesSent> <framesDropped> <queuedBytes> <queueDrops>
+ * <video bitrate bit/s> <estimate bit/s or 0>}, and {@code E <nanoTime> <kind> <bit/s> <reason>} for each bandwidth
+ * estimate the transport reports, {@code X <message>} on an error.
+ */
+public final class SluicePublisherMain {
+    private SluicePublisherMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String input = args[0];
+        URI dest = URI.create(args[1]);
+        long seconds = Long.parseLong(args[2]);
+        boolean webrtc = dest.getScheme().startsWith("whip");
+        PrintStream out = System.out;
+        long[] lastEstimate = {0};
+        try (StreamPipeline p = StreamPipeline.builder()
+                .source(MediaSources.open(input))
+                .video(VideoEncoderConfig.defaults())
+                .audio(webrtc ? AudioEncoderConfig.builder().codec(Codec.OPUS).build() : AudioEncoderConfig.defaults())
+                .realtime(true)
+                .duration(Duration.ofSeconds(seconds))
+                .transport(dest)
+                .listener(new PipelineListener() {
+                    @Override
+                    public void onBandwidthEstimate(URI transport, BandwidthEstimate e) {
+                        lastEstimate[0] = e.bitrateBps();
+                        synchronized (out) {
+                            out.println("E " + System.nanoTime() + " " + e.kind() + " " + e.bitrateBps() + " " + e);
+                        }
+                    }
+
+                    @Override
+                    public void onTransportStateChanged(URI transport, TransportState state, Throwable cause) {
+                        synchronized (out) {
+                            out.println("T " + System.nanoTime() + " " + state + (cause == null ? "" : " " + cause));
+                        }
+                    }
+
+                    @Override
+                    public void onError(SluiceException e) {
+                        synchronized (out) {
+                            out.println("X " + e);
+                        }
+                    }
+                })
+                .build()) {
+            p.start();
+            while (!p.completion().isDone()) {
+                PipelineStats s = p.stats();
+                long videoBps = 0;
+                for (PipelineStats.Track t : s.tracks()) {
+                    if (t.track().mediaType() == MediaType.VIDEO) {
+                        videoBps = t.bitrateBps();
+                    }
+                }
+                if (!s.transports().isEmpty()) {
+                    PipelineStats.Transport t = s.transports().get(0);
+                    synchronized (out) {
+                        out.println("S " + System.nanoTime() + " " + t.stats().bytesSent() + " " + t.stats().framesSent()
+                                + " " + t.stats().framesDropped() + " " + t.stats().queuedBytes() + " " + t.queueDrops()
+                                + " " + videoBps + " " + lastEstimate[0]);
+                        out.flush();
+                    }
+                }
+                Thread.sleep(100);
+            }
+            p.completion().exceptionally(e -> {
+                out.println("X " + e);
+                return null;
+            }).join();
+        }
+        out.println("DONE");
+        out.flush();
+        System.exit(0);
+    }
+}

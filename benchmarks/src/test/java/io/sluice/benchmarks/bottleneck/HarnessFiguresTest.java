@@ -1,0 +1,93 @@
+package io.sluice.benchmarks.bottleneck;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.sluice.benchmarks.bottleneck.RunData.Frame;
+import io.sluice.benchmarks.bottleneck.RunData.QdiscSample;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The harness's own arithmetic (schedules from the shared traces, figures from known series), no network. */
+class HarnessFiguresTest {
+    private static final Path TRACES = Path.of(System.getProperty("sluice.shared.dir", "../../shared"), "traces");
+
+    @Test
+    void rfc8867VariableCapacityCompressesTheStepTimes() {
+        CapacitySchedule s = CapacitySchedule.rfc8867VariableCapacity(60_000);
+        assertEquals(List.of(new CapacitySchedule.Step(0, 1_000_000), new CapacitySchedule.Step(24_000, 2_500_000),
+                new CapacitySchedule.Step(36_000, 600_000), new CapacitySchedule.Step(48_000, 1_000_000)), s.steps());
+        assertEquals(2_500_000, s.capacityAt(35_999));
+        assertEquals(600_000, s.capacityAt(36_000));
+    }
+
+    @Test
+    void mahimahiTraceKeepsItsMeanRate() throws Exception {
+        // shared/traces/INDEX.tsv: ATT-LTE-driving-2016.up, 120.0 s, mean 1.91 Mbit/s
+        CapacitySchedule s = CapacitySchedule.mahimahi(TRACES.resolve("mahimahi/ATT-LTE-driving-2016.up"), 0, 120_000, 500, 0);
+        double mean = Analysis.capacityBits(s, 0, 120_000) / 120.0;
+        assertEquals(1.91e6, mean, 0.03e6);
+    }
+
+    @Test
+    void cookedTraceKeepsItsMeanRate() throws Exception {
+        // INDEX.tsv gives the mean of the samples, 3.337 Mbit/s; a schedule holds each sample until the next, and
+        // over the first 150 s that time-weighted mean is 2.959 Mbit/s (awk over the file: sum of Mbps x interval / 150)
+        CapacitySchedule s = CapacitySchedule.cooked(TRACES.resolve("pensieve/cooked_test_traces/norway_bus_1"), 0, 150_000, 0);
+        double mean = Analysis.capacityBits(s, 0, 150_000) / 150.0;
+        assertEquals(2.959e6, mean, 0.01e6);
+    }
+
+    @Test
+    void freezesFollowLibwebrtcDefinition() {
+        List<Frame> video = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            video.add(new Frame(i * 33.3, true, i * 33_333L, i == 0, 1000));
+        }
+        // a 200 ms gap after 33 ms frames: > avg + 150 ms, a freeze; then 80 ms: < 3 x 33 ms, not one
+        video.add(new Frame(59 * 33.3 + 200, true, 60 * 33_333L, false, 1000));
+        video.add(new Frame(59 * 33.3 + 280, true, 61 * 33_333L, false, 1000));
+        double[] f = Analysis.freezes(video, 59 * 33.3 + 300);
+        assertEquals(1, f[0]);
+        assertEquals(200, f[1], 0.01);
+        assertEquals(1, Analysis.freezes(List.of(), 10_000)[0]);
+    }
+
+    @Test
+    void tcpShareCountsOnlyTheRun() {
+        // 2 Mbit/s for 10 s; TCP gets 1 Mbit/s within the run, after 5 MB received before t0 (t = -1)
+        CapacitySchedule s = CapacitySchedule.rfc8867LongTcp(10_000);
+        List<QdiscSample> q = List.of(new QdiscSample(0, 0, 0, 0, 0), new QdiscSample(10_000, 2_500_000, 2000, 0, 0));
+        List<RunData.Counter> tcp = new ArrayList<>(List.of(new RunData.Counter(-1, 5_000_000)));
+        for (int t = 100; t <= 10_000; t += 100) {
+            tcp.add(new RunData.Counter(t, 5_000_000 + t * 125L));
+        }
+        Map<String, Object> f = Analysis.figures(new RunData(s, q, List.of(new RunData.Flow("live/x")), tcp));
+        assertEquals(0.5, (double) f.get("tcpShare"), 0.001);
+    }
+
+    @Test
+    void figuresFromAQueueThatFillsAndDrops() {
+        // 1 Mbit/s for 10 s, delivered at capacity, backlog 37.5 kB (300 ms) throughout, 100 of 1100 packets dropped
+        CapacitySchedule s = CapacitySchedule.constant("1mbit", 1_000_000, 10_000);
+        List<QdiscSample> q = new ArrayList<>();
+        for (int t = 0; t <= 10_000; t += 50) {
+            q.add(new QdiscSample(t, t * 125L, t / 10L, t / 100L, 37_500));
+        }
+        List<Frame> video = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            video.add(new Frame(i * 33.3 + i * 1.0, true, i * 33_333L, false, 4000)); // about 1 ms more delay per frame
+        }
+        RunData.Flow flow = new RunData.Flow("live/x");
+        flow.frames.addAll(video);
+        Map<String, Object> f = Analysis.figures(new RunData(s, q, List.of(flow), List.of()));
+        assertEquals(1.0, (double) f.get("utilization"), 0.01);
+        assertEquals(300.0, (double) f.get("queueDelayP95Ms"), 0.01);
+        assertEquals(100 / 1100.0, (double) f.get("loss"), 0.001);
+        assertEquals(30.0, (double) f.get("fps"), 0.01);
+        assertEquals(299 * (1 - 0.0333), (double) f.get("delayGrowthMaxMs"), 1.0); // arrival 34.3 ms apart, media 33.33
+        assertEquals(0, f.get("freezes"));
+    }
+}
