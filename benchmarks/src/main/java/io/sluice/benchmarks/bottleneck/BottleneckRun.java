@@ -182,7 +182,12 @@ public final class BottleneckRun {
                 case "S" -> {
                     double t = ms(Long.parseLong(f[1]), t0);
                     flow.sent.add(new Counter(t, Long.parseLong(f[2])));
-                    flow.target.add(new Rate(t, Long.parseLong(f[7])));
+                    // the rate controller's target when there is one (f[9]), else the encoder's measured output
+                    long target = f.length > 9 && Long.parseLong(f[9]) > 0 ? Long.parseLong(f[9]) : Long.parseLong(f[7]);
+                    flow.target.add(new Rate(t, target));
+                }
+                case "R" -> { // a rate-controller decision: kept in the run's notes (size changes, reasons)
+                    flow.notes.add(line);
                 }
                 case "E" -> {
                     if (Long.parseLong(f[3]) > 0) { // 0: a queue-only report without a rate

@@ -53,6 +53,14 @@ public final class SluicePublisherMain {
                     }
 
                     @Override
+                    public void onRateChanged(io.sluice.core.spi.RateDecision d) {
+                        synchronized (out) {
+                            out.println("R " + System.nanoTime() + " " + d.targetBps() + " " + d.estimateBps() + " "
+                                    + (d.size() == null ? "-" : d.size().width() + "x" + d.size().height()) + " " + d.reason());
+                        }
+                    }
+
+                    @Override
                     public void onTransportStateChanged(URI transport, TransportState state, Throwable cause) {
                         synchronized (out) {
                             out.println("T " + System.nanoTime() + " " + state + (cause == null ? "" : " " + cause));
@@ -81,7 +89,9 @@ public final class SluicePublisherMain {
                     synchronized (out) {
                         out.println("S " + System.nanoTime() + " " + t.stats().bytesSent() + " " + t.stats().framesSent()
                                 + " " + t.stats().framesDropped() + " " + t.stats().queuedBytes() + " " + t.queueDrops()
-                                + " " + videoBps + " " + lastEstimate[0]);
+                                + " " + videoBps + " " + lastEstimate[0] + " " + (s.rate() == null ? 0 : s.rate().targetBps())
+                                + " " + (s.rate() == null || s.rate().size() == null ? "-"
+                                        : s.rate().size().width() + "x" + s.rate().size().height()));
                         out.flush();
                     }
                 }
