@@ -1,15 +1,11 @@
 package io.sluice.webrtc.server;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.Codec;
@@ -23,6 +19,8 @@ import io.sluice.core.auth.StreamProtocol;
 import io.sluice.core.feedback.KeyframeRequestThrottle;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.netty.NettyTransport;
+import io.sluice.core.netty.http.HttpConnectionGuard;
+import io.sluice.core.netty.http.HttpServerPipeline;
 import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.core.spi.RenditionLadder;
 import io.sluice.core.time.Ticker;
@@ -45,8 +43,6 @@ import io.sluice.webrtc.sdp.SdpNegotiator;
 import io.sluice.webrtc.sdp.SdpParseException;
 import io.sluice.webrtc.sdp.SdpParser;
 import io.sluice.webrtc.sdp.SessionDescription;
-import io.sluice.webrtc.server.netty.HttpConnectionGuard;
-import io.sluice.webrtc.server.netty.SignalingHttpAggregator;
 import io.sluice.webrtc.server.netty.WebRtcHttpHandler;
 import io.sluice.webrtc.server.netty.WebRtcUdpHandler;
 import io.sluice.webrtc.session.RtpSession;
@@ -250,22 +246,14 @@ public final class WebRtcServer implements AutoCloseable {
                         .handler(new WebRtcUdpHandler(this))
                         .bind(udpBind).syncUninterruptibly().channel();
                 binding = "HTTP on " + hostPort(httpBind);
-                httpChannel = new ServerBootstrap().group(httpGroup).channel(transport.serverSocketChannel())
-                        .childHandler(new ChannelInitializer<SocketChannel>() {
-                            @Override
-                            protected void initChannel(SocketChannel ch) {
-                                ch.pipeline().addLast(new HttpConnectionGuard(httpLimits));
-                                if (httpTls != null) {
-                                    ch.pipeline().addLast(httpTls.newHandler(ch.alloc()));
-                                }
-                                ch.pipeline().addLast(new HttpServerCodec(), new SignalingHttpAggregator(maxSdpBytes));
-                                for (Supplier<? extends ChannelHandler> mounted : httpHandlers) {
-                                    ch.pipeline().addLast(Objects.requireNonNull(mounted.get(), "httpHandler supplied null"));
-                                }
-                                ch.pipeline().addLast(new WebRtcHttpHandler(WebRtcServer.this));
-                            }
-                        })
-                        .bind(httpBind).syncUninterruptibly().channel();
+                HttpServerPipeline.Builder pipeline = HttpServerPipeline.builder().limits(httpLimits)
+                        .maxContentLength(maxSdpBytes);
+                if (httpTls != null) {
+                    pipeline.tls(httpTls);
+                }
+                httpHandlers.forEach(pipeline::handler);
+                pipeline.handler(() -> new WebRtcHttpHandler(WebRtcServer.this));
+                httpChannel = pipeline.build().listen(httpGroup, httpBind);
                 udpGroup.scheduleAtFixedRate(this::expirePendingSessions, 250, 250, TimeUnit.MILLISECONDS);
             } catch (Exception e) { // Netty rethrows the checked BindException from syncUninterruptibly()
                 close();

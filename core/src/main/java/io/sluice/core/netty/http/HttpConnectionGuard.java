@@ -1,4 +1,4 @@
-package io.sluice.webrtc.server.netty;
+package io.sluice.core.netty.http;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -20,8 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First handler of every HTTP connection of the WebRTC server: bounds how many connections there
- * are (in total and per client IP address) and how long each may take.
+ * First handler of every HTTP connection of a Sluice server ({@link HttpServerPipeline}): bounds how many
+ * TCP connections there are (in total and per client IP address) and how long each may take. An HTTP/2
+ * connection counts once however many streams it carries (those are bounded by the pipeline's
+ * {@code SETTINGS_MAX_CONCURRENT_STREAMS}); its request and idle times are those of the connection: a
+ * read starts a request, any write (a response, or a frame of one) ends it.
  *
  * <ul>
  *   <li>A connection over the server's connection limit or its per-address share
