@@ -131,8 +131,8 @@ public final class HttpDeliveryServer implements AutoCloseable {
         private int ioThreads = 1;
         private final HttpServerPipeline.Builder pipeline = HttpServerPipeline.builder().maxContentLength(16 * 1024);
         private SslContext tls;
-        private int maxConnections = 1024;
-        private int maxConnectionsPerAddress = 64;
+        private int maxConnections = 4096;
+        private int maxConnectionsPerAddress = 256;
 
         private Builder(StreamHub hub) {
             this.delivery = HttpDelivery.builder(hub);
@@ -167,7 +167,8 @@ public final class HttpDeliveryServer implements AutoCloseable {
 
         /**
          * Most open connections in total and from one client IP address (an HTTP/2 connection counts once);
-         * one more gets 503 and is closed. Default 1024 and 64.
+         * one more gets 503 and is closed. Default 4096 and 256 (an origin's clients are often a few CDN edges,
+         * each with many connections).
          *
          * @throws IllegalArgumentException unless 1 ≤ perAddress ≤ total ≤ 1000000
          */

@@ -79,10 +79,11 @@ public final class HttpServerPipeline extends ChannelInitializer<Channel> {
     private static final Logger log = LoggerFactory.getLogger(HttpServerPipeline.class);
     /** Default most concurrent HTTP/2 streams per connection: 100 (RFC 9113 §6.5.2 recommends ≥ 100). */
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 100;
-    /** Default largest HTTP/2 header list (uncompressed, RFC 9113 §6.5.2), bytes: 16 KiB. */
-    public static final int DEFAULT_MAX_HEADER_LIST_SIZE = 16 * 1024;
-    /** Largest HTTP/1.1 request line and header section, bytes; the same 16 KiB as HTTP/2's header list. */
-    private static final int MAX_HTTP1_HEADER_BYTES = 16 * 1024;
+    /**
+     * Default largest HTTP/2 header list (uncompressed, RFC 9113 §6.5.2), bytes: 8 KiB, as HTTP/1.1's header
+     * section (Netty's {@code HttpDecoderConfig} default, beside a 4 KiB request line).
+     */
+    public static final int DEFAULT_MAX_HEADER_LIST_SIZE = 8 * 1024;
 
     /**
      * ALPN for a server {@code SslContext} that serves this pipeline: {@code h2} preferred, {@code http/1.1}
@@ -153,8 +154,7 @@ public final class HttpServerPipeline extends ChannelInitializer<Channel> {
     }
 
     private static HttpServerCodec newHttp1Codec() {
-        return new HttpServerCodec(new io.netty.handler.codec.http.HttpDecoderConfig()
-                .setMaxInitialLineLength(MAX_HTTP1_HEADER_BYTES).setMaxHeaderSize(MAX_HTTP1_HEADER_BYTES));
+        return new HttpServerCodec();
     }
 
     private Http2FrameCodec newHttp2FrameCodec() {
@@ -208,7 +208,11 @@ public final class HttpServerPipeline extends ChannelInitializer<Channel> {
         return c.pipeline().get(SslHandler.class) != null;
     }
 
-    /** The end of every request pipeline: 404 for a request no handler answered. */
+    /**
+     * The end of every request pipeline: 404 for a request no handler answered; an exception no handler took
+     * (a peer that reset, closed mid-body, or sent what the codec refused) closes that connection or stream,
+     * logged at DEBUG.
+     */
     @ChannelHandler.Sharable
     private static final class NotFound extends SimpleChannelInboundHandler<FullHttpRequest> {
         static final NotFound INSTANCE = new NotFound();
@@ -228,6 +232,13 @@ public final class HttpServerPipeline extends ChannelInitializer<Channel> {
             } else {
                 ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("{}: HTTP {} closed: {}", ctx.channel().remoteAddress(),
+                    ctx.channel() instanceof Http2StreamChannel ? "stream" : "connection", cause.toString());
+            ctx.close();
         }
     }
 
@@ -353,7 +364,8 @@ public final class HttpServerPipeline extends ChannelInitializer<Channel> {
 
         /**
          * Largest HTTP/2 header list a client may send ({@code SETTINGS_MAX_HEADER_LIST_SIZE}), bytes; default
-         * 16 KiB.
+         * 8 KiB. A list over it gets {@code 431} on its stream; one over 1.25 times it ends the connection
+         * ({@code GOAWAY}), since HPACK state cannot be skipped.
          *
          * @throws IllegalArgumentException outside 1 KiB..1 MiB
          */
