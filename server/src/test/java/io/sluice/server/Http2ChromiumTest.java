@@ -34,7 +34,7 @@ class Http2ChromiumTest {
         try (SluiceServer server = SluiceServer.builder().rtmpPort(0).httpPort(0).selfSignedTls().build().start();
              HubClip clip = new HubClip(server.hub(), "live/cam", 4);
              Chromium c = new Chromium("--ignore-certificate-errors")) {
-            HttpDeliveryOnSharedPortTest.awaitSegments(server, "live/cam", 2, null);
+            Http2OnSharedPortTest.awaitSegmentsOverTls(server, "live/cam", 2);
 
             PlayerRun run = PlayerRun.play(c, server.httpUrl() + "hls/live/cam/player.html", PLAY_SECONDS);
             System.out.println(run.summary("hls.js LL-HLS over h2", PLAY_SECONDS));

@@ -24,6 +24,20 @@ class Http2OnSharedPortTest {
     @TempDir
     Path tmp;
 
+    /** Waits until {@code stream} is published and its plain media playlist lists {@code segments} segments, asking with curl -k. */
+    static void awaitSegmentsOverTls(SluiceServer server, String stream, int segments) throws Exception {
+        long deadline = System.nanoTime() + 40_000_000_000L;
+        while (true) {
+            Curl.Response r = server.hub().tracks(stream).isEmpty() ? null
+                    : Curl.get(server.httpUrl() + "hls/" + stream + "/plain-media.m3u8", "-k", "--http2");
+            if (r != null && r.status() == 200 && r.text().lines().filter(l -> l.startsWith("seg-")).count() >= segments) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "no " + segments + " segments: " + (r == null ? "never published" : r.status() + " " + r.text()));
+            Thread.sleep(300);
+        }
+    }
+
     @Test
     void httpsNegotiatesH2ByAlpnForPagesWhepHlsAndDash() throws Exception {
         assertTrue(Curl.hasHttp2(), "needs curl with HTTP/2 (Debian's curl, nghttp2)");
@@ -31,7 +45,7 @@ class Http2OnSharedPortTest {
              HubClip clip = new HubClip(server.hub(), "live/cam", 3)) {
             String base = server.httpUrl();
             assertTrue(base.startsWith("https://"), base);
-            HttpDeliveryOnSharedPortTest.awaitSegments(server, "live/cam", 1, null);
+            Http2OnSharedPortTest.awaitSegmentsOverTls(server, "live/cam", 1);
 
             Curl.Response index = Curl.get(base, "-k", "--http2");
             assertEquals("2", index.httpVersion(), "ALPN h2: " + index.headers());
@@ -88,7 +102,7 @@ class Http2OnSharedPortTest {
         try (SluiceServer server = SluiceServer.builder().rtmpPort(0).httpPort(0).build().start();
              HubClip clip = new HubClip(server.hub(), "live/cam", 3)) {
             String base = server.httpUrl();
-            HttpDeliveryOnSharedPortTest.awaitSegments(server, "live/cam", 1, null);
+            Http2OnSharedPortTest.awaitSegmentsOverTls(server, "live/cam", 1);
             Curl.Response prior = Curl.get(base + "watch/live/cam", "--http2-prior-knowledge");
             assertEquals("2", prior.httpVersion());
             assertEquals(200, prior.status());

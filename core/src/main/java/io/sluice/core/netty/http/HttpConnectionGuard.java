@@ -156,7 +156,8 @@ public final class HttpConnectionGuard extends ChannelDuplexHandler {
             limits.timedOut.increment();
             log.debug("{}: HTTP connection closed: {}", ctx.channel().remoteAddress(), why);
             cancelTimer();
-            ctx.close();
+            // from the tail, so that TLS sends close_notify and HTTP/2 a GOAWAY before the socket closes
+            ctx.channel().close();
         }
     }
 
