@@ -49,12 +49,12 @@ public final class HttpConnectionGuard extends ChannelDuplexHandler {
     public static final class Limits {
         private final int maxConnections;
         private final int maxConnectionsPerAddress;
-        private final Duration requestTimeout;
+        final Duration requestTimeout;
         private final Duration idleTimeout;
         private final AtomicInteger open = new AtomicInteger();
         private final ConcurrentMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
         private final LongAdder refused = new LongAdder();
-        private final LongAdder timedOut = new LongAdder();
+        final LongAdder timedOut = new LongAdder();
 
         /**
          * @param maxConnections           open connections at most, &gt;= 1

@@ -18,11 +18,13 @@ import io.netty.handler.ssl.SslHandler;
 import io.sluice.core.netty.NettyTransport;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
@@ -40,9 +42,11 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +73,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounds a peer meets: the guard counts TCP connections (an HTTP/2 connection is one, however many streams it
  * opens), each HTTP/2 connection carries at most {@link Builder#maxConcurrentStreams} streams at once (more are
- * refused with {@code RST_STREAM REFUSED_STREAM}) and header lists of at most {@link Builder#maxHeaderListSize}
+ * refused with {@code RST_STREAM REFUSED_STREAM}), each stream must complete its request within the limits'
+ * request timeout (else it is reset) and header lists of at most {@link Builder#maxHeaderListSize}
  * bytes; Netty's frame codec also bounds {@code RST_STREAM} floods (200 per 30 s) and empty DATA frames. A
  * request body over {@link Builder#maxContentLength} gets 413 (HTTP/1.1: the connection closes; HTTP/2: the
  * stream is reset). Sharable: one instance initializes every connection of a server.
@@ -170,7 +175,7 @@ public final class HttpServerPipeline extends ChannelInitializer<Channel> {
         return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                stream.pipeline().addLast(new StreamRequestTimeout(), new Http2StreamFrameToHttpObjectCodec(true));
                 addRequestHandlers(stream.pipeline());
             }
         });
@@ -261,6 +266,53 @@ public final class HttpServerPipeline extends ChannelInitializer<Channel> {
             addRequestHandlers(p); // this handler is the last one: they go right after it
             ctx.fireChannelRead(msg);
             p.remove(this);
+        }
+    }
+
+    /**
+     * The request timeout of one HTTP/2 stream: from its HEADERS to the first frame of its response at most
+     * {@link HttpConnectionGuard.Limits}' request timeout, else the stream is reset ({@code RST_STREAM CANCEL})
+     * and counted in {@link HttpConnectionGuard.Limits#closedByTimeout()}. The connection's guard cannot tell one
+     * stream's slow body from another stream's traffic, so without this a client could keep up to
+     * {@link Builder#maxConcurrentStreams} half-sent bodies per connection open forever.
+     */
+    private final class StreamRequestTimeout extends ChannelDuplexHandler {
+        private ScheduledFuture<?> timer;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            timer = ctx.executor().schedule(() -> {
+                if (ctx.channel().isActive()) {
+                    limits.timedOut.increment();
+                    log.debug("{}: HTTP/2 stream reset: request not complete within {} ms", ctx.channel().remoteAddress(),
+                            limits.requestTimeout.toMillis());
+                    ctx.channel().close();
+                }
+            }, limits.requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            cancel(); // the response has begun: a held request (a blocking reload, a streamed segment) is no longer timed
+            super.write(ctx, msg, promise);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            cancel();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            cancel();
+            super.channelInactive(ctx);
+        }
+
+        private void cancel() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
         }
     }
 

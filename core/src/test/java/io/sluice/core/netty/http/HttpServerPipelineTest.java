@@ -229,6 +229,55 @@ class HttpServerPipelineTest {
     }
 
     @Test
+    void aStreamWhoseBodyNeverEndsIsResetAfterTheRequestTimeoutThoughTheConnectionStaysBusy() throws Exception {
+        EventLoopGroup g = NettyTransport.current().newEventLoopGroup(1, new DefaultThreadFactory("test-http-timeout", true));
+        Ok ok = new Ok();
+        HttpServerPipeline short0 = HttpServerPipeline.builder()
+                .limits(new HttpConnectionGuard.Limits(16, 4, Duration.ofMillis(500), Duration.ofSeconds(10)))
+                .handler(() -> ok).build();
+        Channel listener = short0.listen(g, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), ((InetSocketAddress) listener.localAddress()).getPort())) {
+            handshake(s);
+            OutputStream out = s.getOutputStream();
+            DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
+            long t0 = System.nanoTime();
+            writeFrame(out, TYPE_HEADERS, FLAG_END_HEADERS, 1, hpack(encoder, request("POST", "/ok")));
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            Frame f;
+            int pings = 0;
+            do {
+                // the client keeps the connection busy (PING every 100 ms; the server answers each)
+                writeFrame(out, 0x6, 0, 0, new byte[8]);
+                out.flush();
+                pings++;
+                f = readFrame(in);
+                Thread.sleep(f.type() == 0x6 ? 100 : 0);
+            } while (f.type() != TYPE_RST_STREAM && pings < 100);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(TYPE_RST_STREAM, f.type(), "stream 1 reset");
+            assertEquals(1, f.stream());
+            assertTrue(ms >= 450 && ms < 5000, "reset after " + ms + " ms (request timeout 500 ms)");
+            assertEquals(1, short0.limits().closedByTimeout());
+            // the connection serves on
+            writeFrame(out, TYPE_HEADERS, FLAG_END_STREAM | FLAG_END_HEADERS, 3, hpack(encoder, request("GET", "/ok")));
+            out.flush();
+            do {
+                f = readFrame(in);
+            } while (!(f.type() == TYPE_HEADERS && f.stream() == 3));
+            assertEquals("200", decode(f).status().toString());
+        } finally {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (short0.limits().openConnections() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            g.submit(() -> { }).syncUninterruptibly();
+            listener.close().syncUninterruptibly();
+            g.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
     void http11AndThe404TailOnTheSamePort() throws Exception {
         HttpURLConnection ok = (HttpURLConnection) URI.create("http://127.0.0.1:" + address.getPort() + "/ok").toURL().openConnection();
         assertEquals(200, ok.getResponseCode());
