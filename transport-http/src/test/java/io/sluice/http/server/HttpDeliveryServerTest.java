@@ -132,7 +132,10 @@ class HttpDeliveryServerTest {
             CompletableFuture<HttpResponse<byte[]>> held = http.sendAsync(HttpRequest.newBuilder(
                     URI.create(base + "hls/live/cam/media.m3u8?_HLS_msn=" + (Long.parseLong(open.group(1)) + 2))).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
-            Thread.sleep(100);
+            long heldBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (server.delivery().blockedRequests() == 0 && System.nanoTime() < heldBy) {
+                Thread.sleep(10);
+            }
             assertEquals(1, server.delivery().blockedRequests());
             long t2 = System.nanoTime();
             clip.close();
