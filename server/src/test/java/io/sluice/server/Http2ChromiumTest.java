@@ -38,7 +38,9 @@ class Http2ChromiumTest {
 
             PlayerRun run = PlayerRun.play(c, server.httpUrl() + "hls/live/cam/player.html", PLAY_SECONDS);
             System.out.println(run.summary("hls.js LL-HLS over h2", PLAY_SECONDS));
-            assertTrue(run.decoded() >= PLAY_SECONDS * 30 / 2, "decoded " + run.decoded() + " frames in " + PLAY_SECONDS + " s");
+            // playback over h2, not its smoothness (HlsJsChromiumTest measures that): 2 s of the 30 fps clip at least,
+            // which a loaded 2-core machine still gives
+            assertTrue(run.decoded() >= 60, "decoded " + run.decoded() + " frames in " + PLAY_SECONDS + " s");
             Map<String, Object> hls = protocols(c);
             System.out.println("hls.js page over h2: " + hls.size() + " distinct paths");
             assertTrue(hls.keySet().stream().anyMatch(p -> p.endsWith("media.m3u8")), "playlists fetched: " + hls.keySet());
