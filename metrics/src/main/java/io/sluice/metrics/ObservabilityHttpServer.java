@@ -1,30 +1,20 @@
 package io.sluice.metrics;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.core.netty.NettyTransport;
+import io.sluice.core.netty.http.HttpConnectionGuard;
+import io.sluice.core.netty.http.HttpServerPipeline;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
  * A standalone HTTP port for {@link ObservabilityHttpHandler}, for applications that run the servers
- * without a shared HTTP port: one I/O thread, requests up to 64 KiB, 404 for other paths. Bind it
+ * without a shared HTTP port: one I/O thread, requests up to 64 KiB, 404 for other paths, HTTP/1.1 and h2c
+ * ({@link HttpServerPipeline}), at most 64 connections (16 per address). Bind it
  * to loopback unless a token is set.
  */
 public final class ObservabilityHttpServer implements AutoCloseable {
@@ -46,22 +36,13 @@ public final class ObservabilityHttpServer implements AutoCloseable {
      */
     public static ObservabilityHttpServer start(ObservabilityHttpHandler handler, InetSocketAddress address) throws IOException {
         Objects.requireNonNull(handler, "handler");
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup group = NettyTransport.current().newEventLoopGroup(1, new DefaultThreadFactory("sluice-observability-http", true));
         try {
-            Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel c) {
-                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES), handler,
-                                    new NotFound());
-                        }
-                    }).bind(address).sync().channel();
+            Channel ch = HttpServerPipeline.builder().limits(new HttpConnectionGuard.Limits(64, 16, Duration.ofSeconds(10),
+                    Duration.ofSeconds(30))).maxContentLength(MAX_REQUEST_BYTES).handler(() -> handler).build()
+                    .listen(group, address);
             return new ObservabilityHttpServer(group, ch);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            group.shutdownGracefully();
-            throw new IOException("interrupted while binding " + address, e);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the checked BindException from syncUninterruptibly()
             group.shutdownGracefully();
             throw new IOException("cannot bind " + address + ": " + e.getMessage(), e);
         }
@@ -76,15 +57,5 @@ public final class ObservabilityHttpServer implements AutoCloseable {
     public void close() {
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    /** The end of the pipeline: 404 for what the observability handler passed on. */
-    private static final class NotFound extends SimpleChannelInboundHandler<FullHttpRequest> {
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND, Unpooled.EMPTY_BUFFER);
-            r.headers().setInt(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, 0);
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
-        }
     }
 }

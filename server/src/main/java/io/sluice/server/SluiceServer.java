@@ -7,6 +7,7 @@ import io.sluice.core.auth.AuthorizationGate;
 import io.sluice.core.auth.StreamAction;
 import io.sluice.core.auth.StreamAuthorizer;
 import io.sluice.core.hub.StreamHub;
+import io.sluice.core.netty.http.HttpServerPipeline;
 import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.core.spi.RenditionLadder;
 import io.sluice.core.time.Ticker;
@@ -76,7 +77,10 @@ public final class SluiceServer implements AutoCloseable {
     private final InetAddress bindAddress;
     private final int rtmpPort;
     private final int httpPort;
+    /** RTMPS. */
     private final SslContext tls;
+    /** HTTPS: the same certificate, with ALPN offering h2 and http/1.1 ({@link HttpServerPipeline#ALPN}). */
+    private final SslContext httpTls;
     private final String tlsFingerprint;
     private final StreamHub hub;
     private final boolean ownHub;
@@ -108,12 +112,15 @@ public final class SluiceServer implements AutoCloseable {
             DevelopmentCertificate dev = DevelopmentCertificate.generate(names, Duration.ofDays(30));
             try {
                 this.tls = SslContextBuilder.forServer(dev.key(), dev.certificate()).build();
+                this.httpTls = SslContextBuilder.forServer(dev.key(), dev.certificate())
+                        .applicationProtocolConfig(HttpServerPipeline.ALPN).build();
             } catch (SSLException e) {
                 throw new IllegalStateException("cannot use the self-signed certificate: " + e.getMessage(), e);
             }
             this.tlsFingerprint = dev.fingerprint();
         } else {
             this.tls = b.tls;
+            this.httpTls = b.httpTls;
             this.tlsFingerprint = b.tlsFingerprint;
         }
         this.ownHub = b.hub == null;
@@ -174,8 +181,8 @@ public final class SluiceServer implements AutoCloseable {
                 if (transcoders != null) {
                     wb.transcoderFactory(transcoders);
                 }
-                if (tls != null) {
-                    wb.tls(tls);
+                if (httpTls != null) {
+                    wb.tls(httpTls);
                 }
                 if (ladder != null) {
                     wb.renditionLadder(ladder);
@@ -207,8 +214,9 @@ public final class SluiceServer implements AutoCloseable {
                 closeServers();
                 throw new SluiceServerException(SluiceServerException.Listener.WEBRTC, e.getMessage(), e);
             }
-            log.info("serving RTMP{} on {} and HTTP{} (WHIP/WHEP, pages{}) on {}{}", rtmp.isTls() ? "S" : "",
-                    hostPort(rtmp.localAddress()), tls != null ? "S" : "", delivery != null ? ", HLS/DASH" : "",
+            log.info("serving RTMP{} on {} and HTTP{} ({}; WHIP/WHEP, pages{}) on {}{}", rtmp.isTls() ? "S" : "",
+                    hostPort(rtmp.localAddress()), tls != null ? "S" : "",
+                    tls != null ? "HTTP/1.1, h2 by ALPN" : "HTTP/1.1, h2c", delivery != null ? ", HLS/DASH" : "",
                     hostPort(webrtc.httpAddress()),
                     tlsFingerprint != null ? "; TLS certificate SHA-256 fingerprint " + tlsFingerprint : "");
             if (!bindAddress.isLoopbackAddress() && !authorizer.restricts(StreamAction.PUBLISH)) {
@@ -418,6 +426,7 @@ public final class SluiceServer implements AutoCloseable {
         private int rtmpPort = 1935;
         private int httpPort = 8080;
         private SslContext tls;
+        private SslContext httpTls;
         private String tlsFingerprint;
         private boolean selfSignedTls;
         private StreamHub hub;
@@ -481,6 +490,8 @@ public final class SluiceServer implements AutoCloseable {
             try (InputStream in = Files.newInputStream(certificateChainPem)) {
                 X509Certificate first = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
                 this.tls = SslContextBuilder.forServer(certificateChainPem.toFile(), privateKeyPem.toFile()).build();
+                this.httpTls = SslContextBuilder.forServer(certificateChainPem.toFile(), privateKeyPem.toFile())
+                        .applicationProtocolConfig(HttpServerPipeline.ALPN).build();
                 this.tlsFingerprint = DevelopmentCertificate.fingerprint(first);
             } catch (Exception e) {
                 throw new IllegalArgumentException("tls: certificate " + certificateChainPem + " / key " + privateKeyPem
@@ -500,6 +511,7 @@ public final class SluiceServer implements AutoCloseable {
         public Builder selfSignedTls() {
             this.selfSignedTls = true;
             this.tls = null;
+            this.httpTls = null;
             this.tlsFingerprint = null;
             return this;
         }

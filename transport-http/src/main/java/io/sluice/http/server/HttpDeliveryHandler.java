@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.sluice.core.netty.http.HttpServerPipeline;
 import io.sluice.http.cmaf.CmafHeader;
 import io.sluice.http.cmaf.CmafSegment;
 import io.sluice.http.hls.PlaylistRequest;
@@ -193,7 +194,8 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
         Matcher m;
         if (file.equals("manifest.mpd")) {
             String host = req.headers().get(HttpHeaderNames.HOST, "127.0.0.1");
-            stream.mpd(ex, config.ticker().nanoTime(), "http://" + host + "/dash/time", ctx.executor());
+            String scheme = HttpServerPipeline.isSecure(ctx.channel()) ? "https://" : "http://";
+            stream.mpd(ex, config.ticker().nanoTime(), scheme + host + "/dash/time", ctx.executor());
         } else if ((m = DASH_INIT.matcher(file)).matches()) {
             byte[] init = stream.trackInit(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
             if (init == null) {

@@ -1,37 +1,26 @@
 package io.sluice.http.server;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.hub.StreamHub;
+import io.sluice.core.netty.NettyTransport;
+import io.sluice.core.netty.http.HttpConnectionGuard;
+import io.sluice.core.netty.http.HttpServerPipeline;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A standalone HTTP/1.1 server for {@link HttpDelivery}: HLS and LL-HLS of a hub's streams at
- * {@code http://<bind>/hls/<stream>/index.m3u8}. Loopback by default. Everything else is 404.
+ * A standalone HTTP server for {@link HttpDelivery}: HLS and LL-HLS of a hub's streams at
+ * {@code http://<bind>/hls/<stream>/index.m3u8}, DASH at {@code /dash/<stream>/manifest.mpd}. Loopback by
+ * default. Everything else is 404. HTTP/1.1 and HTTP/2 (h2c by upgrade or prior knowledge; h2 by ALPN with
+ * {@link Builder#tls}) through the {@link HttpServerPipeline} every Sluice server uses, with its bounds.
  *
  * <pre>{@code
  * try (HttpDeliveryServer server = HttpDeliveryServer.builder(hub).build()) {
@@ -44,6 +33,9 @@ public final class HttpDeliveryServer implements AutoCloseable {
     private final HttpDelivery delivery;
     private final InetSocketAddress bind;
     private final int ioThreads;
+    private final SslContext tls;
+    private final HttpConnectionGuard.Limits limits;
+    private final HttpServerPipeline.Builder pipeline;
     private final Object lifecycle = new Object();
     private EventLoopGroup group;
     private Channel channel;
@@ -54,6 +46,13 @@ public final class HttpDeliveryServer implements AutoCloseable {
         this.delivery = b.delivery.build();
         this.bind = b.bind;
         this.ioThreads = b.ioThreads;
+        this.tls = b.tls;
+        this.pipeline = b.pipeline;
+        // A blocked playlist request waits up to 3 × the target duration (RFC 8216bis §6.2.5.2): the request
+        // timeout leaves room for that with long segments.
+        this.limits = new HttpConnectionGuard.Limits(b.maxConnections, b.maxConnectionsPerAddress,
+                Duration.ofSeconds(60), Duration.ofSeconds(30));
+        pipeline.limits(limits);
     }
 
     /** A builder serving {@code hub}; {@link Builder#delivery} configures segmenting and playlists. */
@@ -72,17 +71,10 @@ public final class HttpDeliveryServer implements AutoCloseable {
                 throw new IllegalStateException("start: server is " + (closed ? "closed" : "started"));
             }
             started = true;
-            group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("sluice-http", true), NioIoHandler.newFactory());
+            group = NettyTransport.current().newEventLoopGroup(ioThreads, new DefaultThreadFactory("sluice-http", true));
             try {
-                channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                        .childHandler(new ChannelInitializer<SocketChannel>() {
-                            @Override
-                            protected void initChannel(SocketChannel ch) {
-                                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 * 1024),
-                                        delivery.newHandler(), new NotFound());
-                            }
-                        })
-                        .bind(bind).syncUninterruptibly().channel();
+                ChannelHandler handler = delivery.newHandler();
+                channel = pipeline.handler(() -> handler).build().listen(group, bind);
             } catch (RuntimeException e) {
                 close();
                 throw new IllegalStateException("cannot bind HTTP " + bind + ": " + e, e);
@@ -100,14 +92,14 @@ public final class HttpDeliveryServer implements AutoCloseable {
         }
     }
 
-    /** {@code http://host:port/}, with a trailing slash. */
+    /** {@code http://host:port/} ({@code https://} with {@link Builder#tls}), with a trailing slash. */
     public String httpUrl() {
         InetSocketAddress a = address();
         String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
-        return "http://" + host + ":" + a.getPort() + "/";
+        return (tls != null ? "https://" : "http://") + host + ":" + a.getPort() + "/";
     }
 
     public HttpDelivery delivery() {
@@ -132,24 +124,15 @@ public final class HttpDeliveryServer implements AutoCloseable {
         }
     }
 
-    /** 404 for whatever the delivery handler passed on. */
-    private static final class NotFound extends SimpleChannelInboundHandler<FullHttpRequest> {
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND,
-                    Unpooled.copiedBuffer("not found\n", StandardCharsets.UTF_8));
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").set(HttpHeaderNames.CONTENT_LENGTH,
-                    r.content().readableBytes());
-            HttpUtil.setKeepAlive(r, HttpUtil.isKeepAlive(req));
-            ctx.writeAndFlush(r);
-        }
-    }
-
     /** Configures an {@link HttpDeliveryServer}; setters validate at once. Not thread-safe. */
     public static final class Builder {
         private final HttpDelivery.Builder delivery;
         private InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private int ioThreads = 1;
+        private final HttpServerPipeline.Builder pipeline = HttpServerPipeline.builder().maxContentLength(16 * 1024);
+        private SslContext tls;
+        private int maxConnections = 4096;
+        private int maxConnectionsPerAddress = 256;
 
         private Builder(StreamHub hub) {
             this.delivery = HttpDelivery.builder(hub);
@@ -167,6 +150,35 @@ public final class HttpDeliveryServer implements AutoCloseable {
                 throw new IllegalArgumentException("ioThreads: " + n + " (expected: 1..64)");
             }
             ioThreads = n;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS with this server context: HTTP/2 by ALPN when it was built with
+         * {@link HttpServerPipeline#ALPN}, else HTTP/1.1. Default: clear text (HTTP/1.1 and h2c).
+         *
+         * @throws IllegalArgumentException if {@code context} is a client context
+         */
+        public Builder tls(SslContext context) {
+            pipeline.tls(context);
+            this.tls = context;
+            return this;
+        }
+
+        /**
+         * Most open connections in total and from one client IP address (an HTTP/2 connection counts once);
+         * one more gets 503 and is closed. Default 4096 and 256 (an origin's clients are often a few CDN edges,
+         * each with many connections).
+         *
+         * @throws IllegalArgumentException unless 1 ≤ perAddress ≤ total ≤ 1000000
+         */
+        public Builder maxConnections(int total, int perAddress) {
+            if (perAddress < 1 || perAddress > total || total > 1_000_000) {
+                throw new IllegalArgumentException("maxConnections: " + total + ", per address: " + perAddress
+                        + " (expected: 1 <= perAddress <= total <= 1000000)");
+            }
+            this.maxConnections = total;
+            this.maxConnectionsPerAddress = perAddress;
             return this;
         }
 

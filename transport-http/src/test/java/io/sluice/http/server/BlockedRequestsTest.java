@@ -31,7 +31,8 @@ class BlockedRequestsTest {
         int limit = 1500;
         int extra = 200;
         StreamHub hub = StreamHub.create();
-        try (HttpDeliveryServer server = HttpDeliveryServer.builder(hub).delivery(d -> d.maxBlockedRequests(limit)).build()) {
+        try (HttpDeliveryServer server = HttpDeliveryServer.builder(hub)
+                .maxConnections(limit + extra + 1, limit + extra + 1).delivery(d -> d.maxBlockedRequests(limit)).build()) {
             server.start();
             StreamHub.Publication pub = hub.publish("s", List.of(VIDEO), () -> { });
             InetSocketAddress addr = server.address();

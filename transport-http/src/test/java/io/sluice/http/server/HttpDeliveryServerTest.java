@@ -21,11 +21,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The HTTP server on loopback, fed by a real clip published into a hub, read by a plain HTTP client and FFmpeg. */
+/**
+ * The HTTP server on loopback, fed by a real clip published into a hub, read by the JDK's HTTP/2 client (h2c: it
+ * upgrades its first request and multiplexes the rest, so blocking reloads, parts and 503s are checked over
+ * HTTP/2), curl (h2c by prior knowledge and by upgrade, HTTP/1.1), a raw HTTP/1.1 socket (chunked transfer) and
+ * FFmpeg.
+ */
 class HttpDeliveryServerTest {
     StreamHub hub;
     HttpDeliveryServer server;
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
     String base;
 
     @BeforeEach
@@ -42,9 +47,12 @@ class HttpDeliveryServerTest {
         hub.close();
     }
 
+    /** GET over HTTP/2 (h2c), asserting that HTTP/2 is what answered. */
     HttpResponse<byte[]> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(HttpClient.Version.HTTP_2, r.version(), path);
+        return r;
     }
 
     static String text(HttpResponse<byte[]> r) {
@@ -93,6 +101,7 @@ class HttpDeliveryServerTest {
             assertTrue(text(blocked).contains("part-" + msn + "." + part + ".m4s"), text(blocked));
             assertTrue(waitedMs < 1000, "blocked for " + waitedMs + " ms (one part is 250 ms)");
             HttpResponse<byte[]> partR = partF.get(5, TimeUnit.SECONDS);
+            assertEquals(HttpClient.Version.HTTP_2, partR.version());
             assertEquals(200, partR.statusCode());
             assertEquals("public, max-age=31536000, immutable", partR.headers().firstValue("cache-control").orElse(null));
             assertEquals("moof", new String(partR.body(), 4, 4, StandardCharsets.US_ASCII));
@@ -123,11 +132,15 @@ class HttpDeliveryServerTest {
             CompletableFuture<HttpResponse<byte[]>> held = http.sendAsync(HttpRequest.newBuilder(
                     URI.create(base + "hls/live/cam/media.m3u8?_HLS_msn=" + (Long.parseLong(open.group(1)) + 2))).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
-            Thread.sleep(100);
+            long heldBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (server.delivery().blockedRequests() == 0 && System.nanoTime() < heldBy) {
+                Thread.sleep(10);
+            }
             assertEquals(1, server.delivery().blockedRequests());
             long t2 = System.nanoTime();
             clip.close();
             HttpResponse<byte[]> released = held.get(10, TimeUnit.SECONDS);
+            assertEquals(HttpClient.Version.HTTP_2, released.version());
             assertEquals(503, released.statusCode(), text(released));
             assertTrue(System.nanoTime() - t2 < TimeUnit.SECONDS.toNanos(5));
             assertEquals(0, server.delivery().blockedRequests());
@@ -179,23 +192,102 @@ class HttpDeliveryServerTest {
                 assertTrue(chunkAtMs.get(chunkAtMs.size() - 1) - chunkAtMs.get(0) > 1000, "chunks spread as produced: " + chunkAtMs);
                 byte[] b = body.toByteArray();
                 assertEquals("prft", new String(b, 4, 4, StandardCharsets.US_ASCII));
-                // the init segment plus the streamed segment decode with FFmpeg
-                java.nio.file.Path f = java.nio.file.Files.createTempFile("dash-video", ".mp4");
-                try {
-                    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-                    all.write(get("dash/cam/init-0-1.mp4").body());
-                    all.write(b);
-                    java.nio.file.Files.write(f, all.toByteArray());
-                    Process ff = new ProcessBuilder("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
-                            "-show_entries", "stream=codec_name,nb_read_frames", "-of", "csv=p=0", f.toString()).redirectErrorStream(true).start();
-                    String out = new String(ff.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                    assertTrue(ff.waitFor(30, TimeUnit.SECONDS));
-                    assertEquals("h264,60", out, "a 2 s segment at 30 fps");
-                } finally {
-                    java.nio.file.Files.deleteIfExists(f);
-                }
+                assertVideoSegmentDecodes(b);
             }
             assertNull(clip.failure);
+        }
+    }
+
+    @Test
+    void curlGetsPlaylistsPartsAnd404sOverH2cByPriorKnowledgeAndByUpgrade() throws Exception {
+        assertTrue(Curl.hasHttp2(), "needs curl with HTTP/2 (Debian's curl, nghttp2)");
+        try (HubClip clip = new HubClip(hub, "live/cam", 3)) {
+            waitPublished("live/cam");
+            Curl.Response mv = Curl.get(base + "hls/live/cam/index.m3u8", "--http2-prior-knowledge");
+            assertEquals("2", mv.httpVersion(), "prior knowledge: " + mv.headers());
+            assertEquals(200, mv.status(), mv.text());
+            assertTrue(mv.text().contains("#EXT-X-STREAM-INF:"), mv.text());
+            assertEquals("*", mv.header("access-control-allow-origin"));
+            assertNull(mv.header("connection"), "no connection-specific header over HTTP/2 (RFC 9113 §8.2.2)");
+
+            Curl.Response media = Curl.get(base + "hls/live/cam/media.m3u8", "--http2");
+            assertEquals("2", media.httpVersion(), "h2c upgrade: " + media.headers());
+            assertTrue(media.headers().startsWith("HTTP/1.1 101"), media.headers());
+            assertEquals("application/vnd.apple.mpegurl", media.header("content-type"));
+            Matcher hint = Pattern.compile("PRELOAD-HINT:TYPE=PART,URI=\"part-(\\d+)\\.(\\d+)\\.m4s\"").matcher(media.text());
+            assertTrue(hint.find(), media.text());
+
+            // the preload-hinted part: held until it closes, then sent whole, immutable
+            Curl.Response part = Curl.get(base + "hls/live/cam/part-" + hint.group(1) + "." + hint.group(2) + ".m4s",
+                    "--http2-prior-knowledge");
+            assertEquals("2", part.httpVersion());
+            assertEquals(200, part.status());
+            assertEquals("public, max-age=31536000, immutable", part.header("cache-control"));
+            assertEquals("moof", new String(part.body(), 4, 4, StandardCharsets.US_ASCII));
+            assertEquals(String.valueOf(part.body().length), part.header("content-length"));
+
+            Curl.Response missing = Curl.get(base + "hls/live/cam/seg-999999.m4s", "--http2-prior-knowledge");
+            assertEquals("2", missing.httpVersion());
+            assertEquals(404, missing.status());
+            Curl.Response nowhere = Curl.get(base + "nothing/here", "--http2");
+            assertEquals("2", nowhere.httpVersion());
+            assertEquals(404, nowhere.status());
+            // HTTP/1.1 clients keep working on the same port
+            Curl.Response h1 = Curl.get(base + "hls/live/cam/index.m3u8", "--http1.1");
+            assertEquals("1.1", h1.httpVersion());
+            assertEquals(200, h1.status());
+            assertNull(clip.failure);
+        }
+    }
+
+    @Test
+    void llDashSegmentInProgressStreamsAsDataFramesOverHttp2() throws Exception {
+        try (HubClip clip = new HubClip(hub, "cam", 3)) {
+            waitPublished("cam");
+            HttpResponse<byte[]> mpd = get("dash/cam/manifest.mpd");
+            assertEquals(200, mpd.statusCode(), text(mpd));
+            assertTrue(text(mpd).contains("availabilityTimeComplete=\"false\""), text(mpd));
+            long open = lastMsn(text(get("hls/cam/plain-media.m3u8"))) + 1;
+            HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(URI.create(base + "dash/cam/seg-0-1-" + open + ".m4s"))
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            long t0 = System.nanoTime();
+            assertEquals(HttpClient.Version.HTTP_2, r.version());
+            assertEquals(200, r.statusCode());
+            assertTrue(r.headers().firstValue("content-length").isEmpty(), "streamed, length unknown: " + r.headers().map());
+            List<Long> arrivalsMs = new java.util.ArrayList<>();
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            try (java.io.InputStream in = r.body()) {
+                byte[] buf = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    body.write(buf, 0, n);
+                    arrivalsMs.add((System.nanoTime() - t0) / 1_000_000);
+                }
+            }
+            assertTrue(arrivalsMs.get(arrivalsMs.size() - 1) - arrivalsMs.get(0) > 1000,
+                    "the segment's chunks arrive as they are produced, over more than a second: " + arrivalsMs);
+            byte[] b = body.toByteArray();
+            assertEquals("prft", new String(b, 4, 4, StandardCharsets.US_ASCII));
+            assertVideoSegmentDecodes(b);
+            assertNull(clip.failure);
+        }
+    }
+
+    /** The DASH video init segment plus {@code segment} decode with FFmpeg as one 2 s segment at 30 fps. */
+    void assertVideoSegmentDecodes(byte[] segment) throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("dash-video", ".mp4");
+        try {
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            all.write(get("dash/cam/init-0-1.mp4").body());
+            all.write(segment);
+            java.nio.file.Files.write(f, all.toByteArray());
+            Process ff = new ProcessBuilder("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                    "-show_entries", "stream=codec_name,nb_read_frames", "-of", "csv=p=0", f.toString()).redirectErrorStream(true).start();
+            String out = new String(ff.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertTrue(ff.waitFor(30, TimeUnit.SECONDS));
+            assertEquals("h264,60", out, "a 2 s segment at 30 fps");
+        } finally {
+            java.nio.file.Files.deleteIfExists(f);
         }
     }
 

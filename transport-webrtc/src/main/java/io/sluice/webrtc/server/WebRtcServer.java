@@ -1,15 +1,11 @@
 package io.sluice.webrtc.server;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.core.Codec;
@@ -23,6 +19,8 @@ import io.sluice.core.auth.StreamProtocol;
 import io.sluice.core.feedback.KeyframeRequestThrottle;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.netty.NettyTransport;
+import io.sluice.core.netty.http.HttpConnectionGuard;
+import io.sluice.core.netty.http.HttpServerPipeline;
 import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.core.spi.RenditionLadder;
 import io.sluice.core.time.Ticker;
@@ -45,8 +43,6 @@ import io.sluice.webrtc.sdp.SdpNegotiator;
 import io.sluice.webrtc.sdp.SdpParseException;
 import io.sluice.webrtc.sdp.SdpParser;
 import io.sluice.webrtc.sdp.SessionDescription;
-import io.sluice.webrtc.server.netty.HttpConnectionGuard;
-import io.sluice.webrtc.server.netty.SignalingHttpAggregator;
 import io.sluice.webrtc.server.netty.WebRtcHttpHandler;
 import io.sluice.webrtc.server.netty.WebRtcUdpHandler;
 import io.sluice.webrtc.session.RtpSession;
@@ -101,7 +97,8 @@ import org.slf4j.LoggerFactory;
  * server is the DTLS client, at that check), at most {@link Builder#maxDtlsHandshakes} at once.
  * {@link #close()} ends all of them. Thread-safe.
  *
- * <p>Bounds: HTTP connections in total and per client address, each request's time and each idle
+ * <p>Bounds: HTTP connections in total and per client address (an HTTP/2 connection counts once; its
+ * streams are bounded by {@link HttpServerPipeline}), each request's time and each idle
  * connection's ({@link HttpConnectionGuard}); request bodies (413 and close); sessions in total and
  * sessions still waiting for ICE/DTLS per client address, which also expire when no ICE check
  * arrives in time ({@link Builder#iceTimeout}); concurrent DTLS handshakes.
@@ -254,22 +251,14 @@ public final class WebRtcServer implements AutoCloseable {
                         .handler(new WebRtcUdpHandler(this))
                         .bind(udpBind).syncUninterruptibly().channel();
                 binding = "HTTP on " + hostPort(httpBind);
-                httpChannel = new ServerBootstrap().group(httpGroup).channel(transport.serverSocketChannel())
-                        .childHandler(new ChannelInitializer<SocketChannel>() {
-                            @Override
-                            protected void initChannel(SocketChannel ch) {
-                                ch.pipeline().addLast(new HttpConnectionGuard(httpLimits));
-                                if (httpTls != null) {
-                                    ch.pipeline().addLast(httpTls.newHandler(ch.alloc()));
-                                }
-                                ch.pipeline().addLast(new HttpServerCodec(), new SignalingHttpAggregator(maxSdpBytes));
-                                for (Supplier<? extends ChannelHandler> mounted : httpHandlers) {
-                                    ch.pipeline().addLast(Objects.requireNonNull(mounted.get(), "httpHandler supplied null"));
-                                }
-                                ch.pipeline().addLast(new WebRtcHttpHandler(WebRtcServer.this));
-                            }
-                        })
-                        .bind(httpBind).syncUninterruptibly().channel();
+                HttpServerPipeline.Builder pipeline = HttpServerPipeline.builder().limits(httpLimits)
+                        .maxContentLength(maxSdpBytes);
+                if (httpTls != null) {
+                    pipeline.tls(httpTls);
+                }
+                httpHandlers.forEach(pipeline::handler);
+                pipeline.handler(() -> new WebRtcHttpHandler(WebRtcServer.this));
+                httpChannel = pipeline.build().listen(httpGroup, httpBind);
                 udpGroup.scheduleAtFixedRate(this::expirePendingSessions, 250, 250, TimeUnit.MILLISECONDS);
             } catch (Exception e) { // Netty rethrows the checked BindException from syncUninterruptibly()
                 close();
@@ -1256,7 +1245,9 @@ public final class WebRtcServer implements AutoCloseable {
         /**
          * Serves HTTPS instead of HTTP (pages, WHIP/WHEP signalling) with this context, from
          * {@code SslContextBuilder.forServer(...)}; browsers need a secure origin for the camera of
-         * {@code /publish}. Default: plain HTTP.
+         * {@code /publish}. Built with {@code .applicationProtocolConfig(HttpServerPipeline.ALPN)}, it offers
+         * HTTP/2 ({@code h2}) beside HTTP/1.1; without, HTTPS is HTTP/1.1 only. Default: plain HTTP (HTTP/1.1
+         * and h2c).
          *
          * @throws IllegalArgumentException if {@code sslContext} is a client context
          */
@@ -1279,13 +1270,13 @@ public final class WebRtcServer implements AutoCloseable {
         }
 
         /**
-         * Mounts another HTTP handler on this server's port, e.g. HLS/DASH delivery or metrics: each new
-         * connection's pipeline is
-         * {@code HttpConnectionGuard} (connection, request and idle bounds) → TLS (if {@link #tls}) →
-         * {@code HttpServerCodec} → aggregator (bodies above {@link #maxSdpBytes} get 413 and a close) →
-         * the mounted handlers, in the order of these calls → the WebRTC handler (WHIP/WHEP, pages).
-         * So mounted handlers see only bounded, decrypted, aggregated requests, and the server's bounds
-         * apply to them too.
+         * Mounts another HTTP handler on this server's port, e.g. HLS/DASH delivery or metrics. The port is
+         * built by {@link HttpServerPipeline}: {@code HttpConnectionGuard} (connection, request and idle
+         * bounds) → TLS (if {@link #tls}) → HTTP/1.1, or HTTP/2 (ALPN {@code h2}; h2c by upgrade or prior
+         * knowledge) with one child channel per stream → aggregator (bodies above {@link #maxSdpBytes} get
+         * 413) → the mounted handlers, in the order of these calls → the WebRTC handler (WHIP/WHEP, pages).
+         * So mounted handlers see only bounded, decrypted, aggregated HTTP/1-style requests whichever protocol
+         * carried them, and the server's bounds apply to them too.
          *
          * <p>A mounted handler receives each request as a {@link io.netty.handler.codec.http.FullHttpRequest}
          * (and the connection's other events). For a request it answers, it owns the message and must release
@@ -1293,7 +1284,7 @@ public final class WebRtcServer implements AutoCloseable {
          * so that the next mounted handler and finally the WebRTC handler get it (which then owns it).
          * Routes it answers shadow the WebRTC handler's; mount only disjoint prefixes (e.g. {@code /hls/}).
          *
-         * @param handler called once per accepted connection on the HTTP event loop; it may return one
+         * @param handler called once per HTTP/1.1 connection and once per HTTP/2 stream, on the HTTP event loop; it may return one
          *                {@link io.netty.channel.ChannelHandler.Sharable} instance every time, or a new one;
          *                it must not return {@code null} (the connection is then closed)
          * @throws NullPointerException if {@code handler} is null

@@ -30,7 +30,7 @@ import java.util.Objects;
  * {@link WebRtcServer#offer}, {@link WebRtcServer#delete}, {@link WebRtcServer#patch}), CORS
  * (preflight {@code OPTIONS}, {@code Access-Control-Allow-Origin} and exposed {@code Location},
  * {@code ETag}, {@code Link} on every response) and the pages of {@link WebRtcPages}. Expects a
- * {@code HttpServerCodec} and a {@link SignalingHttpAggregator} before it (which answers 413 for
+ * {@code HttpServerCodec} and a {@code BoundedHttpAggregator} before it (which answers 413 for
  * bodies over the SDP limit and closes). A request the codec could not parse is answered 400 and
  * its connection closed.
  */

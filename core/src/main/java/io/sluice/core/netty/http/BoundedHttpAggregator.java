@@ -1,4 +1,4 @@
-package io.sluice.webrtc.server.netty;
+package io.sluice.core.netty.http;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -23,11 +23,11 @@ import java.nio.charset.StandardCharsets;
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14">RFC 9110 §15.5.14</a>
  */
-public final class SignalingHttpAggregator extends HttpObjectAggregator {
+public final class BoundedHttpAggregator extends HttpObjectAggregator {
     private final int maxContentLength;
 
     /** @param maxContentLength largest body aggregated, bytes */
-    public SignalingHttpAggregator(int maxContentLength) {
+    public BoundedHttpAggregator(int maxContentLength) {
         super(maxContentLength);
         this.maxContentLength = maxContentLength;
     }

@@ -1,4 +1,4 @@
-package io.sluice.webrtc.server.netty;
+package io.sluice.core.netty.http;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -20,8 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First handler of every HTTP connection of the WebRTC server: bounds how many connections there
- * are (in total and per client IP address) and how long each may take.
+ * First handler of every HTTP connection of a Sluice server ({@link HttpServerPipeline}): bounds how many
+ * TCP connections there are (in total and per client IP address) and how long each may take. An HTTP/2
+ * connection counts once however many streams it carries (those are bounded by the pipeline's
+ * {@code SETTINGS_MAX_CONCURRENT_STREAMS}); its request and idle times are those of the connection: a
+ * read starts a request, any write (a response, or a frame of one) ends it.
  *
  * <ul>
  *   <li>A connection over the server's connection limit or its per-address share
@@ -46,12 +49,12 @@ public final class HttpConnectionGuard extends ChannelDuplexHandler {
     public static final class Limits {
         private final int maxConnections;
         private final int maxConnectionsPerAddress;
-        private final Duration requestTimeout;
+        final Duration requestTimeout;
         private final Duration idleTimeout;
         private final AtomicInteger open = new AtomicInteger();
         private final ConcurrentMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
         private final LongAdder refused = new LongAdder();
-        private final LongAdder timedOut = new LongAdder();
+        final LongAdder timedOut = new LongAdder();
 
         /**
          * @param maxConnections           open connections at most, &gt;= 1
@@ -153,7 +156,8 @@ public final class HttpConnectionGuard extends ChannelDuplexHandler {
             limits.timedOut.increment();
             log.debug("{}: HTTP connection closed: {}", ctx.channel().remoteAddress(), why);
             cancelTimer();
-            ctx.close();
+            // from the tail, so that TLS sends close_notify and HTTP/2 a GOAWAY before the socket closes
+            ctx.channel().close();
         }
     }
 
