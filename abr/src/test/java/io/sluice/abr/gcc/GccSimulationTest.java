@@ -124,4 +124,29 @@ class GccSimulationTest {
         assertTrue(f.bottleneckDelayPercentileUs(95, 5 * S, 60 * S) <= 150_000);
         assertTrue(f.lossFraction(5 * S, 60 * S) <= 0.01);
     }
+
+    /**
+     * A second flow joining 10 s after the first (2 and 4 Mbit/s, 300 ms drop-tail): it must not collapse while it
+     * has no acknowledged rate yet. Before the initial back-off was spaced by a response time it halved on every
+     * 50 ms feedback down to 51/131 kbit/s (2/4 Mbit/s); now its lowest target is 256/525 kbit/s. The issue's goal,
+     * a share ratio within [0.5, 2] in every 5 s window, is not met yet (printed; see the class javadoc of
+     * {@link GccNetworkController}); the bound here is the collapse, and the first window's ratio (8.3/12.0 before,
+     * 2.8/4.2 now).
+     */
+    @Test
+    void lateFlowDoesNotCollapseBeforeItsFirstAcknowledgedRate() {
+        for (long link : new long[] {2 * MBPS, 4 * MBPS}) {
+            Simulation sim = GccScenarios.twoFlows(GccConfig.DEFAULT, link, 10 * S, 25 * S);
+            Simulation.Flow late = sim.flowsForFigures().get(1);
+            long min = Long.MAX_VALUE;
+            for (long t = 10 * S + 500_000; t < 25 * S; t += Simulation.BUCKET_US) {
+                min = Math.min(min, late.targetAt(t));
+            }
+            double[] ratios = GccScenarios.shareRatios(sim, 10 * S, 25 * S);
+            System.out.printf("two flows on %d Mbit/s: late flow's lowest target %d kbit/s, ratios %s%n",
+                    link / MBPS, min / 1000, java.util.Arrays.toString(ratios));
+            assertTrue(min >= link / 10, "late flow fell to " + min + " on " + link);
+            assertTrue(ratios[0] <= 5, "first 5 s share ratio " + ratios[0]);
+        }
+    }
 }
