@@ -25,6 +25,14 @@ import java.util.Objects;
  * {@link GccConfig#alrEstimateCapFactor()} × the acknowledged rate so that it cannot run away from what the sender
  * actually sends (pion/interceptor#299). The pacer is told {@code pacingFactor × target}.
  *
+ * <p>Departures from libwebrtc's defaults, each measured in the simulation ({@code GccScenarios}): on overuse the
+ * delay-based cut goes to β × the receive rate of the last 500 ms ({@link ReceiveRate}, draft §5.5's {@code R_hat})
+ * when that is below β × the acknowledged rate, and before any acknowledged rate exists (instead of halving); and
+ * halvings before the first acknowledged rate are spaced by one response time
+ * ({@link AimdRateControl#initialTimeToReduceFurther}). Together they let a flow joining a busy bottleneck keep what
+ * its probes got through instead of halving to the minimum, and follow a capacity collapse within one window
+ * (see {@link DelayBasedBwe#incomingPacketFeedback(long, List, long, long, long)}).
+ *
  * <p>Loss comes from transport-wide feedback (packets reported not received), aggregated per second; RTCP receiver
  * report loss ({@link #onTransportLossReport}) is used only until the first feedback arrives. The RTT for the rate
  * controller's response time is the RTCP RTT ({@link #onRoundTripTime}) when one was given, else the mean of the
@@ -47,6 +55,7 @@ public final class GccNetworkController implements NetworkController {
     private final ArrayDeque<Long> feedbackRtts = new ArrayDeque<>();
     private final AcknowledgedBitrateEstimator ackedBitrate = new AcknowledgedBitrateEstimator();
     private final ProbeBitrateEstimator probeEstimator = new ProbeBitrateEstimator();
+    private final ReceiveRate receiveRate = new ReceiveRate();
     private final AlrDetector alr;
     private final ProbeController probes;
     private TargetRateConstraints constraints;
@@ -179,6 +188,7 @@ public final class GccNetworkController implements NetworkController {
         }
         previouslyInAlr = inAlr;
         ackedBitrate.incomingPacketFeedback(received, inAlr);
+        receiveRate.onReceived(received);
         long ackedBps = ackedBitrate.bitrateBps();
         for (PacketResult p : received) {
             if (p.sent().pacing().isProbe()) {
@@ -202,7 +212,8 @@ public final class GccNetworkController implements NetworkController {
         }
 
         long before = delayBased.estimateBps();
-        DelayBasedBwe.Result result = delayBased.incomingPacketFeedback(nowUs, received, ackedBps, probeBps);
+        DelayBasedBwe.Result result = delayBased.incomingPacketFeedback(nowUs, received, ackedBps, probeBps,
+                receiveRate.rateBps());
         if (result.usage() != BandwidthUsage.NORMAL || lossCut) {
             lastUnstableUs = nowUs;
         }

@@ -2,6 +2,8 @@ package io.sluice.abr.gcc;
 
 import io.sluice.abr.cc.TargetRateConstraints;
 import io.sluice.abr.sim.Capacity;
+import io.sluice.abr.sim.FixedRateController;
+import io.sluice.abr.sim.RenoFlow;
 import io.sluice.abr.sim.Simulation;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +17,7 @@ import java.util.Locale;
  * java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.GccScenarios [pacingFactor]
  * </pre>
  * {@code trace 500|alr|mm|rfc} prints every target of one scenario; {@code two <stableProbeIntervalUs>} the per-second
- * rates of two flows sharing a bottleneck.
+ * rates of two flows sharing a bottleneck; {@code ideal} fixed-rate senders on the mahimahi LTE trace; {@code tcp} GCC against a long Reno flow.
  */
 public final class GccScenarios {
     static final long S = 1_000_000;
@@ -75,7 +77,44 @@ public final class GccScenarios {
         return r;
     }
 
+    /** One fixed-rate sender (no congestion control) on the mahimahi Verizon LTE uplink trace. */
+    static Simulation fixedRateOnLte(long rateBps, long durationUs) {
+        Simulation sim = new Simulation(Capacity.mahimahiTrace(shared("traces/mahimahi/Verizon-LTE-short.up")),
+                300_000, 25_000);
+        sim.addFlow(new FixedRateController(rateBps), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, 0);
+        sim.run(durationUs);
+        return sim;
+    }
+
+    /** A GCC flow against a long Reno flow (RFC 8867 §5.6) on a constant link, 300 ms drop-tail, 50 ms each way. */
+    static double[] againstTcp(long linkBps, long durationUs) {
+        Simulation sim = new Simulation(Capacity.constant(linkBps), 300_000, 50_000);
+        sim.addFlow(new GccNetworkController(GccConfig.DEFAULT), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, 0);
+        RenoFlow tcp = new RenoFlow(sim, 50_000, 5 * S, durationUs);
+        sim.run(durationUs);
+        long from = 15 * S;
+        return new double[] {sim.flowsForFigures().get(0).deliveredRateBps(from, durationUs),
+                tcp.deliveredRateBps(from, durationUs), sim.flowsForFigures().get(0).lossFraction(from, durationUs),
+                sim.flowsForFigures().get(0).bottleneckDelayPercentileUs(50, from, durationUs)};
+    }
+
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("tcp")) {
+            for (long link : new long[] {1 * MBPS, 2 * MBPS, 4 * MBPS}) {
+                double[] r = againstTcp(link, 60 * S);
+                System.out.printf(Locale.ROOT, "GCC vs Reno on %d Mbit/s, 15-60 s: GCC %.0f kbit/s (%.0f %%), Reno %.0f"
+                        + " kbit/s (%.0f %%), GCC loss %.2f %%, queue p50 %.0f ms%n", link / MBPS, r[0] / 1000,
+                        100 * r[0] / link, r[1] / 1000, 100 * r[1] / link, 100 * r[2], r[3] / 1000);
+            }
+            return;
+        }
+        if (args.length > 0 && args[0].equals("ideal")) {
+            for (long r = 500 * KBPS; r <= 6 * MBPS; r += 250 * KBPS) {
+                System.out.println(figures("fixed " + r / KBPS + " kbit/s on LTE", fixedRateOnLte(r, 60 * S),
+                        5 * S, 60 * S));
+            }
+            return;
+        }
         if (args.length > 1 && args[0].equals("two")) {
             GccConfig c2 = GccConfig.DEFAULT.withStableProbeIntervalUs(Long.parseLong(args[1]));
             Simulation two = twoFlows(c2, 2 * MBPS, 5 * S, 60 * S);
