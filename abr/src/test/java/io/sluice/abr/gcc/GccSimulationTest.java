@@ -163,4 +163,22 @@ class GccSimulationTest {
             }
         }
     }
+
+    /**
+     * RFC 8867 §5.6: one GCC flow against a long Reno flow (started at 5 s) on 1, 2 and 4 Mbit/s, 300 ms drop-tail.
+     * GCC must not starve the TCP flow (asserted: TCP keeps at least half the link over 15–60 s). The RFC's other
+     * goal, GCC keeping at least 25 %, is NOT met below 4 Mbit/s: GCC gets 6/17/25 % (printed). Its delay-based
+     * detector backs off whenever Reno fills the queue; libwebrtc's adaptive-threshold gains were kept, since the
+     * draft's (k_u 0.01, k_d 0.00018) swing it the other way in this simulation (GCC 91–98 %, Reno starved).
+     */
+    @Test
+    void longTcpFlowIsNotStarved() {
+        for (long link : new long[] {MBPS, 2 * MBPS, 4 * MBPS}) {
+            double[] r = GccScenarios.againstTcp(link, 60 * S);
+            System.out.printf("GCC vs Reno on %d Mbit/s, 15-60 s: GCC %.0f %%, Reno %.0f %%%n", link / MBPS,
+                    100 * r[0] / link, 100 * r[1] / link);
+            assertTrue(r[1] >= 0.5 * link, "Reno got " + r[1] + " on " + link);
+            assertTrue(r[0] + r[1] >= 0.9 * link, "link used " + (r[0] + r[1]));
+        }
+    }
 }
