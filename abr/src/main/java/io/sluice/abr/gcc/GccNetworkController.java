@@ -33,6 +33,11 @@ import java.util.Objects;
  * its probes got through instead of halving to the minimum, and follow a capacity collapse within one window
  * (see {@link DelayBasedBwe#incomingPacketFeedback(long, List, long, long, long)}).
  *
+ * <p>Known limits, measured in the simulation ({@code GccScenarios}): two flows on 4 Mbit/s (the second joining
+ * 10 s later) share within [0.5, 2] only from about 20 s after the join (3.6 : 1 before; AIMD's 15 % cuts close the
+ * gap by 15 % per overuse cycle of ~3 s), and against a long Reno flow GCC keeps 6/17/25 % of a 1/2/4 Mbit/s link
+ * (RFC 8867 §5.6 asks for 25 %).
+ *
  * <p>Loss comes from transport-wide feedback (packets reported not received), aggregated per second; RTCP receiver
  * report loss ({@link #onTransportLossReport}) is used only until the first feedback arrives. The RTT for the rate
  * controller's response time is the RTCP RTT ({@link #onRoundTripTime}) when one was given, else the mean of the
