@@ -17,7 +17,8 @@ import java.util.Locale;
  * java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.GccScenarios [pacingFactor]
  * </pre>
  * {@code trace 500|alr|mm|rfc} prints every target of one scenario; {@code two <stableProbeIntervalUs>} the per-second
- * rates of two flows sharing a bottleneck; {@code ideal} fixed-rate senders on the mahimahi LTE trace; {@code tcp} GCC against a long Reno flow.
+ * rates of two flows sharing a bottleneck; {@code ideal} fixed-rate senders on the mahimahi LTE trace; {@code tcp}
+ * GCC against a long Reno flow.
  */
 public final class GccScenarios {
     static final long S = 1_000_000;

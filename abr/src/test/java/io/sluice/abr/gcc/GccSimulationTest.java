@@ -139,9 +139,9 @@ class GccSimulationTest {
      * has no acknowledged rate yet. Before the initial back-off was spaced by a response time it halved on every
      * 50 ms feedback down to 51/131 kbit/s (2/4 Mbit/s); now (one cut per response time, to β × its receive rate)
      * its lowest target is 510/659 kbit/s. The issue's goal, a share ratio within [0.5, 2] in every 5 s window, is
-     * nearly met on 2 Mbit/s (1.16–1.81 over 15–60 s, 2.06 in the first window: asserted ≤ 2.1) but not on 4 Mbit/s
-     * (3.5-3.65 in the first three windows, within [0.5, 2] from 30 s): the bounds here are the collapse and the 2 Mbit/s
-     * windows of the first 15 s; the 4 Mbit/s ratios are printed. {@code GccScenarios} prints all windows to 60 s.
+     * nearly met on 2 Mbit/s (1.16–1.81 over 15–60 s, 2.06 in the first window: asserted ≤ 2.1) but not on
+     * 4 Mbit/s (3.5–3.65 in the first three windows, within [0.5, 2] from 30 s): the bounds here are the collapse
+     * and the 2 Mbit/s windows of the first 15 s; the 4 Mbit/s ratios are printed. {@code GccScenarios} prints all windows to 60 s.
      */
     @Test
     void lateFlowDoesNotCollapseBeforeItsFirstAcknowledgedRate() {
