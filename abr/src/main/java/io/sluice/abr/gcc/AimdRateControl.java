@@ -29,7 +29,7 @@ public final class AimdRateControl {
     private long timeLastChangeUs = Long.MIN_VALUE;
     private long lastDecreaseBps = -1;
     private long rttUs = DEFAULT_RTT_US;
-    private boolean initialBackoffDone;
+    private long timeLastDecreaseUs = Long.MIN_VALUE;
 
     /**
      * @param minBps   lower bound, bit/s
@@ -76,9 +76,22 @@ public final class AimdRateControl {
         return throughputBps < currentBps / 2;
     }
 
-    /** Whether an overuse seen before any acknowledged rate may halve the estimate now. */
+    /**
+     * Whether an overuse seen before any acknowledged rate may halve the estimate now: when nothing was cut yet, or
+     * one response time ({@code RTT + 100 ms}, the RTT measured, queueing included) after the last cut.
+     *
+     * <p>libwebrtc by default halves on every overusing feedback here ({@code TimeToReduceFurther} with a throughput
+     * of half the estimate is always true), and has a field trial ({@code WebRTC-BweAimdRateControlConfig/
+     * initial_backoff_interval}) to space the halvings instead. A flow joining a bottleneck whose queue another flow
+     * keeps full sees overuse on every 50 ms feedback for as long as that queue takes to drain through its own
+     * feedback loop: halving on each one took it from 800 to 50 kbit/s within 400 ms, before its first acknowledged
+     * rate (500 ms of arrivals) existed, and it then took tens of seconds to climb back (two-flow simulation). A cut
+     * cannot show in the delay signal before one RTT plus the detector's own delay (the 100 ms that
+     * {@link #nearMaxIncreaseBpsPerSecond()} also assumes), so one halving per response time is the fastest
+     * reaction that has seen the effect of the last one.
+     */
     public boolean initialTimeToReduceFurther(long nowUs) {
-        return !initialBackoffDone || timeToReduceFurther(nowUs, currentBps / 2 - 1);
+        return timeLastDecreaseUs == Long.MIN_VALUE || nowUs - timeLastDecreaseUs >= rttUs + 100_000;
     }
 
     /**
@@ -87,9 +100,12 @@ public final class AimdRateControl {
      * @return the clamped estimate, bit/s
      */
     public long setEstimate(long bps, long nowUs) {
+        long previous = currentBps;
         currentBps = clamp(bps);
         timeLastChangeUs = nowUs;
-        initialBackoffDone = true;
+        if (currentBps < previous) {
+            timeLastDecreaseUs = nowUs;
+        }
         return currentBps;
     }
 
@@ -142,7 +158,7 @@ public final class AimdRateControl {
                 linkCapacity.onOveruseDetected(throughput);
                 state = State.HOLD;
                 timeLastChangeUs = nowUs;
-                initialBackoffDone = true;
+                timeLastDecreaseUs = nowUs;
             }
             default -> throw new AssertionError(state);
         }

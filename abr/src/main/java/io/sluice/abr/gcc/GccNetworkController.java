@@ -25,6 +25,19 @@ import java.util.Objects;
  * {@link GccConfig#alrEstimateCapFactor()} × the acknowledged rate so that it cannot run away from what the sender
  * actually sends (pion/interceptor#299). The pacer is told {@code pacingFactor × target}.
  *
+ * <p>Departures from libwebrtc's defaults, each measured in the simulation ({@code GccScenarios}): on overuse the
+ * delay-based cut goes to β × the receive rate of the last 500 ms ({@link ReceiveRate}, draft §5.5's {@code R_hat})
+ * when that is below β × the acknowledged rate, and before any acknowledged rate exists (instead of halving); and
+ * halvings before the first acknowledged rate are spaced by one response time
+ * ({@link AimdRateControl#initialTimeToReduceFurther}). Together they let a flow joining a busy bottleneck keep what
+ * its probes got through instead of halving to the minimum, and follow a capacity collapse within one window
+ * (see {@link DelayBasedBwe#incomingPacketFeedback(long, List, long, long, long)}).
+ *
+ * <p>Known limits, measured in the simulation ({@code GccScenarios}): two flows on 4 Mbit/s (the second joining
+ * 10 s later) share within [0.5, 2] only from about 20 s after the join (3.6 : 1 before; AIMD's 15 % cuts close the
+ * gap by 15 % per overuse cycle of ~3 s), and against a long Reno flow GCC keeps 6/17/25 % of a 1/2/4 Mbit/s link
+ * (RFC 8867 §5.6 asks for 25 %).
+ *
  * <p>Loss comes from transport-wide feedback (packets reported not received), aggregated per second; RTCP receiver
  * report loss ({@link #onTransportLossReport}) is used only until the first feedback arrives. The RTT for the rate
  * controller's response time is the RTCP RTT ({@link #onRoundTripTime}) when one was given, else the mean of the
@@ -47,6 +60,7 @@ public final class GccNetworkController implements NetworkController {
     private final ArrayDeque<Long> feedbackRtts = new ArrayDeque<>();
     private final AcknowledgedBitrateEstimator ackedBitrate = new AcknowledgedBitrateEstimator();
     private final ProbeBitrateEstimator probeEstimator = new ProbeBitrateEstimator();
+    private final ReceiveRate receiveRate = new ReceiveRate();
     private final AlrDetector alr;
     private final ProbeController probes;
     private TargetRateConstraints constraints;
@@ -179,6 +193,7 @@ public final class GccNetworkController implements NetworkController {
         }
         previouslyInAlr = inAlr;
         ackedBitrate.incomingPacketFeedback(received, inAlr);
+        receiveRate.onReceived(received);
         long ackedBps = ackedBitrate.bitrateBps();
         for (PacketResult p : received) {
             if (p.sent().pacing().isProbe()) {
@@ -202,7 +217,8 @@ public final class GccNetworkController implements NetworkController {
         }
 
         long before = delayBased.estimateBps();
-        DelayBasedBwe.Result result = delayBased.incomingPacketFeedback(nowUs, received, ackedBps, probeBps);
+        DelayBasedBwe.Result result = delayBased.incomingPacketFeedback(nowUs, received, ackedBps, probeBps,
+                receiveRate.rateBps());
         if (result.usage() != BandwidthUsage.NORMAL || lossCut) {
             lastUnstableUs = nowUs;
         }

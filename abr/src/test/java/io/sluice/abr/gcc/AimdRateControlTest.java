@@ -1,6 +1,7 @@
 package io.sluice.abr.gcc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -53,5 +54,18 @@ class AimdRateControlTest {
         assertEquals(1_000_000, a.latestEstimateBps(), "already above 1.5 × 400k + 10k: no increase");
         assertTrue(a.timeToReduceFurther(t + 200_000, 1_000_000));
         assertTrue(a.timeToReduceFurther(t + 1_000, 400_000), "throughput under half the estimate");
+    }
+
+    @Test
+    void initialHalvingWaitsOneResponseTimeAfterTheLastCut() {
+        AimdRateControl a = new AimdRateControl(10_000, 800_000, 10_000_000);
+        a.setRtt(300_000);
+        assertTrue(a.initialTimeToReduceFurther(0), "nothing cut yet");
+        a.setEstimate(400_000, 0);
+        assertFalse(a.initialTimeToReduceFurther(50_000), "next feedback: the cut cannot show yet");
+        assertFalse(a.initialTimeToReduceFurther(399_000));
+        assertTrue(a.initialTimeToReduceFurther(400_000), "RTT + 100 ms later");
+        a.setEstimate(900_000, 450_000); // a probe raised it: not a cut
+        assertTrue(a.initialTimeToReduceFurther(460_000));
     }
 }

@@ -2,6 +2,8 @@ package io.sluice.abr.gcc;
 
 import io.sluice.abr.cc.TargetRateConstraints;
 import io.sluice.abr.sim.Capacity;
+import io.sluice.abr.sim.FixedRateController;
+import io.sluice.abr.sim.RenoFlow;
 import io.sluice.abr.sim.Simulation;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +17,8 @@ import java.util.Locale;
  * java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.GccScenarios [pacingFactor]
  * </pre>
  * {@code trace 500|alr|mm|rfc} prints every target of one scenario; {@code two <stableProbeIntervalUs>} the per-second
- * rates of two flows sharing a bottleneck.
+ * rates of two flows sharing a bottleneck; {@code ideal} fixed-rate senders on the mahimahi LTE trace; {@code tcp}
+ * GCC against a long Reno flow.
  */
 public final class GccScenarios {
     static final long S = 1_000_000;
@@ -55,19 +58,67 @@ public final class GccScenarios {
                 f.pacerDelayPercentileUs(95) / 1000);
     }
 
-    /** Two GCC flows on one 2 Mbit/s bottleneck, the second starting at 5 s. */
-    static Simulation twoFlows(GccConfig config, long durationUs) {
-        Simulation sim = new Simulation(Capacity.constant(2 * MBPS), 300_000, 50_000);
+    /** Two GCC flows on one bottleneck (300 ms drop-tail, 50 ms each way), the second starting later. */
+    static Simulation twoFlows(GccConfig config, long linkBps, long secondStartUs, long durationUs) {
+        Simulation sim = new Simulation(Capacity.constant(linkBps), 300_000, 50_000);
         sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, 0);
-        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, 5 * S);
+        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, secondStartUs);
         sim.run(durationUs);
         return sim;
     }
 
+    /** Delivered-rate ratio first / second flow in each 5 s window of [from, to). */
+    static double[] shareRatios(Simulation sim, long fromUs, long toUs) {
+        double[] r = new double[(int) ((toUs - fromUs) / (5 * S))];
+        for (int i = 0; i < r.length; i++) {
+            long t = fromUs + i * 5 * S;
+            r[i] = sim.flowsForFigures().get(0).deliveredRateBps(t, t + 5 * S)
+                    / sim.flowsForFigures().get(1).deliveredRateBps(t, t + 5 * S);
+        }
+        return r;
+    }
+
+    /** One fixed-rate sender (no congestion control) on the mahimahi Verizon LTE uplink trace. */
+    static Simulation fixedRateOnLte(long rateBps, long durationUs) {
+        Simulation sim = new Simulation(Capacity.mahimahiTrace(shared("traces/mahimahi/Verizon-LTE-short.up")),
+                300_000, 25_000);
+        sim.addFlow(new FixedRateController(rateBps), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, 0);
+        sim.run(durationUs);
+        return sim;
+    }
+
+    /** A GCC flow against a long Reno flow (RFC 8867 §5.6) on a constant link, 300 ms drop-tail, 50 ms each way. */
+    static double[] againstTcp(long linkBps, long durationUs) {
+        Simulation sim = new Simulation(Capacity.constant(linkBps), 300_000, 50_000);
+        sim.addFlow(new GccNetworkController(GccConfig.DEFAULT), TargetRateConstraints.DEFAULT, Long.MAX_VALUE, 0);
+        RenoFlow tcp = new RenoFlow(sim, 50_000, 5 * S, durationUs);
+        sim.run(durationUs);
+        long from = 15 * S;
+        return new double[] {sim.flowsForFigures().get(0).deliveredRateBps(from, durationUs),
+                tcp.deliveredRateBps(from, durationUs), sim.flowsForFigures().get(0).lossFraction(from, durationUs),
+                sim.flowsForFigures().get(0).bottleneckDelayPercentileUs(50, from, durationUs)};
+    }
+
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("tcp")) {
+            for (long link : new long[] {1 * MBPS, 2 * MBPS, 4 * MBPS}) {
+                double[] r = againstTcp(link, 60 * S);
+                System.out.printf(Locale.ROOT, "GCC vs Reno on %d Mbit/s, 15-60 s: GCC %.0f kbit/s (%.0f %%), Reno %.0f"
+                        + " kbit/s (%.0f %%), GCC loss %.2f %%, queue p50 %.0f ms%n", link / MBPS, r[0] / 1000,
+                        100 * r[0] / link, r[1] / 1000, 100 * r[1] / link, 100 * r[2], r[3] / 1000);
+            }
+            return;
+        }
+        if (args.length > 0 && args[0].equals("ideal")) {
+            for (long r = 500 * KBPS; r <= 6 * MBPS; r += 250 * KBPS) {
+                System.out.println(figures("fixed " + r / KBPS + " kbit/s on LTE", fixedRateOnLte(r, 60 * S),
+                        5 * S, 60 * S));
+            }
+            return;
+        }
         if (args.length > 1 && args[0].equals("two")) {
             GccConfig c2 = GccConfig.DEFAULT.withStableProbeIntervalUs(Long.parseLong(args[1]));
-            Simulation two = twoFlows(c2, 60 * S);
+            Simulation two = twoFlows(c2, 2 * MBPS, 5 * S, 60 * S);
             if (args.length > 2) {
                 for (var r : two.flowsForFigures().get(Integer.parseInt(args[2])).targets()) {
                     System.out.printf(Locale.ROOT, "%8.3f %8d %s%n", r.atTimeUs() / 1e6, r.targetBitrateBps() / 1000,
@@ -127,13 +178,16 @@ public final class GccScenarios {
         Simulation n = single(Capacity.cookedTrace(shared("traces/pensieve/cooked_test_traces/norway_bus_1")),
                 300_000, 40_000, Long.MAX_VALUE, config, 60 * S);
         System.out.println(figures("Norway bus_1", n, 5 * S, 60 * S));
-        Simulation two = twoFlows(config, 60 * S);
-        StringBuilder ratios = new StringBuilder("two flows on 2 Mbit/s, rate ratio per 5 s:");
-        for (long t = 10 * S; t < 60 * S; t += 5 * S) {
-            double a1 = two.flowsForFigures().get(0).deliveredRateBps(t, t + 5 * S);
-            double a2 = two.flowsForFigures().get(1).deliveredRateBps(t, t + 5 * S);
-            ratios.append(String.format(Locale.ROOT, " %.2f", a1 / a2));
+        for (long link : new long[] {2 * MBPS, 4 * MBPS}) {
+            Simulation two = twoFlows(config, link, 10 * S, 60 * S);
+            StringBuilder ratios = new StringBuilder(String.format(Locale.ROOT,
+                    "two flows on %d Mbit/s, 2nd from 10 s, rate ratio per 5 s from 10 s:", link / MBPS));
+            for (double r : shareRatios(two, 10 * S, 60 * S)) {
+                ratios.append(String.format(Locale.ROOT, " %.2f", r));
+            }
+            System.out.println(ratios + String.format(Locale.ROOT, "  utilization %.2f  loss %.2f/%.2f %%",
+                    two.utilization(10 * S, 60 * S), 100 * two.flowsForFigures().get(0).lossFraction(10 * S, 60 * S),
+                    100 * two.flowsForFigures().get(1).lossFraction(10 * S, 60 * S)));
         }
-        System.out.println(ratios + String.format(Locale.ROOT, "  utilization %.2f", two.utilization(10 * S, 60 * S)));
     }
 }
