@@ -11,6 +11,11 @@ import java.util.concurrent.TimeUnit;
  * pair per transport), created by the first transport that opens and shut down when the last one
  * closes. Each transport pins itself to one loop of the group, so its state is confined to one
  * thread.
+ *
+ * <p>The group runs on epoll where it is available and no transport was chosen with
+ * {@code -Dsluice.netty.transport} ({@link NettyTransport#PROPERTY}), else on {@link NettyTransport#current()}: a
+ * publisher wants {@code TCP_NOTSENT_LOWAT} (see {@link RtmpTransport.Builder#notSentLowWatermark}), which only the
+ * native transport sets.
  */
 final class RtmpEventLoops {
     private static EventLoopGroup group;
@@ -23,10 +28,16 @@ final class RtmpEventLoops {
     static synchronized EventLoopGroup acquire() {
         if (group == null) {
             int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
-            group = NettyTransport.current().newEventLoopGroup(threads, new DefaultThreadFactory("sluice-rtmp", true));
+            group = transport().newEventLoopGroup(threads, new DefaultThreadFactory("sluice-rtmp", true));
         }
         users++;
         return group;
+    }
+
+    /** The Netty transport of the group (and so of every RTMP client channel). */
+    static NettyTransport transport() {
+        return System.getProperty(NettyTransport.PROPERTY) == null && NettyTransport.EPOLL.isAvailable()
+                ? NettyTransport.EPOLL : NettyTransport.current();
     }
 
     /** Drops a reference; the last one shuts the group down (asynchronously, no quiet period). */

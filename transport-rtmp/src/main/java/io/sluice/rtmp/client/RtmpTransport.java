@@ -140,6 +140,9 @@ public final class RtmpTransport implements Transport {
     private final WriteBufferWaterMark waterMark;
     private final int chunkSize;
     private final int socketSendBuffer;
+    private final int notSentLowWatermark;
+    /** Default {@link Builder#notSentLowWatermark}, bytes. */
+    public static final int DEFAULT_NOTSENT_LOWAT = 8 * 1024;
     private final SslContext sslContext;
 
     private final AtomicBoolean opened = new AtomicBoolean();
@@ -191,6 +194,7 @@ public final class RtmpTransport implements Transport {
         this.waterMark = b.waterMark;
         this.chunkSize = b.chunkSize;
         this.socketSendBuffer = b.socketSendBuffer;
+        this.notSentLowWatermark = b.notSentLowWatermark;
         this.sslContext = sslContext;
     }
 
@@ -307,12 +311,15 @@ public final class RtmpTransport implements Transport {
         RtmpTransport self = this;
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channel(NettyTransport.current().socketChannel())
+                .channel(RtmpEventLoops.transport().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .option(ChannelOption.TCP_NODELAY, true);
         if (socketSendBuffer > 0) {
             b.option(ChannelOption.SO_SNDBUF, socketSendBuffer);
+        }
+        if (notSentLowWatermark > 0 && RtmpEventLoops.transport() == NettyTransport.EPOLL) {
+            b.option(io.netty.channel.epoll.EpollChannelOption.TCP_NOTSENT_LOWAT, (long) notSentLowWatermark);
         }
         b.handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -700,6 +707,7 @@ public final class RtmpTransport implements Transport {
         private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
         private int chunkSize = 4096;
         private int socketSendBuffer;
+        private int notSentLowWatermark = DEFAULT_NOTSENT_LOWAT;
         private final List<X509Certificate> trusted = new ArrayList<>();
         private boolean insecure;
 
@@ -806,6 +814,25 @@ public final class RtmpTransport implements Transport {
                 throw new IllegalArgumentException("socketSendBuffer: " + bytes + " (expected: 0 or 4096..16777216)");
             }
             this.socketSendBuffer = bytes;
+            return this;
+        }
+
+        /**
+         * The socket's {@code TCP_NOTSENT_LOWAT} (Linux, epoll): the kernel keeps at most this many bytes that TCP has
+         * not sent yet, so the queue of a slow path builds in this transport's own buffer, where the
+         * {@link BandwidthEstimate.Kind#SEND_RATE} reports (and the rate controller) see it, instead of hiding in a
+         * socket buffer that Linux grows to several MiB; the bytes in flight (the congestion window) are not limited.
+         * Default {@value #DEFAULT_NOTSENT_LOWAT} bytes (about 100 ms of media at 600 kbit/s). Without epoll (another
+         * OS, or {@code -Dsluice.netty.transport=nio}) it is not set.
+         *
+         * @param bytes 0 to leave the system's setting, or 1024..16777216
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder notSentLowWatermark(int bytes) {
+            if (bytes != 0 && (bytes < 1024 || bytes > 16 << 20)) {
+                throw new IllegalArgumentException("notSentLowWatermark: " + bytes + " (expected: 0 or 1024..16777216)");
+            }
+            this.notSentLowWatermark = bytes;
             return this;
         }
 
