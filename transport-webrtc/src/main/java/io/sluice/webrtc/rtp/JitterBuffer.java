@@ -16,7 +16,8 @@ import java.util.Objects;
  * default 1024). A frame is complete when its packets are contiguous from a frame start (the packet
  * after a frame end) to a frame end (marker bit, or the next packet has another timestamp). A gap
  * is declared lost when the first packet after it has waited {@link Builder#maxDelayMicros} (default
- * 200 ms) or the ring overflows; the partial frames around it are dropped and, when
+ * 200 ms) or the ring overflows (a frame whose packets stop before its end is given up
+ * {@code maxDelayMicros} after its newest packet: a paced sender may take longer than that for one frame); the partial frames around it are dropped and, when
  * {@link Builder#waitForKeyframeAfterLoss} is on (default), every following frame is dropped until a
  * keyframe, with one keyframe request per loss episode ({@link #pollKeyframeRequest()}). Padding-only
  * packets (RFC 3550 §5.1, a pacer's probes and padding) fill their sequence numbers and end a frame.
@@ -235,7 +236,13 @@ public final class JitterBuffer implements AutoCloseable {
                 k++;
             }
             if (last < 0) {
-                if (nowUs - arrival[hs] < maxDelayUs && buffered < capacity) {
+                // Packets head..k-1 are here and k is not (yet): a paced sender spreads a large frame over more
+                // than maxDelay, so the frame is given up only when none of its packets arrived for maxDelay.
+                long newest = arrival[hs];
+                for (long q = head + 1; q < k; q++) {
+                    newest = Math.max(newest, arrival[(int) (q & mask)]);
+                }
+                if (nowUs - newest < maxDelayUs && buffered < capacity) {
                     return null;
                 }
                 // The frame cannot complete in time: drop what we have of it.

@@ -197,6 +197,7 @@ final class WhipSession extends RtcSession {
             if (publication == null) {
                 return;
             }
+            flushAudioPreroll();
             if (videoOffsetUs == Long.MIN_VALUE) {
                 videoOffsetUs = (nowUs - startUs) - f.ptsUs();
             }
@@ -218,8 +219,14 @@ final class WhipSession extends RtcSession {
     private void onAudioFrame(EncodedFrame f, long nowUs) {
         try {
             if (publication == null) {
-                if (videoMedia != null) {
-                    return; // published at the first video keyframe
+                if (videoMedia != null) { // published at the first video keyframe, which a paced sender may
+                    audioPreroll.addLast(f.retain()); // send a second after the audio: hold that audio till then
+                    nowUsPreroll.addLast(nowUs);
+                    while (audioPreroll.size() > MAX_AUDIO_PREROLL) {
+                        audioPreroll.pollFirst().release();
+                        nowUsPreroll.pollFirst();
+                    }
+                    return;
                 }
                 publish();
                 if (publication == null) {
@@ -234,6 +241,20 @@ final class WhipSession extends RtcSession {
             publication.send(new EncodedFrame(audioTrack, f.content().retain(), pts, pts, true, nowUs * 1000));
         } finally {
             f.release();
+        }
+    }
+
+    /** Audio held before the first video keyframe: at most 3 s of 20 ms Opus frames. */
+    private static final int MAX_AUDIO_PREROLL = 150;
+    /** Audio frames (owned) that arrived before the publication existed, with their arrival times (µs). */
+    private final java.util.ArrayDeque<EncodedFrame> audioPreroll = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<Long> nowUsPreroll = new java.util.ArrayDeque<>();
+
+    /** Publishes the held audio, oldest first, once the publication exists. */
+    private void flushAudioPreroll() {
+        EncodedFrame a;
+        while ((a = audioPreroll.pollFirst()) != null) {
+            onAudioFrame(a, nowUsPreroll.pollFirst()); // takes ownership
         }
     }
 
@@ -273,6 +294,11 @@ final class WhipSession extends RtcSession {
     /** The jitter buffers are the engine's (closed with it). */
     @Override
     void closeMedia() {
+        EncodedFrame held;
+        while ((held = audioPreroll.pollFirst()) != null) {
+            held.release();
+        }
+        nowUsPreroll.clear();
         if (publication != null) {
             publication.close();
             publication = null;

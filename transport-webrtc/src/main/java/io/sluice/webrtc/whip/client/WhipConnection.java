@@ -91,6 +91,10 @@ final class WhipConnection implements Runnable {
     // ---- shared
     private volatile TransportState state = TransportState.CONNECTING;
     private volatile boolean closing;
+    /** After {@link #close()}: until when the I/O thread keeps sending what is queued (ticker ns). */
+    private volatile long drainUntilNanos;
+    /** How long a close waits for the frame queue and the pacer to drain. */
+    private static final long CLOSE_DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
     private volatile boolean dtlsWake;
     private final AtomicLong framesDropped = new AtomicLong();
     private final AtomicLong rtcpDropped = new AtomicLong();
@@ -185,6 +189,7 @@ final class WhipConnection implements Runnable {
 
     /** Stops the I/O thread (close_notify), DELETEs the resource, reports CLOSED. */
     void close() {
+        drainUntilNanos = ticker.nanoTime() + CLOSE_DRAIN_NANOS;
         closing = true;
         Thread t = thread;
         if (t != null) {
@@ -193,7 +198,7 @@ final class WhipConnection implements Runnable {
                 sel.wakeup();
             }
             try {
-                t.join(2000);
+                t.join(TimeUnit.NANOSECONDS.toMillis(CLOSE_DRAIN_NANOS) + 2000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -227,8 +232,11 @@ final class WhipConnection implements Runnable {
 
     private void loop() throws IOException {
         ice.handleTimeout(ticker.nanoTime());
-        while (!closing && state != TransportState.FAILED) {
+        while (state != TransportState.FAILED) {
             long now = ticker.nanoTime();
+            if (closing && (drained() || now - drainUntilNanos >= 0)) {
+                break; // a close sends what the pacer and the frame queue still hold first, for at most 1.5 s
+            }
             if (ice.pollTimeoutNanos() - now <= 0) {
                 ice.handleTimeout(now);
             }
@@ -277,6 +285,12 @@ final class WhipConnection implements Runnable {
             }
             selector.selectedKeys().clear();
         }
+    }
+
+    /** Whether nothing waits to be sent: no media yet (closing before media flows), or both queues empty. */
+    private boolean drained() {
+        WhipMedia m = media;
+        return m == null || (queue.size() == 0 && m.engine.pacerQueuedBytes() == 0);
     }
 
     private void receive(DatagramChannel ch, InetSocketAddress local) throws IOException {
