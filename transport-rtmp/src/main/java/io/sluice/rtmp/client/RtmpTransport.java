@@ -100,9 +100,10 @@ import org.slf4j.LoggerFactory;
  * capacity while a backlog waits, the send rate otherwise), {@link BandwidthEstimate#queuedBytes()} the bytes
  * waiting (buffer and Netty's outbound buffer), and {@link BandwidthEstimate#queueDelayUs()} the media time
  * waiting (newest DTS offered − newest DTS whose bytes have all left Netty's outbound buffer, µs: media Netty
- * holds is waiting too). The controller cuts the encoder at 200 ms of queued
- * media, well before the backlog limit drops GOPs, so the two do not fight: the drop is the last resort when
- * even the minimum bitrate does not fit. Bytes the kernel's socket buffer holds are not seen.
+ * holds is waiting too) plus, on epoll, the network's standing queue (the kernel's smoothed RTT less the
+ * smallest seen on the connection; {@link BandwidthEstimate#rttUs()} carries the RTT). The controller cuts the
+ * encoder at 200 ms of queued media, well before the backlog limit drops GOPs, so the two do not fight: the drop
+ * is the last resort when even the minimum bitrate does not fit.
  *
  * <h2>Reconnect</h2>
  * On a new connection the session starts over: connect, publish, then {@code onMetaData} and the
@@ -188,6 +189,9 @@ public final class RtmpTransport implements Transport {
     private final java.util.ArrayDeque<long[]> unflushed = new java.util.ArrayDeque<>();
     private long lastReportNanos;
     private long lastReportFlushed;
+    /** Smallest smoothed RTT the kernel reported on this connection, µs; -1 before any (or without epoll). */
+    private long minRttUs = -1;
+    private final io.netty.channel.epoll.EpollTcpInfo tcpInfo = new io.netty.channel.epoll.EpollTcpInfo();
     private long writtenWireBytes;
 
     private RtmpTransport(Builder b, SslContext sslContext) {
@@ -382,6 +386,7 @@ public final class RtmpTransport implements Transport {
             }
             lastReportNanos = System.nanoTime();
             lastReportFlushed = flushedBytes(handler);
+            minRttUs = -1; // a new connection, maybe a new path
             log.info("publishing to {}{}", url, reconnected ? " (reconnected)" : "");
             setState(TransportState.CONNECTED, null);
             firstPublish.complete(null);
@@ -431,8 +436,10 @@ public final class RtmpTransport implements Transport {
                 long bps = (flushed - lastReportFlushed) * 8 * 1_000_000_000L / Math.max(1, nowNanos - lastReportNanos);
                 lastReportFlushed = flushed;
                 lastReportNanos = nowNanos;
+                long rttUs = smoothedRttUs(ch);
                 feedback.onBandwidthEstimate(new BandwidthEstimate(BandwidthEstimate.Kind.SEND_RATE, Math.max(0, bps),
-                        pending.queuedBytes() + outboundBytes(handler), Math.max(0, backlogUs), 0, 0));
+                        pending.queuedBytes() + outboundBytes(handler), Math.max(0, backlogUs) + networkQueueUs(rttUs), 0,
+                        Math.max(0, rttUs)));
             }
         }
     };
@@ -616,6 +623,32 @@ public final class RtmpTransport implements Transport {
                 feedback.onKeyframeRequest(t.trackId(), reason);
             }
         }
+    }
+
+    /** The kernel's smoothed RTT of the connection, µs (TCP_INFO, epoll only); -1 if unknown (EventLoop). */
+    private long smoothedRttUs(Channel ch) {
+        if (!(ch instanceof io.netty.channel.epoll.EpollSocketChannel e) || !e.isActive()) {
+            return -1;
+        }
+        try {
+            long rtt = e.tcpInfo(tcpInfo).rtt();
+            if (rtt > 0 && (minRttUs < 0 || rtt < minRttUs)) {
+                minRttUs = rtt;
+            }
+            return rtt > 0 ? rtt : -1;
+        } catch (RuntimeException ex) { // the socket closed under us
+            return -1;
+        }
+    }
+
+    /**
+     * How long media waits in the network beyond the path's base RTT, µs: smoothed RTT − the smallest one seen on
+     * this connection. Bytes TCP has sent but not had acknowledged sit in the bottleneck's queue; with
+     * {@code TCP_NOTSENT_LOWAT} the send buffer stays near empty while a full congestion window (seconds of media
+     * after a capacity drop) waits there, so the queue the rate controller acts on is the send buffer's plus this.
+     */
+    private long networkQueueUs(long rttUs) {
+        return rttUs > 0 && minRttUs > 0 ? Math.max(0, rttUs - minRttUs) : 0;
     }
 
     private static long outboundBytes(RtmpClientHandler h) {
