@@ -150,9 +150,12 @@ public final class SendQueueController {
         double seconds = dtUs / 1e6;
         double perSecond;
         long ceiling = maxBps;
-        if (capacityBps > 0 && targetBps < capacityBps * config.operatingPoint()) {
+        // Compared as the same truncated long it is capped at: a target held at the operating point must move on
+        // to the next phase, not stay "below" it by the fraction the cast dropped (it stuck there for good).
+        long operatingBps = (long) (capacityBps * config.operatingPoint());
+        if (capacityBps > 0 && targetBps < operatingBps) {
             perSecond = config.recoverPerSecond();
-            ceiling = Math.min(ceiling, (long) (capacityBps * config.operatingPoint()));
+            ceiling = Math.min(ceiling, operatingBps);
         } else if (capacityBps > 0 && targetBps < capacityBps * config.staleAbove()) {
             perSecond = config.nearCapacityPerSecond();
         } else {

@@ -122,6 +122,22 @@ public class SendQueueControllerTest {
     }
 
     @Test
+    @DisplayName("a target that reached the operating point keeps rising while the queue stays empty")
+    void doesNotStickAtTheOperatingPoint() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 10_000_000, 2_000_000);
+        // Two backlogged reports draining at 888 887 bit/s: a cut, capacity 888 887, operating point 799 998.3.
+        c.onReport(0, 888_887, 60_000, 300_000, 2_000_000);
+        c.onReport(200_000, 888_887, 60_000, 300_000, 2_000_000);
+        assertEquals(888_887, c.capacityBps());
+        long t = 200_000;
+        for (int i = 0; i < 100; i++) { // 20 s with an empty queue
+            t += 200_000;
+            c.onReport(t, c.targetBps(), 0, 0, c.targetBps());
+        }
+        assertTrue(c.targetBps() > 888_887, "target " + c.targetBps() + " after 20 s with an empty queue, capacity 888 887");
+    }
+
+    @Test
     void neverRunsAwayFromWhatIsSent() {
         SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 10_000_000, 500_000);
         for (long t = 0; t <= 30_000_000; t += 200_000) {

@@ -62,6 +62,12 @@ public final class Bottleneck implements AutoCloseable {
             run("ip", "link", "add", senderDev, "netns", senderNs, "type", "veth", "peer", "name", "bnr", "netns", receiverNs);
             run("ip", "-n", senderNs, "addr", "add", SENDER_IP + "/24", "dev", senderDev);
             run("ip", "-n", receiverNs, "addr", "add", RECEIVER_IP + "/24", "dev", "bnr");
+            // No GSO/TSO through the bottleneck: tbf would queue a TCP super-packet as one but count each of its
+            // segments when it drops it, inflating TCP's loss figure; one MTU-sized packet per skb is what a
+            // real link carries and makes loss = segments dropped / segments offered for TCP as for RTP.
+            for (String[] nsDev : new String[][] {{senderNs, senderDev}, {receiverNs, "bnr"}}) {
+                run("ip", "-n", nsDev[0], "link", "set", "dev", nsDev[1], "gso_max_segs", "1", "gso_max_size", "1500");
+            }
             for (String[] nsDev : new String[][] {{senderNs, senderDev}, {receiverNs, "bnr"}, {senderNs, "lo"}, {receiverNs, "lo"}}) {
                 run("ip", "-n", nsDev[0], "link", "set", nsDev[1], "up");
             }

@@ -99,9 +99,11 @@ import org.slf4j.LoggerFactory;
  * (bytes that left Netty's outbound buffer for the socket since the last report, as bit/s: the path's
  * capacity while a backlog waits, the send rate otherwise), {@link BandwidthEstimate#queuedBytes()} the bytes
  * waiting (buffer and Netty's outbound buffer), and {@link BandwidthEstimate#queueDelayUs()} the media time
- * waiting (newest DTS offered − newest DTS written, µs). The controller cuts the encoder at 200 ms of queued
- * media, well before the backlog limit drops GOPs, so the two do not fight: the drop is the last resort when
- * even the minimum bitrate does not fit. Bytes the kernel's socket buffer holds are not seen.
+ * waiting (newest DTS offered − newest DTS whose bytes have all left Netty's outbound buffer, µs: media Netty
+ * holds is waiting too) plus, on epoll, the network's standing queue (the kernel's smoothed RTT less the
+ * smallest seen on the connection; {@link BandwidthEstimate#rttUs()} carries the RTT). The controller cuts the
+ * encoder at 200 ms of queued media, well before the backlog limit drops GOPs, so the two do not fight: the drop
+ * is the last resort when even the minimum bitrate does not fit.
  *
  * <h2>Reconnect</h2>
  * On a new connection the session starts over: connect, publish, then {@code onMetaData} and the
@@ -177,8 +179,19 @@ public final class RtmpTransport implements Transport {
     private int attempt;
     private boolean everPublished;
     private long lastWrittenDtsUs = UNKNOWN;
+    /**
+     * Newest DTS whose bytes have all left Netty's outbound buffer for the socket, µs: the backlog is measured
+     * from here, so media Netty still holds counts as waiting (it is waiting, and only the rate controller can
+     * shrink it: Netty's buffer cannot be dropped GOP-aware).
+     */
+    private long lastFlushedDtsUs = UNKNOWN;
+    /** Frames handed to Netty whose bytes have not all left its outbound buffer: {wire bytes written through, DTS}. */
+    private final java.util.ArrayDeque<long[]> unflushed = new java.util.ArrayDeque<>();
     private long lastReportNanos;
     private long lastReportFlushed;
+    /** Smallest smoothed RTT the kernel reported on this connection, µs; -1 before any (or without epoll). */
+    private long minRttUs = -1;
+    private final io.netty.channel.epoll.EpollTcpInfo tcpInfo = new io.netty.channel.epoll.EpollTcpInfo();
     private long writtenWireBytes;
 
     private RtmpTransport(Builder b, SslContext sslContext) {
@@ -373,6 +386,7 @@ public final class RtmpTransport implements Transport {
             }
             lastReportNanos = System.nanoTime();
             lastReportFlushed = flushedBytes(handler);
+            minRttUs = -1; // a new connection, maybe a new path
             log.info("publishing to {}{}", url, reconnected ? " (reconnected)" : "");
             setState(TransportState.CONNECTED, null);
             firstPublish.complete(null);
@@ -385,6 +399,8 @@ public final class RtmpTransport implements Transport {
             if (active == handler) {
                 active = null;
                 writtenWireBytes = 0;
+                unflushed.clear(); // what Netty held is gone with the connection
+                lastFlushedDtsUs = lastWrittenDtsUs;
             }
             if (handler.channel() == current) {
                 current = null;
@@ -410,7 +426,7 @@ public final class RtmpTransport implements Transport {
                 return;
             }
             Channel ch = handler.channel();
-            long backlogUs = backlogUs();
+            long backlogUs = backlogUs(handler);
             if (!ch.isWritable() && backlogUs > maxBacklog.toNanos() / 1000) {
                 dropBacklog("RTMP send backlog " + backlogUs / 1000 + " ms > " + maxBacklog.toMillis() + " ms to " + url.serverUrl());
             }
@@ -420,8 +436,10 @@ public final class RtmpTransport implements Transport {
                 long bps = (flushed - lastReportFlushed) * 8 * 1_000_000_000L / Math.max(1, nowNanos - lastReportNanos);
                 lastReportFlushed = flushed;
                 lastReportNanos = nowNanos;
+                long rttUs = smoothedRttUs(ch);
                 feedback.onBandwidthEstimate(new BandwidthEstimate(BandwidthEstimate.Kind.SEND_RATE, Math.max(0, bps),
-                        pending.queuedBytes() + outboundBytes(handler), Math.max(0, backlogUs), 0, 0));
+                        pending.queuedBytes() + outboundBytes(handler), Math.max(0, backlogUs) + networkQueueUs(rttUs), 0,
+                        Math.max(0, rttUs)));
             }
         }
     };
@@ -543,6 +561,7 @@ public final class RtmpTransport implements Transport {
                 if (f.mediaType() == MediaType.VIDEO && !f.isKeyframe() && skipping.contains(f.trackId())) {
                     framesDropped.incrementAndGet();
                     lastWrittenDtsUs = Math.max(lastWrittenDtsUs, f.dtsUs()); // gone from the queue: not backlog
+                    unflushed.addLast(new long[] {writtenWireBytes, f.dtsUs()}); // no longer waiting once what precedes it left
                     continue;
                 }
                 if (f.mediaType() == MediaType.VIDEO && f.isKeyframe()) {
@@ -553,6 +572,7 @@ public final class RtmpTransport implements Transport {
                 bytesSent.addAndGet(n);
                 framesSent.incrementAndGet();
                 lastWrittenDtsUs = Math.max(lastWrittenDtsUs, f.dtsUs());
+                unflushed.addLast(new long[] {writtenWireBytes, f.dtsUs()});
                 written++;
             } catch (IllegalArgumentException e) {
                 framesDropped.incrementAndGet();
@@ -566,10 +586,18 @@ public final class RtmpTransport implements Transport {
         }
     }
 
-    /** Media time waiting in the buffer: newest DTS offered − newest DTS written, µs. */
-    private long backlogUs() {
+    /**
+     * Media time waiting in the buffer and in Netty's outbound buffer: newest DTS offered − newest DTS whose bytes
+     * all reached the socket, µs (EventLoop). The socket itself holds little unsent ({@code TCP_NOTSENT_LOWAT}).
+     */
+    private long backlogUs(RtmpClientHandler h) {
+        long flushed = flushedBytes(h);
+        while (!unflushed.isEmpty() && unflushed.peekFirst()[0] <= flushed) {
+            long dts = unflushed.pollFirst()[1];
+            lastFlushedDtsUs = lastFlushedDtsUs == UNKNOWN ? dts : Math.max(lastFlushedDtsUs, dts);
+        }
         long offered = lastOfferedDtsUs;
-        long w = lastWrittenDtsUs;
+        long w = lastFlushedDtsUs;
         return offered == UNKNOWN || w == UNKNOWN ? 0 : Math.max(0, offered - w);
     }
 
@@ -587,6 +615,7 @@ public final class RtmpTransport implements Transport {
         }
         framesDropped.addAndGet(n);
         lastWrittenDtsUs = Math.max(lastWrittenDtsUs, lastOfferedDtsUs); // nothing waits any more
+        unflushed.addLast(new long[] {writtenWireBytes, lastOfferedDtsUs}); // once Netty's share has gone
         log.warn("{}: dropped {} frames, resuming at the next keyframe", reason, n);
         for (TrackInfo t : tracks) {
             if (t.isVideo()) {
@@ -594,6 +623,32 @@ public final class RtmpTransport implements Transport {
                 feedback.onKeyframeRequest(t.trackId(), reason);
             }
         }
+    }
+
+    /** The kernel's smoothed RTT of the connection, µs (TCP_INFO, epoll only); -1 if unknown (EventLoop). */
+    private long smoothedRttUs(Channel ch) {
+        if (!(ch instanceof io.netty.channel.epoll.EpollSocketChannel e) || !e.isActive()) {
+            return -1;
+        }
+        try {
+            long rtt = e.tcpInfo(tcpInfo).rtt();
+            if (rtt > 0 && (minRttUs < 0 || rtt < minRttUs)) {
+                minRttUs = rtt;
+            }
+            return rtt > 0 ? rtt : -1;
+        } catch (RuntimeException ex) { // the socket closed under us
+            return -1;
+        }
+    }
+
+    /**
+     * How long media waits in the network beyond the path's base RTT, µs: smoothed RTT − the smallest one seen on
+     * this connection. Bytes TCP has sent but not had acknowledged sit in the bottleneck's queue; with
+     * {@code TCP_NOTSENT_LOWAT} the send buffer stays near empty while a full congestion window (seconds of media
+     * after a capacity drop) waits there, so the queue the rate controller acts on is the send buffer's plus this.
+     */
+    private long networkQueueUs(long rttUs) {
+        return rttUs > 0 && minRttUs > 0 ? Math.max(0, rttUs - minRttUs) : 0;
     }
 
     private static long outboundBytes(RtmpClientHandler h) {
@@ -692,7 +747,7 @@ public final class RtmpTransport implements Transport {
      * Configures an {@link RtmpTransport}. Setters validate at once; {@link #build()} loads the TLS
      * trust material. Defaults: connect, handshake and command timeouts 10 s each, close timeout
      * 2 s, {@link ReconnectPolicy#defaults()}, reconnect buffer 5 s, max backlog 2 s, write buffer
-     * water marks 128 KiB / 512 KiB, chunk size 4096, the system trust store for rtmps.
+     * water marks 16 KiB / 48 KiB, chunk size 4096, the system trust store for rtmps.
      */
     public static final class Builder {
         private final URI uri;
@@ -704,7 +759,7 @@ public final class RtmpTransport implements Transport {
         private ReconnectPolicy reconnect = ReconnectPolicy.defaults();
         private Duration reconnectBuffer = Duration.ofSeconds(5);
         private Duration maxBacklog = Duration.ofSeconds(2);
-        private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
+        private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(16 * 1024, 48 * 1024);
         private int chunkSize = 4096;
         private int socketSendBuffer;
         private int notSentLowWatermark = DEFAULT_NOTSENT_LOWAT;
@@ -772,7 +827,9 @@ public final class RtmpTransport implements Transport {
 
         /**
          * Netty's write buffer water marks: above {@code highBytes} queued the channel is not writable
-         * and frames wait (then drop); below {@code lowBytes} writing resumes. Default 128 KiB / 512 KiB.
+         * and frames wait (then drop); below {@code lowBytes} writing resumes. Default 16 KiB / 48 KiB: media
+         * Netty holds can only wait (not be dropped GOP-aware when the backlog limit is reached), and at 600 kbit/s
+         * 512 KiB would be 7 s of it; a frame larger than the high mark is still written whole.
          *
          * @throws IllegalArgumentException if {@code lowBytes < 1} or {@code highBytes < lowBytes}
          */
