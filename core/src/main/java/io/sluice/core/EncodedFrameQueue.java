@@ -153,6 +153,42 @@ public final class EncodedFrameQueue {
         }
     }
 
+    /**
+     * Lets a live consumer start at the present: when the queued media spans at least {@code minSpanUs} (newest
+     * minus oldest DTS) and a video keyframe other than the head is queued, drops every frame queued before the
+     * newest such keyframe (counted as drops). Decoders survive: what is left starts at a keyframe.
+     *
+     * @param minSpanUs the backlog worth skipping, µs
+     * @return frames dropped (0 if the backlog is shorter or no later keyframe is queued)
+     */
+    public int skipToNewestKeyframe(long minSpanUs) {
+        lock.lock();
+        try {
+            if (frames.size() < 2 || frames.peekLast().dtsUs() - frames.peekFirst().dtsUs() < minSpanUs) {
+                return 0;
+            }
+            int index = -1;
+            int i = 0;
+            for (EncodedFrame f : frames) {
+                if (f.mediaType() == MediaType.VIDEO && f.isKeyframe()) {
+                    index = i;
+                }
+                i++;
+            }
+            for (int n = 0; n < index; n++) {
+                EncodedFrame f = frames.pollFirst();
+                queuedBytes -= f.size();
+                dropOne(f);
+            }
+            if (index > 0) {
+                notFull.signalAll();
+            }
+            return Math.max(0, index);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Frames queued now. */
     public int size() {
         lock.lock();

@@ -152,4 +152,24 @@ class EncodedFrameQueueTest {
         assertNull(q.poll(0, TimeUnit.MILLISECONDS));
         assertEquals(0, q.dropped());
     }
+
+    @Test
+    void skipToNewestKeyframeStartsALiveBacklogAtThePresent() throws InterruptedException {
+        EncodedFrameQueue q = new EncodedFrameQueue(100, id -> { });
+        for (int n = 0; n < 40; n++) { // 1.3 s of video, keyframes at 0 and 30, audio between
+            q.offer(video(n, n % 30 == 0));
+            q.offer(audio(n));
+        }
+        assertEquals(0, q.skipToNewestKeyframe(2_000_000), "a backlog under the span stays");
+        assertEquals(60, q.skipToNewestKeyframe(500_000), "video 0..29 and their audio go");
+        assertEquals(60, q.dropped());
+        List<EncodedFrame> left = drain(q);
+        assertEquals(20, left.size());
+        assertTrue(left.get(0).isKeyframe() && left.get(0).ptsUs() == 30 * 33_333, "starts at the newest keyframe");
+        left.forEach(EncodedFrame::release);
+        q.offer(video(0, false));
+        q.offer(video(40, false));
+        assertEquals(0, q.skipToNewestKeyframe(0), "no keyframe to start at: nothing dropped");
+        q.clear();
+    }
 }

@@ -143,6 +143,8 @@ public final class RtmpTransport implements Transport {
     private final int chunkSize;
     private final int socketSendBuffer;
     private final int notSentLowWatermark;
+    /** A first connection that finds at least this much media queued (µs) starts at the newest keyframe. */
+    private static final long STARTUP_BACKLOG_US = 500_000;
     /** Default {@link Builder#notSentLowWatermark}, bytes. */
     public static final int DEFAULT_NOTSENT_LOWAT = 8 * 1024;
     private final SslContext sslContext;
@@ -382,6 +384,14 @@ public final class RtmpTransport implements Transport {
                     if (reconnected) {
                         feedback.onKeyframeRequest(t.trackId(), "RTMP reconnected to " + url.serverUrl());
                     }
+                }
+            }
+            if (!reconnected) {
+                // A live pipeline kept encoding while the first connection was set up (1-2 s on a slow path): sent
+                // at once, that backlog is a burst at several times the path's rate. Start at the newest keyframe.
+                int skipped = pending.skipToNewestKeyframe(STARTUP_BACKLOG_US);
+                if (skipped > 0) {
+                    log.info("{}: skipped {} frames queued while connecting; starting at the newest keyframe", url, skipped);
                 }
             }
             lastReportNanos = System.nanoTime();
