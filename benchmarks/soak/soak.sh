@@ -9,6 +9,9 @@
 # Needs: examples/target/sluice.jar (mvn -Pgpl -pl examples -am package -DskipTests), ffmpeg,
 # chromium, jcmd (JDK), python3. The server listens on 127.0.0.1, on free ports (RTMP_PORT, HTTP_PORT to choose).
 # The publisher is ffmpeg (-re -stream_loop -1 -c copy), so that the soaked process is the server alone.
+# SLUICE_SOAK_JAVA_OPTS adds JVM options (e.g. -XX:TrimNativeHeapInterval=60000); the environment is passed on
+# (MALLOC_ARENA_MAX, LD_PRELOAD). At the end the server's malloc is trimmed once (jcmd System.trim_native_heap):
+# what that gives back was free memory malloc kept, not a leak.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -33,7 +36,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-java -XX:NativeMemoryTracking=summary -Xmx512m -jar "$jar" serve --bind 127.0.0.1 --port "$rtmp_port" \
+# shellcheck disable=SC2086
+java -XX:NativeMemoryTracking=summary -Xmx512m ${SLUICE_SOAK_JAVA_OPTS:-} -jar "$jar" serve --bind 127.0.0.1 --port "$rtmp_port" \
   --http-port "$http_port" > "$out/server.log" 2>&1 &
 server=$!; pids+=("$server")
 for _ in $(seq 100); do grep -q "rtmp://" "$out/server.log" 2>/dev/null && break; sleep 0.2; done
@@ -87,6 +91,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
   fi
   sleep 1
 done
+jcmd "$server" System.trim_native_heap | tail -1 | tee "$out/trim.txt"
 kill -0 "$player" 2>/dev/null && echo "RTMP player still connected at the end" || echo "RTMP player ended early; see $out/player.log"
 python3 "$here/plot.py" "$out/soak.csv" "$out/soak.svg"
 echo "wrote $out/soak.csv and $out/soak.svg"

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -58,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * keyframe (and one is requested), audio is never queued (it is forwarded at once). The source's GOP cache,
  * delivered when the ladder subscribes, is decoded but not encoded: the rungs start at the live edge with an IDR
  * (with a passthrough rung, that first IDR is not at a source keyframe; the next ones are). The ladder starts with the
- * first {@link #acquire}, stops when the last lease closes, when the source unpublishes (after encoding every
+ * first {@link #acquire}, stops when the last lease closes (source frames still queued then are dropped, and a
+ * lease taken before its thread has unpublished the rungs waits up to 5 s for it), when the source unpublishes (after encoding every
  * picture it has: the rungs get the source's last frames) or is replaced, or on a
  * native failure (logged; rung subscribers then see the rung unpublish).
  *
@@ -85,6 +87,8 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
     private final int maxLadders;
     private final Ticker ticker;
     private final Map<String, Ladder> running = new HashMap<>();
+    /** Ladders whose thread has not finished closing its codecs and rung streams yet, by source stream. */
+    private final Map<String, Ladder> stopping = new ConcurrentHashMap<>();
     private boolean closed;
 
     private FfmpegRenditionLadder(Builder b) {
@@ -114,8 +118,9 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
             }
             l = running.get(sourceStream);
             if (l == null || l.ended.get()) {
-                if (l != null) {
-                    l.join(5_000); // its rung streams unpublish as its thread ends
+                Ladder old = stopping.get(sourceStream);
+                if (old != null) {
+                    old.join(5_000); // its rung streams unpublish as its thread ends: a new lease must not race them
                 }
                 if (running.size() >= maxLadders) {
                     throw new IllegalStateException("stream '" + sourceStream + "': " + running.size()
@@ -231,6 +236,8 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
         final TrackInfo sourceVideo;
         final boolean passthrough;
         final AtomicBoolean ended = new AtomicBoolean();
+        /** The source ended: the queued frames are still transcoded after {@link #ended} (else they are dropped). */
+        volatile boolean draining;
         final List<EncodedRung> encoded = new ArrayList<>();
         final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         final AtomicInteger queued = new AtomicInteger();
@@ -296,6 +303,7 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
                     decoder = new FfmpegVideoDecoder(sourceVideo, threadsPerEncoder);
                     thread = new Thread(this::run, "sluice-ladder-" + source);
                     thread.setDaemon(true);
+                    stopping.put(source, this);
                     thread.start();
                     subscribingThread = Thread.currentThread();
                     try {
@@ -421,6 +429,7 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
         @Override
         public void onUnpublish(String streamName) {
             if (!ended.get()) {
+                draining = true;
                 queue.add(FLUSH); // the rungs get every source picture, then end
             }
             end();
@@ -446,6 +455,9 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
                     if (o instanceof EncodedFrame f) {
                         queued.decrementAndGet();
                         try {
+                            if (ended.get() && !draining) {
+                                continue; // stopped (last lease, close): the backlog is not for anyone; released below
+                            }
                             transcode(f);
                         } finally {
                             f.release();
@@ -459,6 +471,7 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
             } finally {
                 end();
                 cleanUp();
+                stopping.remove(source, this);
                 log.info("stream '{}': rendition ladder stopped after {} pictures ({} source frames dropped)", source,
                         pictures, dropped.get());
             }

@@ -232,4 +232,40 @@ class FfmpegRenditionLadderTest {
             assertThrows(IllegalArgumentException.class, () -> FfmpegRenditionLadder.builder(hub).maxRungs(0));
         }
     }
+
+    /**
+     * A viewer that leaves and comes back at once (a WHEP reconnect) while the stopped ladder's thread still has
+     * frames to finish: the new lease waits for the old thread to unpublish its rungs instead of failing with
+     * "already being published".
+     */
+    @Test
+    void aLeaseTakenWhileTheLastOneIsStillStoppingGetsAFreshLadder() throws Exception {
+        List<TrackInfo> tracks = new ArrayList<>();
+        try (StreamHub hub = StreamHub.create();
+             FfmpegRenditionLadder ladder = FfmpegRenditionLadder.builder(hub).queueFrames(10_000).build();
+             MediaSource source = openEncoded(TestMedia.FLOWER, tracks)) {
+            StreamHub.Publication pub = hub.publish("live/flower", tracks, () -> { });
+            List<EncodedFrame> frames = new ArrayList<>();
+            MediaFrame f;
+            while ((f = source.read()) != null) {
+                frames.add((EncodedFrame) f);
+            }
+            try {
+                for (int i = 0; i < 3; i++) {
+                    RenditionLadder.Lease lease = ladder.acquire("live/flower");
+                    for (EncodedFrame e : frames) {
+                        pub.send(e.retainedDuplicate()); // queued: the ladder's thread is busy after the lease closes
+                    }
+                    lease.close();
+                }
+                try (RenditionLadder.Lease last = ladder.acquire("live/flower")) {
+                    assertEquals(List.of("live/flower"), ladder.runningLadders());
+                    assertTrue(hub.tracks(last.rungs().get(0).streamName()).isPresent());
+                }
+            } finally {
+                frames.forEach(EncodedFrame::release);
+                pub.close();
+            }
+        }
+    }
 }
