@@ -68,9 +68,10 @@ class BottleneckCiTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("issue 10 goal not met yet: loss 2.1-6.3 % (bound 3 %) in 5 runs at befbe90+wt-rtmpcc,"
-            + " all of it in the first 2 s, from the backlog RtmpTransport buffers while connecting and sends as one burst;"
-            + " delay growth p95 0.6-1.1 s (bound 1.5 s) passes. Run it with -Dtest='BottleneckCiTest#rtmp*'")
+    @org.junit.jupiter.api.Disabled("issue 10 goal not met reliably yet: loss 1.6-6.3 % (bound 3 %) in 7 runs, 3 of them"
+            + " under 3 %; delay growth p95 0.6-1.1 s (bound 1.5 s) passes. The loss is the start: the encoder begins at"
+            + " 2.5 Mbit/s on a 1 Mbit/s link and TCP's first window overflows the queue before the first cut (0.6-1 s)."
+            + " Run it with -Dtest='BottleneckCiTest#rtmp*' -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'")
     void rtmpClientThroughStepScheduleKeepsLossAndDelayGrowthBounded() throws Exception {
         Map<String, Object> f = run(steps(), Publisher.RTMP);
         assertTrue(num(f, "loss") <= 0.03, "loss at the bottleneck " + f.get("loss") + " > 3 %: " + f);
