@@ -220,11 +220,9 @@ final class WhipSession extends RtcSession {
         try {
             if (publication == null) {
                 if (videoMedia != null) { // published at the first video keyframe, which a paced sender may
-                    audioPreroll.addLast(f.retain()); // send a second after the audio: hold that audio till then
-                    nowUsPreroll.addLast(nowUs);
+                    audioPreroll.addLast(new HeldAudio(f.retain(), nowUs)); // send a second after the audio: hold it
                     while (audioPreroll.size() > MAX_AUDIO_PREROLL) {
-                        audioPreroll.pollFirst().release();
-                        nowUsPreroll.pollFirst();
+                        audioPreroll.pollFirst().frame().release();
                     }
                     return;
                 }
@@ -246,15 +244,17 @@ final class WhipSession extends RtcSession {
 
     /** Audio held before the first video keyframe: at most 3 s of 20 ms Opus frames. */
     private static final int MAX_AUDIO_PREROLL = 150;
-    /** Audio frames (owned) that arrived before the publication existed, with their arrival times (µs). */
-    private final java.util.ArrayDeque<EncodedFrame> audioPreroll = new java.util.ArrayDeque<>();
-    private final java.util.ArrayDeque<Long> nowUsPreroll = new java.util.ArrayDeque<>();
+    /** An audio frame (owned) that arrived before the publication existed, and its arrival time, µs. */
+    private record HeldAudio(EncodedFrame frame, long nowUs) {
+    }
+
+    private final java.util.ArrayDeque<HeldAudio> audioPreroll = new java.util.ArrayDeque<>();
 
     /** Publishes the held audio, oldest first, once the publication exists. */
     private void flushAudioPreroll() {
-        EncodedFrame a;
+        HeldAudio a;
         while ((a = audioPreroll.pollFirst()) != null) {
-            onAudioFrame(a, nowUsPreroll.pollFirst()); // takes ownership
+            onAudioFrame(a.frame(), a.nowUs()); // takes ownership
         }
     }
 
@@ -294,11 +294,10 @@ final class WhipSession extends RtcSession {
     /** The jitter buffers are the engine's (closed with it). */
     @Override
     void closeMedia() {
-        EncodedFrame held;
+        HeldAudio held;
         while ((held = audioPreroll.pollFirst()) != null) {
-            held.release();
+            held.frame().release();
         }
-        nowUsPreroll.clear();
         if (publication != null) {
             publication.close();
             publication = null;
