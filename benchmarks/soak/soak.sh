@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Soak test of the main job: `sluice serve` with a publisher, an RTMP player connected throughout,
-# a WHEP viewer (headless Chromium) every two minutes, and RTMP and WHEP connect/disconnect cycles.
+# a WHEP viewer (headless Chromium) every two minutes, and RTMP and WHEP connect/disconnect cycles spread over the
+# run (1,000 RTMP and 200 WHEP per hour by default: SLUICE_SOAK_RTMP_CYCLES, SLUICE_SOAK_WHEP_CYCLES). `pmap -X` of
+# the server is saved at 600 s and 30 s before the end (SLUICE_SOAK_PMAP_AT, seconds) to tell anon from file-backed.
 # Every 30 s it samples the server JVM: RSS, NMT committed, heap used after a full GC, threads, fds;
 # it writes soak.csv and soak.svg into the output directory.
 #
@@ -18,7 +20,7 @@ root=$(cd "$here/../.." && pwd)
 minutes=${1:-60}
 out=${2:-$here/out}
 mkdir -p "$out"
-jar=$root/examples/target/sluice.jar
+jar=${SLUICE_SOAK_JAR:-$root/examples/target/sluice.jar}
 clip=${SLUICE_SOAK_CLIP:-$root/../shared/media/bbb_480p_30s_h264_aac51.mp4}
 [ -f "$jar" ] || { echo "missing $jar (build: mvn -Pgpl -pl examples -am package -DskipTests)" >&2; exit 2; }
 [ -f "$clip" ] || { echo "missing clip $clip (set SLUICE_SOAK_CLIP)" >&2; exit 2; }
@@ -72,7 +74,15 @@ start=$(date +%s)
 end=$((start + minutes * 60))
 next_sample=$start
 next_whep=$((start + 10))
-next_rtmp_cycle=$((start + 15))
+# churn spread over the whole run: by default 1,000 RTMP and 200 WHEP connect/disconnect cycles per hour
+rtmp_cycles=${SLUICE_SOAK_RTMP_CYCLES:-$((1000 * minutes / 60))}
+whep_cycles=${SLUICE_SOAK_WHEP_CYCLES:-$((200 * minutes / 60))}
+rtmp_every_ms=$((minutes * 60000 / (rtmp_cycles > 0 ? rtmp_cycles : 1)))
+whep_every_ms=$((minutes * 60000 / (whep_cycles > 0 ? whep_cycles : 1)))
+next_rtmp_ms=$((start * 1000 + 15000))
+next_whep_ms=$((start * 1000 + 20000))
+rtmp_done=0; whep_done=0
+pmap_at="${SLUICE_SOAK_PMAP_AT:-600 $((minutes * 60 - 30))}"   # seconds at which pmap -X is saved
 while [ "$(date +%s)" -lt "$end" ]; do
   now=$(date +%s)
   kill -0 "$server" 2>/dev/null || { echo "server died; see $out/server.log" >&2; exit 1; }
@@ -84,13 +94,23 @@ while [ "$(date +%s)" -lt "$end" ]; do
     whep_viewer 40 & pids+=($!)
     next_whep=$((next_whep + 120))
   fi
-  if [ "$now" -ge "$next_rtmp_cycle" ]; then # RTMP and short WHEP connect/disconnect cycles every 30 s
-    timeout 5 ffmpeg -hide_banner -nostdin -loglevel error -i "$rtmp" -c copy -f null - >/dev/null 2>&1 & pids+=($!)
-    whep_viewer 8 & pids+=($!)
-    next_rtmp_cycle=$((next_rtmp_cycle + 30))
+  now_ms=$(date +%s%3N)
+  if [ "$rtmp_done" -lt "$rtmp_cycles" ] && [ "$now_ms" -ge "$next_rtmp_ms" ]; then # RTMP play for 2 s, then gone
+    timeout 2 ffmpeg -hide_banner -nostdin -loglevel error -i "$rtmp" -c copy -f null - >/dev/null 2>&1 &
+    rtmp_done=$((rtmp_done + 1)); next_rtmp_ms=$((next_rtmp_ms + rtmp_every_ms))
   fi
-  sleep 1
+  if [ "$whep_done" -lt "$whep_cycles" ] && [ "$now_ms" -ge "$next_whep_ms" ]; then # WHEP viewer for 8 s, then gone
+    whep_viewer 8 &
+    whep_done=$((whep_done + 1)); next_whep_ms=$((next_whep_ms + whep_every_ms))
+  fi
+  for at in $pmap_at; do
+    if [ $((now - start)) -ge "$at" ] && [ ! -f "$out/pmap-$at.txt" ]; then
+      pmap -X "$server" > "$out/pmap-$at.txt" 2>&1 || true
+    fi
+  done
+  sleep 0.5
 done
+echo "churn: $rtmp_done RTMP and $whep_done WHEP connect/disconnect cycles" | tee "$out/churn.txt"
 jcmd "$server" System.trim_native_heap | tail -1 | tee "$out/trim.txt"
 kill -0 "$player" 2>/dev/null && echo "RTMP player still connected at the end" || echo "RTMP player ended early; see $out/player.log"
 python3 "$here/plot.py" "$out/soak.csv" "$out/soak.svg"
