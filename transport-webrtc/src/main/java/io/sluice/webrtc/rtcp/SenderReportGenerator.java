@@ -6,8 +6,12 @@ import java.util.List;
 
 /**
  * Builds SRs (RFC 3550 §6.4.1) for one outgoing stream with the NTP↔RTP mapping receivers use for
- * lip sync: the SR's RTP timestamp is the one that corresponds to its NTP time, extrapolated from the
- * last packet sent ({@code rtp = lastRtp + (now − lastSendTime) · clockRate}). Sans-IO: the wall-clock
+ * lip sync: the SR's RTP timestamp is the one that corresponds to its NTP time. RFC 3550 §6.4.1 says it
+ * "corresponds to the same time as the NTP timestamp" on the sampling clock, so the mapping is anchored at
+ * the capture of the newest frame ({@link #onFrame(long, long)}: {@code rtp = frameRtp + (now − captureTime) ·
+ * clockRate}), not at the time its packets left a pacer: a keyframe that waits 200 ms in the pacer would
+ * otherwise shift the video's mapping 200 ms against the audio's, and the receiver's lip sync with it. Without
+ * {@code onFrame} calls the last packet sent is the anchor (older behaviour, right only for unpaced senders). Sans-IO: the wall-clock
  * time (µs since the Unix epoch) is an argument of {@link #onPacketSent(long, int, long)} and
  * {@link #generate(List, long)}; the {@link InstantSource} constructor is a convenience for callers
  * that want the generator to read a clock itself. Not thread-safe.
@@ -20,6 +24,8 @@ public final class SenderReportGenerator {
     private long octets;
     private long lastRtpTimestamp = -1;
     private long lastSendUnixUs;
+    private long frameRtpTimestamp = -1;
+    private long frameCaptureUnixUs;
 
     /**
      * A generator whose times come in as arguments.
@@ -78,6 +84,23 @@ public final class SenderReportGenerator {
         lastSendUnixUs = sentUnixUs;
     }
 
+    /**
+     * Records the capture of a frame about to be sent: the anchor of the SR's NTP↔RTP mapping. Frames whose RTP
+     * timestamp is not after the anchor's (B-frames in decode order, repeats) leave it unchanged: their capture
+     * time is not "now".
+     *
+     * @param rtpTimestamp   the frame's RTP timestamp, 32 bits
+     * @param captureUnixUs  when it was captured (for a relayed frame: when it entered this sender), wall clock µs
+     *                       since the Unix epoch
+     */
+    public void onFrame(long rtpTimestamp, long captureUnixUs) {
+        long ts = rtpTimestamp & 0xFFFFFFFFL;
+        if (frameRtpTimestamp < 0 || (int) (ts - frameRtpTimestamp) > 0) {
+            frameRtpTimestamp = ts;
+            frameCaptureUnixUs = captureUnixUs;
+        }
+    }
+
     private long clockMicros() {
         if (clock == null) {
             throw new IllegalStateException("no clock: pass the time to onPacketSent/generate");
@@ -115,7 +138,9 @@ public final class SenderReportGenerator {
         if (!hasSent()) {
             throw new IllegalStateException("no RTP packet sent yet on SSRC " + Integer.toUnsignedString(ssrc));
         }
-        long rtp = (lastRtpTimestamp + Math.floorDiv((nowUnixUs - lastSendUnixUs) * clockRate, 1_000_000L)) & 0xFFFFFFFFL;
+        long anchorRtp = frameRtpTimestamp >= 0 ? frameRtpTimestamp : lastRtpTimestamp;
+        long anchorUs = frameRtpTimestamp >= 0 ? frameCaptureUnixUs : lastSendUnixUs;
+        long rtp = (anchorRtp + Math.floorDiv((nowUnixUs - anchorUs) * clockRate, 1_000_000L)) & 0xFFFFFFFFL;
         return new SenderReport(ssrc, NtpTime.fromUnixMicros(nowUnixUs), rtp, packets & 0xFFFFFFFFL,
                 octets & 0xFFFFFFFFL, reports);
     }

@@ -301,6 +301,16 @@ public final class JitterBuffer implements AutoCloseable {
         return new EncodedFrame(track, out, ptsUs(ts), key);
     }
 
+    /**
+     * The RTP timestamp (32 bits) that output PTS are counted from: PTS 0 is this timestamp, and a frame's
+     * timestamp is {@code first + pts · clockRate / 10^6} (mod 2^32, to within one tick).
+     *
+     * @return the first output frame's RTP timestamp, or -1 before a frame was output
+     */
+    public long firstRtpTimestamp() {
+        return tsLast < 0 ? -1 : tsFirst & 0xFFFFFFFFL;
+    }
+
     private long ptsUs(long ts) {
         long ext;
         if (tsLast < 0) {

@@ -79,6 +79,13 @@ final class WhipSession extends RtcSession {
     private TrackInfo videoTrack;
     private TrackInfo audioTrack;
     private long videoOffsetUs = Long.MIN_VALUE;
+    /** Jitter-buffer PTS of the last video and audio frames published, µs (for {@link #syncOnce}). */
+    private long lastVideoRawUs;
+    private long lastAudioRawUs;
+    /** Whether {@link #syncOnce} has placed the tracks by RTCP SR (or given up). */
+    private boolean synced;
+    /** The lip-sync correction applied, µs (audio later if positive, video later if negative); 0 if none. */
+    private volatile long syncCorrectionUs;
     private long lastVideoPtsUs = Long.MIN_VALUE;
     private long audioOffsetUs = Long.MIN_VALUE;
 
@@ -197,10 +204,13 @@ final class WhipSession extends RtcSession {
             if (publication == null) {
                 return;
             }
-            flushAudioPreroll();
             if (videoOffsetUs == Long.MIN_VALUE) {
                 videoOffsetUs = (nowUs - startUs) - f.ptsUs();
+                lastVideoRawUs = f.ptsUs();
             }
+            flushAudioPreroll(); // after the video offset, so that syncOnce can place the held audio at once
+            syncOnce(MediaKind.VIDEO, f.ptsUs());
+            lastVideoRawUs = f.ptsUs();
             long pts = f.ptsUs() + videoOffsetUs;
             if (pts < lastVideoPtsUs && !videoTrack.hasBFrames()) {
                 // RTP timestamps are presentation times in decode order: one going back means B-frames.
@@ -234,12 +244,56 @@ final class WhipSession extends RtcSession {
             if (audioOffsetUs == Long.MIN_VALUE) {
                 audioOffsetUs = (nowUs - startUs) - f.ptsUs();
             }
+            syncOnce(MediaKind.AUDIO, f.ptsUs());
+            lastAudioRawUs = f.ptsUs();
             long pts = f.ptsUs() + audioOffsetUs;
             framesPublished++;
             publication.send(new EncodedFrame(audioTrack, f.content().retain(), pts, pts, true, nowUs * 1000));
         } finally {
             f.release();
         }
+    }
+
+    /** Largest lip-sync correction believed, µs: a larger one means the sender's SR clocks disagree. */
+    private static final long MAX_SYNC_CORRECTION_US = 5_000_000;
+    /** Corrections smaller than this are not worth a jump in a track's PTS, µs. */
+    private static final long MIN_SYNC_CORRECTION_US = 5_000;
+
+    /**
+     * Lip sync, once. Each track's media time starts at the arrival of its first published frame, which puts the
+     * video late by whatever delayed its first keyframe (a paced sender spreads a keyframe over hundreds of ms).
+     * As soon as both tracks have an RTCP SR (RFC 3550 §6.4.1: the sender's capture clock), the two tracks are
+     * placed against each other by capture time, once: the track that is early moves forward (a gap in its PTS,
+     * never a step back, so every consumer keeps monotonic timestamps). Corrections under
+     * {@value #MIN_SYNC_CORRECTION_US} µs are skipped, and over {@value #MAX_SYNC_CORRECTION_US} µs distrusted.
+     *
+     * @param kind  the track of the frame about to be published
+     * @param rawUs that frame's jitter-buffer PTS, µs
+     */
+    private void syncOnce(MediaKind kind, long rawUs) {
+        if (synced || videoOffsetUs == Long.MIN_VALUE || audioOffsetUs == Long.MIN_VALUE || engine == null) {
+            return;
+        }
+        long videoRaw = kind == MediaKind.VIDEO ? rawUs : lastVideoRawUs;
+        long audioRaw = kind == MediaKind.AUDIO ? rawUs : lastAudioRawUs;
+        long videoCapture = engine.senderCaptureTimeUs(MediaKind.VIDEO, videoRaw);
+        long audioCapture = engine.senderCaptureTimeUs(MediaKind.AUDIO, audioRaw);
+        if (videoCapture == Long.MIN_VALUE || audioCapture == Long.MIN_VALUE) {
+            return; // no SR on one of them yet
+        }
+        synced = true;
+        long delta = (audioCapture - videoCapture) - ((audioRaw + audioOffsetUs) - (videoRaw + videoOffsetUs));
+        if (Math.abs(delta) > MAX_SYNC_CORRECTION_US) {
+            log.info("session {}: RTCP SRs put audio {} ms from video; not believed, tracks stay placed by arrival", id,
+                    delta / 1000);
+        } else if (delta >= MIN_SYNC_CORRECTION_US) {
+            audioOffsetUs += delta;
+            log.debug("session {}: lip sync by RTCP SR: audio moved {} ms later", id, delta / 1000);
+        } else if (delta <= -MIN_SYNC_CORRECTION_US) {
+            videoOffsetUs -= delta;
+            log.debug("session {}: lip sync by RTCP SR: video moved {} ms later", id, -delta / 1000);
+        }
+        syncCorrectionUs = delta;
     }
 
     /** Audio held before the first video keyframe: at most 3 s of 20 ms Opus frames. */

@@ -23,6 +23,9 @@ public final class ReceiveStream {
     final Map<Integer, NackGenerator> nackGenerators = new HashMap<>();
     boolean ssrcKnown;
     int ssrc;
+    /** The newest SR of the media SSRC: its NTP time as µs since the Unix epoch (MIN_VALUE: none yet), and RTP timestamp. */
+    long srUnixUs = Long.MIN_VALUE;
+    long srRtpTimestamp;
 
     private ReceiveStream(Builder b) {
         this.kind = b.kind;

@@ -106,6 +106,8 @@ public final class RtpSession implements AutoCloseable {
     private long lastCumulativeLost;
     private long lastExtendedHighestSeq = -1;
 
+    /** PTS-to-wall-clock offset of the frames sent, µs (see {@link #captureTimeUs}); MIN_VALUE before the first. */
+    private long captureOffsetUs = Long.MIN_VALUE;
     private final ArrayDeque<ByteBuf> transmits = new ArrayDeque<>();
     private final ArrayDeque<SessionEvent> events = new ArrayDeque<>();
     private final PacerQueue paced = new PacerQueue();
@@ -219,6 +221,7 @@ public final class RtpSession implements AutoCloseable {
             throw e;
         }
         long rtpTimestamp = s.packetizer.rtpTimestamp(frame.ptsUs());
+        s.reports.onFrame(rtpTimestamp, captureTimeUs(nowNanos, frame.ptsUs())); // SR mapping from capture
         for (int i = 0; i < scratch.size(); i++) {
             ByteBuf p = scratch.get(i);
             scratch.set(i, null);
@@ -226,6 +229,52 @@ public final class RtpSession implements AutoCloseable {
         }
         scratch.clear();
         return true;
+    }
+
+    /**
+     * When a received frame was captured, on the sender's wall clock: its RTP timestamp mapped through the newest
+     * RTCP SR of the stream's media SSRC (RFC 3550 §6.4.1: the SR's NTP and RTP timestamps name the same instant).
+     * Receivers align audio and video with it (lip sync); arrival times would shift a track by its own network and
+     * pacing delay.
+     *
+     * @param kind  which received stream
+     * @param ptsUs the frame's PTS as the stream's jitter buffer output it (µs from its first RTP timestamp)
+     * @return µs since the Unix epoch on the sender's clock, or {@link Long#MIN_VALUE} when the stream has no SR
+     *         yet (or no frame came out of it)
+     */
+    public long senderCaptureTimeUs(MediaKind kind, long ptsUs) {
+        for (ReceiveStream r : receiveStreams) {
+            if (r.kind == kind) {
+                long first = r.buffer.firstRtpTimestamp();
+                if (r.srUnixUs == Long.MIN_VALUE || first < 0) {
+                    return Long.MIN_VALUE;
+                }
+                long ts = first + Math.floorDiv(ptsUs * r.clockRate, 1_000_000L);
+                int ticks = (int) (ts - r.srRtpTimestamp); // signed distance mod 2^32
+                return r.srUnixUs + Math.floorDiv(ticks * 1_000_000L, r.clockRate);
+            }
+        }
+        return Long.MIN_VALUE;
+    }
+
+    /** A PTS-to-wall-clock offset that moves by more than this is a timeline discontinuity, µs. */
+    private static final long MAX_CAPTURE_SKEW_US = 5_000_000;
+
+    /**
+     * When a frame about to be sent was captured, wall clock µs: one PTS-to-wall-clock offset shared by all send
+     * streams, the smallest {@code now − pts} seen (the frame that waited least before reaching the engine), so
+     * that audio and video frames with the same PTS get the same capture time whatever delayed one of them on the
+     * way here (an encoder, a hub, a publisher's pacer upstream). That shared timeline is what the SRs'
+     * NTP↔RTP mappings say, and what a receiver's lip sync needs. A frame that waited
+     * {@value #MAX_CAPTURE_SKEW_US} µs longer than that (a source restarting its timestamps lower) starts a new one.
+     */
+    private long captureTimeUs(long nowNanos, long ptsUs) {
+        long nowUs = wallClockMicros(nowNanos);
+        long offset = nowUs - ptsUs;
+        if (captureOffsetUs == Long.MIN_VALUE || offset < captureOffsetUs || offset > captureOffsetUs + MAX_CAPTURE_SKEW_US) {
+            captureOffsetUs = offset;
+        }
+        return ptsUs + captureOffsetUs;
     }
 
     private void releaseScratch() {
@@ -572,6 +621,10 @@ public final class RtpSession implements AutoCloseable {
                 ReceiveStatistics stats = r.statistics.get(sr.ssrc());
                 if (stats != null) {
                     stats.onSenderReport(sr.ntpTimestamp(), nowNanos);
+                }
+                if (r.ssrcKnown && r.ssrc == sr.ssrc()) {
+                    r.srUnixUs = NtpTime.toUnixMicros(sr.ntpTimestamp());
+                    r.srRtpTimestamp = sr.rtpTimestamp();
                 }
             }
             onReportBlocks(nowNanos, sr.reports());
