@@ -95,14 +95,14 @@ while [ "$(date +%s)" -lt "$end" ]; do
     next_whep=$((next_whep + 120))
   fi
   now_ms=$(date +%s%3N)
-  if [ "$rtmp_done" -lt "$rtmp_cycles" ] && [ "$now_ms" -ge "$next_rtmp_ms" ]; then # RTMP play for 2 s, then gone
+  while [ "$rtmp_done" -lt "$rtmp_cycles" ] && [ "$now_ms" -ge "$next_rtmp_ms" ]; do # RTMP play for 2 s, then gone
     timeout 2 ffmpeg -hide_banner -nostdin -loglevel error -i "$rtmp" -c copy -f null - >/dev/null 2>&1 &
     rtmp_done=$((rtmp_done + 1)); next_rtmp_ms=$((next_rtmp_ms + rtmp_every_ms))
-  fi
-  if [ "$whep_done" -lt "$whep_cycles" ] && [ "$now_ms" -ge "$next_whep_ms" ]; then # WHEP viewer for 8 s, then gone
+  done # (a loop: a loaded machine that fell behind catches up)
+  while [ "$whep_done" -lt "$whep_cycles" ] && [ "$now_ms" -ge "$next_whep_ms" ]; do # WHEP viewer for 8 s, then gone
     whep_viewer 8 &
     whep_done=$((whep_done + 1)); next_whep_ms=$((next_whep_ms + whep_every_ms))
-  fi
+  done
   for at in $pmap_at; do
     if [ $((now - start)) -ge "$at" ] && [ ! -f "$out/pmap-$at.txt" ]; then
       pmap -X "$server" > "$out/pmap-$at.txt" 2>&1 || true
