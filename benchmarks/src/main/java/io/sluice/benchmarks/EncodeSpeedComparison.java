@@ -31,22 +31,16 @@ import org.bytedeco.javacpp.Loader;
  * the same bits; there is no real 1080p clip in ../shared).
  *
  * <p><b>Whole process</b> ({@code EncodeSpeedComparison stream [runs=5]}): the {@code sluice stream} command
- * ({@code java -jar examples/target/sluice.jar}, JVM start included; {@code -Dsluice.bench.cli=JAR} picks
- * another build) against the same {@code ffmpeg} executable, both transcoding
- * {@code bbb_480p_30s_h264_aac51.mp4} (854x480 24 fps H.264, 5.1 AAC 48 kHz) to Matroska with OpenH264 at
- * 2.5 Mbit/s, GOP 2 s (48 frames), and AAC 128 kbit/s stereo (Sluice downmixes 5.1 by default, ffmpeg
- * with {@code -ac 2}). Runs alternate; prints each wall time and the median ratio ffmpeg/sluice (1.0 =
- * as fast as ffmpeg).
+ * against the same {@code ffmpeg} executable, both transcoding {@code bbb_480p_30s_h264_aac51.mp4} (854x480 24 fps
+ * H.264, 5.1 AAC 48 kHz) to Matroska with OpenH264 at 2.5 Mbit/s, GOP 2 s (48 frames), and AAC 128 kbit/s stereo
+ * (Sluice downmixes 5.1 by default, ffmpeg with {@code -ac 2}), JVM start included. {@code -Dsluice.bench.cli} is a
+ * comma-separated list of CLIs to run in each round: a {@code .jar} runs as {@code java [sluice.bench.cliJvmArgs]
+ * -jar JAR}, anything else is run as is (the launcher {@code examples/target/sluice}, which adds the AppCDS archive
+ * and C1-only compilation; the default when it exists). Each process runs under {@code /usr/bin/time}; rounds
+ * alternate ffmpeg and each CLI; prints each wall and CPU (user + system) time and the medians of the per-round
+ * ratios ffmpeg/sluice (1.0 = as fast as ffmpeg). CPU time is the figure to trust on a shared machine.
  *
- * <p><b>Figures</b> (2 shared cores, load average 3–5, 5 runs each, CLI before/after it turned Netty's JFR
- * allocator events off): median of the per-run ratios 0.699 before, 0.754 after (single runs 0.49–0.97:
- * the machine's other work dominates). perf by thread: the libavcodec work (OpenH264 encode on the
- * encoder thread 3.8–4.0 s, H.264 frame-threaded decode, AAC) is the same as ffmpeg's within 5 %; the
- * rest of Sluice's ~2 s of extra CPU is the JVM: C1+C2 compiler threads 0.7–0.85 s, main-thread start
- * (class loading from the 17k-entry jar, JavaCPP's library search, picocli) ~0.6 s, Java per-frame
- * code under 0.4 s. On a busy machine wall time follows CPU time, so the ratio stays near 0.7–0.75;
- * {@code -XX:TieredStopAtLevel=1} (C1 only, {@code -Dsluice.bench.cliJvmArgs=...}) gave 0.81 against 0.67
- * in one alternating pair of 3-run sets, a JVM flag the jar cannot set for itself.
+ * <p><b>Figures</b>: {@code benchmarks/README.md} ("Whole-process encode").
  */
 public final class EncodeSpeedComparison {
     private EncodeSpeedComparison() {
@@ -145,31 +139,73 @@ public final class EncodeSpeedComparison {
         String ffmpeg = Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
         Path shared = Path.of(System.getProperty("sluice.shared.dir", "../shared"));
         String input = shared.resolve("media/bbb_480p_30s_h264_aac51.mp4").toString();
-        String cli = System.getProperty("sluice.bench.cli", "examples/target/sluice.jar");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path work = Files.createTempDirectory("sluice-stream-speed");
         String ffmpegOut = work.resolve("ffmpeg.mkv").toString();
         String sluiceOut = work.resolve("sluice.mkv").toString();
-        String[] ffmpegCmd = {ffmpeg, "-y", "-v", "error", "-i", input, "-c:v", FfmpegCodecs.LIBOPENH264, "-pix_fmt", "yuv420p",
-            "-b:v", "2500k", "-maxrate", "2500k", "-g", "48", "-keyint_min", "48", "-bf", "0", "-rc_mode", "bitrate",
-            "-allow_skip_frames", "0", "-c:a", "aac", "-b:a", "128k", "-ac", "2", ffmpegOut};
-        List<String> sluiceCmd = new ArrayList<>(List.of(java));
-        sluiceCmd.addAll(Arrays.asList(System.getProperty("sluice.bench.cliJvmArgs", "").split(" ")));
-        sluiceCmd.removeIf(String::isBlank);
-        sluiceCmd.addAll(List.of("-jar", cli, "stream", "--input", input, "--to", sluiceOut, "--encoder", "openh264",
-                "--video-bitrate", "2500k", "--audio-bitrate", "128k", "--gop", "2s", "--quiet"));
-        double[] f = new double[runs];
-        double[] s = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
-            exec(ffmpegCmd);
-            f[i] = (System.nanoTime() - t0) / 1e9;
-            t0 = System.nanoTime();
-            exec(sluiceCmd.toArray(String[]::new));
-            s[i] = (System.nanoTime() - t0) / 1e9;
-            System.out.printf(Locale.ROOT, "run %d: ffmpeg %.2f s, sluice %.2f s, ffmpeg/sluice %.3f%n", i + 1, f[i], s[i], f[i] / s[i]);
+        List<String> ffmpegCmd = List.of(ffmpeg, "-y", "-v", "error", "-i", input, "-c:v", FfmpegCodecs.LIBOPENH264, "-pix_fmt",
+                "yuv420p", "-b:v", "2500k", "-maxrate", "2500k", "-g", "48", "-keyint_min", "48", "-bf", "0", "-rc_mode", "bitrate",
+                "-allow_skip_frames", "0", "-c:a", "aac", "-b:a", "128k", "-ac", "2", ffmpegOut);
+        String defaultCli = Files.isExecutable(Path.of("examples/target/sluice")) ? "examples/target/sluice" : "examples/target/sluice.jar";
+        List<String> clis = Arrays.asList(System.getProperty("sluice.bench.cli", defaultCli).split(","));
+        List<List<String>> sluiceCmds = new ArrayList<>();
+        for (String cli : clis) {
+            List<String> cmd = new ArrayList<>();
+            if (cli.endsWith(".jar")) {
+                cmd.add(java);
+                cmd.addAll(Arrays.asList(System.getProperty("sluice.bench.cliJvmArgs", "").split(" ")));
+                cmd.removeIf(String::isBlank);
+                cmd.addAll(List.of("-jar", cli));
+            } else {
+                cmd.add(cli); // the launcher script (examples/target/sluice), which picks its own JVM options
+            }
+            cmd.addAll(List.of("stream", "--input", input, "--to", sluiceOut, "--encoder", "openh264",
+                    "--video-bitrate", "2500k", "--audio-bitrate", "128k", "--gop", "2s", "--quiet"));
+            sluiceCmds.add(cmd);
         }
-        System.out.printf(Locale.ROOT, "median: ffmpeg %.2f s, sluice %.2f s, ffmpeg/sluice %.3f%n", median(f), median(s), median(f) / median(s));
+        Cost[] f = new Cost[runs];
+        Cost[][] s = new Cost[clis.size()][runs];
+        for (int i = 0; i < runs; i++) {
+            f[i] = timed(ffmpegCmd);
+            System.out.printf(Locale.ROOT, "run %d: ffmpeg wall %.2f s CPU %.2f s%n", i + 1, f[i].wallS(), f[i].cpuS());
+            for (int c = 0; c < clis.size(); c++) {
+                s[c][i] = timed(sluiceCmds.get(c));
+                System.out.printf(Locale.ROOT, "run %d: %s wall %.2f s CPU %.2f s, ffmpeg/sluice wall %.3f CPU %.3f%n", i + 1,
+                        clis.get(c), s[c][i].wallS(), s[c][i].cpuS(), f[i].wallS() / s[c][i].wallS(), f[i].cpuS() / s[c][i].cpuS());
+            }
+        }
+        System.out.printf(Locale.ROOT, "median ffmpeg: wall %.2f s, CPU %.2f s%n", median(f, Cost::wallS), median(f, Cost::cpuS));
+        for (int c = 0; c < clis.size(); c++) {
+            double[] rw = new double[runs];
+            double[] rc = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                rw[i] = f[i].wallS() / s[c][i].wallS();
+                rc[i] = f[i].cpuS() / s[c][i].cpuS();
+            }
+            System.out.printf(Locale.ROOT, "median %s: wall %.2f s, CPU %.2f s; ffmpeg/sluice per round: wall %.3f, CPU %.3f%n",
+                    clis.get(c), median(s[c], Cost::wallS), median(s[c], Cost::cpuS), median(rw), median(rc));
+        }
+    }
+
+    /** Wall and CPU (user + system) seconds of one process. */
+    record Cost(double wallS, double cpuS) {
+    }
+
+    /** Runs {@code cmd} under {@code /usr/bin/time}: its wall time and its CPU time (user + system, children included). */
+    static Cost timed(List<String> cmd) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>(List.of("/usr/bin/time", "-f", "%e %U %S"));
+        full.addAll(cmd);
+        Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        if (p.waitFor() != 0) {
+            throw new IOException("exit " + p.exitValue() + ": " + String.join(" ", cmd) + ": " + out);
+        }
+        String[] last = out.substring(out.lastIndexOf('\n') + 1).trim().split(" ");
+        return new Cost(Double.parseDouble(last[0]), Double.parseDouble(last[1]) + Double.parseDouble(last[2]));
+    }
+
+    static double median(Cost[] v, java.util.function.ToDoubleFunction<Cost> part) {
+        return median(Arrays.stream(v).mapToDouble(part).toArray());
     }
 
     static double median(double[] v) {

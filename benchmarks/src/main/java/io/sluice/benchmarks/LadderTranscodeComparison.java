@@ -1,5 +1,6 @@
 package io.sluice.benchmarks;
 
+import io.sluice.benchmarks.EncodeSpeedComparison.Cost;
 import io.sluice.codec.MediaSources;
 import io.sluice.codec.ffmpeg.FfmpegRenditionLadder;
 import io.sluice.core.EncodedFrame;
@@ -42,10 +43,6 @@ public final class LadderTranscodeComparison {
     private static final long FRAMES = 600;
 
     private LadderTranscodeComparison() {
-    }
-
-    /** Wall and CPU seconds of one run. */
-    record Cost(double wallS, double cpuS) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -146,7 +143,7 @@ public final class LadderTranscodeComparison {
             graph.append(";[v").append(i).append("]scale=").append(r.width()).append(':').append(r.height())
                     .append(":flags=bicubic[s").append(i).append(']');
         }
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/time", "-f", "%e %U %S", ffmpeg, "-v", "error", "-threads", "1",
+        List<String> cmd = new ArrayList<>(List.of(ffmpeg, "-v", "error", "-threads", "1",
                 "-i", input.toString(), "-an", "-filter_threads", "1", "-filter_complex_threads", "1",
                 "-filter_complex", graph.toString()));
         for (int i = 0; i < rungs.size(); i++) {
@@ -157,12 +154,6 @@ public final class LadderTranscodeComparison {
                     "-x264-params", "repeat-headers=1:scenecut=0", "-force_key_frames", "expr:gte(t,n_forced*2)",
                     "-f", "null", "-"));
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("ffmpeg failed: " + out);
-        }
-        String[] last = out.substring(out.lastIndexOf('\n') + 1).trim().split(" ");
-        return new Cost(Double.parseDouble(last[0]), Double.parseDouble(last[1]) + Double.parseDouble(last[2]));
+        return EncodeSpeedComparison.timed(cmd);
     }
 }
