@@ -92,7 +92,8 @@ public final class HttpOriginWriter implements OriginWriter {
             if (failure != null) {
                 Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 String detail = t instanceof HttpTimeoutException ? "no answer within " + requestTimeout.toMillis() + " ms"
-                        : t instanceof IOException ? "cannot connect or send: " + t : t.toString();
+                        : t instanceof IOException ? "cannot connect or send: " + t.getClass().getSimpleName()
+                                + (t.getMessage() != null ? " " + t.getMessage() : "") : t.toString();
                 done.completeExceptionally(new OriginWriteException(method, url, 0, t instanceof IOException, detail, t));
                 return;
             }
@@ -100,8 +101,9 @@ public final class HttpOriginWriter implements OriginWriter {
             if (status / 100 == 2 || "DELETE".equals(method) && (status == 404 || status == 410)) {
                 done.complete(null);
             } else {
-                String text = response.body() == null ? "" : response.body().strip();
-                text = text.replaceAll("<[^>]*>", " ").replaceAll("\\s+", " ").strip(); // nginx answers with HTML
+                // a short plain-text body may say why; an HTML error page (nginx's) only repeats the status
+                boolean plain = response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain");
+                String text = plain && response.body() != null ? response.body().replaceAll("\\s+", " ").strip() : "";
                 done.completeExceptionally(new OriginWriteException(method, url, status, OriginWriteException.retryableStatus(status),
                         text.length() > 120 ? text.substring(0, 120) + "…" : text, null));
             }
