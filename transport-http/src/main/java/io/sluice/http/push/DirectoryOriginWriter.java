@@ -35,7 +35,7 @@ final class DirectoryOriginWriter implements OriginWriter {
 
     @Override
     public String location(String path) {
-        return root.resolve(path).toString();
+        return root + "/" + path;
     }
 
     @Override
