@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -45,11 +44,7 @@ public final class HubOriginPush implements AutoCloseable {
         this.ownWriter = b.ownWriter;
         this.streams = b.streams;
         this.perStream = b.perStream;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sluice-push");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = OriginPush.newScheduler();
     }
 
     /** Pushes {@code hub}'s streams to {@code writer}, which this closes with itself unless {@link Builder#closeWriter}. */

@@ -93,11 +93,7 @@ public final class OriginPush implements AutoCloseable {
         this.writer = b.writer;
         this.ownWriter = b.ownWriter;
         this.ownExecutor = b.executor == null;
-        this.executor = b.executor != null ? b.executor : Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sluice-push");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = b.executor != null ? b.executor : newScheduler();
         this.ticker = b.ticker;
         this.maxInFlight = b.maxInFlight;
         this.maxQueuedBytes = b.maxQueuedBytes;
@@ -109,6 +105,15 @@ public final class OriginPush implements AutoCloseable {
         long grace = b.deleteGrace != null ? b.deleteGrace.toNanos() : (b.windowSegments + 1L) * b.segmentTarget.toNanos();
         this.planner = new OriginPushPlanner(segmenter.segmentTargetUs(), segmenter.partTargetUs(), b.windowSegments, grace,
                 b.utcTimingScheme, b.utcTimingValue);
+    }
+
+    /** One daemon thread, {@code sluice-push}, that starts writes and waits out retries and delete deadlines. */
+    static ScheduledExecutorService newScheduler() {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-push");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** A push to {@code writer}, which the push closes with itself (see {@link Builder#closeWriter}). */
