@@ -16,6 +16,7 @@ import io.sluice.http.push.OriginWriter;
 import io.sluice.http.server.HttpDelivery;
 import io.sluice.rtmp.server.RtmpServer;
 import io.sluice.metrics.ObservabilityHttpHandler;
+import io.sluice.metrics.OriginPushMetrics;
 import io.sluice.metrics.RtmpServerMetrics;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.metrics.WebRtcServerMetrics;
@@ -225,7 +226,11 @@ public final class SluiceServer implements AutoCloseable {
                     hostPort(webrtc.httpAddress()),
                     tlsFingerprint != null ? "; TLS certificate SHA-256 fingerprint " + tlsFingerprint : "");
             for (OriginWriter w : originPushes) {
-                pushes.add(HubOriginPush.builder(hub, w).build().start());
+                HubOriginPush p = HubOriginPush.builder(hub, w).build().start();
+                pushes.add(p);
+                if (metrics != null) {
+                    metrics.add(new OriginPushMetrics(p));
+                }
                 log.info("pushing every stream as HLS and DASH to {}<stream>/", w.location(""));
             }
             if (!bindAddress.isLoopbackAddress() && !authorizer.restricts(StreamAction.PUBLISH)) {

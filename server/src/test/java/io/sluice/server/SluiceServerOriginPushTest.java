@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link SluiceServer.Builder#originPush}: a stream published into the server is pushed, under its name, as
- * HLS and DASH into a directory, and closing the server ends its playlist.
+ * HLS and DASH into a directory, its writes are counted in {@code /metrics}, and closing the server ends its playlist.
  */
 class SluiceServerOriginPushTest {
     @TempDir
@@ -23,7 +23,7 @@ class SluiceServerOriginPushTest {
     @Test
     void everyStreamIsPushedUnderItsName() throws Exception {
         Path cam = dir.resolve("live/cam");
-        SluiceServer server = SluiceServer.builder().rtmpPort(0).httpPort(0).originPush(OriginWriter.directory(dir)).build().start();
+        SluiceServer server = SluiceServer.builder().rtmpPort(0).httpPort(0).metrics(true).originPush(OriginWriter.directory(dir)).build().start();
         try (HubClip clip = new HubClip(server.hub(), "live/cam", 2)) {
             long deadline = System.nanoTime() + 40_000_000_000L;
             while (!Files.exists(cam.resolve("media.m3u8"))
@@ -34,6 +34,11 @@ class SluiceServerOriginPushTest {
             assertTrue(Files.isRegularFile(cam.resolve("index.m3u8")) && Files.isRegularFile(cam.resolve("manifest.mpd"))
                     && Files.isRegularFile(cam.resolve("init-0.mp4")));
             assertEquals(dir.toAbsolutePath() + "/", server.originPushes().get(0).location());
+            String scrape = server.metrics().orElseThrow().scrape();
+            java.util.regex.Matcher ok = java.util.regex.Pattern.compile("sluice_push_writes_total\\{origin=\"" + java.util.regex.Pattern.quote(dir.toAbsolutePath() + "/")
+                    + "\",result=\"ok\"} (\\d+)").matcher(scrape);
+            assertTrue(ok.find() && Double.parseDouble(ok.group(1)) >= 6, scrape.lines().filter(l -> l.contains("push")).toList().toString());
+            assertTrue(scrape.contains("sluice_push_writes_total{origin=\"" + dir.toAbsolutePath() + "/\",result=\"failed\"} 0"), scrape);
             assertNull(clip.failure);
         } finally {
             server.close();
