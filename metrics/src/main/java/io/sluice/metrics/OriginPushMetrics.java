@@ -11,7 +11,8 @@ import java.util.Objects;
 import java.util.function.ToLongFunction;
 
 /**
- * Meters of a {@link HubOriginPush}, summed over its streams and labelled {@code origin} (where it pushes):
+ * Meters of a {@link HubOriginPush}, summed over its streams and labelled {@code origin} (where it pushes, without
+ * user info):
  * {@code sluice_push_writes_total{result="ok|failed|dropped"}} (PUTs and DELETEs the origin took, gave up on
  * after retries, or never tried because the queue was over its bound), {@code sluice_push_retries_total},
  * {@code sluice_push_bytes_total} (bytes the origin took) and {@code sluice_push_queued_bytes} (gauge).
@@ -25,7 +26,7 @@ public final class OriginPushMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Tags origin = Tags.of("origin", push.location());
+        Tags origin = Tags.of("origin", push.location().replaceFirst("^([a-z+]+://)[^/@]*@", "$1")); // no user info
         for (String result : new String[] {"ok", "failed", "dropped"}) {
             ToLongFunction<OriginPushStats> f = switch (result) {
                 case "ok" -> OriginPushStats::writesSucceeded;
