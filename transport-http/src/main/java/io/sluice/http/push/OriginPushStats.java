@@ -5,8 +5,8 @@ package io.sluice.http.push;
  *
  * @param writesSucceeded {@code PUT}s and {@code DELETE}s the origin took
  * @param writesFailed    writes given up after their retries, or at once for a status no retry helps (403, 405…)
- * @param writesDropped   writes never tried: the queue was over its bound (the origin is slower than the stream),
- *                        or a newer version of the same playlist replaced a queued one is <em>not</em> counted
+ * @param writesDropped   writes never tried because the queue was over its bound (the origin is slower than the
+ *                        stream); a queued playlist replaced by a newer version of itself is not counted
  * @param retries         writes tried again after a retryable failure
  * @param bytesWritten    body bytes of the {@code PUT}s that succeeded
  * @param queuedWrites    writes waiting or in flight now
