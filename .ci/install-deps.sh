@@ -2,7 +2,7 @@
 # Installs what the tests need from Debian (run as root; CI machines start empty):
 #  - libpulse0: the ffmpeg/ffprobe executables inside the Bytedeco FFmpeg jar link against it
 #  - ffmpeg: ffprobe/ffmpeg used by interop tests as independent checkers
-#  - nginx + libnginx-mod-rtmp: the RTMP interop peer
+#  - nginx + libnginx-mod-rtmp: the RTMP interop peer; nginx (built with http_dav_module) is also the WebDAV origin of the HLS/DASH push tests
 #  - chromium + chromium-driver: the browser (driven by Selenium) of the WebRTC WHEP/WHIP tests
 #  - npm: the LL-DASH browser test fetches dash.js (npm pack dashjs@4.7.4)
 #  - gstreamer1.0-tools + plugins good/bad/ugly: GStreamer as an RTMP publisher (rtmp2sink, x264enc, voaacenc)

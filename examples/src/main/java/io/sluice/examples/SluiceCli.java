@@ -23,6 +23,8 @@ import io.sluice.core.spi.TransportState;
 import io.sluice.core.spi.RateDecision;
 import io.sluice.core.spi.RenditionLadder;
 import io.sluice.core.spi.Transports;
+import io.sluice.http.push.HttpOriginWriter;
+import io.sluice.http.push.OriginWriter;
 import io.sluice.server.SluiceServer;
 import io.sluice.server.SluiceServerException;
 import java.io.IOException;
@@ -227,6 +229,8 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
             out.println("                      or:  open " + server.httpUrl() + "hls/live/<name>/player.html" + play + " in a browser (hls.js)");
             out.println("  DASH:                    " + server.dashUrl("live/<name>") + play);
         }
+        server.originPushes().forEach(p -> out.println("  pushed (HLS, DASH) to:    " + p.location() + "<stream>/index.m3u8, "
+                + "<stream>/manifest.mpd"));
         server.tlsFingerprint().ifPresent(f -> out.println("  TLS certificate SHA-256:  " + f
                 + " (a self-signed one: compare it with what the browser shows)"));
         out.println("Ctrl-C stops the server.");
@@ -292,6 +296,19 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                 + " candidate (a 1:1 NAT's public address, a port forwarding, [v6]:port for IPv6); repeatable.")
         List<String> iceCandidates = new ArrayList<>();
 
+        @Option(names = "--push-url", paramLabel = "<url>", description = "Also push every stream as plain HLS and DASH"
+                + " to this HTTP origin or CDN ingest by PUT/DELETE (e.g. nginx with dav_methods PUT DELETE): stream live/x"
+                + " goes to <url>live/x/index.m3u8 and manifest.mpd; repeatable.")
+        List<String> pushUrls = new ArrayList<>();
+
+        @Option(names = "--push-header", paramLabel = "<name: value>", description = "A header sent with every push"
+                + " request, e.g. 'Authorization: Bearer s3cret'; repeatable.")
+        List<String> pushHeaders = new ArrayList<>();
+
+        @Option(names = "--push-dir", paramLabel = "<dir>", description = "Also write every stream as plain HLS and DASH"
+                + " into this directory (atomic replace), for a web server to serve: <dir>/live/x/index.m3u8; repeatable.")
+        List<Path> pushDirs = new ArrayList<>();
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -328,6 +345,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                             + c + "' (" + e.getMessage() + ")");
                 }
             }
+            originPushes(b);
             if (tlsCert != null) {
                 try {
                     b.tls(tlsCert, tlsKey);
@@ -357,6 +375,33 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
                 }
             }
             return 0;
+        }
+
+        /** {@code --push-url}, {@code --push-header}, {@code --push-dir} as the server's origin pushes. */
+        private void originPushes(SluiceServer.Builder b) {
+            for (String u : pushUrls) {
+                String url = u.endsWith("/") ? u : u + "/";
+                try {
+                    HttpOriginWriter.Builder w = HttpOriginWriter.builder(URI.create(url));
+                    for (String h : pushHeaders) {
+                        int colon = h.indexOf(':');
+                        if (colon <= 0) {
+                            throw new IllegalArgumentException("header '" + h + "' (expected: <name>: <value>)");
+                        }
+                        w.header(h.substring(0, colon).strip(), h.substring(colon + 1).strip());
+                    }
+                    b.originPush(w.build());
+                } catch (IllegalArgumentException e) { // URI.create's too
+                    throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--push-url'"
+                            + " or '--push-header': " + e.getMessage());
+                }
+            }
+            if (!pushHeaders.isEmpty() && pushUrls.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--push-header needs --push-url");
+            }
+            for (Path d : pushDirs) {
+                b.originPush(OriginWriter.directory(d));
+            }
         }
 
         private StreamAuthorizer authorizer() throws IOException {

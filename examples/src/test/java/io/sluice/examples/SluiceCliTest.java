@@ -169,6 +169,22 @@ class SluiceCliTest {
     }
 
     @Test
+    void pushOptionsParseOrFailInOneLine() {
+        Result scheme = run("serve", "--port", "0", "--http-port", "0", "--push-url", "ftp://origin/live/");
+        assertEquals(2, scheme.code());
+        assertTrue(oneErrorLine(scheme).contains("--push-url' or '--push-header': base: 'ftp://origin/live/' (expected: an http://"),
+                scheme.err());
+        Result header = run("serve", "--port", "0", "--http-port", "0", "--push-url", "http://127.0.0.1:1/live", "--push-header", "nocolon");
+        assertEquals(2, header.code());
+        assertTrue(oneErrorLine(header).contains("header 'nocolon' (expected: <name>: <value>)"), header.err());
+        Result ok = run("serve", "--port", "0", "--http-port", "0", "--duration", "1s", "--push-dir", dir.resolve("www").toString(),
+                "--push-url", "http://127.0.0.1:1/live", "--push-header", "Authorization: Bearer s3cret");
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("pushed (HLS, DASH) to:    http://127.0.0.1:1/live/<stream>/index.m3u8"), ok.out());
+        assertTrue(ok.out().contains("pushed (HLS, DASH) to:    " + dir.resolve("www") + "/<stream>/index.m3u8"), ok.out());
+    }
+
+    @Test
     void iceCandidatesParseOrFailInOneLine() {
         Result bad = run("serve", "--port", "0", "--http-port", "0", "--ice-candidate", "203.0.113.7");
         assertEquals(2, bad.code());

@@ -11,9 +11,12 @@ import io.sluice.core.netty.http.HttpServerPipeline;
 import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.core.spi.RenditionLadder;
 import io.sluice.core.time.Ticker;
+import io.sluice.http.push.HubOriginPush;
+import io.sluice.http.push.OriginWriter;
 import io.sluice.http.server.HttpDelivery;
 import io.sluice.rtmp.server.RtmpServer;
 import io.sluice.metrics.ObservabilityHttpHandler;
+import io.sluice.metrics.OriginPushMetrics;
 import io.sluice.metrics.RtmpServerMetrics;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.metrics.WebRtcServerMetrics;
@@ -94,6 +97,8 @@ public final class SluiceServer implements AutoCloseable {
     private final String metricsAdminToken;
     private final boolean httpDelivery;
     private final Path dashPlayerScript;
+    private final List<OriginWriter> originPushes;
+    private final List<HubOriginPush> pushes = new ArrayList<>();
     private final Object lock = new Object();
     private SluiceMetrics metrics;
     private RtmpServer rtmp;
@@ -131,6 +136,7 @@ public final class SluiceServer implements AutoCloseable {
         this.additionalIceCandidates = List.copyOf(b.additionalIceCandidates);
         this.httpDelivery = b.httpDelivery;
         this.dashPlayerScript = b.dashPlayerScript;
+        this.originPushes = List.copyOf(b.originPushes);
         this.ladder = b.ladderFactory != null ? Objects.requireNonNull(b.ladderFactory.apply(hub), "renditionLadder") : null;
         this.metricsEnabled = b.metricsEnabled;
         this.metricsReadToken = b.metricsReadToken;
@@ -219,6 +225,14 @@ public final class SluiceServer implements AutoCloseable {
                     tls != null ? "HTTP/1.1, h2 by ALPN" : "HTTP/1.1, h2c", delivery != null ? ", HLS/DASH" : "",
                     hostPort(webrtc.httpAddress()),
                     tlsFingerprint != null ? "; TLS certificate SHA-256 fingerprint " + tlsFingerprint : "");
+            for (OriginWriter w : originPushes) {
+                HubOriginPush p = HubOriginPush.builder(hub, w).build().start();
+                pushes.add(p);
+                if (metrics != null) {
+                    metrics.add(new OriginPushMetrics(p));
+                }
+                log.info("pushing every stream as HLS and DASH to {}<stream>/", w.location(""));
+            }
             if (!bindAddress.isLoopbackAddress() && !authorizer.restricts(StreamAction.PUBLISH)) {
                 log.warn("ingest is open: anyone who reaches {} may publish over RTMP and WHIP without authentication;"
                         + " add a publish token (sluice serve --publish-token <secret>, or"
@@ -367,6 +381,13 @@ public final class SluiceServer implements AutoCloseable {
         }
     }
 
+    /** The pushes to origins ({@link Builder#originPush}), in the order they were added, for their counters. */
+    public List<HubOriginPush> originPushes() {
+        synchronized (lock) {
+            return List.copyOf(pushes);
+        }
+    }
+
     /** The meters behind {@code /metrics}, once started with {@link Builder#metrics(boolean)}. */
     public java.util.Optional<SluiceMetrics> metrics() {
         synchronized (lock) {
@@ -401,6 +422,9 @@ public final class SluiceServer implements AutoCloseable {
         }
         if (rtmp != null) {
             rtmp.close();
+        }
+        for (HubOriginPush p : pushes) { // after the listeners: their publishers have left, the last segments go out
+            p.close();
         }
         if (ladder instanceof AutoCloseable c) {
             try {
@@ -441,6 +465,7 @@ public final class SluiceServer implements AutoCloseable {
         private String metricsAdminToken;
         private boolean httpDelivery = true;
         private Path dashPlayerScript;
+        private final List<OriginWriter> originPushes = new ArrayList<>();
 
         private Builder() {
         }
@@ -642,6 +667,19 @@ public final class SluiceServer implements AutoCloseable {
          */
         public Builder dashPlayerScript(Path script) {
             this.dashPlayerScript = Objects.requireNonNull(script, "script");
+            return this;
+        }
+
+        /**
+         * Also pushes every stream of the hub, as plain HLS and DASH, to an HTTP origin or CDN ingest
+         * ({@code OriginWriter.http(URI.create("http://origin:8081/live/"))}, {@code PUT}/{@code DELETE}) or a
+         * directory ({@code OriginWriter.directory(path)}): stream {@code live/cam} becomes
+         * {@code <origin>/live/cam/index.m3u8} and {@code manifest.mpd} (see {@code io.sluice.http.push.HubOriginPush}).
+         * A failing origin is logged and counted and stops nothing else. The server closes the writer. Repeatable;
+         * default none.
+         */
+        public Builder originPush(OriginWriter writer) {
+            originPushes.add(Objects.requireNonNull(writer, "writer"));
             return this;
         }
 

@@ -41,6 +41,38 @@ public final class DashManifest {
      */
     public static String render(CmafPart epochStart, long availabilityStartMs, long publishMs, long segmentUs, long partUs,
                                 int windowSegments, long bandwidthBps, String utcTimingUrl, long latencyTargetMs) {
+        return render(epochStart, availabilityStartMs, publishMs, segmentUs, partUs, windowSegments, bandwidthBps,
+                Availability.CHUNKED, "urn:mpeg:dash:utc:http-iso:2014", utcTimingUrl, latencyTargetMs);
+    }
+
+    /** When a segment may be requested, which decides the low-latency attributes of the MPD. */
+    public enum Availability {
+        /**
+         * As its first chunk is produced (the server streams it with chunked transfer): {@code availabilityTimeOffset}
+         * = segment − part target, {@code availabilityTimeComplete="false"}, a {@code ServiceDescription} latency target.
+         */
+        CHUNKED,
+        /**
+         * Once complete (a static origin that segments are pushed to): no {@code availabilityTimeOffset}, no
+         * latency target; {@code suggestedPresentationDelay} = 3 segments, {@code minBufferTime} = 1 segment.
+         */
+        COMPLETE
+    }
+
+    /**
+     * As {@link #render(CmafPart, long, long, long, long, int, long, String, long)}, for either {@link Availability}
+     * and with any {@code UTCTiming} scheme.
+     *
+     * @param availability    whether segments are announced as their chunks are produced or once complete
+     * @param utcTimingScheme {@code UTCTiming@schemeIdUri}, e.g. {@code urn:mpeg:dash:utc:http-head:2014}; {@code null}: no
+     *                        {@code UTCTiming} element
+     * @param utcTimingValue  its {@code value} (a URL, or for {@code urn:mpeg:dash:utc:direct:2014} an xs:dateTime)
+     * @param latencyTargetMs {@code ServiceDescription} latency target, ms; only with {@link Availability#CHUNKED}
+     */
+    public static String render(CmafPart epochStart, long availabilityStartMs, long publishMs, long segmentUs, long partUs,
+                                int windowSegments, long bandwidthBps, Availability availability, String utcTimingScheme,
+                                String utcTimingValue, long latencyTargetMs) {
+        boolean chunked = availability == Availability.CHUNKED;
         CmafHeader h = epochStart.header();
         StringBuilder sb = new StringBuilder(2048);
         sb.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -51,11 +83,14 @@ public final class DashManifest {
                 .append(" minimumUpdatePeriod=\"").append(duration(segmentUs)).append('"')
                 .append(" timeShiftBufferDepth=\"").append(duration(segmentUs * windowSegments)).append('"')
                 .append(" maxSegmentDuration=\"").append(duration(segmentUs)).append('"')
-                .append(" minBufferTime=\"").append(duration(partUs * 2)).append("\">\n");
-        sb.append("  <ServiceDescription id=\"0\">\n")
-                .append("    <Latency referenceId=\"0\" target=\"").append(latencyTargetMs).append("\" min=\"")
-                .append(latencyTargetMs / 2).append("\" max=\"").append(latencyTargetMs * 2).append("\"/>\n")
-                .append("    <PlaybackRate min=\"0.9\" max=\"1.1\"/>\n  </ServiceDescription>\n");
+                .append(" minBufferTime=\"").append(duration(chunked ? partUs * 2 : segmentUs)).append('"')
+                .append(chunked ? "" : " suggestedPresentationDelay=\"" + duration(3 * segmentUs) + '"').append(">\n");
+        if (chunked) {
+            sb.append("  <ServiceDescription id=\"0\">\n")
+                    .append("    <Latency referenceId=\"0\" target=\"").append(latencyTargetMs).append("\" min=\"")
+                    .append(latencyTargetMs / 2).append("\" max=\"").append(latencyTargetMs * 2).append("\"/>\n")
+                    .append("    <PlaybackRate min=\"0.9\" max=\"1.1\"/>\n  </ServiceDescription>\n");
+        }
         sb.append("  <Period id=\"p").append(h.id()).append("\" start=\"")
                 .append(duration((epochStart.programDateTimeMs() - availabilityStartMs) * 1000)).append("\">\n");
         double ato = (segmentUs - partUs) / 1e6;
@@ -84,12 +119,19 @@ public final class DashManifest {
                     .append(t.ticks(segmentUs)).append("\" startNumber=\"").append(epochStart.sequence())
                     .append("\" presentationTimeOffset=\"").append(pto)
                     .append("\" initialization=\"init-").append(h.id()).append("-$RepresentationID$.mp4\" media=\"seg-")
-                    .append(h.id()).append("-$RepresentationID$-$Number$.m4s\" availabilityTimeOffset=\"")
-                    .append(String.format(Locale.ROOT, "%.3f", ato)).append("\" availabilityTimeComplete=\"false\"/>\n");
+                    .append(h.id()).append("-$RepresentationID$-$Number$.m4s\"");
+            if (chunked) {
+                sb.append(" availabilityTimeOffset=\"").append(String.format(Locale.ROOT, "%.3f", ato))
+                        .append("\" availabilityTimeComplete=\"false\"");
+            }
+            sb.append("/>\n");
             sb.append("      </Representation>\n    </AdaptationSet>\n");
         }
         sb.append("  </Period>\n");
-        sb.append("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"").append(utcTimingUrl).append("\"/>\n");
+        if (utcTimingScheme != null) {
+            sb.append("  <UTCTiming schemeIdUri=\"").append(utcTimingScheme).append("\" value=\"").append(utcTimingValue)
+                    .append("\"/>\n");
+        }
         sb.append("</MPD>\n");
         return sb.toString();
     }
