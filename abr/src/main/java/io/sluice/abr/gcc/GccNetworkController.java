@@ -60,10 +60,12 @@ public final class GccNetworkController implements NetworkController {
     private static final long SEND_RATE_WINDOW_US = 1_000_000;
     /**
      * An unchanged target is announced again after this long, µs. Why: an application that raises its encoder at
-     * most once a second and only when told (Sluice's {@code AdaptiveRateController}) missed a probe's result for
-     * good when the probe came within a second of its last increase and nothing changed afterwards (bottleneck
-     * bench, RFC 8867 §5.1's 1 → 2.5 Mbit/s step: the estimate went to 3.1 Mbit/s, the encoder stayed at 0.67 and
-     * ALR then capped the estimate back to 1.04 Mbit/s).
+     * most once a second and only when told (Sluice's {@code AdaptiveRateController}) misses a probe's result for
+     * good when the probe comes within a second of its last increase and nothing changes afterwards (bottleneck
+     * bench, RFC 8867 §5.1's 1 → 2.5 Mbit/s step: the estimate went to 3.1 Mbit/s at 24.55 s, the encoder stayed
+     * at 0.67). Not enough on its own in that run: the ALR cap took the estimate back to 1.04 Mbit/s at 25.46 s,
+     * before a repeat at 25.6 s; holding the cap off for a few seconds after a probe made outside ALR is the
+     * missing half (not done).
      */
     static final long TARGET_REPEAT_INTERVAL_US = 1_000_000;
 
