@@ -83,9 +83,10 @@ public final class DelayBasedBwe {
      *                       to get under 0.6 and lost 1.48 % of the run); otherwise the usual cut already goes under
      *                       it. Using the window rate always (min of the two) also fixed that step but cut on every
      *                       burst of the bursty LTE trace (mahimahi utilization 0.34 → 0.26).
-     *                       Before any acknowledged rate exists a cut goes to β × this rate when known, instead of
+     *                       Before any acknowledged rate exists a cut goes to β × this rate when that is above
      *                       libwebrtc's halving: a flow joining a busy bottleneck then keeps what its initial probes
-     *                       got through (two-flow share ratio in the first 5 s: 2.8 → 2.1 on 2 Mbit/s).
+     *                       got through (two-flow share ratio in the first 5 s: 2.8 → 2.1 on 2 Mbit/s); never below
+     *                       half the estimate, since early arrivals may be application-limited.
      */
     public Result incomingPacketFeedback(long feedbackTimeUs, List<PacketResult> receivedByArrival, long ackedBps,
                                          long probeBps, long receiveRateBps) {
@@ -124,9 +125,13 @@ public final class DelayBasedBwe {
                 return new Result(true, false, rateControl.update(usage, throughput, nowUs), false, usage);
             }
             if (ackedBps < 0 && rateControl.initialTimeToReduceFurther(nowUs)) {
-                // Overuse before any acknowledged rate: β × the receive rate when known, else halve.
-                long cut = receiveRateBps > 0 ? rateControl.update(usage, receiveRateBps, nowUs)
-                        : rateControl.setEstimate(rateControl.latestEstimateBps() / 2, nowUs);
+                // Overuse before any acknowledged rate: β × the receive rate when that is above half the estimate,
+                // else halve. The receive rate of the first half second is the application's as much as the
+                // link's: a publisher that starts at its newest keyframe sends little at first, and one overuse on
+                // a loaded machine then took β × 66 kbit/s = 56 kbit/s from a 301 kbit/s start (bottleneck bench).
+                long half = rateControl.latestEstimateBps() / 2;
+                long cut = receiveRateBps > 0 && AimdRateControl.BETA * receiveRateBps > half
+                        ? rateControl.update(usage, receiveRateBps, nowUs) : rateControl.setEstimate(half, nowUs);
                 return new Result(true, false, cut, false, usage);
             }
             return new Result(false, false, estimateBps(), false, usage);

@@ -46,6 +46,9 @@ import java.util.Objects;
  * <p>Constraints: the first {@link #onTargetRateConstraints} sets the start rate and starts exponential probing; later
  * calls change only the min and max (a raised max is probed once, as libwebrtc does).
  *
+ * <p>A target that has not changed for {@link #TARGET_REPEAT_INTERVAL_US} is announced again (same value and
+ * reason), so that an application which rate-limits its increases gets to apply the last one.
+ *
  * <p>Sans-IO, not thread-safe. Every non-empty target carries the {@link RateChangeReason} of its last move; a cap
  * applied because the sender is application-limited is reported as {@link RateChangeReason#APPLICATION_LIMITED}.
  */
@@ -55,6 +58,16 @@ public final class GccNetworkController implements NetworkController {
     private static final double PROBE_DROP_THROUGHPUT_FRACTION = 0.85;
     private static final double STABLE_PROBE_MIN_USAGE = 0.95;
     private static final long SEND_RATE_WINDOW_US = 1_000_000;
+    /**
+     * An unchanged target is announced again after this long, µs. Why: an application that raises its encoder at
+     * most once a second and only when told (Sluice's {@code AdaptiveRateController}) misses a probe's result for
+     * good when the probe comes within a second of its last increase and nothing changes afterwards (bottleneck
+     * bench, RFC 8867 §5.1's 1 → 2.5 Mbit/s step: the estimate went to 3.1 Mbit/s at 24.55 s, the encoder stayed
+     * at 0.67). Not enough on its own in that run: the ALR cap took the estimate back to 1.04 Mbit/s at 25.46 s,
+     * before a repeat at 25.6 s; holding the cap off for a few seconds after a probe made outside ALR is the
+     * missing half (not done).
+     */
+    static final long TARGET_REPEAT_INTERVAL_US = 1_000_000;
 
     private final GccConfig config;
     private final ArrayDeque<Long> feedbackRtts = new ArrayDeque<>();
@@ -80,6 +93,9 @@ public final class GccNetworkController implements NetworkController {
     private long sendWindowStartUs = Long.MIN_VALUE;
     private long sendWindowBytes;
     private long lastSendRateBps;
+    private long lastEmitUs;
+    private long lastEstimateBps;
+    private RateChangeReason lastReason = RateChangeReason.INITIAL;
 
     /** A controller with {@link GccConfig#DEFAULT}. */
     public GccNetworkController() {
@@ -310,7 +326,13 @@ public final class GccNetworkController implements NetworkController {
         long target = lossBased.targetBps();
         double loss = lossBased.lossFraction();
         if (target == lastTargetBps && loss == lastLoss) {
-            return clusters.isEmpty() ? NetworkControlUpdate.NONE : new NetworkControlUpdate(null, null, clusters);
+            TargetTransferRate again = null;
+            if (nowUs - lastEmitUs >= TARGET_REPEAT_INTERVAL_US) {
+                lastEmitUs = nowUs;
+                again = new TargetTransferRate(nowUs, target, lastEstimateBps, loss, rttUs, lastReason);
+            }
+            return again == null && clusters.isEmpty() ? NetworkControlUpdate.NONE
+                    : new NetworkControlUpdate(again, null, clusters);
         }
         return emit(nowUs, reason(target, hint, lossCut), clusters);
     }
@@ -348,6 +370,9 @@ public final class GccNetworkController implements NetworkController {
         long estimate = Math.max(target, Math.min(Math.min(delayBased.estimateBps(), lossBased.receiverLimitBps()),
                 constraints.maxBitrateBps()));
         TargetTransferRate rate = new TargetTransferRate(nowUs, target, estimate, lastLoss, rttUs, reason);
+        lastEmitUs = nowUs;
+        lastEstimateBps = estimate;
+        lastReason = reason;
         PacerConfig pacer = new PacerConfig((long) (config.pacingFactor() * target),
                 Math.min(config.paddingRateBps(), target));
         return new NetworkControlUpdate(rate, pacer, clusters);

@@ -78,6 +78,30 @@ class GccNetworkControllerTest {
         assertEquals(0.5, cut.targetRate().lossFraction(), 0.01);
     }
 
+    /**
+     * An unchanged target is announced again every second: an application that raises its encoder at most once a
+     * second, and only when told, then still applies a probe's result that came within a second of its last raise.
+     */
+    @Test
+    void unchangedTargetIsAnnouncedAgainEverySecond() {
+        GccNetworkController gcc = new GccNetworkController();
+        NetworkControlUpdate start = gcc.onTargetRateConstraints(0, C);
+        List<long[]> announced = new ArrayList<>(); // {time, target}
+        announced.add(new long[] {0, start.targetRate().targetBitrateBps()});
+        for (long t = 25_000; t <= 3_500_000; t += 25_000) {
+            NetworkControlUpdate u = gcc.onProcessInterval(t);
+            if (u.targetRate() != null) {
+                assertEquals(t, u.targetRate().atTimeUs());
+                announced.add(new long[] {t, u.targetRate().targetBitrateBps()});
+                if (u.targetRate().targetBitrateBps() == 500_000) {
+                    assertEquals(RateChangeReason.INITIAL, u.targetRate().reason(), "the last reason, repeated");
+                }
+            }
+        }
+        assertEquals(List.of(0L, 1_000_000L, 2_000_000L, 3_000_000L), announced.stream().map(a -> a[0]).toList());
+        assertTrue(announced.stream().allMatch(a -> a[1] == 500_000), "no feedback: the start target throughout");
+    }
+
     @Test
     void roundTripTimeIsReportedInTheTarget() {
         GccNetworkController gcc = new GccNetworkController();

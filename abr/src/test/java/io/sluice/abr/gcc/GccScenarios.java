@@ -2,6 +2,7 @@ package io.sluice.abr.gcc;
 
 import io.sluice.abr.cc.TargetRateConstraints;
 import io.sluice.abr.sim.Capacity;
+import io.sluice.abr.sim.EncoderModel;
 import io.sluice.abr.sim.FixedRateController;
 import io.sluice.abr.sim.RenoFlow;
 import io.sluice.abr.sim.Simulation;
@@ -33,6 +34,18 @@ public final class GccScenarios {
                              GccConfig config, long durationUs) {
         Simulation sim = new Simulation(capacity, queueLimitUs, oneWayUs);
         sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT, encoderMaxBps, 0);
+        sim.run(durationUs);
+        return sim;
+    }
+
+    /**
+     * A single GCC flow whose application raises the encoder's rate at most once a second (Sluice's
+     * {@code AdaptiveRateController}); decreases apply at once.
+     */
+    static Simulation singleWithSlowIncrease(Capacity capacity, GccConfig config, long durationUs) {
+        Simulation sim = new Simulation(capacity, 300_000, 50_000);
+        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT,
+                new EncoderModel(Long.MAX_VALUE, S), 0);
         sim.run(durationUs);
         return sim;
     }
@@ -131,6 +144,23 @@ public final class GccScenarios {
                         two.flowsForFigures().get(0).deliveredRateBps(t, t + S) / 1000,
                         two.flowsForFigures().get(1).deliveredRateBps(t, t + S) / 1000);
             }
+            return;
+        }
+        if (args.length > 0 && args[0].equals("slow")) {
+            Simulation t = singleWithSlowIncrease(rfc8867Variable(), GccConfig.DEFAULT, 60 * S);
+            Simulation.Flow f = t.flowsForFigures().get(0);
+            if (args.length > 1) {
+                for (var r : f.targets()) {
+                    System.out.printf(Locale.ROOT, "%8.3f %8d %8d %s%n", r.atTimeUs() / 1e6, r.targetBitrateBps() / 1000,
+                            r.estimateBitrateBps() / 1000, r.reason());
+                }
+            }
+            for (long[] seg : new long[][] {{5, 15}, {20, 30}, {35, 45}, {50, 60}, {0, 60}}) {
+                System.out.println(figures("slow-increase 5.1 " + seg[0] + "-" + seg[1] + " s", t, seg[0] * S, seg[1] * S));
+            }
+            System.out.printf(Locale.ROOT, "  encoder at 90 %%: 1->2.5 at %.1f s, 0.6->1 at %.1f s%n",
+                    f.firstTimeEncoderAtOrAbove(2_250 * KBPS, 15 * S, 30 * S) / 1e6,
+                    f.firstTimeEncoderAtOrAbove(900 * KBPS, 45 * S, 60 * S) / 1e6);
             return;
         }
         if (args.length > 1 && args[0].equals("trace")) {

@@ -68,7 +68,17 @@ public final class Simulation {
      */
     public Flow addFlow(NetworkController controller, TargetRateConstraints constraints, long encoderMaxBps,
                         long startUs) {
-        Flow f = new Flow(controller, constraints, encoderMaxBps);
+        return addFlow(controller, constraints, new EncoderModel(encoderMaxBps), startUs);
+    }
+
+    /**
+     * Adds a sender/receiver pair with its own encoder model.
+     *
+     * @param encoder the application's encoder
+     */
+    public Flow addFlow(NetworkController controller, TargetRateConstraints constraints, EncoderModel encoder,
+                        long startUs) {
+        Flow f = new Flow(controller, constraints, encoder);
         flows.add(f);
         loop.schedule(startUs, f::start);
         return f;
@@ -113,16 +123,17 @@ public final class Simulation {
         // statistics per bucket
         private long[] targetBps = new long[0];
         private long[] estimateBps = new long[0];
+        private long[] encoderBps = new long[0];
         private long[] sentBits = new long[0];
         private long[] deliveredBits = new long[0];
         private int[] sentPackets = new int[0];
         private int[] droppedPackets = new int[0];
         private final List<long[]> bottleneckDelays = new ArrayList<>(); // {arriveUs, delayUs}
 
-        private Flow(NetworkController controller, TargetRateConstraints constraints, long encoderMaxBps) {
+        private Flow(NetworkController controller, TargetRateConstraints constraints, EncoderModel encoder) {
             this.controller = controller;
             this.constraints = constraints;
-            this.encoder = new EncoderModel(encoderMaxBps);
+            this.encoder = encoder;
         }
 
         void ensureBuckets(long endUs) {
@@ -130,6 +141,7 @@ public final class Simulation {
             if (targetBps.length < n) {
                 targetBps = Arrays.copyOf(targetBps, n);
                 estimateBps = Arrays.copyOf(estimateBps, n);
+                encoderBps = Arrays.copyOf(encoderBps, n);
                 sentBits = Arrays.copyOf(sentBits, n);
                 deliveredBits = Arrays.copyOf(deliveredBits, n);
                 sentPackets = Arrays.copyOf(sentPackets, n);
@@ -165,12 +177,14 @@ public final class Simulation {
             int b = bucket(loop.nowUs());
             targetBps[b] = target == null ? 0 : target.targetBitrateBps();
             estimateBps[b] = target == null ? 0 : target.estimateBitrateBps();
+            encoderBps[b] = Math.max(0, encoder.appliedBps());
         }
 
         private void apply(NetworkControlUpdate u) {
             if (u.targetRate() != null) {
                 target = u.targetRate();
                 targets.add(target);
+                encoder.onTarget(target.targetBitrateBps(), loop.nowUs());
             }
             if (u.pacerConfig() != null) {
                 pacingRateBps = u.pacerConfig().pacingRateBps();
@@ -186,7 +200,7 @@ public final class Simulation {
             if (target == null) {
                 return;
             }
-            int bytes = encoder.nextFrameBytes(target.targetBitrateBps());
+            int bytes = encoder.nextFrameBytes(target.targetBitrateBps(), loop.nowUs());
             int n = (bytes + MAX_PACKET_BYTES - 1) / MAX_PACKET_BYTES;
             for (int i = 0; i < n; i++) {
                 mediaQueue.addLast(new long[] {bytes / n + (i < bytes % n ? 1 : 0), loop.nowUs()});
@@ -412,6 +426,16 @@ public final class Simulation {
         }
 
         /** The first sample time in [from, to) where the target is at or above {@code bps}, or -1. */
+        /** First bucket start in [from, to) where the encoder's rate is at or above {@code bps}, µs, or -1. */
+        public long firstTimeEncoderAtOrAbove(long bps, long fromUs, long toUs) {
+            for (int b = bucket(fromUs); b < bucket(toUs); b++) {
+                if (encoderBps[b] >= bps) {
+                    return b * BUCKET_US;
+                }
+            }
+            return -1;
+        }
+
         public long firstTimeTargetAtOrAbove(long bps, long fromUs, long toUs) {
             for (int b = bucket(fromUs); b < bucket(toUs); b++) {
                 if (targetBps[b] >= bps) {

@@ -123,6 +123,7 @@ public final class RtpSession implements AutoCloseable {
 
     private volatile long rtpPacketsSent;
     private volatile long retransmissions;
+    private volatile long pacingRateBps;
     private volatile long nacksReceived;
     private volatile long keyframeRequests;
     private volatile long nacksSent;
@@ -417,6 +418,7 @@ public final class RtpSession implements AutoCloseable {
             return;
         }
         if (u.pacerConfig() != null) {
+            pacingRateBps = u.pacerConfig().pacingRateBps();
             pacer.setPacerConfig(nowNanos, u.pacerConfig());
         }
         for (ProbeClusterConfig c : u.probeClusters()) {
@@ -837,6 +839,11 @@ public final class RtpSession implements AutoCloseable {
         return new RtpSessionStats(rtpPacketsSent, retransmissions, nacksReceived, keyframeRequests, nacksSent,
                 rttUs, fractionLost, jitterUs, rembBps, twcc.feedbacks(), twcc.packetsAcked(), twcc.packetsLost(),
                 twccFeedbacksSent, paddingPacketsSent, pacerQueuedBytes, pacerQueueDelayUs, targetBitrateBps);
+    }
+
+    /** The pacing rate of the network controller's latest pacer configuration, bit/s (0 without one); any thread. */
+    public long pacingRateBps() {
+        return pacingRateBps;
     }
 
     /** RTP octets waiting in the pacer queue (at the last send or timeout); any thread. */

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * history and RTX when negotiated, an Opus RFC 7587 or SFrame audio stream, each with the negotiated
  * mid, abs-send-time and transport-wide sequence number extensions), fed from the frame queue, with its
  * events turned into {@link TransportFeedback}. With the transport's network controller, the engine paces
- * and each target transfer rate becomes a {@code TRANSPORT_CC} estimate carrying the pacer's queue. Video waits for the first keyframe. Not thread-safe
+ * and each target transfer rate becomes a {@code TRANSPORT_CC} estimate carrying the pacer's queue. Video waits for the first keyframe,
+ * and is dropped up to the next keyframe while the pacer holds more than 1 s at its pacing rate
+ * ({@link PacerBacklogFrameDropper}). Not thread-safe
  * except the counters.
  */
 final class WhipMedia implements AutoCloseable {
@@ -54,6 +56,7 @@ final class WhipMedia implements AutoCloseable {
     private final AtomicLong framesDropped;
     final AtomicLong bytesSent = new AtomicLong();
     final AtomicLong framesSent = new AtomicLong();
+    private final PacerBacklogFrameDropper dropper = new PacerBacklogFrameDropper();
     private boolean waitForKeyframe = true;
 
     /**
@@ -96,6 +99,9 @@ final class WhipMedia implements AutoCloseable {
     /** @param f borrowed */
     private void send(long nowNanos, EncodedFrame f) {
         boolean video = f.track().isVideo();
+        if (video && !waitForKeyframe && dropsBehindPacer(f)) {
+            return;
+        }
         if ((video && waitForKeyframe && !f.isKeyframe()) || !engine.sendFrame(nowNanos, f)) {
             framesDropped.incrementAndGet(); // before the first keyframe, or no negotiated stream of its kind
             return;
@@ -103,6 +109,22 @@ final class WhipMedia implements AutoCloseable {
         waitForKeyframe &= !video;
         framesSent.incrementAndGet();
         bytesSent.addAndGet(f.size());
+    }
+
+    /** Whether a video frame is dropped because the pacer holds too much (counted, keyframe asked for). */
+    private boolean dropsBehindPacer(EncodedFrame f) {
+        PacerBacklogFrameDropper.Decision d = dropper.onVideoFrame(f.isKeyframe(), engine.pacerQueuedBytes(),
+                engine.pacingRateBps());
+        if (d == PacerBacklogFrameDropper.Decision.SEND) {
+            return false;
+        }
+        framesDropped.incrementAndGet();
+        if (d == PacerBacklogFrameDropper.Decision.DROP_AND_REQUEST_KEYFRAME && videoTrack != null) {
+            log.debug("WHIP {}: pacer holds {} octets at a pacing rate of {} bit/s: dropping video until a keyframe", uri,
+                    engine.pacerQueuedBytes(), engine.pacingRateBps());
+            feedback.onKeyframeRequest(videoTrack.trackId(), "video dropped in front of the pacer of " + uri);
+        }
+        return true;
     }
 
     /**

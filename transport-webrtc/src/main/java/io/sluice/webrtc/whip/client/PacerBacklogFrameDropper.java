@@ -1,0 +1,91 @@
+package io.sluice.webrtc.whip.client;
+
+import java.time.Duration;
+
+/**
+ * Drops video frames in front of the pacer while the pacer already holds more than {@link #maxBacklog()} of
+ * media at its pacing rate, from that frame until the next keyframe that fits (so the
+ * decoder never sees a frame whose reference is missing), and asks for that keyframe. The role of libwebrtc's
+ * encoder-side frame dropping (its {@code DropFrame} congestion-window pushback): the encoder follows a target cut
+ * only after a second or so (rate control, a keyframe or a resolution change at the old rate), and what it
+ * overshoots must not reach the bottleneck.
+ *
+ * <p>Why: the pacer ({@link io.sluice.webrtc.session.RatePacer}) drains its queue faster than the pacing rate
+ * once the queue would take longer than 2 s to drain (libwebrtc's queue time limit). After RFC 8867 §5.1's
+ * 2.5 → 0.6 Mbit/s step the controller cut the target to 0.19–0.3 Mbit/s within a second, but the encoder still
+ * produced ~1 Mbit/s for that second; the queue limit then pushed that backlog out at the link's rate for 3 more
+ * seconds and the bottleneck stayed full (260–360 ms) for 6 s. With the backlog kept under 1 s at the pacing rate,
+ * the pacer never hits that limit and the bottleneck sees at most the pacing rate.
+ *
+ * <p>Audio is never dropped. Sans-IO, not thread-safe.
+ */
+final class PacerBacklogFrameDropper {
+    /** Default: 1 s at the pacing rate (a keyframe of 10 average frames at 30 fps is ~300 ms of it). */
+    static final Duration DEFAULT_MAX_BACKLOG = Duration.ofSeconds(1);
+
+    /** What to do with one video frame. */
+    enum Decision {
+        /** Hand it to the engine. */
+        SEND,
+        /** Drop it; a keyframe was already asked for. */
+        DROP,
+        /** Drop it and ask the encoder for a keyframe. */
+        DROP_AND_REQUEST_KEYFRAME
+    }
+
+    private final long maxBacklogUs;
+    private boolean dropping;
+    private long dropped;
+
+    PacerBacklogFrameDropper() {
+        this(DEFAULT_MAX_BACKLOG);
+    }
+
+    /**
+     * @param maxBacklog the pacer backlog at which video is dropped, as time at the pacing rate, 100 ms..10 s
+     * @throws IllegalArgumentException if out of range
+     */
+    PacerBacklogFrameDropper(Duration maxBacklog) {
+        if (maxBacklog.compareTo(Duration.ofMillis(100)) < 0 || maxBacklog.compareTo(Duration.ofSeconds(10)) > 0) {
+            throw new IllegalArgumentException("maxBacklog: " + maxBacklog + " (expected: 100 ms..10 s)");
+        }
+        this.maxBacklogUs = maxBacklog.toNanos() / 1000;
+    }
+
+    /** The backlog at which video is dropped. */
+    Duration maxBacklog() {
+        return Duration.ofNanos(maxBacklogUs * 1000);
+    }
+
+    /** Whether video is being dropped until the next keyframe. */
+    boolean dropping() {
+        return dropping;
+    }
+
+    /** Video frames dropped so far. */
+    long dropped() {
+        return dropped;
+    }
+
+    /**
+     * Decides about one video frame about to be handed to the engine.
+     *
+     * @param keyframe         whether it is a keyframe (IDR access unit)
+     * @param pacerQueuedBytes RTP octets the pacer holds now
+     * @param pacingRateBps    the pacer's configured rate, bit/s; &le; 0 when there is no controller (then
+     *                         nothing is dropped)
+     * @return the decision
+     */
+    Decision onVideoFrame(boolean keyframe, long pacerQueuedBytes, long pacingRateBps) {
+        boolean over = pacingRateBps > 0 && pacerQueuedBytes * 8_000_000.0 / pacingRateBps >= maxBacklogUs;
+        if (!over && (!dropping || keyframe)) {
+            dropping = false;
+            return Decision.SEND;
+        }
+        dropped++;
+        // A keyframe dropped is the one we waited for: ask again. Otherwise ask once, when dropping starts.
+        Decision d = keyframe || !dropping ? Decision.DROP_AND_REQUEST_KEYFRAME : Decision.DROP;
+        dropping = true;
+        return d;
+    }
+}
