@@ -195,16 +195,7 @@ public final class RtmpFanOutBenchmark {
                 }
             }
         } finally {
-            for (Process publisher : publishers) {
-                publisher.destroy();
-                publisher.waitFor(5, TimeUnit.SECONDS);
-            }
-            for (Process server : servers) {
-                server.destroy();
-                if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                    server.destroyForcibly();
-                }
-            }
+            stopAll(publishers, servers);
         }
         System.out.println();
         System.out.println("server      players connected on-time drift avg/max ms  gaps  fps/player Mbit/s/player  server CPU % (user)  CPU ms/player/s  players/core");
@@ -326,6 +317,16 @@ public final class RtmpFanOutBenchmark {
     }
 
     private static Process startSluice(String kind, int port, Path work) throws IOException {
+        return startSluiceJvm(kind, work, RtmpFanOutBenchmark.class, "server", Integer.toString(port),
+                Integer.toString(Integer.getInteger("sluice.bench.ioThreads", 1)));
+    }
+
+    /**
+     * Starts a Sluice server JVM for server kind {@code kind}: {@code main} with {@code args}, leak detection off,
+     * the JVM options of {@code -Dsluice.bench.serverJvmArgs[.KIND]}, the class path of
+     * {@code -Dsluice.bench.classpath.KIND} (default: this JVM's); output to {@code work/KIND-server.log}.
+     */
+    static Process startSluiceJvm(String kind, Path work, Class<?> main, String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-Dio.netty.leakDetection.level=disabled",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
@@ -335,31 +336,55 @@ public final class RtmpFanOutBenchmark {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
         String classpath = System.getProperty("sluice.bench.classpath." + kind, System.getProperty("java.class.path"));
-        cmd.addAll(List.of("-cp", classpath, RtmpFanOutBenchmark.class.getName(), "server",
-                Integer.toString(port), Integer.toString(Integer.getInteger("sluice.bench.ioThreads", 1))));
+        cmd.addAll(List.of("-cp", classpath, main.getName()));
+        cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(work.resolve(kind + "-server.log").toFile()).start();
     }
 
+    /** Ends the publishers (5 s each), then the servers (10 s each, then forcibly). */
+    static void stopAll(List<Process> publishers, List<Process> servers) throws InterruptedException {
+        for (Process publisher : publishers) {
+            publisher.destroy();
+            publisher.waitFor(5, TimeUnit.SECONDS);
+        }
+        for (Process server : servers) {
+            server.destroy();
+            if (!server.waitFor(10, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
     static Process startNginx(int port, Path work) throws IOException {
-        Path prefix = Files.createDirectories(work.resolve("nginx"));
-        Files.createDirectories(prefix.resolve("logs"));
-        Path conf = prefix.resolve("nginx.conf");
-        Files.writeString(conf, String.join("\n",
-                "load_module " + NGINX_RTMP + ";",
-                "daemon off;",
-                "master_process off;",
-                "worker_processes 1;",
-                "error_log " + prefix.resolve("logs/error.log") + " warn;",
-                "pid " + prefix.resolve("nginx.pid") + ";",
-                "events { worker_connections 4096; }",
+        return startNginx(work, "load_module " + NGINX_RTMP + ";", List.of(
                 "rtmp {",
                 "  server {",
                 "    listen 127.0.0.1:" + port + ";",
                 "    chunk_size 4096;",
                 "    application live { live on; }",
                 "  }",
-                "}", ""));
+                "}"));
+    }
+
+    /**
+     * Starts nginx in the foreground with one worker process ({@code master_process off}) and its files under
+     * {@code work/nginx}: {@code head} (e.g. a {@code load_module}), the common settings, then {@code blocks}.
+     */
+    static Process startNginx(Path work, String head, List<String> blocks) throws IOException {
+        Path prefix = Files.createDirectories(work.resolve("nginx"));
+        Files.createDirectories(prefix.resolve("logs"));
+        Path conf = prefix.resolve("nginx.conf");
+        List<String> lines = new ArrayList<>(List.of(head,
+                "daemon off;",
+                "master_process off;",
+                "worker_processes 1;",
+                "error_log " + prefix.resolve("logs/error.log") + " warn;",
+                "pid " + prefix.resolve("nginx.pid") + ";",
+                "events { worker_connections 4096; }"));
+        lines.addAll(blocks);
+        lines.add("");
+        Files.writeString(conf, String.join("\n", lines));
         return new ProcessBuilder(NGINX, "-p", prefix.toString(), "-c", conf.toString())
                 .redirectErrorStream(true).redirectOutput(work.resolve("nginx.log").toFile()).start();
     }

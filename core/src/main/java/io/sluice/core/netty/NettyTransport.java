@@ -37,8 +37,15 @@ import org.slf4j.LoggerFactory;
  * available: io_uring, epoll, NIO), {@code io_uring} or {@code epoll}. Native transports are opt-in for
  * now: io_uring serves 1.55× the RTMP players per core of nginx-rtmp where NIO serves 0.95×
  * ({@code RtmpFanOutBenchmark}, N=200), but under {@code FloodLoadTest} with io_uring the HTTP
- * connection bound was overshot (465 open against 256) and the source fell to 11.5 fps, which NIO holds at
- * the source's rate; until that is understood, NIO stays the default. A native transport that is asked for but not available (another OS
+ * connection bound is overshot (465, 2007 and 3787 open against 256 in three runs) and a new WHEP viewer gets
+ * 503. Why: Netty 4.2.18's {@code IoUringIoHandler.run} keeps draining completions and submitting until an
+ * iteration has neither, and only then returns to the loop's task queue; a sustained stream of accepts and
+ * closes (the flood opens ~400 connections a second) keeps it in that loop, so the connections the
+ * {@code HttpConnectionGuard} refuses finish closing (and stop counting) only when the burst pauses. Measured
+ * with 100 connections opened at once against a limit of 4 per address: on NIO each refused connection is
+ * gone right after its 503; on io_uring all 96 stayed counted until the last one was accepted (~0.5–1 s later),
+ * also with a separate accept event loop. NIO stays the default until that is bounded (a newer Netty, or
+ * io_uring only for the RTMP fan-out loops). A native transport that is asked for but not available (another OS
  * or CPU, a kernel that refuses io_uring, natives left off the class path) falls back down the same
  * order with a WARN naming the cause; {@code nio} is always available.
  *

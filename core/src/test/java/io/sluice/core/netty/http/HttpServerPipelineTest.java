@@ -286,4 +286,36 @@ class HttpServerPipelineTest {
         assertEquals(404, missing.getResponseCode());
         assertEquals("not found: /nothing\n", new String(missing.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     }
+
+    /**
+     * Idle connections over the per-address limit (4) get their 503 and are closed by the server, and stop
+     * counting as open, while their clients keep them open and send nothing. Passes on every transport
+     * ({@code -Dsluice.netty.transport=io_uring|epoll|nio}) when the connections come one by one; see
+     * {@code NettyTransport} for what io_uring does to closes during a sustained burst of accepts.
+     */
+    @Test
+    void refusedIdleConnectionsAreClosedByTheServer() throws Exception {
+        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 12; i++) {
+                Socket s = new Socket(address.getAddress(), address.getPort());
+                s.setSoTimeout(3000);
+                sockets.add(s);
+            }
+            for (Socket s : sockets.subList(4, 12)) {
+                byte[] answer = s.getInputStream().readAllBytes(); // to EOF: the server closed it
+                assertTrue(new String(answer, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 503"), "503 before the close");
+            }
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (pipeline.limits().openConnections() > 4 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(4, pipeline.limits().openConnections(), "only the 4 served connections count as open");
+            assertEquals(8, pipeline.limits().refusedConnections());
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
 }
