@@ -11,9 +11,11 @@ import java.util.ArrayDeque;
  * <p>It does what OBS's dynamic bitrate does (cut when the send buffer holds too much, raise while it stays
  * empty), but faster both ways:
  * <ul>
+ *   <li><b>Start-up</b>: from the start rate (a guess below the path, see {@code AdaptiveRateController}) the
+ *       target doubles every second ({@link Config#startupPerSecond()}) until the queue first grows.</li>
  *   <li><b>Cut</b> when at least {@link Config#cutQueueUs()} (200 ms) of media waits and the socket drains under
- *       80 % of the target, or on two reports in a row, or twice that on one (so a keyframe burst alone, which
- *       drains at the target or faster, does not cut): straight to the measured drain rate less a
+ *       80 % of the target, or on a second report in a row on which the buffer did not shrink, or at twice that on
+ *       one (so a keyframe burst, which drains at the target or faster, does not cut while it drains): straight to the measured drain rate less a
  *       margin, less what it takes to empty the queue within {@link Config#drainHorizonUs()}. The drain rate of a
  *       backlogged buffer is what the path carries, so one cut lands under the capacity instead of OBS's
  *       repeated 10 % steps.</li>
@@ -21,7 +23,7 @@ import java.util.ArrayDeque;
  *       to {@link Config#operatingPoint()} of the capacity last measured, slowly
  *       (×{@link Config#nearCapacityPerSecond()}) around it, and once the target has passed the old capacity
  *       with the queue still empty, the capacity is stale: probe upward at ×{@link Config#probePerSecond()} per
- *       second until the queue grows again. A restored capacity is reached to 90 % within about 7 s, where
+ *       second until the queue grows again. A restored capacity is reached to 90 % within about 5 s, where
  *       OBS's +10 % every 4 s needs up to 40 s.</li>
  *   <li>It never disconnects and never goes below the minimum; dropping media when even the minimum does not
  *       fit is the transport's job (RTMP drops whole GOP tails after 2 s of backlog).</li>
@@ -46,6 +48,10 @@ public final class SendQueueController {
     private long lastSampleUs = Long.MIN_VALUE;
     private long lastCutUs = Long.MIN_VALUE;
     private int overReports;
+    /** Queued bytes at the previous report. */
+    private long lastQueuedBytes;
+    /** Before the first cut and before the queue first grew past {@link Config#backlogUs()}: ramping up from the start rate. */
+    private boolean startup = true;
     /** Backlogged drain-rate samples within {@link #CAPACITY_WINDOW_US}: {timeUs, bps}. */
     private final ArrayDeque<long[]> drainSamples = new ArrayDeque<>();
 
@@ -102,6 +108,9 @@ public final class SendQueueController {
         lastSampleUs = nowUs;
 
         boolean backlogged = queuedMediaUs >= config.backlogUs();
+        if (backlogged) {
+            startup = false;
+        }
         if (backlogged && drainBps > 0) {
             drainSamples.addLast(new long[] {nowUs, drainBps});
         }
@@ -111,13 +120,18 @@ public final class SendQueueController {
 
         overReports = queuedMediaUs >= config.cutQueueUs() ? overReports + 1 : 0;
         // One report over the threshold cuts when the socket drains well under the target (a sustained overload);
-        // a keyframe burst drains at least at the target, so it needs a second report (or twice the threshold).
+        // a keyframe burst drains at least at the target, so it needs a second report on which the buffer did not
+        // shrink (a burst that is draining does not cut however long it takes), or twice the threshold.
         boolean overloaded = overReports >= 1 && drainBps > 0 && drainBps < targetBps * 0.8;
-        if (overloaded || overReports >= 2 || queuedMediaUs >= 2 * config.cutQueueUs()) {
+        boolean notDraining = overReports >= 2 && (queuedBytes == 0 || queuedBytes >= lastQueuedBytes);
+        lastQueuedBytes = queuedBytes;
+        if (overloaded || notDraining || queuedMediaUs >= 2 * config.cutQueueUs()) {
             cut(nowUs, drainBps, queuedBytes);
             return targetBps;
         }
-        if (queuedMediaUs < config.backlogUs() && dtUs > 0 && nowUs - lastCutUs >= config.holdAfterCutUs()) {
+        // (lastCutUs starts at Long.MIN_VALUE: "now - lastCutUs" would overflow and never allow the first increase)
+        boolean held = lastCutUs != Long.MIN_VALUE && nowUs - lastCutUs < config.holdAfterCutUs();
+        if (queuedMediaUs < config.backlogUs() && dtUs > 0 && !held) {
             increase(dtUs, sendingBps);
         }
         return targetBps;
@@ -153,7 +167,9 @@ public final class SendQueueController {
         // Compared as the same truncated long it is capped at: a target held at the operating point must move on
         // to the next phase, not stay "below" it by the fraction the cast dropped (it stuck there for good).
         long operatingBps = (long) (capacityBps * config.operatingPoint());
-        if (capacityBps > 0 && targetBps < operatingBps) {
+        if (startup) {
+            perSecond = config.startupPerSecond();
+        } else if (capacityBps > 0 && targetBps < operatingBps) {
             perSecond = config.recoverPerSecond();
             ceiling = Math.min(ceiling, operatingBps);
         } else if (capacityBps > 0 && targetBps < capacityBps * config.staleAbove()) {
@@ -181,6 +197,7 @@ public final class SendQueueController {
         drainSamples.clear();
         capacityBps = 0;
         overReports = 0;
+        startup = false;
         lastSampleUs = nowUs;
     }
 
@@ -218,11 +235,15 @@ public final class SendQueueController {
      * @param nearCapacityPerSecond growth per second between the operating point and {@code staleAbove} (1.05)
      * @param staleAbove            above this multiple of the measured capacity with an empty queue, the capacity
      *                              is stale (1.05)
-     * @param probePerSecond        growth per second while probing above a stale or unknown capacity (1.2)
+     * @param probePerSecond        growth per second while probing above a stale or unknown capacity (1.4: a path
+     *                              that got 2.5 times faster is reached in under 3 s; 1.2 took 5 s)
+     * @param startupPerSecond      growth per second from the start rate until the queue first grows past
+     *                              {@code backlogUs} (2.0: the start rate is a guess below the path, see
+     *                              {@code AdaptiveRateController}, and the queue tells within a report when it is passed)
      */
     public record Config(long cutQueueUs, long backlogUs, double margin, long drainHorizonUs, double floorFraction,
                          long holdAfterCutUs, double operatingPoint, double recoverPerSecond,
-                         double nearCapacityPerSecond, double staleAbove, double probePerSecond) {
+                         double nearCapacityPerSecond, double staleAbove, double probePerSecond, double startupPerSecond) {
         public Config {
             if (cutQueueUs <= 0 || backlogUs <= 0 || backlogUs >= cutQueueUs) {
                 throw new IllegalArgumentException("cutQueueUs " + cutQueueUs + ", backlogUs " + backlogUs
@@ -237,16 +258,16 @@ public final class SendQueueController {
                         + " (expected: > 0, >= 0)");
             }
             if (operatingPoint <= 0 || operatingPoint > 1 || staleAbove < 1 || recoverPerSecond < 1
-                    || nearCapacityPerSecond < 1 || probePerSecond < 1) {
+                    || nearCapacityPerSecond < 1 || probePerSecond < 1 || startupPerSecond < 1) {
                 throw new IllegalArgumentException("operatingPoint " + operatingPoint + ", staleAbove " + staleAbove
-                        + ", growth " + recoverPerSecond + "/" + nearCapacityPerSecond + "/" + probePerSecond
+                        + ", growth " + recoverPerSecond + "/" + nearCapacityPerSecond + "/" + probePerSecond + "/" + startupPerSecond
                         + " (expected: 0 < operatingPoint <= 1 <= staleAbove, growth >= 1)");
             }
         }
 
         /** The defaults above. */
         public static Config defaults() {
-            return new Config(200_000, 50_000, 0.1, 2_000_000, 0.5, 500_000, 0.9, 1.35, 1.05, 1.05, 1.2);
+            return new Config(200_000, 50_000, 0.1, 2_000_000, 0.5, 500_000, 0.9, 1.35, 1.05, 1.05, 1.4, 2.0);
         }
     }
 }
