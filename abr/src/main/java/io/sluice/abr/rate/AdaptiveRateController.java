@@ -33,6 +33,9 @@ import java.util.function.Consumer;
  *       FLV tags and chunk headers, 5 % for RTP, UDP, IP and SRTP headers on ~1200-byte packets), less the
  *       retransmission share (the reported loss fraction, for RTP), less what the other tracks need
  *       ({@code reservedBps}, the audio bitrate), within the user's min..max.</li>
+ *   <li><b>Start.</b> The user's start rate; else, when a transport measures a network path, below the maximum
+ *       (see {@link #attach}), from where RTMP's {@link SendQueueController} doubles it each second while the
+ *       send queue stays empty; else the maximum.</li>
  *   <li><b>Changes.</b> Decreases apply at once (from 3 %); increases from 5 % and at most once a second, so an
  *       encoder that must reopen to change its rate (OpenH264) does not emit a keyframe per report.</li>
  *   <li><b>Picture size</b> ({@link ResolutionLadder}): one step down when the target falls below the current

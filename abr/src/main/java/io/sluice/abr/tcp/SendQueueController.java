@@ -37,6 +37,10 @@ public final class SendQueueController {
     private static final long MAX_INTERVAL_US = 1_000_000;
     /** How long backlogged drain-rate samples are kept for the capacity estimate. */
     private static final long CAPACITY_WINDOW_US = 1_000_000;
+    /** How long every report's drain rate is kept as the rate actually sent (see {@link #increase}). */
+    private static final long SENT_WINDOW_US = 1_000_000;
+    /** The target rises to at most this multiple of what was sent in the last {@link #SENT_WINDOW_US}. */
+    private static final double SENT_HEADROOM = 1.5;
 
     private final Config config;
     private long minBps;
@@ -54,6 +58,8 @@ public final class SendQueueController {
     private boolean startup = true;
     /** Backlogged drain-rate samples within {@link #CAPACITY_WINDOW_US}: {timeUs, bps}. */
     private final ArrayDeque<long[]> drainSamples = new ArrayDeque<>();
+    /** Every report's drain rate within {@link #SENT_WINDOW_US}: {timeUs, bps}. */
+    private final ArrayDeque<long[]> sentSamples = new ArrayDeque<>();
 
     /**
      * @param config   thresholds and rates
@@ -92,7 +98,8 @@ public final class SendQueueController {
      * @param sendingBps     link rate the transport is actually asked to carry now (the encoder targets plus
      *                       framing), bit/s, or 0 if unknown; the target never rises above 1.5 × this, so a
      *                       sender held lower by something else (another transport, the encoder's maximum) does
-     *                       not let the estimate run away from what it tests
+     *                       not let the estimate run away from what it tests; nor above 1.5 × the mean drain
+     *                       rate of the last second (what the encoder really produced)
      * @return the new target, bit/s
      * @throws IllegalArgumentException if a figure is negative or time went back
      */
@@ -116,6 +123,10 @@ public final class SendQueueController {
         }
         while (!drainSamples.isEmpty() && nowUs - drainSamples.peekFirst()[0] > CAPACITY_WINDOW_US) {
             drainSamples.pollFirst();
+        }
+        sentSamples.addLast(new long[] {nowUs, drainBps});
+        while (nowUs - sentSamples.peekFirst()[0] > SENT_WINDOW_US) {
+            sentSamples.pollFirst();
         }
 
         overReports = queuedMediaUs >= config.cutQueueUs() ? overReports + 1 : 0;
@@ -179,7 +190,17 @@ public final class SendQueueController {
             perSecond = config.probePerSecond();
         }
         if (sendingBps > 0) {
-            ceiling = Math.min(ceiling, Math.max(targetBps, (long) (sendingBps * 1.5)));
+            ceiling = Math.min(ceiling, Math.max(targetBps, (long) (sendingBps * SENT_HEADROOM)));
+        }
+        // Application-limited (libwebrtc's ALR): an empty queue says nothing about rates the encoder did not produce
+        // (a CPU-starved encoder, a static scene). Without this the target ran up to the maximum while 300 kbit/s
+        // flowed, and the first burst the encoder then made at the new target overflowed the path.
+        if (sentSamples.size() >= 2 && sentSamples.peekLast()[0] - sentSamples.peekFirst()[0] >= SENT_WINDOW_US * 3 / 4) {
+            long sum = 0;
+            for (long[] x : sentSamples) {
+                sum += x[1];
+            }
+            ceiling = Math.min(ceiling, Math.max(targetBps, (long) (sum / sentSamples.size() * SENT_HEADROOM)));
         }
         long next = clamp(Math.min(ceiling, (long) Math.ceil(targetBps * Math.pow(perSecond, seconds))));
         if (next > targetBps) {
@@ -195,6 +216,7 @@ public final class SendQueueController {
      */
     public void reset(long nowUs) {
         drainSamples.clear();
+        sentSamples.clear();
         capacityBps = 0;
         overReports = 0;
         startup = false;

@@ -187,6 +187,21 @@ public class SendQueueControllerTest {
     }
 
     @Test
+    @DisplayName("an encoder producing far less than its target (CPU-starved) does not let the target run up")
+    void applicationLimitedDoesNotProbe() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_500_000, 600_000);
+        for (long t = 0; t <= 10_000_000; t += 200_000) {
+            c.onReport(t, 250_000, 0, 0, c.targetBps()); // the target is 600+ kbit/s, 250 kbit/s flows, queue empty
+        }
+        assertTrue(c.targetBps() <= 600_000 * Math.pow(2, 0.8) + 1, "target " + c.targetBps() + " with 250 kbit/s sent");
+        long held = c.targetBps();
+        for (long t = 10_200_000; t <= 14_000_000; t += 200_000) {
+            c.onReport(t, c.targetBps(), 0, 0, c.targetBps()); // the encoder catches up: the ramp goes on
+        }
+        assertTrue(c.targetBps() > 2 * held, "target " + c.targetBps() + " once the encoder sends its target (held " + held + ")");
+    }
+
+    @Test
     void staysWithinBoundsAndRejectsBadReports() {
         SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 300_000, 1_000_000, 5_000_000);
         assertEquals(1_000_000, c.targetBps());
