@@ -15,7 +15,9 @@ import java.util.Objects;
  * @param enabled         on or off
  * @param minBitrateBps   the lowest video target, bit/s
  * @param maxBitrateBps   the highest video target, bit/s; 0: the video encoder's configured bitrate
- * @param startBitrateBps the video target before any measurement, bit/s; 0: the maximum
+ * @param startBitrateBps the video target before any measurement, bit/s; 0: chosen by the rate controller (the
+ *                        maximum for transports that measure nothing; lower when one measures a network path, see
+ *                        {@link Builder#startBitrateBps})
  * @param governing       which transport governs when there are several
  * @param adaptResolution whether the controller may also lower (and raise again) the encoded picture size
  *
@@ -60,7 +62,7 @@ public record AdaptiveBitrate(boolean enabled, long minBitrateBps, long maxBitra
         }
     }
 
-    /** On, 150 kbit/s .. the video encoder's configured bitrate, starting at that bitrate, slowest transport governs. */
+    /** On, 150 kbit/s .. the video encoder's configured bitrate, the controller's start, slowest transport governs. */
     public static AdaptiveBitrate defaults() {
         return DEFAULTS;
     }
@@ -85,7 +87,7 @@ public record AdaptiveBitrate(boolean enabled, long minBitrateBps, long maxBitra
             return "AdaptiveBitrate{off}";
         }
         return "AdaptiveBitrate{" + minBitrateBps / 1000 + ".." + (maxBitrateBps == 0 ? "encoder" : maxBitrateBps / 1000 + "")
-                + " kb/s, start " + (startBitrateBps == 0 ? "max" : startBitrateBps / 1000 + " kb/s") + ", " + governing
+                + " kb/s, start " + (startBitrateBps == 0 ? "auto" : startBitrateBps / 1000 + " kb/s") + ", " + governing
                 + (adaptResolution ? "" : ", fixed size") + '}';
     }
 
@@ -127,8 +129,11 @@ public record AdaptiveBitrate(boolean enabled, long minBitrateBps, long maxBitra
         }
 
         /**
-         * @param bps video target before the first measurement in bit/s, 10 000..1 000 000 000, or 0 for the
-         *            maximum (default; what OBS does: start at the configured rate, cut when the queue grows)
+         * @param bps video target before the first measurement in bit/s, 10 000..1 000 000 000, or 0 (default) for
+         *            the rate controller's choice: {@code sluice-abr}'s starts at the maximum when no transport
+         *            measures a network path, else at the largest of 300 kbit/s (libwebrtc's default start), a
+         *            quarter of the maximum and the source size's lowest bitrate, within min..max, and doubles it
+         *            each second while the send queue stays empty
          * @throws IllegalArgumentException if out of range
          */
         public Builder startBitrateBps(long bps) {

@@ -1168,8 +1168,12 @@ public final class StreamPipeline implements AutoCloseable {
                 reserved += o.worker != null ? o.worker.encoder.targetBitrate() : config.audioConfig.bitrateBps();
             }
         }
-        log.debug("adaptive bitrate {} ({} bit/s reserved for audio)", abr, reserved);
-        return provider.create(new RateControllerProvider.Context(abr, reserved, ticker, this::rateDecided));
+        boolean networkPath = false;
+        for (Sender s : senders) {
+            networkPath |= s.transport.measuresNetworkPath();
+        }
+        log.debug("adaptive bitrate {} ({} bit/s reserved for audio{})", abr, reserved, networkPath ? ", measured network path" : "");
+        return provider.create(new RateControllerProvider.Context(abr, reserved, ticker, this::rateDecided, networkPath));
     }
 
     private void rateDecided(RateDecision d) {

@@ -7,6 +7,7 @@ import io.sluice.core.spi.BandwidthEstimate;
 import io.sluice.core.spi.EncoderControl;
 import io.sluice.core.spi.RateChangeReason;
 import io.sluice.core.spi.RateController;
+import io.sluice.core.spi.RateControllerProvider;
 import io.sluice.core.spi.RateDecision;
 import io.sluice.core.spi.TransportState;
 import io.sluice.core.time.Ticker;
@@ -32,6 +33,9 @@ import java.util.function.Consumer;
  *       FLV tags and chunk headers, 5 % for RTP, UDP, IP and SRTP headers on ~1200-byte packets), less the
  *       retransmission share (the reported loss fraction, for RTP), less what the other tracks need
  *       ({@code reservedBps}, the audio bitrate), within the user's min..max.</li>
+ *   <li><b>Start.</b> The user's start rate; else, when a transport measures a network path, below the maximum
+ *       (see {@link #attach}), from where RTMP's {@link SendQueueController} doubles it each second while the
+ *       send queue stays empty; else the maximum.</li>
  *   <li><b>Changes.</b> Decreases apply at once (from 3 %); increases from 5 % and at most once a second, so an
  *       encoder that must reopen to change its rate (OpenH264) does not emit a keyframe per report.</li>
  *   <li><b>Picture size</b> ({@link ResolutionLadder}): one step down when the target falls below the current
@@ -59,9 +63,14 @@ public final class AdaptiveRateController implements RateController {
     private static final long SIZE_CHANGE_INTERVAL_NANOS = 2_000_000_000L;
     private static final double SIZE_DOWN_AT_ONCE = 0.75;
     private static final double SIZE_UP_MARGIN = 1.3;
+    /** The lowest automatic start over a network path, bit/s: libwebrtc's default start bitrate. */
+    static final long NETWORK_START_BPS = 300_000;
+    /** The automatic start over a network path is at least this fraction of the maximum. */
+    static final double NETWORK_START_FRACTION = 0.25;
 
     private final AdaptiveBitrate config;
     private final long reservedBps;
+    private final boolean networkPath;
     private final Ticker ticker;
     private final Consumer<RateDecision> decisions;
     private final SendQueueController.Config queueConfig;
@@ -104,12 +113,28 @@ public final class AdaptiveRateController implements RateController {
      * @throws IllegalArgumentException if {@code reservedBps < 0}
      */
     public AdaptiveRateController(AdaptiveBitrate config, long reservedBps, Ticker ticker, Consumer<RateDecision> decisions) {
-        this(config, reservedBps, ticker, decisions, SendQueueController.Config.defaults());
+        this(config, reservedBps, false, ticker, decisions, SendQueueController.Config.defaults());
     }
 
-    /** As {@link #AdaptiveRateController(AdaptiveBitrate, long, Ticker, Consumer)} with the RTMP queue controller's tuning. */
-    public AdaptiveRateController(AdaptiveBitrate config, long reservedBps, Ticker ticker, Consumer<RateDecision> decisions,
-                                  SendQueueController.Config queueConfig) {
+    /**
+     * A pipeline's controller: as {@link #AdaptiveRateController(AdaptiveBitrate, long, Ticker, Consumer)}, and
+     * when {@link RateControllerProvider.Context#networkPath()} the automatic start is below the maximum (see
+     * {@link #attach}).
+     */
+    public AdaptiveRateController(RateControllerProvider.Context context) {
+        this(context.config(), context.reservedBps(), context.networkPath(), context.ticker(), context.decisions(),
+                SendQueueController.Config.defaults());
+    }
+
+    /**
+     * As {@link #AdaptiveRateController(AdaptiveBitrate, long, Ticker, Consumer)} with the RTMP queue controller's
+     * tuning.
+     *
+     * @param networkPath whether a transport measures a network path (the automatic start is then below the maximum)
+     */
+    public AdaptiveRateController(AdaptiveBitrate config, long reservedBps, boolean networkPath, Ticker ticker,
+                                  Consumer<RateDecision> decisions, SendQueueController.Config queueConfig) {
+        this.networkPath = networkPath;
         this.config = Objects.requireNonNull(config, "config");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.decisions = Objects.requireNonNull(decisions, "decisions");
@@ -122,8 +147,14 @@ public final class AdaptiveRateController implements RateController {
 
     /**
      * Takes the encoder's current target as the maximum unless {@link AdaptiveBitrate#maxBitrateBps()} is set, its
-     * current size as the top of the {@link ResolutionLadder}, and sets the start rate. A {@code null} encoder
-     * (no video encoding) makes this controller inert.
+     * current size as the top of the {@link ResolutionLadder}, and sets the start rate: the user's
+     * {@link AdaptiveBitrate#startBitrateBps()} if set; else, with a measured network path, the largest of
+     * {@value #NETWORK_START_BPS} bit/s (libwebrtc's default start), a quarter of the maximum (two doublings of
+     * the start-up ramp reach it) and the top rung's minimum (so the start does not change the picture size, a
+     * keyframe, while the ramp is under way), within min..max: the first keyframe and TCP's first windows then fit
+     * a path slower than the maximum instead of overflowing its queue before the first report; without one, the
+     * maximum (nothing would ever raise a lower start). A {@code null} encoder (no video encoding) makes this
+     * controller inert.
      */
     @Override
     public synchronized void attach(EncoderControl video) {
@@ -133,13 +164,21 @@ public final class AdaptiveRateController implements RateController {
         }
         maxBps = config.maxBitrateBps() > 0 ? config.maxBitrateBps() : video.targetBitrate();
         minBps = Math.min(config.minBitrateBps(), maxBps);
-        long start = config.startBitrateBps() > 0 ? config.startBitrateBps() : maxBps;
-        targetBps = Math.max(minBps, Math.min(maxBps, start));
         VideoSize size = video.resolution();
         if (config.adaptResolution() && size != null) {
             ladder = ResolutionLadder.below(size);
             rung = 0;
         }
+        long start = maxBps;
+        if (config.startBitrateBps() > 0) {
+            start = config.startBitrateBps();
+        } else if (networkPath) {
+            start = Math.max(NETWORK_START_BPS, (long) (maxBps * NETWORK_START_FRACTION));
+            if (ladder != null) {
+                start = Math.max(start, ladder.get(0).minBps());
+            }
+        }
+        targetBps = Math.max(minBps, Math.min(maxBps, start));
         if (video.targetBitrate() != targetBps) {
             video.setTargetBitrate(targetBps);
         }

@@ -11,6 +11,6 @@ import io.sluice.core.spi.RateControllerProvider;
 public final class AdaptiveRateControllerProvider implements RateControllerProvider {
     @Override
     public RateController create(Context context) {
-        return new AdaptiveRateController(context.config(), context.reservedBps(), context.ticker(), context.decisions());
+        return new AdaptiveRateController(context);
     }
 }

@@ -11,9 +11,11 @@ import java.util.ArrayDeque;
  * <p>It does what OBS's dynamic bitrate does (cut when the send buffer holds too much, raise while it stays
  * empty), but faster both ways:
  * <ul>
+ *   <li><b>Start-up</b>: from the start rate (a guess below the path, see {@code AdaptiveRateController}) the
+ *       target doubles every second ({@link Config#startupPerSecond()}) until the queue first grows.</li>
  *   <li><b>Cut</b> when at least {@link Config#cutQueueUs()} (200 ms) of media waits and the socket drains under
- *       80 % of the target, or on two reports in a row, or twice that on one (so a keyframe burst alone, which
- *       drains at the target or faster, does not cut): straight to the measured drain rate less a
+ *       80 % of the target, or on a second report in a row on which the buffer did not shrink, or at twice that on
+ *       one (so a keyframe burst, which drains at the target or faster, does not cut while it drains): straight to the measured drain rate less a
  *       margin, less what it takes to empty the queue within {@link Config#drainHorizonUs()}. The drain rate of a
  *       backlogged buffer is what the path carries, so one cut lands under the capacity instead of OBS's
  *       repeated 10 % steps.</li>
@@ -21,7 +23,7 @@ import java.util.ArrayDeque;
  *       to {@link Config#operatingPoint()} of the capacity last measured, slowly
  *       (×{@link Config#nearCapacityPerSecond()}) around it, and once the target has passed the old capacity
  *       with the queue still empty, the capacity is stale: probe upward at ×{@link Config#probePerSecond()} per
- *       second until the queue grows again. A restored capacity is reached to 90 % within about 7 s, where
+ *       second until the queue grows again. A restored capacity is reached to 90 % within about 5 s, where
  *       OBS's +10 % every 4 s needs up to 40 s.</li>
  *   <li>It never disconnects and never goes below the minimum; dropping media when even the minimum does not
  *       fit is the transport's job (RTMP drops whole GOP tails after 2 s of backlog).</li>
@@ -35,6 +37,10 @@ public final class SendQueueController {
     private static final long MAX_INTERVAL_US = 1_000_000;
     /** How long backlogged drain-rate samples are kept for the capacity estimate. */
     private static final long CAPACITY_WINDOW_US = 1_000_000;
+    /** How long every report's drain rate is kept as the rate actually sent (see {@link #increase}). */
+    private static final long SENT_WINDOW_US = 1_000_000;
+    /** The target rises to at most this multiple of what was sent in the last {@link #SENT_WINDOW_US}. */
+    private static final double SENT_HEADROOM = 1.5;
 
     private final Config config;
     private long minBps;
@@ -46,8 +52,14 @@ public final class SendQueueController {
     private long lastSampleUs = Long.MIN_VALUE;
     private long lastCutUs = Long.MIN_VALUE;
     private int overReports;
+    /** Queued bytes at the previous report. */
+    private long lastQueuedBytes;
+    /** Before the first cut and before the queue first grew past {@link Config#backlogUs()}: ramping up from the start rate. */
+    private boolean startup = true;
     /** Backlogged drain-rate samples within {@link #CAPACITY_WINDOW_US}: {timeUs, bps}. */
     private final ArrayDeque<long[]> drainSamples = new ArrayDeque<>();
+    /** Every report's drain rate within {@link #SENT_WINDOW_US}: {timeUs, bps}. */
+    private final ArrayDeque<long[]> sentSamples = new ArrayDeque<>();
 
     /**
      * @param config   thresholds and rates
@@ -86,7 +98,8 @@ public final class SendQueueController {
      * @param sendingBps     link rate the transport is actually asked to carry now (the encoder targets plus
      *                       framing), bit/s, or 0 if unknown; the target never rises above 1.5 × this, so a
      *                       sender held lower by something else (another transport, the encoder's maximum) does
-     *                       not let the estimate run away from what it tests
+     *                       not let the estimate run away from what it tests; nor above 1.5 × the mean drain
+     *                       rate of the last second (what the encoder really produced)
      * @return the new target, bit/s
      * @throws IllegalArgumentException if a figure is negative or time went back
      */
@@ -102,22 +115,34 @@ public final class SendQueueController {
         lastSampleUs = nowUs;
 
         boolean backlogged = queuedMediaUs >= config.backlogUs();
+        if (backlogged) {
+            startup = false;
+        }
         if (backlogged && drainBps > 0) {
             drainSamples.addLast(new long[] {nowUs, drainBps});
         }
         while (!drainSamples.isEmpty() && nowUs - drainSamples.peekFirst()[0] > CAPACITY_WINDOW_US) {
             drainSamples.pollFirst();
         }
+        sentSamples.addLast(new long[] {nowUs, drainBps});
+        while (nowUs - sentSamples.peekFirst()[0] > SENT_WINDOW_US) {
+            sentSamples.pollFirst();
+        }
 
         overReports = queuedMediaUs >= config.cutQueueUs() ? overReports + 1 : 0;
         // One report over the threshold cuts when the socket drains well under the target (a sustained overload);
-        // a keyframe burst drains at least at the target, so it needs a second report (or twice the threshold).
+        // a keyframe burst drains at least at the target, so it needs a second report on which the buffer did not
+        // shrink (a burst that is draining does not cut however long it takes), or twice the threshold.
         boolean overloaded = overReports >= 1 && drainBps > 0 && drainBps < targetBps * 0.8;
-        if (overloaded || overReports >= 2 || queuedMediaUs >= 2 * config.cutQueueUs()) {
+        boolean notDraining = overReports >= 2 && (queuedBytes == 0 || queuedBytes >= lastQueuedBytes);
+        lastQueuedBytes = queuedBytes;
+        if (overloaded || notDraining || queuedMediaUs >= 2 * config.cutQueueUs()) {
             cut(nowUs, drainBps, queuedBytes);
             return targetBps;
         }
-        if (queuedMediaUs < config.backlogUs() && dtUs > 0 && nowUs - lastCutUs >= config.holdAfterCutUs()) {
+        // (lastCutUs starts at Long.MIN_VALUE: "now - lastCutUs" would overflow and never allow the first increase)
+        boolean held = lastCutUs != Long.MIN_VALUE && nowUs - lastCutUs < config.holdAfterCutUs();
+        if (queuedMediaUs < config.backlogUs() && dtUs > 0 && !held) {
             increase(dtUs, sendingBps);
         }
         return targetBps;
@@ -153,7 +178,9 @@ public final class SendQueueController {
         // Compared as the same truncated long it is capped at: a target held at the operating point must move on
         // to the next phase, not stay "below" it by the fraction the cast dropped (it stuck there for good).
         long operatingBps = (long) (capacityBps * config.operatingPoint());
-        if (capacityBps > 0 && targetBps < operatingBps) {
+        if (startup) {
+            perSecond = config.startupPerSecond();
+        } else if (capacityBps > 0 && targetBps < operatingBps) {
             perSecond = config.recoverPerSecond();
             ceiling = Math.min(ceiling, operatingBps);
         } else if (capacityBps > 0 && targetBps < capacityBps * config.staleAbove()) {
@@ -163,7 +190,17 @@ public final class SendQueueController {
             perSecond = config.probePerSecond();
         }
         if (sendingBps > 0) {
-            ceiling = Math.min(ceiling, Math.max(targetBps, (long) (sendingBps * 1.5)));
+            ceiling = Math.min(ceiling, Math.max(targetBps, (long) (sendingBps * SENT_HEADROOM)));
+        }
+        // Application-limited (libwebrtc's ALR): an empty queue says nothing about rates the encoder did not produce
+        // (a CPU-starved encoder, a static scene). Without this the target ran up to the maximum while 300 kbit/s
+        // flowed, and the first burst the encoder then made at the new target overflowed the path.
+        if (sentSamples.size() >= 2 && sentSamples.peekLast()[0] - sentSamples.peekFirst()[0] >= SENT_WINDOW_US * 3 / 4) {
+            long sum = 0;
+            for (long[] x : sentSamples) {
+                sum += x[1];
+            }
+            ceiling = Math.min(ceiling, Math.max(targetBps, (long) (sum / sentSamples.size() * SENT_HEADROOM)));
         }
         long next = clamp(Math.min(ceiling, (long) Math.ceil(targetBps * Math.pow(perSecond, seconds))));
         if (next > targetBps) {
@@ -179,8 +216,10 @@ public final class SendQueueController {
      */
     public void reset(long nowUs) {
         drainSamples.clear();
+        sentSamples.clear();
         capacityBps = 0;
         overReports = 0;
+        startup = false;
         lastSampleUs = nowUs;
     }
 
@@ -218,11 +257,15 @@ public final class SendQueueController {
      * @param nearCapacityPerSecond growth per second between the operating point and {@code staleAbove} (1.05)
      * @param staleAbove            above this multiple of the measured capacity with an empty queue, the capacity
      *                              is stale (1.05)
-     * @param probePerSecond        growth per second while probing above a stale or unknown capacity (1.2)
+     * @param probePerSecond        growth per second while probing above a stale or unknown capacity (1.4: a path
+     *                              that got 2.5 times faster is reached in under 3 s; 1.2 took 5 s)
+     * @param startupPerSecond      growth per second from the start rate until the queue first grows past
+     *                              {@code backlogUs} (2.0: the start rate is a guess below the path, see
+     *                              {@code AdaptiveRateController}, and the queue tells within a report when it is passed)
      */
     public record Config(long cutQueueUs, long backlogUs, double margin, long drainHorizonUs, double floorFraction,
                          long holdAfterCutUs, double operatingPoint, double recoverPerSecond,
-                         double nearCapacityPerSecond, double staleAbove, double probePerSecond) {
+                         double nearCapacityPerSecond, double staleAbove, double probePerSecond, double startupPerSecond) {
         public Config {
             if (cutQueueUs <= 0 || backlogUs <= 0 || backlogUs >= cutQueueUs) {
                 throw new IllegalArgumentException("cutQueueUs " + cutQueueUs + ", backlogUs " + backlogUs
@@ -237,16 +280,16 @@ public final class SendQueueController {
                         + " (expected: > 0, >= 0)");
             }
             if (operatingPoint <= 0 || operatingPoint > 1 || staleAbove < 1 || recoverPerSecond < 1
-                    || nearCapacityPerSecond < 1 || probePerSecond < 1) {
+                    || nearCapacityPerSecond < 1 || probePerSecond < 1 || startupPerSecond < 1) {
                 throw new IllegalArgumentException("operatingPoint " + operatingPoint + ", staleAbove " + staleAbove
-                        + ", growth " + recoverPerSecond + "/" + nearCapacityPerSecond + "/" + probePerSecond
+                        + ", growth " + recoverPerSecond + "/" + nearCapacityPerSecond + "/" + probePerSecond + "/" + startupPerSecond
                         + " (expected: 0 < operatingPoint <= 1 <= staleAbove, growth >= 1)");
             }
         }
 
         /** The defaults above. */
         public static Config defaults() {
-            return new Config(200_000, 50_000, 0.1, 2_000_000, 0.5, 500_000, 0.9, 1.35, 1.05, 1.05, 1.2);
+            return new Config(200_000, 50_000, 0.1, 2_000_000, 0.5, 500_000, 0.9, 1.35, 1.05, 1.05, 1.4, 2.0);
         }
     }
 }

@@ -112,6 +112,69 @@ class AdaptiveRateControllerTest {
     }
 
     @Test
+    @DisplayName("over a measured network path the automatic start is max(300 kbit/s, max / 4, top rung's minimum); the user's start wins")
+    void networkPathStartsBelowTheMaximum() {
+        AdaptiveBitrate auto = AdaptiveBitrate.builder().minBitrateBps(150_000).build();
+        // 640x480 at 2.5 Mbit/s (the bottleneck harness): a quarter of the maximum, above the size's minimum.
+        RecordingEncoder enc = new RecordingEncoder(2_500_000, new VideoSize(640, 480));
+        AdaptiveRateController c = new AdaptiveRateController(
+                new io.sluice.core.spi.RateControllerProvider.Context(auto, 128_000, ticker, decisions::add, true));
+        c.attach(enc);
+        assertEquals(625_000, enc.bitrate);
+        assertEquals(new VideoSize(640, 480), enc.size, "the start keeps the picture size");
+        // 1280x720 at 2.5 Mbit/s: the 720p rung's minimum (900 kbit/s) is more than a quarter.
+        enc = new RecordingEncoder(2_500_000, new VideoSize(1280, 720));
+        c = new AdaptiveRateController(new io.sluice.core.spi.RateControllerProvider.Context(auto, 0, ticker, decisions::add, true));
+        c.attach(enc);
+        assertEquals(ResolutionLadder.below(new VideoSize(1280, 720)).get(0).minBps(), enc.bitrate);
+        // 320x180 at 800 kbit/s: libwebrtc's 300 kbit/s.
+        enc = new RecordingEncoder(800_000, new VideoSize(320, 180));
+        c = new AdaptiveRateController(new io.sluice.core.spi.RateControllerProvider.Context(auto, 0, ticker, decisions::add, true));
+        c.attach(enc);
+        assertEquals(AdaptiveRateController.NETWORK_START_BPS, enc.bitrate);
+        // The user's start wins; without a network path, the maximum.
+        enc = new RecordingEncoder(2_500_000, new VideoSize(640, 480));
+        c = new AdaptiveRateController(new io.sluice.core.spi.RateControllerProvider.Context(
+                auto.toBuilder().startBitrateBps(2_000_000).build(), 0, ticker, decisions::add, true));
+        c.attach(enc);
+        assertEquals(2_000_000, enc.bitrate);
+        enc = new RecordingEncoder(2_500_000, new VideoSize(640, 480));
+        c = new AdaptiveRateController(new io.sluice.core.spi.RateControllerProvider.Context(auto, 0, ticker, decisions::add));
+        c.attach(enc);
+        assertEquals(2_500_000, enc.bitrate);
+    }
+
+    @Test
+    @DisplayName("RTMP from the automatic start on a 1 Mbit/s path: ramps to the path within 3 s, queue under 500 ms, no size change")
+    void rtmpStartUpRampsToThePath() {
+        RecordingEncoder enc = new RecordingEncoder(2_500_000, new VideoSize(640, 480));
+        AdaptiveRateController c = new AdaptiveRateController(new io.sluice.core.spi.RateControllerProvider.Context(
+                AdaptiveBitrate.defaults(), 0, ticker, decisions::add, true));
+        c.attach(enc);
+        FluidSendBuffer link = new FluidSendBuffer(t -> 1_000_000);
+        long maxQueueUs = 0;
+        long reachedUs = -1;
+        while (link.nowUs() < 8_000_000) {
+            long sending = (long) (enc.bitrate / (1 - AdaptiveRateController.RTMP_OVERHEAD));
+            link.step(sending);
+            ticker.advanceNanos(FluidSendBuffer.STEP_US * 1000);
+            if (link.nowUs() % 200_000 == 0) {
+                c.onBandwidthEstimate(RTMP, new BandwidthEstimate(Kind.SEND_RATE, link.takeDrainBps(), link.queuedBytes(),
+                        link.queuedMediaUs(), 0, 0));
+            }
+            maxQueueUs = Math.max(maxQueueUs, link.queuedMediaUs());
+            if (reachedUs < 0 && sending >= 850_000) {
+                reachedUs = link.nowUs();
+            }
+        }
+        System.out.printf("RTMP start-up: 85 %% of the path after %d ms, max queued media %d ms, target %d kb/s%n",
+                reachedUs / 1000, maxQueueUs / 1000, enc.bitrate / 1000);
+        assertTrue(reachedUs > 0 && reachedUs <= 3_000_000, "85 % of 1 Mbit/s after " + reachedUs + " us");
+        assertTrue(maxQueueUs <= 500_000, "queued media " + maxQueueUs / 1000 + " ms");
+        assertTrue(enc.sizes.isEmpty(), "size changes: " + enc.sizes);
+    }
+
+    @Test
     void increasesAtMostOncePerSecondDecreasesAtOnce() {
         RecordingEncoder enc = new RecordingEncoder(3_000_000, new VideoSize(1280, 720));
         AdaptiveRateController c = controller(AdaptiveBitrate.builder().startBitrateBps(500_000).build(), 0);

@@ -1,6 +1,7 @@
 package io.sluice.abr.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,16 +109,55 @@ public class SendQueueControllerTest {
     }
 
     @Test
+    @DisplayName("from a start under the path: doubles per second with an empty queue, first cut only once the queue grows")
+    void startUpRampsFromALowStart() {
+        // 625 kbit/s (a quarter of 2.5 Mbit/s) on a constant 1 Mbit/s path, in simulated time.
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_500_000, 625_000);
+        FluidSendBuffer link = new FluidSendBuffer(t -> 1_000_000);
+        long nextReport = REPORT_US;
+        long firstIncreaseUs = -1;
+        long reached90Us = -1;
+        long maxQueueUs = 0;
+        while (link.nowUs() < 10_000_000) {
+            link.step(c.targetBps());
+            if (link.nowUs() >= nextReport) {
+                nextReport += REPORT_US;
+                c.onReport(link.nowUs(), link.takeDrainBps(), link.queuedBytes(), link.queuedMediaUs(), c.targetBps());
+                if (firstIncreaseUs < 0 && c.targetBps() > 625_000) {
+                    firstIncreaseUs = link.nowUs();
+                    assertEquals(RateChangeReason.PROBE, c.reason());
+                    // 2^0.2 per 200 ms report
+                    assertEquals(625_000 * Math.pow(2, 0.2), c.targetBps(), 2, "first report's growth");
+                }
+                if (reached90Us < 0 && c.targetBps() >= 900_000) {
+                    reached90Us = link.nowUs();
+                }
+            }
+            maxQueueUs = Math.max(maxQueueUs, link.queuedMediaUs());
+        }
+        assertEquals(2 * REPORT_US, firstIncreaseUs, "the first increase (on the first report with an interval) needs no earlier cut");
+        assertTrue(reached90Us > 0 && reached90Us <= 1_000_000, "90 % of the path after " + reached90Us + " us");
+        assertTrue(maxQueueUs <= 400_000, "queued media at most " + maxQueueUs / 1000 + " ms");
+        assertTrue(c.targetBps() >= 700_000 && c.targetBps() <= 1_050_000, "target after 10 s: " + c.targetBps());
+    }
+
+    @Test
     void aKeyframeBurstAloneDoesNotCut() {
         SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_000_000, 1_000_000);
         c.onReport(0, 1_000_000, 0, 0, 1_000_000);
         c.onReport(200_000, 1_000_000, 30_000, 250_000, 1_000_000);
         assertEquals(1_000_000, c.targetBps(), "one report over 200 ms (and under 400 ms) draining at the target does not cut");
         c.onReport(400_000, 1_000_000, 0, 0, 1_000_000);
-        assertEquals(RateChangeReason.INITIAL, c.reason());
-        c.onReport(600_000, 800_000, 40_000, 300_000, 1_000_000);
-        c.onReport(800_000, 800_000, 40_000, 300_000, 1_000_000);
-        assertEquals(RateChangeReason.QUEUE, c.reason());
+        assertNotEquals(RateChangeReason.QUEUE, c.reason());
+        // A bigger burst over three reports, the buffer shrinking on each: still no cut.
+        c.onReport(600_000, 1_000_000, 60_000, 350_000, 1_000_000);
+        c.onReport(800_000, 1_000_000, 45_000, 300_000, 1_000_000);
+        c.onReport(1_000_000, 1_000_000, 30_000, 250_000, 1_000_000);
+        assertNotEquals(RateChangeReason.QUEUE, c.reason(), "a burst that drains does not cut");
+        c.onReport(1_200_000, 1_000_000, 0, 0, 1_000_000);
+        c.onReport(1_400_000, 800_000, 40_000, 300_000, 1_000_000);
+        c.onReport(1_600_000, 800_000, 40_000, 300_000, 1_000_000);
+        assertEquals(RateChangeReason.QUEUE, c.reason(), "a buffer that does not shrink on the second report cuts");
         assertTrue(c.targetBps() < 800_000, "two reports over 200 ms cut under the drain rate: " + c.targetBps());
     }
 
@@ -144,6 +184,21 @@ public class SendQueueControllerTest {
             c.onReport(t, 400_000, 0, 0, 400_000); // held at 400 kbit/s by something else, queue always empty
         }
         assertTrue(c.targetBps() <= 600_000, "target " + c.targetBps() + " vs 1.5 x 400 kbit/s sent");
+    }
+
+    @Test
+    @DisplayName("an encoder producing far less than its target (CPU-starved) does not let the target run up")
+    void applicationLimitedDoesNotProbe() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_500_000, 600_000);
+        for (long t = 0; t <= 10_000_000; t += 200_000) {
+            c.onReport(t, 250_000, 0, 0, c.targetBps()); // the target is 600+ kbit/s, 250 kbit/s flows, queue empty
+        }
+        assertTrue(c.targetBps() <= 600_000 * Math.pow(2, 0.8) + 1, "target " + c.targetBps() + " with 250 kbit/s sent");
+        long held = c.targetBps();
+        for (long t = 10_200_000; t <= 14_000_000; t += 200_000) {
+            c.onReport(t, c.targetBps(), 0, 0, c.targetBps()); // the encoder catches up: the ramp goes on
+        }
+        assertTrue(c.targetBps() > 2 * held, "target " + c.targetBps() + " once the encoder sends its target (held " + held + ")");
     }
 
     @Test

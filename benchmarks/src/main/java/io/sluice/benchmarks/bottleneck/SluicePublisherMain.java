@@ -23,19 +23,40 @@ import java.time.Duration;
  * <p>Usage: {@code SluicePublisherMain <input> <destination> <seconds>}. Prints, every 100 ms,
  * {@code S <nanoTime> <transport bytesSent> <framesSent> <framesDropped> <queuedBytes> <queueDrops>
  * <video bitrate bit/s> <estimate bit/s or 0>}, and {@code E <nanoTime> <kind> <bit/s> <reason>} for each bandwidth
- * estimate the transport reports, {@code X <message>} on an error.
+ * estimate the transport reports, {@code X <message>} on an error. A run that fails before sending a frame (the
+ * first connection refused or timed out) starts again, up to 3 times.
  */
 public final class SluicePublisherMain {
     private SluicePublisherMain() {
     }
 
+    /** Attempts at the first connection: on a machine with a load of 40 on 2 cores a fresh JVM can miss the server's 5 s handshake timeout. */
+    private static final int CONNECT_ATTEMPTS = 3;
+
     public static void main(String[] args) throws Exception {
         String input = args[0];
         URI dest = URI.create(args[1]);
         long seconds = Long.parseLong(args[2]);
-        boolean webrtc = dest.getScheme().startsWith("whip");
         PrintStream out = System.out;
+        for (int attempt = 1; ; attempt++) {
+            boolean sent = publish(input, dest, seconds, out);
+            if (sent || attempt >= CONNECT_ATTEMPTS) {
+                break;
+            }
+            synchronized (out) {
+                out.println("X nothing sent on attempt " + attempt + ": starting the pipeline again");
+            }
+        }
+        out.println("DONE");
+        out.flush();
+        System.exit(0);
+    }
+
+    /** One pipeline run; returns whether the transport sent any frame (false: it failed before its first publish). */
+    private static boolean publish(String input, URI dest, long seconds, PrintStream out) throws Exception {
+        boolean webrtc = dest.getScheme().startsWith("whip");
         long[] lastEstimate = {0};
+        long[] framesSent = {0};
         try (StreamPipeline p = StreamPipeline.builder()
                 .source(MediaSources.open(input))
                 .video(VideoEncoderConfig.defaults())
@@ -75,7 +96,14 @@ public final class SluicePublisherMain {
                     }
                 })
                 .build()) {
-            p.start();
+            try {
+                p.start();
+            } catch (SluiceException e) { // the first connection failed (start waits for it)
+                synchronized (out) {
+                    out.println("X " + e);
+                }
+                return false;
+            }
             while (!p.completion().isDone()) {
                 PipelineStats s = p.stats();
                 long videoBps = 0;
@@ -86,6 +114,7 @@ public final class SluicePublisherMain {
                 }
                 if (!s.transports().isEmpty()) {
                     PipelineStats.Transport t = s.transports().get(0);
+                    framesSent[0] = t.stats().framesSent();
                     synchronized (out) {
                         out.println("S " + System.nanoTime() + " " + t.stats().bytesSent() + " " + t.stats().framesSent()
                                 + " " + t.stats().framesDropped() + " " + t.stats().queuedBytes() + " " + t.queueDrops()
@@ -101,9 +130,9 @@ public final class SluicePublisherMain {
                 out.println("X " + e);
                 return null;
             }).join();
+            framesSent[0] = Math.max(framesSent[0], p.stats().transports().isEmpty() ? 0
+                    : p.stats().transports().get(0).stats().framesSent());
         }
-        out.println("DONE");
-        out.flush();
-        System.exit(0);
+        return framesSent[0] > 0;
     }
 }

@@ -68,10 +68,10 @@ class BottleneckCiTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("issue 10 goal not met reliably yet: loss 1.6-6.3 % (bound 3 %) in 7 runs, 3 of them"
-            + " under 3 %; delay growth p95 0.6-1.1 s (bound 1.5 s) passes. The loss is the start: the encoder begins at"
-            + " 2.5 Mbit/s on a 1 Mbit/s link and TCP's first window overflows the queue before the first cut (0.6-1 s)."
-            + " Run it with -Dtest='BottleneckCiTest#rtmp*' -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'")
+    @org.junit.jupiter.api.Disabled("issue 10 goal not met reliably yet on a loaded 2-core machine: with the start below the"
+            + " maximum (session 5) loss was 0-0.58 % in 5 of 5 runs (bound 3 %), but p95 delay growth 0.62, 0.85, 0.91, 2.75"
+            + " and 9.4 s (bound 1.5 s) at load 33-41: the 9.4 s run had a 40 ms bottleneck queue and the encoder behind real"
+            + " time (26 fps). Run it with -Dtest='BottleneckCiTest#rtmp*' -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'")
     void rtmpClientThroughStepScheduleKeepsLossAndDelayGrowthBounded() throws Exception {
         Map<String, Object> f = run(steps(), Publisher.RTMP);
         assertTrue(num(f, "loss") <= 0.03, "loss at the bottleneck " + f.get("loss") + " > 3 %: " + f);

@@ -26,8 +26,11 @@ public interface RateControllerProvider {
      *                    encoding), which the controller subtracts from an estimate before setting the video target
      * @param ticker      the pipeline's clock
      * @param decisions   receives each decision that changed the target or size; thread-safe, returns at once
+     * @param networkPath whether a transport of the pipeline {@linkplain Transport#measuresNetworkPath() measures a
+     *                    network path}: the controller may then start below the encoder's maximum
      */
-    record Context(AdaptiveBitrate config, long reservedBps, Ticker ticker, Consumer<RateDecision> decisions) {
+    record Context(AdaptiveBitrate config, long reservedBps, Ticker ticker, Consumer<RateDecision> decisions,
+                   boolean networkPath) {
         public Context {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(ticker, "ticker");
@@ -35,6 +38,11 @@ public interface RateControllerProvider {
             if (reservedBps < 0) {
                 throw new IllegalArgumentException("reservedBps: " + reservedBps + " (expected: >= 0)");
             }
+        }
+
+        /** A context without a measured network path (the controller starts at the maximum unless told otherwise). */
+        public Context(AdaptiveBitrate config, long reservedBps, Ticker ticker, Consumer<RateDecision> decisions) {
+            this(config, reservedBps, ticker, decisions, false);
         }
     }
 }

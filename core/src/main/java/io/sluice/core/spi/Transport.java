@@ -52,6 +52,17 @@ public interface Transport extends AutoCloseable {
         return true;
     }
 
+    /**
+     * Whether this transport measures a network path and reports it in {@link BandwidthEstimate}s through its
+     * {@link TransportFeedback} (RTMP's send-buffer drain rate, a congestion controller's estimate). A pipeline with
+     * such a transport starts its rate controller below the encoder's maximum (see
+     * {@link io.sluice.core.AdaptiveBitrate#startBitrateBps()}); files and in-process hubs never report one, and an
+     * encoder started low for them would stay low. Default {@code false}.
+     */
+    default boolean measuresNetworkPath() {
+        return false;
+    }
+
     /** A snapshot of the counters. */
     TransportStats stats();
 

@@ -687,6 +687,12 @@ public final class RtmpTransport implements Transport {
      * overflow, backlog, resume-at-keyframe, unmappable frames), bytes queued (buffer + Netty's
      * outbound buffer).
      */
+    /** {@code true}: every 200 ms a {@link BandwidthEstimate.Kind#SEND_RATE} report (see the class doc). */
+    @Override
+    public boolean measuresNetworkPath() {
+        return true;
+    }
+
     @Override
     public TransportStats stats() {
         EncodedFrameQueue q = pending;
