@@ -4,22 +4,30 @@ import io.sluice.core.Rational;
 import io.sluice.core.TrackInfo;
 import io.sluice.http.cmaf.CmafHeader;
 import io.sluice.http.cmaf.CmafPart;
+import io.sluice.http.cmaf.CmafSegment;
 import io.sluice.http.cmaf.CmafTrack;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Renders the dynamic MPD of one stream for low-latency DASH (ISO/IEC 23009-1; DASH-IF IOP low-latency
- * modes): one Period per CMAF header (epoch), one AdaptationSet per track, a number-based
- * {@code SegmentTemplate} whose {@code $Number$} is the media sequence number, {@code availabilityTimeOffset}
- * = segment duration − part target with {@code availabilityTimeComplete="false"} (segments are sent with
- * chunked transfer as their chunks are produced), a {@code ServiceDescription} latency target and a
- * {@code UTCTiming} element that points at the server's own clock. Stateless.
+ * modes): one Period per CMAF header (epoch), one AdaptationSet per track, in which the video AdaptationSet
+ * holds one Representation per rendition (the rungs of a rendition ladder, their segments aligned); a
+ * {@code SegmentTemplate} with a {@code SegmentTimeline} (§5.3.9.6) whose {@code $Number$} is the media
+ * sequence number, so segments cut at IDRs with irregular durations are addressed exactly;
+ * {@code availabilityTimeOffset} = segment target − part target with {@code availabilityTimeComplete="false"}
+ * (segments are sent with chunked transfer as their chunks are produced), a {@code ServiceDescription}
+ * latency target and a {@code UTCTiming} element that points at the server's own clock. Stateless.
  *
- * <p>Number-based addressing assumes every segment lasts the segment target: publish with a GOP that
- * divides it (e.g. 1 or 2 s for 2 s segments).
+ * <p>The timeline lists every complete segment of the epoch in the window with its exact start and duration
+ * (track timescale, from the chunks' {@code tfdt} and sample durations), then the segment in progress with a
+ * predicted duration (the segment target, or what it holds so far plus one part target if longer), so a
+ * player can fetch it while it is produced; the next MPD states its real duration.
  */
 public final class DashManifest {
     private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
@@ -29,19 +37,48 @@ public final class DashManifest {
     }
 
     /**
-     * @param epochStart          the first part of the current epoch (its header, first segment, program-date-time)
+     * One rendition's segments as the MPD describes them.
+     *
+     * @param path         prefix of its files relative to the MPD ({@code ""}, or {@code "v1/"} for a ladder rung)
+     * @param epochStart   the first part of its current epoch (its header, program-date-time)
+     * @param segments     its complete segments in the window, oldest first (other epochs' are left out)
+     * @param openParts    the parts of its segment in progress
+     * @param bandwidthBps measured peak bitrate of the rendition, bit/s
+     */
+    public record Rendition(String path, CmafPart epochStart, List<CmafSegment> segments, List<CmafPart> openParts,
+                            long bandwidthBps) {
+        public Rendition {
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(epochStart, "epochStart");
+            segments = List.copyOf(segments);
+            openParts = List.copyOf(openParts);
+        }
+    }
+
+    /**
+     * @param renditions          the renditions, highest first; the first one gives the Period (its epoch's start)
+     *                            and the audio
      * @param availabilityStartMs {@code availabilityStartTime}, ms since the Unix epoch (fixed for the stream's life)
      * @param publishMs           {@code publishTime}, ms since the Unix epoch
-     * @param segmentUs           segment duration, µs
+     * @param segmentUs           segment target, µs
      * @param partUs              part target (chunk duration), µs
      * @param windowSegments      segments kept ({@code timeShiftBufferDepth})
-     * @param bandwidthBps        measured peak bitrate of the whole stream, bit/s
      * @param utcTimingUrl        absolute URL answering the server's time as ISO 8601 ({@code urn:mpeg:dash:utc:http-iso:2014})
      * @param latencyTargetMs     {@code ServiceDescription} latency target, ms
+     * @throws IllegalArgumentException if {@code renditions} is empty
      */
-    public static String render(CmafPart epochStart, long availabilityStartMs, long publishMs, long segmentUs, long partUs,
-                                int windowSegments, long bandwidthBps, String utcTimingUrl, long latencyTargetMs) {
+    public static String render(List<Rendition> renditions, long availabilityStartMs, long publishMs, long segmentUs, long partUs,
+                                int windowSegments, String utcTimingUrl, long latencyTargetMs) {
+        if (renditions.isEmpty()) {
+            throw new IllegalArgumentException("renditions: [] (expected: at least one)");
+        }
+        Rendition top = renditions.get(0);
+        CmafPart epochStart = top.epochStart();
         CmafHeader h = epochStart.header();
+        long maxSegmentUs = segmentUs;
+        for (CmafSegment seg : top.segments()) {
+            maxSegmentUs = Math.max(maxSegmentUs, seg.durationUs());
+        }
         StringBuilder sb = new StringBuilder(2048);
         sb.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         sb.append("<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" profiles=\"urn:mpeg:dash:profile:isoff-live:2011,")
@@ -50,7 +87,7 @@ public final class DashManifest {
                 .append(" publishTime=\"").append(ISO.format(Instant.ofEpochMilli(publishMs))).append('"')
                 .append(" minimumUpdatePeriod=\"").append(duration(segmentUs)).append('"')
                 .append(" timeShiftBufferDepth=\"").append(duration(segmentUs * windowSegments)).append('"')
-                .append(" maxSegmentDuration=\"").append(duration(segmentUs)).append('"')
+                .append(" maxSegmentDuration=\"").append(duration(maxSegmentUs)).append('"')
                 .append(" minBufferTime=\"").append(duration(partUs * 2)).append("\">\n");
         sb.append("  <ServiceDescription id=\"0\">\n")
                 .append("    <Latency referenceId=\"0\" target=\"").append(latencyTargetMs).append("\" min=\"")
@@ -62,36 +99,98 @@ public final class DashManifest {
         for (CmafTrack t : h.tracks()) {
             CmafPart.TrackChunk first = epochStart.trackChunks().get(t.isoTrackId());
             long pto = first == null ? t.ticks(epochStart.startUs()) : first.baseMediaDecodeTime();
-            TrackInfo info = t.info();
             String type = t.isVideo() ? "video" : "audio";
             sb.append("    <AdaptationSet id=\"").append(t.isoTrackId()).append("\" contentType=\"").append(type)
                     .append("\" mimeType=\"").append(type).append("/mp4\" segmentAlignment=\"true\" startWithSAP=\"1\">\n");
-            sb.append("      <Representation id=\"").append(t.isoTrackId()).append("\" codecs=\"").append(t.codecsParameter())
-                    .append("\" bandwidth=\"").append(t.isVideo() ? Math.max(1, bandwidthBps) : Math.max(1, info.bitrateBps() > 0 ? info.bitrateBps() : 128_000))
-                    .append('"');
-            if (t.isVideo()) {
-                sb.append(" width=\"").append(info.width()).append("\" height=\"").append(info.height()).append('"');
-                info.frameRate().ifPresent(r -> sb.append(" frameRate=\"").append(frameRate(r)).append('"'));
-            } else {
-                sb.append(" audioSamplingRate=\"").append(info.sampleRate()).append('"');
+            for (int r = 0; r < (t.isVideo() ? renditions.size() : 1); r++) {
+                Rendition rendition = renditions.get(r);
+                CmafTrack rt = r == 0 ? t : rendition.epochStart().header().video();
+                if (rt == null || rt.timescale() != t.timescale()) {
+                    continue;
+                }
+                representation(sb, r == 0 ? String.valueOf(rt.isoTrackId()) : r + "-" + rt.isoTrackId(), rendition, rt, pto,
+                        segmentUs, partUs, ato);
             }
-            sb.append(">\n");
-            if (!t.isVideo()) {
-                sb.append("        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"")
-                        .append(info.channels()).append("\"/>\n");
-            }
-            sb.append("        <SegmentTemplate timescale=\"").append(t.timescale()).append("\" duration=\"")
-                    .append(t.ticks(segmentUs)).append("\" startNumber=\"").append(epochStart.sequence())
-                    .append("\" presentationTimeOffset=\"").append(pto)
-                    .append("\" initialization=\"init-").append(h.id()).append("-$RepresentationID$.mp4\" media=\"seg-")
-                    .append(h.id()).append("-$RepresentationID$-$Number$.m4s\" availabilityTimeOffset=\"")
-                    .append(String.format(Locale.ROOT, "%.3f", ato)).append("\" availabilityTimeComplete=\"false\"/>\n");
-            sb.append("      </Representation>\n    </AdaptationSet>\n");
+            sb.append("    </AdaptationSet>\n");
         }
         sb.append("  </Period>\n");
         sb.append("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"").append(utcTimingUrl).append("\"/>\n");
         sb.append("</MPD>\n");
         return sb.toString();
+    }
+
+    private static void representation(StringBuilder sb, String id, Rendition r, CmafTrack t, long pto, long segmentUs, long partUs,
+                                       double ato) {
+        TrackInfo info = t.info();
+        int headerId = r.epochStart().header().id();
+        int tid = t.isoTrackId();
+        sb.append("      <Representation id=\"").append(id).append("\" codecs=\"").append(t.codecsParameter())
+                .append("\" bandwidth=\"").append(t.isVideo() ? Math.max(1, r.bandwidthBps())
+                        : Math.max(1, info.bitrateBps() > 0 ? info.bitrateBps() : 128_000))
+                .append('"');
+        if (t.isVideo()) {
+            sb.append(" width=\"").append(info.width()).append("\" height=\"").append(info.height()).append('"');
+            info.frameRate().ifPresent(fr -> sb.append(" frameRate=\"").append(frameRate(fr)).append('"'));
+        } else {
+            sb.append(" audioSamplingRate=\"").append(info.sampleRate()).append('"');
+        }
+        sb.append(">\n");
+        if (!t.isVideo()) {
+            sb.append("        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"")
+                    .append(info.channels()).append("\"/>\n");
+        }
+        // the contiguous run of this epoch's segments that carry the track; $Number$ counts from its first
+        List<long[]> timeline = new ArrayList<>(); // {msn, t, d}
+        for (CmafSegment seg : r.segments()) {
+            long[] span = seg.header().id() == headerId ? span(seg.parts(), tid) : null;
+            if (span == null || !timeline.isEmpty() && timeline.get(timeline.size() - 1)[0] != seg.sequence() - 1) {
+                timeline.clear();
+                if (span == null) {
+                    continue;
+                }
+            }
+            timeline.add(new long[] {seg.sequence(), span[0], span[1]});
+        }
+        List<CmafPart> open = r.openParts().stream().filter(p -> p.header().id() == headerId).toList();
+        long[] openSpan = span(open, tid);
+        long predicted = t.ticks(segmentUs);
+        if (!timeline.isEmpty()) {
+            long[] last = timeline.get(timeline.size() - 1);
+            long openStart = openSpan != null ? openSpan[0] : last[1] + last[2];
+            long held = openSpan != null ? openSpan[1] : 0;
+            timeline.add(new long[] {last[0] + 1, openStart, Math.max(predicted, held + t.ticks(partUs))});
+        } else if (openSpan != null) {
+            timeline.add(new long[] {open.get(0).sequence(), openSpan[0], Math.max(predicted, openSpan[1] + t.ticks(partUs))});
+        }
+        long startNumber = timeline.isEmpty() ? r.epochStart().sequence() : timeline.get(0)[0];
+        sb.append("        <SegmentTemplate timescale=\"").append(t.timescale())
+                .append("\" startNumber=\"").append(startNumber)
+                .append("\" presentationTimeOffset=\"").append(pto)
+                .append("\" initialization=\"").append(r.path()).append("init-").append(headerId).append('-').append(tid)
+                .append(".mp4\" media=\"").append(r.path()).append("seg-").append(headerId).append('-').append(tid)
+                .append("-$Number$.m4s\" availabilityTimeOffset=\"").append(String.format(Locale.ROOT, "%.3f", ato))
+                .append("\" availabilityTimeComplete=\"false\">\n");
+        sb.append("          <SegmentTimeline>\n");
+        for (long[] e : timeline) {
+            sb.append("            <S t=\"").append(e[1]).append("\" d=\"").append(e[2]).append("\"/>\n");
+        }
+        sb.append("          </SegmentTimeline>\n        </SegmentTemplate>\n      </Representation>\n");
+    }
+
+    /** {start, duration} of track {@code tid} in {@code parts} (track timescale), or {@code null} if it has no sample there. */
+    private static long[] span(List<CmafPart> parts, int tid) {
+        long start = -1;
+        long d = 0;
+        for (CmafPart p : parts) {
+            CmafPart.TrackChunk c = p.trackChunks().get(tid);
+            if (c != null) {
+                if (start < 0) {
+                    start = c.baseMediaDecodeTime();
+                }
+                d += c.duration();
+            }
+        }
+        return start < 0 ? null : new long[] {start, d};
     }
 
     /** An ISO 8601 / xs:duration in seconds with ms, e.g. {@code PT2.000S}. */
