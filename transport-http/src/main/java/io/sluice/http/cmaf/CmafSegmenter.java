@@ -311,7 +311,7 @@ public final class CmafSegmenter {
                 chunks.put(r.track().isoTrackId(), new CmafPart.TrackChunk(r.baseMediaDecodeTime(), runDuration, chunk));
             }
             CmafPart part = new CmafPart(header, nextSequence, segmentParts.size(), partStartUs, durationUs, partIndependent,
-                    wallMs(partStartUs), bytes, chunks);
+                    segmentParts.isEmpty() ? segmentWallMs() : wallMs(partStartUs), bytes, chunks);
             segmentParts.add(part);
             outputs.add(new PartReady(part));
         }
@@ -319,7 +319,7 @@ public final class CmafSegmenter {
         partIndependent = false;
         if (endsSegment && !segmentParts.isEmpty()) {
             CmafSegment seg = new CmafSegment(header, nextSequence++, segStartUs, boundaryUs - segStartUs, discontinuityPending,
-                    wallMs(segStartUs), segmentParts);
+                    segmentWallMs(), segmentParts);
             discontinuityPending = false;
             segmentParts.clear();
             outputs.add(new SegmentReady(seg));
@@ -330,6 +330,11 @@ public final class CmafSegmenter {
             partIndependent = true;
             keyframeWantedSent = false;
         }
+    }
+
+    /** The program-date-time of the current segment's start: shared with the other renditions when aligned. */
+    private long segmentWallMs() {
+        return alignment == null ? wallMs(segStartUs) : alignment.programDateTimeMs(segStartUs, wallMs(segStartUs));
     }
 
     private long wallMs(long us) {

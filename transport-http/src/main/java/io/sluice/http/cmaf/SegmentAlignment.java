@@ -28,6 +28,8 @@ public final class SegmentAlignment {
     /** The latest IDR decode time at which a decision was taken (cut or not), µs. */
     private long decidedUs = Long.MIN_VALUE;
     private long wallOffsetMs = Long.MAX_VALUE;
+    /** Segment start decode time (µs) → its program-date-time (ms since the Unix epoch), as first stated. */
+    private final TreeMap<Long, Long> programDateTimes = new TreeMap<>();
     /** The number of a segment when none is known (the first, or the first after the clock started again). */
     private long nextSequence;
 
@@ -117,6 +119,31 @@ public final class SegmentAlignment {
         return wallOffsetMs;
     }
 
+    /**
+     * The program-date-time of the segment starting at {@code startUs}: the first rendition to ask states it,
+     * the others get the same value, so a segment has one {@code EXT-X-PROGRAM-DATE-TIME} on every rendition
+     * (players align renditions by it when they switch). A first segment that starts between boundaries (a rung
+     * that joined mid-segment) gets the time of the segment it lies in plus its offset into it.
+     *
+     * @param startUs decode time of the segment's first sample, µs
+     * @param ownMs   what the asking segmenter would state, ms since the Unix epoch
+     * @return the shared program-date-time, ms since the Unix epoch
+     */
+    public synchronized long programDateTimeMs(long startUs, long ownMs) {
+        Long known = programDateTimes.get(startUs);
+        if (known != null) {
+            return known;
+        }
+        Map.Entry<Long, Long> floor = programDateTimes.floorEntry(startUs);
+        long ms = !boundaries.containsKey(startUs) && floor != null ? floor.getValue() + Math.floorDiv(startUs - floor.getKey(), 1000)
+                : ownMs;
+        programDateTimes.put(startUs, ms);
+        while (programDateTimes.size() > KEPT) {
+            programDateTimes.pollFirstEntry();
+        }
+        return ms;
+    }
+
     private void record(long dtsUs, long sequence) {
         boundaries.put(dtsUs, sequence);
         decidedUs = Math.max(decidedUs, dtsUs);
@@ -131,6 +158,7 @@ public final class SegmentAlignment {
                 nextSequence = boundaries.lastEntry().getValue() + 1; // numbers never go back
             }
             boundaries.clear();
+            programDateTimes.clear();
             decidedUs = Long.MIN_VALUE;
             wallOffsetMs = Long.MAX_VALUE;
         }

@@ -29,6 +29,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A stream's segmenter starts with the first request for it while it is published (from the hub's GOP
  * cache), and follows it through publisher reconnects (a discontinuity and a new init segment each).
  *
+ * <p>With a {@linkplain Builder#renditionLadder rendition ladder}, {@code index.m3u8} and {@code plain.m3u8} list
+ * one variant per rung, highest first, whose files are under {@code /hls/<stream>/v<i>/} (rung {@code i}, 0 =
+ * highest; each LL-HLS media playlist carries an {@code EXT-X-RENDITION-REPORT} for every other rung), and the
+ * MPD's video AdaptationSet has one Representation per rung (files under {@code /dash/<stream>/v<i>/}).
+ *
  * <p>Thread-safe.
  */
 public final class HttpDelivery implements AutoCloseable {

@@ -54,7 +54,7 @@ class LadderDeliveryTest {
         StreamHub hub = StreamHub.create();
         try (FfmpegRenditionLadder ladder = FfmpegRenditionLadder.builder(hub).heights(180, 120).build();
              HttpDeliveryServer server = HttpDeliveryServer.builder(hub)
-                     .delivery(d -> d.renditionLadder(ladder).ladderIdleTimeout(Duration.ofSeconds(8))).build()) {
+                     .delivery(d -> d.renditionLadder(ladder).ladderIdleTimeout(Duration.ofSeconds(8)).windowSegments(60)).build()) {
             server.start();
             String base = server.httpUrl() + "hls/live/cam/";
             try (HubClip clip = new HubClip(hub, "live/cam", 6)) {
@@ -67,11 +67,23 @@ class LadderDeliveryTest {
                     assertTrue(System.nanoTime() < deadline, "the lowest rung has no 3 segments");
                     Thread.sleep(500);
                 }
+                // the playlists and the multivariant playlist of one moment: no segment completed in between
                 Map<Integer, String> plain = new HashMap<>();
-                for (int i = 0; i < 3; i++) {
-                    plain.put(i, get(base + "v" + i + "/plain-media.m3u8"));
+                for (int attempt = 0; ; attempt++) {
+                    for (int i = 0; i < 3; i++) {
+                        plain.put(i, get(base + "v" + i + "/plain-media.m3u8"));
+                    }
+                    multivariant = get(base + "index.m3u8");
+                    boolean same = true;
+                    for (int i = 0; i < 3; i++) {
+                        same &= segments(plain.get(i)).keySet().equals(segments(get(base + "v" + i + "/plain-media.m3u8")).keySet());
+                    }
+                    if (same) {
+                        break;
+                    }
+                    assertTrue(attempt < 10, "segments keep completing while the playlists are read");
                 }
-                multivariant = get(base + "index.m3u8");
+                System.out.println("multivariant playlist of the ladder:\n" + multivariant);
                 assertEquals(1, ladder.runningLadders().size());
 
                 // multivariant: three variants, highest first, with what their segments measure
@@ -122,7 +134,7 @@ class LadderDeliveryTest {
                     List<String> reported = new ArrayList<>();
                     while (r.find()) {
                         reported.add(r.group(1));
-                        String other = base + "v" + i + "/" + r.group(1);
+                        String other = URI.create(base + "v" + i + "/media.m3u8").resolve(r.group(1)).toString();
                         long msn = Long.parseLong(r.group(2));
                         int part = Integer.parseInt(r.group(3));
                         // the other playlist holds that part already: a blocking reload for it answers at once with it
@@ -164,14 +176,14 @@ class LadderDeliveryTest {
     }
 
     private String get(String url) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).build(),
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), url + ": " + r.body());
         return r.body();
     }
 
     private byte[] bytes(String url) throws Exception {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).build(),
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, r.statusCode(), url);
         return r.body();
