@@ -124,8 +124,9 @@ public final class HttpDelivery implements AutoCloseable {
 
     /**
      * The ladder group of source stream {@code name}, started (a ladder lease taken) on first use and counted as
-     * a request (the idle timeout restarts); {@code null} without a ladder, when the stream is not published, or
-     * when the ladder refuses it (no H.264 video, too many ladders: the stream is then served alone).
+     * a request (the idle timeout restarts); after its publisher left, the ended group until the stream is
+     * published again (then a new one); {@code null} without a ladder, when the stream is not published and has
+     * no group, or when the ladder refuses it (no H.264 video, too many ladders: the stream is then served alone).
      *
      * @param executor runs the group's idle check
      */
@@ -133,8 +134,9 @@ public final class HttpDelivery implements AutoCloseable {
         if (closed || ladder == null) {
             return null;
         }
+        // an ended group (its publisher left) still serves its window until the stream is published again
         LadderGroup g = groups.get(name);
-        if (g != null && !g.isEnded()) {
+        if (g != null && (!g.isEnded() || hub.tracks(name).isEmpty())) {
             g.touch();
             return g;
         }

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * segmenters share one {@link SegmentAlignment}, served as the variants of one multivariant playlist
  * ({@code v<i>/media.m3u8}) and as the Representations of the MPD's video AdaptationSet. It holds the ladder's
  * lease from the first HTTP request for the stream until no request has come for the idle timeout
- * ({@link HttpDeliveryConfig#ladderIdleTimeout()}: HTTP has no session to end), or until a rung's publisher
- * leaves or the source is published again (the ladder then ends; the next request starts a new group).
+ * ({@link HttpDeliveryConfig#ladderIdleTimeout()}: HTTP has no session to end). When a rung's publisher leaves or
+ * the source is published again the ladder has ended: the group still serves its window until the stream is
+ * live again, when the next request starts a new group.
  *
  * <p>Thread-safe: each rung's state is under its {@link LiveStream}'s lock; what one rung needs of the others
  * (their rendition reports, measured bitrates, DASH timelines) it reads from their published snapshots.
@@ -103,9 +104,9 @@ final class LadderGroup {
         executor.schedule(() -> {
             long idle = delivery.config().ticker().nanoTime() - lastRequestNanos;
             long limit = delivery.config().ladderIdleTimeout().toNanos();
-            if (ended || idle >= limit) {
-                log.info("stream '{}': HTTP delivery of the ladder ends ({})", source,
-                        ended ? "the ladder ended" : "no request for " + TimeUnit.NANOSECONDS.toSeconds(idle) + " s");
+            if (idle >= limit) {
+                log.info("stream '{}': HTTP delivery of the ladder ends (no request for {} s)", source,
+                        TimeUnit.NANOSECONDS.toSeconds(idle));
                 delivery.removed(this);
                 close();
             } else {

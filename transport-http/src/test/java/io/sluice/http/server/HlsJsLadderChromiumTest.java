@@ -33,7 +33,7 @@ class HlsJsLadderChromiumTest {
         try (FfmpegRenditionLadder ladder = FfmpegRenditionLadder.builder(hub).heights(180, 120).build();
              HttpDeliveryServer server = HttpDeliveryServer.builder(hub).delivery(d -> d.renditionLadder(ladder)).build()) {
             server.start();
-            try (HubClip clip = new HubClip(hub, "live/cam", 6); Chromium c = new Chromium()) {
+            try (HubClip clip = new HubClip(hub, "live/cam", 10); Chromium c = new Chromium()) {
                 HubClip.awaitPublished(hub, "live/cam");
                 long deadline;
                 HttpClient http = HttpClient.newHttpClient();
@@ -79,6 +79,7 @@ class HlsJsLadderChromiumTest {
                 while (!frags.get(i).equals(down)) {
                     i++;
                 }
+                assertTrue(i > 0, "no fragment played before the switch: " + frags);
                 Map<String, Object> before = frags.get(i - 1);
                 System.out.println("hls.js fragments around the switch: " + frags.subList(Math.max(0, i - 2), Math.min(frags.size(), i + 3)));
                 assertEquals(0L, Chromium.num(before, "level"), "played the top rung before: " + frags);

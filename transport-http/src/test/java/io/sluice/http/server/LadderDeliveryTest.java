@@ -57,11 +57,25 @@ class LadderDeliveryTest {
                      .delivery(d -> d.renditionLadder(ladder).ladderIdleTimeout(Duration.ofSeconds(8)).windowSegments(60)).build()) {
             server.start();
             String base = server.httpUrl() + "hls/live/cam/";
-            try (HubClip clip = new HubClip(hub, "live/cam", 6)) {
+            try (HubClip clip = new HubClip(hub, "live/cam", 15)) {
                 HubClip.awaitPublished(hub, "live/cam");
                 long deadline;
                 // the first request starts the ladder; wait until every rung has 3 complete segments
                 String multivariant = get(base + "index.m3u8");
+                // a player reloading its playlist every second keeps the lease while the checks below run (ffprobe)
+                java.util.concurrent.atomic.AtomicBoolean playing = new java.util.concurrent.atomic.AtomicBoolean(true);
+                Thread player = new Thread(() -> {
+                    while (playing.get()) {
+                        try {
+                            http.send(HttpRequest.newBuilder(URI.create(base + "plain.m3u8")).build(), HttpResponse.BodyHandlers.discarding());
+                            Thread.sleep(1000);
+                        } catch (Exception e) {
+                            return;
+                        }
+                    }
+                }, "reloading-player");
+                player.setDaemon(true);
+                player.start();
                 deadline = System.nanoTime() + 30_000_000_000L;
                 while (segments(get(base + "v2/plain-media.m3u8")).size() < 3) {
                     assertTrue(System.nanoTime() < deadline, "the lowest rung has no 3 segments");
@@ -163,6 +177,8 @@ class LadderDeliveryTest {
                 assertTrue(probed.containsAll(List.of("video,320,240", "video,240,180", "video,160,120")) && probed.contains("audio,,"),
                         "ffprobe of the MPD: " + probed);
                 assertNull(clip.failure);
+                playing.set(false);
+                player.join(35_000);
             }
             // no request for the idle timeout (8 s): the lease is released and the ladder stops
             long deadline = System.nanoTime() + 20_000_000_000L;
