@@ -174,7 +174,7 @@ class LadderDeliveryTest {
                 assertEquals(1, count(mpd, "contentType=\"video\""), mpd);
                 checkTimeline(server.httpUrl() + "dash/live/cam/", mpd);
                 List<String> probed = ffprobeStreams(server.httpUrl() + "dash/live/cam/manifest.mpd");
-                assertTrue(probed.containsAll(List.of("video,320,240", "video,240,180", "video,160,120")) && probed.contains("audio,,"),
+                assertTrue(probed.containsAll(List.of("video,320,240", "video,240,180", "video,160,120")) && probed.stream().anyMatch(l -> l.startsWith("audio")),
                         "ffprobe of the MPD: " + probed);
                 assertNull(clip.failure);
                 playing.set(false);
