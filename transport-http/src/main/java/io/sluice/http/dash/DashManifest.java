@@ -18,8 +18,9 @@ import java.util.Objects;
  * Renders the dynamic MPD of one stream for low-latency DASH (ISO/IEC 23009-1; DASH-IF IOP low-latency
  * modes): one Period per CMAF header (epoch), one AdaptationSet per track, in which the video AdaptationSet
  * holds one Representation per rendition (the rungs of a rendition ladder, their segments aligned); a
- * {@code SegmentTemplate} with a {@code SegmentTimeline} (§5.3.9.6) whose {@code $Number$} is the media
- * sequence number, so segments cut at IDRs with irregular durations are addressed exactly;
+ * {@code SegmentTemplate} whose {@code $Number$} is the media sequence number, either with
+ * {@code @duration} = the segment target ({@link Addressing#NUMBER}) or with a {@code SegmentTimeline}
+ * (§5.3.9.6; {@link Addressing#TIMELINE}), so segments cut at IDRs with irregular durations are addressed exactly;
  * {@code availabilityTimeOffset} = segment target − part target with {@code availabilityTimeComplete="false"}
  * (segments are sent with chunked transfer as their chunks are produced), a {@code ServiceDescription}
  * latency target and a {@code UTCTiming} element that points at the server's own clock. Stateless.
@@ -34,6 +35,17 @@ public final class DashManifest {
             .withZone(ZoneOffset.UTC);
 
     private DashManifest() {
+    }
+
+    /** How a Representation's segments are addressed. */
+    public enum Addressing {
+        /**
+         * {@code SegmentTemplate@duration} = the segment target with {@code $Number$}: exact only when every segment
+         * lasts the target (a GOP that divides it); what dash.js's low-latency mode is tested with.
+         */
+        NUMBER,
+        /** A {@code SegmentTimeline} with {@code $Number$}: each segment's exact start and duration (irregular GOPs). */
+        TIMELINE
     }
 
     /**
@@ -58,6 +70,7 @@ public final class DashManifest {
     /**
      * @param renditions          the renditions, highest first; the first one gives the Period (its epoch's start)
      *                            and the audio
+     * @param addressing          how segments are addressed
      * @param availabilityStartMs {@code availabilityStartTime}, ms since the Unix epoch (fixed for the stream's life)
      * @param publishMs           {@code publishTime}, ms since the Unix epoch
      * @param segmentUs           segment target, µs
@@ -67,8 +80,8 @@ public final class DashManifest {
      * @param latencyTargetMs     {@code ServiceDescription} latency target, ms
      * @throws IllegalArgumentException if {@code renditions} is empty
      */
-    public static String render(List<Rendition> renditions, long availabilityStartMs, long publishMs, long segmentUs, long partUs,
-                                int windowSegments, String utcTimingUrl, long latencyTargetMs) {
+    public static String render(List<Rendition> renditions, Addressing addressing, long availabilityStartMs, long publishMs,
+                                long segmentUs, long partUs, int windowSegments, String utcTimingUrl, long latencyTargetMs) {
         if (renditions.isEmpty()) {
             throw new IllegalArgumentException("renditions: [] (expected: at least one)");
         }
@@ -76,7 +89,7 @@ public final class DashManifest {
         CmafPart epochStart = top.epochStart();
         CmafHeader h = epochStart.header();
         long maxSegmentUs = segmentUs;
-        for (CmafSegment seg : top.segments()) {
+        for (CmafSegment seg : addressing == Addressing.TIMELINE ? top.segments() : List.<CmafSegment>of()) {
             maxSegmentUs = Math.max(maxSegmentUs, seg.durationUs());
         }
         StringBuilder sb = new StringBuilder(2048);
@@ -109,7 +122,7 @@ public final class DashManifest {
                     continue;
                 }
                 representation(sb, r == 0 ? String.valueOf(rt.isoTrackId()) : r + "-" + rt.isoTrackId(), rendition, rt, pto,
-                        segmentUs, partUs, ato);
+                        addressing, segmentUs, partUs, ato);
             }
             sb.append("    </AdaptationSet>\n");
         }
@@ -119,8 +132,8 @@ public final class DashManifest {
         return sb.toString();
     }
 
-    private static void representation(StringBuilder sb, String id, Rendition r, CmafTrack t, long pto, long segmentUs, long partUs,
-                                       double ato) {
+    private static void representation(StringBuilder sb, String id, Rendition r, CmafTrack t, long pto, Addressing addressing,
+                                       long segmentUs, long partUs, double ato) {
         TrackInfo info = t.info();
         int headerId = r.epochStart().header().id();
         int tid = t.isoTrackId();
@@ -138,6 +151,16 @@ public final class DashManifest {
         if (!t.isVideo()) {
             sb.append("        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"")
                     .append(info.channels()).append("\"/>\n");
+        }
+        if (addressing == Addressing.NUMBER) {
+            sb.append("        <SegmentTemplate timescale=\"").append(t.timescale()).append("\" duration=\"")
+                    .append(t.ticks(segmentUs)).append("\" startNumber=\"").append(r.epochStart().sequence())
+                    .append("\" presentationTimeOffset=\"").append(pto)
+                    .append("\" initialization=\"").append(r.path()).append("init-").append(headerId).append('-').append(tid)
+                    .append(".mp4\" media=\"").append(r.path()).append("seg-").append(headerId).append('-').append(tid)
+                    .append("-$Number$.m4s\" availabilityTimeOffset=\"").append(String.format(Locale.ROOT, "%.3f", ato))
+                    .append("\" availabilityTimeComplete=\"false\"/>\n      </Representation>\n");
+            return;
         }
         // the contiguous run of this epoch's segments that carry the track; $Number$ counts from its first
         List<long[]> timeline = new ArrayList<>(); // {msn, t, d}

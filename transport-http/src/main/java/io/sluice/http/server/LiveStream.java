@@ -446,7 +446,8 @@ final class LiveStream implements StreamSubscriber {
             case MPD -> {
                 PlaylistAnswer m = playlist.plainAnswer(w.request.arrivedNanos(), now);
                 yield m instanceof PlaylistAnswer.Ok ? new PlaylistAnswer.Ok(DashManifest.render(
-                        group == null ? List.of(dashRendition()) : group.dashRenditions(), availabilityStartMs,
+                        group == null ? List.of(dashRendition()) : group.dashRenditions(),
+                        group == null ? DashManifest.Addressing.NUMBER : DashManifest.Addressing.TIMELINE, availabilityStartMs,
                         delivery.config().ticker().wallClockMicros() / 1000, segmenter.segmentTargetUs(), segmenter.partTargetUs(),
                         delivery.config().windowSegments(), w.utcTimingUrl, delivery.config().dashLatencyTarget().toMillis())) : m;
             }
