@@ -236,7 +236,7 @@ final class LiveStream implements StreamSubscriber {
             }
         }
         if (changed) {
-            if (epochStart != null) {
+            if (group != null && epochStart != null) {
                 snapshot = new Snapshot(playlist.currentHeader(), playlist.peakBitrateBps(), playlist.averageBitrateBps(),
                         playlist.renditionReport("media.m3u8"), dashRendition());
             }
