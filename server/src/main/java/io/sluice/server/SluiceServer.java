@@ -202,6 +202,9 @@ public final class SluiceServer implements AutoCloseable {
                     if (dashPlayerScript != null) {
                         db.dashPlayerScript(dashPlayerScript);
                     }
+                    if (ladder != null) {
+                        db.renditionLadder(ladder); // HLS variants and DASH Representations from the same rungs
+                    }
                     delivery = db.build();
                     HttpDeliveryGuard guard = new HttpDeliveryGuard(new AuthorizationGate(authorizer, Ticker.system()), "*");
                     ChannelHandler deliveryHandler = delivery.newHandler();
@@ -611,8 +614,11 @@ public final class SluiceServer implements AutoCloseable {
         /**
          * Gives WHEP viewers of H.264 with B-frames (OBS's default; WebRTC cannot carry it) the top rung of a
          * shared rendition ladder, made by {@code factory} over the server's hub, e.g.
-         * {@code hub -> FfmpegRenditionLadder.builder(hub).build()} from {@code sluice-codec}; the server closes
-         * it (if {@link AutoCloseable}) after its listeners. Default: none (such offers get 406 naming B-frames).
+         * {@code hub -> FfmpegRenditionLadder.builder(hub).build()} from {@code sluice-codec}, and serves every
+         * rung of a stream's ladder as an HLS variant and a DASH Representation (see
+         * {@code HttpDelivery.Builder#renditionLadder}: the first HLS/DASH request starts the transcode, 30 s
+         * without one stops it); the server closes it (if {@link AutoCloseable}) after its listeners. Default:
+         * none (such offers get 406 naming B-frames; HLS/DASH serve one variant).
          */
         public Builder renditionLadder(Function<StreamHub, ? extends RenditionLadder> factory) {
             this.ladderFactory = Objects.requireNonNull(factory, "factory");

@@ -242,6 +242,8 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
         final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         final AtomicInteger queued = new AtomicInteger();
         final AtomicBoolean keyframeRequested = new AtomicBoolean();
+        /** A rung subscriber asked for a keyframe with a passthrough rung: passed to the source on its next frame. */
+        final AtomicBoolean sourceKeyframeWanted = new AtomicBoolean();
         final AtomicLong dropped = new AtomicLong();
         final KeyframeRequestThrottle throttle = KeyframeRequestThrottle.withDefaultInterval();
         /** Source PTS of keyframes on their way through the decoder (passthrough alignment); ladder thread only. */
@@ -344,11 +346,16 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
             return sb.toString();
         }
 
-        /** A rung subscriber wants a keyframe (any thread): aligned on every rung. */
+        /**
+         * A rung subscriber wants a keyframe (any thread, possibly inside the hub's delivery of a rung frame, so
+         * holding that rung stream's lock): aligned on every rung. With a passthrough rung the request goes to the
+         * source's publisher from the source's next frame (on the source's thread): asking from here would take the
+         * source stream's lock while holding the rung's, the reverse of the order in which source audio is
+         * forwarded to the rungs (a deadlock).
+         */
         private void onRungKeyframeRequest() {
-            StreamHub.Subscription s = subscription;
-            if (passthrough && s != null) {
-                s.requestKeyframe(); // the rungs follow the source's keyframes
+            if (passthrough) {
+                sourceKeyframeWanted.set(true); // the rungs follow the source's keyframes
             } else {
                 keyframeRequested.set(true);
             }
@@ -387,6 +394,10 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
             if (ended.get()) {
                 frame.release();
                 return;
+            }
+            StreamHub.Subscription source = subscription;
+            if (source != null && sourceKeyframeWanted.getAndSet(false)) {
+                source.requestKeyframe();
             }
             if (frame.mediaType() != MediaType.VIDEO) {
                 try {

@@ -71,6 +71,9 @@ public final class CmafSegmenter {
     private long offsetUs;
     private long wallOffsetMs;
     private long segStartUs;
+    /** Where the segment-length rule counts from: {@link #segStartUs}, or the shared segment's start when aligned. */
+    private long cutBaseUs;
+    private final SegmentAlignment alignment;
     private long partStartUs;
     private long lastPrimaryDtsUs;
     private long lastIntervalUs;
@@ -93,6 +96,7 @@ public final class CmafSegmenter {
     private CmafSegmenter(Builder b) {
         this.segmentTargetUs = b.segmentTargetUs;
         this.partTargetUs = b.partTargetUs;
+        this.alignment = b.alignment;
     }
 
     public static Builder builder() {
@@ -185,6 +189,17 @@ public final class CmafSegmenter {
                 droppedFrames++;
                 return;
             }
+            if (alignment != null) {
+                SegmentAlignment.Start at = alignment.start(dts, segmentTargetUs);
+                if (at == null) {
+                    droppedFrames++; // before every segment the other renditions numbered
+                    return;
+                }
+                nextSequence = Math.max(nextSequence, at.sequence());
+                cutBaseUs = at.ruleStartUs();
+            } else {
+                cutBaseUs = dts;
+            }
             started = true;
             offsetUs = dts < 0 ? (Math.floorDiv(dts, 1_000_000L) - 1) * 1_000_000L : 0; // whole seconds: converting shifted times stays exact
             wallOffsetMs = Long.MAX_VALUE;
@@ -202,13 +217,23 @@ public final class CmafSegmenter {
         if (st == primary) {
             // frames never arrive early, only late (a GOP cache burst, jitter): the smallest offset is the live one
             wallOffsetMs = Math.min(wallOffsetMs, wallClockMs - Math.floorDiv(dts, 1000));
+            if (alignment != null) {
+                wallOffsetMs = alignment.wallOffsetMs(wallOffsetMs);
+            }
         }
         if (st == primary && dts > lastPrimaryDtsUs) {
             long interval = dts - lastPrimaryDtsUs;
-            long inSegment = dts - segStartUs;
+            long inSegment = dts - cutBaseUs;
             long inPart = dts - partStartUs;
-            if (frame.isKeyframe() && inSegment >= segmentTargetUs - interval / 2) {
+            boolean cut = frame.isKeyframe() && inSegment >= segmentTargetUs - interval / 2;
+            long alignedSequence = -1;
+            if (alignment != null && frame.isKeyframe()) {
+                alignedSequence = alignment.keyframe(dts, cut);
+                cut = alignedSequence >= 0;
+            }
+            if (cut) {
                 closePart(dts, true);
+                nextSequence = Math.max(nextSequence, alignedSequence);
             } else if (inPart + interval > partTargetUs) {
                 closePart(dts, false);
             }
@@ -286,7 +311,7 @@ public final class CmafSegmenter {
                 chunks.put(r.track().isoTrackId(), new CmafPart.TrackChunk(r.baseMediaDecodeTime(), runDuration, chunk));
             }
             CmafPart part = new CmafPart(header, nextSequence, segmentParts.size(), partStartUs, durationUs, partIndependent,
-                    wallMs(partStartUs), bytes, chunks);
+                    segmentParts.isEmpty() ? segmentWallMs() : wallMs(partStartUs), bytes, chunks);
             segmentParts.add(part);
             outputs.add(new PartReady(part));
         }
@@ -294,16 +319,22 @@ public final class CmafSegmenter {
         partIndependent = false;
         if (endsSegment && !segmentParts.isEmpty()) {
             CmafSegment seg = new CmafSegment(header, nextSequence++, segStartUs, boundaryUs - segStartUs, discontinuityPending,
-                    wallMs(segStartUs), segmentParts);
+                    segmentWallMs(), segmentParts);
             discontinuityPending = false;
             segmentParts.clear();
             outputs.add(new SegmentReady(seg));
         }
         if (endsSegment) {
             segStartUs = boundaryUs;
+            cutBaseUs = boundaryUs;
             partIndependent = true;
             keyframeWantedSent = false;
         }
+    }
+
+    /** The program-date-time of the current segment's start: shared with the other renditions when aligned. */
+    private long segmentWallMs() {
+        return alignment == null ? wallMs(segStartUs) : alignment.programDateTimeMs(segStartUs, wallMs(segStartUs));
     }
 
     private long wallMs(long us) {
@@ -344,8 +375,18 @@ public final class CmafSegmenter {
     public static final class Builder {
         private long segmentTargetUs = 2_000_000;
         private long partTargetUs = 250_000;
+        private SegmentAlignment alignment;
 
         private Builder() {
+        }
+
+        /**
+         * Segment boundaries and media sequence numbers shared with the segmenters of the other renditions of a
+         * ladder (whose IDRs are at the same decode times); default none: this segmenter decides alone.
+         */
+        public Builder alignment(SegmentAlignment alignment) {
+            this.alignment = java.util.Objects.requireNonNull(alignment, "alignment");
+            return this;
         }
 
         /** Segment target (HLS target duration), 100 ms..60 s; default 2 s. */

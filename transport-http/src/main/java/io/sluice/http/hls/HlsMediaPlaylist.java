@@ -354,6 +354,38 @@ public final class HlsMediaPlaylist {
         sb.append('\n');
     }
 
+    /** The complete segments in the window, oldest first (a copy). */
+    public List<CmafSegment> segments() {
+        List<CmafSegment> out = new ArrayList<>(segments.size());
+        for (Entry e : segments) {
+            out.add(e.segment);
+        }
+        return out;
+    }
+
+    /** The parts of the segment in progress ({@link #openSequence()}), in order (a copy). */
+    public List<CmafPart> openParts() {
+        return List.copyOf(openParts);
+    }
+
+    /**
+     * This playlist's state as another rendition's {@code EXT-X-RENDITION-REPORT} gives it (RFC 8216bis
+     * §4.4.5.4): the media sequence number and index of its last part.
+     *
+     * @param uri the URI of this playlist relative to the playlist that carries the report
+     * @return the report, or {@code null} before the first part
+     */
+    public RenditionReport renditionReport(String uri) {
+        if (!openParts.isEmpty()) {
+            return new RenditionReport(uri, nextSequence, openParts.size() - 1);
+        }
+        if (segments.isEmpty()) {
+            return null;
+        }
+        CmafSegment last = segments.getLast().segment;
+        return new RenditionReport(uri, last.sequence(), last.parts().size() - 1);
+    }
+
     /** µs as decimal seconds with 5 digits (truncated, so a rendered duration never exceeds the real one). */
     static String seconds(long us) {
         long tenUs = us / 10;

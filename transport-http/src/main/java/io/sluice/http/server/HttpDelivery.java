@@ -3,7 +3,10 @@ package io.sluice.http.server;
 import io.netty.channel.ChannelHandler;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.time.Ticker;
+import io.netty.util.concurrent.EventExecutor;
+import io.sluice.core.spi.RenditionLadder;
 import io.sluice.http.cmaf.CmafSegmenter;
+import io.sluice.http.cmaf.SegmentAlignment;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -26,19 +29,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A stream's segmenter starts with the first request for it while it is published (from the hub's GOP
  * cache), and follows it through publisher reconnects (a discontinuity and a new init segment each).
  *
+ * <p>With a {@linkplain Builder#renditionLadder rendition ladder}, {@code index.m3u8} and {@code plain.m3u8} list
+ * one variant per rung, highest first, whose files are under {@code /hls/<stream>/v<i>/} (rung {@code i}, 0 =
+ * highest; each LL-HLS media playlist carries an {@code EXT-X-RENDITION-REPORT} for every other rung), and the
+ * MPD's video AdaptationSet has one Representation per rung (files under {@code /dash/<stream>/v<i>/}).
+ *
  * <p>Thread-safe.
  */
 public final class HttpDelivery implements AutoCloseable {
     private final StreamHub hub;
     private final HttpDeliveryConfig config;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(HttpDelivery.class);
     private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
+    private final Map<String, LadderGroup> groups = new ConcurrentHashMap<>();
+    private final RenditionLadder ladder;
     private final AtomicInteger blocked = new AtomicInteger();
     private final HttpDeliveryHandler handler;
     private volatile boolean closed;
     private final byte[] dashPlayerScript;
 
-    private HttpDelivery(StreamHub hub, HttpDeliveryConfig config, byte[] dashPlayerScript) {
+    private HttpDelivery(StreamHub hub, HttpDeliveryConfig config, byte[] dashPlayerScript, RenditionLadder ladder) {
         this.hub = hub;
+        this.ladder = ladder;
         this.config = config;
         this.dashPlayerScript = dashPlayerScript;
         this.handler = new HttpDeliveryHandler(this);
@@ -96,8 +108,69 @@ public final class HttpDelivery implements AutoCloseable {
         streams.remove(s.name(), s);
     }
 
-    CmafSegmenter newSegmenter() {
-        return CmafSegmenter.builder().segmentTarget(config.segmentTarget()).partTarget(config.partTarget()).build();
+    /** @param alignment the boundaries shared with the other rungs of a ladder, or {@code null} */
+    CmafSegmenter newSegmenter(SegmentAlignment alignment) {
+        CmafSegmenter.Builder b = CmafSegmenter.builder().segmentTarget(config.segmentTarget()).partTarget(config.partTarget());
+        if (alignment != null) {
+            b.alignment(alignment);
+        }
+        return b.build();
+    }
+
+    /** Whether a rendition ladder is configured. */
+    boolean hasLadder() {
+        return ladder != null;
+    }
+
+    /**
+     * The ladder group of source stream {@code name}, started (a ladder lease taken) on first use and counted as
+     * a request (the idle timeout restarts); after its publisher left, the ended group until the stream is
+     * published again (then a new one); {@code null} without a ladder, when the stream is not published and has
+     * no group, or when the ladder refuses it (no H.264 video, too many ladders: the stream is then served alone).
+     *
+     * @param executor runs the group's idle check
+     */
+    LadderGroup group(String name, EventExecutor executor) {
+        if (closed || ladder == null) {
+            return null;
+        }
+        // an ended group (its publisher left) still serves its window until the stream is published again
+        LadderGroup g = groups.get(name);
+        if (g != null && (!g.isEnded() || hub.tracks(name).isEmpty())) {
+            g.touch();
+            return g;
+        }
+        if (hub.tracks(name).isEmpty()) {
+            return null;
+        }
+        synchronized (groups) {
+            g = groups.get(name);
+            if (g != null && !g.isEnded()) {
+                g.touch();
+                return g;
+            }
+            if (g != null) {
+                groups.remove(name, g);
+                g.close();
+            }
+            try {
+                g = LadderGroup.open(this, hub, ladder, name, executor);
+            } catch (RuntimeException e) {
+                log.info("stream '{}': no rendition ladder ({}); served as one variant", name, e.toString());
+                return null;
+            }
+            groups.put(name, g);
+            if (closed) {
+                groups.remove(name, g);
+                g.close();
+                return null;
+            }
+            return g;
+        }
+    }
+
+    void removed(LadderGroup g) {
+        groups.remove(g.source(), g);
     }
 
     /** Takes a slot for a blocked request; {@code false} if {@link HttpDeliveryConfig#maxBlockedRequests} are held. */
@@ -126,6 +199,10 @@ public final class HttpDelivery implements AutoCloseable {
             s.close();
         }
         streams.clear();
+        for (LadderGroup g : groups.values()) {
+            g.close();
+        }
+        groups.clear();
     }
 
     /** Configures an {@link HttpDelivery}; setters validate at once. Not thread-safe. */
@@ -139,6 +216,8 @@ public final class HttpDelivery implements AutoCloseable {
         private Ticker ticker = Ticker.system();
         private Duration dashLatencyTarget = Duration.ofMillis(1500);
         private byte[] dashPlayerScript;
+        private RenditionLadder ladder;
+        private Duration ladderIdleTimeout = Duration.ofSeconds(30);
 
         private Builder(StreamHub hub) {
             this.hub = Objects.requireNonNull(hub, "hub");
@@ -213,6 +292,34 @@ public final class HttpDelivery implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Serves every stream through {@code ladder}'s rungs (RFC 8216bis §4.4.6.2 variant streams, DASH
+         * Representations): the multivariant playlist lists each rung, highest first, as {@code v<i>/media.m3u8},
+         * whose LL-HLS playlist reports the others ({@code EXT-X-RENDITION-REPORT}), and the MPD's video
+         * AdaptationSet holds one Representation per rung; segments line up across rungs (same media sequence
+         * number, same IDR). The ladder's lease is taken by the first request for a stream and released after
+         * {@link #ladderIdleTimeout} without one. A stream the ladder refuses (no H.264 video, too many ladders) is
+         * served alone, as without a ladder. Default none: one variant per stream. The caller keeps the ladder
+         * (and closes it after this delivery).
+         */
+        public Builder renditionLadder(RenditionLadder ladder) {
+            this.ladder = Objects.requireNonNull(ladder, "ladder");
+            return this;
+        }
+
+        /**
+         * How long a stream's ladder lease is held after the last HTTP request for it (HTTP has no session: a
+         * player reloads its playlist at least every target duration, so a silence this long means nobody
+         * plays), 5 s..1 h; default 30 s.
+         */
+        public Builder ladderIdleTimeout(Duration d) {
+            if (d.compareTo(Duration.ofSeconds(5)) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("ladderIdleTimeout: " + d + " (expected: 5 s..1 h)");
+            }
+            ladderIdleTimeout = d;
+            return this;
+        }
+
         /** The clock; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -225,7 +332,7 @@ public final class HttpDelivery implements AutoCloseable {
                 throw new IllegalStateException("partTarget " + partTarget + " > segmentTarget " + segmentTarget);
             }
             return new HttpDelivery(hub, new HttpDeliveryConfig(segmentTarget, partTarget, windowSegments, maxBlockedRequests,
-                    corsAllowOrigin, ticker, dashLatencyTarget), dashPlayerScript);
+                    corsAllowOrigin, ticker, dashLatencyTarget, ladderIdleTimeout), dashPlayerScript, ladder);
         }
     }
 }

@@ -17,13 +17,16 @@ import java.util.Objects;
  * @param corsAllowOrigin    {@code Access-Control-Allow-Origin} value
  * @param ticker             the clock: blocking deadlines and program-date-time
  * @param dashLatencyTarget  the MPD's {@code ServiceDescription} latency target
+ * @param ladderIdleTimeout  with a rendition ladder: how long a stream's ladder lease is held after its last request
  */
 public record HttpDeliveryConfig(Duration segmentTarget, Duration partTarget, int windowSegments, int maxBlockedRequests,
-                                 String corsAllowOrigin, Ticker ticker, Duration dashLatencyTarget) {
+                                 String corsAllowOrigin, Ticker ticker, Duration dashLatencyTarget,
+                                 Duration ladderIdleTimeout) {
     public HttpDeliveryConfig {
         Objects.requireNonNull(segmentTarget, "segmentTarget");
         Objects.requireNonNull(partTarget, "partTarget");
         Objects.requireNonNull(corsAllowOrigin, "corsAllowOrigin");
         Objects.requireNonNull(ticker, "ticker");
+        Objects.requireNonNull(ladderIdleTimeout, "ladderIdleTimeout");
     }
 }

@@ -85,7 +85,7 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             ex.bytes(HttpResponseStatus.OK, "text/javascript; charset=utf-8", "public, max-age=86400", hlsJs());
             return;
         }
-        Target t = resolve(ex, qs.path(), rest, HlsPlayerPage::html);
+        Target t = resolve(ex, qs.path(), rest, HlsPlayerPage::html, ctx.executor());
         if (t == null) {
             return;
         }
@@ -100,7 +100,8 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
         switch (file) {
             case "index.m3u8" -> stream.request(LiveStream.Kind.MULTIVARIANT_LL, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
             case "plain.m3u8" -> stream.request(LiveStream.Kind.MULTIVARIANT_PLAIN, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
-            case "media.m3u8" -> stream.request(LiveStream.Kind.MEDIA_LL, ex, PlaylistRequest.parse(query, now), -1, -1, ctx.executor());
+            case "media.m3u8" -> stream.request(LiveStream.Kind.MEDIA_LL, ex, PlaylistRequest.parse(query, now), -1, -1,
+                    t.reportPrefix(), ctx.executor());
             case "plain-media.m3u8" -> stream.request(LiveStream.Kind.MEDIA_PLAIN, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
             default -> {
                 if ((m = INIT.matcher(file)).matches()) {
@@ -140,15 +141,24 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
     private static final Pattern DASH_INIT = Pattern.compile("init-(\\d{1,9})-(\\d{1,3})\\.mp4");
     private static final Pattern DASH_SEGMENT = Pattern.compile("seg-(\\d{1,9})-(\\d{1,3})-(\\d{1,15})\\.m4s");
 
-    /** A file of a live stream. */
-    private record Target(String file, LiveStream stream) {
+    /** {@code <source>/v<i>}: the directory of rung {@code i} of a source stream's ladder. */
+    private static final Pattern RUNG_DIR = Pattern.compile("(.+)/v(\\d{1,2})");
+
+    /**
+     * A file of a live stream.
+     *
+     * @param reportPrefix with a ladder, the rungs' directory prefix seen from this file's directory (for the
+     *                     rendition reports of a media playlist)
+     */
+    private record Target(String file, LiveStream stream, String reportPrefix) {
     }
 
     /**
      * Splits {@code rest} ({@code <stream>/<file>}) and finds the live stream; answers the player page and the
      * 404s itself (then returns {@code null}).
      */
-    private Target resolve(Exchange ex, String path, String rest, java.util.function.Function<String, String> playerPage) {
+    private Target resolve(Exchange ex, String path, String rest, java.util.function.Function<String, String> playerPage,
+                           io.netty.util.concurrent.EventExecutor executor) {
         int slash = rest.lastIndexOf('/');
         if (slash <= 0 || slash == rest.length() - 1) {
             ex.error(404, "no such resource: " + path);
@@ -160,12 +170,29 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             ex.text(HttpResponseStatus.OK, "text/html; charset=utf-8", "no-cache", playerPage.apply(name));
             return null;
         }
+        if (delivery.hasLadder()) {
+            // with a ladder: <stream>/... is the multivariant playlist, MPD and the top rung; <stream>/v<i>/... rung i
+            Matcher m = RUNG_DIR.matcher(name);
+            LadderGroup g = m.matches() ? delivery.group(m.group(1), executor) : null;
+            if (g != null) {
+                LiveStream rung = g.rung(Integer.parseInt(m.group(2)));
+                if (rung == null) {
+                    ex.error(404, "stream '" + m.group(1) + "' has " + g.size() + " renditions (v0..v" + (g.size() - 1) + ")");
+                    return null;
+                }
+                return new Target(file, rung, "../v");
+            }
+            g = delivery.group(name, executor);
+            if (g != null) {
+                return new Target(file, g.rung(0), "v");
+            }
+        }
         LiveStream stream = delivery.stream(name);
         if (stream == null) {
             ex.error(404, "stream '" + name + "' is not published");
             return null;
         }
-        return new Target(file, stream);
+        return new Target(file, stream, "v");
     }
 
     private void handleDash(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder qs, Exchange ex) {
@@ -185,7 +212,7 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        Target t = resolve(ex, qs.path(), rest, DashPlayerPage::html);
+        Target t = resolve(ex, qs.path(), rest, DashPlayerPage::html, ctx.executor());
         if (t == null) {
             return;
         }

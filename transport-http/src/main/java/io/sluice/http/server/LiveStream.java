@@ -42,15 +42,17 @@ final class LiveStream implements StreamSubscriber {
         final long msn;
         final int part;
         final String utcTimingUrl;
+        final String reportPrefix;
         ScheduledFuture<?> timeout;
 
-        Waiter(Kind kind, Exchange exchange, PlaylistRequest request, long msn, int part, String utcTimingUrl) {
+        Waiter(Kind kind, Exchange exchange, PlaylistRequest request, long msn, int part, String utcTimingUrl, String reportPrefix) {
             this.kind = kind;
             this.exchange = exchange;
             this.request = request;
             this.msn = msn;
             this.part = part;
             this.utcTimingUrl = utcTimingUrl;
+            this.reportPrefix = reportPrefix;
         }
     }
 
@@ -84,13 +86,44 @@ final class LiveStream implements StreamSubscriber {
     private StreamHub.Subscription subscription;
     private boolean unsupported;
     private boolean closed;
+    /** The ladder this stream is a rung of, or {@code null} for a stream served alone. */
+    private final LadderGroup group;
+    /** Its rung index in {@link #group} (0 = highest). */
+    private final int rung;
+    private int publications;
+    private volatile Snapshot snapshot;
+
+    /**
+     * What the other rungs of a ladder read of this one without its lock, renewed as parts close.
+     *
+     * @param header     the current header
+     * @param peakBps    measured peak segment bitrate, bit/s
+     * @param averageBps measured average bitrate, bit/s (0 before the first complete segment)
+     * @param report     its state for {@code EXT-X-RENDITION-REPORT} (URI to be set by the reader), or {@code null}
+     * @param dash       its DASH timeline, or {@code null} before its first part
+     */
+    record Snapshot(io.sluice.http.cmaf.CmafHeader header, long peakBps, long averageBps, io.sluice.http.hls.RenditionReport report,
+                    DashManifest.Rendition dash) {
+    }
 
     LiveStream(HttpDelivery delivery, String name) {
+        this(delivery, name, null, 0);
+    }
+
+    /** A rung of {@code group} (aligned with its other rungs), or a stream served alone if {@code group} is {@code null}. */
+    LiveStream(HttpDelivery delivery, String name, LadderGroup group, int rung) {
         this.delivery = delivery;
         this.name = name;
-        this.segmenter = delivery.newSegmenter();
+        this.group = group;
+        this.rung = rung;
+        this.segmenter = delivery.newSegmenter(group == null ? null : group.alignment());
         HttpDeliveryConfig c = delivery.config();
         this.playlist = new HlsMediaPlaylist(segmenter.segmentTargetUs(), segmenter.partTargetUs(), c.windowSegments());
+    }
+
+    /** The latest snapshot, or {@code null} before the first part. */
+    Snapshot snapshot() {
+        return snapshot;
     }
 
     String name() {
@@ -115,6 +148,9 @@ final class LiveStream implements StreamSubscriber {
 
     @Override
     public synchronized void onPublish(String streamName, List<TrackInfo> tracks) {
+        if (group != null && publications++ > 0) {
+            group.end(); // a new publisher: the ladder ended with the old one
+        }
         try {
             segmenter.start(tracks);
             unsupported = false;
@@ -147,6 +183,9 @@ final class LiveStream implements StreamSubscriber {
 
     @Override
     public synchronized void onUnpublish(String streamName) {
+        if (group != null) {
+            group.end();
+        }
         segmenter.finish();
         drain();
         playlist.onUnpublish();
@@ -197,8 +236,18 @@ final class LiveStream implements StreamSubscriber {
             }
         }
         if (changed) {
+            if (group != null && epochStart != null) {
+                snapshot = new Snapshot(playlist.currentHeader(), playlist.peakBitrateBps(), playlist.averageBitrateBps(),
+                        playlist.renditionReport("media.m3u8"), dashRendition());
+            }
             wake();
         }
+    }
+
+    /** This stream's DASH timeline; under the lock, after the first part. */
+    private DashManifest.Rendition dashRendition() {
+        return new DashManifest.Rendition(group == null ? "" : "v" + rung + "/", epochStart, playlist.segments(),
+                playlist.openParts(), playlist.peakBitrateBps());
     }
 
     /** Answers every waiter whose answer is no longer "wait" and moves every streamer on. Under the lock. */
@@ -304,7 +353,7 @@ final class LiveStream implements StreamSubscriber {
 
     /** The DASH MPD, waiting (like the first playlist) for a complete segment. */
     synchronized void mpd(Exchange ex, long arrivedNanos, String utcTimingUrl, io.netty.util.concurrent.EventExecutor executor) {
-        request(Kind.MPD, ex, PlaylistRequest.plain(arrivedNanos), -1, -1, utcTimingUrl, executor);
+        request(Kind.MPD, ex, PlaylistRequest.plain(arrivedNanos), -1, -1, utcTimingUrl, null, executor);
     }
 
     /** The per-track init segment for DASH, or {@code null}. */
@@ -318,12 +367,24 @@ final class LiveStream implements StreamSubscriber {
 
     /** Handles one request for {@code file} of this stream. */
     synchronized void request(Kind kind, Exchange ex, PlaylistRequest r, long msn, int part, io.netty.util.concurrent.EventExecutor executor) {
-        request(kind, ex, r, msn, part, null, executor);
+        request(kind, ex, r, msn, part, null, "../v", executor);
     }
 
-    private void request(Kind kind, Exchange ex, PlaylistRequest r, long msn, int part, String utcTimingUrl,
+    /**
+     * Handles one request for {@code file} of this ladder rung.
+     *
+     * @param reportPrefix the rungs' directory prefix seen from the requested playlist, for its rendition reports
+     *                     ({@code "../v"} under {@code v<i>/}, {@code "v"} for the top rung's playlist requested
+     *                     beside the multivariant playlist)
+     */
+    synchronized void request(Kind kind, Exchange ex, PlaylistRequest r, long msn, int part, String reportPrefix,
+                              io.netty.util.concurrent.EventExecutor executor) {
+        request(kind, ex, r, msn, part, null, reportPrefix, executor);
+    }
+
+    private void request(Kind kind, Exchange ex, PlaylistRequest r, long msn, int part, String utcTimingUrl, String reportPrefix,
                          io.netty.util.concurrent.EventExecutor executor) {
-        Waiter w = new Waiter(kind, ex, r, msn, part, utcTimingUrl);
+        Waiter w = new Waiter(kind, ex, r, msn, part, utcTimingUrl, reportPrefix);
         PlaylistAnswer a = answer(w, r.arrivedNanos());
         if (!(a instanceof PlaylistAnswer.Wait wait)) {
             return;
@@ -362,21 +423,33 @@ final class LiveStream implements StreamSubscriber {
             return new PlaylistAnswer.Error(404, "gone");
         }
         PlaylistAnswer a = switch (w.kind) {
-            case MEDIA_LL -> playlist.answer(w.request, now);
+            case MEDIA_LL -> {
+                PlaylistAnswer m = playlist.answer(w.request, now);
+                yield group != null && m instanceof PlaylistAnswer.Ok ok
+                        ? new PlaylistAnswer.Ok(ok.body() + group.renditionReports(rung, w.reportPrefix)) : m;
+            }
             case MEDIA_PLAIN -> playlist.plainAnswer(w.request.arrivedNanos(), now);
             case PART -> playlist.partAnswer(w.msn, w.part, w.request.arrivedNanos(), now);
             case MULTIVARIANT_LL, MULTIVARIANT_PLAIN -> {
                 PlaylistAnswer m = playlist.plainAnswer(w.request.arrivedNanos(), now);
+                if (group != null && m instanceof PlaylistAnswer.Ok) {
+                    // every rung listed once it has a segment to measure; after a target duration, those that have one
+                    boolean waitForAll = now - w.request.arrivedNanos() < playlist.targetDurationS() * 1_000_000_000L;
+                    String body = group.multivariant(w.kind == Kind.MULTIVARIANT_LL, waitForAll);
+                    yield body != null ? new PlaylistAnswer.Ok(body) : new PlaylistAnswer.Wait(w.request.arrivedNanos()
+                            + playlist.targetDurationS() * 1_000_000_000L);
+                }
                 yield m instanceof PlaylistAnswer.Ok ? new PlaylistAnswer.Ok(HlsMultivariantPlaylist.render(playlist.currentHeader(),
                         playlist.peakBitrateBps(), playlist.averageBitrateBps(),
                         w.kind == Kind.MULTIVARIANT_LL ? "media.m3u8" : "plain-media.m3u8")) : m;
             }
             case MPD -> {
                 PlaylistAnswer m = playlist.plainAnswer(w.request.arrivedNanos(), now);
-                yield m instanceof PlaylistAnswer.Ok ? new PlaylistAnswer.Ok(DashManifest.render(epochStart, availabilityStartMs,
+                yield m instanceof PlaylistAnswer.Ok ? new PlaylistAnswer.Ok(DashManifest.render(
+                        group == null ? List.of(dashRendition()) : group.dashRenditions(),
+                        group == null ? DashManifest.Addressing.NUMBER : DashManifest.Addressing.TIMELINE, availabilityStartMs,
                         delivery.config().ticker().wallClockMicros() / 1000, segmenter.segmentTargetUs(), segmenter.partTargetUs(),
-                        delivery.config().windowSegments(), playlist.peakBitrateBps(), w.utcTimingUrl,
-                        delivery.config().dashLatencyTarget().toMillis())) : m;
+                        delivery.config().windowSegments(), w.utcTimingUrl, delivery.config().dashLatencyTarget().toMillis())) : m;
             }
         };
         if (a instanceof PlaylistAnswer.Ok ok) {

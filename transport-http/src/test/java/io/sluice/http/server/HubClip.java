@@ -41,6 +41,21 @@ public final class HubClip implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Waits until {@code stream} of {@code hub} is published (its tracks known).
+     *
+     * @throws AssertionError if it is not within 20 s
+     */
+    public static void awaitPublished(StreamHub hub, String stream) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (hub.tracks(stream).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("'" + stream + "' never published");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** Ends the clip (the publisher leaves the hub) and waits for the pipeline. */
     @Override
     public void close() throws InterruptedException {
