@@ -61,7 +61,7 @@ public final class DashManifest {
         double ato = (segmentUs - partUs) / 1e6;
         for (CmafTrack t : h.tracks()) {
             CmafPart.TrackChunk first = epochStart.trackChunks().get(t.isoTrackId());
-            long pto = first == null ? t.ticks(epochStart.startUs()) : first.baseMediaDecodeTime();
+            long pto = first == null ? t.ticks(epochStart.startUs()) : first.baseMediaDecodeTime() - t.primingTicks(); // after the edit
             TrackInfo info = t.info();
             String type = t.isVideo() ? "video" : "audio";
             sb.append("    <AdaptationSet id=\"").append(t.isoTrackId()).append("\" contentType=\"").append(type)
