@@ -132,12 +132,17 @@ public final class HttpDelivery implements AutoCloseable {
     public static final class Builder {
         private final StreamHub hub;
         private Duration segmentTarget = Duration.ofSeconds(2);
-        private Duration partTarget = Duration.ofMillis(250);
+        /*
+         * 210 ms: 200 ms parts at 24, 25, 30, 50 and 60 fps (a part closes before the frame that would take it past
+         * the target), so non-final parts stay above 85 % of PART-TARGET (RFC 8216bis §4.4.4.9) and PART-HOLD-BACK is
+         * 0.63 s; 250 ms gave 233 ms parts at 30 fps and a hold-back of 0.75 s
+         */
+        private Duration partTarget = Duration.ofMillis(210);
         private int windowSegments = 10;
         private int maxBlockedRequests = 10_000;
         private String corsAllowOrigin = "*";
         private Ticker ticker = Ticker.system();
-        private Duration dashLatencyTarget = Duration.ofMillis(1500);
+        private Duration dashLatencyTarget = Duration.ofMillis(1000);
         private byte[] dashPlayerScript;
 
         private Builder(StreamHub hub) {
@@ -153,7 +158,11 @@ public final class HttpDelivery implements AutoCloseable {
             return this;
         }
 
-        /** Part target (LL-HLS {@code PART-TARGET}), 50 ms..1 s; default 250 ms. */
+        /**
+         * Part target (LL-HLS {@code PART-TARGET}, LL-DASH chunk duration), 50 ms..1 s; default 210 ms (200 ms parts
+         * at the usual frame rates, {@code PART-HOLD-BACK} 0.63 s). Pick a value a little above a whole number of frame
+         * intervals: parts close before the frame that would exceed it.
+         */
         public Builder partTarget(Duration d) {
             if (d.compareTo(Duration.ofMillis(50)) < 0 || d.compareTo(Duration.ofSeconds(1)) > 0) {
                 throw new IllegalArgumentException("partTarget: " + d + " (expected: 50 ms..1 s)");
@@ -189,7 +198,10 @@ public final class HttpDelivery implements AutoCloseable {
             return this;
         }
 
-        /** LL-DASH {@code ServiceDescription} latency target, 200 ms..30 s; default 1.5 s. */
+        /**
+         * LL-DASH {@code ServiceDescription} latency target, 200 ms..30 s; default 1 s (five 200 ms chunks: the chunk
+         * in progress, the one in flight and three buffered).
+         */
         public Builder dashLatencyTarget(Duration d) {
             if (d.compareTo(Duration.ofMillis(200)) < 0 || d.compareTo(Duration.ofSeconds(30)) > 0) {
                 throw new IllegalArgumentException("dashLatencyTarget: " + d + " (expected: 200 ms..30 s)");
