@@ -137,7 +137,8 @@ public final class HttpLatencyBenchmark {
         Path script = dashjs;
         List<Result> results = new ArrayList<>();
         StreamHub hub = StreamHub.create();
-        try (RtmpServer rtmp = RtmpServer.builder().hub(hub).bindAddress(InetAddress.getLoopbackAddress()).port(0).build().start();
+        try (RtmpServer rtmp = RtmpServer.builder().hub(hub).bindAddress(InetAddress.getLoopbackAddress()).port(0)
+                .handshakeTimeout(Duration.ofSeconds(30)).build().start(); // a loaded machine can take > 5 s
              HttpDeliveryServer twoS = HttpDeliveryServer.builder(hub).delivery(d -> d.dashPlayerScript(script)).build();
              HttpDeliveryServer oneS = HttpDeliveryServer.builder(hub)
                      .delivery(d -> d.segmentTarget(Duration.ofSeconds(1)).dashPlayerScript(script)).build()) {

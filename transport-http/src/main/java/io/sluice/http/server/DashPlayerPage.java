@@ -26,10 +26,11 @@ final class DashPlayerPage {
                 const plain = params.has('plain');
                 const p = window.player = dashjs.MediaPlayer().create();
                 // low latency: chunked segments as they are produced, the MPD's ServiceDescription latency target,
-                // playback-rate catch-up. plain: whole segments only, two segment durations behind the live edge
+                // playback-rate catch-up. plain: whole segments only, two segment durations behind the live edge, with
+                // the same catch-up (a player that fell behind, e.g. decoding under real time, comes back to it)
                 p.updateSettings(plain
                     ? {streaming: {lowLatencyEnabled: false, applyServiceDescription: false, delay: {liveDelayFragmentCount: 2},
-                        liveCatchup: {enabled: false}}}
+                        liveCatchup: {enabled: true, playbackRate: {min: -0.1, max: 0.2}}}}
                     : {streaming: {lowLatencyEnabled: true, liveCatchup: {enabled: true}}});
                 p.on(dashjs.MediaPlayer.events.ERROR, (e) => stats.errors.push(JSON.stringify(e.error || e).slice(0, 200)));
                 // a play token in the page's ?token= goes with every request (MPD, init segments, segments, the clock)
