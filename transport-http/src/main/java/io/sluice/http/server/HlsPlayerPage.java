@@ -29,16 +29,15 @@ final class HlsPlayerPage {
                 const debug = new URLSearchParams(location.search).has('debug')
                     ? {log: keep('L'), info: keep('I'), debug: keep('D'), warn: keep('W'), error: keep('E')} : false;
                 // maxFragLookUpTolerance: hls.js (1.4) otherwise takes a segment whose last part is shorter than
-                // 0.25 s as loaded and leaves a hole. maxLiveSyncPlaybackRate 1: hls.js's own catch-up only runs with
-                // more than 1 s buffered, which a 0.63 s PART-HOLD-BACK never has, and otherwise resets the rate to 1;
-                // this page catches up instead (below)
+                // 0.25 s as loaded and leaves a hole. Low latency: hls.js's own catch-up (maxLiveSyncPlaybackRate).
+                // Plain: hls.js has none, this page catches up instead (below)
                 // a play token in the page's ?token= goes with every request as a bearer token (RFC 6750 §2.1)
                 const token = new URLSearchParams(location.search).get('token');
                 const hls = window.hls = new Hls({lowLatencyMode: !plain, backBufferLength: 10, debug: debug,
-                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: 1,
+                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: plain ? 1 : 1.5,
                     xhrSetup: (xhr) => { if (token) xhr.setRequestHeader('Authorization', 'Bearer ' + token); }});
-                // catch-up: hls.js starts playback at its target latency (PART-HOLD-BACK, or HOLD-BACK = 3 target
-                // durations for plain HLS) from the live edge it knows, but the loading before the first frame adds to
+                // plain catch-up: hls.js starts playback at its target latency (HOLD-BACK = 3 target durations)
+                // from the live edge it knows, but the loading before the first frame adds to
                 // it and nothing takes it back. Play a little faster while more than 0.1 s behind that target and more
                 // than 0.3 s is buffered; never closer to the edge than the target, so the hold-back rules still hold
                 const catchUp = () => {
@@ -60,7 +59,7 @@ final class HlsPlayerPage {
                   stats.decoded = q.totalVideoFrames || 0; stats.dropped = q.droppedVideoFrames || 0;
                   stats.currentTime = v.currentTime;
                   if (stats.started && hls.playingDate) stats.latencies.push(Date.now() - hls.playingDate.getTime());
-                  if (stats.started) catchUp();
+                  if (stats.started && plain) catchUp();
                   document.getElementById('s').textContent = JSON.stringify({...stats, latencies: stats.latencies.slice(-5)});
                 }, 250);
                 </script></body></html>

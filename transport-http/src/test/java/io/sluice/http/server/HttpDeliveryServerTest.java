@@ -84,7 +84,7 @@ class HttpDeliveryServerTest {
 
             HttpResponse<byte[]> mp = get("hls/live/cam/media.m3u8");
             String media = text(mp);
-            assertTrue(media.contains("#EXT-X-PART-INF:PART-TARGET=0.21000"), media);
+            assertTrue(media.contains("#EXT-X-PART-INF:PART-TARGET=0.25000"), media);
             assertEquals("application/vnd.apple.mpegurl", mp.headers().firstValue("content-type").orElse(null));
             Matcher hint = Pattern.compile("PRELOAD-HINT:TYPE=PART,URI=\"part-(\\d+)\\.(\\d+)\\.m4s\"").matcher(media);
             assertTrue(hint.find(), media);
@@ -99,7 +99,7 @@ class HttpDeliveryServerTest {
             long waitedMs = (System.nanoTime() - t1) / 1_000_000;
             assertEquals(200, blocked.statusCode(), text(blocked));
             assertTrue(text(blocked).contains("part-" + msn + "." + part + ".m4s"), text(blocked));
-            assertTrue(waitedMs < 1000, "blocked for " + waitedMs + " ms (one part is 200 ms)");
+            assertTrue(waitedMs < 1000, "blocked for " + waitedMs + " ms (one part is 250 ms)");
             HttpResponse<byte[]> partR = partF.get(5, TimeUnit.SECONDS);
             assertEquals(HttpClient.Version.HTTP_2, partR.version());
             assertEquals(200, partR.statusCode());
@@ -156,7 +156,7 @@ class HttpDeliveryServerTest {
             assertEquals(200, r.statusCode(), text(r));
             assertEquals("application/dash+xml", r.headers().firstValue("content-type").orElse(null));
             String mpd = text(r);
-            for (String expected : new String[] {"type=\"dynamic\"", "availabilityTimeOffset=\"1.790\"", "availabilityTimeComplete=\"false\"",
+            for (String expected : new String[] {"type=\"dynamic\"", "availabilityTimeOffset=\"1.750\"", "availabilityTimeComplete=\"false\"",
                     "<Latency referenceId=\"0\" target=\"1000\"", "schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\"",
                     "contentType=\"video\"", "contentType=\"audio\"", "codecs=\"mp4a.40.2\""}) {
                 assertTrue(mpd.contains(expected), expected + " in\n" + mpd);
