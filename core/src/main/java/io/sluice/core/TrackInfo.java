@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Immutable description of one track: codec, its configuration record and the format parameters.
@@ -37,6 +38,7 @@ public final class TrackInfo {
     private final boolean hasBFrames;
     private final String description;
     private final boolean opaque;
+    private final int encoderDelaySamples;
 
     private TrackInfo(Builder b) {
         this.trackId = b.trackId;
@@ -51,6 +53,7 @@ public final class TrackInfo {
         this.hasBFrames = b.hasBFrames;
         this.description = b.description;
         this.opaque = b.opaque;
+        this.encoderDelaySamples = b.encoderDelaySamples;
     }
 
     /** A builder for a track of {@code codec}. */
@@ -71,6 +74,7 @@ public final class TrackInfo {
         b.hasBFrames = hasBFrames;
         b.description = description;
         b.opaque = opaque;
+        b.encoderDelaySamples = encoderDelaySamples;
         return b;
     }
 
@@ -147,6 +151,17 @@ public final class TrackInfo {
      * Whether frames may arrive in decode order different from presentation order (B-frames,
      * {@code pts != dts}). Encoders Sluice configures for live use never produce them.
      */
+    /**
+     * The encoder's delay (priming) at the start of an audio track, in samples at {@link #sampleRate()}: the
+     * decoded samples before the first one that belongs to the input (FFmpeg's {@code AVCodecContext.initial_padding};
+     * AAC-LC from FFmpeg's native encoder 1024, Opus the {@code OpusHead} pre-skip). Empty when the source
+     * did not say (e.g. RTMP/FLV carries no such field). Timestamps follow FFmpeg's convention: the first packet
+     * starts this many samples before the first input sample.
+     */
+    public OptionalInt encoderDelaySamples() {
+        return encoderDelaySamples < 0 ? OptionalInt.empty() : OptionalInt.of(encoderDelaySamples);
+    }
+
     public boolean hasBFrames() {
         return hasBFrames;
     }
@@ -217,7 +232,8 @@ public final class TrackInfo {
         }
         return trackId == t.trackId && codec == t.codec && width == t.width && height == t.height
                 && sampleRate == t.sampleRate && channels == t.channels && bitrateBps == t.bitrateBps
-                && hasBFrames == t.hasBFrames && opaque == t.opaque && Objects.equals(frameRate, t.frameRate)
+                && hasBFrames == t.hasBFrames && opaque == t.opaque && encoderDelaySamples == t.encoderDelaySamples
+                && Objects.equals(frameRate, t.frameRate)
                 && Arrays.equals(codecConfig, t.codecConfig);
     }
 
@@ -240,6 +256,7 @@ public final class TrackInfo {
         private boolean hasBFrames;
         private String description = "";
         private boolean opaque;
+        private int encoderDelaySamples = -1;
 
         private Builder(int trackId, Codec codec) {
             trackId(trackId);
@@ -313,6 +330,18 @@ public final class TrackInfo {
 
         public Builder description(String description) {
             this.description = description == null ? "" : description;
+            return this;
+        }
+
+        /**
+         * The encoder's delay (priming) in samples, 0..65535 (see {@link TrackInfo#encoderDelaySamples()});
+         * default unknown.
+         */
+        public Builder encoderDelaySamples(int samples) {
+            if (samples < 0 || samples > 65_535) {
+                throw new IllegalArgumentException("encoderDelaySamples: " + samples + " (expected: 0..65535)");
+            }
+            this.encoderDelaySamples = samples;
             return this;
         }
 

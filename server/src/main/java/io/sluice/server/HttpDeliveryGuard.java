@@ -25,12 +25,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Authorizes HLS/DASH playlist requests on the shared HTTP port before {@code HttpDelivery} answers them:
- * {@code GET}/{@code HEAD} of {@code /hls/<stream>/<name>.m3u8} (multivariant and media playlists) and
- * {@code /dash/<stream>/manifest.mpd} ask the authorizer for {@link StreamAction#PLAY} of {@code <stream>}
- * over {@link StreamProtocol#HTTP}, with the token from {@code Authorization: Bearer} (RFC 6750 §2.1) or else
- * the {@code token} query parameter (RFC 6750 §2.3). Refused: {@code 401} with {@code WWW-Authenticate: Bearer}
- * or {@code 403}. Player pages, scripts, init segments, segments and parts are not checked.
+ * Authorizes HLS/DASH media requests on the shared HTTP port before {@code HttpDelivery} answers them:
+ * {@code GET}/{@code HEAD} of {@code /hls/<stream>/<file>} and {@code /dash/<stream>/<file>} where the file is a
+ * playlist ({@code .m3u8}), the MPD ({@code .mpd}), an init segment ({@code .mp4}) or a segment or part
+ * ({@code .m4s}) ask the authorizer for {@link StreamAction#PLAY} of {@code <stream>} over
+ * {@link StreamProtocol#HTTP}, with the token from {@code Authorization: Bearer} (RFC 6750 §2.1) or else the
+ * {@code token} query parameter (RFC 6750 §2.3). Refused: {@code 401} with {@code WWW-Authenticate: Bearer} or
+ * {@code 403}. Only the player pages, the player scripts and the DASH time endpoint are not checked: media
+ * bytes need the token as much as the playlists that name them.
  *
  * <p>ByteBuf ownership: a request this handler refuses is released here; every other message goes on
  * unchanged and unreleased. Shared by every channel; thread-safe.
@@ -50,9 +52,12 @@ final class HttpDeliveryGuard extends ChannelInboundHandlerAdapter {
         int slash = path.lastIndexOf('/');
         String file = path.substring(slash + 1);
         String prefix;
-        if (path.startsWith("/hls/") && file.endsWith(".m3u8")) {
+        if (!(file.endsWith(".m3u8") || file.endsWith(".mpd") || file.endsWith(".m4s") || file.endsWith(".mp4"))) {
+            return null;
+        }
+        if (path.startsWith("/hls/")) {
             prefix = "/hls/";
-        } else if (path.startsWith("/dash/") && file.equals("manifest.mpd")) {
+        } else if (path.startsWith("/dash/")) {
             prefix = "/dash/";
         } else {
             return null;

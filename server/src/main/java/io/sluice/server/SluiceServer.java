@@ -658,8 +658,9 @@ public final class SluiceServer implements AutoCloseable {
          * {@code sluice-transport-http}): {@code /hls/<stream>/index.m3u8} (LL-HLS), {@code /hls/<stream>/plain.m3u8}
          * (plain HLS), {@code /dash/<stream>/manifest.mpd}, and the players {@code /hls/<stream>/player.html},
          * {@code /dash/<stream>/player.html}. With an {@link #authorizer} that restricts {@code PLAY}, every
-         * playlist and the MPD need the play token ({@code Authorization: Bearer} or {@code ?token=}); the HLS
-         * player page passes its own {@code ?token=} on as a bearer token. Segments and parts are not checked.
+         * playlist, the MPD, and every init segment, segment and part need the play token
+         * ({@code Authorization: Bearer} or {@code ?token=}); the player pages pass their own {@code ?token=} on
+         * with every request (HLS as a bearer token, DASH as the query parameter). The pages and scripts are public.
          * Default {@code true}.
          */
         public Builder httpDelivery(boolean on) {

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -96,11 +97,11 @@ class HttpDeliveryOnSharedPortTest {
     }
 
     @Test
-    void aPlayTokenGuardsThePlaylistsAndTheMpd() throws Exception {
+    void aPlayTokenGuardsThePlaylistsTheMpdAndEveryMediaFile() throws Exception {
         try (SluiceServer server = SluiceServer.builder().rtmpPort(0).httpPort(0)
                 .authorizer(TokenAuthorizer.builder().playToken("view").build()).build().start();
              HubClip clip = new HubClip(server.hub(), "live/cam", 2)) {
-            awaitSegments(server, "live/cam", 1, "view");
+            String media = awaitSegments(server, "live/cam", 1, "view");
             String base = server.httpUrl();
             HttpResponse<String> refused = get(server.hlsUrl("live/cam"), null);
             assertEquals(401, refused.statusCode(), refused.body());
@@ -112,6 +113,33 @@ class HttpDeliveryOnSharedPortTest {
             assertEquals(200, get(base + "hls/live/cam/plain-media.m3u8", "view").statusCode());
             assertEquals(200, get(server.dashUrl("live/cam") + "?token=view", null).statusCode());
             assertEquals(200, get(base + "hls/live/cam/player.html", null).statusCode(), "the page itself is public");
+
+            // the media files the playlists name need the token as well: header or ?token=
+            Matcher init = Pattern.compile("init-\\d+\\.mp4").matcher(media);
+            Matcher seg = Pattern.compile("seg-\\d+\\.m4s").matcher(media);
+            assertTrue(init.find() && seg.find(), media);
+            String ll = get(base + "hls/live/cam/media.m3u8", "view").body();
+            Matcher part = Pattern.compile("part-\\d+\\.\\d+\\.m4s").matcher(ll);
+            assertTrue(part.find(), ll);
+            for (String file : List.of(init.group(), seg.group(), part.group())) {
+                String url = base + "hls/live/cam/" + file;
+                HttpResponse<String> r = get(url, null);
+                assertEquals(401, r.statusCode(), file + ": " + r.body());
+                assertEquals("Bearer", r.headers().firstValue("WWW-Authenticate").orElse(""), file);
+                assertEquals(401, get(url, "wrong").statusCode(), file);
+                assertEquals(200, get(url, "view").statusCode(), file);
+                assertEquals(200, get(url + "?token=view", null).statusCode(), file);
+            }
+            String mpd = get(server.dashUrl("live/cam"), "view").body();
+            Matcher dashInit = Pattern.compile("init-(\\d+)-\\$RepresentationID\\$\\.mp4").matcher(mpd);
+            Matcher rep = Pattern.compile("<Representation id=\"(\\d+)\"").matcher(mpd);
+            assertTrue(dashInit.find() && rep.find(), mpd);
+            String dashInitUrl = base + "dash/live/cam/init-" + dashInit.group(1) + "-" + rep.group(1) + ".mp4";
+            assertEquals(401, get(dashInitUrl, null).statusCode());
+            assertEquals(200, get(dashInitUrl + "?token=view", null).statusCode());
+            assertEquals(401, get(base + "dash/live/cam/seg-" + dashInit.group(1) + "-" + rep.group(1) + "-1.m4s", null).statusCode());
+            assertEquals(200, get(base + "dash/time", null).statusCode(), "the DASH clock is public");
+            assertEquals(200, get(base + "hls/hls.min.js", null).statusCode(), "the player script is public");
         }
     }
 

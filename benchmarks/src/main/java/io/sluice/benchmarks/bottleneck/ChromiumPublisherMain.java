@@ -1,17 +1,11 @@
 package io.sluice.benchmarks.bottleneck;
 
-import java.io.File;
+import io.sluice.benchmarks.HeadlessChromium;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * Headless Chromium publishing through the Sluice server's {@code /publish/<stream>} page (WHIP), run in the
@@ -48,22 +42,10 @@ public final class ChromiumPublisherMain {
         String y4m = args[1];
         long seconds = Long.parseLong(args[2]);
         PrintStream out = System.out;
-        System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
-        System.setProperty("SE_OFFLINE", "true");
-        Path profile = Files.createTempDirectory("sluice-bottleneck-chromium-");
-        ChromeOptions o = new ChromeOptions();
-        o.setBinary(new File("/usr/bin/chromium"));
         String origin = url.replaceAll("^(https?://[^/]+).*$", "$1");
-        o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                "--use-file-for-fake-video-capture=" + y4m, "--autoplay-policy=no-user-gesture-required",
-                "--unsafely-treat-insecure-origin-as-secure=" + origin,
-                "--disable-features=WebRtcHideLocalIpsWithMdns", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
-                .usingAnyFreePort().withTimeout(Duration.ofSeconds(60)).build();
-        ChromeDriver driver = new ChromeDriver(service, o);
-        try {
+        try (HeadlessChromium c = new HeadlessChromium(List.of("--use-file-for-fake-video-capture=" + y4m,
+                "--unsafely-treat-insecure-origin-as-secure=" + origin))) {
+            ChromeDriver driver = c.driver;
             driver.get(url);
             long end = System.nanoTime() + seconds * 1_000_000_000L;
             while (System.nanoTime() < end) {
@@ -75,12 +57,6 @@ public final class ChromiumPublisherMain {
                     out.flush();
                 }
                 Thread.sleep(Math.max(1, 250 - (System.nanoTime() - t) / 1_000_000));
-            }
-        } finally {
-            driver.quit();
-            service.stop();
-            try (Stream<Path> s = Files.walk(profile)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         out.println("DONE");

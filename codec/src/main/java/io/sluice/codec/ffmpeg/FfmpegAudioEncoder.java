@@ -370,6 +370,7 @@ public final class FfmpegAudioEncoder extends LibavEncoder {
                 .codecConfig(extradata)
                 .audio(sampleRate, outLayout.nb_channels())
                 .bitrateBps(bitrate)
+                .encoderDelaySamples(Math.max(0, Math.min(65_535, c.initial_padding())))
                 .description((config.codec() == Codec.AAC ? "aac LC " : "opus ") + sampleRate + "Hz " + outLayout.nb_channels() + "ch")
                 .build();
     }

@@ -50,6 +50,12 @@ public final class CmafBoxes {
         w.start("trak");
         w.startFull("tkhd", 0, 0x3).u32(0).u32(0).u32(t.isoTrackId()).u32(0).u32(0).zeros(8).u16(0).u16(0)
                 .u16(video ? 0 : 0x0100).u16(0).unityMatrix().u32((long) info.width() << 16).u32((long) info.height() << 16).end();
+        long priming = t.primingTicks();
+        if (priming > 0) {
+            // one edit (ISO/IEC 14496-12 §8.6.6): the whole track from media time `priming` on, so the encoder's
+            // priming is not presented; segment_duration 0 as the fragments' duration is not known (CMAF §7.5.13)
+            w.start("edts").startFull("elst", 0, 0).u32(1).u32(0).u32(priming).u16(1).u16(0).end().end();
+        }
         w.start("mdia");
         w.startFull("mdhd", 0, 0).u32(0).u32(0).u32(t.timescale()).u32(0).u16(0x55C4 /* 'und' */).u16(0).end();
         String handlerName = video ? "VideoHandler" : "SoundHandler";

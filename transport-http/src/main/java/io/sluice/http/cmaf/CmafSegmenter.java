@@ -304,7 +304,8 @@ public final class CmafSegmenter {
                     runDuration += d;
                 }
                 byte[] prft = CmafBoxes.prft(r.track().isoTrackId(), wallMs(r.track().isVideo() ? partStartUs
-                        : offsetUs + r.baseMediaDecodeTime() * 1_000_000 / r.track().timescale()), r.baseMediaDecodeTime());
+                        : offsetUs + (r.baseMediaDecodeTime() - r.track().primingTicks()) * 1_000_000 / r.track().timescale()),
+                        r.baseMediaDecodeTime());
                 byte[] frag = CmafBoxes.fragment(seq, List.of(r));
                 byte[] chunk = java.util.Arrays.copyOf(prft, prft.length + frag.length);
                 System.arraycopy(frag, 0, chunk, prft.length, frag.length);
@@ -368,7 +369,9 @@ public final class CmafSegmenter {
         }
         p.subList(0, n).clear();
         // composition offsets are relative, so the epoch offset cancels out; decode times are shifted by it
-        return new SampleRun(t, t.ticks(taken.get(0).dtsUs() - offsetUs), taken, durations);
+        // an AAC track's media times run ahead of the source's by the priming its edit list skips, so that its
+        // presentation times (media time − priming) are the source's times
+        return new SampleRun(t, t.ticks(taken.get(0).dtsUs() - offsetUs) + t.primingTicks(), taken, durations);
     }
 
     /** Configuration; setters validate at once. */

@@ -15,6 +15,8 @@ import java.util.Objects;
 public final class CmafTrack {
     /** Video media timescale, ticks per second. */
     public static final int VIDEO_TIMESCALE = 90_000;
+    /** AAC priming assumed when the track does not say: FFmpeg's native AAC-LC encoder's {@code initial_padding}. */
+    public static final int AAC_DEFAULT_PRIMING_SAMPLES = 1024;
 
     private final TrackInfo info;
     private final int isoTrackId;
@@ -66,6 +68,20 @@ public final class CmafTrack {
 
     public boolean isVideo() {
         return info.isVideo();
+    }
+
+    /**
+     * The AAC encoder's priming that the {@code edts/elst} of this track skips, in media timescale ticks (= samples):
+     * what the track says ({@link TrackInfo#encoderDelaySamples()}), else 1024, the priming of FFmpeg's native AAC-LC
+     * encoder (its {@code initial_padding}), which is what RTMP publishers using FFmpeg send; 0 for every other codec
+     * (Opus keeps its pre-skip in {@code dOps}, RFC 7845 §4.2 / Opus in ISOBMFF §4.3.2).
+     */
+    public long primingTicks() {
+        if (info.codec() != Codec.AAC) {
+            return 0;
+        }
+        long samples = info.encoderDelaySamples().orElse(AAC_DEFAULT_PRIMING_SAMPLES);
+        return samples * timescale / info.sampleRate();
     }
 
     /** {@code us} (µs, may be negative) in this track's timescale, rounded toward negative infinity. */

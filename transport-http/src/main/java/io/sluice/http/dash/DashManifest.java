@@ -166,7 +166,7 @@ public final class DashManifest {
         double ato = chunked ? (segmentUs - partUs) / 1e6 : -1; // < 0: no availabilityTimeOffset
         for (CmafTrack t : h.tracks()) {
             CmafPart.TrackChunk first = epochStart.trackChunks().get(t.isoTrackId());
-            long pto = first == null ? t.ticks(epochStart.startUs()) : first.baseMediaDecodeTime();
+            long pto = first == null ? t.ticks(epochStart.startUs()) : first.baseMediaDecodeTime() - t.primingTicks(); // after the edit
             String type = t.isVideo() ? "video" : "audio";
             sb.append("    <AdaptationSet id=\"").append(t.isoTrackId()).append("\" contentType=\"").append(type)
                     .append("\" mimeType=\"").append(type).append("/mp4\" segmentAlignment=\"true\" startWithSAP=\"1\">\n");

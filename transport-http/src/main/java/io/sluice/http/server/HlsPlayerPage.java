@@ -29,12 +29,23 @@ final class HlsPlayerPage {
                 const debug = new URLSearchParams(location.search).has('debug')
                     ? {log: keep('L'), info: keep('I'), debug: keep('D'), warn: keep('W'), error: keep('E')} : false;
                 // maxFragLookUpTolerance: hls.js (1.4) otherwise takes a segment whose last part is shorter than
-                // 0.25 s as loaded and leaves a hole; maxLiveSyncPlaybackRate: catch up to the target latency
+                // 0.25 s as loaded and leaves a hole. Low latency: hls.js's own catch-up (maxLiveSyncPlaybackRate).
+                // Plain: hls.js has none, this page catches up instead (below)
                 // a play token in the page's ?token= goes with every request as a bearer token (RFC 6750 §2.1)
                 const token = new URLSearchParams(location.search).get('token');
                 const hls = window.hls = new Hls({lowLatencyMode: !plain, backBufferLength: 10, debug: debug,
-                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: 1.5,
+                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: plain ? 1 : 1.5,
                     xhrSetup: (xhr) => { if (token) xhr.setRequestHeader('Authorization', 'Bearer ' + token); }});
+                // plain catch-up: hls.js starts playback at its target latency (HOLD-BACK = 3 target durations)
+                // from the live edge it knows, but the loading before the first frame adds to
+                // it and nothing takes it back. Play a little faster while more than 0.1 s behind that target and more
+                // than 0.3 s is buffered; never closer to the edge than the target, so the hold-back rules still hold
+                const catchUp = () => {
+                  const over = hls.latency - hls.targetLatency;
+                  const buffered = v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : 0;
+                  const rate = !hls.targetLatency || v.paused || buffered < 0.3 || over < 0.1 ? 1 : over > 1 ? 1.25 : 1.1;
+                  if (v.playbackRate !== rate) v.playbackRate = rate;
+                };
                 hls.on(Hls.Events.ERROR, (e, d) => stats.errors.push((d.fatal ? 'FATAL ' : '') + d.type + '/' + d.details));
                 hls.loadSource(src);
                 hls.attachMedia(v);
@@ -48,6 +59,7 @@ final class HlsPlayerPage {
                   stats.decoded = q.totalVideoFrames || 0; stats.dropped = q.droppedVideoFrames || 0;
                   stats.currentTime = v.currentTime;
                   if (stats.started && hls.playingDate) stats.latencies.push(Date.now() - hls.playingDate.getTime());
+                  if (stats.started && plain) catchUp();
                   document.getElementById('s').textContent = JSON.stringify({...stats, latencies: stats.latencies.slice(-5)});
                 }, 250);
                 </script></body></html>

@@ -139,6 +139,41 @@ class CmafSegmenterFfmpegTest {
         assertEquals(audioCodec, a[0]);
         assertEquals(audioCodec.equals("opus") ? "48000" : String.valueOf(audio.sampleRate()), a[1]);
         assertEquals(sourcePts.get(audio.trackId()).size(), Integer.parseInt(a[3].strip()), "decoded audio frames");
+
+        // AAC: the init segment's edit list skips the encoder's priming: FFmpeg's mov demuxer presents the first audio
+        // packet at its decode time (tfdt) minus the priming, and audio stays where the source put it relative to video
+        CmafTrack at = header.audio();
+        Proc starts = run("ffprobe", "-v", "error", "-show_entries", "stream=codec_type,start_time", "-of", "csv=p=0", out.toString());
+        Map<String, Double> start = new HashMap<>();
+        starts.out.lines().filter(l -> !l.isBlank()).forEach(l -> start.put(l.split(",")[0], Double.parseDouble(l.split(",")[1])));
+        double sourceAv = (sourcePts.get(audio.trackId()).stream().min(Long::compare).orElseThrow()
+                - sourcePts.get(video.trackId()).stream().min(Long::compare).orElseThrow()) / 1e6;
+        assertEquals(sourceAv, start.get("audio") - start.get("video"), 0.001, "audio start − video start, s: " + starts.out);
+        Proc first = run("ffprobe", "-v", "error", "-select_streams", "a:0", "-read_intervals", "%+#1", "-show_entries",
+                "packet=pts", "-of", "csv=p=0", out.toString());
+        long firstTfdt = parts.stream().map(p -> p.trackChunks().get(at.isoTrackId())).filter(java.util.Objects::nonNull)
+                .findFirst().orElseThrow().baseMediaDecodeTime();
+        long firstPts = Long.parseLong(first.out.lines().filter(l -> !l.isBlank()).findFirst().orElseThrow().replace(",", "").strip());
+        if (audioCodec.equals("aac")) {
+            assertEquals(CmafTrack.AAC_DEFAULT_PRIMING_SAMPLES, at.primingTicks() * audio.sampleRate() / at.timescale());
+            assertTrue(containsElst(header.bytes(), at.primingTicks()), "elst with media_time " + at.primingTicks());
+            assertEquals(firstTfdt - at.primingTicks(), firstPts, "first AAC packet presented at tfdt − priming");
+        } else {
+            assertEquals(firstTfdt, firstPts, "first Opus packet presented at its tfdt");
+            assertEquals(0, at.primingTicks(), "Opus keeps its pre-skip in dOps");
+            assertTrue(!containsElst(header.bytes(), -1), "no edit list for Opus");
+        }
+    }
+
+    /** Whether {@code init} holds an {@code elst} box whose one entry has {@code media_time} (any if −1). */
+    static boolean containsElst(byte[] init, long mediaTime) {
+        for (int i = 4; i + 20 <= init.length; i++) {
+            if (init[i] == 'e' && init[i + 1] == 'l' && init[i + 2] == 's' && init[i + 3] == 't') {
+                long mt = java.nio.ByteBuffer.wrap(init, i + 16, 4).getInt() & 0xFFFF_FFFFL; // version 0: after flags, count, duration
+                return mediaTime < 0 || mt == mediaTime;
+            }
+        }
+        return false;
     }
 
     record Proc(int code, String out, String err) {

@@ -86,7 +86,10 @@ class CmafSegmenterTest {
                 audioStart = audioStart < 0 ? ac.baseMediaDecodeTime() : audioStart;
             }
         }
-        assertEquals(0, audioStart);
+        // AAC media times run ahead by the priming the edit list skips (1024 samples when the track does not say)
+        assertEquals(1024, at.primingTicks());
+        assertEquals(at.primingTicks(), audioStart);
+        audioEnd -= at.primingTicks();
         assertEquals(a, audioEnd / 1024 + (audioEnd % 1024 == 0 ? 0 : 1), "every audio frame, 1024 ticks each; end " + audioEnd
                 + " dropped " + seg.droppedFrames());
         long lastUs = (frames - 1) * 1001 * 1_000_000 / 30000;
@@ -147,5 +150,31 @@ class CmafSegmenterTest {
         assertThrows(IllegalStateException.class, () -> CmafSegmenter.builder().segmentTarget(Duration.ofMillis(200))
                 .partTarget(Duration.ofMillis(300)).build());
         assertThrows(IllegalStateException.class, () -> seg.push(null, 0));
+    }
+
+    @Test
+    @DisplayName("AAC: the edit list skips the priming the track states (else 1024); Opus: no edit list, pre-skip stays in dOps")
+    void aacPrimingInTheEditList() {
+        TrackInfo apple = AUDIO.toBuilder().encoderDelaySamples(2112).build();
+        seg.start(List.of(VIDEO, apple));
+        CmafTrack at = seg.header().audio();
+        assertEquals(2112, at.primingTicks());
+        assertTrue(CmafSegmenterFfmpegTest.containsElst(seg.header().bytes(), 2112));
+        assertTrue(CmafSegmenterFfmpegTest.containsElst(seg.header().trackInit(at.isoTrackId()), 2112), "the DASH init too");
+        assertFalse(CmafSegmenterFfmpegTest.containsElst(seg.header().trackInit(seg.header().video().isoTrackId()), -1), "video: none");
+        push(VIDEO, 0, true);
+        push(apple, 0, true);
+        push(apple, 23_220, true);
+        push(VIDEO, 300_000, false);
+        drain();
+        CmafPart first = parts().get(0);
+        assertEquals(2112, first.trackChunks().get(at.isoTrackId()).baseMediaDecodeTime(), "tfdt = source time + priming");
+
+        TrackInfo opus = TrackInfo.builder(2, Codec.OPUS).codecConfig(new byte[] {'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2,
+                0x38, 0x01, (byte) 0x80, (byte) 0xBB, 0, 0, 0, 0, 0}).audio(48_000, 2).encoderDelaySamples(312).build();
+        seg.start(List.of(VIDEO, opus));
+        assertEquals(0, seg.header().audio().primingTicks());
+        assertFalse(CmafSegmenterFfmpegTest.containsElst(seg.header().bytes(), -1));
+        assertThrows(IllegalArgumentException.class, () -> TrackInfo.builder(1, Codec.AAC).encoderDelaySamples(-1));
     }
 }

@@ -157,7 +157,7 @@ class HttpDeliveryServerTest {
             assertEquals("application/dash+xml", r.headers().firstValue("content-type").orElse(null));
             String mpd = text(r);
             for (String expected : new String[] {"type=\"dynamic\"", "availabilityTimeOffset=\"1.750\"", "availabilityTimeComplete=\"false\"",
-                    "<Latency referenceId=\"0\" target=\"1500\"", "schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\"",
+                    "<Latency referenceId=\"0\" target=\"1000\"", "schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\"",
                     "contentType=\"video\"", "contentType=\"audio\"", "codecs=\"mp4a.40.2\""}) {
                 assertTrue(mpd.contains(expected), expected + " in\n" + mpd);
             }

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** Fetches one file of an npm package with {@code npm pack} (the npm registry; no CDN) for the browser tests. */
-final class NpmPackage {
+public final class NpmPackage {
     private NpmPackage() {
     }
 
@@ -17,7 +17,7 @@ final class NpmPackage {
      * @param dir   where to put it
      * @return the extracted file, {@code dir/<file name>}
      */
-    static Path fetch(String spec, String file, Path dir) throws Exception {
+    public static Path fetch(String spec, String file, Path dir) throws Exception {
         Process p = new ProcessBuilder("npm", "pack", spec, "--silent", "--pack-destination", dir.toString())
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
