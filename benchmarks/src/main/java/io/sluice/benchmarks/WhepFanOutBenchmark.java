@@ -537,13 +537,10 @@ public final class WhepFanOutBenchmark {
 
         void receive(ByteBuf rx) throws IOException {
             for (int n = 0; n < 64; n++) {
-                rx.clear();
-                ByteBuffer nio = rx.internalNioBuffer(0, rx.capacity());
-                InetSocketAddress from = (InetSocketAddress) channel.receive(nio);
+                InetSocketAddress from = io.sluice.webrtc.mux.Datagrams.receive(channel, rx);
                 if (from == null) {
                     return;
                 }
-                rx.writerIndex(nio.position());
                 long now = System.nanoTime();
                 switch (PacketDemux.classify(rx)) {
                     case STUN -> ice.handleDatagram(now, from, local, rx);

@@ -297,13 +297,10 @@ final class WhipConnection implements Runnable {
 
     private void receive(DatagramChannel ch, InetSocketAddress local) throws IOException {
         for (int n = 0; n < 256; n++) {
-            rx.clear();
-            ByteBuffer nio = rx.internalNioBuffer(0, rx.capacity());
-            InetSocketAddress from = (InetSocketAddress) ch.receive(nio);
+            InetSocketAddress from = io.sluice.webrtc.mux.Datagrams.receive(ch, rx);
             if (from == null) {
                 return;
             }
-            rx.writerIndex(nio.position());
             long now = ticker.nanoTime();
             switch (PacketDemux.classify(rx)) {
                 case STUN -> {
