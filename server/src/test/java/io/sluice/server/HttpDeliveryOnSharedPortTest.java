@@ -131,13 +131,13 @@ class HttpDeliveryOnSharedPortTest {
                 assertEquals(200, get(url + "?token=view", null).statusCode(), file);
             }
             String mpd = get(server.dashUrl("live/cam"), "view").body();
-            Matcher dashInit = Pattern.compile("init-(\\d+)-\\$RepresentationID\\$\\.mp4").matcher(mpd);
-            Matcher rep = Pattern.compile("<Representation id=\"(\\d+)\"").matcher(mpd);
-            assertTrue(dashInit.find() && rep.find(), mpd);
-            String dashInitUrl = base + "dash/live/cam/init-" + dashInit.group(1) + "-" + rep.group(1) + ".mp4";
+            // initialization="init-<header>-<track>.mp4" (the ladder's MPD names each rung's files)
+            Matcher dashInit = Pattern.compile("initialization=\"init-(\\d+)-(\\d+)\\.mp4\"").matcher(mpd);
+            assertTrue(dashInit.find(), mpd);
+            String dashInitUrl = base + "dash/live/cam/init-" + dashInit.group(1) + "-" + dashInit.group(2) + ".mp4";
             assertEquals(401, get(dashInitUrl, null).statusCode());
             assertEquals(200, get(dashInitUrl + "?token=view", null).statusCode());
-            assertEquals(401, get(base + "dash/live/cam/seg-" + dashInit.group(1) + "-" + rep.group(1) + "-1.m4s", null).statusCode());
+            assertEquals(401, get(base + "dash/live/cam/seg-" + dashInit.group(1) + "-" + dashInit.group(2) + "-1.m4s", null).statusCode());
             assertEquals(200, get(base + "dash/time", null).statusCode(), "the DASH clock is public");
             assertEquals(200, get(base + "hls/hls.min.js", null).statusCode(), "the player script is public");
         }
