@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.core.hub.StreamHub;
 import io.sluice.http.server.HubClip;
@@ -31,7 +30,7 @@ class OriginRefusesPushTest {
 
     @Test
     void aRefusingOriginFailsClearlyAndStopsNothingElse() throws Exception {
-        assumeTrue(NginxDav.available(), "nginx is not installed (.ci/install-deps.sh)");
+        assertTrue(NginxDav.available(), "nginx is not installed: .ci/install-deps.sh installs it");
         StreamHub hub = StreamHub.create();
         int downPort;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.core.hub.StreamHub;
 import io.sluice.http.push.NginxDav;
@@ -39,7 +38,7 @@ class OriginPushHlsJsChromiumTest {
 
     @Test
     void hlsJsPlaysFromNginx() throws Exception {
-        assumeTrue(NginxDav.available(), "nginx is not installed (.ci/install-deps.sh)");
+        assertTrue(NginxDav.available(), "nginx is not installed: .ci/install-deps.sh installs it");
         StreamHub hub = StreamHub.create();
         try (NginxDav nginx = NginxDav.start(dir); HubClip clip = new HubClip(hub, "live/cam", 6); Chromium c = new Chromium()) {
             // the page as the server would serve it, with hls.js beside it: static files at the origin
