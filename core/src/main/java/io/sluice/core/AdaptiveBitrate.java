@@ -20,6 +20,8 @@ import java.util.Objects;
  *                        {@link Builder#startBitrateBps})
  * @param governing       which transport governs when there are several
  * @param adaptResolution whether the controller may also lower (and raise again) the encoded picture size
+ * @param adaptFrameRate  whether the controller may lower (and raise again) the frame rate once the picture is at
+ *                        its smallest size (only reachable with a {@code minBitrateBps} below that size's range)
  *
  * <pre>{@code
  * StreamPipeline.builder()
@@ -31,7 +33,7 @@ import java.util.Objects;
  * }</pre>
  */
 public record AdaptiveBitrate(boolean enabled, long minBitrateBps, long maxBitrateBps, long startBitrateBps,
-                              Governing governing, boolean adaptResolution) {
+                              Governing governing, boolean adaptResolution, boolean adaptFrameRate) {
     private static final AdaptiveBitrate DEFAULTS = builder().build();
     private static final AdaptiveBitrate OFF = builder().enabled(false).build();
 
@@ -78,7 +80,8 @@ public record AdaptiveBitrate(boolean enabled, long minBitrateBps, long maxBitra
 
     public Builder toBuilder() {
         return builder().enabled(enabled).minBitrateBps(minBitrateBps).maxBitrateBps(maxBitrateBps)
-                .startBitrateBps(startBitrateBps).governing(governing).adaptResolution(adaptResolution);
+                .startBitrateBps(startBitrateBps).governing(governing).adaptResolution(adaptResolution)
+                .adaptFrameRate(adaptFrameRate);
     }
 
     @Override
@@ -88,7 +91,7 @@ public record AdaptiveBitrate(boolean enabled, long minBitrateBps, long maxBitra
         }
         return "AdaptiveBitrate{" + minBitrateBps / 1000 + ".." + (maxBitrateBps == 0 ? "encoder" : maxBitrateBps / 1000 + "")
                 + " kb/s, start " + (startBitrateBps == 0 ? "auto" : startBitrateBps / 1000 + " kb/s") + ", " + governing
-                + (adaptResolution ? "" : ", fixed size") + '}';
+                + (adaptResolution ? "" : ", fixed size") + (adaptFrameRate ? "" : ", fixed frame rate") + '}';
     }
 
     /** Builds {@link AdaptiveBitrate}; setters validate at once, {@link #build()} checks min ≤ start ≤ max. */
@@ -99,6 +102,7 @@ public record AdaptiveBitrate(boolean enabled, long minBitrateBps, long maxBitra
         private long startBitrateBps;
         private Governing governing = Governing.SLOWEST;
         private boolean adaptResolution = true;
+        private boolean adaptFrameRate = true;
 
         private Builder() {
         }
@@ -153,10 +157,21 @@ public record AdaptiveBitrate(boolean enabled, long minBitrateBps, long maxBitra
             return this;
         }
 
+        /**
+         * Whether the frame rate may step down (to 1/2, then 1/3 of the source's, not below 5 fps) once the picture
+         * is at the smallest size of the ladder and the target is still below that size's range; default true.
+         * Frames are dropped before the encoder (never duplicated), and each step is coded as an IDR picture.
+         */
+        public Builder adaptFrameRate(boolean adapt) {
+            this.adaptFrameRate = adapt;
+            return this;
+        }
+
         /** @throws IllegalStateException if min &gt; max or start is outside min..max (where max and start are set) */
         public AdaptiveBitrate build() {
             try {
-                return new AdaptiveBitrate(enabled, minBitrateBps, maxBitrateBps, startBitrateBps, governing, adaptResolution);
+                return new AdaptiveBitrate(enabled, minBitrateBps, maxBitrateBps, startBitrateBps, governing, adaptResolution,
+                        adaptFrameRate);
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }

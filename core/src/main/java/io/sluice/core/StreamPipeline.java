@@ -1178,8 +1178,9 @@ public final class StreamPipeline implements AutoCloseable {
 
     private void rateDecided(RateDecision d) {
         if (d.sizeChanged()) {
-            log.info("adaptive bitrate: video {} at {} kbit/s ({}, estimate {} kbit/s from {})", d.size(), d.targetBps() / 1000,
-                    d.reason(), d.estimateBps() / 1000, d.governingTransport());
+            log.info("adaptive bitrate: video {}{} at {} kbit/s ({}, estimate {} kbit/s from {})", d.size(),
+                    d.frameRate() == null ? "" : String.format(java.util.Locale.ROOT, " %.3g fps", d.frameRate().toDouble()),
+                    d.targetBps() / 1000, d.reason(), d.estimateBps() / 1000, d.governingTransport());
         } else if (log.isDebugEnabled()) {
             log.debug("adaptive bitrate: video target {} kbit/s ({}, estimate {} kbit/s from {})", d.targetBps() / 1000,
                     d.reason(), d.estimateBps() / 1000, d.governingTransport());

@@ -659,7 +659,8 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
         RateDecision r = s.rate();
         String abr = r == null ? "" : String.format(Locale.ROOT, " target=%.0fkb/s estimate=%s%s", r.targetBps() / 1000.0,
                 r.estimateBps() == 0 ? "-" : String.format(Locale.ROOT, "%.0fkb/s", r.estimateBps() / 1000.0),
-                r.size() == null ? "" : " size=" + r.size());
+                r.size() == null ? "" : " size=" + r.size())
+                + (r.frameRate() == null ? "" : String.format(Locale.ROOT, " target-fps=%.3g", r.frameRate().toDouble()));
         return String.format(Locale.ROOT, "frame=%6d fps=%6.1f bitrate=%8.1fkb/s%s dropped=%d time=%s elapsed=%s   ",
                 frames, frames / secs, bitrate / 1000.0, abr, dropped, Units.clock(s.mediaTimeUs()), Units.clock(s.elapsed().toNanos() / 1000));
     }

@@ -2,6 +2,7 @@ package io.sluice.abr.rate;
 
 import io.sluice.abr.tcp.SendQueueController;
 import io.sluice.core.AdaptiveBitrate;
+import io.sluice.core.Rational;
 import io.sluice.core.VideoSize;
 import io.sluice.core.spi.BandwidthEstimate;
 import io.sluice.core.spi.EncoderControl;
@@ -43,11 +44,14 @@ import java.util.function.Consumer;
  *       size's minimum (or at the maximum) for 4 s, at most one change per 2 s; never down while the target is
  *       at the maximum (the network is then not the limit: a low configured bitrate keeps its size); never above the encoder's starting size, aspect
  *       ratio kept, even dimensions. The encoder codes the first frame at a new size as an IDR picture.</li>
+ *   <li><b>Frame rate</b> (with {@link AdaptiveBitrate#adaptFrameRate()} and an encoder that reports its
+ *       {@link EncoderControl#frameRate()}): below the smallest size the ladder goes on at 1/2 and 1/3 of the frame
+ *       rate (not below 5 fps), with the same hysteresis; see {@link ResolutionLadder}. Only reachable when the
+ *       user's minimum is below the smallest size's range (the default 150 kbit/s stops at about 270 lines).</li>
  *   <li><b>Several transports.</b> {@link AdaptiveBitrate.Governing#SLOWEST} by default; a transport that is
  *       {@link TransportState#RECONNECTING}, failed or closed drops out until it is connected again (its queue
  *       controller then starts measuring anew).</li>
  * </ul>
- * Frame rate stays the encoder's: only bitrate and size adapt.
  *
  * <p>Thread-safe (every method holds the instance lock; none blocks); time comes from the injected
  * {@link Ticker}.
@@ -165,9 +169,13 @@ public final class AdaptiveRateController implements RateController {
         maxBps = config.maxBitrateBps() > 0 ? config.maxBitrateBps() : video.targetBitrate();
         minBps = Math.min(config.minBitrateBps(), maxBps);
         VideoSize size = video.resolution();
-        if (config.adaptResolution() && size != null) {
-            ladder = ResolutionLadder.below(size);
+        Rational frameRate = config.adaptFrameRate() ? video.frameRate() : null;
+        if (size != null && (config.adaptResolution() || frameRate != null)) {
+            ladder = ResolutionLadder.below(size, frameRate, config.adaptResolution());
             rung = 0;
+            if (ladder.size() == 1) {
+                ladder = null; // nothing to step through
+            }
         }
         long start = maxBps;
         if (config.startBitrateBps() > 0) {
@@ -182,7 +190,7 @@ public final class AdaptiveRateController implements RateController {
         if (video.targetBitrate() != targetBps) {
             video.setTargetBitrate(targetBps);
         }
-        current = new RateDecision(targetBps, 0, size, RateChangeReason.INITIAL, null, false);
+        current = new RateDecision(targetBps, 0, size, video.frameRate(), RateChangeReason.INITIAL, null, false);
     }
 
     @Override
@@ -282,6 +290,7 @@ public final class AdaptiveRateController implements RateController {
         boolean sizeChanged = ladder != null && adaptSize(now);
         if (changed || sizeChanged) {
             current = new RateDecision(targetBps, governing.videoBps, ladder != null ? ladder.get(rung).size() : video.resolution(),
+                    ladder != null && ladder.get(rung).frameRate() != null ? ladder.get(rung).frameRate() : video.frameRate(),
                     governing.reason, governing.uri, sizeChanged);
             decisions.accept(current);
         }
@@ -318,9 +327,17 @@ public final class AdaptiveRateController implements RateController {
     }
 
     private boolean moveTo(int index, long now) {
-        VideoSize s = ladder.get(index).size();
-        if (!video.setResolution(s.width(), s.height())) {
+        ResolutionLadder.Rung from = ladder.get(rung);
+        ResolutionLadder.Rung to = ladder.get(index);
+        if (!to.size().equals(from.size()) && !video.setResolution(to.size().width(), to.size().height())) {
             ladder = null; // the encoder cannot change its size: adapt the bitrate only
+            return false;
+        }
+        if (to.frameRate() != null && !to.frameRate().equals(from.frameRate()) && !video.setFrameRate(to.frameRate())) {
+            ladder = ladder.sizesOnly(); // the encoder cannot change its frame rate: sizes only
+            if (ladder.size() == 1) {
+                ladder = null;
+            }
             return false;
         }
         rung = index;

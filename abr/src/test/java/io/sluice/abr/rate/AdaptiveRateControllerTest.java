@@ -32,6 +32,9 @@ class AdaptiveRateControllerTest {
         VideoSize size;
         final List<VideoSize> sizes = new ArrayList<>();
         boolean resizable = true;
+        /** Null: the encoder does not report a frame rate (the default of {@link EncoderControl}). */
+        io.sluice.core.Rational frameRate;
+        final List<Double> frameRates = new ArrayList<>();
 
         RecordingEncoder(long bitrate, VideoSize size) {
             this.bitrate = bitrate;
@@ -67,6 +70,21 @@ class AdaptiveRateControllerTest {
         @Override
         public VideoSize resolution() {
             return size;
+        }
+
+        @Override
+        public boolean setFrameRate(io.sluice.core.Rational fps) {
+            if (frameRate == null) {
+                return false;
+            }
+            frameRate = fps;
+            frameRates.add(fps.toDouble());
+            return true;
+        }
+
+        @Override
+        public io.sluice.core.Rational frameRate() {
+            return frameRate;
         }
     }
 
@@ -265,6 +283,76 @@ class AdaptiveRateControllerTest {
         assertEquals(new VideoSize(1280, 720), enc.size);
         assertEquals(List.of(new VideoSize(960, 540), new VideoSize(640, 360), new VideoSize(480, 270),
                 new VideoSize(640, 360), new VideoSize(960, 540), new VideoSize(1280, 720)), enc.sizes);
+    }
+
+    @Test
+    @DisplayName("below the smallest size the frame rate steps to 1/2 and 1/3 with the same hysteresis, and back up")
+    void frameRateStepsBelowTheSmallestSize() {
+        RecordingEncoder enc = new RecordingEncoder(1_000_000, new VideoSize(640, 480));
+        enc.frameRate = io.sluice.core.Rational.of(30, 1);
+        AdaptiveRateController c = controller(AdaptiveBitrate.builder().minBitrateBps(10_000).build(), 0);
+        c.attach(enc);
+        ResolutionLadder l = ResolutionLadder.below(new VideoSize(640, 480), io.sluice.core.Rational.of(30, 1), true);
+        assertEquals(List.of(new VideoSize(640, 480), new VideoSize(480, 360), new VideoSize(360, 270), new VideoSize(240, 180),
+                new VideoSize(240, 180), new VideoSize(240, 180)), l.rungs().stream().map(ResolutionLadder.Rung::size).toList());
+        assertEquals(List.of(30.0, 30.0, 30.0, 30.0, 15.0, 10.0),
+                l.rungs().stream().map(r -> r.frameRate().toDouble()).toList());
+        for (int i = 1; i < l.size(); i++) {
+            assertTrue(l.get(i).minBps() < l.get(i - 1).minBps() && l.get(i).maxBps() < l.get(i - 1).maxBps(), l.toString());
+        }
+        // 12 kbit/s of video: down one rung per 2 s, through every size, then 15 and 10 fps.
+        for (int i = 0; i < 30; i++) {
+            ticker.advanceMillis(500);
+            c.onBandwidthEstimate(WHIP, cc(12_632, 0));
+        }
+        assertEquals(new VideoSize(240, 180), enc.size);
+        assertEquals(List.of(15.0, 10.0), enc.frameRates, "frame rate steps after the sizes");
+        RateDecision d = c.current();
+        assertEquals(10.0, d.frameRate().toDouble(), 1e-9);
+        assertTrue(decisions.stream().filter(RateDecision::sizeChanged).count() >= 5, "each step is a decision that changes the rung");
+        // Back up: frame rate first, then sizes.
+        for (int i = 0; i < 60; i++) {
+            ticker.advanceMillis(500);
+            c.onBandwidthEstimate(WHIP, cc(2_000_000, 0));
+        }
+        assertEquals(List.of(15.0, 10.0, 15.0, 30.0), enc.frameRates);
+        assertEquals(new VideoSize(640, 480), enc.size);
+        assertEquals(30.0, c.current().frameRate().toDouble(), 1e-9);
+    }
+
+    @Test
+    void frameRateStepsOffOrUnsupportedKeepTheFrameRate() {
+        RecordingEncoder enc = new RecordingEncoder(1_000_000, new VideoSize(640, 480));
+        enc.frameRate = io.sluice.core.Rational.of(30, 1);
+        AdaptiveRateController c = controller(AdaptiveBitrate.builder().minBitrateBps(10_000).adaptFrameRate(false).build(), 0);
+        c.attach(enc);
+        for (int i = 0; i < 30; i++) {
+            ticker.advanceMillis(500);
+            c.onBandwidthEstimate(WHIP, cc(12_632, 0));
+        }
+        assertEquals(new VideoSize(240, 180), enc.size);
+        assertTrue(enc.frameRates.isEmpty(), "adaptFrameRate(false)");
+        // An encoder that reports no frame rate: sizes only, as before.
+        RecordingEncoder plain = new RecordingEncoder(1_000_000, new VideoSize(640, 480));
+        AdaptiveRateController p = controller(AdaptiveBitrate.builder().minBitrateBps(10_000).build(), 0);
+        p.attach(plain);
+        for (int i = 0; i < 30; i++) {
+            ticker.advanceMillis(500);
+            p.onBandwidthEstimate(WHIP, cc(12_632, 0));
+        }
+        assertEquals(new VideoSize(240, 180), plain.size);
+        assertEquals(null, p.current().frameRate());
+        // Fixed size, frame rate allowed: the top size's frame-rate steps.
+        RecordingEncoder fixed = new RecordingEncoder(1_000_000, new VideoSize(640, 480));
+        fixed.frameRate = io.sluice.core.Rational.of(30, 1);
+        AdaptiveRateController f = controller(AdaptiveBitrate.builder().minBitrateBps(10_000).adaptResolution(false).build(), 0);
+        f.attach(fixed);
+        for (int i = 0; i < 30; i++) {
+            ticker.advanceMillis(500);
+            f.onBandwidthEstimate(WHIP, cc(100_000, 0));
+        }
+        assertTrue(fixed.sizes.isEmpty());
+        assertEquals(List.of(15.0, 10.0), fixed.frameRates);
     }
 
     @Test

@@ -35,8 +35,10 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
@@ -89,7 +91,14 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
     private final int trackId;
     private final boolean x264;
     private final AVCodec codec;
-    private final Rational frameRate;
+    /** The input's frame rate (or the configured one): the highest output rate, frames per second. */
+    private final Rational sourceFrameRate;
+    /** The open encoder's frame rate, frames per second; below {@link #sourceFrameRate} input frames are dropped. */
+    private Rational frameRate;
+    private final AtomicReference<Rational> pendingFrameRate = new AtomicReference<>();
+    private volatile Rational requestedFrameRate;
+    /** PTS of the last frame encoded, µs, for dropping frames below the source's frame rate. */
+    private long lastKeptPtsUs = Long.MIN_VALUE;
     private final AvccPacketWriter avccWriter = new AvccPacketWriter();
 
     private final AtomicBoolean keyframeRequested = new AtomicBoolean();
@@ -146,7 +155,9 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
         }
         this.codec = c;
         this.x264 = encoderName.equals(FfmpegCodecs.LIBX264);
-        this.frameRate = config.frameRate().or(input::frameRate).orElse(DEFAULT_FRAME_RATE);
+        this.sourceFrameRate = config.frameRate().or(input::frameRate).orElse(DEFAULT_FRAME_RATE);
+        this.frameRate = sourceFrameRate;
+        this.requestedFrameRate = sourceFrameRate;
         int w = config.width() > 0 ? config.width() : input.width() & ~1;
         int h = config.height() > 0 ? config.height() : input.height() & ~1;
         boolean ok = false;
@@ -203,7 +214,35 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
     }
 
     /**
-     * {@inheritDoc}
+     * Lowers (or restores) the output frame rate from the next frame on. Thread-safe. At the next {@link #encode} the
+     * encoder is drained and reopened with the new rate (its GOP keeps its duration in seconds; that frame is an
+     * IDR); from then on an input frame is dropped when it comes less than one output frame interval, less half an
+     * input frame interval, after the last frame encoded. A rate at or above the input's keeps every frame.
+     *
+     * @param framesPerSecond 1..240 frames per second; capped at the input's (or configured) frame rate
+     * @return {@code true}: this encoder always supports it
+     * @throws IllegalArgumentException if the rate is outside 1..240
+     */
+    @Override
+    public boolean setFrameRate(Rational framesPerSecond) {
+        double fps = framesPerSecond.toDouble();
+        if (!(fps >= 1 && fps <= 240)) {
+            throw new IllegalArgumentException("frame rate: " + framesPerSecond + " (expected: 1..240 frames per second)");
+        }
+        Rational r = fps >= sourceFrameRate.toDouble() ? sourceFrameRate : framesPerSecond;
+        pendingFrameRate.set(r);
+        requestedFrameRate = r;
+        return true;
+    }
+
+    /** The rate last asked for with {@link #setFrameRate}, else the input's (or configured) frame rate; frames per second. */
+    @Override
+    public Rational frameRate() {
+        return requestedFrameRate;
+    }
+
+    /**
+     * {@inheritDoc} Below the input's frame rate (see {@link #setFrameRate}) some frames give no output.
      *
      * @param frame borrowed; must be an {@link AvRawFrame} of a video track
      * @throws IllegalArgumentException if {@code frame} is not an {@link AvRawFrame} video frame
@@ -216,6 +255,9 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
         }
         checkUsable();
         applyPendingChanges(out);
+        if (dropForFrameRate(frame.ptsUs())) {
+            return;
+        }
         AVFrame src = ((AvRawFrame) frame).avFrame();
         AVFrame in = prepareInput(src);
         try {
@@ -257,7 +299,8 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
 
     @Override
     public String toString() {
-        return "FfmpegVideoEncoder{" + encoderName + ' ' + width + 'x' + height + ' ' + appliedBitrate / 1000 + "kb/s}";
+        return "FfmpegVideoEncoder{" + encoderName + ' ' + width + 'x' + height + ' ' + frameRate + "fps "
+                + appliedBitrate / 1000 + "kb/s}";
     }
 
     @Override
@@ -265,11 +308,32 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
         return encoderName + ' ' + width + 'x' + height;
     }
 
-    /** Applies a pending resolution or bitrate change before the next frame. */
+    /** Whether the frame at {@code ptsUs} is dropped to keep the output at {@link #frameRate}. */
+    private boolean dropForFrameRate(long ptsUs) {
+        if (frameRate == sourceFrameRate) {
+            lastKeptPtsUs = ptsUs;
+            return false;
+        }
+        double intervalUs = 1e6 / frameRate.toDouble() - 0.5e6 / sourceFrameRate.toDouble();
+        if (lastKeptPtsUs != Long.MIN_VALUE && ptsUs > lastKeptPtsUs && ptsUs - lastKeptPtsUs < intervalUs) {
+            return true;
+        }
+        lastKeptPtsUs = ptsUs;
+        return false;
+    }
+
+    /** Applies a pending resolution, frame rate or bitrate change before the next frame. */
     private void applyPendingChanges(Consumer<EncodedFrame> out) {
         long res = pendingResolution.getAndSet(0);
         long bitrate = targetBitrate();
-        if (res != 0 && ((int) (res >>> 32) != width || (int) res != height)) {
+        Rational fps = pendingFrameRate.getAndSet(null);
+        if (fps != null && !fps.equals(frameRate)) {
+            frameRate = fps;
+            lastKeptPtsUs = Long.MIN_VALUE; // the next frame is kept: the IDR at the new rate
+            int w = res != 0 ? (int) (res >>> 32) : width;
+            int h = res != 0 ? (int) res : height;
+            reopen(w, h, bitrate, out);
+        } else if (res != 0 && ((int) (res >>> 32) != width || (int) res != height)) {
             reopen((int) (res >>> 32), (int) res, bitrate, out);
         } else if (bitrate != appliedBitrate) {
             if (x264) {
@@ -359,7 +423,7 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
         }
         TrackInfo previous = track;
         if (previous != null && previous.width() == width && previous.height() == height
-                && Arrays.equals(previous.codecConfig(), config)) {
+                && Arrays.equals(previous.codecConfig(), config) && previous.frameRate().equals(Optional.of(frameRate))) {
             return previous;
         }
         return TrackInfo.builder(trackId, Codec.H264)

@@ -264,6 +264,47 @@ class FfmpegVideoEncoderTest {
     }
 
     @Test
+    void setFrameRateDropsFramesFromAnIdrAndRestoresEveryFrame() {
+        List<EncodedFrame> out = new ArrayList<>();
+        List<Long> inPts = new ArrayList<>();
+        try (TestDecoder dec = TestDecoder.video(RABBIT);
+                FfmpegVideoEncoder enc = new FfmpegVideoEncoder(dec.track(0), VideoEncoderConfig.defaults(), 0)) {
+            double source = enc.frameRate().toDouble();
+            int n = 0;
+            for (AvRawFrame in = dec.next(); in != null && n < 60; in = dec.next(), n++) {
+                if (n == 10) {
+                    assertTrue(enc.setFrameRate(io.sluice.core.Rational.of(enc.frameRate().num(), enc.frameRate().den() * 2)));
+                    assertEquals(source / 2, enc.frameRate().toDouble(), 1e-9, "frameRate() reports the pending rate");
+                } else if (n == 40) {
+                    enc.setFrameRate(io.sluice.core.Rational.of(240, 1)); // above the source: every frame again
+                    assertEquals(source, enc.frameRate().toDouble(), 1e-9, "capped at the source's rate");
+                }
+                inPts.add(in.ptsUs());
+                try {
+                    enc.encode(in, out::add);
+                } finally {
+                    in.release();
+                }
+            }
+            enc.flush(out::add);
+            // 10 frames, then every other one of 30, then all 20: 10 + 15 + 20.
+            assertEquals(45, out.size(), "frames out");
+            assertEquals(inPts.get(10), out.get(10).ptsUs());
+            assertTrue(out.get(10).isKeyframe(), "the first frame at the lower rate is an IDR");
+            for (int i = 11; i < 25; i++) {
+                assertEquals(inPts.get(10 + 2 * (i - 10)), out.get(i).ptsUs(), "frame " + i + " is input " + (10 + 2 * (i - 10)));
+            }
+            assertEquals(source / 2, out.get(10).track().frameRate().orElseThrow().toDouble(), 1e-9, "the output track says so");
+            assertEquals(inPts.get(40), out.get(25).ptsUs());
+            assertTrue(out.get(25).isKeyframe(), "restoring is an IDR too");
+            assertEquals(source, out.get(44).track().frameRate().orElseThrow().toDouble(), 1e-9);
+            assertThrows(IllegalArgumentException.class, () -> enc.setFrameRate(io.sluice.core.Rational.of(1, 2)));
+        } finally {
+            out.forEach(EncodedFrame::release);
+        }
+    }
+
+    @Test
     void unknownEncoderNameIsRejectedClearly() {
         TrackInfo input = TrackInfo.builder(0, io.sluice.core.Codec.OTHER_VIDEO).resolution(320, 240).build();
         EncoderException e = assertThrows(EncoderException.class,

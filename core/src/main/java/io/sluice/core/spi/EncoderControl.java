@@ -1,5 +1,6 @@
 package io.sluice.core.spi;
 
+import io.sluice.core.Rational;
 import io.sluice.core.VideoSize;
 
 /**
@@ -42,6 +43,29 @@ public interface EncoderControl {
      * {@code null} for audio encoders and encoders that do not say (the default).
      */
     default VideoSize resolution() {
+        return null;
+    }
+
+    /**
+     * Lowers (or restores) the frame rate of a video encoder from the next frame on, for adaptive bitrate: input
+     * frames are dropped so that those kept are at least one output frame interval apart (never duplicated: a rate
+     * above the input's keeps every frame). An encoder that supports it codes the first frame at the new rate as an
+     * IDR picture and keeps its GOP duration in seconds. The default does nothing and returns {@code false}: rate
+     * controllers then keep the frame rate.
+     *
+     * @param framesPerSecond the output frame rate, 1..240 frames per second
+     * @return {@code true} if the encoder will apply it, {@code false} if it cannot change its frame rate
+     * @throws IllegalArgumentException if the rate is outside 1..240 (when supported)
+     */
+    default boolean setFrameRate(Rational framesPerSecond) {
+        return false;
+    }
+
+    /**
+     * The output frame rate of a video encoder, frames per second: the one a pending {@link #setFrameRate} gives once
+     * applied; {@code null} for audio encoders and encoders that do not say (the default).
+     */
+    default Rational frameRate() {
         return null;
     }
 }
