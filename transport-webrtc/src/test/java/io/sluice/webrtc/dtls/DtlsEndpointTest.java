@@ -191,11 +191,16 @@ class DtlsEndpointTest {
     @ValueSource(longs = {1, 7, 42})
     @DisplayName("RFC 6347 §4.2.4: retransmission recovers from 25 % loss and 20 % reordering")
     void survivesLossAndReordering(long seed) throws Exception {
-        // Bouncy Castle's retransmission timer runs on the wall clock and doubles per loss; on a loaded
-        // 2-core machine a run of losses of the final flight can outlast the default 10 s, so allow 30 s.
+        // Bouncy Castle's retransmission timer runs on the wall clock and doubles per loss: from the default 1 s a
+        // flight gets only 4 retransmissions in 30 s, and at 25 % loss per datagram a multi-datagram flight lost 5
+        // times running failed about once in ten CI runs. From 100 ms (what a low-RTT path would use) it gets 8,
+        // which exercises the same backoff with a failure chance far below that.
         Duration timeout = Duration.ofSeconds(30);
-        DtlsEndpoint server = server(context(serverCert).handshakeTimeout(timeout).build(), clientCert.fingerprint());
-        DtlsEndpoint client = client(context(clientCert).handshakeTimeout(timeout).mtuBytes(400).build(), serverCert.fingerprint());
+        Duration rto = Duration.ofMillis(100);
+        DtlsEndpoint server = server(context(serverCert).handshakeTimeout(timeout).initialRetransmitTimeout(rto).build(),
+                clientCert.fingerprint());
+        DtlsEndpoint client = client(context(clientCert).handshakeTimeout(timeout).initialRetransmitTimeout(rto).mtuBytes(400).build(),
+                serverCert.fingerprint());
         server.start();
         client.start();
         DtlsPump pump = new DtlsPump(client, server, seed, 0.25, 0.2);
