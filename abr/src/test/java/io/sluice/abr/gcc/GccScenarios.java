@@ -17,8 +17,8 @@ import java.util.Locale;
  * mvn -B -q -o -Pgpl -pl abr -am test-compile
  * java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.GccScenarios [pacingFactor]
  * </pre>
- * {@code trace 500|alr|mm|rfc} prints every target of one scenario; {@code two <stableProbeIntervalUs>} the per-second
- * rates of two flows sharing a bottleneck; {@code ideal} fixed-rate senders on the mahimahi LTE trace; {@code tcp}
+ * {@code trace 500|alr|mm|rfc|x264} prints every target of one scenario; {@code two <stableProbeIntervalUs>} the per-second
+ * rates of two flows sharing a bottleneck; {@code x264} the §5.1 and §5.2 runs with {@link EncoderModel#likeX264} encoders; {@code ideal} fixed-rate senders on the mahimahi LTE trace; {@code tcp}
  * GCC against a long Reno flow.
  */
 public final class GccScenarios {
@@ -50,10 +50,45 @@ public final class GccScenarios {
         return sim;
     }
 
+    /**
+     * A single GCC flow whose application and encoder behave like the bottleneck bench's WHIP publisher
+     * ({@link EncoderModel#likeX264}): 300 ms drop-tail, 50 ms each way.
+     */
+    static Simulation singleLikeX264(Capacity capacity, GccConfig config, long durationUs) {
+        Simulation sim = new Simulation(capacity, 300_000, 50_000);
+        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT,
+                EncoderModel.likeX264(Long.MAX_VALUE), 0);
+        sim.run(durationUs);
+        return sim;
+    }
+
     /** RFC 8867 §5.1 shape compressed to 60 s: 1 → 2.5 → 0.6 → 1 Mbit/s, 15 s each, 300 ms drop-tail, 50 ms each way. */
     static Capacity rfc8867Variable() {
         return Capacity.steps(List.of(new long[] {0, MBPS}, new long[] {15 * S, 2_500 * KBPS},
                 new long[] {30 * S, 600 * KBPS}, new long[] {45 * S, MBPS}));
+    }
+
+    /**
+     * RFC 8867 §5.2's capacity (variable capacity, multiple flows): 4, 2, 3.5, 1, 2 Mbit/s at 0, 25, 50, 75, 100 s,
+     * 125 s in all.
+     */
+    static Capacity rfc8867MultipleFlows() {
+        return Capacity.steps(List.of(new long[] {0, 4 * MBPS}, new long[] {25 * S, 2 * MBPS},
+                new long[] {50 * S, 3_500 * KBPS}, new long[] {75 * S, MBPS}, new long[] {100 * S, 2 * MBPS}));
+    }
+
+    /**
+     * RFC 8867 §5.2: two GCC flows starting together on {@link #rfc8867MultipleFlows()} (300 ms drop-tail, 50 ms
+     * each way), each application and encoder {@link EncoderModel#likeX264}.
+     */
+    static Simulation rfc8867TwoFlows(GccConfig config, long durationUs) {
+        Simulation sim = new Simulation(rfc8867MultipleFlows(), 300_000, 50_000);
+        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT,
+                EncoderModel.likeX264(Long.MAX_VALUE), 0);
+        sim.addFlow(new GccNetworkController(config), TargetRateConstraints.DEFAULT,
+                EncoderModel.likeX264(Long.MAX_VALUE), 0);
+        sim.run(durationUs);
+        return sim;
     }
 
     static Path shared(String relative) {
@@ -112,6 +147,30 @@ public final class GccScenarios {
                 sim.flowsForFigures().get(0).bottleneckDelayPercentileUs(50, from, durationUs)};
     }
 
+    /** Steady segments of {@link #rfc8867Variable()}: each step from 5 s after it to its end, s. */
+    static final long[][] RFC8867_VARIABLE_STEADY = {{5, 15}, {20, 30}, {35, 45}, {50, 60}};
+
+    /** The §5.1 and §5.2 runs with {@link EncoderModel#likeX264} encoders. */
+    private static void printLikeX264() {
+        Simulation v = singleLikeX264(rfc8867Variable(), GccConfig.DEFAULT, 60 * S);
+        Simulation.Flow f = v.flowsForFigures().get(0);
+        for (long[] seg : RFC8867_VARIABLE_STEADY) {
+            System.out.println(figures("x264 5.1 " + seg[0] + "-" + seg[1] + " s", v, seg[0] * S, seg[1] * S));
+        }
+        System.out.println(figures("x264 5.1 0-60 s", v, 0, 60 * S));
+        System.out.printf(Locale.ROOT, "  delivered 90 %%: 1->2.5 at +%.1f s, 0.6->1 at +%.1f s%n",
+                (f.firstTimeDeliveredAtOrAbove(2_250 * KBPS, 15 * S, 30 * S) - 15 * S) / 1e6,
+                (f.firstTimeDeliveredAtOrAbove(900 * KBPS, 45 * S, 60 * S) - 45 * S) / 1e6);
+        Simulation two = rfc8867TwoFlows(GccConfig.DEFAULT, 125 * S);
+        StringBuilder ratios = new StringBuilder("x264 RFC 8867 5.2, rate ratio per 5 s:");
+        for (double r : shareRatios(two, 0, 125 * S)) {
+            ratios.append(String.format(Locale.ROOT, " %.2f", r));
+        }
+        System.out.println(ratios + String.format(Locale.ROOT, "  utilization %.2f  loss %.2f/%.2f %%",
+                two.utilization(0, 125 * S), 100 * two.flowsForFigures().get(0).lossFraction(0, 125 * S),
+                100 * two.flowsForFigures().get(1).lossFraction(0, 125 * S)));
+    }
+
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("tcp")) {
             for (long link : new long[] {1 * MBPS, 2 * MBPS, 4 * MBPS}) {
@@ -146,6 +205,10 @@ public final class GccScenarios {
             }
             return;
         }
+        if (args.length > 0 && args[0].equals("x264")) {
+            printLikeX264();
+            return;
+        }
         if (args.length > 0 && args[0].equals("slow")) {
             Simulation t = singleWithSlowIncrease(rfc8867Variable(), GccConfig.DEFAULT, 60 * S);
             Simulation.Flow f = t.flowsForFigures().get(0);
@@ -168,6 +231,7 @@ public final class GccScenarios {
                 case "500" -> single(Capacity.constant(500 * KBPS), 300_000, 50_000, Long.MAX_VALUE, GccConfig.DEFAULT, 30 * S);
                 case "mm" -> single(Capacity.mahimahiTrace(shared("traces/mahimahi/Verizon-LTE-short.up")), 300_000,
                         25_000, Long.MAX_VALUE, GccConfig.DEFAULT, 60 * S);
+                case "x264" -> singleLikeX264(rfc8867Variable(), GccConfig.DEFAULT, 60 * S);
                 case "alr" -> single(Capacity.constant(5 * MBPS), 300_000, 50_000, 800 * KBPS, GccConfig.DEFAULT, 30 * S);
                 default -> single(rfc8867Variable(), 300_000, 50_000, Long.MAX_VALUE, GccConfig.DEFAULT, 60 * S);
             };

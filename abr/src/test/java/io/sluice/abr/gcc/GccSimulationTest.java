@@ -70,7 +70,7 @@ class GccSimulationTest {
     void rfc8867VariableCapacity() {
         Simulation sim = single(GccScenarios.rfc8867Variable(), 50_000, Long.MAX_VALUE, 60 * S);
         Simulation.Flow f = flow(sim);
-        for (long[] seg : new long[][] {{5, 15}, {20, 30}, {35, 45}, {50, 60}}) {
+        for (long[] seg : GccScenarios.RFC8867_VARIABLE_STEADY) {
             System.out.println(GccScenarios.figures("RFC 8867 5.1 " + seg[0] + "-" + seg[1] + " s", sim,
                     seg[0] * S, seg[1] * S));
             assertTrue(sim.utilization(seg[0] * S, seg[1] * S) >= 0.85, "utilization " + seg[0] + "-" + seg[1]);
@@ -108,6 +108,54 @@ class GccSimulationTest {
         f.targets().forEach(t -> reasons.add(t.reason()));
         assertTrue(reasons.containsAll(EnumSet.of(RateChangeReason.INITIAL, RateChangeReason.PROBE,
                 RateChangeReason.DELAY, RateChangeReason.INCREASE)), reasons.toString());
+    }
+
+    /**
+     * RFC 8867 §5.1 with an application and encoder like the bottleneck bench's WHIP publisher
+     * ({@link io.sluice.abr.sim.EncoderModel#likeX264}: raises at most once a second, output ramping with a 1 s time
+     * constant to 0.9 × the rate asked). Before {@link GccNetworkController#ALR_CAP_HOLD_US} the ALR cap took every
+     * probed estimate back before the encoder got there, and the delivered rate never reached 90 % of the 0.6 → 1
+     * Mbit/s step in its 15 s (now 6.4 s). Not met here (printed): the issue's 5 s for that step, the 1 → 2.5 Mbit/s step
+     * (no stable-period probe fires at 0.9 usage, see the controller's {@code STABLE_PROBE_MIN_USAGE}), and
+     * utilization ≥ 0.85 (0.39–0.79 on the steady segments, 0.9 of which is the encoder's own shortfall).
+     */
+    @Test
+    void rfc8867VariableCapacityWithX264LikeEncoder() {
+        Simulation sim = GccScenarios.singleLikeX264(GccScenarios.rfc8867Variable(), GccConfig.DEFAULT, 60 * S);
+        Simulation.Flow f = flow(sim);
+        for (long[] seg : GccScenarios.RFC8867_VARIABLE_STEADY) {
+            System.out.println(GccScenarios.figures("x264 5.1 " + seg[0] + "-" + seg[1] + " s", sim, seg[0] * S,
+                    seg[1] * S) + String.format("  delivered/target %.2f", f.deliveredRateBps(seg[0] * S, seg[1] * S)
+                    / f.meanTargetBps(seg[0] * S, seg[1] * S)));
+        }
+        long up1 = f.firstTimeDeliveredAtOrAbove(2_250 * KBPS, 15 * S, 30 * S);
+        long up2 = f.firstTimeDeliveredAtOrAbove(900 * KBPS, 45 * S, 60 * S);
+        System.out.printf("x264 5.1: delivered 90 %% of 1->2.5 at %s, of 0.6->1 at %s%n",
+                up1 < 0 ? "never" : String.format("+%.1f s", (up1 - 15 * S) / 1e6),
+                up2 < 0 ? "never" : String.format("+%.1f s", (up2 - 45 * S) / 1e6));
+        assertTrue(up2 >= 0 && up2 - 45 * S <= 8 * S, "90 % of the 0.6 -> 1 step within 8 s");
+        assertTrue(f.bottleneckDelayPercentileUs(95, 0, 60 * S) <= 100_000, "queue p95");
+        assertTrue(f.lossFraction(0, 60 * S) <= 0.01, "loss " + f.lossFraction(0, 60 * S));
+    }
+
+    /**
+     * RFC 8867 §5.2: two flows starting together on 4, 2, 3.5, 1, 2 Mbit/s (25 s each), both with
+     * {@link io.sluice.abr.sim.EncoderModel#likeX264} encoders. The issue's goal, a share ratio within [0.5, 2] in
+     * every 5 s window, is asserted (0.61–1.07; 0.66–1.82 before the ALR-cap hold, up to 2.36 with a 3 s hold).
+     */
+    @Test
+    void rfc8867TwoFlowsShareVariableCapacity() {
+        Simulation sim = GccScenarios.rfc8867TwoFlows(GccConfig.DEFAULT, 125 * S);
+        double[] ratios = GccScenarios.shareRatios(sim, 0, 125 * S);
+        System.out.printf("x264 RFC 8867 5.2: share ratios %s, utilization %.2f%n", java.util.Arrays.toString(ratios),
+                sim.utilization(0, 125 * S));
+        for (double r : ratios) {
+            assertTrue(r >= 0.5 && r <= 2, "share ratio " + java.util.Arrays.toString(ratios));
+        }
+        for (Simulation.Flow f : sim.flowsForFigures()) {
+            assertTrue(f.lossFraction(0, 125 * S) <= 0.01, "loss " + f.lossFraction(0, 125 * S));
+            assertTrue(f.bottleneckDelayPercentileUs(95, 0, 125 * S) <= 100_000, "queue p95");
+        }
     }
 
     @Test

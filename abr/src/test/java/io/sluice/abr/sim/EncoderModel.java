@@ -6,6 +6,11 @@ package io.sluice.abr.sim;
  * target. The target is min(controller target, the application's maximum). Optionally the application follows
  * the controller as Sluice's {@code AdaptiveRateController} does: only when a target update arrives, decreases (from
  * 3 %) at once, increases only from 5 % and at most once per interval (1 s there).
+ *
+ * <p>{@link #likeX264} adds what a real encoder does on top ({@link #EncoderModel(long, long, long, double)}): its
+ * output reaches a raised rate only gradually (first order, time constant {@code responseTimeUs}; x264's ABR rate
+ * control with a 1 s VBV needs about a second to spend a new budget) and stays below the rate asked
+ * ({@code outputFraction}). Decreases still apply at once.
  */
 public final class EncoderModel {
     public static final int FPS = 30;
@@ -14,10 +19,22 @@ public final class EncoderModel {
     private static final double DELTA_SCALE =
             (KEYFRAME_INTERVAL_FRAMES - KEYFRAME_SIZE_FACTOR) / (KEYFRAME_INTERVAL_FRAMES - 1);
 
+    /**
+     * Output / target of {@link #likeX264}: the bottleneck bench's WHIP publisher (x264, {@code tune=zerolatency},
+     * 1 s VBV, a 640x480 clip) sent 0.83–0.99 × (video target + audio) in its steady 2 s windows, payload only.
+     */
+    public static final double X264_OUTPUT_FRACTION = 0.9;
+    /** Time constant of {@link #likeX264}'s ramp to a raised rate, µs. */
+    public static final long X264_RESPONSE_TIME_US = 1_000_000;
+
     private final long maxBps;
     private final long increaseIntervalUs;
+    private final long responseTimeUs;
+    private final double outputFraction;
     private long frameIndex;
     private long appliedBps = -1;
+    private double outputBps = -1;
+    private long lastFrameUs = Long.MIN_VALUE;
     private long lastIncreaseUs = Long.MIN_VALUE;
 
     /** @param maxBps the most the application produces, bit/s (an application-limited sender) */
@@ -31,8 +48,35 @@ public final class EncoderModel {
      *                           follows every target at once)
      */
     public EncoderModel(long maxBps, long increaseIntervalUs) {
+        this(maxBps, increaseIntervalUs, 0, 1);
+    }
+
+    /**
+     * @param maxBps             the most the application produces, bit/s
+     * @param increaseIntervalUs the application raises the encoder's rate at most once per this interval, µs (0: it
+     *                           follows every target at once)
+     * @param responseTimeUs     time constant with which the output follows a raised rate, µs (0: at once)
+     * @param outputFraction     output / the rate asked, (0, 1]
+     */
+    public EncoderModel(long maxBps, long increaseIntervalUs, long responseTimeUs, double outputFraction) {
+        if (!(outputFraction > 0 && outputFraction <= 1)) {
+            throw new IllegalArgumentException("outputFraction: " + outputFraction + " (expected: 0 < f <= 1)");
+        }
         this.maxBps = maxBps;
         this.increaseIntervalUs = increaseIntervalUs;
+        this.responseTimeUs = responseTimeUs;
+        this.outputFraction = outputFraction;
+    }
+
+    /**
+     * An application and encoder as the bottleneck bench's WHIP publisher behaves: increases at most once a second
+     * ({@code AdaptiveRateController}), output ramping to a raised rate with a {@link #X264_RESPONSE_TIME_US} time
+     * constant, {@link #X264_OUTPUT_FRACTION} of the rate asked.
+     *
+     * @param maxBps the most the application produces, bit/s
+     */
+    public static EncoderModel likeX264(long maxBps) {
+        return new EncoderModel(maxBps, 1_000_000, X264_RESPONSE_TIME_US, X264_OUTPUT_FRACTION);
     }
 
     /** The rate the encoder codes at now, bit/s (-1 before the first frame). */
@@ -62,7 +106,14 @@ public final class EncoderModel {
         if (increaseIntervalUs == 0 || appliedBps < 0) {
             appliedBps = Math.min(targetBps, maxBps);
         }
-        double average = appliedBps / 8.0 / FPS;
+        if (outputBps < 0 || appliedBps <= outputBps || responseTimeUs == 0) {
+            outputBps = appliedBps;
+        } else {
+            double dt = lastFrameUs == Long.MIN_VALUE ? 0 : nowUs - lastFrameUs;
+            outputBps += (appliedBps - outputBps) * Math.min(1, dt / responseTimeUs);
+        }
+        lastFrameUs = nowUs;
+        double average = outputBps * outputFraction / 8.0 / FPS;
         boolean key = frameIndex++ % KEYFRAME_INTERVAL_FRAMES == 0;
         return (int) Math.max(100, average * (key ? KEYFRAME_SIZE_FACTOR : DELTA_SCALE));
     }

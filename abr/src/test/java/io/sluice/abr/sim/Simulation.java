@@ -425,7 +425,24 @@ public final class Simulation {
             return -1;
         }
 
-        /** The first sample time in [from, to) where the target is at or above {@code bps}, or -1. */
+        /**
+         * The end of the first 500 ms window in [from, to) over which this flow's delivered rate is at or above
+         * {@code bps} (the bottleneck bench's time-to-90 % measure), µs, or -1.
+         */
+        public long firstTimeDeliveredAtOrAbove(long bps, long fromUs, long toUs) {
+            int window = (int) (500_000 / BUCKET_US);
+            for (int b = bucket(fromUs) + window; b <= bucket(toUs); b++) {
+                long bits = 0;
+                for (int i = b - window; i < b; i++) {
+                    bits += deliveredBits[i];
+                }
+                if (bits * 2 >= bps) {
+                    return b * BUCKET_US;
+                }
+            }
+            return -1;
+        }
+
         /** First bucket start in [from, to) where the encoder's rate is at or above {@code bps}, µs, or -1. */
         public long firstTimeEncoderAtOrAbove(long bps, long fromUs, long toUs) {
             for (int b = bucket(fromUs); b < bucket(toUs); b++) {
@@ -436,6 +453,7 @@ public final class Simulation {
             return -1;
         }
 
+        /** The first sample time in [from, to) where the target is at or above {@code bps}, or -1. */
         public long firstTimeTargetAtOrAbove(long bps, long fromUs, long toUs) {
             for (int b = bucket(fromUs); b < bucket(toUs); b++) {
                 if (targetBps[b] >= bps) {
