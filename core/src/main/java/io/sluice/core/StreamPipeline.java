@@ -902,6 +902,10 @@ public final class StreamPipeline implements AutoCloseable {
         }
 
         private void emit(EncodedFrame frame) {
+            RateController rc = rateController;
+            if (rc != null && this == primaryVideo) {
+                rc.onVideoEncoded(frame.size(), frame.ptsUs());
+            }
             try {
                 output.emit(frame);
             } catch (InterruptedException e) {

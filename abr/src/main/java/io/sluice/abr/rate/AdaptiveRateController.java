@@ -39,6 +39,14 @@ import java.util.function.Consumer;
  *       send queue stays empty; else the maximum.</li>
  *   <li><b>Changes.</b> Decreases apply at once (from 3 %); increases from 5 % and at most once a second, so an
  *       encoder that must reopen to change its rate (OpenH264) does not emit a keyframe per report.</li>
+ *   <li><b>Encoder undershoot.</b> Rate-controlled encoders often produce less than their setting (x264 with a
+ *       1 s VBV sent 0.78–1.0 × its target on the bottleneck bench; simple scenes far less), and a congestion
+ *       controller that sees the sender below its estimate takes it for application-limited and stops probing. The
+ *       controller meters the video encoder's output ({@link #onVideoEncoded}) over 2 s of PTS and, once the
+ *       setting has been steady for 2.5 s, raises the encoder's setting above the target (at most
+ *       {@value #MAX_BOOST} ×, at most 15 % a second) while the output stays under 90 % of the target, and lowers
+ *       it again when the output exceeds the target; any decrease of the target resets it. The target (what the
+ *       network allows, in {@link RateDecision}) is unchanged: only what the encoder is told moves.</li>
  *   <li><b>Picture size</b> ({@link ResolutionLadder}): one step down when the target falls below the current
  *       size's minimum for 1 s (at once below 75 % of it), one step up when it has stayed 30 % above the next
  *       size's minimum (or at the maximum) for 4 s, at most one change per 2 s; never down while the target is
@@ -67,6 +75,13 @@ public final class AdaptiveRateController implements RateController {
     private static final long SIZE_CHANGE_INTERVAL_NANOS = 2_000_000_000L;
     private static final double SIZE_DOWN_AT_ONCE = 0.75;
     private static final double SIZE_UP_MARGIN = 1.3;
+    /** The encoder output meter's window, µs of PTS. */
+    static final long OUTPUT_WINDOW_US = 2_000_000;
+    /** How long after a setting change the encoder's output is not judged (its rate control ramps), ns. */
+    private static final long OUTPUT_SETTLE_NANOS = 2_500_000_000L;
+    private static final long BOOST_INTERVAL_NANOS = 1_000_000_000L;
+    /** The largest encoder setting ÷ target. */
+    static final double MAX_BOOST = 1.3;
     /** The lowest automatic start over a network path, bit/s: libwebrtc's default start bitrate. */
     static final long NETWORK_START_BPS = 300_000;
     /** The automatic start over a network path is at least this fraction of the maximum. */
@@ -85,6 +100,14 @@ public final class AdaptiveRateController implements RateController {
     private long maxBps;
     private long targetBps;
     private long lastIncreaseNanos = Long.MIN_VALUE;
+    /** Encoder setting ÷ target: &gt; 1 while the encoder produces less than its setting (see the class doc). */
+    private double boost = 1.0;
+    /** When the encoder's setting last changed (target or boost), ticker ns; its output is judged from then + settle. */
+    private long settingChangedNanos = Long.MIN_VALUE;
+    private long lastBoostCheckNanos = Long.MIN_VALUE;
+    /** The encoder's recent access units: PTS µs and bytes, oldest first, spanning at most {@link #OUTPUT_WINDOW_US}. */
+    private final java.util.ArrayDeque<long[]> output = new java.util.ArrayDeque<>();
+    private long outputBytes;
     private ResolutionLadder ladder;
     private int rung;
     private long lastSizeChangeNanos = Long.MIN_VALUE;
@@ -274,6 +297,7 @@ public final class AdaptiveRateController implements RateController {
             return; // no connected transport measures anything: keep the target
         }
         long wanted = Math.max(minBps, Math.min(maxBps, governing.videoBps));
+        long targetBpsBefore = targetBps;
         boolean changed = false;
         if (wanted <= targetBps * (1 - DECREASE_STEP) || wanted < targetBps && wanted == minBps) {
             targetBps = wanted;
@@ -285,7 +309,10 @@ public final class AdaptiveRateController implements RateController {
             changed = true;
         }
         if (changed) {
-            video.setTargetBitrate(targetBps);
+            if (wanted < targetBpsBefore) {
+                boost = 1.0; // the network asked for less: no output above the new target, whatever the encoder did
+            }
+            applySetting(now);
         }
         boolean sizeChanged = ladder != null && adaptSize(now);
         if (changed || sizeChanged) {
@@ -294,6 +321,50 @@ public final class AdaptiveRateController implements RateController {
                     governing.reason, governing.uri, sizeChanged);
             decisions.accept(current);
         }
+    }
+
+    /**
+     * Measures the encoder's output over the last {@value #OUTPUT_WINDOW_US} µs of PTS and, once a second while the
+     * setting has been unchanged for 2.5 s, moves {@link #boost} so that the output approaches the target (see the
+     * class doc).
+     */
+    @Override
+    public synchronized void onVideoEncoded(int bytes, long ptsUs) {
+        if (video == null) {
+            return;
+        }
+        output.addLast(new long[] {ptsUs, bytes});
+        outputBytes += bytes;
+        while (output.size() > 1 && output.peekFirst()[0] <= ptsUs - OUTPUT_WINDOW_US) {
+            outputBytes -= output.removeFirst()[1];
+        }
+        long now = ticker.nanoTime();
+        long spanUs = ptsUs - output.peekFirst()[0];
+        if (spanUs < OUTPUT_WINDOW_US * 9 / 10 || output.size() < 10
+                || settingChangedNanos != Long.MIN_VALUE && now - settingChangedNanos < OUTPUT_SETTLE_NANOS
+                || lastBoostCheckNanos != Long.MIN_VALUE && now - lastBoostCheckNanos < BOOST_INTERVAL_NANOS) {
+            return;
+        }
+        lastBoostCheckNanos = now;
+        // The window's frames, less the newest (its duration is not in the span), over the span.
+        double outBps = (outputBytes - bytes) * 8e6 / spanUs;
+        double ratio = outBps / targetBps;
+        double next = boost;
+        if (ratio < 0.9) {
+            next = Math.min(MAX_BOOST, boost * Math.min(1.15, 0.95 / ratio));
+        } else if (ratio > 1.0) {
+            next = Math.max(1.0, boost * Math.max(0.8, 0.97 / ratio));
+        }
+        if (Math.abs(next / boost - 1) >= 0.05 || next == 1.0 && boost != 1.0) {
+            boost = next;
+            applySetting(now);
+        }
+    }
+
+    /** Sets the encoder to the target times the boost. */
+    private void applySetting(long now) {
+        video.setTargetBitrate(Math.max(1, Math.round(targetBps * boost)));
+        settingChangedNanos = now;
     }
 
     /** One hysteresis step of the picture size; returns whether the size changed. */
@@ -342,6 +413,7 @@ public final class AdaptiveRateController implements RateController {
         }
         rung = index;
         lastSizeChangeNanos = now;
+        settingChangedNanos = now; // the reopened encoder's output is judged anew
         belowSinceNanos = Long.MIN_VALUE;
         aboveSinceNanos = Long.MIN_VALUE;
         return true;

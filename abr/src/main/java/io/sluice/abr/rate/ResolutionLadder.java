@@ -13,7 +13,7 @@ import java.util.List;
  * <p>Bitrate ranges follow libwebrtc's per-resolution limits (360p 0.3–0.8, 540p 0.5–1.5, 720p 0.9–2.5 Mbit/s;
  * its singlecast table for the others), interpolated on the logarithm of the pixel count for sizes between.
  *
- * <p>Below the smallest size, {@link #below(VideoSize, Rational)} adds <b>frame-rate steps</b>: the smallest size
+ * <p>Below the smallest size, {@link #below(VideoSize, Rational, boolean)} adds <b>frame-rate steps</b>: the smallest size
  * at 1/2 and 1/3 of the source's frame rate (not below {@value #MIN_FRAME_RATE} fps). Their ranges scale the
  * smallest size's by {@code (1/divisor)^0.75}: a frame that is further from its reference needs more bits, so
  * halving the frame rate saves about 40 %, not 50 % (our rule of thumb, no standard gives one). A 640x480 source

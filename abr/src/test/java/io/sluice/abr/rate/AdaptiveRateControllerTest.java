@@ -355,6 +355,48 @@ class AdaptiveRateControllerTest {
         assertEquals(List.of(15.0, 10.0), fixed.frameRates);
     }
 
+    /** Runs {@code seconds} of a 30 fps encoder whose output is {@code efficiency} × its setting, with steady estimates. */
+    private void encode(AdaptiveRateController c, RecordingEncoder enc, double seconds, double efficiency, long estimateBps,
+            long[] pts) {
+        for (int i = 0; i < seconds * 30; i++) {
+            ticker.advanceNanos(33_333_333);
+            pts[0] += 33_333;
+            c.onVideoEncoded((int) (enc.bitrate * efficiency / 8 / 30), pts[0]);
+            if (i % 6 == 0) {
+                c.onBandwidthEstimate(WHIP, cc(estimateBps, 0));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("an encoder that undershoots its setting is told more, up to 1.3 x the target; never above it once it catches up; a cut resets")
+    void encoderUndershootIsCompensatedWithinBounds() {
+        RecordingEncoder enc = new RecordingEncoder(2_000_000, new VideoSize(640, 480));
+        AdaptiveRateController c = controller(AdaptiveBitrate.defaults(), 0);
+        c.attach(enc);
+        long[] pts = {0};
+        long estimate = 1_052_632; // 1 Mbit/s of video after 5 % overhead
+        encode(c, enc, 1, 0.6, estimate, pts);
+        long target = c.current().targetBps();
+        assertEquals(1_000_000, target, 1);
+        assertEquals(target, enc.bitrate, 1, "no boost before the output is measured");
+        encode(c, enc, 12, 0.6, estimate, pts);
+        assertEquals(target, c.current().targetBps(), "the target is the network's");
+        double boost = (double) enc.bitrate / target;
+        assertEquals(AdaptiveRateController.MAX_BOOST, boost, 0.01, "0.6 efficient: 1/0.6 = 1.67, capped at 1.3");
+        // The encoder catches up (a complex scene): its output above the target takes the boost back down.
+        encode(c, enc, 12, 1.0, estimate, pts);
+        assertEquals(target, enc.bitrate, 1, "output at the setting: no boost");
+        // 0.85 efficient: boost to about 1/0.85 (within the 15 %-a-second steps), output then near the target.
+        encode(c, enc, 15, 0.85, estimate, pts);
+        boost = (double) enc.bitrate / target;
+        assertTrue(boost >= 1.1 && boost <= 1.2, "boost " + boost);
+        // A cut: the encoder gets the new target, not more.
+        c.onBandwidthEstimate(WHIP, cc(526_316, 0));
+        assertEquals(500_000, c.current().targetBps(), 1);
+        assertEquals(500_000, enc.bitrate, 1, "a decrease resets the boost");
+    }
+
     @Test
     void oddSourceSizesGiveEvenRungsWithTheSourceAspect() {
         ResolutionLadder l = ResolutionLadder.below(new VideoSize(640, 480));

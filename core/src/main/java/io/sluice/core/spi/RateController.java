@@ -10,6 +10,17 @@ public interface RateController {
     /** Called once at start with the video encoder to control (null if the pipeline has no video encoder). */
     void attach(EncoderControl video);
 
+    /**
+     * The controlled video encoder produced an access unit (called from the encoder's thread, in decode order, before
+     * the frame goes to the transports; must not block). Lets a controller measure what the encoder actually produces
+     * against the target it set. Default: ignored.
+     *
+     * @param bytes the access unit's payload size, bytes
+     * @param ptsUs its presentation time, µs
+     */
+    default void onVideoEncoded(int bytes, long ptsUs) {
+    }
+
     /** A transport reported a bandwidth estimate. */
     void onBandwidthEstimate(URI transport, BandwidthEstimate estimate);
 

@@ -223,6 +223,16 @@ public final class WhipTransport implements Transport {
         return c.offer(frame);
     }
 
+    /**
+     * {@code true}: the session's congestion controller reports its estimate as {@link io.sluice.core.spi.BandwidthEstimate}s, so a
+     * pipeline starts the encoder below its maximum (as for RTMP) rather than at a rate the path has not shown it
+     * carries; the controller's own start is {@link TargetRateConstraints#startBitrateBps()}.
+     */
+    @Override
+    public boolean measuresNetworkPath() {
+        return true;
+    }
+
     @Override
     public TransportStats stats() {
         WhipConnection c;
