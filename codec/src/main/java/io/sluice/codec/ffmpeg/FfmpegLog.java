@@ -87,8 +87,8 @@ public final class FfmpegLog {
     }
 
     /**
-     * Whether an FFmpeg warning line is one of the two OpenH264 prints every encoder start, which say nothing
-     * about Sluice's output:
+     * Whether an FFmpeg warning line is one of those that say nothing about Sluice's output: two OpenH264 prints at
+     * every encoder start, and one libx264 print at every bitrate increase:
      * <ul>
      *   <li>{@code "layerId(0) doesn't support profile(578), change to UNSPECIFIC profile"}: FFmpeg hands OpenH264
      *       FFmpeg's own constant for Constrained Baseline (578 = 66 | AV_PROFILE_H264_CONSTRAINED), which OpenH264
@@ -98,13 +98,19 @@ public final class FfmpegLog {
      *       disables frame skipping on purpose (a skipped frame is a hole in a live stream and in A/V sync); the
      *       bitrate mode still steers the QP to the target, it just cannot drop frames to hold it on a sudden
      *       burst of detail. The other modes that avoid the warning do not control bitrate at all.</li>
+     *   <li>{@code "max bitrate less than average bitrate, assuming CBR"} from libx264: FFmpeg's
+     *       {@code reconfig_encoder} hands x264 a raised {@code bit_rate} and the raised {@code rc_max_rate} in two
+     *       separate reconfigurations, so the first sees the new average above the old maximum for an instant;
+     *       the second applies both. Sluice sets maximum = average on purpose (CBR with a 1 s VBV), so the
+     *       warning would appear at every increase the rate controller makes.</li>
      * </ul>
      *
      * @param line one {@code av_log} line, as FFmpeg formats it
      */
     static boolean isInapplicableWarning(String line) {
         return line.contains("[OpenH264]") && (line.contains("doesn't support profile(578)")
-                || line.contains("bEnableFrameSkip = 0,bitrate can't be controlled"));
+                || line.contains("bEnableFrameSkip = 0,bitrate can't be controlled"))
+                || line.contains("[libx264 @") && line.contains("max bitrate less than average bitrate, assuming CBR");
     }
 
     private static final class Slf4jCallback extends LogCallback {
