@@ -223,11 +223,11 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             String scheme = HttpServerPipeline.isSecure(ctx.channel()) ? "https://" : "http://";
             stream.mpd(ex, config.ticker().nanoTime(), scheme + host + "/dash/time", ctx.executor());
         } else if ((m = DASH_INIT.matcher(file)).matches()) {
-            byte[] init = stream.trackInit(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+            ByteBuf init = stream.trackInit(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
             if (init == null) {
                 ex.error(404, "no init segment " + file);
             } else {
-                ex.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, init);
+                ex.media(init);
             }
         } else if ((m = DASH_SEGMENT.matcher(file)).matches()) {
             stream.dashSegment(ex, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Long.parseLong(m.group(3)), ctx.executor());

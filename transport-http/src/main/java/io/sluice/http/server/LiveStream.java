@@ -382,13 +382,18 @@ final class LiveStream implements StreamSubscriber {
         request(Kind.MPD, ex, PlaylistRequest.plain(arrivedNanos), -1, -1, utcTimingUrl, null, executor);
     }
 
-    /** The per-track init segment for DASH, or {@code null}. */
-    synchronized byte[] trackInit(int headerId, int trackId) {
+    /**
+     * The per-track init segment for DASH, built once per header and track.
+     *
+     * @return a new reference the caller must release (a Netty write does), or {@code null} if no content in the
+     *         window uses that header or it has no such track
+     */
+    synchronized io.netty.buffer.ByteBuf trackInit(int headerId, int trackId) {
         CmafHeader h = playlist.header(headerId);
         if (h == null || h.tracks().stream().noneMatch(t -> t.isoTrackId() == trackId)) {
             return null;
         }
-        return h.trackInit(trackId);
+        return bodies.trackInit(h, trackId);
     }
 
     /** Handles one request for {@code file} of this stream. */

@@ -34,6 +34,8 @@ final class MediaBodies implements AutoCloseable {
     private final TreeMap<Long, Bodies> bySequence = new TreeMap<>();
     /** Init segments by header id, copied on first request. */
     private final Map<Integer, ByteBuf> inits = new HashMap<>();
+    /** DASH single-track init segments by header id (high 32 bits) and ISO track id, built on first request. */
+    private final Map<Long, ByteBuf> trackInits = new HashMap<>();
     private boolean closed;
 
     private static final class Bodies {
@@ -110,6 +112,14 @@ final class MediaBodies implements AutoCloseable {
                 it.remove();
             }
         }
+        for (Iterator<Map.Entry<Long, ByteBuf>> it = trackInits.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, ByteBuf> e = it.next();
+            int headerId = (int) (e.getKey() >>> 32);
+            if (headerId != currentHeaderId && !headerInUse.test(headerId)) {
+                e.getValue().release();
+                it.remove();
+            }
+        }
     }
 
     /**
@@ -144,6 +154,25 @@ final class MediaBodies implements AutoCloseable {
         return inits.computeIfAbsent(header.id(), k -> direct(header.bytes())).retainedDuplicate();
     }
 
+    /**
+     * The DASH init segment of track {@code isoTrackId} alone of {@code header}, built and copied off-heap on first use.
+     *
+     * @return a new reference the caller must release
+     * @throws IllegalArgumentException if the header has no such track
+     */
+    ByteBuf trackInit(CmafHeader header, int isoTrackId) {
+        if (closed) {
+            return Unpooled.wrappedBuffer(header.trackInit(isoTrackId));
+        }
+        long key = (long) header.id() << 32 | (isoTrackId & 0xFFFF_FFFFL);
+        ByteBuf held = trackInits.get(key);
+        if (held == null) {
+            held = direct(header.trackInit(isoTrackId));
+            trackInits.put(key, held);
+        }
+        return held.retainedDuplicate();
+    }
+
     /** Segments held, complete or not. For tests. */
     int heldSequences() {
         return bySequence.size();
@@ -161,6 +190,10 @@ final class MediaBodies implements AutoCloseable {
             b.release();
         }
         inits.clear();
+        for (ByteBuf b : trackInits.values()) {
+            b.release();
+        }
+        trackInits.clear();
     }
 
     /** An unpooled direct copy of {@code bytes}; the caller owns it. */
