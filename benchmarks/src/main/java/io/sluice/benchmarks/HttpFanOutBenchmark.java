@@ -50,7 +50,7 @@ import java.util.regex.Pattern;
  *     complete segments, every part of them, and the init segment, downloaded from Sluice and written under
  *     nginx's root at the same paths. Both servers then get the same URI list (h2load {@code -i}), per segment:
  *     the playlist before every second part, the 8 parts, the segment (4 playlists, 8 parts, 1 segment;
- *     ~half the bytes in parts, half in segments). Sluice renders the playlist per request (without
+ *     ~half the bytes in parts, half in segments). Sluice answers the playlist of the moment (rendered once per part, then cached; without
  *     {@code _HLS_msn}: not blocking); nginx sends the snapshot's file. The window of 60 segments keeps the
  *     snapshot's files in Sluice for the whole round.</li>
  * <li><b>Load.</b> h2load, 1 thread, {@code -c} connections (default 32), keep-alive; HTTP/1.1

@@ -47,6 +47,11 @@ public final class HlsMediaPlaylist {
     private long totalBytes;
     private long totalUs;
     private long peakBps;
+    /**
+     * {@link #render} of the current state: [plain, low-latency, low-latency delta update]; cleared when a part or
+     * a segment is added. Rendering a 60-segment window took ~0.5 ms, done for every reload before.
+     */
+    private final String[] rendered = new String[3];
 
     private record Entry(CmafSegment segment, long discontinuitySeq, boolean discontinuity) {
     }
@@ -96,6 +101,7 @@ public final class HlsMediaPlaylist {
         lastHeader = part.header();
         openParts.add(part);
         live = true;
+        java.util.Arrays.fill(rendered, null);
     }
 
     /** A segment was completed; its parts came before through {@link #onPart}. */
@@ -112,6 +118,7 @@ public final class HlsMediaPlaylist {
         while (segments.size() > windowSegments) {
             segments.removeFirst();
         }
+        java.util.Arrays.fill(rendered, null);
     }
 
     /** The publisher left: blocked requests that are not satisfied get 503 at once until it is back. */
@@ -127,6 +134,11 @@ public final class HlsMediaPlaylist {
     /** Whether the publisher is live (not left since the last part). */
     public boolean isLive() {
         return live;
+    }
+
+    /** Media sequence number of the oldest complete segment in the window, or {@link #openSequence()} if none. */
+    public long firstSequence() {
+        return segments.isEmpty() ? nextSequence : segments.getFirst().segment.sequence();
     }
 
     /** Whether any complete segment exists. */
@@ -263,8 +275,18 @@ public final class HlsMediaPlaylist {
         return msn == nextSequence && part < openParts.size();
     }
 
-    /** Renders the playlist as it is now. */
+    /** Renders the playlist as it is now (rendered once per state and kind). */
     String render(boolean lowLatency, boolean skipRequested) {
+        int slot = !lowLatency ? 0 : skipRequested ? 2 : 1;
+        String s = rendered[slot];
+        if (s == null) {
+            s = renderNow(lowLatency, skipRequested);
+            rendered[slot] = s;
+        }
+        return s;
+    }
+
+    private String renderNow(boolean lowLatency, boolean skipRequested) {
         StringBuilder sb = new StringBuilder(4096);
         double td = targetDurationS;
         sb.append("#EXTM3U\n#EXT-X-VERSION:").append(lowLatency ? 9 : 7).append('\n');

@@ -1,5 +1,6 @@
 package io.sluice.http.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -34,12 +35,20 @@ final class Exchange {
     private final boolean head;
     private final String corsAllowOrigin;
     private final AtomicBoolean answered = new AtomicBoolean();
+    /** The request's {@code Range} header, or {@code null}. */
+    private final String range;
 
     Exchange(ChannelHandlerContext ctx, boolean keepAlive, boolean head, String corsAllowOrigin) {
+        this(ctx, keepAlive, head, corsAllowOrigin, null);
+    }
+
+    /** @param range the request's {@code Range} header (RFC 9110 §14.2), or {@code null}; used by {@link #media} */
+    Exchange(ChannelHandlerContext ctx, boolean keepAlive, boolean head, String corsAllowOrigin, String range) {
         this.ctx = ctx;
         this.keepAlive = keepAlive;
         this.head = head;
         this.corsAllowOrigin = corsAllowOrigin;
+        this.range = range;
     }
 
     boolean isOpen() {
@@ -89,16 +98,72 @@ final class Exchange {
 
     /** Sends {@code body} (not copied; must not change afterwards) as the whole response. */
     void bytes(HttpResponseStatus status, String contentType, String cacheControl, byte[] body) {
-        if (!answered.compareAndSet(false, true)) {
+        if (answered.get()) {
             return;
         }
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        respond(status, contentType, cacheControl, Unpooled.wrappedBuffer(body), null);
+    }
+
+    /**
+     * Sends an immutable media body (part, segment, init segment: {@link #MP4}, {@link #IMMUTABLE}) as it is, without
+     * a copy: whole, or the single byte range the request asked for ({@code Range: bytes=...}, RFC 9110 §14) as a
+     * slice with {@code 206} (an unsatisfiable range gets {@code 416}; several ranges or a malformed header get the
+     * whole body, which §14.2 allows).
+     *
+     * @param body ownership passes to this call: it is written (Netty releases it after the write) or released here
+     *             (HEAD, an exchange already answered, a 416); never written to
+     */
+    void media(ByteBuf body) {
+        if (answered.get()) {
+            body.release();
+            return;
+        }
+        long[] r = range == null ? null : ByteRanges.single(range, body.readableBytes());
+        if (r == null) {
+            respond(HttpResponseStatus.OK, MP4, IMMUTABLE, body, null);
+        } else if (r.length == 0) {
+            int length = body.readableBytes();
+            body.release();
+            respond(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "text/plain; charset=utf-8", NO_STORE, Unpooled.EMPTY_BUFFER,
+                    "bytes */" + length);
+        } else {
+            int first = (int) r[0];
+            int length = (int) (r[1] - r[0] + 1);
+            String contentRange = "bytes " + r[0] + "-" + r[1] + "/" + body.readableBytes();
+            ByteBuf slice = body.retainedSlice(body.readerIndex() + first, length);
+            body.release();
+            respond(HttpResponseStatus.PARTIAL_CONTENT, MP4, IMMUTABLE, slice, contentRange);
+        }
+    }
+
+    /**
+     * Writes the whole response.
+     *
+     * @param content      ownership passes to this call (written, or released for HEAD or when already answered)
+     * @param contentRange {@code Content-Range} of a 206/416, or {@code null}
+     */
+    private void respond(HttpResponseStatus status, String contentType, String cacheControl, ByteBuf content, String contentRange) {
+        if (!answered.compareAndSet(false, true)) {
+            content.release();
+            return;
+        }
+        int length = content.readableBytes();
+        if (head) {
+            content.release();
+            content = Unpooled.EMPTY_BUFFER;
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType)
-                .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CONTENT_LENGTH, length)
                 .set(HttpHeaderNames.CACHE_CONTROL, cacheControl)
                 .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, corsAllowOrigin)
-                .set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "Content-Length, Date");
+                .set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "Content-Length, Content-Range, Date");
+        if (MP4.equals(contentType)) {
+            r.headers().set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
+        }
+        if (contentRange != null) {
+            r.headers().set(HttpHeaderNames.CONTENT_RANGE, contentRange);
+        }
         if (!"*".equals(corsAllowOrigin)) {
             r.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
         }

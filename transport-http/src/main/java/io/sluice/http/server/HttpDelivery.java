@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       (blocking reload, parts, delta updates; RFC 8216bis);</li>
  *   <li>{@code /hls/<stream>/plain.m3u8}: multivariant playlist of plain HLS, {@code plain-media.m3u8}, the same
  *       segments without parts or blocking (for caches that cannot hold blocking requests);</li>
- *   <li>{@code init-<n>.mp4}, {@code seg-<msn>.m4s}, {@code part-<msn>.<i>.m4s}: CMAF init segment, segments, parts;</li>
+ *   <li>{@code init-<n>.mp4}, {@code seg-<msn>.m4s}, {@code part-<msn>.<i>.m4s}: CMAF init segment, segments, parts
+ *       (whole, or one byte range with {@code 206}, RFC 9110 §14; held off-heap once and never copied per request);</li>
  *   <li>{@code /hls/<stream>/player.html}: a player page (hls.js from the jar, no CDN).</li>
  * </ul>
  * A stream's segmenter starts with the first request for it while it is published (from the hub's GOP

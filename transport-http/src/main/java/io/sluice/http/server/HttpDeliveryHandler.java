@@ -1,5 +1,6 @@
 package io.sluice.http.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,8 +14,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.sluice.core.netty.http.HttpServerPipeline;
-import io.sluice.http.cmaf.CmafHeader;
-import io.sluice.http.cmaf.CmafSegment;
 import io.sluice.http.hls.PlaylistRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,7 +66,7 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
     private void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder qs) {
         HttpDeliveryConfig config = delivery.config();
         boolean head = req.method().equals(HttpMethod.HEAD);
-        Exchange ex = new Exchange(ctx, HttpUtil.isKeepAlive(req), head, config.corsAllowOrigin());
+        Exchange ex = new Exchange(ctx, HttpUtil.isKeepAlive(req), head, config.corsAllowOrigin(), req.headers().get(HttpHeaderNames.RANGE));
         if (req.method().equals(HttpMethod.OPTIONS)) {
             preflight(ctx, req);
             return;
@@ -105,18 +104,18 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             case "plain-media.m3u8" -> stream.request(LiveStream.Kind.MEDIA_PLAIN, ex, PlaylistRequest.plain(now), -1, -1, ctx.executor());
             default -> {
                 if ((m = INIT.matcher(file)).matches()) {
-                    CmafHeader h = stream.header(Integer.parseInt(m.group(1)));
-                    if (h == null) {
+                    ByteBuf init = stream.initBody(Integer.parseInt(m.group(1)));
+                    if (init == null) {
                         ex.error(404, "no init segment " + file);
                     } else {
-                        ex.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, h.bytes());
+                        ex.media(init);
                     }
                 } else if ((m = SEGMENT.matcher(file)).matches()) {
-                    CmafSegment s = stream.segment(Long.parseLong(m.group(1)));
-                    if (s == null) {
+                    ByteBuf segment = stream.segmentBody(Long.parseLong(m.group(1)));
+                    if (segment == null) {
                         ex.error(404, "no segment " + file);
                     } else {
-                        ex.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, s.bytes());
+                        ex.media(segment);
                     }
                 } else if ((m = PART.matcher(file)).matches()) {
                     stream.request(LiveStream.Kind.PART, ex, PlaylistRequest.plain(now), Long.parseLong(m.group(1)),
@@ -224,11 +223,11 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             String scheme = HttpServerPipeline.isSecure(ctx.channel()) ? "https://" : "http://";
             stream.mpd(ex, config.ticker().nanoTime(), scheme + host + "/dash/time", ctx.executor());
         } else if ((m = DASH_INIT.matcher(file)).matches()) {
-            byte[] init = stream.trackInit(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+            ByteBuf init = stream.trackInit(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
             if (init == null) {
                 ex.error(404, "no init segment " + file);
             } else {
-                ex.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, init);
+                ex.media(init);
             }
         } else if ((m = DASH_SEGMENT.matcher(file)).matches()) {
             stream.dashSegment(ex, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Long.parseLong(m.group(3)), ctx.executor());

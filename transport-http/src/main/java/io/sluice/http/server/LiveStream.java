@@ -92,6 +92,24 @@ final class LiveStream implements StreamSubscriber {
     private final int rung;
     private int publications;
     private volatile Snapshot snapshot;
+    /** Parts, segments and init segments as response bodies, held once off-heap while in the window. */
+    private final MediaBodies bodies = new MediaBodies();
+    /**
+     * Rendered playlists and MPDs (UTF-8) of the current state, by what the rendering depends on besides the state;
+     * cleared whenever a part or a segment is added or the publisher leaves. Streams served alone only: a ladder
+     * rung's playlists carry the other rungs' rendition reports, which change on their own.
+     */
+    private final java.util.Map<RenderKey, byte[]> rendered = new java.util.HashMap<>();
+
+    /**
+     * What a rendered playlist depends on besides the stream's state.
+     *
+     * @param kind         the playlist kind
+     * @param skip         a delta update ({@code _HLS_skip}) was asked for
+     * @param utcTimingUrl the MPD's {@code UTCTiming} URL (it names the request's host), or {@code null}
+     */
+    private record RenderKey(Kind kind, boolean skip, String utcTimingUrl) {
+    }
 
     /**
      * What the other rungs of a ladder read of this one without its lock, renewed as parts close.
@@ -189,6 +207,7 @@ final class LiveStream implements StreamSubscriber {
         segmenter.finish();
         drain();
         playlist.onUnpublish();
+        rendered.clear();
         wake();
     }
 
@@ -206,7 +225,9 @@ final class LiveStream implements StreamSubscriber {
             }
             closed = true;
             playlist.onUnpublish();
+            rendered.clear();
             wake();
+            bodies.close();
             s = subscription;
         }
         delivery.removed(this);
@@ -221,6 +242,7 @@ final class LiveStream implements StreamSubscriber {
         while ((o = segmenter.poll()) != null) {
             if (o instanceof CmafSegmenter.PartReady p) {
                 playlist.onPart(p.part());
+                bodies.onPart(p.part());
                 if (epochStart == null || epochStart.header().id() != p.part().header().id()) {
                     epochStart = p.part();
                 }
@@ -230,12 +252,16 @@ final class LiveStream implements StreamSubscriber {
                 changed = true;
             } else if (o instanceof CmafSegmenter.SegmentReady s) {
                 playlist.onSegment(s.segment());
+                bodies.onSegment(s.segment());
+                CmafHeader current = playlist.currentHeader();
+                bodies.retainFrom(playlist.firstSequence(), current == null ? -1 : current.id(), id -> playlist.header(id) != null);
                 changed = true;
             } else if (o instanceof CmafSegmenter.KeyframeWanted && subscription != null) {
                 subscription.requestKeyframe();
             }
         }
         if (changed) {
+            rendered.clear();
             if (group != null && epochStart != null) {
                 snapshot = new Snapshot(playlist.currentHeader(), playlist.peakBitrateBps(), playlist.averageBitrateBps(),
                         playlist.renditionReport("media.m3u8"), dashRendition());
@@ -356,13 +382,18 @@ final class LiveStream implements StreamSubscriber {
         request(Kind.MPD, ex, PlaylistRequest.plain(arrivedNanos), -1, -1, utcTimingUrl, null, executor);
     }
 
-    /** The per-track init segment for DASH, or {@code null}. */
-    synchronized byte[] trackInit(int headerId, int trackId) {
+    /**
+     * The per-track init segment for DASH, built once per header and track.
+     *
+     * @return a new reference the caller must release (a Netty write does), or {@code null} if no content in the
+     *         window uses that header or it has no such track
+     */
+    synchronized io.netty.buffer.ByteBuf trackInit(int headerId, int trackId) {
         CmafHeader h = playlist.header(headerId);
         if (h == null || h.tracks().stream().noneMatch(t -> t.isoTrackId() == trackId)) {
             return null;
         }
-        return h.trackInit(trackId);
+        return bodies.trackInit(h, trackId);
     }
 
     /** Handles one request for {@code file} of this stream. */
@@ -416,12 +447,35 @@ final class LiveStream implements StreamSubscriber {
         return playlist.segment(msn);
     }
 
+    /**
+     * The body of complete segment {@code msn}: its parts' buffers as one composite, not a copy.
+     *
+     * @return a new reference the caller must release (a Netty write does), or {@code null} if not in the window
+     */
+    synchronized io.netty.buffer.ByteBuf segmentBody(long msn) {
+        return playlist.segment(msn) == null ? null : bodies.segment(msn);
+    }
+
+    /**
+     * The body of init segment {@code id}.
+     *
+     * @return a new reference the caller must release (a Netty write does), or {@code null} if no content in the
+     *         window uses that header
+     */
+    synchronized io.netty.buffer.ByteBuf initBody(int id) {
+        CmafHeader h = playlist.header(id);
+        return h == null ? null : bodies.init(h);
+    }
+
     /** Computes the answer and, unless it is a wait, sends it. Under the lock. */
     private PlaylistAnswer answer(Waiter w, long now) {
         if (closed && w.kind != Kind.PART) {
             w.exchange.error(404, "stream '" + name + "' is gone");
             return new PlaylistAnswer.Error(404, "gone");
         }
+        RenderKey key = group != null || w.kind == Kind.PART ? null
+                : new RenderKey(w.kind, w.kind == Kind.MEDIA_LL && w.request.skip(), w.utcTimingUrl);
+        byte[] cached = key == null ? null : rendered.get(key);
         PlaylistAnswer a = switch (w.kind) {
             case MEDIA_LL -> {
                 PlaylistAnswer m = playlist.answer(w.request, now);
@@ -439,17 +493,18 @@ final class LiveStream implements StreamSubscriber {
                     yield body != null ? new PlaylistAnswer.Ok(body) : new PlaylistAnswer.Wait(w.request.arrivedNanos()
                             + playlist.targetDurationS() * 1_000_000_000L);
                 }
-                yield m instanceof PlaylistAnswer.Ok ? new PlaylistAnswer.Ok(HlsMultivariantPlaylist.render(playlist.currentHeader(),
+                yield !(m instanceof PlaylistAnswer.Ok) || cached != null ? m
+                        : new PlaylistAnswer.Ok(HlsMultivariantPlaylist.render(playlist.currentHeader(),
                         playlist.peakBitrateBps(), playlist.averageBitrateBps(),
-                        w.kind == Kind.MULTIVARIANT_LL ? "media.m3u8" : "plain-media.m3u8")) : m;
+                        w.kind == Kind.MULTIVARIANT_LL ? "media.m3u8" : "plain-media.m3u8"));
             }
             case MPD -> {
                 PlaylistAnswer m = playlist.plainAnswer(w.request.arrivedNanos(), now);
-                yield m instanceof PlaylistAnswer.Ok ? new PlaylistAnswer.Ok(DashManifest.render(
+                yield !(m instanceof PlaylistAnswer.Ok) || cached != null ? m : new PlaylistAnswer.Ok(DashManifest.render(
                         group == null ? List.of(dashRendition()) : group.dashRenditions(),
                         group == null ? DashManifest.Addressing.NUMBER : DashManifest.Addressing.TIMELINE, availabilityStartMs,
                         delivery.config().ticker().wallClockMicros() / 1000, segmenter.segmentTargetUs(), segmenter.partTargetUs(),
-                        delivery.config().windowSegments(), w.utcTimingUrl, delivery.config().dashLatencyTarget().toMillis())) : m;
+                        delivery.config().windowSegments(), w.utcTimingUrl, delivery.config().dashLatencyTarget().toMillis()));
             }
         };
         if (a instanceof PlaylistAnswer.Ok ok) {
@@ -457,10 +512,22 @@ final class LiveStream implements StreamSubscriber {
             // a plain reload changes every part target, so it lives about one part
             String cache = w.request.blocking() ? "public, max-age=" + 6 * playlist.targetDurationS()
                     : w.kind == Kind.MEDIA_PLAIN || w.kind == Kind.MULTIVARIANT_PLAIN ? "public, max-age=1" : "no-cache";
-            w.exchange.text(HttpResponseStatus.OK, w.kind == Kind.MPD ? Exchange.MPD : Exchange.PLAYLIST,
-                    w.kind == Kind.MPD ? "no-cache" : cache, ok.body());
+            byte[] body = cached;
+            if (body == null) {
+                body = ok.body().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                if (key != null) {
+                    rendered.put(key, body);
+                }
+            }
+            w.exchange.bytes(HttpResponseStatus.OK, w.kind == Kind.MPD ? Exchange.MPD : Exchange.PLAYLIST,
+                    w.kind == Kind.MPD ? "no-cache" : cache, body);
         } else if (a instanceof PlaylistAnswer.Bytes b) {
-            w.exchange.bytes(HttpResponseStatus.OK, Exchange.MP4, Exchange.IMMUTABLE, b.body());
+            io.netty.buffer.ByteBuf held = bodies.part(w.msn, w.part);
+            if (held != null) {
+                w.exchange.media(held);
+            } else {
+                w.exchange.media(io.netty.buffer.Unpooled.wrappedBuffer(b.body()));
+            }
         } else if (a instanceof PlaylistAnswer.Error e) {
             w.exchange.error(e.status(), e.reason());
         }

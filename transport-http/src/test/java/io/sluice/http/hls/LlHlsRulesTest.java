@@ -2,6 +2,9 @@ package io.sluice.http.hls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -221,6 +224,29 @@ class LlHlsRulesTest {
         assertTrue(skipped >= 1 && skipped + deltaSegs.size() == fullSegs.size());
         assertTrue(delta.contains("#EXT-X-MAP:"), "the init segment is named after the skip");
         assertFalse(playlist(Map.of()).contains("EXT-X-SKIP"));
+    }
+
+    @Test
+    @DisplayName("A rendered playlist is reused until a part closes, then rendered anew for every kind (full, delta, plain)")
+    void renderedOncePerState() {
+        runUntil(21_000_000);
+        String plain = ((PlaylistAnswer.Ok) playlist.plainAnswer(now(), now())).body();
+        assertFalse(plain.contains("EXT-X-PART"), plain);
+        String full = playlist(Map.of());
+        assertSame(full, playlist(Map.of()), "same state: the same rendering");
+        String delta = playlist(Map.of("_HLS_skip", "YES"));
+        assertSame(delta, playlist(Map.of("_HLS_skip", "v2")));
+        assertNotEquals(full, delta);
+        String hint = full.substring(full.lastIndexOf("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"") + 35, full.lastIndexOf("\""));
+        assertTrue(hint.matches("part-\\d+\\.\\d+\\.m4s"), hint);
+        Pattern listed = Pattern.compile("(?m)^#EXT-X-PART:DURATION=[0-9.]+,URI=\"" + Pattern.quote(hint) + "\"");
+        assertFalse(listed.matcher(full).find(), full);
+        runUntil(21_000_000 + 2 * PART_US); // the hinted part closes
+        String next = playlist(Map.of());
+        assertTrue(listed.matcher(next).find(), "the hinted part is listed now\n" + next);
+        String nextDelta = playlist(Map.of("_HLS_skip", "YES"));
+        assertNotSame(delta, nextDelta);
+        assertTrue(nextDelta.endsWith(next.substring(next.lastIndexOf("#EXT-X-PRELOAD-HINT"))), "the delta update has the new edge too");
     }
 
     @Test
