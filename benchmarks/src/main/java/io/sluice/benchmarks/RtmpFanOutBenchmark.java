@@ -115,6 +115,11 @@ import java.util.concurrent.TimeUnit;
  * server at ≤ ~13 % of a core here: about a third less Java on the IO thread (per-player chunk
  * headers and buffer bookkeeping per drain), since the kernel's per-send cost is the same for both servers.
  *
+ * <p><b>Session 6</b>: the RTMP server runs on io_uring by default now ({@code NettyTransport.forFanOut()}), so kind
+ * {@code sluice} is io_uring unless {@code -Dsluice.bench.serverJvmArgs.KIND=-Dsluice.netty.transport=nio} says
+ * otherwise; 1.27–1.61× nginx-rtmp at N = 200 (NIO 1.10–1.24×), figures and where the CPU goes in
+ * {@code benchmarks/README.md} ("RTMP fan-out, session 6").
+ *
  * <p>The benchmarks module depends on transport-webrtc (and so crypto): build it with
  * {@code -pl core,codec,crypto,transport-rtmp,transport-webrtc,benchmarks}.
  */

@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * {@code HttpConnectionGuard} refuses finish closing (and stop counting) only when the burst pauses. Measured
  * with 100 connections opened at once against a limit of 4 per address: on NIO each refused connection is
  * gone right after its 503; on io_uring all 96 stayed counted until the last one was accepted (~0.5–1 s later),
- * also with a separate accept event loop. NIO stays the default until that is bounded (a newer Netty, or
- * io_uring only for the RTMP fan-out loops). A native transport that is asked for but not available (another OS
+ * also with a separate accept event loop. NIO stays the default of {@link #current()} until that is bounded (a newer Netty); the RTMP
+ * server, whose fan-out gains most, takes {@link #forFanOut()}, which is io_uring where available. A native transport that is asked for but not available (another OS
  * or CPU, a kernel that refuses io_uring, natives left off the class path) falls back down the same
  * order with a WARN naming the cause; {@code nio} is always available.
  *
@@ -92,6 +92,23 @@ public enum NettyTransport {
      */
     public static NettyTransport current() {
         return Holder.CURRENT;
+    }
+
+    /**
+     * The transport for a server whose event loops mostly write the same media to many sockets (the RTMP
+     * fan-out): {@link #current()} when {@value #PROPERTY} is set, else the best available here (io_uring,
+     * epoll, NIO), chosen once per JVM and logged once. Why it differs from {@link #current()}: io_uring submits
+     * a loop iteration's sends with one {@code io_uring_enter}, so the thread returns to user mode once per
+     * batch instead of once per player; on loopback, where every send wakes the reading thread, each return
+     * was a chance for that thread to preempt the server's (~6300 context switches a second at 200 players on
+     * epoll, ~350 on io_uring; {@code RtmpFanOutBenchmark}). What keeps io_uring from {@link #current()} (refused
+     * connections of a sustained accept burst close late, see above) is about the HTTP connection bound; the RTMP
+     * server's bounds pass {@code FloodLoadTest} on it.
+     *
+     * @return the transport; never {@code null}
+     */
+    public static NettyTransport forFanOut() {
+        return System.getProperty(PROPERTY) != null ? current() : FanOutHolder.FAN_OUT;
     }
 
     /**
@@ -175,6 +192,15 @@ public enum NettyTransport {
     /** The name used in {@value #PROPERTY} and in logs: {@code io_uring}, {@code epoll}, {@code nio}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    private static final class FanOutHolder {
+        static final NettyTransport FAN_OUT;
+
+        static {
+            FAN_OUT = choose("auto");
+            log.info("Netty transport for fan-out servers: {} ({} not set)", FAN_OUT.label(), PROPERTY);
+        }
     }
 
     private static final class Holder {

@@ -64,8 +64,10 @@ import org.slf4j.LoggerFactory;
  * that exceeds a limit or sends malformed data is disconnected with one WARN log line naming it
  * and the violation; other connections are untouched.
  *
- * <p><b>Threads.</b> One acceptor thread and {@link Builder#ioThreads(int)} EventLoop threads
- * (NIO), owned by the server and stopped by {@link #close()}. Thread-safe.
+ * <p><b>Threads.</b> One acceptor thread and {@link Builder#ioThreads(int)} EventLoop threads,
+ * owned by the server and stopped by {@link #close()}. Thread-safe. They run on
+ * {@link NettyTransport#forFanOut()}: io_uring where the kernel allows it, then epoll, then NIO, unless
+ * {@code -Dsluice.netty.transport} names one.
  *
  * @see <a href="https://rtmp.veriskope.com/docs/spec/">Adobe RTMP Specification 1.0</a>
  */
@@ -142,7 +144,7 @@ public final class RtmpServer implements AutoCloseable {
                 throw new IllegalStateException(closed ? "server closed" : "server already started");
             }
             started = true;
-            NettyTransport transport = NettyTransport.current();
+            NettyTransport transport = NettyTransport.forFanOut();
             bossGroup = transport.newEventLoopGroup(1, new DefaultThreadFactory("rtmp-accept"));
             workerGroup = transport.newEventLoopGroup(ioThreads, new DefaultThreadFactory("rtmp-io"));
             channels = new DefaultChannelGroup("rtmp-server", GlobalEventExecutor.INSTANCE);

@@ -92,6 +92,11 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
     private long lastWriteDoneNanos;
     /** When outbound bytes last started to be pending after none were. */
     private long writePeriodStartNanos;
+    /**
+     * Whether the last flush left bytes pending: then the next drain tracks its last write with a promise
+     * rather than a marker behind it. Always so on io_uring, whose sends complete after {@code flush()} returns.
+     */
+    private boolean lastFlushPending;
     private boolean pingSent;
     private boolean closing;
     private boolean failureLogged;
@@ -281,16 +286,26 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
             // a player that keeps up takes the whole flush into its socket at once, which the empty
             // outbound buffer shows right after the flush. Only when bytes stay pending does a
             // zero-length marker written behind them tell (its promise completes once every earlier
-            // byte has reached the socket) when the flush completed.
-            ctx.write(last, ctx.voidPromise());
-            ctx.flush();
-            if (pendingOutboundBytes() == 0) {
-                lastWriteDoneNanos = nowNanos;
-                if (media) {
-                    lastMediaDoneNanos = nowNanos;
-                }
+            // byte has reached the socket) when the flush completed. When the previous flush left bytes
+            // pending (a slow player, or io_uring, where every send completes later), this one is
+            // likely to as well: its last write carries the promise itself, one pipeline write fewer.
+            ChannelFutureListener progress = media ? mediaWriteProgress : writeProgress;
+            if (lastFlushPending) {
+                ctx.write(last).addListener(progress);
+                ctx.flush();
+                lastFlushPending = pendingOutboundBytes() != 0;
             } else {
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(media ? mediaWriteProgress : writeProgress);
+                ctx.write(last, ctx.voidPromise());
+                ctx.flush();
+                if (pendingOutboundBytes() == 0) {
+                    lastWriteDoneNanos = nowNanos;
+                    if (media) {
+                        lastMediaDoneNanos = nowNanos;
+                    }
+                } else {
+                    lastFlushPending = true;
+                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(progress);
+                }
             }
         }
     }
