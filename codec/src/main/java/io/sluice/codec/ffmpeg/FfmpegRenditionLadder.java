@@ -205,6 +205,35 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
         return Math.max(150_000, Math.min(8_000_000, Math.round(BITS_PER_PIXEL * width * height * fps)));
     }
 
+    /** Lowest target a rung is capped to, bit/s. */
+    static final long MIN_CAPPED_BPS = 16_000;
+
+    /**
+     * The target bitrates of the rungs of {@code sizes} (highest first, the first the source size), bit/s:
+     * {@link #bitrateFor} of each size, capped so that the bitrate falls with the resolution whatever the source
+     * (a test pattern that compresses to 280 kbit/s at 720p would otherwise have its 480p rung at 1.2 Mbit/s, and
+     * players that rank variants by BANDWIDTH would rank them wrongly): the top rung at most {@code sourceBps},
+     * every later rung at most 3/4 of the one above (for a passthrough top rung, of {@code sourceBps}), and no
+     * capped target under {@link #MIN_CAPPED_BPS}.
+     *
+     * @param sourceBps the source video's bitrate (measured, else nominal), bit/s; 0 if unknown (then the top rung
+     *                  is not capped)
+     * @return one target per size; the passthrough rung's is {@code sourceBps}
+     */
+    static long[] rungTargets(List<int[]> sizes, double fps, boolean passthrough, long sourceBps) {
+        long[] targets = new long[sizes.size()];
+        for (int i = 0; i < targets.length; i++) {
+            long nominal = bitrateFor(sizes.get(i)[0], sizes.get(i)[1], fps);
+            if (i == 0) {
+                targets[i] = passthrough ? sourceBps : sourceBps > 0 ? Math.min(nominal, Math.max(MIN_CAPPED_BPS, sourceBps)) : nominal;
+            } else {
+                long above = targets[i - 1] > 0 ? targets[i - 1] : nominal * 4 / 3;
+                targets[i] = Math.min(nominal, Math.max(MIN_CAPPED_BPS, above * 3 / 4));
+            }
+        }
+        return targets;
+    }
+
     /** One encoded rung: its encoder and its hub publication. Touched by the ladder's thread only (after start). */
     private record EncodedRung(Rung rung, FfmpegVideoEncoder encoder, StreamHub.Publication publication) {
     }
@@ -258,6 +287,14 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
         long nextKeyPtsUs = Long.MIN_VALUE;
         long pictures;
         volatile Thread subscribingThread;
+        /** The rung sizes (highest first) and the source frame rate, for {@link #rungTargets}. */
+        List<int[]> sizes = List.of();
+        double fps;
+        /** Source video measured over at least 1 s of whole GOPs (ladder thread): first keyframe PTS, bytes since. */
+        long measureStartPtsUs = Long.MIN_VALUE;
+        long measureBytes;
+        /** The source video's bitrate over its last measured GOPs, bit/s; 0 until measured (ladder thread). */
+        long measuredSourceBps;
         /** Highest PTS among the GOP cache's video frames: older pictures are decoded but not encoded. */
         volatile long cachedMaxPtsUs = Long.MIN_VALUE;
 
@@ -273,16 +310,17 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
             try {
                 List<TrackInfo> others = hub.tracks(source).orElseThrow(() -> new IllegalStateException(
                         "stream '" + source + "' is not live")).stream().filter(t -> !t.isVideo()).toList();
-                double fps = sourceVideo.frameRate().map(Rational::toDouble).orElse(30.0);
+                fps = sourceVideo.frameRate().map(Rational::toDouble).orElse(30.0);
                 List<Rung> all = new ArrayList<>();
-                List<int[]> sizes = rungSizes(sourceVideo.width(), sourceVideo.height(), heights, maxRungs);
+                sizes = rungSizes(sourceVideo.width(), sourceVideo.height(), heights, maxRungs);
+                long[] targets = rungTargets(sizes, fps, passthrough, sourceVideo.bitrateBps());
                 for (int i = 0; i < sizes.size(); i++) {
                     int[] s = sizes.get(i);
                     if (i == 0 && passthrough) {
                         all.add(new Rung(source, sourceVideo.width(), sourceVideo.height(), sourceVideo.bitrateBps(), true));
                         continue;
                     }
-                    long bitrate = bitrateFor(s[0], s[1], fps);
+                    long bitrate = targets[i];
                     FfmpegVideoEncoder enc = new FfmpegVideoEncoder(sourceVideo, encoderConfig(s[0], s[1], bitrate),
                             sourceVideo.trackId());
                     String name = source + "~" + s[1] + "p";
@@ -492,7 +530,43 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
             if (passthrough && f.isKeyframe()) {
                 sourceKeyPts.add(f.ptsUs());
             }
+            measureSource(f);
             decoder.decode(f, this::encodePicture);
+        }
+
+        /** The source's bitrate from keyframe to keyframe, over whole GOPs of at least 1 s together. */
+        private void measureSource(EncodedFrame f) {
+            if (f.isKeyframe()) {
+                long span = f.ptsUs() - measureStartPtsUs;
+                if (measureStartPtsUs == Long.MIN_VALUE || span <= 0 || span > 30_000_000L) {
+                    measureStartPtsUs = f.ptsUs(); // the first keyframe, or a timestamp jump: start again
+                    measureBytes = 0;
+                } else if (span >= 1_000_000L) {
+                    measuredSourceBps = measureBytes * 8_000_000L / span;
+                    measureStartPtsUs = f.ptsUs();
+                    measureBytes = 0;
+                }
+            }
+            if (measureStartPtsUs != Long.MIN_VALUE) {
+                measureBytes += f.size();
+            }
+        }
+
+        /**
+         * Re-caps the transcoded rungs' targets on the source's measured bitrate ({@link #rungTargets}); called at
+         * a ladder keyframe, where an encoder that must reopen for a new bitrate (OpenH264) costs no extra IDR.
+         */
+        private void capRungTargets() {
+            if (measuredSourceBps <= 0) {
+                return;
+            }
+            long[] targets = rungTargets(sizes, fps, passthrough, measuredSourceBps);
+            for (EncodedRung r : encoded) {
+                int i = rungs.indexOf(r.rung());
+                if (i >= 0 && r.encoder().targetBitrate() != targets[i]) {
+                    r.encoder().setTargetBitrate(targets[i]);
+                }
+            }
         }
 
         /** @param raw ownership passes here */
@@ -519,6 +593,9 @@ public final class FfmpegRenditionLadder implements RenditionLadder, AutoCloseab
                         nextKeyPtsUs = Math.floorDiv(pts, gopUs) * gopUs + gopUs;
                         throttle.cancelPending();
                     }
+                }
+                if (key) {
+                    capRungTargets();
                 }
                 for (EncodedRung r : encoded) {
                     if (key) {

@@ -10,7 +10,11 @@ import io.sluice.http.cmaf.SegmentAlignment;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,6 +48,10 @@ public final class HttpDelivery implements AutoCloseable {
     private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
     private final Map<String, LadderGroup> groups = new ConcurrentHashMap<>();
     private final RenditionLadder ladder;
+    /** Ladder starts in progress, by source stream. */
+    private final Map<String, CompletableFuture<Void>> starting = new ConcurrentHashMap<>();
+    /** Takes ladder leases off the event loops; {@code null} without a ladder. */
+    private final ExecutorService ladderStarter;
     private final AtomicInteger blocked = new AtomicInteger();
     private final HttpDeliveryHandler handler;
     private volatile boolean closed;
@@ -52,6 +60,11 @@ public final class HttpDelivery implements AutoCloseable {
     private HttpDelivery(StreamHub hub, HttpDeliveryConfig config, byte[] dashPlayerScript, RenditionLadder ladder) {
         this.hub = hub;
         this.ladder = ladder;
+        this.ladderStarter = ladder == null ? null : Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sluice-http-ladder-start");
+            t.setDaemon(true);
+            return t;
+        });
         this.config = config;
         this.dashPlayerScript = dashPlayerScript;
         this.handler = new HttpDeliveryHandler(this);
@@ -124,14 +137,12 @@ public final class HttpDelivery implements AutoCloseable {
     }
 
     /**
-     * The ladder group of source stream {@code name}, started (a ladder lease taken) on first use and counted as
-     * a request (the idle timeout restarts); after its publisher left, the ended group until the stream is
-     * published again (then a new one); {@code null} without a ladder, when the stream is not published and has
-     * no group, or when the ladder refuses it (no H.264 video, too many ladders: the stream is then served alone).
-     *
-     * @param executor runs the group's idle check
+     * The running ladder group of source stream {@code name}, counted as a request (the idle timeout restarts);
+     * after its publisher left, the ended group until the stream is published again. {@code null} without a
+     * ladder, when no group runs (see {@link #groupStarting}), or when the stream is published again (the old
+     * group is replaced by the next {@link #groupStarting}). Never blocks: safe on an event loop.
      */
-    LadderGroup group(String name, EventExecutor executor) {
+    LadderGroup group(String name) {
         if (closed || ladder == null) {
             return null;
         }
@@ -141,14 +152,56 @@ public final class HttpDelivery implements AutoCloseable {
             g.touch();
             return g;
         }
-        if (hub.tracks(name).isEmpty()) {
+        return null;
+    }
+
+    /**
+     * Starts the ladder group of source stream {@code name} when it needs one (published, no running group),
+     * off the caller's thread: taking a ladder lease opens native decoders and encoders, which would stall an
+     * event loop and every connection on it. Requests for the stream wait on the returned future and then ask
+     * {@link #group} again; one start runs per stream, later requests join it.
+     *
+     * @param executor runs the new group's idle check
+     * @return {@code null} if there is nothing to wait for (no ladder, closed, not published, a group runs);
+     *         else a future completed (never exceptionally) when the start has ended, with a group in place
+     *         or, if the ladder refused the stream (logged), none: the stream is then served alone
+     */
+    CompletableFuture<Void> groupStarting(String name, EventExecutor executor) {
+        if (closed || ladder == null || hub.tracks(name).isEmpty()) {
             return null;
         }
+        LadderGroup g = groups.get(name);
+        if (g != null && !g.isEnded()) {
+            return null;
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        CompletableFuture<Void> raced = starting.putIfAbsent(name, f);
+        if (raced != null) {
+            return raced;
+        }
+        try {
+            ladderStarter.execute(() -> {
+                try {
+                    open(name, executor);
+                } finally {
+                    // removed before completion: the requests that go on find the group, not this future
+                    starting.remove(name, f);
+                    f.complete(null);
+                }
+            });
+        } catch (RejectedExecutionException e) { // closed meanwhile
+            starting.remove(name, f);
+            f.complete(null);
+        }
+        return f;
+    }
+
+    /** Replaces an ended group and takes the ladder lease; on the ladder starter's thread. */
+    private void open(String name, EventExecutor executor) {
         synchronized (groups) {
-            g = groups.get(name);
-            if (g != null && !g.isEnded()) {
-                g.touch();
-                return g;
+            LadderGroup g = groups.get(name);
+            if (closed || g != null && !g.isEnded() || hub.tracks(name).isEmpty()) {
+                return;
             }
             if (g != null) {
                 groups.remove(name, g);
@@ -158,15 +211,13 @@ public final class HttpDelivery implements AutoCloseable {
                 g = LadderGroup.open(this, hub, ladder, name, executor);
             } catch (RuntimeException e) {
                 log.info("stream '{}': no rendition ladder ({}); served as one variant", name, e.toString());
-                return null;
+                return;
             }
             groups.put(name, g);
             if (closed) {
                 groups.remove(name, g);
                 g.close();
-                return null;
             }
-            return g;
         }
     }
 
@@ -196,6 +247,9 @@ public final class HttpDelivery implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (ladderStarter != null) {
+            ladderStarter.shutdown(); // a start under way finishes and sees closed: its group is closed at once
+        }
         for (LiveStream s : streams.values()) {
             s.close();
         }

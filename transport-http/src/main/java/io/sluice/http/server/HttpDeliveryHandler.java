@@ -22,6 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,13 +60,17 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            handle(ctx, req, qs);
+            handle(ctx, req, qs, false);
         } finally {
             req.release();
         }
     }
 
-    private void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder qs) {
+    /**
+     * @param waited whether this request already waited for its stream's ladder to start (it is then served
+     *               with whatever group there is, or alone)
+     */
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder qs, boolean waited) {
         HttpDeliveryConfig config = delivery.config();
         boolean head = req.method().equals(HttpMethod.HEAD);
         Exchange ex = new Exchange(ctx, HttpUtil.isKeepAlive(req), head, config.corsAllowOrigin(), req.headers().get(HttpHeaderNames.RANGE));
@@ -75,8 +82,25 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             ex.error(405, req.method() + " not allowed (expected: GET, HEAD, OPTIONS)");
             return;
         }
+        // a ladder lease is taken off the event loop; the request goes on when it is (with the request retained)
+        Consumer<CompletableFuture<Void>> later = waited ? null : f -> {
+            req.retain();
+            f.whenComplete((v, e) -> {
+                try {
+                    ctx.executor().execute(() -> {
+                        try {
+                            handle(ctx, req, qs, true);
+                        } finally {
+                            req.release();
+                        }
+                    });
+                } catch (RejectedExecutionException closing) {
+                    req.release();
+                }
+            });
+        };
         if (qs.path().startsWith("/dash/")) {
-            handleDash(ctx, req, qs, ex);
+            handleDash(ctx, req, qs, ex, later);
             return;
         }
         String rest = qs.path().substring("/hls/".length());
@@ -84,7 +108,7 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             ex.bytes(HttpResponseStatus.OK, "text/javascript; charset=utf-8", "public, max-age=86400", hlsJs());
             return;
         }
-        Target t = resolve(ex, qs.path(), rest, HlsPlayerPage::html, ctx.executor());
+        Target t = resolve(ex, qs.path(), rest, HlsPlayerPage::html, ctx.executor(), later);
         if (t == null) {
             return;
         }
@@ -154,10 +178,13 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Splits {@code rest} ({@code <stream>/<file>}) and finds the live stream; answers the player page and the
-     * 404s itself (then returns {@code null}).
+     * 404s itself (then returns {@code null}). When the stream's ladder has to start first, hands the start's
+     * future to {@code later} and returns {@code null}: the request is handled again once it has started.
+     *
+     * @param later {@code null} if the request has waited already
      */
     private Target resolve(Exchange ex, String path, String rest, java.util.function.Function<String, String> playerPage,
-                           io.netty.util.concurrent.EventExecutor executor) {
+                           io.netty.util.concurrent.EventExecutor executor, Consumer<CompletableFuture<Void>> later) {
         int slash = rest.lastIndexOf('/');
         if (slash <= 0 || slash == rest.length() - 1) {
             ex.error(404, "no such resource: " + path);
@@ -172,7 +199,17 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
         if (delivery.hasLadder()) {
             // with a ladder: <stream>/... is the multivariant playlist, MPD and the top rung; <stream>/v<i>/... rung i
             Matcher m = RUNG_DIR.matcher(name);
-            LadderGroup g = m.matches() ? delivery.group(m.group(1), executor) : null;
+            if (later != null) {
+                CompletableFuture<Void> f = m.matches() ? delivery.groupStarting(m.group(1), executor) : null;
+                if (f == null && (!m.matches() || delivery.group(m.group(1)) == null)) {
+                    f = delivery.groupStarting(name, executor);
+                }
+                if (f != null) {
+                    later.accept(f);
+                    return null;
+                }
+            }
+            LadderGroup g = m.matches() ? delivery.group(m.group(1)) : null;
             if (g != null) {
                 LiveStream rung = g.rung(Integer.parseInt(m.group(2)));
                 if (rung == null) {
@@ -181,7 +218,7 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
                 }
                 return new Target(file, rung, "../v");
             }
-            g = delivery.group(name, executor);
+            g = delivery.group(name);
             if (g != null) {
                 return new Target(file, g.rung(0), "v");
             }
@@ -194,7 +231,8 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
         return new Target(file, stream, "v");
     }
 
-    private void handleDash(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder qs, Exchange ex) {
+    private void handleDash(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder qs, Exchange ex,
+                            Consumer<CompletableFuture<Void>> later) {
         String rest = qs.path().substring("/dash/".length());
         HttpDeliveryConfig config = delivery.config();
         if (rest.equals("time")) {
@@ -211,7 +249,7 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        Target t = resolve(ex, qs.path(), rest, DashPlayerPage::html, ctx.executor());
+        Target t = resolve(ex, qs.path(), rest, DashPlayerPage::html, ctx.executor(), later);
         if (t == null) {
             return;
         }

@@ -21,13 +21,18 @@ public final class HubClip implements AutoCloseable {
     /** What ended the publishing thread abnormally, or {@code null}. */
     public volatile Throwable failure;
 
-    /** Starts publishing {@code loops} loops of {@link #RABBIT} to {@code stream} of {@code hub}. */
+    /** Starts publishing {@code loops} loops of {@link #RABBIT} to {@code stream} of {@code hub}, video at 500 kbit/s. */
     public HubClip(StreamHub hub, String stream, int loops) {
+        this(hub, stream, loops, 500_000);
+    }
+
+    /** As {@link #HubClip(StreamHub, String, int)} with the video re-encoded at {@code videoBps} bit/s. */
+    public HubClip(StreamHub hub, String stream, int loops, long videoBps) {
         source = new LoopingSource(RABBIT.toString(), loops);
         thread = new Thread(() -> {
             try {
                 StreamPipeline p = StreamPipeline.builder().source(source).realtime(true)
-                        .video(VideoEncoderConfig.builder().bitrateBps(500_000).gop(Duration.ofSeconds(1)).build())
+                        .video(VideoEncoderConfig.builder().bitrateBps(videoBps).gop(Duration.ofSeconds(1)).build())
                         .copyAudio(true)
                         .transport(hub.transport(stream)).build();
                 pipeline = p;

@@ -191,6 +191,56 @@ class LadderDeliveryTest {
         }
     }
 
+    @Test
+    @DisplayName("rung BANDWIDTH falls with resolution for a source below the rungs' nominal bitrates (players rank variants by it)")
+    void rungBitratesFallWithResolution() throws Exception {
+        StreamHub hub = StreamHub.create();
+        // 100 kbit/s of 320x240 video: the 240x180 and 160x120 rungs' nominal 150 kbit/s would exceed the source
+        try (FfmpegRenditionLadder ladder = FfmpegRenditionLadder.builder(hub).heights(180, 120).build();
+             HttpDeliveryServer server = HttpDeliveryServer.builder(hub)
+                     .delivery(d -> d.renditionLadder(ladder).windowSegments(4)).build();
+             HubClip clip = new HubClip(hub, "live/low", 15, 100_000)) {
+            server.start();
+            String base = server.httpUrl() + "hls/live/low/";
+            HubClip.awaitPublished(hub, "live/low");
+            get(base + "plain.m3u8"); // starts the ladder
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            long firstMsn = -1;
+            // the window has moved past every rung's first segment (a transcoded rung's starts mid-segment)
+            while (true) {
+                Map<Long, String[]> lowest = segments(get(base + "v2/plain-media.m3u8"));
+                if (firstMsn < 0 && !lowest.isEmpty()) {
+                    firstMsn = lowest.keySet().iterator().next();
+                }
+                if (firstMsn >= 0 && lowest.size() >= 4 && lowest.keySet().iterator().next() > firstMsn + 1) {
+                    break;
+                }
+                assertTrue(System.nanoTime() < deadline, "the lowest rung has no window of 4 segments after its first");
+                Thread.sleep(500);
+            }
+            String multivariant = get(base + "plain.m3u8");
+            System.out.println("multivariant playlist of a 100 kbit/s source's ladder:\n" + multivariant);
+            Matcher m = STREAM_INF.matcher(multivariant);
+            long[] peak = new long[3];
+            long[] average = new long[3];
+            List<Integer> heights = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                assertTrue(m.find(), "variant " + i + " in\n" + multivariant);
+                peak[i] = Long.parseLong(m.group(1));
+                average[i] = Long.parseLong(m.group(2));
+                heights.add(Integer.parseInt(m.group(5)));
+            }
+            assertEquals(List.of(240, 180, 120), heights, multivariant);
+            for (int i = 1; i < 3; i++) {
+                assertTrue(peak[i] < peak[i - 1], "BANDWIDTH of rung " + i + " not below rung " + (i - 1) + ":\n" + multivariant);
+                assertTrue(average[i] < average[i - 1], "AVERAGE-BANDWIDTH of rung " + i + " not below rung " + (i - 1) + ":\n" + multivariant);
+            }
+            assertNull(clip.failure);
+        } finally {
+            hub.close();
+        }
+    }
+
     private String get(String url) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
