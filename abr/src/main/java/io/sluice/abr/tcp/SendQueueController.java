@@ -13,18 +13,20 @@ import java.util.ArrayDeque;
  * <ul>
  *   <li><b>Start-up</b>: from the start rate (a guess below the path, see {@code AdaptiveRateController}) the
  *       target doubles every second ({@link Config#startupPerSecond()}) until the queue first grows.</li>
- *   <li><b>Cut</b> when at least {@link Config#cutQueueUs()} (200 ms) of media waits and the socket drains under
- *       80 % of the target, or on a second report in a row on which the buffer did not shrink, or at twice that on
- *       one (so a keyframe burst, which drains at the target or faster, does not cut while it drains): straight to the measured drain rate less a
- *       margin, less what it takes to empty the queue within {@link Config#drainHorizonUs()}. The drain rate of a
- *       backlogged buffer is what the path carries, so one cut lands under the capacity instead of OBS's
- *       repeated 10 % steps.</li>
+ *   <li><b>Cut</b> when at least {@link Config#cutQueueUs()} (200 ms) of media waits and, with the send buffer
+ *       holding media, the socket drains under 80 % of the target, or on a second report in a row on which the send
+ *       buffer held media and did not shrink, or at twice that queue on one (so a keyframe burst, which drains at the
+ *       target or faster, does not cut while it drains, nor while it crosses the network): straight to the measured
+ *       drain rate less a margin, less what it takes to empty the queue within {@link Config#drainHorizonUs()}, and
+ *       never below {@link Config#floorFraction()} of the video's share (the drain rate less the reserved audio).
+ *       The drain rate counts only over intervals the socket paced (the send buffer held media at both ends), so
+ *       one cut lands under the capacity instead of OBS's repeated 10 % steps.</li>
  *   <li><b>Recover</b> while the queue stays empty: quickly (×{@link Config#recoverPerSecond()} per second) back
  *       to {@link Config#operatingPoint()} of the capacity last measured, slowly
- *       (×{@link Config#nearCapacityPerSecond()}) around it, and once the target has passed the old capacity
- *       with the queue still empty, the capacity is stale: probe upward at ×{@link Config#probePerSecond()} per
- *       second until the queue grows again. A restored capacity is reached to 90 % within about 5 s, where
- *       OBS's +10 % every 4 s needs up to 40 s.</li>
+ *       (×{@link Config#nearCapacityPerSecond()}) around it; once the target has passed the old capacity, or stayed
+ *       at the operating point for {@link Config#probeAfterUs()}, with the queue still empty, the capacity is stale:
+ *       probe upward at ×{@link Config#probePerSecond()} per second until the queue grows again. A restored
+ *       capacity is reached to 90 % within about 5 s, where OBS's +10 % every 4 s needs up to 40 s.</li>
  *   <li>It never disconnects and never goes below the minimum; dropping media when even the minimum does not
  *       fit is the transport's job (RTMP drops whole GOP tails after 2 s of backlog).</li>
  * </ul>
@@ -41,8 +43,16 @@ public final class SendQueueController {
     private static final long SENT_WINDOW_US = 1_000_000;
     /** The target rises to at most this multiple of what was sent in the last {@link #SENT_WINDOW_US}. */
     private static final double SENT_HEADROOM = 1.5;
+    /**
+     * Bytes in the send buffer from which it counts as holding media back: the socket, not the encoder, set the pace
+     * of an interval that began and ended with at least this much waiting. Under it, queued media is in the network
+     * (RTMP adds the path's standing queue, smoothed RTT − min RTT) or an audio frame in passing.
+     */
+    private static final long MIN_BACKLOG_BYTES = 2_000;
 
     private final Config config;
+    /** Link rate of the tracks that do not adapt (audio), bit/s: a cut's floor is taken on the rest. */
+    private final long reservedBps;
     private long minBps;
     private long maxBps;
     private long targetBps;
@@ -56,6 +66,8 @@ public final class SendQueueController {
     private long lastQueuedBytes;
     /** Before the first cut and before the queue first grew past {@link Config#backlogUs()}: ramping up from the start rate. */
     private boolean startup = true;
+    /** Since when the queue has stayed empty with the target at or above the operating point, µs; MIN_VALUE if not. */
+    private long nearCapacitySinceUs = Long.MIN_VALUE;
     /** Backlogged drain-rate samples within {@link #CAPACITY_WINDOW_US}: {timeUs, bps}. */
     private final ArrayDeque<long[]> drainSamples = new ArrayDeque<>();
     /** Every report's drain rate within {@link #SENT_WINDOW_US}: {timeUs, bps}. */
@@ -69,7 +81,25 @@ public final class SendQueueController {
      * @throws IllegalArgumentException if the bounds are not positive or min &gt; max
      */
     public SendQueueController(Config config, long minBps, long maxBps, long startBps) {
+        this(config, minBps, maxBps, startBps, 0);
+    }
+
+    /**
+     * @param config      thresholds and rates
+     * @param minBps      lowest target, bit/s, &gt; 0
+     * @param maxBps      highest target, bit/s, &ge; {@code minBps}
+     * @param startBps    target before the first report, bit/s, clamped to min..max
+     * @param reservedBps link rate of the tracks whose rate does not follow the target (audio), bit/s, &ge; 0: a cut's
+     *                    floor ({@link Config#floorFraction()}) is taken on the drain rate less this, the share the
+     *                    video encoder can give back, not on the whole drain rate
+     * @throws IllegalArgumentException if the bounds are not positive, min &gt; max or {@code reservedBps < 0}
+     */
+    public SendQueueController(Config config, long minBps, long maxBps, long startBps, long reservedBps) {
         this.config = java.util.Objects.requireNonNull(config, "config");
+        if (reservedBps < 0) {
+            throw new IllegalArgumentException("reservedBps: " + reservedBps + " (expected: >= 0)");
+        }
+        this.reservedBps = reservedBps;
         setBounds(minBps, maxBps);
         this.targetBps = clamp(startBps);
     }
@@ -118,7 +148,12 @@ public final class SendQueueController {
         if (backlogged) {
             startup = false;
         }
-        if (backlogged && drainBps > 0) {
+        // The drain rate measures the path only when the socket, not the encoder, set the pace all interval: the send
+        // buffer held media at both ends. (Queued media alone also counts the network's queue, during which the send
+        // buffer can be empty and the drain rate is the encoder's: a keyframe in flight read as a low capacity, and
+        // the cut after it landed at the floor.)
+        boolean bufferHeld = queuedBytes >= MIN_BACKLOG_BYTES && lastQueuedBytes >= MIN_BACKLOG_BYTES;
+        if (backlogged && bufferHeld && drainBps > 0) {
             drainSamples.addLast(new long[] {nowUs, drainBps});
         }
         while (!drainSamples.isEmpty() && nowUs - drainSamples.peekFirst()[0] > CAPACITY_WINDOW_US) {
@@ -130,39 +165,54 @@ public final class SendQueueController {
         }
 
         overReports = queuedMediaUs >= config.cutQueueUs() ? overReports + 1 : 0;
-        // One report over the threshold cuts when the socket drains well under the target (a sustained overload);
-        // a keyframe burst drains at least at the target, so it needs a second report on which the buffer did not
-        // shrink (a burst that is draining does not cut however long it takes), or twice the threshold.
-        boolean overloaded = overReports >= 1 && drainBps > 0 && drainBps < targetBps * 0.8;
-        boolean notDraining = overReports >= 2 && (queuedBytes == 0 || queuedBytes >= lastQueuedBytes);
+        // One report over the threshold cuts when the socket drains well under the target with the send buffer
+        // backed up (a sustained overload); a keyframe burst drains at least at the target, so it needs a second
+        // report on which the send buffer held media and did not shrink (a burst that is draining, or one that has
+        // left the buffer and is crossing the network, does not cut however long it takes), or twice the threshold.
+        boolean held = queuedBytes >= MIN_BACKLOG_BYTES;
+        boolean overloaded = overReports >= 1 && held && drainBps > 0 && drainBps < targetBps * 0.8;
+        boolean notDraining = overReports >= 2 && held && queuedBytes >= lastQueuedBytes;
         lastQueuedBytes = queuedBytes;
         if (overloaded || notDraining || queuedMediaUs >= 2 * config.cutQueueUs()) {
-            cut(nowUs, drainBps, queuedBytes);
+            nearCapacitySinceUs = Long.MIN_VALUE;
+            cut(nowUs, drainBps, queuedBytes, held);
             return targetBps;
         }
         // (lastCutUs starts at Long.MIN_VALUE: "now - lastCutUs" would overflow and never allow the first increase)
-        boolean held = lastCutUs != Long.MIN_VALUE && nowUs - lastCutUs < config.holdAfterCutUs();
-        if (queuedMediaUs < config.backlogUs() && dtUs > 0 && !held) {
-            increase(dtUs, sendingBps);
+        boolean holding = lastCutUs != Long.MIN_VALUE && nowUs - lastCutUs < config.holdAfterCutUs();
+        if (queuedMediaUs < config.backlogUs() && dtUs > 0 && !holding) {
+            increase(nowUs, dtUs, sendingBps);
+        } else if (queuedMediaUs >= config.backlogUs()) {
+            nearCapacitySinceUs = Long.MIN_VALUE;
         }
         return targetBps;
     }
 
-    private void cut(long nowUs, long drainBps, long queuedBytes) {
-        long measured = drainBps;
-        if (!drainSamples.isEmpty()) {
-            long sum = 0;
-            for (long[] s : drainSamples) {
-                sum += s[1];
-            }
-            measured = Math.min(drainBps > 0 ? drainBps : Long.MAX_VALUE, sum / drainSamples.size());
+    private void cut(long nowUs, long drainBps, long queuedBytes, boolean heldNow) {
+        // The path's rate: the mean drain rate of the last second's intervals the socket paced; without one (the
+        // queue is in the network, the send buffer near empty), the mean rate sent in the last second, which the
+        // path did not carry without queueing.
+        ArrayDeque<long[]> samples = drainSamples.isEmpty() ? sentSamples : drainSamples;
+        long sum = 0;
+        for (long[] s : samples) {
+            sum += s[1];
+        }
+        long measured = samples.isEmpty() ? drainBps : sum / samples.size();
+        if (heldNow && drainBps > 0) {
+            // A step down shows in the newest interval first, while the buffer backs up; the socket took at most
+            // what the path carried in it.
+            measured = Math.min(measured, drainBps);
         }
         if (measured <= 0) {
             return; // nothing left the buffer: a stalled socket; the transport's backlog limit handles it
         }
         capacityBps = measured;
         double drainQueueBps = queuedBytes * 8.0 * 1_000_000 / config.drainHorizonUs();
-        long candidate = (long) Math.max(measured * (1 - config.margin()) - drainQueueBps, measured * config.floorFraction());
+        // The floor is taken on what the video encoder can give back: half of (drain − audio), not half the drain,
+        // which with 128 kbit/s of audio on a 0.6 Mbit/s path left video at its minimum.
+        long reserved = Math.min(reservedBps, measured);
+        double floor = reserved + (measured - reserved) * config.floorFraction();
+        long candidate = (long) Math.max(measured * (1 - config.margin()) - drainQueueBps, floor);
         candidate = clamp(candidate);
         if (candidate < targetBps) {
             targetBps = candidate;
@@ -171,13 +221,20 @@ public final class SendQueueController {
         }
     }
 
-    private void increase(long dtUs, long sendingBps) {
+    private void increase(long nowUs, long dtUs, long sendingBps) {
         double seconds = dtUs / 1e6;
         double perSecond;
         long ceiling = maxBps;
         // Compared as the same truncated long it is capped at: a target held at the operating point must move on
         // to the next phase, not stay "below" it by the fraction the cast dropped (it stuck there for good).
         long operatingBps = (long) (capacityBps * config.operatingPoint());
+        if (capacityBps > 0 && targetBps >= operatingBps) {
+            if (nearCapacitySinceUs == Long.MIN_VALUE) {
+                nearCapacitySinceUs = nowUs;
+            } else if (nowUs - nearCapacitySinceUs >= config.probeAfterUs()) {
+                capacityBps = 0; // the queue stayed empty at the old capacity: it may have grown, find out
+            }
+        }
         if (startup) {
             perSecond = config.startupPerSecond();
         } else if (capacityBps > 0 && targetBps < operatingBps) {
@@ -219,6 +276,7 @@ public final class SendQueueController {
         sentSamples.clear();
         capacityBps = 0;
         overReports = 0;
+        nearCapacitySinceUs = Long.MIN_VALUE;
         startup = false;
         lastSampleUs = nowUs;
     }
@@ -262,10 +320,16 @@ public final class SendQueueController {
      * @param startupPerSecond      growth per second from the start rate until the queue first grows past
      *                              {@code backlogUs} (2.0: the start rate is a guess below the path, see
      *                              {@code AdaptiveRateController}, and the queue tells within a report when it is passed)
+     * @param probeAfterUs          once the target has stayed at or above the operating point this long with an empty
+     *                              queue, the measured capacity counts as stale and probing starts, µs (1.5 s: the
+     *                              ×1.05 per second phase alone took 3 s to pass the old capacity, so a 1 → 2.5 Mbit/s
+     *                              step took 6–10 s to reach 90 %; probing costs a 200 ms queue and a cut to 90 % of
+     *                              the capacity every few seconds on a steady path)
      */
     public record Config(long cutQueueUs, long backlogUs, double margin, long drainHorizonUs, double floorFraction,
                          long holdAfterCutUs, double operatingPoint, double recoverPerSecond,
-                         double nearCapacityPerSecond, double staleAbove, double probePerSecond, double startupPerSecond) {
+                         double nearCapacityPerSecond, double staleAbove, double probePerSecond, double startupPerSecond,
+                         long probeAfterUs) {
         public Config {
             if (cutQueueUs <= 0 || backlogUs <= 0 || backlogUs >= cutQueueUs) {
                 throw new IllegalArgumentException("cutQueueUs " + cutQueueUs + ", backlogUs " + backlogUs
@@ -275,9 +339,9 @@ public final class SendQueueController {
                 throw new IllegalArgumentException("margin " + margin + ", floorFraction " + floorFraction
                         + " (expected: 0 <= margin < 1, 0 < floorFraction <= 1)");
             }
-            if (drainHorizonUs <= 0 || holdAfterCutUs < 0) {
+            if (drainHorizonUs <= 0 || holdAfterCutUs < 0 || probeAfterUs < 0) {
                 throw new IllegalArgumentException("drainHorizonUs " + drainHorizonUs + ", holdAfterCutUs " + holdAfterCutUs
-                        + " (expected: > 0, >= 0)");
+                        + ", probeAfterUs " + probeAfterUs + " (expected: > 0, >= 0, >= 0)");
             }
             if (operatingPoint <= 0 || operatingPoint > 1 || staleAbove < 1 || recoverPerSecond < 1
                     || nearCapacityPerSecond < 1 || probePerSecond < 1 || startupPerSecond < 1) {
@@ -289,7 +353,7 @@ public final class SendQueueController {
 
         /** The defaults above. */
         public static Config defaults() {
-            return new Config(200_000, 50_000, 0.1, 2_000_000, 0.5, 500_000, 0.9, 1.35, 1.05, 1.05, 1.4, 2.0);
+            return new Config(200_000, 50_000, 0.1, 2_000_000, 0.5, 500_000, 0.9, 1.35, 1.05, 1.05, 1.4, 2.0, 1_500_000);
         }
     }
 }

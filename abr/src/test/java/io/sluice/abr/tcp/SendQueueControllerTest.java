@@ -202,6 +202,69 @@ public class SendQueueControllerTest {
     }
 
     @Test
+    @DisplayName("a queue in the network with the send buffer empty (a keyframe crossing the path) does not cut under 400 ms")
+    void aQueueOnlyInTheNetworkDoesNotCut() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_000_000, 1_000_000);
+        c.onReport(0, 1_000_000, 0, 0, 1_000_000);
+        // 250-350 ms of queued media for three reports, all of it past the send buffer (RTMP adds srtt - min RTT),
+        // drained at under 80 % of the target: the encoder's rate, not the path's.
+        c.onReport(200_000, 700_000, 0, 300_000, 1_000_000);
+        c.onReport(400_000, 700_000, 500, 350_000, 1_000_000);
+        c.onReport(600_000, 700_000, 0, 250_000, 1_000_000);
+        assertEquals(1_000_000, c.targetBps());
+        assertNotEquals(RateChangeReason.QUEUE, c.reason());
+        c.onReport(800_000, 700_000, 0, 400_000, 1_000_000);
+        assertEquals(RateChangeReason.QUEUE, c.reason(), "400 ms of queued media cuts wherever it waits");
+        // No interval was paced by the socket: the cut measures the mean rate sent in the last second.
+        assertEquals(760_000, c.capacityBps());
+    }
+
+    @Test
+    @DisplayName("the cut's floor is half the video's share of the drain rate, the reserved audio kept")
+    void floorIsTakenOnTheVideoShare() {
+        long audio = 132_000;
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 3_000_000, 2_500_000, audio);
+        // 2.5 -> 0.6 Mbit/s: 100 kB waiting in the send buffer, draining at 600 kbit/s
+        c.onReport(0, 2_500_000, 0, 0, 2_500_000);
+        c.onReport(200_000, 600_000, 100_000, 300_000, 2_500_000);
+        assertEquals(RateChangeReason.QUEUE, c.reason());
+        assertEquals(600_000, c.capacityBps());
+        assertEquals(audio + (600_000 - audio) / 2, c.targetBps(), 1, "floor: audio + half of (600 k - audio)");
+        assertThrows(IllegalArgumentException.class,
+                () -> new SendQueueController(SendQueueController.Config.defaults(), 1, 2, 1, -1));
+    }
+
+    @Test
+    @DisplayName("1.5 s at the operating point with an empty queue: the capacity is stale and the target probes upward")
+    void probesAfterHoldingAtTheOperatingPoint() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 10_000_000, 1_000_000);
+        c.onReport(0, 1_000_000, 0, 0, 1_000_000);
+        c.onReport(200_000, 1_000_000, 40_000, 300_000, 1_000_000);
+        c.onReport(400_000, 1_000_000, 40_000, 300_000, 1_000_000); // paced at 1 Mbit/s: a cut, capacity 1 Mbit/s
+        assertEquals(1_000_000, c.capacityBps());
+        long t = 400_000;
+        long probedUs = -1;
+        while (t < 10_000_000 && probedUs < 0) {
+            t += 200_000;
+            c.onReport(t, c.targetBps(), 0, 0, c.targetBps());
+            if (c.reason() == RateChangeReason.PROBE) {
+                probedUs = t;
+            }
+        }
+        long reached90 = -1;
+        for (; t < 10_000_000 && reached90 < 0; t += 200_000) {
+            c.onReport(t, c.targetBps(), 0, 0, c.targetBps());
+            if (c.targetBps() >= 2_250_000) {
+                reached90 = t;
+            }
+        }
+        System.out.printf("probe starts %.1f s after the cut, 90 %% of 2.5 Mbit/s %.1f s after it%n", (probedUs - 400_000) / 1e6,
+                (reached90 - 400_000) / 1e6);
+        assertTrue(probedUs > 0 && probedUs - 400_000 <= 3_500_000, "probing began " + (probedUs - 400_000) / 1e6 + " s after the cut");
+        assertTrue(reached90 > 0 && reached90 - 400_000 <= 7_000_000, "2.25 Mbit/s " + (reached90 - 400_000) / 1e6 + " s after the cut");
+    }
+
+    @Test
     void staysWithinBoundsAndRejectsBadReports() {
         SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 300_000, 1_000_000, 5_000_000);
         assertEquals(1_000_000, c.targetBps());
