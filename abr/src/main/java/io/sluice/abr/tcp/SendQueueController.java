@@ -19,8 +19,9 @@ import java.util.ArrayDeque;
  *       target or faster, does not cut while it drains, nor while it crosses the network): straight to the measured
  *       drain rate less a margin, less what it takes to empty the queue within {@link Config#drainHorizonUs()}, and
  *       never below {@link Config#floorFraction()} of the video's share (the drain rate less the reserved audio).
- *       The drain rate counts only over intervals the socket paced (the send buffer held media at both ends), so
- *       one cut lands under the capacity instead of OBS's repeated 10 % steps.</li>
+ *       The drain rate is bits over time across the busy period (the intervals with media queued at both ends, the
+ *       last second of them), what the path carried, so one cut lands under the capacity instead of OBS's repeated
+ *       10 % steps.</li>
  *   <li><b>Recover</b> while the queue stays empty: quickly (×{@link Config#recoverPerSecond()} per second) back
  *       to {@link Config#operatingPoint()} of the capacity last measured, slowly
  *       (×{@link Config#nearCapacityPerSecond()}) around it; once the target has passed the old capacity, or stayed
@@ -37,15 +38,14 @@ import java.util.ArrayDeque;
 public final class SendQueueController {
     /** Reports older than this do not count as the interval of the next one (a stall, a reconnect). */
     private static final long MAX_INTERVAL_US = 1_000_000;
-    /** How long backlogged drain-rate samples are kept for the capacity estimate. */
+    /** How much of the current busy period (queued media at both ends of each interval) the capacity estimate spans. */
     private static final long CAPACITY_WINDOW_US = 1_000_000;
     /** How long every report's drain rate is kept as the rate actually sent (see {@link #increase}). */
     private static final long SENT_WINDOW_US = 1_000_000;
     /** The target rises to at most this multiple of what was sent in the last {@link #SENT_WINDOW_US}. */
     private static final double SENT_HEADROOM = 1.5;
     /**
-     * Bytes in the send buffer from which it counts as holding media back: the socket, not the encoder, set the pace
-     * of an interval that began and ended with at least this much waiting. Under it, queued media is in the network
+     * Bytes in the send buffer from which it counts as holding media back. Under it, queued media is in the network
      * (RTMP adds the path's standing queue, smoothed RTT − min RTT) or an audio frame in passing.
      */
     private static final long MIN_BACKLOG_BYTES = 2_000;
@@ -68,8 +68,12 @@ public final class SendQueueController {
     private boolean startup = true;
     /** Since when the queue has stayed empty with the target at or above the operating point, µs; MIN_VALUE if not. */
     private long nearCapacitySinceUs = Long.MIN_VALUE;
-    /** Backlogged drain-rate samples within {@link #CAPACITY_WINDOW_US}: {timeUs, bps}. */
+    /**
+     * The intervals of the current busy period (media queued at both ends: the path, not the encoder, set the pace)
+     * within {@link #CAPACITY_WINDOW_US}: {timeUs, bps, intervalUs}.
+     */
     private final ArrayDeque<long[]> drainSamples = new ArrayDeque<>();
+    private boolean lastBacklogged;
     /** Every report's drain rate within {@link #SENT_WINDOW_US}: {timeUs, bps}. */
     private final ArrayDeque<long[]> sentSamples = new ArrayDeque<>();
 
@@ -148,14 +152,15 @@ public final class SendQueueController {
         if (backlogged) {
             startup = false;
         }
-        // The drain rate measures the path only when the socket, not the encoder, set the pace all interval: the send
-        // buffer held media at both ends. (Queued media alone also counts the network's queue, during which the send
-        // buffer can be empty and the drain rate is the encoder's: a keyframe in flight read as a low capacity, and
-        // the cut after it landed at the floor.)
-        boolean bufferHeld = queuedBytes >= MIN_BACKLOG_BYTES && lastQueuedBytes >= MIN_BACKLOG_BYTES;
-        if (backlogged && bufferHeld && drainBps > 0) {
-            drainSamples.addLast(new long[] {nowUs, drainBps});
+        // The path's rate is what it carried over the busy period, the intervals with media queued at both ends: one
+        // 200 ms interval alone read anything from 0.2 to 4 Mbit/s on a 2.5 Mbit/s path (TCP's window, a bursty
+        // encoder), and a cut on one such reading landed at the floor.
+        if (!backlogged) {
+            drainSamples.clear();
+        } else if (lastBacklogged && dtUs > 0) {
+            drainSamples.addLast(new long[] {nowUs, drainBps, dtUs});
         }
+        lastBacklogged = backlogged;
         while (!drainSamples.isEmpty() && nowUs - drainSamples.peekFirst()[0] > CAPACITY_WINDOW_US) {
             drainSamples.pollFirst();
         }
@@ -175,7 +180,7 @@ public final class SendQueueController {
         lastQueuedBytes = queuedBytes;
         if (overloaded || notDraining || queuedMediaUs >= 2 * config.cutQueueUs()) {
             nearCapacitySinceUs = Long.MIN_VALUE;
-            cut(nowUs, drainBps, queuedBytes, held);
+            cut(nowUs, drainBps, queuedBytes, queuedMediaUs);
             return targetBps;
         }
         // (lastCutUs starts at Long.MIN_VALUE: "now - lastCutUs" would overflow and never allow the first increase)
@@ -188,26 +193,23 @@ public final class SendQueueController {
         return targetBps;
     }
 
-    private void cut(long nowUs, long drainBps, long queuedBytes, boolean heldNow) {
-        // The path's rate: the mean drain rate of the last second's intervals the socket paced; without one (the
-        // queue is in the network, the send buffer near empty), the mean rate sent in the last second, which the
-        // path did not carry without queueing.
-        ArrayDeque<long[]> samples = drainSamples.isEmpty() ? sentSamples : drainSamples;
-        long sum = 0;
-        for (long[] s : samples) {
-            sum += s[1];
+    private void cut(long nowUs, long drainBps, long queuedBytes, long queuedMediaUs) {
+        // Bits over time across the busy period (a step down starts one, so it holds only the new rate); on the
+        // first interval of one, that interval's drain rate (partly idle: at most the path's rate).
+        double bits = 0;
+        long us = 0;
+        for (long[] s : drainSamples) {
+            bits += (double) s[1] * s[2];
+            us += s[2];
         }
-        long measured = samples.isEmpty() ? drainBps : sum / samples.size();
-        if (heldNow && drainBps > 0) {
-            // A step down shows in the newest interval first, while the buffer backs up; the socket took at most
-            // what the path carried in it.
-            measured = Math.min(measured, drainBps);
-        }
+        long measured = us > 0 ? (long) (bits / us) : drainBps;
         if (measured <= 0) {
             return; // nothing left the buffer: a stalled socket; the transport's backlog limit handles it
         }
         capacityBps = measured;
-        double drainQueueBps = queuedBytes * 8.0 * 1_000_000 / config.drainHorizonUs();
+        // What waits: the send buffer, or the queued media at the measured rate if more (media in the network)
+        double queueBits = Math.max(queuedBytes * 8.0, queuedMediaUs * (double) measured / 1_000_000);
+        double drainQueueBps = queueBits * 1_000_000 / config.drainHorizonUs();
         // The floor is taken on what the video encoder can give back: half of (drain − audio), not half the drain,
         // which with 128 kbit/s of audio on a 0.6 Mbit/s path left video at its minimum.
         long reserved = Math.min(reservedBps, measured);
@@ -273,6 +275,7 @@ public final class SendQueueController {
      */
     public void reset(long nowUs) {
         drainSamples.clear();
+        lastBacklogged = false;
         sentSamples.clear();
         capacityBps = 0;
         overReports = 0;

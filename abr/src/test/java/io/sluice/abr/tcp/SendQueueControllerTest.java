@@ -215,8 +215,8 @@ public class SendQueueControllerTest {
         assertNotEquals(RateChangeReason.QUEUE, c.reason());
         c.onReport(800_000, 700_000, 0, 400_000, 1_000_000);
         assertEquals(RateChangeReason.QUEUE, c.reason(), "400 ms of queued media cuts wherever it waits");
-        // No interval was paced by the socket: the cut measures the mean rate sent in the last second.
-        assertEquals(760_000, c.capacityBps());
+        // The busy period: the three intervals with media queued at both ends.
+        assertEquals(700_000, c.capacityBps());
     }
 
     @Test
@@ -262,6 +262,23 @@ public class SendQueueControllerTest {
                 (reached90 - 400_000) / 1e6);
         assertTrue(probedUs > 0 && probedUs - 400_000 <= 3_500_000, "probing began " + (probedUs - 400_000) / 1e6 + " s after the cut");
         assertTrue(reached90 > 0 && reached90 - 400_000 <= 7_000_000, "2.25 Mbit/s " + (reached90 - 400_000) / 1e6 + " s after the cut");
+    }
+
+    @Test
+    @DisplayName("reports from the bench (2.5 Mbit/s path, bursty encoder): the cut measures the busy period, not its last 200 ms")
+    void aCutMeasuresTheBusyPeriod() {
+        // RTMP's reports 30.37-31.86 s into BottleneckBench 5.1 (session 6, before this change): {ms, drain bit/s,
+        // send buffer bytes, queued media ms}. The last interval drained 0.92 Mbit/s; the cut on it alone went to
+        // 0.61 Mbit/s (video 462 kbit/s) on a 2.5 Mbit/s path.
+        long[][] reports = {{30_371, 771_390, 8_507, 28}, {30_654, 4_302_389, 0, 74}, {30_875, 1_780_922, 0, 174},
+            {31_155, 2_337_585, 0, 201}, {31_355, 3_094_076, 0, 183}, {31_558, 1_869_785, 0, 238}, {31_855, 919_166, 54_712, 394}};
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 287_000, 2_710_000, 2_446_096, 132_000);
+        for (long[] r : reports) {
+            c.onReport(r[0] * 1000, r[1], r[2], r[3] * 1000, 2_446_096);
+        }
+        assertEquals(RateChangeReason.QUEUE, c.reason());
+        assertEquals(1_930_000, c.capacityBps(), 20_000, "bits over time across the five busy intervals");
+        assertTrue(c.targetBps() >= 1_300_000 && c.targetBps() < 1_930_000, "target " + c.targetBps());
     }
 
     @Test
