@@ -15,8 +15,9 @@ import java.util.ArrayDeque;
  *       target doubles every second ({@link Config#startupPerSecond()}) until the queue first grows.</li>
  *   <li><b>Cut</b> when at least {@link Config#cutQueueUs()} (200 ms) of media waits and, with the send buffer
  *       holding media, the socket drains under 80 % of the target, or on a second report in a row on which the send
- *       buffer held media and did not shrink, or at twice that queue on one (so a keyframe burst, which drains at the
- *       target or faster, does not cut while it drains, nor while it crosses the network): straight to the measured
+ *       buffer held media and did not shrink, or on a third report in a row with the media past the send buffer (in
+ *       the network), or at twice that queue on one (so a keyframe burst, which drains at the target or faster, does not cut while it drains, nor
+ *       while it crosses the network): straight to the measured
  *       drain rate less a margin, less what it takes to empty the queue within {@link Config#drainHorizonUs()}, and
  *       never below {@link Config#floorFraction()} of the video's share (the drain rate less the reserved audio).
  *       The drain rate is bits over time across the busy period (the intervals with media queued at both ends, the
@@ -177,8 +178,12 @@ public final class SendQueueController {
         boolean held = queuedBytes >= MIN_BACKLOG_BYTES;
         boolean overloaded = overReports >= 1 && held && drainBps > 0 && drainBps < targetBps * 0.8;
         boolean notDraining = overReports >= 2 && held && queuedBytes >= lastQueuedBytes;
+        // A queue over the threshold only in the network (the send buffer empty) on a third report in a row is
+        // standing, not a keyframe crossing the path: a drop-tail bottleneck of 300 ms never lets such a queue reach
+        // twice the threshold, and a probe's overshoot filled it to drops (bench CI run, 35 s).
+        boolean standing = overReports >= 3 && !held;
         lastQueuedBytes = queuedBytes;
-        if (overloaded || notDraining || queuedMediaUs >= 2 * config.cutQueueUs()) {
+        if (overloaded || notDraining || standing || queuedMediaUs >= 2 * config.cutQueueUs()) {
             nearCapacitySinceUs = Long.MIN_VALUE;
             cut(nowUs, drainBps, queuedBytes, queuedMediaUs);
             return targetBps;

@@ -202,21 +202,28 @@ public class SendQueueControllerTest {
     }
 
     @Test
-    @DisplayName("a queue in the network with the send buffer empty (a keyframe crossing the path) does not cut under 400 ms")
-    void aQueueOnlyInTheNetworkDoesNotCut() {
+    @DisplayName("a queue in the network with the send buffer empty (a keyframe crossing the path) cuts only once it stands")
+    void aQueueOnlyInTheNetworkCutsOnlyOnceItStands() {
         SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_000_000, 1_000_000);
         c.onReport(0, 1_000_000, 0, 0, 1_000_000);
-        // 250-350 ms of queued media for three reports, all of it past the send buffer (RTMP adds srtt - min RTT),
+        // 300-350 ms of queued media for two reports, all of it past the send buffer (RTMP adds srtt - min RTT),
         // drained at under 80 % of the target: the encoder's rate, not the path's.
         c.onReport(200_000, 700_000, 0, 300_000, 1_000_000);
         c.onReport(400_000, 700_000, 500, 350_000, 1_000_000);
-        c.onReport(600_000, 700_000, 0, 250_000, 1_000_000);
         assertEquals(1_000_000, c.targetBps());
         assertNotEquals(RateChangeReason.QUEUE, c.reason());
-        c.onReport(800_000, 700_000, 0, 400_000, 1_000_000);
-        assertEquals(RateChangeReason.QUEUE, c.reason(), "400 ms of queued media cuts wherever it waits");
-        // The busy period: the three intervals with media queued at both ends.
+        c.onReport(600_000, 700_000, 0, 100_000, 1_000_000); // it crossed
+        c.onReport(800_000, 700_000, 0, 250_000, 1_000_000);
+        c.onReport(1_000_000, 700_000, 0, 250_000, 1_000_000);
+        assertNotEquals(RateChangeReason.QUEUE, c.reason());
+        c.onReport(1_200_000, 700_000, 0, 300_000, 1_000_000);
+        assertEquals(RateChangeReason.QUEUE, c.reason(), "a third report in a row over 200 ms: a standing queue");
+        // The busy period: the intervals with media queued at both ends (0.6-1.2 s).
         assertEquals(700_000, c.capacityBps());
+        SendQueueController d = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_000_000, 1_000_000);
+        d.onReport(0, 1_000_000, 0, 0, 1_000_000);
+        d.onReport(200_000, 700_000, 0, 400_000, 1_000_000);
+        assertEquals(RateChangeReason.QUEUE, d.reason(), "400 ms of queued media cuts at once wherever it waits");
     }
 
     @Test
