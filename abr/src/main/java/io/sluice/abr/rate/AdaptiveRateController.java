@@ -229,7 +229,7 @@ public final class AdaptiveRateController implements RateController {
                 overhead = RTMP_OVERHEAD;
                 if (p.queue == null) {
                     p.queue = new SendQueueController(queueConfig, linkRate(minBps, overhead, 0), linkRate(maxBps, overhead, 0),
-                            linkRate(targetBps, overhead, 0));
+                            linkRate(targetBps, overhead, 0), linkRate(0, overhead, 0));
                 }
                 link = p.queue.onReport(nowUs(), estimate.bitrateBps(), estimate.queuedBytes(), estimate.queueDelayUs(),
                         linkRate(targetBps, overhead, 0));

@@ -13,18 +13,22 @@ import java.util.ArrayDeque;
  * <ul>
  *   <li><b>Start-up</b>: from the start rate (a guess below the path, see {@code AdaptiveRateController}) the
  *       target doubles every second ({@link Config#startupPerSecond()}) until the queue first grows.</li>
- *   <li><b>Cut</b> when at least {@link Config#cutQueueUs()} (200 ms) of media waits and the socket drains under
- *       80 % of the target, or on a second report in a row on which the buffer did not shrink, or at twice that on
- *       one (so a keyframe burst, which drains at the target or faster, does not cut while it drains): straight to the measured drain rate less a
- *       margin, less what it takes to empty the queue within {@link Config#drainHorizonUs()}. The drain rate of a
- *       backlogged buffer is what the path carries, so one cut lands under the capacity instead of OBS's
- *       repeated 10 % steps.</li>
+ *   <li><b>Cut</b> when at least {@link Config#cutQueueUs()} (200 ms) of media waits and, with the send buffer
+ *       holding media, the socket drains under 80 % of the target, or on a second report in a row on which the send
+ *       buffer held media and did not shrink, or on a third report in a row with the media past the send buffer (in
+ *       the network), or at twice that queue on one (so a keyframe burst, which drains at the target or faster, does not cut while it drains, nor
+ *       while it crosses the network): straight to the measured
+ *       drain rate less a margin, less what it takes to empty the queue within {@link Config#drainHorizonUs()}, and
+ *       never below {@link Config#floorFraction()} of the video's share (the drain rate less the reserved audio).
+ *       The drain rate is bits over time across the busy period (the intervals with media queued at both ends, the
+ *       last second of them), what the path carried, so one cut lands under the capacity instead of OBS's repeated
+ *       10 % steps.</li>
  *   <li><b>Recover</b> while the queue stays empty: quickly (×{@link Config#recoverPerSecond()} per second) back
  *       to {@link Config#operatingPoint()} of the capacity last measured, slowly
- *       (×{@link Config#nearCapacityPerSecond()}) around it, and once the target has passed the old capacity
- *       with the queue still empty, the capacity is stale: probe upward at ×{@link Config#probePerSecond()} per
- *       second until the queue grows again. A restored capacity is reached to 90 % within about 5 s, where
- *       OBS's +10 % every 4 s needs up to 40 s.</li>
+ *       (×{@link Config#nearCapacityPerSecond()}) around it; once the target has passed the old capacity, or stayed
+ *       at the operating point for {@link Config#probeAfterUs()}, with the queue still empty, the capacity is stale:
+ *       probe upward at ×{@link Config#probePerSecond()} per second until the queue grows again. A restored
+ *       capacity is reached to 90 % within about 5 s, where OBS's +10 % every 4 s needs up to 40 s.</li>
  *   <li>It never disconnects and never goes below the minimum; dropping media when even the minimum does not
  *       fit is the transport's job (RTMP drops whole GOP tails after 2 s of backlog).</li>
  * </ul>
@@ -35,14 +39,21 @@ import java.util.ArrayDeque;
 public final class SendQueueController {
     /** Reports older than this do not count as the interval of the next one (a stall, a reconnect). */
     private static final long MAX_INTERVAL_US = 1_000_000;
-    /** How long backlogged drain-rate samples are kept for the capacity estimate. */
+    /** How much of the current busy period (queued media at both ends of each interval) the capacity estimate spans. */
     private static final long CAPACITY_WINDOW_US = 1_000_000;
     /** How long every report's drain rate is kept as the rate actually sent (see {@link #increase}). */
     private static final long SENT_WINDOW_US = 1_000_000;
     /** The target rises to at most this multiple of what was sent in the last {@link #SENT_WINDOW_US}. */
     private static final double SENT_HEADROOM = 1.5;
+    /**
+     * Bytes in the send buffer from which it counts as holding media back. Under it, queued media is in the network
+     * (RTMP adds the path's standing queue, smoothed RTT − min RTT) or an audio frame in passing.
+     */
+    private static final long MIN_BACKLOG_BYTES = 2_000;
 
     private final Config config;
+    /** Link rate of the tracks that do not adapt (audio), bit/s: a cut's floor is taken on the rest. */
+    private final long reservedBps;
     private long minBps;
     private long maxBps;
     private long targetBps;
@@ -56,8 +67,14 @@ public final class SendQueueController {
     private long lastQueuedBytes;
     /** Before the first cut and before the queue first grew past {@link Config#backlogUs()}: ramping up from the start rate. */
     private boolean startup = true;
-    /** Backlogged drain-rate samples within {@link #CAPACITY_WINDOW_US}: {timeUs, bps}. */
+    /** Since when the queue has stayed empty with the target at or above the operating point, µs; MIN_VALUE if not. */
+    private long nearCapacitySinceUs = Long.MIN_VALUE;
+    /**
+     * The intervals of the current busy period (media queued at both ends: the path, not the encoder, set the pace)
+     * within {@link #CAPACITY_WINDOW_US}: {timeUs, bps, intervalUs}.
+     */
     private final ArrayDeque<long[]> drainSamples = new ArrayDeque<>();
+    private boolean lastBacklogged;
     /** Every report's drain rate within {@link #SENT_WINDOW_US}: {timeUs, bps}. */
     private final ArrayDeque<long[]> sentSamples = new ArrayDeque<>();
 
@@ -69,7 +86,25 @@ public final class SendQueueController {
      * @throws IllegalArgumentException if the bounds are not positive or min &gt; max
      */
     public SendQueueController(Config config, long minBps, long maxBps, long startBps) {
+        this(config, minBps, maxBps, startBps, 0);
+    }
+
+    /**
+     * @param config      thresholds and rates
+     * @param minBps      lowest target, bit/s, &gt; 0
+     * @param maxBps      highest target, bit/s, &ge; {@code minBps}
+     * @param startBps    target before the first report, bit/s, clamped to min..max
+     * @param reservedBps link rate of the tracks whose rate does not follow the target (audio), bit/s, &ge; 0: a cut's
+     *                    floor ({@link Config#floorFraction()}) is taken on the drain rate less this, the share the
+     *                    video encoder can give back, not on the whole drain rate
+     * @throws IllegalArgumentException if the bounds are not positive, min &gt; max or {@code reservedBps < 0}
+     */
+    public SendQueueController(Config config, long minBps, long maxBps, long startBps, long reservedBps) {
         this.config = java.util.Objects.requireNonNull(config, "config");
+        if (reservedBps < 0) {
+            throw new IllegalArgumentException("reservedBps: " + reservedBps + " (expected: >= 0)");
+        }
+        this.reservedBps = reservedBps;
         setBounds(minBps, maxBps);
         this.targetBps = clamp(startBps);
     }
@@ -118,9 +153,15 @@ public final class SendQueueController {
         if (backlogged) {
             startup = false;
         }
-        if (backlogged && drainBps > 0) {
-            drainSamples.addLast(new long[] {nowUs, drainBps});
+        // The path's rate is what it carried over the busy period, the intervals with media queued at both ends: one
+        // 200 ms interval alone read anything from 0.2 to 4 Mbit/s on a 2.5 Mbit/s path (TCP's window, a bursty
+        // encoder), and a cut on one such reading landed at the floor.
+        if (!backlogged) {
+            drainSamples.clear();
+        } else if (lastBacklogged && dtUs > 0) {
+            drainSamples.addLast(new long[] {nowUs, drainBps, dtUs});
         }
+        lastBacklogged = backlogged;
         while (!drainSamples.isEmpty() && nowUs - drainSamples.peekFirst()[0] > CAPACITY_WINDOW_US) {
             drainSamples.pollFirst();
         }
@@ -130,39 +171,55 @@ public final class SendQueueController {
         }
 
         overReports = queuedMediaUs >= config.cutQueueUs() ? overReports + 1 : 0;
-        // One report over the threshold cuts when the socket drains well under the target (a sustained overload);
-        // a keyframe burst drains at least at the target, so it needs a second report on which the buffer did not
-        // shrink (a burst that is draining does not cut however long it takes), or twice the threshold.
-        boolean overloaded = overReports >= 1 && drainBps > 0 && drainBps < targetBps * 0.8;
-        boolean notDraining = overReports >= 2 && (queuedBytes == 0 || queuedBytes >= lastQueuedBytes);
+        // One report over the threshold cuts when the socket drains well under the target with the send buffer
+        // backed up (a sustained overload); a keyframe burst drains at least at the target, so it needs a second
+        // report on which the send buffer held media and did not shrink (a burst that is draining, or one that has
+        // left the buffer and is crossing the network, does not cut however long it takes), or twice the threshold.
+        boolean held = queuedBytes >= MIN_BACKLOG_BYTES;
+        boolean overloaded = overReports >= 1 && held && drainBps > 0 && drainBps < targetBps * 0.8;
+        boolean notDraining = overReports >= 2 && held && queuedBytes >= lastQueuedBytes;
+        // A queue over the threshold only in the network (the send buffer empty) on a third report in a row is
+        // standing, not a keyframe crossing the path: a drop-tail bottleneck of 300 ms never lets such a queue reach
+        // twice the threshold, and a probe's overshoot filled it to drops (bench CI run, 35 s).
+        boolean standing = overReports >= 3 && !held;
         lastQueuedBytes = queuedBytes;
-        if (overloaded || notDraining || queuedMediaUs >= 2 * config.cutQueueUs()) {
-            cut(nowUs, drainBps, queuedBytes);
+        if (overloaded || notDraining || standing || queuedMediaUs >= 2 * config.cutQueueUs()) {
+            nearCapacitySinceUs = Long.MIN_VALUE;
+            cut(nowUs, drainBps, queuedBytes, queuedMediaUs);
             return targetBps;
         }
         // (lastCutUs starts at Long.MIN_VALUE: "now - lastCutUs" would overflow and never allow the first increase)
-        boolean held = lastCutUs != Long.MIN_VALUE && nowUs - lastCutUs < config.holdAfterCutUs();
-        if (queuedMediaUs < config.backlogUs() && dtUs > 0 && !held) {
-            increase(dtUs, sendingBps);
+        boolean holding = lastCutUs != Long.MIN_VALUE && nowUs - lastCutUs < config.holdAfterCutUs();
+        if (queuedMediaUs < config.backlogUs() && dtUs > 0 && !holding) {
+            increase(nowUs, dtUs, sendingBps);
+        } else if (queuedMediaUs >= config.backlogUs()) {
+            nearCapacitySinceUs = Long.MIN_VALUE;
         }
         return targetBps;
     }
 
-    private void cut(long nowUs, long drainBps, long queuedBytes) {
-        long measured = drainBps;
-        if (!drainSamples.isEmpty()) {
-            long sum = 0;
-            for (long[] s : drainSamples) {
-                sum += s[1];
-            }
-            measured = Math.min(drainBps > 0 ? drainBps : Long.MAX_VALUE, sum / drainSamples.size());
+    private void cut(long nowUs, long drainBps, long queuedBytes, long queuedMediaUs) {
+        // Bits over time across the busy period (a step down starts one, so it holds only the new rate); on the
+        // first interval of one, that interval's drain rate (partly idle: at most the path's rate).
+        double bits = 0;
+        long us = 0;
+        for (long[] s : drainSamples) {
+            bits += (double) s[1] * s[2];
+            us += s[2];
         }
+        long measured = us > 0 ? (long) (bits / us) : drainBps;
         if (measured <= 0) {
             return; // nothing left the buffer: a stalled socket; the transport's backlog limit handles it
         }
         capacityBps = measured;
-        double drainQueueBps = queuedBytes * 8.0 * 1_000_000 / config.drainHorizonUs();
-        long candidate = (long) Math.max(measured * (1 - config.margin()) - drainQueueBps, measured * config.floorFraction());
+        // What waits: the send buffer, or the queued media at the measured rate if more (media in the network)
+        double queueBits = Math.max(queuedBytes * 8.0, queuedMediaUs * (double) measured / 1_000_000);
+        double drainQueueBps = queueBits * 1_000_000 / config.drainHorizonUs();
+        // The floor is taken on what the video encoder can give back: half of (drain − audio), not half the drain,
+        // which with 128 kbit/s of audio on a 0.6 Mbit/s path left video at its minimum.
+        long reserved = Math.min(reservedBps, measured);
+        double floor = reserved + (measured - reserved) * config.floorFraction();
+        long candidate = (long) Math.max(measured * (1 - config.margin()) - drainQueueBps, floor);
         candidate = clamp(candidate);
         if (candidate < targetBps) {
             targetBps = candidate;
@@ -171,13 +228,20 @@ public final class SendQueueController {
         }
     }
 
-    private void increase(long dtUs, long sendingBps) {
+    private void increase(long nowUs, long dtUs, long sendingBps) {
         double seconds = dtUs / 1e6;
         double perSecond;
         long ceiling = maxBps;
         // Compared as the same truncated long it is capped at: a target held at the operating point must move on
         // to the next phase, not stay "below" it by the fraction the cast dropped (it stuck there for good).
         long operatingBps = (long) (capacityBps * config.operatingPoint());
+        if (capacityBps > 0 && targetBps >= operatingBps) {
+            if (nearCapacitySinceUs == Long.MIN_VALUE) {
+                nearCapacitySinceUs = nowUs;
+            } else if (nowUs - nearCapacitySinceUs >= config.probeAfterUs()) {
+                capacityBps = 0; // the queue stayed empty at the old capacity: it may have grown, find out
+            }
+        }
         if (startup) {
             perSecond = config.startupPerSecond();
         } else if (capacityBps > 0 && targetBps < operatingBps) {
@@ -216,9 +280,11 @@ public final class SendQueueController {
      */
     public void reset(long nowUs) {
         drainSamples.clear();
+        lastBacklogged = false;
         sentSamples.clear();
         capacityBps = 0;
         overReports = 0;
+        nearCapacitySinceUs = Long.MIN_VALUE;
         startup = false;
         lastSampleUs = nowUs;
     }
@@ -262,10 +328,16 @@ public final class SendQueueController {
      * @param startupPerSecond      growth per second from the start rate until the queue first grows past
      *                              {@code backlogUs} (2.0: the start rate is a guess below the path, see
      *                              {@code AdaptiveRateController}, and the queue tells within a report when it is passed)
+     * @param probeAfterUs          once the target has stayed at or above the operating point this long with an empty
+     *                              queue, the measured capacity counts as stale and probing starts, µs (1.5 s: the
+     *                              ×1.05 per second phase alone took 3 s to pass the old capacity, so a 1 → 2.5 Mbit/s
+     *                              step took 6–10 s to reach 90 %; probing costs a 200 ms queue and a cut to 90 % of
+     *                              the capacity every few seconds on a steady path)
      */
     public record Config(long cutQueueUs, long backlogUs, double margin, long drainHorizonUs, double floorFraction,
                          long holdAfterCutUs, double operatingPoint, double recoverPerSecond,
-                         double nearCapacityPerSecond, double staleAbove, double probePerSecond, double startupPerSecond) {
+                         double nearCapacityPerSecond, double staleAbove, double probePerSecond, double startupPerSecond,
+                         long probeAfterUs) {
         public Config {
             if (cutQueueUs <= 0 || backlogUs <= 0 || backlogUs >= cutQueueUs) {
                 throw new IllegalArgumentException("cutQueueUs " + cutQueueUs + ", backlogUs " + backlogUs
@@ -275,9 +347,9 @@ public final class SendQueueController {
                 throw new IllegalArgumentException("margin " + margin + ", floorFraction " + floorFraction
                         + " (expected: 0 <= margin < 1, 0 < floorFraction <= 1)");
             }
-            if (drainHorizonUs <= 0 || holdAfterCutUs < 0) {
+            if (drainHorizonUs <= 0 || holdAfterCutUs < 0 || probeAfterUs < 0) {
                 throw new IllegalArgumentException("drainHorizonUs " + drainHorizonUs + ", holdAfterCutUs " + holdAfterCutUs
-                        + " (expected: > 0, >= 0)");
+                        + ", probeAfterUs " + probeAfterUs + " (expected: > 0, >= 0, >= 0)");
             }
             if (operatingPoint <= 0 || operatingPoint > 1 || staleAbove < 1 || recoverPerSecond < 1
                     || nearCapacityPerSecond < 1 || probePerSecond < 1 || startupPerSecond < 1) {
@@ -289,7 +361,7 @@ public final class SendQueueController {
 
         /** The defaults above. */
         public static Config defaults() {
-            return new Config(200_000, 50_000, 0.1, 2_000_000, 0.5, 500_000, 0.9, 1.35, 1.05, 1.05, 1.4, 2.0);
+            return new Config(200_000, 50_000, 0.1, 2_000_000, 0.5, 500_000, 0.9, 1.35, 1.05, 1.05, 1.4, 2.0, 1_500_000);
         }
     }
 }

@@ -202,6 +202,93 @@ public class SendQueueControllerTest {
     }
 
     @Test
+    @DisplayName("a queue in the network with the send buffer empty (a keyframe crossing the path) cuts only once it stands")
+    void aQueueOnlyInTheNetworkCutsOnlyOnceItStands() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_000_000, 1_000_000);
+        c.onReport(0, 1_000_000, 0, 0, 1_000_000);
+        // 300-350 ms of queued media for two reports, all of it past the send buffer (RTMP adds srtt - min RTT),
+        // drained at under 80 % of the target: the encoder's rate, not the path's.
+        c.onReport(200_000, 700_000, 0, 300_000, 1_000_000);
+        c.onReport(400_000, 700_000, 500, 350_000, 1_000_000);
+        assertEquals(1_000_000, c.targetBps());
+        assertNotEquals(RateChangeReason.QUEUE, c.reason());
+        c.onReport(600_000, 700_000, 0, 100_000, 1_000_000); // it crossed
+        c.onReport(800_000, 700_000, 0, 250_000, 1_000_000);
+        c.onReport(1_000_000, 700_000, 0, 250_000, 1_000_000);
+        assertNotEquals(RateChangeReason.QUEUE, c.reason());
+        c.onReport(1_200_000, 700_000, 0, 300_000, 1_000_000);
+        assertEquals(RateChangeReason.QUEUE, c.reason(), "a third report in a row over 200 ms: a standing queue");
+        // The busy period: the intervals with media queued at both ends (0.6-1.2 s).
+        assertEquals(700_000, c.capacityBps());
+        SendQueueController d = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_000_000, 1_000_000);
+        d.onReport(0, 1_000_000, 0, 0, 1_000_000);
+        d.onReport(200_000, 700_000, 0, 400_000, 1_000_000);
+        assertEquals(RateChangeReason.QUEUE, d.reason(), "400 ms of queued media cuts at once wherever it waits");
+    }
+
+    @Test
+    @DisplayName("the cut's floor is half the video's share of the drain rate, the reserved audio kept")
+    void floorIsTakenOnTheVideoShare() {
+        long audio = 132_000;
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 3_000_000, 2_500_000, audio);
+        // 2.5 -> 0.6 Mbit/s: 100 kB waiting in the send buffer, draining at 600 kbit/s
+        c.onReport(0, 2_500_000, 0, 0, 2_500_000);
+        c.onReport(200_000, 600_000, 100_000, 300_000, 2_500_000);
+        assertEquals(RateChangeReason.QUEUE, c.reason());
+        assertEquals(600_000, c.capacityBps());
+        assertEquals(audio + (600_000 - audio) / 2, c.targetBps(), 1, "floor: audio + half of (600 k - audio)");
+        assertThrows(IllegalArgumentException.class,
+                () -> new SendQueueController(SendQueueController.Config.defaults(), 1, 2, 1, -1));
+    }
+
+    @Test
+    @DisplayName("1.5 s at the operating point with an empty queue: the capacity is stale and the target probes upward")
+    void probesAfterHoldingAtTheOperatingPoint() {
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 10_000_000, 1_000_000);
+        c.onReport(0, 1_000_000, 0, 0, 1_000_000);
+        c.onReport(200_000, 1_000_000, 40_000, 300_000, 1_000_000);
+        c.onReport(400_000, 1_000_000, 40_000, 300_000, 1_000_000); // paced at 1 Mbit/s: a cut, capacity 1 Mbit/s
+        assertEquals(1_000_000, c.capacityBps());
+        long t = 400_000;
+        long probedUs = -1;
+        while (t < 10_000_000 && probedUs < 0) {
+            t += 200_000;
+            c.onReport(t, c.targetBps(), 0, 0, c.targetBps());
+            if (c.reason() == RateChangeReason.PROBE) {
+                probedUs = t;
+            }
+        }
+        long reached90 = -1;
+        for (; t < 10_000_000 && reached90 < 0; t += 200_000) {
+            c.onReport(t, c.targetBps(), 0, 0, c.targetBps());
+            if (c.targetBps() >= 2_250_000) {
+                reached90 = t;
+            }
+        }
+        System.out.printf("probe starts %.1f s after the cut, 90 %% of 2.5 Mbit/s %.1f s after it%n", (probedUs - 400_000) / 1e6,
+                (reached90 - 400_000) / 1e6);
+        assertTrue(probedUs > 0 && probedUs - 400_000 <= 3_500_000, "probing began " + (probedUs - 400_000) / 1e6 + " s after the cut");
+        assertTrue(reached90 > 0 && reached90 - 400_000 <= 7_000_000, "2.25 Mbit/s " + (reached90 - 400_000) / 1e6 + " s after the cut");
+    }
+
+    @Test
+    @DisplayName("reports from the bench (2.5 Mbit/s path, bursty encoder): the cut measures the busy period, not its last 200 ms")
+    void aCutMeasuresTheBusyPeriod() {
+        // RTMP's reports 30.37-31.86 s into BottleneckBench 5.1 (session 6, before this change): {ms, drain bit/s,
+        // send buffer bytes, queued media ms}. The last interval drained 0.92 Mbit/s; the cut on it alone went to
+        // 0.61 Mbit/s (video 462 kbit/s) on a 2.5 Mbit/s path.
+        long[][] reports = {{30_371, 771_390, 8_507, 28}, {30_654, 4_302_389, 0, 74}, {30_875, 1_780_922, 0, 174},
+            {31_155, 2_337_585, 0, 201}, {31_355, 3_094_076, 0, 183}, {31_558, 1_869_785, 0, 238}, {31_855, 919_166, 54_712, 394}};
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 287_000, 2_710_000, 2_446_096, 132_000);
+        for (long[] r : reports) {
+            c.onReport(r[0] * 1000, r[1], r[2], r[3] * 1000, 2_446_096);
+        }
+        assertEquals(RateChangeReason.QUEUE, c.reason());
+        assertEquals(1_930_000, c.capacityBps(), 20_000, "bits over time across the five busy intervals");
+        assertTrue(c.targetBps() >= 1_300_000 && c.targetBps() < 1_930_000, "target " + c.targetBps());
+    }
+
+    @Test
     void staysWithinBoundsAndRejectsBadReports() {
         SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 300_000, 1_000_000, 5_000_000);
         assertEquals(1_000_000, c.targetBps());

@@ -21,7 +21,11 @@ import java.util.Map;
  *       interval &gt; max(3 × average, average + 150 ms), the average over the previous 30 intervals; the
  *       time from the last frame to the end of the run counts as an interval),
  *       {@code f<i>.delayGrowthP95Ms}, {@code f<i>.delayGrowthMaxMs} (arrival − media time of video frames,
- *       relative to the smallest value in the run), {@code f<i>.receivedKbps}; {@code f<i>.lastEstimateKbps} and
+ *       relative to the smallest value in the run), split where a Sluice publisher's encoder hands each video frame
+ *       to its transport: {@code f<i>.transportDelayGrowthP95Ms}/{@code MaxMs} (arrival − hand-off: the send
+ *       buffer, the socket and the network, what the rate controller acts on) and {@code f<i>.encoderLagP95Ms}
+ *       (hand-off − media time: decoding the source and encoding, the machine's share), each relative to its
+ *       smallest value; {@code f<i>.receivedKbps}; {@code f<i>.lastEstimateKbps} and
  *       {@code f<i>.estimateP50After20sKbps} (median from 20 s on) when the publisher reports an estimate (Sluice:
  *       {@code PipelineListener.onBandwidthEstimate}; Chromium: {@code availableOutgoingBitrate})</li>
  *   <li>{@code timeToCutMs}: per step down, from the step until the rate offered to the bottleneck (500 ms
@@ -67,6 +71,12 @@ public final class Analysis {
             if (growth.length > 0) {
                 f.put(p + "delayGrowthP95Ms", round(pct(growth, 95), 0));
                 f.put(p + "delayGrowthMaxMs", round(Arrays.stream(growth).max().orElse(0), 0));
+            }
+            double[][] split = transportDelayGrowth(video, fl.handoffs, sch.durationMs());
+            if (split != null) {
+                f.put(p + "transportDelayGrowthP95Ms", round(pct(split[0], 95), 0));
+                f.put(p + "transportDelayGrowthMaxMs", round(Arrays.stream(split[0]).max().orElse(0), 0));
+                f.put(p + "encoderLagP95Ms", round(pct(split[1], 95), 0));
             }
             long bytes = fl.frames.stream().mapToLong(Frame::bytes).sum();
             f.put(p + "receivedKbps", Math.round(bytes * 8 / durS / 1000));
@@ -257,6 +267,64 @@ public final class Analysis {
             d[i] -= min;
         }
         return d;
+    }
+
+    /**
+     * Delay growth split at the hand-off from encoder to transport: {arrival − hand-off of each received video frame,
+     * hand-off − PTS of each handed-off frame}, ms, each relative to its smallest value; {@code null} without
+     * hand-offs or when fewer than half the received frames match one. The receiver's PTS is the sender's less a
+     * constant (RTMP rebases timestamps to ms from the first frame; RTP to its own clock): the offset is the most
+     * common PTS difference between the first received frames and the first handed-off ones of the same size (PTS
+     * alone cannot tell: every multiple of the frame interval would fit), and a frame matches the hand-off whose PTS
+     * less that offset is within 1 ms of its own. Encoder lag counts hand-offs within the run
+     * (0..{@code durationMs}).
+     */
+    static double[][] transportDelayGrowth(List<Frame> video, List<RunData.Handoff> handoffs, long durationMs) {
+        if (video.isEmpty() || handoffs.isEmpty()) {
+            return null;
+        }
+        Map<Long, Integer> votes = new java.util.HashMap<>();
+        for (Frame fr : video.subList(0, Math.min(30, video.size()))) {
+            for (RunData.Handoff h : handoffs.subList(0, Math.min(600, handoffs.size()))) {
+                if (h.bytes() == fr.bytes()) {
+                    votes.merge(Math.round((h.ptsUs() - fr.ptsUs()) / 1000.0), 1, Integer::sum);
+                }
+            }
+        }
+        if (votes.isEmpty()) {
+            return null;
+        }
+        // truncation to ms splits the right offset's votes over two neighbours: count each with its neighbours
+        long offsetMs = votes.keySet().stream().max(java.util.Comparator.comparingInt(
+                k -> votes.getOrDefault(k - 1, 0) + votes.get(k) + votes.getOrDefault(k + 1, 0))).orElseThrow();
+        Map<Long, RunData.Handoff> byMs = new java.util.HashMap<>();
+        for (RunData.Handoff h : handoffs) {
+            byMs.putIfAbsent(Math.round(h.ptsUs() / 1000.0) - offsetMs, h);
+        }
+        List<Double> net = new ArrayList<>();
+        for (Frame fr : video) {
+            long ms = Math.round(fr.ptsUs() / 1000.0);
+            RunData.Handoff h = byMs.get(ms);
+            for (long d = -1; h == null && d <= 1; d += 2) {
+                h = byMs.get(ms + d);
+            }
+            if (h != null) {
+                net.add(fr.tMs() - h.tMs());
+            }
+        }
+        if (net.size() < video.size() / 2) {
+            return null;
+        }
+        double[] n = net.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] lag = handoffs.stream().filter(h -> h.tMs() >= 0 && h.tMs() <= durationMs)
+                .mapToDouble(h -> h.tMs() - h.ptsUs() / 1000.0).toArray();
+        for (double[] a : new double[][] {n, lag}) {
+            double min = Arrays.stream(a).min().orElse(0);
+            for (int i = 0; i < a.length; i++) {
+                a[i] -= min;
+            }
+        }
+        return new double[][] {n, lag};
     }
 
     private static double shareFairness(Flow a, Flow b, long durationMs) {

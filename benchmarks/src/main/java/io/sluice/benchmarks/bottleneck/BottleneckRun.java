@@ -129,7 +129,12 @@ public final class BottleneckRun {
                             "http://" + Bottleneck.RECEIVER_IP + ":" + HTTP_PORT + "/publish/" + flow.stream,
                             media.y4m().toString(), "" + publishSeconds));
                 };
+                Path reports = outDir.resolve(id + "-publisher" + (flows.size() > 1 ? flows.indexOf(flow) + 1 : "") + ".txt");
+                Files.deleteIfExists(reports);
                 read(b.exec(b.senderNs, log, cmd), line -> {
+                    if (line.startsWith("E ") || line.startsWith("R ") || line.startsWith("T ")) {
+                        appendLog(reports, line); // the rate controller's inputs and decisions, for replay
+                    }
                     if (!publisherLine(flow, line, t0[0])) {
                         appendLog(log, flow.stream + ": " + line);
                     }
@@ -155,6 +160,8 @@ public final class BottleneckRun {
         for (Flow f : flows) {
             synchronized (f) {
                 f.frames.removeIf(x -> x.tMs() < 0 || x.tMs() > sch.durationMs());
+                long start = t0[0];
+                f.handoffs.replaceAll(h -> new RunData.Handoff((h.tMs() - start) / 1e6, h.ptsUs(), h.bytes()));
             }
         }
         RunData data = new RunData(sch, List.copyOf(qdisc), flows, List.copyOf(tcp));
@@ -186,6 +193,8 @@ public final class BottleneckRun {
                     long target = f.length > 9 && Long.parseLong(f[9]) > 0 ? Long.parseLong(f[9]) : Long.parseLong(f[7]);
                     flow.target.add(new Rate(t, target));
                 }
+                // nanoTime for now (frames handed off before t0 was known still match frames received after it)
+                case "V" -> flow.handoffs.add(new RunData.Handoff(Long.parseLong(f[1]), Long.parseLong(f[2]), Integer.parseInt(f[3])));
                 case "R" -> { // a rate-controller decision: kept in the run's notes (size changes, reasons)
                     flow.notes.add(line);
                 }

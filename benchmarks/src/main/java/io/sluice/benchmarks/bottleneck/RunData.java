@@ -62,6 +62,10 @@ public record RunData(CapacitySchedule schedule, List<QdiscSample> qdisc, List<F
     public record Frame(double tMs, boolean video, long ptsUs, boolean keyframe, int bytes) {
     }
 
+    /** A video frame handed from the publisher's encoder to its transport at {@code tMs}: its PTS, µs, and size. */
+    public record Handoff(double tMs, long ptsUs, int bytes) {
+    }
+
     /** One media flow: the publisher's counters and what the receiver got. */
     public static final class Flow {
         public final String stream;
@@ -69,6 +73,8 @@ public record RunData(CapacitySchedule schedule, List<QdiscSample> qdisc, List<F
         public final List<Rate> estimate = new ArrayList<>();
         public final List<Rate> target = new ArrayList<>();
         public final List<Frame> frames = new ArrayList<>();
+        /** Video frames as the encoder handed them to the transport (Sluice publishers only). */
+        public final List<Handoff> handoffs = new ArrayList<>();
         public final List<String> notes = new ArrayList<>();
 
         public Flow(String stream) {

@@ -23,7 +23,9 @@ import java.time.Duration;
  * <p>Usage: {@code SluicePublisherMain <input> <destination> <seconds>}. Prints, every 100 ms,
  * {@code S <nanoTime> <transport bytesSent> <framesSent> <framesDropped> <queuedBytes> <queueDrops>
  * <video bitrate bit/s> <estimate bit/s or 0>}, and {@code E <nanoTime> <kind> <bit/s> <reason>} for each bandwidth
- * estimate the transport reports, {@code X <message>} on an error. A run that fails before sending a frame (the
+ * estimate the transport reports, {@code R <nanoTime> <target> <estimate> <size> <reason>} for each rate decision,
+ * {@code V <nanoTime> <ptsUs> <bytes>} for each encoded video frame as it is handed to the transport (after the encoder,
+ * before the transport's send buffer: what {@code Analysis} splits delay growth at), {@code X <message>} on an error. A run that fails before sending a frame (the
  * first connection refused or timed out) starts again, up to 3 times.
  */
 public final class SluicePublisherMain {
@@ -64,6 +66,14 @@ public final class SluicePublisherMain {
                 .realtime(true)
                 .duration(Duration.ofSeconds(seconds))
                 .transport(dest)
+                .transform(frame -> {
+                    if (frame.mediaType() == MediaType.VIDEO) {
+                        synchronized (out) {
+                            out.println("V " + System.nanoTime() + " " + frame.ptsUs() + " " + frame.size());
+                        }
+                    }
+                    return frame;
+                })
                 .listener(new PipelineListener() {
                     @Override
                     public void onBandwidthEstimate(URI transport, BandwidthEstimate e) {

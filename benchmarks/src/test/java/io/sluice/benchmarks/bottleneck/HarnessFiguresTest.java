@@ -90,4 +90,26 @@ class HarnessFiguresTest {
         assertEquals(299 * (1 - 0.0333), (double) f.get("delayGrowthMaxMs"), 1.0); // arrival 34.3 ms apart, media 33.33
         assertEquals(0, f.get("freezes"));
     }
+
+    @Test
+    void delayGrowthSplitsAtTheHandOffFromEncoderToTransport() {
+        // The encoder falls behind by 1 ms per frame; the network adds 0.5 ms per frame. The receiver's PTS are the
+        // sender's less 5 s (a rebased time line) and truncated to ms, and every tenth frame never arrives.
+        CapacitySchedule s = CapacitySchedule.constant("1mbit", 1_000_000, 20_000);
+        List<QdiscSample> q = List.of(new QdiscSample(0, 0, 0, 0, 0), new QdiscSample(20_000, 0, 0, 0, 0));
+        RunData.Flow flow = new RunData.Flow("live/x");
+        for (int i = 0; i < 300; i++) {
+            long pts = 5_000_000 + i * 33_333L;
+            double handoff = i * 33.333 + i * 1.0 + 40;
+            int bytes = 3000 + (i * 7919) % 1000;
+            flow.handoffs.add(new RunData.Handoff(handoff, pts, bytes));
+            if (i % 10 != 9) {
+                flow.frames.add(new Frame(handoff + 20 + i * 0.5, true, (pts - 5_000_000) / 1000 * 1000, false, bytes));
+            }
+        }
+        Map<String, Object> f = Analysis.figures(new RunData(s, q, List.of(flow), List.of()));
+        assertEquals(299 * 1.5, (double) f.get("delayGrowthMaxMs"), 2.0);
+        assertEquals(298 * 0.5, (double) f.get("transportDelayGrowthMaxMs"), 2.0); // the last arriving frame is #298
+        assertEquals(0.95 * 299, (double) f.get("encoderLagP95Ms"), 2.0);
+    }
 }
