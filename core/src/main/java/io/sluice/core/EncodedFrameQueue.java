@@ -189,6 +189,16 @@ public final class EncodedFrameQueue {
         }
     }
 
+    /** The media queued now: newest minus oldest DTS, µs; 0 with fewer than two frames. */
+    public long queuedSpanUs() {
+        lock.lock();
+        try {
+            return frames.size() < 2 ? 0 : frames.peekLast().dtsUs() - frames.peekFirst().dtsUs();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Frames queued now. */
     public int size() {
         lock.lock();
