@@ -79,7 +79,7 @@ public final class HttpLatencyBenchmark {
 
     /** What a case measured. */
     record Result(Case c, List<Long> samples, List<Long> lags, long p50, long p95, long netP50, long netP95, long stalls,
-                  long decoded, String errors, long aheadP50, long targetMs) {
+                  long decoded, String errors) {
     }
 
     /** Arrival of the stream's video frames against their decode times (see the class doc). */
@@ -173,8 +173,7 @@ public final class HttpLatencyBenchmark {
                     Result r = measure(c, base + c.page, seconds, lag);
                     results.add(r);
                     System.out.printf(Locale.ROOT, "%-8s p50 %5d ms  p95 %5d ms  minus ingest lag: p50 %5d ms  p95 %5d ms  stalls %d"
-                            + "  decoded %d  buffered ahead p50 %d ms  player target %d ms  errors %s%n", c.name, r.p50, r.p95,
-                            r.netP50, r.netP95, r.stalls, r.decoded, r.aheadP50, r.targetMs, r.errors);
+                            + "  decoded %d  errors %s%n", c.name, r.p50, r.p95, r.netP50, r.netP95, r.stalls, r.decoded, r.errors);
                 }
             } finally {
                 ffmpeg.destroy();
@@ -206,14 +205,13 @@ public final class HttpLatencyBenchmark {
             while (!Boolean.TRUE.equals(b.js("return window.sluiceStats && window.sluiceStats.started;"))) {
                 if (System.nanoTime() > deadline) {
                     return new Result(c, List.of(), List.of(), -1, -1, -1, -1, 0, 0,
-                            "never started: " + b.js("return JSON.stringify(window.sluiceStats.errors).slice(0, 300);"), -1, -1);
+                            "never started: " + b.js("return JSON.stringify(window.sluiceStats.errors).slice(0, 300);"));
                 }
                 Thread.sleep(100);
             }
             long decodedAtStart = ((Number) b.js("return window.sluiceStats.decoded;")).longValue();
             List<Long> samples = new ArrayList<>();
             List<Long> lags = new ArrayList<>();
-            List<Long> aheads = new ArrayList<>();
             long start = System.nanoTime();
             for (int i = 1; i <= seconds; i++) {
                 Thread.sleep(Math.max(1, (start + i * 1_000_000_000L - System.nanoTime()) / 1_000_000));
@@ -221,9 +219,6 @@ public final class HttpLatencyBenchmark {
                 if (last instanceof Number n) {
                     samples.add(n.longValue());
                     lags.add(lag.lagMs());
-                    if (i > 5 && b.js("return window.sluiceStats.aheadMs;") instanceof Number a) {
-                        aheads.add(a.longValue());
-                    }
                 }
             }
             Map<String, Object> s = (Map<String, Object>) b.js("return window.sluiceStats;");
@@ -235,8 +230,7 @@ public final class HttpLatencyBenchmark {
             }
             return new Result(c, samples, lags, percentile(raw, 50), percentile(raw, 95), percentile(net, 50), percentile(net, 95),
                     ((Number) s.get("stalls")).longValue(), ((Number) s.get("decoded")).longValue() - decodedAtStart,
-                    String.valueOf(s.get("errors")), percentile(aheads, 50),
-                    s.get("targetMs") instanceof Number t ? t.longValue() : -1);
+                    String.valueOf(s.get("errors")));
         }
     }
 

@@ -3,9 +3,8 @@ package io.sluice.http.server;
 /**
  * The page at {@code /hls/<stream>/player.html}: hls.js (served from the jar) playing the stream, low-latency
  * by default, plain HLS with {@code ?plain}; a {@code ?token=} goes with every request as {@code Authorization: Bearer}. It publishes what it measures in {@code window.sluiceStats}:
- * decoded/dropped frames, stalls after the start, latency samples (wall clock minus the playing
- * program-date-time, ms), the media buffered ahead of the playhead ({@code aheadMs}) and hls.js's target latency
- * ({@code targetMs}).
+ * decoded/dropped frames, stalls after the start, and latency samples (wall clock minus the playing
+ * program-date-time, ms).
  */
 final class HlsPlayerPage {
     private HlsPlayerPage() {
@@ -30,27 +29,21 @@ final class HlsPlayerPage {
                 const debug = new URLSearchParams(location.search).has('debug')
                     ? {log: keep('L'), info: keep('I'), debug: keep('D'), warn: keep('W'), error: keep('E')} : false;
                 // maxFragLookUpTolerance: hls.js (1.4) otherwise takes a segment whose last part is shorter than
-                // 0.25 s as loaded and leaves a hole. Catch-up: this page's (below), in both modes. hls.js's own
-                // (maxLiveSyncPlaybackRate, lowLatencyMode only) speeds up only with more than 1 s buffered ahead
-                // (1.4 to 1.6 alike), which LL-HLS at PART-HOLD-BACK 0.75 s never has, and it resets the rate to 1 on
-                // every timeupdate otherwise: it would undo this page's, so it stays off (rate 1)
+                // 0.25 s as loaded and leaves a hole. Low latency: hls.js's own catch-up (maxLiveSyncPlaybackRate).
+                // Plain: hls.js has none, this page catches up instead (below)
                 // a play token in the page's ?token= goes with every request as a bearer token (RFC 6750 §2.1)
                 const token = new URLSearchParams(location.search).get('token');
                 const hls = window.hls = new Hls({lowLatencyMode: !plain, backBufferLength: 10, debug: debug,
-                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: 1,
+                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: plain ? 1 : 1.5,
                     xhrSetup: (xhr) => { if (token) xhr.setRequestHeader('Authorization', 'Bearer ' + token); }});
-                // catch-up: hls.js starts playback at its target latency (HOLD-BACK, or PART-HOLD-BACK in low-latency
-                // mode) from the live edge it knows, but the loading before the first frame adds to it and nothing
-                // takes it back. Play a little faster while more than a margin behind that target and more than
-                // minAhead is buffered; never closer to the edge than the target, so the hold-back rules still hold.
-                // Low latency: a part's margin (0.25 s) and two parts buffered, so that a part late by up to
-                // 0.5 s (a loaded machine) does not stall playback right after a catch-up
-                const margin = plain ? 0.1 : 0.25;
-                const minAhead = plain ? 0.3 : 0.5;
+                // plain catch-up: hls.js starts playback at its target latency (HOLD-BACK = 3 target durations)
+                // from the live edge it knows, but the loading before the first frame adds to
+                // it and nothing takes it back. Play a little faster while more than 0.1 s behind that target and more
+                // than 0.3 s is buffered; never closer to the edge than the target, so the hold-back rules still hold
                 const catchUp = () => {
                   const over = hls.latency - hls.targetLatency;
                   const buffered = v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : 0;
-                  const rate = !hls.targetLatency || v.paused || buffered < minAhead || over < margin ? 1 : over > 1 ? 1.25 : 1.1;
+                  const rate = !hls.targetLatency || v.paused || buffered < 0.3 || over < 0.1 ? 1 : over > 1 ? 1.25 : 1.1;
                   if (v.playbackRate !== rate) v.playbackRate = rate;
                 };
                 hls.on(Hls.Events.ERROR, (e, d) => stats.errors.push((d.fatal ? 'FATAL ' : '') + d.type + '/' + d.details));
@@ -66,10 +59,7 @@ final class HlsPlayerPage {
                   stats.decoded = q.totalVideoFrames || 0; stats.dropped = q.droppedVideoFrames || 0;
                   stats.currentTime = v.currentTime;
                   if (stats.started && hls.playingDate) stats.latencies.push(Date.now() - hls.playingDate.getTime());
-                  // where the latency is: buffered ahead of the playhead, and the player's target (ms)
-                  stats.aheadMs = v.buffered.length ? Math.round((v.buffered.end(v.buffered.length - 1) - v.currentTime) * 1000) : 0;
-                  stats.targetMs = hls.targetLatency ? Math.round(hls.targetLatency * 1000) : null;
-                  if (stats.started) catchUp();
+                  if (stats.started && plain) catchUp();
                   document.getElementById('s').textContent = JSON.stringify({...stats, latencies: stats.latencies.slice(-5)});
                 }, 250);
                 </script></body></html>
