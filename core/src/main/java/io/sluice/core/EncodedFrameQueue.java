@@ -164,7 +164,7 @@ public final class EncodedFrameQueue {
     public int skipToNewestKeyframe(long minSpanUs) {
         lock.lock();
         try {
-            if (frames.size() < 2 || frames.peekLast().dtsUs() - frames.peekFirst().dtsUs() < minSpanUs) {
+            if (frames.size() < 2 || spanUs() < minSpanUs) {
                 return 0;
             }
             int index = -1;
@@ -193,10 +193,15 @@ public final class EncodedFrameQueue {
     public long queuedSpanUs() {
         lock.lock();
         try {
-            return frames.size() < 2 ? 0 : frames.peekLast().dtsUs() - frames.peekFirst().dtsUs();
+            return spanUs();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Newest minus oldest DTS, µs; 0 with fewer than two frames. Holding the lock. */
+    private long spanUs() {
+        return frames.size() < 2 ? 0 : frames.peekLast().dtsUs() - frames.peekFirst().dtsUs();
     }
 
     /** Frames queued now. */

@@ -77,6 +77,8 @@ public final class AdaptiveRateController implements RateController {
     private static final double SIZE_UP_MARGIN = 1.3;
     /** The encoder output meter's window, µs of PTS. */
     static final long OUTPUT_WINDOW_US = 2_000_000;
+    /** Access units the meter holds at most: the window at 240 fps, twice over. */
+    private static final int OUTPUT_RING = 1024;
     /** How long after a setting change the encoder's output is not judged (its rate control ramps), ns. */
     private static final long OUTPUT_SETTLE_NANOS = 2_500_000_000L;
     private static final long BOOST_INTERVAL_NANOS = 1_000_000_000L;
@@ -105,8 +107,14 @@ public final class AdaptiveRateController implements RateController {
     /** When the encoder's setting last changed (target or boost), ticker ns; its output is judged from then + settle. */
     private long settingChangedNanos = Long.MIN_VALUE;
     private long lastBoostCheckNanos = Long.MIN_VALUE;
-    /** The encoder's recent access units: PTS µs and bytes, oldest first, spanning at most {@link #OUTPUT_WINDOW_US}. */
-    private final java.util.ArrayDeque<long[]> output = new java.util.ArrayDeque<>();
+    /**
+     * The encoder's recent access units, a ring (no allocation per frame): PTS µs and bytes, from {@link #outputHead}
+     * for {@link #outputCount} entries, oldest first, spanning at most {@link #OUTPUT_WINDOW_US}.
+     */
+    private final long[] outputPts = new long[OUTPUT_RING];
+    private final int[] outputSizes = new int[OUTPUT_RING];
+    private int outputHead;
+    private int outputCount;
     private long outputBytes;
     private ResolutionLadder ladder;
     private int rung;
@@ -333,14 +341,20 @@ public final class AdaptiveRateController implements RateController {
         if (video == null) {
             return;
         }
-        output.addLast(new long[] {ptsUs, bytes});
+        if (outputCount == OUTPUT_RING) {
+            dropOldestOutput();
+        }
+        int tail = (outputHead + outputCount) % OUTPUT_RING;
+        outputPts[tail] = ptsUs;
+        outputSizes[tail] = bytes;
+        outputCount++;
         outputBytes += bytes;
-        while (output.size() > 1 && output.peekFirst()[0] <= ptsUs - OUTPUT_WINDOW_US) {
-            outputBytes -= output.removeFirst()[1];
+        while (outputCount > 1 && outputPts[outputHead] <= ptsUs - OUTPUT_WINDOW_US) {
+            dropOldestOutput();
         }
         long now = ticker.nanoTime();
-        long spanUs = ptsUs - output.peekFirst()[0];
-        if (spanUs < OUTPUT_WINDOW_US * 9 / 10 || output.size() < 10
+        long spanUs = ptsUs - outputPts[outputHead];
+        if (spanUs < OUTPUT_WINDOW_US * 9 / 10 || outputCount < 10
                 || settingChangedNanos != Long.MIN_VALUE && now - settingChangedNanos < OUTPUT_SETTLE_NANOS
                 || lastBoostCheckNanos != Long.MIN_VALUE && now - lastBoostCheckNanos < BOOST_INTERVAL_NANOS) {
             return;
@@ -359,6 +373,12 @@ public final class AdaptiveRateController implements RateController {
             boost = next;
             applySetting(now);
         }
+    }
+
+    private void dropOldestOutput() {
+        outputBytes -= outputSizes[outputHead];
+        outputHead = (outputHead + 1) % OUTPUT_RING;
+        outputCount--;
     }
 
     /** Sets the encoder to the target times the boost. */

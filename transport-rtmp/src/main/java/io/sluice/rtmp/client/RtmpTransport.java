@@ -378,14 +378,7 @@ public final class RtmpTransport implements Transport {
             everPublished = true;
             attempt = 0;
             active = handler;
-            for (TrackInfo t : tracks) {
-                if (t.isVideo()) {
-                    skipping.add(t.trackId());
-                    if (reconnected) {
-                        feedback.onKeyframeRequest(t.trackId(), "RTMP reconnected to " + url.serverUrl());
-                    }
-                }
-            }
+            String keyframeReason = reconnected ? "RTMP reconnected to " + url.serverUrl() : null;
             if (!reconnected) {
                 // A live pipeline kept encoding while the first connection was set up (1-2 s on a slow path): sent
                 // at once, that backlog is a burst at several times the path's rate. Start at the newest keyframe.
@@ -403,10 +396,14 @@ public final class RtmpTransport implements Transport {
                     framesDropped.addAndGet(n);
                     log.info("{}: dropped {} frames ({} ms) queued while connecting; starting at a fresh keyframe", url, n,
                             left / 1000);
-                    for (TrackInfo t : tracks) {
-                        if (t.isVideo()) {
-                            feedback.onKeyframeRequest(t.trackId(), "RTMP connected to " + url.serverUrl());
-                        }
+                    keyframeReason = "RTMP connected to " + url.serverUrl();
+                }
+            }
+            for (TrackInfo t : tracks) {
+                if (t.isVideo()) {
+                    skipping.add(t.trackId());
+                    if (keyframeReason != null) {
+                        feedback.onKeyframeRequest(t.trackId(), keyframeReason);
                     }
                 }
             }
