@@ -1119,6 +1119,17 @@ public final class StreamPipeline implements AutoCloseable {
             requestKeyframeFor(trackId, reason);
         }
 
+        /** True when an output of this track has an encoder (a worker); copied tracks have none. */
+        @Override
+        public boolean keyframesOnRequest(int trackId) {
+            for (Output o : outputs) {
+                if (o.track.trackId() == trackId && o.worker != null) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         @Override
         public void onBandwidthEstimate(BandwidthEstimate estimate) {
             listener.onBandwidthEstimate(transport.uri(), estimate);

@@ -53,4 +53,17 @@ public interface NetworkController {
      * @param bitrateBps the receiver's estimate, bit/s
      */
     NetworkControlUpdate onRemoteBitrateReport(long nowUs, long bitrateBps);
+
+    /**
+     * The sender dropped a media frame in front of the pacer (the pacer already held too much; with a copied track,
+     * video then stays dropped until the source's next keyframe). While it does, the sender sends less than it has
+     * because of the network, not because it has nothing to send: a controller must not take that for
+     * application-limited (and cap its estimate to the little that still goes, which deepens the drop). Called per
+     * dropped frame. Default: ignored.
+     *
+     * @param nowUs current time, µs
+     */
+    default NetworkControlUpdate onMediaDropped(long nowUs) {
+        return NetworkControlUpdate.NONE;
+    }
 }

@@ -23,7 +23,8 @@ import java.util.Objects;
  * maximum. Probing ({@link ProbeController}, {@link ProbeBitrateEstimator}) finds capacity above the estimate;
  * {@link AlrDetector} tells when the sender is application-limited, and then the delay-based estimate is capped at
  * {@link GccConfig#alrEstimateCapFactor()} × the acknowledged rate so that it cannot run away from what the sender
- * actually sends (pion/interceptor#299). The pacer is told {@code pacingFactor × target}.
+ * actually sends (pion/interceptor#299), except while the sender drops media in front of its pacer
+ * ({@link #onMediaDropped}). The pacer is told {@code pacingFactor × target}.
  *
  * <p>Departures from libwebrtc's defaults, each measured in the simulation ({@code GccScenarios}): on overuse the
  * delay-based cut goes to β × the receive rate of the last 500 ms ({@link ReceiveRate}, draft §5.5's {@code R_hat})
@@ -124,6 +125,7 @@ public final class GccNetworkController implements NetworkController {
     private boolean lastProbeOutsideAlr;
     private long alrCapHoldUntilUs = Long.MIN_VALUE;
     private long lastInAlrUs = Long.MIN_VALUE;
+    private long lastMediaDropUs = Long.MIN_VALUE;
     private long lastEstimateBps;
     private RateChangeReason lastReason = RateChangeReason.INITIAL;
 
@@ -274,7 +276,8 @@ public final class GccNetworkController implements NetworkController {
             alrCapHoldUntilUs = nowUs + ALR_CAP_HOLD_US;
         }
         boolean capped = false;
-        if (inAlr && ackedBps > 0 && nowUs >= alrCapHoldUntilUs) {
+        if (inAlr && ackedBps > 0 && nowUs >= alrCapHoldUntilUs
+                && (lastMediaDropUs == Long.MIN_VALUE || nowUs - lastMediaDropUs >= ALR_CAP_HOLD_US)) {
             long cap = (long) (config.alrEstimateCapFactor() * ackedBps);
             if (delayBased.estimateBps() > cap) {
                 delayBased.rateControl().setEstimate(cap, nowUs);
@@ -327,6 +330,28 @@ public final class GccNetworkController implements NetworkController {
         }
         lossBased.updateReceiverEstimate(bitrateBps, nowUs);
         return maybeTrigger(nowUs, RateChangeReason.REMB, false, new ArrayList<>());
+    }
+
+    /**
+     * Holds the ALR cap for {@link #ALR_CAP_HOLD_US} after each dropped frame (a sender that drops video in front
+     * of its pacer is network-limited), and probes for the rate it would send ({@link
+     * ProbeController#requestMediaDropProbe}). Found in {@code WhipToWhepChromiumTest}: a pipeline copying 595 kbit/s of
+     * video with a 5 s GOP had its first frames dropped (over 1 s at the 330 kbit/s start pacing rate) until the
+     * source's next keyframe; only audio went out, the cap took the estimate to 1.2 × the audio rate (412 → 115 →
+     * 75 kbit/s), and at that rate the next keyframe was over the limit again: video froze until a probe recovered.
+     */
+    @Override
+    public NetworkControlUpdate onMediaDropped(long nowUs) {
+        lastMediaDropUs = nowUs;
+        if (constraints == null) {
+            return NetworkControlUpdate.NONE;
+        }
+        List<ProbeClusterConfig> clusters = new ArrayList<>(probes.requestMediaDropProbe(nowUs));
+        if (clusters.isEmpty()) {
+            return NetworkControlUpdate.NONE;
+        }
+        lastUnstableUs = nowUs;
+        return maybeTrigger(nowUs, null, false, clusters);
     }
 
     private void updateFeedbackRtt(long nowUs, List<PacketResult> received) {

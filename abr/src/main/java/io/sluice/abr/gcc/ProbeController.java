@@ -28,6 +28,8 @@ public final class ProbeController {
     public static final double FURTHER_PROBE_THRESHOLD = 0.7;
     public static final double ALR_PROBE_SCALE = 2.0;
     public static final long ALR_PERIODIC_PROBING_INTERVAL_US = 5_000_000;
+    /** Probes for a sender that drops media are at least this far apart, µs. */
+    public static final long MEDIA_DROP_PROBING_INTERVAL_US = 3_000_000;
     /** A probe cluster lasts this long, µs (libwebrtc: 15 ms). */
     public static final long MIN_PROBE_DURATION_US = 15_000;
     /** A probe cluster holds at least this many packets (libwebrtc: 5). */
@@ -139,6 +141,24 @@ public final class ProbeController {
      */
     public List<ProbeClusterConfig> requestStableProbe(long nowUs) {
         if (state != State.PROBING_COMPLETE || estimatedBps == 0) {
+            return List.of();
+        }
+        return initiateProbing(nowUs, List.of((long) (FURTHER_EXPONENTIAL_PROBE_SCALE * estimatedBps)), true);
+    }
+
+    /**
+     * The sender drops media in front of its pacer (it has more to send than the estimate lets out): probe at
+     * {@link #FURTHER_EXPONENTIAL_PROBE_SCALE} × the estimate, and further while the result keeps up, at most once
+     * per {@link #MEDIA_DROP_PROBING_INTERVAL_US}. Without it a sender whose media cannot follow the estimate (copied
+     * video: no encoder to slow down) stays where a transient cut left it, since AIMD may not go above 1.5 × the
+     * acknowledged rate and dropped media is never acknowledged. Sluice's own rule; libwebrtc's encoder adapts
+     * instead.
+     *
+     * @return clusters to send now (empty while another probe is pending or one was sent within the interval)
+     */
+    public List<ProbeClusterConfig> requestMediaDropProbe(long nowUs) {
+        if (state != State.PROBING_COMPLETE || estimatedBps == 0 || (timeLastProbingInitiatedUs != Long.MIN_VALUE
+                && nowUs - timeLastProbingInitiatedUs < MEDIA_DROP_PROBING_INTERVAL_US)) {
             return List.of();
         }
         return initiateProbing(nowUs, List.of((long) (FURTHER_EXPONENTIAL_PROBE_SCALE * estimatedBps)), true);

@@ -102,6 +102,65 @@ class GccNetworkControllerTest {
         assertTrue(announced.stream().allMatch(a -> a[1] == 500_000), "no feedback: the start target throughout");
     }
 
+    /**
+     * A sender that drops its video in front of the pacer sends only its audio: that is not application-limited, and
+     * the ALR cap must not take the estimate to 1.2 × the audio rate (the loop found in
+     * {@code WhipToWhepChromiumTest}: the lower the estimate, the more video dropped).
+     */
+    @Test
+    void noAlrCapWhileTheSenderDropsMedia() {
+        long[] withoutDrops = audioOnlyFor5s(false);
+        long[] withDrops = audioOnlyFor5s(true);
+        assertTrue(withoutDrops[0] < 150_000 && withoutDrops[1] == 1,
+                "application-limited: capped near the 50 kbit/s sent, min " + withoutDrops[0]);
+        assertTrue(withDrops[0] >= 500_000 && withDrops[1] == 0, "dropping media: no cap, min " + withDrops[0]);
+        assertEquals(0, withoutDrops[2], "no drop probe without drops");
+        // the initial probes' result is awaited for 1 s; then a probe at 2 x the estimate (at most every 3 s, and not
+        // within 3 s of the periodic ALR probes, which this sender also gets)
+        assertTrue(withDrops[2] >= 1, "probes for the dropped media: " + withDrops[2]);
+    }
+
+    /**
+     * 5 s of 50 kbit/s (125 octets per 20 ms), feedback every 100 ms with a constant 20 ms delay.
+     *
+     * @return {lowest target after the start, 1 if a target had reason APPLICATION_LIMITED else 0, probe clusters
+     *         asked for by {@code onMediaDropped}}
+     */
+    private static long[] audioOnlyFor5s(boolean dropping) {
+        GccNetworkController gcc = new GccNetworkController(GccConfig.DEFAULT.withStableProbeIntervalUs(0));
+        gcc.onTargetRateConstraints(0, C);
+        long min = Long.MAX_VALUE;
+        long capped = 0;
+        long dropProbes = 0;
+        List<PacketResult> results = new ArrayList<>();
+        long seq = 0;
+        for (long t = 20_000; t <= 5_000_000; t += 20_000) {
+            SentPacket p = new SentPacket(t, seq++, 125, PacedPacketInfo.NONE, false, 0);
+            gcc.onSentPacket(p);
+            results.add(new PacketResult(p, t + 20_000));
+            List<NetworkControlUpdate> updates = new ArrayList<>();
+            if (dropping && t % 40_000 == 0) {
+                NetworkControlUpdate u = gcc.onMediaDropped(t);
+                dropProbes += u.probeClusters().stream().filter(c -> c.targetBitrateBps() >= 1_000_000).count();
+                updates.add(u);
+            }
+            if (t % 100_000 == 0) {
+                updates.add(gcc.onTransportPacketsFeedback(new TransportPacketsFeedback(t + 20_000, 0, results)));
+                results = new ArrayList<>();
+            }
+            if (t % 25_000 == 0) {
+                updates.add(gcc.onProcessInterval(t));
+            }
+            for (NetworkControlUpdate u : updates) {
+                if (u.targetRate() != null) {
+                    min = Math.min(min, u.targetRate().targetBitrateBps());
+                    capped |= u.targetRate().reason() == RateChangeReason.APPLICATION_LIMITED ? 1 : 0;
+                }
+            }
+        }
+        return new long[] {min, capped, dropProbes};
+    }
+
     @Test
     void roundTripTimeIsReportedInTheTarget() {
         GccNetworkController gcc = new GccNetworkController();

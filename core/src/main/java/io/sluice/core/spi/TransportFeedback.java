@@ -20,6 +20,19 @@ public interface TransportFeedback {
      */
     void onKeyframeRequest(int trackId, String reason);
 
+    /**
+     * Whether {@link #onKeyframeRequest} on this track gets a fresh keyframe within a frame or two: {@code true}
+     * when the pipeline encodes the track, {@code false} when it copies it from a source whose next keyframe comes
+     * when the source has one (a whole GOP away, seconds). Transports use it to decide whether dropping queued
+     * video and asking for a keyframe (to start a connection fresh, or to get past a backlog) costs a frame
+     * interval or a GOP. Default: {@code false}, the safe assumption.
+     *
+     * @param trackId video track id
+     */
+    default boolean keyframesOnRequest(int trackId) {
+        return false;
+    }
+
     /** A new bandwidth figure for rate control. */
     void onBandwidthEstimate(BandwidthEstimate estimate);
 

@@ -458,6 +458,20 @@ public final class RtpSession implements AutoCloseable {
         }
     }
 
+    /**
+     * The driver dropped a media frame instead of handing it to {@link #sendFrame} because the pacer held too much
+     * (congestion). The network controller is told ({@link NetworkController#onMediaDropped}), so that the sender
+     * is not taken for application-limited while it does. Without a controller, nothing happens.
+     *
+     * @param nowNanos current time, ns
+     */
+    public void onMediaDropped(long nowNanos) {
+        lastNowNanos = nowNanos;
+        if (controller != null && !closed) {
+            apply(nowNanos, controller.onMediaDropped(nowNanos / 1000));
+        }
+    }
+
     private void fireKeyframeRequest(String reason) {
         pendingKeyframeReason = null;
         if (receiveVideo != null) {

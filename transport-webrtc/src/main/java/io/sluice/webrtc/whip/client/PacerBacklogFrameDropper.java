@@ -17,11 +17,20 @@ import java.time.Duration;
  * seconds and the bottleneck stayed full (260–360 ms) for 6 s. With the backlog kept under 1 s at the pacing rate,
  * the pacer never hits that limit and the bottleneck sees at most the pacing rate.
  *
- * <p>Audio is never dropped. Sans-IO, not thread-safe.
+ * <p>Nothing is dropped in the first {@link #START_GRACE_US} after the first video frame: the pacing rate then
+ * still comes from the start rate (GCC's 300 kbit/s), not from the path, and the initial probes raise it within a
+ * few hundred ms on a path that has the capacity. Judged against the start rate, a pipeline that copies its video
+ * (a 43 kB keyframe at 595 kbit/s in {@code WhipToWhepChromiumTest}: over 1 s at 330 kbit/s) had every frame after
+ * its first keyframe dropped until the source's next one, 5 s later. The pacer's own queue time limit bounds what
+ * the grace lets through.
+ *
+ * <p>Audio is never dropped. Sans-IO (time is an argument), not thread-safe.
  */
 final class PacerBacklogFrameDropper {
     /** Default: 1 s at the pacing rate (a keyframe of 10 average frames at 30 fps is ~300 ms of it). */
     static final Duration DEFAULT_MAX_BACKLOG = Duration.ofSeconds(1);
+    /** How long after the first video frame nothing is dropped, µs. */
+    static final long START_GRACE_US = 1_000_000;
 
     /** What to do with one video frame. */
     enum Decision {
@@ -36,6 +45,7 @@ final class PacerBacklogFrameDropper {
     private final long maxBacklogUs;
     private boolean dropping;
     private long dropped;
+    private long firstFrameUs = Long.MIN_VALUE;
 
     PacerBacklogFrameDropper() {
         this(DEFAULT_MAX_BACKLOG);
@@ -70,14 +80,19 @@ final class PacerBacklogFrameDropper {
     /**
      * Decides about one video frame about to be handed to the engine.
      *
+     * @param nowUs            current time, µs (any origin)
      * @param keyframe         whether it is a keyframe (IDR access unit)
      * @param pacerQueuedBytes RTP octets the pacer holds now
      * @param pacingRateBps    the pacer's configured rate, bit/s; &le; 0 when there is no controller (then
      *                         nothing is dropped)
      * @return the decision
      */
-    Decision onVideoFrame(boolean keyframe, long pacerQueuedBytes, long pacingRateBps) {
-        boolean over = pacingRateBps > 0 && pacerQueuedBytes * 8_000_000.0 / pacingRateBps >= maxBacklogUs;
+    Decision onVideoFrame(long nowUs, boolean keyframe, long pacerQueuedBytes, long pacingRateBps) {
+        if (firstFrameUs == Long.MIN_VALUE) {
+            firstFrameUs = nowUs;
+        }
+        boolean over = pacingRateBps > 0 && nowUs - firstFrameUs >= START_GRACE_US
+                && pacerQueuedBytes * 8_000_000.0 / pacingRateBps >= maxBacklogUs;
         if (!over && (!dropping || keyframe)) {
             dropping = false;
             return Decision.SEND;

@@ -1,5 +1,6 @@
 package io.sluice.webrtc.whip.client;
 
+import io.sluice.abr.cc.TargetRateConstraints;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -95,6 +96,8 @@ final class WhipConnection implements Runnable {
     private volatile long drainUntilNanos;
     /** A connection that finds at least this much media queued (newest − oldest DTS, µs) skips to the newest keyframe. */
     private static final long STARTUP_BACKLOG_US = 500_000;
+    /** A connection that still finds at least this much queued (µs) after skipping starts at a fresh keyframe. */
+    private static final long STARTUP_FRESH_START_US = STARTUP_BACKLOG_US;
     /** How long a close waits for the frame queue and the pacer to drain. */
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
     private volatile boolean dtlsWake;
@@ -406,7 +409,13 @@ final class WhipConnection implements Runnable {
         srtpSender = new SrtpSender(new SrtpKeyingMaterial(profile, keys.localMasterKey(), keys.localMasterSalt()));
         srtpReceiver = new SrtpReceiver(new SrtpKeyingMaterial(profile, keys.remoteMasterKey(), keys.remoteMasterSalt()));
         srtpProfileName = profile.name();
-        media = new WhipMedia(WhipMedia.newEngine(owner, session, videoTrack != null, audioTrack != null,
+        TargetRateConstraints constraints = WhipMedia.constraintsFor(owner.targetRateConstraints(), videoTrack,
+                audioTrack, videoTrack != null && !feedback.keyframesOnRequest(videoTrack.trackId()));
+        if (constraints.startBitrateBps() != owner.targetRateConstraints().startBitrateBps()) {
+            log.info("WHIP {}: video is copied at {} bit/s: congestion control starts at {} bit/s", uri,
+                    videoTrack.bitrateBps(), constraints.startBitrateBps());
+        }
+        media = new WhipMedia(WhipMedia.newEngine(owner, constraints, session, videoTrack != null, audioTrack != null,
                 profile.rtcpTailRoom(), ALLOC, random, cname, ticker.nanoTime(), ticker.wallClockMicros()), uri, videoTrack,
                 feedback, queue, framesDropped);
         log.info("WHIP {}: connected, SRTP {}", uri, profile);
@@ -417,11 +426,20 @@ final class WhipConnection implements Runnable {
             log.info("WHIP {}: skipped {} frames queued while connecting; starting at the newest keyframe", uri, skipped);
         }
         // What is left starts at a keyframe but can hold most of a GOP (110 kB on the bottleneck bench). Sent while
-        // the initial probes run, it queues at the bottleneck before the first feedback, the delay detector sees
-        // overuse and the probes' result is discarded. Dropping it for a fresh keyframe (as RtmpTransport does)
-        // lifted 5.1 utilization from 0.63 to 0.72, but ICE and DTLS take ~0.8 s even on loopback, and a pipeline
-        // that copies video (no encoder to ask) would then wait for the source's next keyframe: not done here until
-        // the transport can tell a live encoder from a copy.
+        // the initial probes run, it queued at the bottleneck before the first feedback: the delay detector saw
+        // overuse, the probes' result was discarded, and the estimate crept up from the 300 kbit/s start for 14 s
+        // (Chromium, whose camera starts with the connection, reached the 1 Mbit/s link at its first probe). An
+        // encoder makes a fresh keyframe when asked: start from that. A copied track would wait for the source's
+        // next keyframe (ICE and DTLS take ~0.8 s even on loopback, so this fires on every connection): it keeps
+        // its backlog.
+        long left = queue.queuedSpanUs();
+        if (videoTrack != null && left >= STARTUP_FRESH_START_US && feedback.keyframesOnRequest(videoTrack.trackId())) {
+            int n = queue.size();
+            queue.clear();
+            framesDropped.addAndGet(n);
+            log.info("WHIP {}: dropped {} frames ({} ms) queued while connecting; starting at a fresh keyframe", uri, n,
+                    left / 1000);
+        }
         state = TransportState.CONNECTED;
         feedback.onStateChanged(TransportState.CONNECTED, null);
         if (videoTrack != null && queue.size() == 0) {

@@ -1,5 +1,6 @@
 package io.sluice.webrtc.whip.client;
 
+import io.sluice.abr.cc.TargetRateConstraints;
 import io.netty.buffer.ByteBufAllocator;
 import io.sluice.abr.cc.NetworkController;
 import io.sluice.core.EncodedFrame;
@@ -99,7 +100,7 @@ final class WhipMedia implements AutoCloseable {
     /** @param f borrowed */
     private void send(long nowNanos, EncodedFrame f) {
         boolean video = f.track().isVideo();
-        if (video && !waitForKeyframe && dropsBehindPacer(f)) {
+        if (video && !waitForKeyframe && dropsBehindPacer(nowNanos, f)) {
             return;
         }
         if ((video && waitForKeyframe && !f.isKeyframe()) || !engine.sendFrame(nowNanos, f)) {
@@ -112,13 +113,14 @@ final class WhipMedia implements AutoCloseable {
     }
 
     /** Whether a video frame is dropped because the pacer holds too much (counted, keyframe asked for). */
-    private boolean dropsBehindPacer(EncodedFrame f) {
-        PacerBacklogFrameDropper.Decision d = dropper.onVideoFrame(f.isKeyframe(), engine.pacerQueuedBytes(),
-                engine.pacingRateBps());
+    private boolean dropsBehindPacer(long nowNanos, EncodedFrame f) {
+        PacerBacklogFrameDropper.Decision d = dropper.onVideoFrame(nowNanos / 1000, f.isKeyframe(),
+                engine.pacerQueuedBytes(), engine.pacingRateBps());
         if (d == PacerBacklogFrameDropper.Decision.SEND) {
             return false;
         }
         framesDropped.incrementAndGet();
+        engine.onMediaDropped(nowNanos);
         if (d == PacerBacklogFrameDropper.Decision.DROP_AND_REQUEST_KEYFRAME && videoTrack != null) {
             log.debug("WHIP {}: pacer holds {} octets at a pacing rate of {} bit/s: dropping video until a keyframe", uri,
                     engine.pacerQueuedBytes(), engine.pacingRateBps());
@@ -154,7 +156,34 @@ final class WhipMedia implements AutoCloseable {
     }
 
     /**
+     * The network controller's constraints for this session: the transport's, with the start raised for a copied
+     * video track to 1.25 × the tracks' nominal bitrates (media plus RTP overhead and some room), within the
+     * maximum. A copied track cannot send less than its own rate: started at GCC's 300 kbit/s, the pacer holds a
+     * growing backlog from the first keyframe, {@link PacerBacklogFrameDropper} drops the video up to the source's
+     * next keyframe (a GOP), and only probes can lift the estimate back (found in {@code WhipToWhepChromiumTest}: a
+     * 595 kbit/s copy with 127 kB in the pacer 1 s after connecting, video frozen). Started at its rate, the
+     * first feedback decides whether the path carries it.
+     *
+     * @param configured the transport's constraints
+     * @param video      the video track, or null
+     * @param audio      the audio track, or null
+     * @param copied     whether the video is copied (no encoder answers a keyframe request)
+     * @return the constraints to start the controller with
+     */
+    static TargetRateConstraints constraintsFor(TargetRateConstraints configured, TrackInfo video, TrackInfo audio,
+                                                boolean copied) {
+        if (!copied || video == null || video.bitrateBps() <= 0) {
+            return configured;
+        }
+        long media = video.bitrateBps() + (audio == null ? 0 : audio.bitrateBps());
+        long start = Math.min(configured.maxBitrateBps(), Math.max(configured.startBitrateBps(), media * 5 / 4));
+        return start == configured.startBitrateBps() ? configured
+                : new TargetRateConstraints(configured.minBitrateBps(), start, configured.maxBitrateBps());
+    }
+
+    /**
      * @param owner           the transport's configuration (payload size, history length)
+     * @param constraints     the network controller's constraints ({@link #constraintsFor})
      * @param session         the negotiated session
      * @param video           whether a video track is published
      * @param audio           whether an audio track is published
@@ -166,14 +195,15 @@ final class WhipMedia implements AutoCloseable {
      * @param wallClockMicros the wall clock now, µs since the Unix epoch
      * @return the engine
      */
-    static RtpSession newEngine(WhipTransport owner, NegotiatedSession session, boolean video, boolean audio,
+    static RtpSession newEngine(WhipTransport owner, TargetRateConstraints constraints, NegotiatedSession session,
+                                boolean video, boolean audio,
                                 int rtcpTailRoom, ByteBufAllocator alloc, Random random, String cname, long nowNanos,
                                 long wallClockMicros) {
         RtpSession.Builder engine = RtpSession.builder().start(nowNanos, wallClockMicros).cname(cname).allocator(alloc)
                 .rtcpTailRoom(rtcpTailRoom).keyframeRequestInterval(owner.keyframeRequestInterval());
         NetworkController controller = owner.newNetworkController();
         if (controller != null) {
-            engine.networkController(controller).targetRateConstraints(owner.targetRateConstraints());
+            engine.networkController(controller).targetRateConstraints(constraints);
         }
         for (NegotiatedMedia m : session.media()) {
             if (m.kind() == MediaKind.VIDEO && video) {

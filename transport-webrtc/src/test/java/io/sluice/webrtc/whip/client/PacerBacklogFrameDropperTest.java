@@ -15,49 +15,68 @@ import org.junit.jupiter.api.Test;
 @DisplayName("PacerBacklogFrameDropper: video dropped up to a keyframe while the pacer holds over 1 s at its rate")
 class PacerBacklogFrameDropperTest {
     static final long RATE = 300_000; // 1 s = 37,500 octets
+    /** After the start grace. */
+    static final long T = PacerBacklogFrameDropper.START_GRACE_US;
+
+    /** A dropper whose first video frame (which starts the grace) came at 0. */
+    static PacerBacklogFrameDropper started(PacerBacklogFrameDropper d) {
+        assertEquals(SEND, d.onVideoFrame(0, false, 0, RATE));
+        return d;
+    }
 
     @Test
     @DisplayName("under 1 s of backlog every frame goes; at 1 s a delta frame is dropped and one keyframe asked for")
     void dropsFromTheLimitUntilAKeyframeThatFits() {
-        PacerBacklogFrameDropper d = new PacerBacklogFrameDropper();
-        assertEquals(SEND, d.onVideoFrame(false, 37_499, RATE));
-        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(false, 37_500, RATE));
+        PacerBacklogFrameDropper d = started(new PacerBacklogFrameDropper());
+        assertEquals(SEND, d.onVideoFrame(T, false, 37_499, RATE));
+        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(T, false, 37_500, RATE));
         assertTrue(d.dropping());
-        assertEquals(DROP, d.onVideoFrame(false, 0, RATE), "a delta frame after a drop has a missing reference");
-        assertEquals(DROP, d.onVideoFrame(false, 40_000, RATE));
-        assertEquals(SEND, d.onVideoFrame(true, 10_000, RATE), "the keyframe fits: video resumes");
+        assertEquals(DROP, d.onVideoFrame(T, false, 0, RATE), "a delta frame after a drop has a missing reference");
+        assertEquals(DROP, d.onVideoFrame(T, false, 40_000, RATE));
+        assertEquals(SEND, d.onVideoFrame(T, true, 10_000, RATE), "the keyframe fits: video resumes");
         assertFalse(d.dropping());
-        assertEquals(SEND, d.onVideoFrame(false, 12_000, RATE));
+        assertEquals(SEND, d.onVideoFrame(T, false, 12_000, RATE));
         assertEquals(3, d.dropped());
     }
 
     @Test
     @DisplayName("a keyframe that comes while the pacer is still over the limit is dropped and asked for again")
     void keyframeOverTheLimitIsAskedForAgain() {
-        PacerBacklogFrameDropper d = new PacerBacklogFrameDropper();
-        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(false, 50_000, RATE));
-        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(true, 45_000, RATE));
-        assertEquals(DROP, d.onVideoFrame(false, 30_000, RATE));
-        assertEquals(SEND, d.onVideoFrame(true, 30_000, RATE));
+        PacerBacklogFrameDropper d = started(new PacerBacklogFrameDropper());
+        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(T, false, 50_000, RATE));
+        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(T, true, 45_000, RATE));
+        assertEquals(DROP, d.onVideoFrame(T, false, 30_000, RATE));
+        assertEquals(SEND, d.onVideoFrame(T, true, 30_000, RATE));
     }
 
     @Test
     @DisplayName("a keyframe over the limit while not dropping is dropped too (the next frames would miss it)")
     void keyframeOverTheLimit() {
-        PacerBacklogFrameDropper d = new PacerBacklogFrameDropper();
-        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(true, 40_000, RATE));
-        assertEquals(DROP, d.onVideoFrame(false, 1_000, RATE));
+        PacerBacklogFrameDropper d = started(new PacerBacklogFrameDropper());
+        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(T, true, 40_000, RATE));
+        assertEquals(DROP, d.onVideoFrame(T, false, 1_000, RATE));
     }
 
     @Test
     @DisplayName("without a pacing rate nothing is dropped; the limit is configurable within 100 ms..10 s")
     void noTargetAndBounds() {
-        PacerBacklogFrameDropper d = new PacerBacklogFrameDropper(Duration.ofMillis(200));
-        assertEquals(SEND, d.onVideoFrame(false, 10_000_000, 0));
-        assertEquals(SEND, d.onVideoFrame(false, 7_499, RATE));
-        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(false, 7_500, RATE));
+        PacerBacklogFrameDropper d = started(new PacerBacklogFrameDropper(Duration.ofMillis(200)));
+        assertEquals(SEND, d.onVideoFrame(T, false, 10_000_000, 0));
+        assertEquals(SEND, d.onVideoFrame(T, false, 7_499, RATE));
+        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(T, false, 7_500, RATE));
         assertEquals(Duration.ofMillis(200), d.maxBacklog());
         assertThrows(IllegalArgumentException.class, () -> new PacerBacklogFrameDropper(Duration.ofMillis(99)));
         assertThrows(IllegalArgumentException.class, () -> new PacerBacklogFrameDropper(Duration.ofSeconds(11)));
+    }
+
+    @Test
+    @DisplayName("nothing is dropped in the first second after the first video frame (the start rate is a guess)")
+    void startGrace() {
+        PacerBacklogFrameDropper d = new PacerBacklogFrameDropper();
+        assertEquals(SEND, d.onVideoFrame(5_000_000, true, 0, RATE));
+        assertEquals(SEND, d.onVideoFrame(5_033_000, false, 43_000, RATE), "a 43 kB keyframe is 1.15 s at 300 kbit/s");
+        assertEquals(SEND, d.onVideoFrame(5_999_999, false, 60_000, RATE));
+        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(6_000_000, false, 60_000, RATE));
+        assertEquals(1, d.dropped());
     }
 }
