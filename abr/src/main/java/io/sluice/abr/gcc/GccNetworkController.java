@@ -126,6 +126,7 @@ public final class GccNetworkController implements NetworkController {
     private long alrCapHoldUntilUs = Long.MIN_VALUE;
     private long lastInAlrUs = Long.MIN_VALUE;
     private long lastMediaDropUs = Long.MIN_VALUE;
+    private long lastOveruseUs = Long.MIN_VALUE;
     private long lastEstimateBps;
     private RateChangeReason lastReason = RateChangeReason.INITIAL;
 
@@ -272,6 +273,9 @@ public final class GccNetworkController implements NetworkController {
         if (result.usage() != BandwidthUsage.NORMAL || lossCut) {
             lastUnstableUs = nowUs;
         }
+        if (result.usage() == BandwidthUsage.OVERUSING || lossCut) {
+            lastOveruseUs = nowUs;
+        }
         if (result.probe() && lastProbeOutsideAlr && delayBased.estimateBps() > before) {
             alrCapHoldUntilUs = nowUs + ALR_CAP_HOLD_US;
         }
@@ -335,7 +339,9 @@ public final class GccNetworkController implements NetworkController {
     /**
      * Holds the ALR cap for {@link #ALR_CAP_HOLD_US} after each dropped frame (a sender that drops video in front
      * of its pacer is network-limited), and probes for the rate it would send ({@link
-     * ProbeController#requestMediaDropProbe}). Found in {@code WhipToWhepChromiumTest}: a pipeline copying 595 kbit/s of
+     * ProbeController#requestMediaDropProbe}) unless the delay detector saw overuse or loss cut the rate within
+     * {@link ProbeController#MEDIA_DROP_PROBING_INTERVAL_US} (after a capacity drop the dropped frames are the
+     * encoder's overshoot: probing then would add to the queue). Found in {@code WhipToWhepChromiumTest}: a pipeline copying 595 kbit/s of
      * video with a 5 s GOP had its first frames dropped (over 1 s at the 330 kbit/s start pacing rate) until the
      * source's next keyframe; only audio went out, the cap took the estimate to 1.2 × the audio rate (412 → 115 →
      * 75 kbit/s), and at that rate the next keyframe was over the limit again: video froze until a probe recovered.
@@ -343,8 +349,9 @@ public final class GccNetworkController implements NetworkController {
     @Override
     public NetworkControlUpdate onMediaDropped(long nowUs) {
         lastMediaDropUs = nowUs;
-        if (constraints == null) {
-            return NetworkControlUpdate.NONE;
+        if (constraints == null || (lastOveruseUs != Long.MIN_VALUE
+                && nowUs - lastOveruseUs < ProbeController.MEDIA_DROP_PROBING_INTERVAL_US)) {
+            return NetworkControlUpdate.NONE; // after a step down the encoder's overshoot is dropped: no probe then
         }
         List<ProbeClusterConfig> clusters = new ArrayList<>(probes.requestMediaDropProbe(nowUs));
         if (clusters.isEmpty()) {
