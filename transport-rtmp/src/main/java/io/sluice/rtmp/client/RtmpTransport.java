@@ -386,19 +386,10 @@ public final class RtmpTransport implements Transport {
                 if (skipped > 0) {
                     log.info("{}: skipped {} frames queued while connecting; starting at the newest keyframe", url, skipped);
                 }
-                // What is left starts at a keyframe but can hold most of a GOP: on the bottleneck bench up to 2 s,
-                // sent at about 2 Mbit/s for 1.2 s into a 1 Mbit/s path (most of the RTMP CI case's loss). A live
-                // encoder makes a fresh keyframe when asked: start from that. A copied track would wait for the
-                // source's next keyframe (a GOP): it keeps its backlog.
-                long left = pending.queuedSpanUs();
-                if (left >= STARTUP_BACKLOG_US && encodedVideo()) {
-                    int n = pending.size();
-                    pending.clear();
-                    framesDropped.addAndGet(n);
-                    log.info("{}: dropped {} frames ({} ms) queued while connecting; starting at a fresh keyframe", url, n,
-                            left / 1000);
-                    keyframeReason = "RTMP connected to " + url.serverUrl();
-                }
+                // No fresh start (dropping what is left for a new keyframe, as the WHIP client does for encoded
+                // video): open() returns only once publishing, and StreamPipeline starts its encoders after every
+                // transport has opened, so a pipeline has nothing queued here. Frames can only be here when the
+                // application sends from another thread while open() blocks.
             }
             for (TrackInfo t : tracks) {
                 if (t.isVideo()) {
@@ -647,20 +638,6 @@ public final class RtmpTransport implements Transport {
                 feedback.onKeyframeRequest(t.trackId(), reason);
             }
         }
-    }
-
-    /** Whether every video track is encoded by the pipeline ({@link TransportFeedback#keyframesOnRequest}). */
-    private boolean encodedVideo() {
-        boolean any = false;
-        for (TrackInfo t : tracks) {
-            if (t.isVideo()) {
-                if (!feedback.keyframesOnRequest(t.trackId())) {
-                    return false;
-                }
-                any = true;
-            }
-        }
-        return any;
     }
 
     /** The kernel's smoothed RTT of the connection, µs (TCP_INFO, epoll only); -1 if unknown (EventLoop). */
