@@ -68,6 +68,9 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
 
     public static void main(String[] args) {
         quietNettyJfr();
+        if (args.length > 0 && (args[0].equals("stream") || args[0].equals("encoders"))) {
+            NativeWarmUp.start(); // overlaps with picocli's parsing; the command awaits it
+        }
         System.exit(run(args, System.out, System.err));
     }
 
@@ -503,6 +506,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            NativeWarmUp.await();
             java.io.PrintWriter err = spec.commandLine().getErr();
             boolean quiet = root.quiet;
             StreamPipeline.Builder b = StreamPipeline.builder();
@@ -673,6 +677,7 @@ public final class SluiceCli implements java.util.concurrent.Callable<Integer> {
 
         @Override
         public Integer call() {
+            NativeWarmUp.await();
             spec.commandLine().getOut().println("H.264 encoders: " + FfmpegCodecs.availableH264Encoders());
             return 0;
         }

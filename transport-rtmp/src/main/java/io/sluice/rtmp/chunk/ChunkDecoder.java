@@ -58,6 +58,8 @@ public final class ChunkDecoder implements AutoCloseable {
     private final ChunkDecoderConfig config;
     private final ByteBufAllocator alloc;
     private final ChunkBufferBudget budget;
+    /** Whether {@link #budget}'s priority reserve is open to this decoder. */
+    private boolean budgetPriority;
     private int maxBufferedBytes;
     /** Capacity of the partial messages' buffers, all reserved (also in {@link #budget}). */
     private long bufferedBytes;
@@ -126,6 +128,14 @@ public final class ChunkDecoder implements AutoCloseable {
             throw new IllegalArgumentException("maxBufferedBytes: " + bytes + " (expected: 1..2147483647)");
         }
         this.maxBufferedBytes = bytes;
+    }
+
+    /**
+     * Lets this decoder reserve the part of its shared {@link ChunkBufferBudget} kept for priority decoders
+     * (a server sets it for a connection whose {@code publish} was accepted). No effect without a budget.
+     */
+    public void setBudgetPriority(boolean priority) {
+        this.budgetPriority = priority;
     }
 
     /** Bytes the incomplete messages hold now (their buffers' capacity). */
@@ -352,9 +362,10 @@ public final class ChunkDecoder implements AutoCloseable {
             throw fail("chunkStreamId " + chunkStreamId + ": incomplete messages would hold " + (bufferedBytes + bytes)
                     + " bytes (expected: <= " + maxBufferedBytes + " per connection)");
         }
-        if (budget != null && !budget.tryReserve(bytes)) {
+        if (budget != null && !budget.tryReserve(bytes, budgetPriority)) {
             throw fail("chunkStreamId " + chunkStreamId + ": incomplete messages of all connections hold "
-                    + budget.usedBytes() + " bytes, no room for " + bytes + " more (expected: <= " + budget.limitBytes() + ")");
+                    + budget.usedBytes() + " bytes, no room for " + bytes + " more (expected: <= "
+                    + (budgetPriority ? budget.limitBytes() : budget.limitBytes() - budget.priorityReserveBytes()) + ")");
         }
         bufferedBytes += bytes;
     }

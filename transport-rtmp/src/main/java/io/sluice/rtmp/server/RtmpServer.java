@@ -83,6 +83,8 @@ public final class RtmpServer implements AutoCloseable {
     public static final int DEFAULT_MAX_BUFFERED_BYTES_BEFORE_CONNECT = 64 << 10;
     /** Default {@link Builder#maxBufferedBytesTotal(long)}: 256 MiB. */
     public static final long DEFAULT_MAX_BUFFERED_BYTES_TOTAL = 256L << 20;
+    /** One {@code n}th of {@link Builder#maxBufferedBytesTotal(long)} is kept for connections that publish. */
+    static final int PUBLISHER_RESERVE_DIVISOR = 4;
 
     private final InetSocketAddress bindAddress;
     private final StreamHub hub;
@@ -120,7 +122,7 @@ public final class RtmpServer implements AutoCloseable {
                 b.outgoingChunkSize, b.windowAckSize, b.playerQueueFrames, new AuthorizationGate(b.authorizer, Ticker.system()));
         this.maxConnections = b.maxConnections;
         this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
-        this.chunkBudget = new ChunkBufferBudget(b.maxBufferedBytesTotal);
+        this.chunkBudget = new ChunkBufferBudget(b.maxBufferedBytesTotal, b.maxBufferedBytesTotal / PUBLISHER_RESERVE_DIVISOR);
         this.ioThreads = b.ioThreads;
         this.drainers = new LoopDrainer.Registry(b.writeCoalescing.toNanos());
     }
@@ -515,7 +517,10 @@ public final class RtmpServer implements AutoCloseable {
 
         /**
          * Bytes of incomplete messages all connections together may hold, 1..2^40; default 256 MiB.
-         * The connection whose chunk would go past it is closed; the others keep theirs.
+         * The connection whose chunk would go past it is closed; the others keep theirs. A quarter of it is
+         * kept for connections whose {@code publish} was accepted: the others (players, peers that never
+         * publish, half-message floods) are closed when they would go past three quarters, so that they can
+         * never leave a publisher without room for its next frame.
          */
         public Builder maxBufferedBytesTotal(long bytes) {
             if (bytes < 1 || bytes > 1L << 40) {

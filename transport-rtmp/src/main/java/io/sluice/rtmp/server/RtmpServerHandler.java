@@ -100,6 +100,8 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
     private boolean pingSent;
     private boolean closing;
     private boolean failureLogged;
+    /** Whether the chunk decoder may use the buffer budget kept for publishers (set once a publish is accepted). */
+    private boolean budgetPriority;
 
     RtmpServerHandler(ServerSettings settings, StreamHub hub, ConcurrentMap<String, RtmpServerSession> publishers,
                       LongAdder droppedFrames) {
@@ -203,6 +205,13 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
                     if (decoder != null) {
                         decoder.chunkDecoder().setMaxBufferedBytes(settings.maxBufferedBytes());
                         decoder.chunkDecoder().setStopAfterMessage(false);
+                    }
+                }
+                if (!budgetPriority && session.publishes()) {
+                    budgetPriority = true; // kept after unpublish: the connection was a publisher
+                    RtmpChunkDecoder decoder = ctx.pipeline().get(RtmpChunkDecoder.class);
+                    if (decoder != null) {
+                        decoder.chunkDecoder().setBudgetPriority(true);
                     }
                 }
             }

@@ -403,6 +403,16 @@ final class RtmpServerSession implements AutoCloseable {
         return connected && closeReason == null;
     }
 
+    /** Whether one of the connection's message streams publishes now (its {@code publish} was accepted). */
+    boolean publishes() {
+        for (NetStream s : streams.values()) {
+            if (s.publish != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether one of the connection's message streams publishes or plays now. */
     boolean publishesOrPlays() {
         for (NetStream s : streams.values()) {

@@ -272,6 +272,42 @@ class ChunkDecoderTest {
     }
 
     @Test
+    @DisplayName("the part of a budget kept for priority decoders is closed to the others")
+    void priorityReserveOfABudget() {
+        ChunkBufferBudget budget = new ChunkBufferBudget(1024, 256);
+        ChunkDecoderConfig config = ChunkDecoderConfig.builder().maxBufferedBytes(1 << 20).build();
+        ChunkDecoder flood = new ChunkDecoder(config, ByteBufAllocator.DEFAULT, budget);
+        ChunkDecoder publisher = new ChunkDecoder(config, ByteBufAllocator.DEFAULT, budget);
+        publisher.setBudgetPriority(true);
+        List<RtmpMessage> out = new ArrayList<>();
+        for (int csid = 3; csid < 9; csid++) { // 6 x 128 bytes: everything but the reserve
+            ByteBuf in = firstChunkOfVideo(csid, 300);
+            flood.decode(in, out);
+            in.release();
+        }
+        assertEquals(768, budget.usedBytes());
+        ByteBuf in = firstChunkOfVideo(9, 300);
+        try {
+            RtmpProtocolException e = assertThrows(RtmpProtocolException.class, () -> flood.decode(in, out));
+            assertTrue(e.getMessage().contains("of all connections hold 768 bytes, no room for 128 more (expected: <= 768)"),
+                    e.getMessage());
+        } finally {
+            in.release();
+        }
+        assertEquals(0, budget.usedBytes(), "the failed decoder gave its bytes back");
+        for (int csid = 3; csid < 11; csid++) { // the priority decoder may take all 1024
+            ByteBuf p = firstChunkOfVideo(csid, 300);
+            publisher.decode(p, out);
+            p.release();
+        }
+        assertEquals(1024, budget.usedBytes());
+        assertTrue(out.isEmpty());
+        publisher.close();
+        assertEquals(0, budget.usedBytes());
+        assertThrows(IllegalArgumentException.class, () -> new ChunkBufferBudget(1024, 1025));
+    }
+
+    @Test
     @DisplayName("a command message above maxCommandSize is refused on its header")
     void commandSizeIsBounded() {
         ChunkDecoder d = new ChunkDecoder(ChunkDecoderConfig.builder().maxCommandSize(1024).build(), ByteBufAllocator.DEFAULT);

@@ -51,6 +51,19 @@ class RtmpServerLimitsTest {
         return c;
     }
 
+    /** A client from 127.0.0.1 past {@code connect} and {@code createStream} whose {@code publishOrPlay} was answered. */
+    private RtmpServerTestSupport.RawClient onStream(RtmpServer s, CommandMessage publishOrPlay) throws IOException {
+        RtmpServerTestSupport.RawClient c = client(s, "127.0.0.1");
+        c.handshake();
+        c.connect("live");
+        c.awaitCommand("_result");
+        c.command(Commands.createStream(2), 0);
+        c.awaitCommand("_result");
+        c.command(publishOrPlay, 1);
+        c.awaitCommand("onStatus");
+        return c;
+    }
+
     /** The type 0 header and first {@code chunk} bytes of a {@code length}-byte video message on chunk stream {@code csid} (3..63). */
     private static byte[] firstChunk(int csid, int length, int chunk) {
         ByteBuf b = Unpooled.buffer();
@@ -100,10 +113,12 @@ class RtmpServerLimitsTest {
     }
 
     @Test
-    void halfMessagesOfAllConnectionsAreBoundedInTotal() throws Exception {
+    void halfMessagesOfAllConnectionsAreBoundedInTotalAndCannotCrowdOutAPublisher() throws Exception {
         RtmpServer server = server(RtmpServer.builder().maxBufferedBytesTotal(1 << 20));
+        RtmpServerTestSupport.RawClient publisher = onStream(server, Commands.publish("x"));
+        publisher.send(new SetChunkSize(65536));
         List<RtmpServerTestSupport.RawClient> clients = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 3; i++) { // connected, never publishing
             RtmpServerTestSupport.RawClient c = client(server, "127.0.0.1");
             c.handshake();
             c.connect("live");
@@ -111,19 +126,31 @@ class RtmpServerLimitsTest {
             c.send(new SetChunkSize(65536));
             clients.add(c);
         }
-        for (int i = 0; i < 2; i++) { // 8 x 64 KiB each: the whole 1 MiB
-            for (int csid = 3; csid < 11; csid++) {
+        for (int i = 0; i < 2; i++) { // 6 x 64 KiB each: the 768 KiB that are not kept for publishers
+            for (int csid = 3; csid < 9; csid++) {
                 clients.get(i).raw(firstChunk(csid, 1 << 20, 65536));
             }
         }
-        awaitTrue("1 MiB held", 3000, () -> server.bufferedBytes() == 1 << 20);
+        awaitTrue("768 KiB held", 3000, () -> server.bufferedBytes() == 768 << 10);
         RtmpServerTestSupport.RawClient third = clients.get(2);
         sendIgnoringClose(third, firstChunk(3, 1 << 20, 65536));
         assertTrue(third.awaitClosedByServer(3000), "third connection not closed");
-        assertOneWarning(third, "of all connections hold 1048576 bytes, no room for 65536 more (expected: <= 1048576)");
+        assertOneWarning(third, "of all connections hold 786432 bytes, no room for 65536 more (expected: <= 786432)");
         assertFalse(clients.get(0).awaitClosedByServer(300), "the first connections stay open");
         assertFalse(clients.get(1).awaitClosedByServer(10));
-        assertEquals(1 << 20, server.bufferedBytes());
+        assertEquals(768 << 10, server.bufferedBytes());
+
+        // the publisher's frames still find room: the last 256 KiB are kept for it
+        for (int csid = 4; csid < 8; csid++) {
+            publisher.raw(firstChunk(csid, 1 << 20, 65536));
+        }
+        awaitTrue("the whole 1 MiB held", 3000, () -> server.bufferedBytes() == 1 << 20);
+        assertFalse(publisher.awaitClosedByServer(300), "the publisher stays connected");
+        // and past the whole budget, it is closed too
+        sendIgnoringClose(publisher, firstChunk(8, 1 << 20, 65536));
+        assertTrue(publisher.awaitClosedByServer(3000), "publisher past the total not closed");
+        assertOneWarning(publisher, "of all connections hold 1048576 bytes, no room for 65536 more (expected: <= 1048576)");
+        assertEquals(768 << 10, server.bufferedBytes());
     }
 
     @Test
@@ -184,14 +211,7 @@ class RtmpServerLimitsTest {
     @Test
     void aByteNowAndThenDoesNotKeepAConnectionOpen() throws Exception {
         RtmpServer server = server(RtmpServer.builder().idleTimeout(Duration.ofMillis(1000)));
-        RtmpServerTestSupport.RawClient c = client(server, "127.0.0.1");
-        c.handshake();
-        c.connect("live");
-        c.awaitCommand("_result");
-        c.command(Commands.createStream(2), 0);
-        c.awaitCommand("_result");
-        c.command(Commands.play("nobody-publishes-this"), 1);
-        c.awaitCommand("onStatus");
+        RtmpServerTestSupport.RawClient c = onStream(server, Commands.play("nobody-publishes-this"));
         long t0 = System.nanoTime();
         // a 1000-byte video message, one byte every 200 ms: never complete
         byte[] header = firstChunk(6, 1000, 0);

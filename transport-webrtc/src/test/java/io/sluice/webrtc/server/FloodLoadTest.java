@@ -29,6 +29,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -208,11 +209,11 @@ class FloodLoadTest {
         }
     }
 
-    /** ffmpeg playing {@code url} to nowhere, its video frame count read from {@code -progress}. */
-    private static Process player(String url, AtomicLong frames) throws IOException {
-        Process p = new ProcessBuilder(RtmpWhepChromiumTest.FFMPEG.toString(), "-hide_banner", "-loglevel", "error", "-nostats",
+    /** ffmpeg playing {@code url} to nowhere, its video frame count read from {@code -progress}, its log in {@code log}. */
+    private static Process player(String url, AtomicLong frames, Path log) throws IOException {
+        Process p = new ProcessBuilder(RtmpWhepChromiumTest.FFMPEG.toString(), "-hide_banner", "-loglevel", "warning", "-nostats",
                 "-progress", "pipe:1", "-stats_period", "0.25", "-i", url, "-map", "0:v", "-c", "copy", "-f", "null", "-")
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectError(log.toFile()).start();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
                 String line;
@@ -228,6 +229,15 @@ class FloodLoadTest {
         reader.setDaemon(true);
         reader.start();
         return p;
+    }
+
+    /** Whether {@code p} still runs; if not, its exit code and the end of its log, for the failure message. */
+    private static String state(String what, Process p, Path log) throws IOException {
+        if (p.isAlive()) {
+            return what + " running";
+        }
+        String text = Files.readString(log, StandardCharsets.UTF_8);
+        return what + " exited with " + p.exitValue() + ", log: " + text.substring(Math.max(0, text.length() - 2000)).strip();
     }
 
     private static void stop(Process p) throws InterruptedException {
@@ -250,14 +260,16 @@ class FloodLoadTest {
              Chromium chromium = new Chromium()) {
             webrtc.start();
             String url = "rtmp://127.0.0.1:" + rtmp.port() + "/live/x";
-            publisher = new ProcessBuilder(RtmpWhepChromiumTest.FFMPEG.toString(), "-hide_banner", "-loglevel", "error", "-re",
+            Path publisherLog = tmp.resolve("publisher.log");
+            Path playerLog = tmp.resolve("player.log");
+            publisher = new ProcessBuilder(RtmpWhepChromiumTest.FFMPEG.toString(), "-hide_banner", "-loglevel", "warning", "-re",
                     "-stream_loop", "-1", "-i", RtmpWhepChromiumTest.flvCopy(ClipPublisher.RABBIT, tmp).toString(), "-c", "copy",
-                    "-f", "flv", url).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    "-f", "flv", url).redirectErrorStream(true).redirectOutput(publisherLog.toFile()).start();
             WhepChromiumTest.awaitLive(hub, "live/x");
             VideoCounter source = new VideoCounter();
             StreamHub.Subscription counting = hub.subscribe("live/x", source);
             AtomicLong playerFrames = new AtomicLong();
-            player = player(url, playerFrames);
+            player = player(url, playerFrames, playerLog);
             chromium.driver.get(webrtc.httpUrl() + "watch/live/x");
             WhepChromiumTest.awaitFirstFrame(chromium);
             Thread.sleep(3000); // both real clients past their start
@@ -388,7 +400,8 @@ class FloodLoadTest {
             assertTrue(mostRtmpBuffered <= RtmpServer.DEFAULT_MAX_BUFFERED_BYTES_TOTAL, "RTMP held " + mostRtmpBuffered);
             assertTrue(mostRtmpBuffered > 64L << 20, "the hoarder reached the total budget: " + mostRtmpBuffered);
             assertTrue(mostHttpOpen <= WebRtcServer.DEFAULT_MAX_HTTP_CONNECTIONS, "HTTP connections " + mostHttpOpen);
-            assertTrue(player.isAlive() && publisher.isAlive(), "real clients still running");
+            assertTrue(player.isAlive() && publisher.isAlive(), "real clients still running: "
+                    + state("RTMP publisher", publisher, publisherLog) + "; " + state("RTMP player", player, playerLog));
             counting.close();
         } finally {
             stop(player);
