@@ -35,6 +35,7 @@ import org.jfree.data.xy.XYSeriesCollection;
  * mvn -B -q -o -Pgpl -pl benchmarks -am package -DskipTests
  * java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.HttpLatencyBenchmark \
  *     [--seconds 60] [--out benchmarks/results/http-latency] [--dashjs dash.all.min.js] [--cases ll-hls,hls,ll-dash,dash,hls-1s]
+ *     [--debug]
  * </pre>
  *
  * <ul>
@@ -58,7 +59,8 @@ import org.jfree.data.xy.XYSeriesCollection;
  * <li><b>Statistics.</b> Each case gets a fresh browser and {@code --seconds} of playback from its start; p50/p95
  *     are over the samples after the first 5 s (start-up), as in the Chromium tests' {@code PlayerRun}.</li>
  * <li><b>Output.</b> A table on stdout, {@code latency.png} (latency over time per case, JFreeChart) and
- *     {@code latency.csv} (case, seconds since playback start, latency ms) in {@code --out}.</li>
+ *     {@code latency.csv} (case, seconds since playback start, latency ms) in {@code --out}; with {@code --debug}
+ *     also {@code <case>-player.log}: the page's stall positions, errors and (HLS pages) hls.js's debug log.</li>
  * </ul>
  */
 public final class HttpLatencyBenchmark {
@@ -120,14 +122,19 @@ public final class HttpLatencyBenchmark {
         Path out = Path.of("benchmarks/results/http-latency");
         Path dashjs = null;
         List<String> names = ALL.stream().map(Case::name).toList();
+        boolean debug = false;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
                 case "--out" -> out = Path.of(args[i + 1]);
                 case "--dashjs" -> dashjs = Path.of(args[i + 1]);
                 case "--cases" -> names = List.of(args[i + 1].split(","));
+                case "--debug" -> {
+                    debug = true;
+                    i--; // a flag, no value
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (expected: --seconds, --out, --dashjs, --cases)");
+                        + " (expected: --seconds, --out, --dashjs, --cases, --debug)");
             }
         }
         Files.createDirectories(out);
@@ -170,7 +177,8 @@ public final class HttpLatencyBenchmark {
                     Case c = ALL.stream().filter(x -> x.name.equals(n)).findFirst()
                             .orElseThrow(() -> new IllegalArgumentException("unknown case " + n + " (expected: one of " + ALL + ")"));
                     String base = (c.oneSecondSegments ? oneS : twoS).httpUrl();
-                    Result r = measure(c, base + c.page, seconds, lag);
+                    String url = base + c.page + (debug && c.page.contains("hls/") ? (c.page.contains("?") ? "&debug" : "?debug") : "");
+                    Result r = measure(c, url, seconds, lag, debug ? out.resolve(c.name + "-player.log") : null);
                     results.add(r);
                     System.out.printf(Locale.ROOT, "%-8s p50 %5d ms  p95 %5d ms  minus ingest lag: p50 %5d ms  p95 %5d ms  stalls %d"
                             + "  decoded %d  errors %s%n", c.name, r.p50, r.p95, r.netP50, r.netP95, r.stalls, r.decoded, r.errors);
@@ -198,7 +206,7 @@ public final class HttpLatencyBenchmark {
     }
 
     @SuppressWarnings("unchecked")
-    static Result measure(Case c, String url, int seconds, IngestLag lag) throws Exception {
+    static Result measure(Case c, String url, int seconds, IngestLag lag, Path log) throws Exception {
         try (HeadlessChromium b = new HeadlessChromium(List.of())) {
             b.driver.get(url);
             long deadline = System.nanoTime() + 30_000_000_000L;
@@ -222,6 +230,15 @@ public final class HttpLatencyBenchmark {
                 }
             }
             Map<String, Object> s = (Map<String, Object>) b.js("return window.sluiceStats;");
+            if (log != null) { // the page's stall positions and, with ?debug, hls.js's own log
+                List<String> lines = new ArrayList<>();
+                lines.add("stallsAt " + s.get("stallsAt"));
+                lines.add("errors " + s.get("errors"));
+                if (s.get("logs") instanceof List<?> l) {
+                    l.forEach(x -> lines.add(String.valueOf(x)));
+                }
+                Files.write(log, lines);
+            }
             int skip = Math.min(5, samples.size()); // the first 5 s settle the start
             List<Long> raw = new ArrayList<>(samples.subList(skip, samples.size()));
             List<Long> net = new ArrayList<>();

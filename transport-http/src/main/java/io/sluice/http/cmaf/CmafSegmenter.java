@@ -24,6 +24,17 @@ import java.util.Objects;
  * chunk starts at an IDR. Other tracks' samples go into the chunk whose span holds their decode time, or
  * the next one if they arrive late.
  *
+ * <p>Other tracks cover the chunk. A chunk is emitted once every other track that delivered a sample in its
+ * span has delivered one at or after its end, so each such track's samples reach the chunk's end (the last
+ * one lasts until its successor's decode time) and no chunk ends with its audio short of its video. A muxed
+ * player buffers only where every track has data: hls.js (1.4), whose audio and video share one
+ * {@code SourceBuffer}, finds the buffered end short of the segment's end, takes the segment as the one still
+ * to play, sees its parts loaded and loads nothing more (a stall of seconds, until the part tags slide out of
+ * the playlist). A publisher that interleaves by decode time (FFmpeg, OBS over RTMP) sends the audio frame
+ * after the cut just after the video keyframe that makes it, so the wait is under one audio frame. The wait is
+ * bounded: a chunk is emitted anyway once the primary track is a part target past its end (the other track
+ * lags by more, or stopped), its last sample of each other track then held for the next chunk as before.
+ *
  * <p>Time. Core's µs are converted to each track's timescale from absolute values ({@link CmafTrack#ticks}),
  * sample durations are differences of converted decode times, so there is no rounding drift. A primary
  * frame whose segment reached the target without a keyframe yields {@link KeyframeWanted} once per segment.
@@ -80,6 +91,8 @@ public final class CmafSegmenter {
     private boolean partIndependent;
     private boolean keyframeWantedSent;
     private final List<CmafPart> segmentParts = new ArrayList<>();
+    /** Chunks cut (boundaries decided) but not yet emitted: waiting for the other tracks to reach their end. */
+    private final ArrayDeque<Cut> cuts = new ArrayDeque<>();
     private long droppedFrames;
     private long longParts;
     private boolean flushing;
@@ -87,10 +100,23 @@ public final class CmafSegmenter {
     private static final class TrackState {
         final CmafTrack track;
         final List<Sample> pending = new ArrayList<>();
+        /** Decode time of the newest sample pushed, µs; {@link Long#MIN_VALUE} before the first. */
+        long lastDtsUs = Long.MIN_VALUE;
+        /** Duration of the newest sample whose successor was known, track ticks; 0 before the first. */
+        long lastDurationTicks;
 
         TrackState(CmafTrack track) {
             this.track = track;
         }
+    }
+
+    /**
+     * A chunk whose boundaries are decided: {@code [partStartUs, boundaryUs)}, µs.
+     *
+     * @param alignedSequence the media sequence number the next segment takes (ladder alignment), or -1
+     */
+    private record Cut(long partStartUs, long boundaryUs, boolean endsSegment, boolean independent, long segStartUs,
+                       long alignedSequence) {
     }
 
     private CmafSegmenter(Builder b) {
@@ -232,10 +258,9 @@ public final class CmafSegmenter {
                 cut = alignedSequence >= 0;
             }
             if (cut) {
-                closePart(dts, true);
-                nextSequence = Math.max(nextSequence, alignedSequence);
+                cut(dts, true, alignedSequence);
             } else if (inPart + interval > partTargetUs) {
-                closePart(dts, false);
+                cut(dts, false, -1);
             }
             if (frame.isKeyframe() && partStartUs == dts) {
                 partIndependent = true;
@@ -249,20 +274,26 @@ public final class CmafSegmenter {
         }
         byte[] data = ByteBufUtil.getBytes(frame.content());
         st.pending.add(new Sample(dts, frame.ptsUs(), frame.isKeyframe() || !st.track.isVideo(), data));
+        st.lastDtsUs = dts;
+        emitCuts(false);
     }
 
     /**
-     * Ends the epoch: what is held becomes a last (short) part and segment, the primary track's last
-     * sample lasting as long as the one before it. Idempotent.
+     * Ends the epoch: chunks waiting for other tracks are emitted, what is held becomes a last (short) part and
+     * segment, the primary track's last sample lasting as long as the one before it. Idempotent.
      */
     public void finish() {
-        if (header == null || !started || primary.pending.isEmpty()) {
+        if (header == null || !started) {
             started = false;
             return;
         }
-        flushing = true;
-        closePart(lastPrimaryDtsUs + Math.max(lastIntervalUs, 1), true);
-        flushing = false;
+        emitCuts(true);
+        if (!primary.pending.isEmpty()) {
+            flushing = true;
+            cut(lastPrimaryDtsUs + Math.max(lastIntervalUs, 1), true, -1);
+            emitCuts(true);
+            flushing = false;
+        }
         started = false;
     }
 
@@ -281,7 +312,45 @@ public final class CmafSegmenter {
         return longParts;
     }
 
-    private void closePart(long boundaryUs, boolean endsSegment) {
+    /** Decides a chunk boundary at {@code boundaryUs}: the next chunk's timing starts there; the chunk is queued. */
+    private void cut(long boundaryUs, boolean endsSegment, long alignedSequence) {
+        cuts.add(new Cut(partStartUs, boundaryUs, endsSegment, partIndependent, segStartUs, alignedSequence));
+        partStartUs = boundaryUs;
+        partIndependent = false;
+        if (endsSegment) {
+            segStartUs = boundaryUs;
+            cutBaseUs = boundaryUs;
+            partIndependent = true;
+            keyframeWantedSent = false;
+        }
+        emitCuts(false);
+    }
+
+    /** Emits the queued chunks whose other tracks reached their end (see the class doc), or all if {@code force}. */
+    private void emitCuts(boolean force) {
+        while (!cuts.isEmpty()) {
+            Cut c = cuts.peek();
+            if (!force && !othersReached(c) && lastPrimaryDtsUs < c.boundaryUs() + partTargetUs) {
+                return;
+            }
+            cuts.poll();
+            emit(c);
+        }
+    }
+
+    /** Whether every other track that delivered a sample in {@code c}'s span has one at or after its end. */
+    private boolean othersReached(Cut c) {
+        for (TrackState st : tracks.values()) {
+            if (st != primary && st.lastDtsUs >= c.partStartUs() && st.lastDtsUs < c.boundaryUs()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void emit(Cut c) {
+        long partStartUs = c.partStartUs();
+        long boundaryUs = c.boundaryUs();
         List<SampleRun> runs = new ArrayList<>();
         for (CmafTrack t : header.tracks()) {
             TrackState st = tracks.get(t.info().trackId());
@@ -311,30 +380,25 @@ public final class CmafSegmenter {
                 System.arraycopy(frag, 0, chunk, prft.length, frag.length);
                 chunks.put(r.track().isoTrackId(), new CmafPart.TrackChunk(r.baseMediaDecodeTime(), runDuration, chunk));
             }
-            CmafPart part = new CmafPart(header, nextSequence, segmentParts.size(), partStartUs, durationUs, partIndependent,
-                    segmentParts.isEmpty() ? segmentWallMs() : wallMs(partStartUs), bytes, chunks);
+            CmafPart part = new CmafPart(header, nextSequence, segmentParts.size(), partStartUs, durationUs, c.independent(),
+                    segmentParts.isEmpty() ? segmentWallMs(c.segStartUs()) : wallMs(partStartUs), bytes, chunks);
             segmentParts.add(part);
             outputs.add(new PartReady(part));
         }
-        partStartUs = boundaryUs;
-        partIndependent = false;
-        if (endsSegment && !segmentParts.isEmpty()) {
-            CmafSegment seg = new CmafSegment(header, nextSequence++, segStartUs, boundaryUs - segStartUs, discontinuityPending,
-                    segmentWallMs(), segmentParts);
+        if (c.endsSegment() && !segmentParts.isEmpty()) {
+            CmafSegment seg = new CmafSegment(header, nextSequence++, c.segStartUs(), boundaryUs - c.segStartUs(),
+                    discontinuityPending, segmentWallMs(c.segStartUs()), segmentParts);
             discontinuityPending = false;
             segmentParts.clear();
             outputs.add(new SegmentReady(seg));
         }
-        if (endsSegment) {
-            segStartUs = boundaryUs;
-            cutBaseUs = boundaryUs;
-            partIndependent = true;
-            keyframeWantedSent = false;
+        if (c.endsSegment()) {
+            nextSequence = Math.max(nextSequence, c.alignedSequence());
         }
     }
 
-    /** The program-date-time of the current segment's start: shared with the other renditions when aligned. */
-    private long segmentWallMs() {
+    /** The program-date-time of a segment starting at {@code segStartUs}: shared with the other renditions when aligned. */
+    private long segmentWallMs(long segStartUs) {
         return alignment == null ? wallMs(segStartUs) : alignment.programDateTimeMs(segStartUs, wallMs(segStartUs));
     }
 
@@ -366,6 +430,11 @@ public final class CmafSegmenter {
         }
         if (flushing && !isPrimary && n > 1) {
             durations[n - 1] = durations[n - 2]; // the stream's last sample: as long as the one before
+        } else if (flushing && !isPrimary && st.lastDurationTicks > 0) {
+            durations[n - 1] = st.lastDurationTicks; // alone in its chunk (the track stopped before): the same
+        }
+        if (!flushing) {
+            st.lastDurationTicks = durations[n - 1];
         }
         p.subList(0, n).clear();
         // composition offsets are relative, so the epoch offset cancels out; decode times are shifted by it

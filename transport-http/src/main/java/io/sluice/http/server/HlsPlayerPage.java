@@ -25,18 +25,22 @@ final class HlsPlayerPage {
                 const v = document.getElementById('v');
                 const stats = window.sluiceStats = {started: false, stalls: 0, stallsAt: [], latencies: [], errors: [], decoded: 0, dropped: 0};
                 const logs = stats.logs = [];
-                const keep = (l) => (...a) => { logs.push(((performance.now() / 1000).toFixed(3)) + ' ' + l + ' ' + a.join(' ')); if (logs.length > 4000) logs.shift(); };
+                const keep = (l) => (...a) => { logs.push(((performance.now() / 1000).toFixed(3)) + ' ' + l + ' ' + a.join(' ')); if (logs.length > 20000) logs.shift(); };
                 const debug = new URLSearchParams(location.search).has('debug')
                     ? {log: keep('L'), info: keep('I'), debug: keep('D'), warn: keep('W'), error: keep('E')} : false;
                 // maxFragLookUpTolerance: hls.js (1.4) otherwise takes a segment whose last part is shorter than
                 // 0.25 s as loaded and leaves a hole. Low latency: hls.js's own catch-up (maxLiveSyncPlaybackRate).
-                // Plain: hls.js has none, this page catches up instead (below)
+                // Plain: hls.js has none, this page catches up instead (below), and it plays 2 target durations
+                // behind the playlist's end (liveSyncDurationCount) rather than the 3 of RFC 8216bis §6.3.3 (a client
+                // SHOULD, hls.js's default), as the DASH page does: about 2 s less latency, 2 s less margin for a
+                // segment that comes late (the playlist itself stays as the spec asks, without HOLD-BACK). Low latency keeps
+                // PART-HOLD-BACK: any liveSyncDuration* given would override it in hls.js
                 // a play token in the page's ?token= goes with every request as a bearer token (RFC 6750 §2.1)
                 const token = new URLSearchParams(location.search).get('token');
                 const hls = window.hls = new Hls({lowLatencyMode: !plain, backBufferLength: 10, debug: debug,
-                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: plain ? 1 : 1.5,
+                    maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: plain ? 1 : 1.5, ...(plain ? {liveSyncDurationCount: 2} : {}),
                     xhrSetup: (xhr) => { if (token) xhr.setRequestHeader('Authorization', 'Bearer ' + token); }});
-                // plain catch-up: hls.js starts playback at its target latency (HOLD-BACK = 3 target durations)
+                // plain catch-up: hls.js starts playback at its target latency (2 target durations, above)
                 // from the live edge it knows, but the loading before the first frame adds to
                 // it and nothing takes it back. Play a little faster while more than 0.1 s behind that target and more
                 // than 0.3 s is buffered; never closer to the edge than the target, so the hold-back rules still hold
@@ -52,7 +56,8 @@ final class HlsPlayerPage {
                 v.addEventListener('playing', () => { stats.started = true; });
                 const ahead = () => v.buffered.length ? (v.buffered.end(v.buffered.length - 1) - v.currentTime).toFixed(3) : 'none';
                 v.addEventListener('waiting', () => {
-                  if (stats.started) { stats.stalls++; stats.stallsAt.push(v.currentTime.toFixed(3) + ' buffered ahead ' + ahead()); }
+                  const ranges = Array.from({length: v.buffered.length}, (_, i) => v.buffered.start(i).toFixed(3) + '-' + v.buffered.end(i).toFixed(3));
+                  if (stats.started) { stats.stalls++; stats.stallsAt.push(v.currentTime.toFixed(3) + ' buffered ahead ' + ahead() + ' [' + ranges.join(' ') + ']'); }
                 });
                 setInterval(() => {
                   const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : {};

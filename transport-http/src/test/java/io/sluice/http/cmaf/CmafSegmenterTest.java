@@ -97,6 +97,60 @@ class CmafSegmenterTest {
         assertEquals(0, seg.longParts());
     }
 
+    /** 30 fps video (1 s GOP) and 44.1 kHz AAC for {@code seconds}, interleaved by decode time as FFmpeg sends them over RTMP. */
+    void interleavedByDecodeTime(int seconds, long audioStopsUs) {
+        long a = 0;
+        for (int v = 0; v < 30 * seconds; v++) {
+            long vus = v * 1_000_000L / 30;
+            long aus;
+            while ((aus = a * 1024 * 1_000_000 / 44_100) < vus) {
+                if (aus < audioStopsUs) {
+                    push(AUDIO, aus, true);
+                }
+                a++;
+            }
+            push(VIDEO, vus, v % 30 == 0);
+        }
+    }
+
+    @Test
+    @DisplayName("Audio interleaved by decode time (FFmpeg over RTMP): every part's audio reaches the part's end, so a muxed"
+            + " SourceBuffer's buffered end is the segment's end (hls.js stalled seconds where it fell short by > 10 ms)")
+    void audioCoversEveryPart() {
+        seg.start(List.of(VIDEO, AUDIO));
+        interleavedByDecodeTime(20, Long.MAX_VALUE);
+        CmafTrack at = seg.header().audio();
+        List<CmafPart> parts = parts();
+        assertTrue(parts.size() > 70, "parts " + parts.size());
+        for (CmafPart p : parts) {
+            CmafPart.TrackChunk ac = p.trackChunks().get(at.isoTrackId());
+            long audioEndUs = (ac.baseMediaDecodeTime() - at.primingTicks() + ac.duration()) * 1_000_000 / at.timescale();
+            long partEndUs = p.startUs() + p.durationUs();
+            assertTrue(audioEndUs >= partEndUs - 1, "part " + p.sequence() + "." + p.index() + ": audio ends at " + audioEndUs
+                    + " µs, the part at " + partEndUs);
+            assertTrue(audioEndUs < partEndUs + 23_300, "and not more than one AAC frame beyond: " + audioEndUs + " vs " + partEndUs);
+        }
+    }
+
+    @Test
+    @DisplayName("Audio that stops: parts still come, at most one part target (of video time) late, and keep every audio frame")
+    void audioThatStopsDelaysPartsByAtMostAPartTarget() {
+        seg.start(List.of(VIDEO, AUDIO));
+        interleavedByDecodeTime(6, 3_000_000);
+        CmafTrack at = seg.header().audio();
+        List<CmafPart> parts = parts();
+        long lastEndUs = parts.get(parts.size() - 1).startUs() + parts.get(parts.size() - 1).durationUs();
+        long lastVideoUs = (30 * 6 - 1) * 1_000_000L / 30;
+        assertTrue(lastVideoUs - lastEndUs <= 250_000 + 33_334, "parts emitted up to " + lastEndUs + " µs of video at " + lastVideoUs);
+        long audioSamples = 0;
+        finish();
+        for (CmafPart p : parts()) {
+            CmafPart.TrackChunk ac = p.trackChunks().get(at.isoTrackId());
+            audioSamples += ac == null ? 0 : Math.round(ac.duration() / 1024.0);
+        }
+        assertEquals((3_000_000L * 44_100 + 1024 * 1_000_000 - 1) / (1024 * 1_000_000), audioSamples, "every audio frame before the stop");
+    }
+
     @Test
     @DisplayName("Frames before the first keyframe are dropped; a GOP longer than the segment target asks for a keyframe once")
     void startsAtKeyframeAndAsksForKeyframes() {
@@ -166,6 +220,7 @@ class CmafSegmenterTest {
         push(apple, 0, true);
         push(apple, 23_220, true);
         push(VIDEO, 300_000, false);
+        push(apple, 300_000, true); // the audio reaches the part's end: the part is emitted
         drain();
         CmafPart first = parts().get(0);
         assertEquals(2112, first.trackChunks().get(at.isoTrackId()).baseMediaDecodeTime(), "tfdt = source time + priming");
