@@ -202,6 +202,49 @@ public class SendQueueControllerTest {
     }
 
     @Test
+    @DisplayName("an encoder that undershoots its setting and lags it (x264 ramping) does not slow a probe to the restored capacity")
+    void anUndershootingEncoderProbesAtFullSpeed() {
+        // x264 on the bench: 0.62-0.73 of its setting over the second after each raise (session 7, 5.1 step up), the
+        // setting raised once a second (AdaptiveRateController). The old cap (1.5 x the last second's drain) let the
+        // target grow ~1.1-1.2 x a second: 1 -> 2.5 Mbit/s took 5-8 s. Here the step lands 2.3 s after a probe's cut,
+        // the worst place in the cycle (queue to drain, recovery, 1.5 s at the operating point before probing): the
+        // setting reaches 2.25 Mbit/s 5.4 s after it (9.2 s with the cap on the drain rate).
+        long stepUs = 15_000_000;
+        FluidSendBuffer link = new FluidSendBuffer(t -> t < stepUs ? 1_000_000 : 2_500_000);
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 150_000, 2_700_000, 700_000);
+        long setting = c.targetBps();
+        long lastSettingUs = 0;
+        double produced = 0.75 * setting;
+        long nextReport = REPORT_US;
+        long reached90Us = -1;
+        long maxQueueAfterStepUs = 0;
+        while (link.nowUs() < 30_000_000) {
+            // the encoder's output follows 75 % of its setting with a 0.7 s time constant
+            produced += (0.75 * setting - produced) * FluidSendBuffer.STEP_US / 700_000.0;
+            link.step((long) produced);
+            if (link.nowUs() >= nextReport) {
+                nextReport += REPORT_US;
+                c.onReport(link.nowUs(), link.takeDrainBps(), link.queuedBytes(), link.queuedMediaUs(), setting);
+                if (c.targetBps() < setting || link.nowUs() - lastSettingUs >= 1_000_000 && c.targetBps() >= setting * 1.05) {
+                    setting = c.targetBps();
+                    lastSettingUs = link.nowUs();
+                }
+            }
+            if (link.nowUs() >= stepUs) {
+                maxQueueAfterStepUs = Math.max(maxQueueAfterStepUs, link.queuedMediaUs());
+                if (reached90Us < 0 && setting >= 2_250_000) {
+                    reached90Us = link.nowUs();
+                }
+            }
+        }
+        System.out.printf("undershooting encoder: setting at 90 %% of 2.5 Mbit/s %.2f s after the step, max queue %d ms%n",
+                (reached90Us - stepUs) / 1e6, maxQueueAfterStepUs / 1000);
+        assertTrue(reached90Us > 0 && reached90Us - stepUs <= 6_000_000,
+                "setting 2.25 Mbit/s " + (reached90Us - stepUs) / 1e6 + " s after the step");
+        assertTrue(maxQueueAfterStepUs <= 600_000, "queued media " + maxQueueAfterStepUs / 1000 + " ms after the step");
+    }
+
+    @Test
     @DisplayName("a queue in the network with the send buffer empty (a keyframe crossing the path) cuts only once it stands")
     void aQueueOnlyInTheNetworkCutsOnlyOnceItStands() {
         SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 100_000, 2_000_000, 1_000_000);
