@@ -201,6 +201,72 @@ public class SendQueueControllerTest {
         assertTrue(c.targetBps() > 2 * held, "target " + c.targetBps() + " once the encoder sends its target (held " + held + ")");
     }
 
+    /** One 5 ms step of {@link #withLaggingEncoder}: the setting in force, bit/s, and the queued media, µs. */
+    private record LaggingSample(long tUs, long settingBps, long queuedMediaUs) {
+    }
+
+    /**
+     * The controller with an encoder like x264 on the bench: its output follows 75 % of its setting with a 0.7 s time
+     * constant (0.62-0.73 of the setting over the second after each raise, session 7, 5.1 step up), and the setting
+     * follows the target as {@code AdaptiveRateController} sets it: decreases at once, increases of 5 % or more at
+     * most once a second.
+     */
+    private static List<LaggingSample> withLaggingEncoder(java.util.function.LongUnaryOperator capacity, long endUs) {
+        FluidSendBuffer link = new FluidSendBuffer(capacity);
+        SendQueueController c = new SendQueueController(SendQueueController.Config.defaults(), 150_000, 2_700_000, 700_000);
+        long setting = c.targetBps();
+        long lastSettingUs = 0;
+        double produced = 0.75 * setting;
+        long nextReport = REPORT_US;
+        List<LaggingSample> out = new ArrayList<>();
+        while (link.nowUs() < endUs) {
+            produced += (0.75 * setting - produced) * FluidSendBuffer.STEP_US / 700_000.0;
+            link.step((long) produced);
+            if (link.nowUs() >= nextReport) {
+                nextReport += REPORT_US;
+                c.onReport(link.nowUs(), link.takeDrainBps(), link.queuedBytes(), link.queuedMediaUs(), setting);
+                if (c.targetBps() < setting || link.nowUs() - lastSettingUs >= 1_000_000 && c.targetBps() >= setting * 1.05) {
+                    setting = c.targetBps();
+                    lastSettingUs = link.nowUs();
+                }
+            }
+            out.add(new LaggingSample(link.nowUs(), setting, link.queuedMediaUs()));
+        }
+        return out;
+    }
+
+    @Test
+    @DisplayName("an encoder that undershoots its setting and lags it (x264 ramping) does not slow a probe past a grown path")
+    void anUndershootingEncoderProbesAtFullSpeedOnceThePathGrew() {
+        // The old cap (1.5 x the last second's drain) let the target grow ~1.1-1.2 x a second with such an encoder:
+        // 1 -> 2.5 Mbit/s took 5-8 s on the bench. Here the step lands 2.3 s after a probe's cut, the worst place in
+        // the cycle (queue to drain, recovery, 1.5 s at the operating point, then a gentle probe until the path has
+        // carried 1.1 x the old capacity): the setting reaches 2.25 Mbit/s 6.2 s after it (9.2 s with the cap throughout).
+        long stepUs = 15_000_000;
+        List<LaggingSample> run = withLaggingEncoder(t -> t < stepUs ? 1_000_000 : 2_500_000, 30_000_000);
+        long reached90Us = run.stream().filter(x -> x.tUs() >= stepUs && x.settingBps() >= 2_250_000)
+                .mapToLong(LaggingSample::tUs).findFirst().orElse(Long.MAX_VALUE);
+        long maxQueueUs = run.stream().filter(x -> x.tUs() >= stepUs).mapToLong(LaggingSample::queuedMediaUs).max().orElseThrow();
+        System.out.printf("undershooting encoder: setting at 90 %% of 2.5 Mbit/s %.2f s after the step, max queue %d ms%n",
+                (reached90Us - stepUs) / 1e6, maxQueueUs / 1000);
+        assertTrue(reached90Us - stepUs <= 7_000_000, "setting 2.25 Mbit/s " + (reached90Us - stepUs) / 1e6 + " s after the step");
+        assertTrue(maxQueueUs <= 600_000, "queued media " + maxQueueUs / 1000 + " ms after the step");
+    }
+
+    @Test
+    @DisplayName("on a steady path, probes with a lagging encoder stay gentle near the old capacity")
+    void probesNearTheOldCapacityStayGentle() {
+        List<LaggingSample> run = withLaggingEncoder(t -> 1_000_000, 40_000_000);
+        long maxSetting = run.stream().filter(x -> x.tUs() >= 10_000_000).mapToLong(LaggingSample::settingBps).max().orElseThrow();
+        long maxQueueUs = run.stream().filter(x -> x.tUs() >= 10_000_000).mapToLong(LaggingSample::queuedMediaUs).max().orElseThrow();
+        System.out.printf("steady 1 Mbit/s, lagging encoder: highest setting %d kbit/s, max queue %d ms%n", maxSetting / 1000,
+                maxQueueUs / 1000);
+        // Uncapped once the capacity was stale, the setting went to 1.9 Mbit/s (x1.5 a raise) before the queue showed;
+        // the bench's bottleneck then filled to 220 ms. Capped until the path carried 1.1 x the old capacity: 1.47.
+        assertTrue(maxSetting <= 1_600_000, "setting up to " + maxSetting / 1000 + " kbit/s on a 1 Mbit/s path");
+        assertTrue(maxQueueUs <= 400_000, "queued media " + maxQueueUs / 1000 + " ms");
+    }
+
     @Test
     @DisplayName("a queue in the network with the send buffer empty (a keyframe crossing the path) cuts only once it stands")
     void aQueueOnlyInTheNetworkCutsOnlyOnceItStands() {
