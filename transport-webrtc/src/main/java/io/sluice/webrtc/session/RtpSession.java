@@ -67,7 +67,8 @@ import java.util.stream.Stream;
  * spend its budget. A NACKed packet is skipped (counted in {@link RtpSessionStats#retransmissionsSkipped()})
  * when a retransmission could no longer help or would crowd out the media: when it was first sent more than
  * RTT + {@link Builder#retransmissionLimits max age beyond the RTT} ago (the receiver has given up on it; the
- * RTT is the peer's report blocks', 100 ms until one is measured), or before the first packet of a keyframe
+ * RTT is the larger of the report blocks' and the latest transport-wide feedback's, which follows a queue that
+ * builds up within a report interval; 100 ms until either is measured), or before the first packet of a keyframe
  * already sent (a decoder restarts from that keyframe), or when it was retransmitted less than one RTT ago
  * (that copy is still on its way: libwebrtc's packet history rule), or when it would take retransmissions over
  * {@link Builder#retransmissionLimits a share of the controller's target} in a 500 ms window (a
@@ -139,6 +140,8 @@ public final class RtpSession implements AutoCloseable {
     private final RetransmissionRateLimiter retransmissionLimiter = new RetransmissionRateLimiter();
     private final double retransmissionShare;
     private final long retransmissionMaxAgeBeyondRttUs;
+    /** Feedback arrival − send time of the newest packet it covers, µs (an RTT plus up to one feedback interval); 0 before one. */
+    private long feedbackRttUs;
     private volatile long pacingRateBps;
     private volatile long nacksReceived;
     private volatile long keyframeRequests;
@@ -654,6 +657,9 @@ public final class RtpSession implements AutoCloseable {
             if (!f.isEmpty()) {
                 lossFraction = f.lossFraction();
             }
+            if (f.lastSentNanos() != Long.MIN_VALUE && nowNanos - f.lastSentNanos() >= 0) {
+                feedbackRttUs = Math.max(1, (nowNanos - f.lastSentNanos()) / 1000);
+            }
             if (controller != null) {
                 if (!f.packets().packets().isEmpty()) {
                     apply(nowNanos, controller.onTransportPacketsFeedback(f.packets()));
@@ -692,7 +698,10 @@ public final class RtpSession implements AutoCloseable {
     /** Queues the retransmissions of NACKed packets that can still help, within the rate limit (see the class doc). */
     private void retransmit(long nowNanos, SendStream s, List<Integer> sequenceNumbers) {
         long nowUs = nowNanos / 1000;
-        long rtt = rttUs > 0 ? rttUs : DEFAULT_RTT_US;
+        long rtt = Math.max(rttUs, feedbackRttUs);
+        if (rtt <= 0) {
+            rtt = DEFAULT_RTT_US;
+        }
         long maxAgeUs = rtt + retransmissionMaxAgeBeyondRttUs;
         NackResponder responder = s.nackResponder;
         for (int seq : sequenceNumbers) {

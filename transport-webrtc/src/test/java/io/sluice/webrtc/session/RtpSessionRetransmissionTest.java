@@ -18,6 +18,7 @@ import io.sluice.core.EncodedFrame;
 import io.sluice.webrtc.mux.PacketDemux;
 import io.sluice.webrtc.mux.PacketKind;
 import io.sluice.webrtc.rtcp.GenericNack;
+import io.sluice.webrtc.rtcp.TransportWideCc;
 import io.sluice.webrtc.rtp.H264Packetizer;
 import io.sluice.webrtc.rtp.PacketHistory;
 import io.sluice.webrtc.rtp.RtpHeaderWriter;
@@ -230,6 +231,24 @@ class RtpSessionRetransmissionTest {
         idle(s2, h.ticker.nanoTime() + 60_000_000L);
         nack(s2, List.of(seq));
         assertEquals(2, rtx().size(), "resent 110 ms ago: again");
+    }
+
+    @Test
+    @DisplayName("The deadline follows the RTT of transport-wide feedback (a queue that built up since the last "
+            + "report): with feedback 300 ms after the packets left, a 400 ms old packet is still resent")
+    void deadlineFollowsFeedbackRtt() {
+        RtpSession s = sender(1_000_000, 10_000_000, RtpSession.DEFAULT_RETRANSMISSION_SHARE);
+        sendFrame(s, 0, 3_000, true);
+        int sent = out.size();
+        idle(s, h.ticker.nanoTime() + 300_000_000L);
+        long[] arrivals = new long[sent];
+        for (int i = 0; i < sent; i++) {
+            arrivals[i] = 1_000_000 + 1_000L * i;
+        }
+        h.feed(s, TransportWideCc.of(RECEIVER_SSRC, VIDEO_SSRC, 0, 0, arrivals));
+        idle(s, h.ticker.nanoTime() + 100_000_000L);
+        nack(s, List.of(out.get(0).seq));
+        assertEquals(List.of(out.get(0).seq), rtx().stream().map(Sent::osn).toList());
     }
 
     @Test
