@@ -2,7 +2,9 @@
 """Per-capacity-segment figures of bottleneck runs (queue delay p95, loss), and the 5 s share ratios of a two-flow run.
 
 Usage: segments.py RUN_DIR...   (each a BottleneckBench --out folder)
-Queue delay = backlog_bytes * 8 / capacity_bps (as Analysis does); loss = drops / (packets + drops) in the segment.
+Queue delay = backlog_bytes * 8 / capacity_bps (as Analysis does), its p50/p95 and how long it is over 100 ms;
+loss = drops / (packets + drops) in the segment; offered = what entered the bottleneck in the 2 s before the segment
+(dequeued bytes + backlog change; drops not counted).
 NACKed / RTX: sequence numbers NACKed to the WHIP client and retransmissions it sent in the segment (its `N` lines in
 `-publisher*.txt`, from the runs that have them), per flow.
 """
@@ -59,14 +61,21 @@ def segments(path, rtx=None):
             segs.append(cur)
         cur["rows"].append(r)
     out = []
-    for s in segs:
+    for i, s in enumerate(segs):
         q = [int(r["backlog_bytes"]) * 8 * 1000 / s["cap"] for r in s["rows"]]
         first, last = s["rows"][0], s["rows"][-1]
+        above = sum(float(b["t_ms"]) - float(a["t_ms"]) for a, b, d in zip(s["rows"], s["rows"][1:], q[1:]) if d > 100)
+        before = [r for r in rows if s["t0"] - 2000 <= float(r["t_ms"]) < s["t0"]]
+        offered = ((int(before[-1]["bytes"]) - int(before[0]["bytes"]) + int(before[-1]["backlog_bytes"])
+                    - int(before[0]["backlog_bytes"])) * 8 / ((float(before[-1]["t_ms"]) - float(before[0]["t_ms"])) / 1000)
+                   if i > 0 and len(before) > 1 else -1)
         drops = int(last["drops"]) - int(first["drops"])
         pk = int(last["packets"]) - int(first["packets"])
-        line = "%5.1f-%5.1f s @ %4d kbit/s: queue p50 %3.0f / p95 %3.0f ms, loss %.2f %%" % (
-            s["t0"] / 1000, float(last["t_ms"]) / 1000, s["cap"] // 1000, pct(q, 50), pct(q, 95),
+        line = "%5.1f-%5.1f s @ %4d kbit/s: queue p50 %3.0f / p95 %3.0f ms, > 100 ms for %.1f s, loss %.2f %%" % (
+            s["t0"] / 1000, float(last["t_ms"]) / 1000, s["cap"] // 1000, pct(q, 50), pct(q, 95), above / 1000,
             100.0 * drops / max(1, pk + drops))
+        if offered >= 0:
+            line += ", offered %d kbit/s in the 2 s before" % (offered / 1000)
         for flow, series in sorted((rtx or {}).items()):
             nk, rt = counted(series, s["t0"], float(last["t_ms"]))
             line += ", flow %s NACKed %d / RTX %d" % (flow, nk, rt)
