@@ -72,7 +72,8 @@ import java.util.stream.Stream;
  * already sent (a decoder restarts from that keyframe), or when it was retransmitted less than one RTT ago
  * (that copy is still on its way: libwebrtc's packet history rule), or when it would take retransmissions over
  * {@link Builder#retransmissionLimits a share of the controller's target} in a 500 ms window (a
- * {@link RetransmissionRateLimiter}; libwebrtc limits them to the target the same way). A retransmission
+ * {@link RetransmissionRateLimiter}, libwebrtc's rate limiter on retransmissions over the same window, whose maximum
+ * there is the whole target). A retransmission
  * still queued in the pacer past that age is dropped there. The encoder target leaves room for them: the
  * estimate's loss fraction, see {@code io.sluice.abr.rate.AdaptiveRateController}.
  *
@@ -165,7 +166,7 @@ public final class RtpSession implements AutoCloseable {
     private static final int MAX_PADDING_PACKETS = 32;
     /** Largest padding of a padding-only packet, octets (libwebrtc's 224; RFC 3550 §5.1 allows 255). */
     private static final int MAX_PADDING_ONLY = 224;
-    /** The RTT assumed until a report block measures one, µs. */
+    /** The RTT assumed until a report block or transport-wide feedback measures one, µs. */
     private static final long DEFAULT_RTT_US = 100_000;
     /** Default share of the target retransmissions may use: 0.25. */
     public static final double DEFAULT_RETRANSMISSION_SHARE = 0.25;
@@ -1146,10 +1147,10 @@ public final class RtpSession implements AutoCloseable {
          * How many retransmissions may go out (see the class doc).
          *
          * @param shareOfTarget  the most retransmissions may use, as a share of the controller's target transfer
-         *                       rate, over 500 ms, (0, 1]; default {@value #DEFAULT_RETRANSMISSION_SHARE}. Without
+         *                       rate, over 500 ms, (0, 1]; default {@value RtpSession#DEFAULT_RETRANSMISSION_SHARE}. Without
          *                       a {@link #networkController} there is no target and no rate limit.
          * @param maxAgeBeyondRtt a packet first sent more than one RTT + this ago is not retransmitted, 0..2 s;
-         *                       default {@link #DEFAULT_RETRANSMISSION_MAX_AGE_BEYOND_RTT}
+         *                       default {@link RtpSession#DEFAULT_RETRANSMISSION_MAX_AGE_BEYOND_RTT}
          * @throws IllegalArgumentException if either is out of range
          */
         public Builder retransmissionLimits(double shareOfTarget, Duration maxAgeBeyondRtt) {
