@@ -33,7 +33,8 @@ import java.util.Map;
  *       under 100 ms again; {@code timeTo90Ms}: per step up, until the delivered rate (500 ms) ≥ 90 % of the
  *       new capacity</li>
  *   <li>{@code shareWithin0.5to2}: two flows: the fraction of 5 s windows whose received-rate ratio is within
- *       [0.5, 2]; {@code tcpShare}, {@code mediaShare}: with a TCP flow, each one's received bits / capacity (TCP:
+ *       [0.5, 2], and {@code shareRatios}, each window's ratio (flow 1 ÷ flow 2, -1 where flow 2 got nothing);
+ *       {@code tcpShare}, {@code mediaShare}: with a TCP flow, each one's received bits / capacity (TCP:
  *       its received rate over the readings within the run, times the run length)</li>
  * </ul>
  */
@@ -91,6 +92,7 @@ public final class Analysis {
         stepFigures(d, f);
         if (d.flows().size() == 2) {
             f.put("shareWithin0.5to2", round(shareFairness(d.flows().get(0), d.flows().get(1), sch.durationMs()), 2));
+            f.put("shareRatios", shareRatios(d.flows().get(0), d.flows().get(1), sch.durationMs()));
         }
         if (!d.tcp().isEmpty()) {
             double capBits = capacityBits(sch, 0, sch.durationMs());
@@ -339,6 +341,16 @@ public final class Analysis {
             }
         }
         return n == 0 ? 0 : ok / (double) n;
+    }
+
+    /** Flow a's received bytes ÷ flow b's per 5 s window, 2 digits; -1 where b received nothing. */
+    private static List<Double> shareRatios(Flow a, Flow b, long durationMs) {
+        List<Double> r = new ArrayList<>();
+        for (long w = 0; w + 5000 <= durationMs; w += 5000) {
+            double rb = bytesIn(b, w, w + 5000);
+            r.add(rb > 0 ? round(bytesIn(a, w, w + 5000) / rb, 2) : -1);
+        }
+        return r;
     }
 
     private static double bytesIn(Flow f, double from, double to) {

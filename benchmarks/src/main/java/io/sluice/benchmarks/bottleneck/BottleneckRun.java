@@ -132,7 +132,7 @@ public final class BottleneckRun {
                 Path reports = outDir.resolve(id + "-publisher" + (flows.size() > 1 ? flows.indexOf(flow) + 1 : "") + ".txt");
                 Files.deleteIfExists(reports);
                 read(b.exec(b.senderNs, log, cmd), line -> {
-                    if (line.startsWith("E ") || line.startsWith("R ") || line.startsWith("T ")) {
+                    if (line.startsWith("E ") || line.startsWith("R ") || line.startsWith("T ") || line.startsWith("N ")) {
                         appendLog(reports, line); // the rate controller's inputs and decisions, for replay
                     }
                     if (!publisherLine(flow, line, t0[0])) {
@@ -195,6 +195,8 @@ public final class BottleneckRun {
                 }
                 // nanoTime for now (frames handed off before t0 was known still match frames received after it)
                 case "V" -> flow.handoffs.add(new RunData.Handoff(Long.parseLong(f[1]), Long.parseLong(f[2]), Integer.parseInt(f[3])));
+                case "N" -> { // the WHIP client's NACK and retransmission counters: in the publisher file only
+                }
                 case "R" -> { // a rate-controller decision: kept in the run's notes (size changes, reasons)
                     flow.notes.add(line);
                 }

@@ -10,7 +10,11 @@ import io.sluice.core.SluiceException;
 import io.sluice.core.StreamPipeline;
 import io.sluice.core.VideoEncoderConfig;
 import io.sluice.core.spi.BandwidthEstimate;
+import io.sluice.core.spi.Transport;
 import io.sluice.core.spi.TransportState;
+import io.sluice.core.spi.Transports;
+import io.sluice.webrtc.whip.client.WhipStats;
+import io.sluice.webrtc.whip.client.WhipTransport;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
@@ -59,13 +63,14 @@ public final class SluicePublisherMain {
         boolean webrtc = dest.getScheme().startsWith("whip");
         long[] lastEstimate = {0};
         long[] framesSent = {0};
+        Transport transport = Transports.create(dest); // kept for the WHIP client's own counters (N lines)
         try (StreamPipeline p = StreamPipeline.builder()
                 .source(MediaSources.open(input))
                 .video(VideoEncoderConfig.defaults())
                 .audio(webrtc ? AudioEncoderConfig.builder().codec(Codec.OPUS).build() : AudioEncoderConfig.defaults())
                 .realtime(true)
                 .duration(Duration.ofSeconds(seconds))
-                .transport(dest)
+                .transport(transport)
                 .transform(frame -> {
                     if (frame.mediaType() == MediaType.VIDEO) {
                         synchronized (out) {
@@ -131,6 +136,11 @@ public final class SluicePublisherMain {
                                 + " " + videoBps + " " + lastEstimate[0] + " " + (s.rate() == null ? 0 : s.rate().targetBps())
                                 + " " + (s.rate() == null || s.rate().size() == null ? "-"
                                         : s.rate().size().width() + "x" + s.rate().size().height()));
+                        if (transport instanceof WhipTransport w) {
+                            WhipStats ws = w.whipStats();
+                            out.println("N " + System.nanoTime() + " " + ws.nacksReceived() + " " + ws.retransmissions()
+                                    + " " + ws.rtpPacketsSent() + " " + ws.paddingPacketsSent());
+                        }
                         out.flush();
                     }
                 }

@@ -18,6 +18,8 @@ public final class PacketHistory implements AutoCloseable {
     private final ByteBuf[] packets;
     private final int[] seqs;
     private final long[] sentUs;
+    /** When each held packet was last retransmitted, µs; {@link Long#MIN_VALUE} if never. */
+    private final long[] resentUs;
     private final int mask;
     private final long maxAgeUs;
     private final ByteBufAllocator alloc;
@@ -40,6 +42,7 @@ public final class PacketHistory implements AutoCloseable {
         this.packets = new ByteBuf[capacity];
         this.seqs = new int[capacity];
         this.sentUs = new long[capacity];
+        this.resentUs = new long[capacity];
         this.mask = capacity - 1;
         this.maxAgeUs = maxAgeUs;
         this.alloc = Objects.requireNonNull(alloc, "alloc");
@@ -83,6 +86,7 @@ public final class PacketHistory implements AutoCloseable {
         packets[slot] = copy;
         seqs[slot] = seq;
         sentUs[slot] = nowUs;
+        resentUs[slot] = Long.MIN_VALUE;
         size++;
         evict(nowUs);
     }
@@ -127,6 +131,38 @@ public final class PacketHistory implements AutoCloseable {
             return null;
         }
         return p.retainedDuplicate();
+    }
+
+    /**
+     * @param seq sequence number, 0..65535
+     * @return when the packet held for {@code seq} was first sent, µs; {@link Long#MIN_VALUE} if none is held
+     */
+    public long sentTimeUs(int seq) {
+        int slot = seq & 0xFFFF & mask;
+        return packets[slot] != null && seqs[slot] == (seq & 0xFFFF) ? sentUs[slot] : Long.MIN_VALUE;
+    }
+
+    /**
+     * @param seq sequence number, 0..65535
+     * @return when the packet held for {@code seq} was last retransmitted ({@link #markRetransmitted}), µs;
+     *         {@link Long#MIN_VALUE} if never, or if none is held
+     */
+    public long retransmittedTimeUs(int seq) {
+        int slot = seq & 0xFFFF & mask;
+        return packets[slot] != null && seqs[slot] == (seq & 0xFFFF) ? resentUs[slot] : Long.MIN_VALUE;
+    }
+
+    /**
+     * Notes that the packet held for {@code seq} was retransmitted now (nothing if none is held).
+     *
+     * @param seq   sequence number, 0..65535
+     * @param nowUs current time, µs
+     */
+    public void markRetransmitted(int seq, long nowUs) {
+        int slot = seq & 0xFFFF & mask;
+        if (packets[slot] != null && seqs[slot] == (seq & 0xFFFF)) {
+            resentUs[slot] = nowUs;
+        }
     }
 
     /** Packets held. */

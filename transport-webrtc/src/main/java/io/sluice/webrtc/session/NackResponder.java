@@ -86,6 +86,33 @@ public final class NackResponder implements AutoCloseable {
     }
 
     /**
+     * @param sequenceNumber a sequence number, 0..65535
+     * @return when the packet was first sent, µs; {@link Long#MIN_VALUE} if it is not (or no longer) in the history
+     */
+    public long sentTimeUs(int sequenceNumber) {
+        return history.sentTimeUs(sequenceNumber);
+    }
+
+    /**
+     * @param sequenceNumber a sequence number, 0..65535
+     * @return when {@link #markRetransmitted} last noted its retransmission, µs; {@link Long#MIN_VALUE} if never (or
+     *         if it is not in the history)
+     */
+    public long retransmittedTimeUs(int sequenceNumber) {
+        return history.retransmittedTimeUs(sequenceNumber);
+    }
+
+    /**
+     * Notes that the packet's retransmission is on its way (see {@link #retransmittedTimeUs}).
+     *
+     * @param sequenceNumber a sequence number, 0..65535
+     * @param nowUs          current time, µs
+     */
+    public void markRetransmitted(int sequenceNumber, long nowUs) {
+        history.markRetransmitted(sequenceNumber, nowUs);
+    }
+
+    /**
      * The retransmission of one NACKed packet.
      *
      * @param sequenceNumber the lost packet's sequence number, 0..65535

@@ -16,8 +16,12 @@ final class PacerQueue {
     static final int RETRANSMISSION = 1;
     static final int VIDEO = 2;
 
-    /** A packet waiting. @param packet owned by the queue until polled */
-    record Queued(ByteBuf packet, SendStream stream, long rtpTimestamp, boolean retransmission, long enqueuedNanos) {
+    /**
+     * A packet waiting. @param packet owned by the queue until polled; @param expiresNanos when a retransmission
+     * is no longer worth sending, ns ({@link Long#MAX_VALUE} for media)
+     */
+    record Queued(ByteBuf packet, SendStream stream, long rtpTimestamp, boolean retransmission, long enqueuedNanos,
+                  long expiresNanos) {
     }
 
     @SuppressWarnings("unchecked")

@@ -45,7 +45,7 @@ import java.util.stream.Stream;
  * <pre>
  * sendFrame ─▶ FramePacketizer ─▶ PacerQueue (audio > RTX > video) ─▶ Pacer (+ padding, probes)
  *            ─▶ [sequence number, TWCC register → NetworkController.onSentPacket, abs-send-time, NackResponder history, SR counts] ─▶ pollTransmit
- * handleRtcp ─▶ NACK → NackResponder → PacerQueue · PLI/FIR → KeyframeRequestThrottle → pollEvent
+ * handleRtcp ─▶ NACK → [too old, before a keyframe sent, resent within an RTT, over the RTX rate limit: skipped] → NackResponder → PacerQueue · PLI/FIR → KeyframeRequestThrottle → pollEvent
  *            ─▶ TWCC feedback → TwccSendRegister → NetworkController (else BandwidthEstimator) → pollEvent
  *            ─▶ REMB → pollEvent (and the controller) · RR → RTT, loss (and the controller)
  * handleRtp  ─▶ [transport-wide seq → TwccFeedbackGenerator] ─▶ RTX unwrap ─▶ ReceiveStatistics, NackGenerator ─▶ JitterBuffer ─▶ pollEvent (frames)
@@ -62,6 +62,20 @@ import java.util.stream.Stream;
  * of kind {@link BandwidthEstimate.Kind#TRANSPORT_CC} per target transfer rate. Its pacer is then a
  * {@link RatePacer} unless another is given. Without a controller nothing of this runs (no periodic
  * wake-up) and the {@link BandwidthEstimator} turns feedback into estimates.
+ *
+ * <p>Retransmissions (RFC 4585 §6.2.1 NACK, RTX RFC 4588) go through the pacer like media, ahead of video, and
+ * spend its budget. A NACKed packet is skipped (counted in {@link RtpSessionStats#retransmissionsSkipped()})
+ * when a retransmission could no longer help or would crowd out the media: when it was first sent more than
+ * RTT + {@link Builder#retransmissionLimits max age beyond the RTT} ago (the receiver has given up on it; the
+ * RTT is the larger of the report blocks' and the latest transport-wide feedback's, which follows a queue that
+ * builds up within a report interval; 100 ms until either is measured), or before the first packet of a keyframe
+ * already sent (a decoder restarts from that keyframe), or when it was retransmitted less than one RTT ago
+ * (that copy is still on its way: libwebrtc's packet history rule), or when it would take retransmissions over
+ * {@link Builder#retransmissionLimits a share of the controller's target} in a 500 ms window (a
+ * {@link RetransmissionRateLimiter}, libwebrtc's rate limiter on retransmissions over the same window, whose maximum
+ * there is the whole target). A retransmission
+ * still queued in the pacer past that age is dropped there. The encoder target leaves room for them: the
+ * estimate's loss fraction, see {@code io.sluice.abr.rate.AdaptiveRateController}.
  *
  * <p>Time: every {@code nowNanos} is the driver's monotonic clock ({@link io.sluice.core.time.Ticker#nanoTime()});
  * NTP times in SRs come from the wall-clock anchor given to the builder, moved by {@code nowNanos}.
@@ -123,6 +137,12 @@ public final class RtpSession implements AutoCloseable {
 
     private volatile long rtpPacketsSent;
     private volatile long retransmissions;
+    private volatile long retransmissionsSkipped;
+    private final RetransmissionRateLimiter retransmissionLimiter = new RetransmissionRateLimiter();
+    private final double retransmissionShare;
+    private final long retransmissionMaxAgeBeyondRttUs;
+    /** Feedback arrival − send time of the newest packet it covers, µs (an RTT plus up to one feedback interval); 0 before one. */
+    private long feedbackRttUs;
     private volatile long pacingRateBps;
     private volatile long nacksReceived;
     private volatile long keyframeRequests;
@@ -146,6 +166,12 @@ public final class RtpSession implements AutoCloseable {
     private static final int MAX_PADDING_PACKETS = 32;
     /** Largest padding of a padding-only packet, octets (libwebrtc's 224; RFC 3550 §5.1 allows 255). */
     private static final int MAX_PADDING_ONLY = 224;
+    /** The RTT assumed until a report block or transport-wide feedback measures one, µs. */
+    private static final long DEFAULT_RTT_US = 100_000;
+    /** Default share of the target retransmissions may use: 0.25. */
+    public static final double DEFAULT_RETRANSMISSION_SHARE = 0.25;
+    /** Default age beyond one RTT after which a packet is not retransmitted: 200 ms (Sluice's jitter buffer waits that long for a gap). */
+    public static final Duration DEFAULT_RETRANSMISSION_MAX_AGE_BEYOND_RTT = Duration.ofMillis(200);
 
     private RtpSession(Builder b) {
         this.rtcpSsrc = b.rtcpSsrc;
@@ -163,6 +189,8 @@ public final class RtpSession implements AutoCloseable {
         this.receiveStreams = Stream.of(receiveVideo, receiveAudio).filter(Objects::nonNull)
                 .toArray(ReceiveStream[]::new);
         this.keyframeThrottle = new KeyframeRequestThrottle(b.keyframeRequestInterval);
+        this.retransmissionShare = b.retransmissionShare;
+        this.retransmissionMaxAgeBeyondRttUs = b.retransmissionMaxAgeBeyondRtt.toNanos() / 1000;
         this.estimator = b.estimator;
         this.controller = b.controller;
         this.pacer = b.pacer != null ? b.pacer : controller != null ? new RatePacer() : Pacer.UNPACED;
@@ -222,11 +250,15 @@ public final class RtpSession implements AutoCloseable {
             throw e;
         }
         long rtpTimestamp = s.packetizer.rtpTimestamp(frame.ptsUs());
+        if (frame.isKeyframe() && s == sendVideo) {
+            s.keyframePending = true;
+            s.pendingKeyframeRtpTimestamp = rtpTimestamp;
+        }
         s.reports.onFrame(rtpTimestamp, captureTimeUs(nowNanos, frame.ptsUs())); // SR mapping from capture
         for (int i = 0; i < scratch.size(); i++) {
             ByteBuf p = scratch.get(i);
             scratch.set(i, null);
-            pace(nowNanos, p, s, rtpTimestamp, false);
+            pace(nowNanos, p, s, rtpTimestamp, false, Long.MAX_VALUE);
         }
         scratch.clear();
         return true;
@@ -287,22 +319,38 @@ public final class RtpSession implements AutoCloseable {
         scratch.clear();
     }
 
-    /** Sends at once when nothing waits and the pacer allows; else queues. @param packet ownership passes here */
-    private void pace(long nowNanos, ByteBuf packet, SendStream s, long rtpTimestamp, boolean retransmission) {
+    /**
+     * Sends at once when nothing waits and the pacer allows; else queues. @param packet ownership passes here;
+     * @param expiresNanos when a queued retransmission is dropped instead of sent
+     */
+    private void pace(long nowNanos, ByteBuf packet, SendStream s, long rtpTimestamp, boolean retransmission,
+                      long expiresNanos) {
         int size = packet.readableBytes();
         if (paced.isEmpty() && pacer.sendTime(nowNanos, size, size, nowNanos) - nowNanos <= 0) {
             send(nowNanos, packet, s, rtpTimestamp, retransmission ? RETRANSMISSION : MEDIA);
         } else {
-            paced.add(new PacerQueue.Queued(packet, s, rtpTimestamp, retransmission, nowNanos));
+            paced.add(new PacerQueue.Queued(packet, s, rtpTimestamp, retransmission, nowNanos, expiresNanos));
             updateQueueStats(nowNanos);
         }
     }
 
-    /** Sends what the pacer lets out, in priority order, then padding if nothing waits. */
+    /**
+     * Sends what the pacer lets out, in priority order, then padding if nothing waits. Retransmissions that
+     * waited past their deadline are dropped on the way, without spending the pacer's budget.
+     */
     private void drainPacer(long nowNanos) {
         PacerQueue.Queued q;
-        while ((q = paced.peek()) != null && pacer.sendTime(nowNanos, q.packet().readableBytes(), paced.bytes(),
-                paced.oldestEnqueuedNanos(nowNanos)) - nowNanos <= 0) {
+        while ((q = paced.peek()) != null) {
+            if (q.retransmission() && nowNanos - q.expiresNanos() > 0) {
+                paced.poll();
+                q.packet().release();
+                retransmissionsSkipped++;
+                continue;
+            }
+            if (pacer.sendTime(nowNanos, q.packet().readableBytes(), paced.bytes(),
+                    paced.oldestEnqueuedNanos(nowNanos)) - nowNanos > 0) {
+                break;
+            }
             paced.poll();
             send(nowNanos, q.packet(), q.stream(), q.rtpTimestamp(), q.retransmission() ? RETRANSMISSION : MEDIA);
         }
@@ -371,6 +419,10 @@ public final class RtpSession implements AutoCloseable {
                     s.nextSequenceNumber = view.sequenceNumber();
                 }
                 p.setShort(p.readerIndex() + 2, s.nextSequenceNumber);
+                if (type == MEDIA && s.keyframePending && rtpTimestamp == s.pendingKeyframeRtpTimestamp) {
+                    s.keyframePending = false;
+                    s.keyframeFirstSequenceNumber = s.nextSequenceNumber;
+                }
                 s.nextSequenceNumber = (s.nextSequenceNumber + 1) & 0xFFFF;
             }
             if (s.transportWideCcId > 0) {
@@ -427,6 +479,7 @@ public final class RtpSession implements AutoCloseable {
         TargetTransferRate t = u.targetRate();
         if (t != null) {
             targetBitrateBps = t.targetBitrateBps();
+            retransmissionLimiter.setMaxRate((long) (retransmissionShare * t.targetBitrateBps()));
             double loss = Double.isNaN(t.lossFraction()) ? 0 : Math.max(0, Math.min(1, t.lossFraction()));
             events.addLast(new SessionEvent.Estimate(BandwidthEstimate.Kind.TRANSPORT_CC, t.targetBitrateBps(), loss,
                     t.rttUs() > 0 ? t.rttUs() : rttUs, Math.max(t.targetBitrateBps(), t.estimateBitrateBps()),
@@ -619,6 +672,9 @@ public final class RtpSession implements AutoCloseable {
             if (!f.isEmpty()) {
                 lossFraction = f.lossFraction();
             }
+            if (f.lastSentNanos() != Long.MIN_VALUE && nowNanos - f.lastSentNanos() >= 0) {
+                feedbackRttUs = Math.max(1, (nowNanos - f.lastSentNanos()) / 1000);
+            }
             if (controller != null) {
                 if (!f.packets().packets().isEmpty()) {
                     apply(nowNanos, controller.onTransportPacketsFeedback(f.packets()));
@@ -654,15 +710,48 @@ public final class RtpSession implements AutoCloseable {
         return sendAudio != null && sendAudio.ssrc == ssrc ? sendAudio : null;
     }
 
+    /** Queues the retransmissions of NACKed packets that can still help, within the rate limit (see the class doc). */
     private void retransmit(long nowNanos, SendStream s, List<Integer> sequenceNumbers) {
         long nowUs = nowNanos / 1000;
+        long rtt = Math.max(rttUs, feedbackRttUs);
+        if (rtt <= 0) {
+            rtt = DEFAULT_RTT_US;
+        }
+        long maxAgeUs = rtt + retransmissionMaxAgeBeyondRttUs;
+        NackResponder responder = s.nackResponder;
         for (int seq : sequenceNumbers) {
             nacksReceived++;
-            ByteBuf out = s.nackResponder.retransmission(seq, nowUs);
-            if (out != null) {
-                pace(nowNanos, out, s, 0, true);
+            long sentUs = responder.sentTimeUs(seq);
+            if (sentUs == Long.MIN_VALUE) {
+                continue; // not (or no longer) in the history
             }
+            long resentUs = responder.retransmittedTimeUs(seq);
+            if (nowUs - sentUs > maxAgeUs || supersededByKeyframe(s, seq)
+                    || (resentUs != Long.MIN_VALUE && nowUs - resentUs < rtt)) {
+                retransmissionsSkipped++;
+                continue;
+            }
+            ByteBuf out = responder.retransmission(seq, nowUs);
+            if (out == null) {
+                continue;
+            }
+            if (!retransmissionLimiter.tryUse(nowNanos, out.readableBytes())) {
+                out.release();
+                retransmissionsSkipped++;
+                continue;
+            }
+            responder.markRetransmitted(seq, nowUs);
+            pace(nowNanos, out, s, 0, true, (sentUs + maxAgeUs) * 1000);
         }
+    }
+
+    /** Whether {@code seq} is before the first packet of the newest keyframe sent on {@code s} (RFC 3550 §A.1 order). */
+    private static boolean supersededByKeyframe(SendStream s, int seq) {
+        if (s.keyframeFirstSequenceNumber < 0) {
+            return false;
+        }
+        int behind = (s.keyframeFirstSequenceNumber - seq) & 0xFFFF;
+        return behind > 0 && behind < 0x8000;
     }
 
     /**
@@ -852,7 +941,8 @@ public final class RtpSession implements AutoCloseable {
     public RtpSessionStats stats() {
         return new RtpSessionStats(rtpPacketsSent, retransmissions, nacksReceived, keyframeRequests, nacksSent,
                 rttUs, fractionLost, jitterUs, rembBps, twcc.feedbacks(), twcc.packetsAcked(), twcc.packetsLost(),
-                twccFeedbacksSent, paddingPacketsSent, pacerQueuedBytes, pacerQueueDelayUs, targetBitrateBps);
+                twccFeedbacksSent, paddingPacketsSent, pacerQueuedBytes, pacerQueueDelayUs, targetBitrateBps,
+                retransmissionsSkipped);
     }
 
     /** The pacing rate of the network controller's latest pacer configuration, bit/s (0 without one); any thread. */
@@ -919,6 +1009,8 @@ public final class RtpSession implements AutoCloseable {
         private TargetRateConstraints constraints = TargetRateConstraints.DEFAULT;
         private int twccFeedbackExtensionId = -1;
         private Duration twccFeedbackInterval = TwccFeedbackGenerator.DEFAULT_INTERVAL;
+        private double retransmissionShare = DEFAULT_RETRANSMISSION_SHARE;
+        private Duration retransmissionMaxAgeBeyondRtt = DEFAULT_RETRANSMISSION_MAX_AGE_BEYOND_RTT;
 
         private Builder() {
         }
@@ -1062,6 +1154,28 @@ public final class RtpSession implements AutoCloseable {
          */
         public Builder networkController(NetworkController controller) {
             this.controller = Objects.requireNonNull(controller, "controller");
+            return this;
+        }
+
+        /**
+         * How many retransmissions may go out (see the class doc).
+         *
+         * @param shareOfTarget  the most retransmissions may use, as a share of the controller's target transfer
+         *                       rate, over 500 ms, (0, 1]; default {@value RtpSession#DEFAULT_RETRANSMISSION_SHARE}. Without
+         *                       a {@link #networkController} there is no target and no rate limit.
+         * @param maxAgeBeyondRtt a packet first sent more than one RTT + this ago is not retransmitted, 0..2 s;
+         *                       default {@link RtpSession#DEFAULT_RETRANSMISSION_MAX_AGE_BEYOND_RTT}
+         * @throws IllegalArgumentException if either is out of range
+         */
+        public Builder retransmissionLimits(double shareOfTarget, Duration maxAgeBeyondRtt) {
+            if (!(shareOfTarget > 0 && shareOfTarget <= 1)) {
+                throw new IllegalArgumentException("shareOfTarget: " + shareOfTarget + " (expected: (0, 1])");
+            }
+            if (maxAgeBeyondRtt.isNegative() || maxAgeBeyondRtt.compareTo(Duration.ofSeconds(2)) > 0) {
+                throw new IllegalArgumentException("maxAgeBeyondRtt: " + maxAgeBeyondRtt + " (expected: 0..2 s)");
+            }
+            this.retransmissionShare = shareOfTarget;
+            this.retransmissionMaxAgeBeyondRtt = maxAgeBeyondRtt;
             return this;
         }
 

@@ -26,12 +26,16 @@ package io.sluice.webrtc.session;
  * @param pacerQueuedBytes RTP octets waiting in the pacer queue at the last send or timeout
  * @param pacerQueueDelayUs how long the packet that had waited longest in the pacer queue had waited then, µs
  * @param targetBitrateBps the network controller's latest target transfer rate, bit/s, 0 without a controller
+ * @param retransmissionsSkipped NACKed packets in the history not retransmitted, or whose queued retransmission
+ *                         was dropped: too old, before a keyframe sent, resent within an RTT, or over the
+ *                         retransmission rate limit (see {@link RtpSession})
  */
 public record RtpSessionStats(long rtpPacketsSent, long retransmissions, long nacksReceived, long keyframeRequests,
                               long nacksSent, long rttUs, double fractionLost, long jitterUs, long rembBps,
                               long twccFeedbacks, long twccPacketsAcked, long twccPacketsLost, long twccFeedbacksSent,
                               long paddingPacketsSent,
-                              long pacerQueuedBytes, long pacerQueueDelayUs, long targetBitrateBps) {
+                              long pacerQueuedBytes, long pacerQueueDelayUs, long targetBitrateBps,
+                              long retransmissionsSkipped) {
     /** All zero: a session that has not started. */
-    public static final RtpSessionStats EMPTY = new RtpSessionStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final RtpSessionStats EMPTY = new RtpSessionStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }

@@ -30,6 +30,11 @@ public final class SendStream {
     byte[] lastHeader;
     int lastHeaderLength;
     long lastRtpTimestamp;
+    /** A keyframe was handed in whose first packet has not left yet; its RTP timestamp. */
+    boolean keyframePending;
+    long pendingKeyframeRtpTimestamp;
+    /** The sequence number of the first packet of the newest keyframe sent, or -1 before one. */
+    int keyframeFirstSequenceNumber = -1;
 
     private SendStream(Builder b) {
         this.kind = b.kind;

@@ -89,8 +89,12 @@ class RtpSessionPacingTest {
     }
 
     EncodedFrame video(int i, int size) {
+        return video(i, size, i == 0);
+    }
+
+    /** Frame {@code i} (PTS i × 33.333 ms) of {@code size} random slice octets; a keyframe carries SPS and PPS. */
+    EncodedFrame video(int i, int size, boolean key) {
         ByteBuf avcc = Unpooled.buffer();
-        boolean key = i == 0;
         if (key) {
             avcc.writeInt(RtpSessionTest.SPS.length).writeBytes(RtpSessionTest.SPS)
                     .writeInt(RtpSessionTest.PPS.length).writeBytes(RtpSessionTest.PPS);
