@@ -1,9 +1,9 @@
 package io.sluice.webrtc.whip.client;
 
-import io.sluice.abr.cc.TargetRateConstraints;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.sluice.abr.cc.TargetRateConstraints;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.EncodedFrameQueue;
 import io.sluice.core.TrackInfo;

@@ -1,8 +1,8 @@
 package io.sluice.webrtc.whip.client;
 
-import io.sluice.abr.cc.TargetRateConstraints;
 import io.netty.buffer.ByteBufAllocator;
 import io.sluice.abr.cc.NetworkController;
+import io.sluice.abr.cc.TargetRateConstraints;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.EncodedFrameQueue;
 import io.sluice.core.TrackInfo;
