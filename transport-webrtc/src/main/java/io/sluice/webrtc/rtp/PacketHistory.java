@@ -125,12 +125,17 @@ public final class PacketHistory implements AutoCloseable {
      * @return a retained duplicate the caller owns (release it), or {@code null} if unknown or too old
      */
     public ByteBuf get(int seq, long nowUs) {
-        int slot = seq & 0xFFFF & mask;
-        ByteBuf p = packets[slot];
-        if (p == null || seqs[slot] != (seq & 0xFFFF) || nowUs - sentUs[slot] > maxAgeUs) {
+        int slot = heldSlot(seq);
+        if (slot < 0 || nowUs - sentUs[slot] > maxAgeUs) {
             return null;
         }
-        return p.retainedDuplicate();
+        return packets[slot].retainedDuplicate();
+    }
+
+    /** The slot holding the packet for {@code seq}, or -1 if none is held. */
+    private int heldSlot(int seq) {
+        int slot = seq & 0xFFFF & mask;
+        return packets[slot] != null && seqs[slot] == (seq & 0xFFFF) ? slot : -1;
     }
 
     /**
@@ -138,8 +143,8 @@ public final class PacketHistory implements AutoCloseable {
      * @return when the packet held for {@code seq} was first sent, µs; {@link Long#MIN_VALUE} if none is held
      */
     public long sentTimeUs(int seq) {
-        int slot = seq & 0xFFFF & mask;
-        return packets[slot] != null && seqs[slot] == (seq & 0xFFFF) ? sentUs[slot] : Long.MIN_VALUE;
+        int slot = heldSlot(seq);
+        return slot < 0 ? Long.MIN_VALUE : sentUs[slot];
     }
 
     /**
@@ -148,8 +153,8 @@ public final class PacketHistory implements AutoCloseable {
      *         {@link Long#MIN_VALUE} if never, or if none is held
      */
     public long retransmittedTimeUs(int seq) {
-        int slot = seq & 0xFFFF & mask;
-        return packets[slot] != null && seqs[slot] == (seq & 0xFFFF) ? resentUs[slot] : Long.MIN_VALUE;
+        int slot = heldSlot(seq);
+        return slot < 0 ? Long.MIN_VALUE : resentUs[slot];
     }
 
     /**
@@ -159,8 +164,8 @@ public final class PacketHistory implements AutoCloseable {
      * @param nowUs current time, µs
      */
     public void markRetransmitted(int seq, long nowUs) {
-        int slot = seq & 0xFFFF & mask;
-        if (packets[slot] != null && seqs[slot] == (seq & 0xFFFF)) {
+        int slot = heldSlot(seq);
+        if (slot >= 0) {
             resentUs[slot] = nowUs;
         }
     }

@@ -1,7 +1,5 @@
 package io.sluice.webrtc.session;
 
-import java.util.ArrayDeque;
-
 /**
  * Caps the rate of NACK retransmissions (RFC 4585 §6.2.1, RTX RFC 4588) over a sliding window, in the way of
  * libwebrtc's retransmission {@code RateLimiter} (a 500 ms window whose maximum follows the congestion
@@ -15,8 +13,11 @@ public final class RetransmissionRateLimiter {
     public static final long DEFAULT_WINDOW_NANOS = 500_000_000L;
 
     private final long windowNanos;
-    /** Allowed retransmissions in the window: pairs of (time ns, octets), oldest first. */
-    private final ArrayDeque<long[]> allowed = new ArrayDeque<>();
+    /** Allowed retransmissions in the window, oldest first: a ring of (time ns, octets), grown when full. */
+    private long[] allowedNanos = new long[64];
+    private int[] allowedBytes = new int[64];
+    private int head;
+    private int count;
     private long windowBytes;
     private long maxRateBps = Long.MAX_VALUE;
 
@@ -60,18 +61,37 @@ public final class RetransmissionRateLimiter {
      * @return whether it may be sent
      */
     public boolean tryUse(long nowNanos, int sizeBytes) {
-        long[] head;
-        while ((head = allowed.peekFirst()) != null && nowNanos - head[0] >= windowNanos) {
-            allowed.pollFirst();
-            windowBytes -= head[1];
+        while (count > 0 && nowNanos - allowedNanos[head] >= windowNanos) {
+            windowBytes -= allowedBytes[head];
+            head = (head + 1) % allowedNanos.length;
+            count--;
         }
-        if (!allowed.isEmpty() && maxRateBps != Long.MAX_VALUE
+        if (count > 0 && maxRateBps != Long.MAX_VALUE
                 && (windowBytes + sizeBytes) * 8.0 * 1e9 / windowNanos > maxRateBps) {
             return false;
         }
-        allowed.addLast(new long[] {nowNanos, sizeBytes});
+        if (count == allowedNanos.length) {
+            grow();
+        }
+        int tail = (head + count) % allowedNanos.length;
+        allowedNanos[tail] = nowNanos;
+        allowedBytes[tail] = sizeBytes;
+        count++;
         windowBytes += sizeBytes;
         return true;
+    }
+
+    /** Doubles the ring, keeping its order (no allocation per retransmission otherwise). */
+    private void grow() {
+        long[] nanos = new long[allowedNanos.length * 2];
+        int[] bytes = new int[nanos.length];
+        for (int i = 0; i < count; i++) {
+            nanos[i] = allowedNanos[(head + i) % allowedNanos.length];
+            bytes[i] = allowedBytes[(head + i) % allowedNanos.length];
+        }
+        allowedNanos = nanos;
+        allowedBytes = bytes;
+        head = 0;
     }
 
     /** Octets allowed within the window ending at the last {@link #tryUse}. */

@@ -311,4 +311,16 @@ class RtpSessionRetransmissionTest {
         assertThrows(IllegalArgumentException.class,
                 () -> RtpSession.builder().retransmissionLimits(0, Duration.ZERO));
     }
+
+    @Test
+    @DisplayName("RetransmissionRateLimiter: hundreds of retransmissions in one window are counted and leave it in order")
+    void limiterKeepsManyInOrder() {
+        RetransmissionRateLimiter l = new RetransmissionRateLimiter();
+        for (int i = 0; i < 300; i++) { // unlimited: one every ms, 100 octets
+            assertTrue(l.tryUse(i * 1_000_000L, 100));
+        }
+        assertEquals(30_000, l.windowBytes());
+        assertTrue(l.tryUse(750_000_000L, 100), "the first 251 (0..250 ms) have left the window");
+        assertEquals(5_000, l.windowBytes());
+    }
 }
