@@ -32,7 +32,9 @@ import java.util.Objects;
  * halvings before the first acknowledged rate are spaced by one response time
  * ({@link AimdRateControl#initialTimeToReduceFurther}). Together they let a flow joining a busy bottleneck keep what
  * its probes got through instead of halving to the minimum, and follow a capacity collapse within one window
- * (see {@link DelayBasedBwe#incomingPacketFeedback(long, List, long, long, long)}).
+ * (see {@link DelayBasedBwe#incomingPacketFeedback(long, List, long, long, long)}). After a large cut (the target
+ * under {@link #LARGE_CUT_FRACTION} × the acknowledged rate) the pacer runs at the target, not
+ * {@code pacingFactor} × it, for {@link #LARGE_CUT_PACING_US}, so that the queue the capacity drop filled can drain.
  *
  * <p>Known limits, measured in the simulation ({@code GccScenarios}): two flows on 4 Mbit/s (the second joining
  * 10 s later) share within [0.5, 2] only from about 20 s after the join (3.6 : 1 before; AIMD's 15 % cuts close the
@@ -96,6 +98,21 @@ public final class GccNetworkController implements NetworkController {
      * before a repeat at 25.6 s; {@link #ALR_CAP_HOLD_US} is the other half.
      */
     static final long TARGET_REPEAT_INTERVAL_US = 1_000_000;
+    /**
+     * A target below this fraction of the highest target of the last {@link #LARGE_CUT_WINDOW_US} is a large cut
+     * (the capacity fell, not one of AIMD's 15 % steps).
+     */
+    static final double LARGE_CUT_FRACTION = 0.7;
+    /** The window of {@link #LARGE_CUT_FRACTION}, µs. */
+    static final long LARGE_CUT_WINDOW_US = 1_000_000;
+    /**
+     * For this long after a large cut the pacer runs at the target itself rather than {@code pacingFactor} × it, µs.
+     * Why: after a cut the target is about β (0.85) × what the path carried, so a pacer draining the encoder's
+     * pre-cut backlog at 1.1 × the target offers 0.94 × the new capacity, and the bottleneck queue the step filled
+     * drains at 6 % of the capacity a second (bottleneck bench, RFC 8867 §5.1's 2.5 → 0.6 Mbit/s step: 360 ms of
+     * queue for 4 s). AIMD's own 15 % cuts are not large cuts, so two flows sharing a link are paced as before.
+     */
+    static final long LARGE_CUT_PACING_US = 2_000_000;
 
     private final GccConfig config;
     private final ArrayDeque<Long> feedbackRtts = new ArrayDeque<>();
@@ -129,6 +146,8 @@ public final class GccNetworkController implements NetworkController {
     private long lastOveruseUs = Long.MIN_VALUE;
     private long lastEstimateBps;
     private RateChangeReason lastReason = RateChangeReason.INITIAL;
+    private long largeCutUntilUs = Long.MIN_VALUE;
+    private boolean pacingAtTarget;
 
     /** A controller with {@link GccConfig#DEFAULT}. */
     public GccNetworkController() {
@@ -399,8 +418,12 @@ public final class GccNetworkController implements NetworkController {
                 lastEmitUs = nowUs;
                 again = new TargetTransferRate(nowUs, target, lastEstimateBps, loss, rttUs, lastReason);
             }
-            return again == null && clusters.isEmpty() ? NetworkControlUpdate.NONE
-                    : new NetworkControlUpdate(again, null, clusters);
+            PacerConfig pacer = null;
+            if (pacingAtTarget && nowUs >= largeCutUntilUs) {
+                pacer = pacerConfig(nowUs, target); // the large cut's window ended: back to pacingFactor
+            }
+            return again == null && pacer == null && clusters.isEmpty() ? NetworkControlUpdate.NONE
+                    : new NetworkControlUpdate(again, pacer, clusters);
         }
         return emit(nowUs, reason(target, hint, lossCut), clusters);
     }
@@ -460,8 +483,17 @@ public final class GccNetworkController implements NetworkController {
         lastEmitUs = nowUs;
         lastEstimateBps = estimate;
         lastReason = reason;
-        PacerConfig pacer = new PacerConfig((long) (config.pacingFactor() * target),
-                Math.min(config.paddingRateBps(), target));
-        return new NetworkControlUpdate(rate, pacer, clusters);
+        long acked = ackedBitrate.bitrateBps();
+        if (acked > 0 && target < LARGE_CUT_FRACTION * acked) {
+            largeCutUntilUs = nowUs + LARGE_CUT_PACING_US;
+        }
+        return new NetworkControlUpdate(rate, pacerConfig(nowUs, target), clusters);
+    }
+
+    /** The pacer's rates for this target: {@code pacingFactor} × it, or the target itself after a large cut. */
+    private PacerConfig pacerConfig(long nowUs, long target) {
+        pacingAtTarget = nowUs < largeCutUntilUs;
+        double factor = pacingAtTarget ? 1.0 : config.pacingFactor();
+        return new PacerConfig((long) (factor * target), Math.min(config.paddingRateBps(), target));
     }
 }

@@ -129,22 +129,43 @@ class GccNetworkControllerTest {
     private static long[] audioOnlyFor5s(boolean dropping) {
         GccNetworkController gcc = new GccNetworkController(GccConfig.DEFAULT.withStableProbeIntervalUs(0));
         gcc.onTargetRateConstraints(0, C);
-        long min = Long.MAX_VALUE;
-        long capped = 0;
-        long dropProbes = 0;
+        long[] r = {Long.MAX_VALUE, 0, 0}; // min, capped, drop probes
+        drive(gcc, 0, 5_000_000, 20_000, 125, 100_000, new long[1], (t, updates) -> {
+            if (dropping && t % 40_000 == 0) {
+                NetworkControlUpdate u = gcc.onMediaDropped(t);
+                r[2] += u.probeClusters().stream().filter(c -> c.targetBitrateBps() >= 1_000_000).count();
+                updates.add(u);
+            }
+        }, (t, u) -> {
+            if (u.targetRate() != null) {
+                r[0] = Math.min(r[0], u.targetRate().targetBitrateBps());
+                r[1] |= u.targetRate().reason() == RateChangeReason.APPLICATION_LIMITED ? 1 : 0;
+            }
+        });
+        return r;
+    }
+
+    /** Called once per packet sent by {@link #drive}, before the feedback and process interval of that time. */
+    private interface PerPacket {
+        void at(long t, List<NetworkControlUpdate> updates);
+    }
+
+    /**
+     * Sends {@code size}-octet packets every {@code intervalUs} after {@code fromUs} up to {@code toUs}, each received
+     * 20 ms later, with transport-wide feedback every {@code feedbackUs} (20 ms after its last packet) and a process
+     * interval every 25 ms; hands every update to {@code sink} with the send time it came at.
+     */
+    private static void drive(GccNetworkController gcc, long fromUs, long toUs, long intervalUs, int size,
+                              long feedbackUs, long[] seq, PerPacket perPacket,
+                              java.util.function.BiConsumer<Long, NetworkControlUpdate> sink) {
         List<PacketResult> results = new ArrayList<>();
-        long seq = 0;
-        for (long t = 20_000; t <= 5_000_000; t += 20_000) {
-            SentPacket p = new SentPacket(t, seq++, 125, PacedPacketInfo.NONE, false, 0);
+        for (long t = fromUs + intervalUs; t <= toUs; t += intervalUs) {
+            SentPacket p = new SentPacket(t, seq[0]++, size, PacedPacketInfo.NONE, false, 0);
             gcc.onSentPacket(p);
             results.add(new PacketResult(p, t + 20_000));
             List<NetworkControlUpdate> updates = new ArrayList<>();
-            if (dropping && t % 40_000 == 0) {
-                NetworkControlUpdate u = gcc.onMediaDropped(t);
-                dropProbes += u.probeClusters().stream().filter(c -> c.targetBitrateBps() >= 1_000_000).count();
-                updates.add(u);
-            }
-            if (t % 100_000 == 0) {
+            perPacket.at(t, updates);
+            if (t % feedbackUs == 0) {
                 updates.add(gcc.onTransportPacketsFeedback(new TransportPacketsFeedback(t + 20_000, 0, results)));
                 results = new ArrayList<>();
             }
@@ -152,13 +173,44 @@ class GccNetworkControllerTest {
                 updates.add(gcc.onProcessInterval(t));
             }
             for (NetworkControlUpdate u : updates) {
-                if (u.targetRate() != null) {
-                    min = Math.min(min, u.targetRate().targetBitrateBps());
-                    capped |= u.targetRate().reason() == RateChangeReason.APPLICATION_LIMITED ? 1 : 0;
-                }
+                sink.accept(t, u);
             }
         }
-        return new long[] {min, capped, dropProbes};
+    }
+
+    /**
+     * After a large cut (the target under 0.7 × the acknowledged rate: the capacity fell) the pacer runs at the target
+     * for 2 s, so that what the encoder made before the cut does not hold the bottleneck at its new capacity; an
+     * ordinary cut keeps the pacing factor.
+     */
+    @Test
+    void largeCutPacesAtTheTargetForTwoSeconds() {
+        GccNetworkController gcc = new GccNetworkController(GccConfig.DEFAULT.withStableProbeIntervalUs(0));
+        gcc.onTargetRateConstraints(0, C);
+        long[] seq = {0};
+        feedAt600Kbps(gcc, 0, 3_000_000, seq);
+        assertEquals(600_000, gcc.acknowledgedBitrateBps(), 30_000);
+        NetworkControlUpdate small = gcc.onRemoteBitrateReport(3_000_000, 480_000);
+        assertEquals(480_000, small.targetRate().targetBitrateBps());
+        assertEquals((long) (GccConfig.DEFAULT_PACING_FACTOR * 480_000), small.pacerConfig().pacingRateBps(),
+                "0.8 x the acknowledged rate: an ordinary cut");
+        NetworkControlUpdate large = gcc.onRemoteBitrateReport(3_010_000, 180_000);
+        assertEquals(180_000, large.pacerConfig().pacingRateBps(), "0.3 x the acknowledged rate: paced at the target");
+        List<long[]> pacing = feedAt600Kbps(gcc, 3_010_000, 6_000_000, seq);
+        assertEquals(1, pacing.size(), "one pacer change after the cut");
+        assertEquals((long) (GccConfig.DEFAULT_PACING_FACTOR * 180_000), pacing.get(0)[1]);
+        assertTrue(pacing.get(0)[0] >= 4_990_000 && pacing.get(0)[0] <= 5_100_000, "at " + pacing.get(0)[0]);
+    }
+
+    /** 600 kbit/s (750 octets every 10 ms, feedback every 50 ms); returns {time µs, pacing rate bit/s} of each pacer config. */
+    private static List<long[]> feedAt600Kbps(GccNetworkController gcc, long fromUs, long toUs, long[] seq) {
+        List<long[]> pacing = new ArrayList<>();
+        drive(gcc, fromUs, toUs, 10_000, 750, 50_000, seq, (t, updates) -> { }, (t, u) -> {
+            if (u.pacerConfig() != null) {
+                pacing.add(new long[] {t, u.pacerConfig().pacingRateBps()});
+            }
+        });
+        return pacing;
     }
 
     @Test

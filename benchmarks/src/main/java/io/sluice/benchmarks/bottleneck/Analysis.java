@@ -29,8 +29,8 @@ import java.util.Map;
  *       {@code f<i>.estimateP50After20sKbps} (median from 20 s on) when the publisher reports an estimate (Sluice:
  *       {@code PipelineListener.onBandwidthEstimate}; Chromium: {@code availableOutgoingBitrate})</li>
  *   <li>{@code timeToCutMs}: per step down, from the step until the rate offered to the bottleneck (500 ms
- *       window) is ≤ the new capacity, -1 if never in that step; {@code queueBelow100MsMs}: until the queue is
- *       under 100 ms again; {@code timeTo90Ms}: per step up, until the delivered rate (500 ms) ≥ 90 % of the
+ *       window) is ≤ the new capacity, -1 if never in that step; {@code queueBelow100MsMs}: until the queue,
+ *       once over 100 ms after the step, is under 100 ms again (0 if it never went over, -1 if it stayed over); {@code timeTo90Ms}: per step up, until the delivered rate (500 ms) ≥ 90 % of the
  *       new capacity</li>
  *   <li>{@code shareWithin0.5to2}: two flows: the fraction of 5 s windows whose received-rate ratio is within
  *       [0.5, 2], and {@code shareRatios}, each window's ratio (flow 1 ÷ flow 2, -1 where flow 2 got nothing);
@@ -193,10 +193,13 @@ public final class Analysis {
             long cap = st.get(i).bps();
             if (cap < st.get(i - 1).bps()) {
                 cut.add(firstTime(s, e, t -> offeredBps(d.qdisc(), t, 500) <= cap));
-                queue.add(firstTime(s, e, t -> {
+                TimePredicate below = t -> {
                     QdiscSample x = at(d.qdisc(), t);
                     return x != null && x.backlogBytes() * 8_000.0 / cap < 100;
-                }));
+                };
+                long over = firstTime(s, e, t -> !below.test(t) && at(d.qdisc(), t) != null);
+                long again = over < 0 ? 0 : firstTime(s + over, e, below);
+                queue.add(over < 0 || again < 0 ? again : over + again);
             } else {
                 up.add(firstTime(s, e, t -> t >= s + 500 && deliveredBps(d.qdisc(), t, 500) >= 0.9 * cap));
             }

@@ -120,7 +120,9 @@ final class WhipMedia implements AutoCloseable {
             return false;
         }
         framesDropped.incrementAndGet();
-        engine.onMediaDropped(nowNanos);
+        if (!dropper.droppingForCut()) {
+            engine.onMediaDropped(nowNanos); // the encoder's overshoot of a large cut is no reason to probe
+        }
         if (d == PacerBacklogFrameDropper.Decision.DROP_AND_REQUEST_KEYFRAME && videoTrack != null) {
             log.debug("WHIP {}: pacer holds {} octets at a pacing rate of {} bit/s: dropping video until a keyframe", uri,
                     engine.pacerQueuedBytes(), engine.pacingRateBps());

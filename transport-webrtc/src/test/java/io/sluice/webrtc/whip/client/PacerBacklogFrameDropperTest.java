@@ -70,6 +70,26 @@ class PacerBacklogFrameDropperTest {
     }
 
     @Test
+    @DisplayName("for 3 s after the pacing rate fell under 0.7 x the last second's highest, the limit is 250 ms")
+    void lowerLimitAfterALargeCut() {
+        PacerBacklogFrameDropper d = started(new PacerBacklogFrameDropper());
+        assertEquals(SEND, d.onVideoFrame(T, false, 0, 3 * RATE));
+        assertEquals(SEND, d.onVideoFrame(T + 100_000, false, 9_000, (long) (0.75 * 3 * RATE)), "not a large cut");
+        // 0.3 Mbit/s within a second of 0.9: 250 ms is 9,375 octets
+        assertEquals(SEND, d.onVideoFrame(T + 200_000, false, 9_374, RATE));
+        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(T + 233_000, false, 9_375, RATE));
+        assertTrue(d.droppingForCut(), "under the normal limit: the encoder's overshoot of the cut");
+        assertEquals(SEND, d.onVideoFrame(T + 266_000, true, 5_000, RATE), "a keyframe that fits");
+        assertFalse(d.droppingForCut());
+        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(T + 300_000, false, 37_500, RATE));
+        assertFalse(d.droppingForCut(), "over the normal limit too");
+        assertEquals(SEND, d.onVideoFrame(T + 333_000, true, 5_000, RATE));
+        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(T + 3_199_000, false, 10_000, RATE), "within 3 s");
+        assertEquals(SEND, d.onVideoFrame(T + 3_400_000, true, 10_000, RATE), "3 s after the cut: 1 s again");
+        assertEquals(SEND, d.onVideoFrame(T + 3_433_000, false, 37_499, RATE));
+    }
+
+    @Test
     @DisplayName("nothing is dropped in the first second after the first video frame (the start rate is a guess)")
     void startGrace() {
         PacerBacklogFrameDropper d = new PacerBacklogFrameDropper();
