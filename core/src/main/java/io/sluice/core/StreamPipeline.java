@@ -451,7 +451,7 @@ public final class StreamPipeline implements AutoCloseable {
                 Encoder enc;
                 if (in.isVideo()) {
                     VideoEncoderConfig vc = codec == primary ? config.videoConfig : config.videoConfig.toBuilder().codec(codec).build();
-                    enc = encoderProvider().createVideoEncoder(in, vc, outId);
+                    enc = encoderProvider().createVideoEncoder(in, forAdaptation(vc), outId);
                 } else {
                     AudioEncoderConfig ac = codec == primary ? config.audioConfig : config.audioConfig.toBuilder().codec(codec).build();
                     enc = encoderProvider().createAudioEncoder(in, ac, outId);
@@ -1160,6 +1160,25 @@ public final class StreamPipeline implements AutoCloseable {
             log.info("end of input: {} sent", source.name());
             listener.onEndOfStream();
         }
+    }
+
+    /**
+     * The video encoder's config with {@link VideoEncoderConfig#ADAPTIVE_RATE_CONTROL_BUFFER} when the default
+     * controller will adapt its bitrate to a measured network path (see {@link #defaultRateController}) and the user
+     * chose no buffer; else as given.
+     */
+    private VideoEncoderConfig forAdaptation(VideoEncoderConfig vc) {
+        if (vc.rateControlBuffer() != null || !live || config.rateControllerProvider == null) {
+            return vc;
+        }
+        for (Transport t : transports) {
+            if (t.measuresNetworkPath()) {
+                log.debug("video encoder: {} rate-control buffer ({} measures a network path)",
+                        VideoEncoderConfig.ADAPTIVE_RATE_CONTROL_BUFFER, t.uri());
+                return vc.toBuilder().rateControlBuffer(VideoEncoderConfig.ADAPTIVE_RATE_CONTROL_BUFFER).build();
+            }
+        }
+        return vc;
     }
 
     /**

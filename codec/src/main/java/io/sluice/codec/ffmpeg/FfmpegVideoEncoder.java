@@ -32,6 +32,7 @@ import io.sluice.core.TrackInfo;
 import io.sluice.core.VideoEncoderConfig;
 import io.sluice.core.VideoSize;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -340,12 +341,18 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
                 // libx264.c reconfig_encoder() compares these with its params on every frame and calls x264_encoder_reconfig().
                 ctx.bit_rate(bitrate);
                 ctx.rc_max_rate(bitrate);
-                ctx.rc_buffer_size((int) Math.min(Integer.MAX_VALUE, bitrate));
+                ctx.rc_buffer_size(vbvBits(bitrate));
                 appliedBitrate = bitrate;
             } else {
                 reopen(width, height, bitrate, out);
             }
         }
+    }
+
+    /** x264's VBV size for a bitrate, bits: {@link VideoEncoderConfig#rateControlBuffer()} at it, default 1 s. */
+    private int vbvBits(long bitrate) {
+        Duration buffer = config.rateControlBuffer() != null ? config.rateControlBuffer() : Duration.ofSeconds(1);
+        return (int) Math.min(Integer.MAX_VALUE, bitrate * buffer.toNanos() / 1_000_000_000L);
     }
 
     /** Drains the open encoder into {@code out}, then opens a new one; the next frame is an IDR. */
@@ -380,7 +387,7 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
         c.thread_count(config.threads());
         c.flags(c.flags() | AV_CODEC_FLAG_GLOBAL_HEADER);
         if (x264) {
-            c.rc_buffer_size((int) Math.min(Integer.MAX_VALUE, bitrate)); // VBV of 1 s
+            c.rc_buffer_size(vbvBits(bitrate)); // VBV: config.rateControlBuffer(), default 1 s
             setOption("preset", config.preset());
             setOption("tune", "zerolatency");
             setOption("profile", "high");
