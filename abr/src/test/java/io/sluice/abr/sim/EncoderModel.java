@@ -9,7 +9,7 @@ package io.sluice.abr.sim;
  *
  * <p>{@link #likeX264} adds what a real encoder does on top ({@link #EncoderModel(long, long, long, double)}): its
  * output reaches a raised rate only gradually (first order, time constant {@code responseTimeUs}; x264's ABR rate
- * control with a 1 s VBV needs about a second to spend a new budget) and stays below the rate asked
+ * control needs about the length of its VBV to spend a new budget) and stays below the rate asked
  * ({@code outputFraction}). Decreases still apply at once.
  */
 public final class EncoderModel {
@@ -24,8 +24,12 @@ public final class EncoderModel {
      * 1 s VBV, a 640x480 clip) sent 0.83–0.99 × (video target + audio) in its steady 2 s windows, payload only.
      */
     public static final double X264_OUTPUT_FRACTION = 0.9;
-    /** Time constant of {@link #likeX264}'s ramp to a raised rate, µs. */
-    public static final long X264_RESPONSE_TIME_US = 1_000_000;
+    /**
+     * Time constant of {@link #likeX264}'s ramp to a raised rate, µs: x264 with the 333 ms rate-control buffer an
+     * adapting pipeline gives it ({@code VideoEncoderConfig.ADAPTIVE_RATE_CONTROL_BUFFER}; with the 1 s buffer before
+     * it, about 1 s).
+     */
+    public static final long X264_RESPONSE_TIME_US = 330_000;
 
     private final long maxBps;
     private final long increaseIntervalUs;
