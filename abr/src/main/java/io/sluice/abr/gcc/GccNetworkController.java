@@ -99,12 +99,12 @@ public final class GccNetworkController implements NetworkController {
      */
     static final long TARGET_REPEAT_INTERVAL_US = 1_000_000;
     /**
-     * A target below this fraction of the highest target of the last {@link #LARGE_CUT_WINDOW_US} is a large cut
-     * (the capacity fell, not one of AIMD's 15 % steps).
+     * A target below this fraction of the acknowledged rate is a large cut: the path carried far more than it is now
+     * asked to, so its capacity fell (AIMD's own cuts go to 0.85 × what was received). Measured against the
+     * acknowledged rate rather than the previous target so that a flow whose probes overshot (a late joiner on a
+     * busy link) is not taken for one: against the target, the simulation's late joiner on 2 Mbit/s shared at 2.2–2.3.
      */
     static final double LARGE_CUT_FRACTION = 0.7;
-    /** The window of {@link #LARGE_CUT_FRACTION}, µs. */
-    static final long LARGE_CUT_WINDOW_US = 1_000_000;
     /**
      * For this long after a large cut the pacer runs at the target itself rather than {@code pacingFactor} × it, µs.
      * Why: after a cut the target is about β (0.85) × what the path carried, so a pacer draining the encoder's
