@@ -16,6 +16,7 @@ import io.sluice.rtmp.chunk.PrechunkedMessage;
 import io.sluice.rtmp.chunk.RtmpMessage;
 import io.sluice.rtmp.message.MessageTypeId;
 import io.sluice.rtmp.netty.RtmpChunkDecoder;
+import io.sluice.rtmp.netty.RtmpChunkEncoder;
 import io.sluice.rtmp.netty.RtmpHandshakeHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -69,6 +70,8 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final LongAdder droppedFrames;
     private ChannelHandlerContext ctx;
+    /** The pipeline's chunk encoder, which writes shared media without a pipeline step; {@code null} without one. */
+    private RtmpChunkEncoder chunkEncoder;
     private RtmpServerSession session;
     private InetSocketAddress remote;
     private ScheduledFuture<?> idleTimer;
@@ -147,6 +150,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         Channel ch = ctx.channel();
         remote = ch.remoteAddress() instanceof InetSocketAddress a ? a : new InetSocketAddress("0.0.0.0", 0);
         drainer = drainers.forLoop(ctx.executor());
+        chunkEncoder = ctx.pipeline().get(RtmpChunkEncoder.class);
         session = new RtmpServerSession(settings, hub, remote, ctx.alloc(), this::wakeup, publishers, sharedStreams);
         lastReadNanos = System.nanoTime();
         lastWriteDoneNanos = lastReadNanos;
@@ -269,7 +273,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
             ByteBufHolder m;
             while ((m = session.pollOutbound(ch.isWritable())) != null) {
                 if (last != null) {
-                    ctx.write(last, ctx.voidPromise());
+                    write(last);
                 }
                 last = m;
                 media |= isMedia(m);
@@ -297,7 +301,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
             // progress is read off the outbound buffer instead: a player that took the whole flush into
             // its socket at once shows an empty buffer right after it; otherwise the idle check
             // (checkIdle) sees the bytes sent grow, at the idle timer's granularity.
-            ctx.write(last, ctx.voidPromise());
+            write(last);
             long pending = pendingOutboundBytes();
             bytesQueued += pending - pendingBefore;
             if (media) {
@@ -342,6 +346,15 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         lastWriteDoneNanos = Math.max(lastWriteDoneNanos, nowNanos);
         if (mediaQueuedEnd > sentBefore) {
             lastMediaDoneNanos = Math.max(lastMediaDoneNanos, nowNanos);
+        }
+    }
+
+    /** Writes {@code m} without a promise (ownership passes on); shared media straight from the chunk encoder's place. */
+    private void write(ByteBufHolder m) {
+        if (m instanceof PrechunkedMessage p && chunkEncoder != null) {
+            chunkEncoder.writePrechunked(p, ctx.voidPromise());
+        } else {
+            ctx.write(m, ctx.voidPromise());
         }
     }
 
