@@ -38,21 +38,50 @@ public final class RtmpChunkEncoder extends MessageToByteEncoder<RtmpMessage> {
         return encoder;
     }
 
+    private ChannelHandlerContext ctx;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
         if (msg instanceof PrechunkedMessage m) {
-            if (m.chunkSize() != encoder.chunkSize()) {
-                EncoderException e = new EncoderException(m + ": chunked for size " + m.chunkSize()
-                        + ", but this connection's outgoing chunk size is " + encoder.chunkSize());
-                m.release();
-                promise.setFailure(e);
-                return;
-            }
-            encoder.forget(m.chunkStreamId());
-            ctx.write(m.content(), promise); // ownership of the bytes passes on with the holder's reference
+            writePrechunked(ctx, m, promise);
             return;
         }
         super.write(ctx, msg, promise);
+    }
+
+    /**
+     * Writes a prechunked message as {@link #write} would, from this encoder's place in the pipeline, for the
+     * handler behind it that writes many of them (one pipeline step fewer per message). Only on the channel's
+     * EventLoop, after this encoder was added to the pipeline.
+     *
+     * @param m       ownership passes here: to the next handler with the bytes, or released if the write fails
+     * @param promise completed (or failed: {@link EncoderException} if {@code m} was chunked for another chunk
+     *                size) when the bytes are written
+     * @throws IllegalStateException if this encoder is not in a pipeline ({@code m} is released)
+     */
+    public void writePrechunked(PrechunkedMessage m, ChannelPromise promise) {
+        if (ctx == null) {
+            m.release();
+            throw new IllegalStateException("RtmpChunkEncoder is not in a pipeline");
+        }
+        writePrechunked(ctx, m, promise);
+    }
+
+    private void writePrechunked(ChannelHandlerContext ctx, PrechunkedMessage m, ChannelPromise promise) {
+        if (m.chunkSize() != encoder.chunkSize()) {
+            EncoderException e = new EncoderException(m + ": chunked for size " + m.chunkSize()
+                    + ", but this connection's outgoing chunk size is " + encoder.chunkSize());
+            m.release();
+            promise.setFailure(e);
+            return;
+        }
+        encoder.forget(m.chunkStreamId());
+        ctx.write(m.content(), promise); // ownership of the bytes passes on with the holder's reference
     }
 
     @Override

@@ -16,6 +16,7 @@ import io.sluice.rtmp.chunk.PrechunkedMessage;
 import io.sluice.rtmp.chunk.RtmpMessage;
 import io.sluice.rtmp.message.MessageTypeId;
 import io.sluice.rtmp.netty.RtmpChunkDecoder;
+import io.sluice.rtmp.netty.RtmpChunkEncoder;
 import io.sluice.rtmp.netty.RtmpHandshakeHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -43,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * pings), or when outbound bytes stayed pending without any write completing (a player that
  * stopped reading). A connection must also send {@code connect} within the handshake timeout
  * of completing the handshake, and publish or play within the idle timeout of its connect.
+ * Writes carry no promise: completion is read off the channel's outbound buffer (empty right after
+ * a flush, or bytes sent grown since the last idle check), so a completion seen at a check counts
+ * from that check: closures for stalls and idleness come up to one check period (a quarter of the
+ * idle timeout, 20 ms..1 s) late, never early.
  *
  * <p><b>Before connect</b> the chunk decoder holds at most {@code maxBufferedBytesBeforeConnect}
  * of incomplete messages and decodes one message at a time; the accepted {@code connect} raises
@@ -64,19 +69,9 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
     private LoopDrainer drainer;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final LongAdder droppedFrames;
-    private final ChannelFutureListener writeProgress = f -> {
-        if (f.isSuccess()) {
-            lastWriteDoneNanos = System.nanoTime();
-        }
-    };
-    private final ChannelFutureListener mediaWriteProgress = f -> {
-        if (f.isSuccess()) {
-            long now = System.nanoTime();
-            lastWriteDoneNanos = now;
-            lastMediaDoneNanos = now;
-        }
-    };
     private ChannelHandlerContext ctx;
+    /** The pipeline's chunk encoder, which writes shared media without a pipeline step; {@code null} without one. */
+    private RtmpChunkEncoder chunkEncoder;
     private RtmpServerSession session;
     private InetSocketAddress remote;
     private ScheduledFuture<?> idleTimer;
@@ -93,10 +88,17 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
     /** When outbound bytes last started to be pending after none were. */
     private long writePeriodStartNanos;
     /**
-     * Whether the last flush left bytes pending: then the next drain tracks its last write with a promise
-     * rather than a marker behind it. Always so on io_uring, whose sends complete after {@code flush()} returns.
+     * Bytes (in {@link ChannelOutboundBuffer#totalPendingWriteBytes()}'s units) written into the outbound buffer
+     * since the channel became active: what {@link #drain} added. Minus the bytes still pending, what reached the
+     * socket ({@link #bytesSent}).
      */
-    private boolean lastFlushPending;
+    private long bytesQueued;
+    /** {@link #bytesQueued} right after the last media write: media is unsent while less than this was sent. */
+    private long mediaQueuedEnd;
+    /** {@link #sendProgress()} at the last idle check, to see whether writes progressed since. */
+    private long progressAtLastCheck;
+    /** Bytes sent ({@link #bytesQueued} minus pending) at the last idle check. */
+    private long sentAtLastCheck;
     private boolean pingSent;
     private boolean closing;
     private boolean failureLogged;
@@ -148,6 +150,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         Channel ch = ctx.channel();
         remote = ch.remoteAddress() instanceof InetSocketAddress a ? a : new InetSocketAddress("0.0.0.0", 0);
         drainer = drainers.forLoop(ctx.executor());
+        chunkEncoder = ctx.pipeline().get(RtmpChunkEncoder.class);
         session = new RtmpServerSession(settings, hub, remote, ctx.alloc(), this::wakeup, publishers, sharedStreams);
         lastReadNanos = System.nanoTime();
         lastWriteDoneNanos = lastReadNanos;
@@ -260,16 +263,17 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
             return;
         }
         Channel ch = ctx.channel();
-        if (pendingOutboundBytes() == 0) {
+        long pendingBefore = pendingOutboundBytes();
+        if (pendingBefore == 0) {
             writePeriodStartNanos = nowNanos; // a write period starts: measure progress from now
         }
-        ByteBufHolder last = null; // written last, with the promise that tracks write progress
+        ByteBufHolder last = null; // written last, then the flush
         boolean media = false;
         try {
             ByteBufHolder m;
             while ((m = session.pollOutbound(ch.isWritable())) != null) {
                 if (last != null) {
-                    ctx.write(last, ctx.voidPromise());
+                    write(last);
                 }
                 last = m;
                 media |= isMedia(m);
@@ -291,31 +295,66 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
             }
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else if (last != null) {
-            // One flush per drain (a frame, or the backlog since the last one), and no promise per write:
-            // a player that keeps up takes the whole flush into its socket at once, which the empty
-            // outbound buffer shows right after the flush. Only when bytes stay pending does a
-            // zero-length marker written behind them tell (its promise completes once every earlier
-            // byte has reached the socket) when the flush completed. When the previous flush left bytes
-            // pending (a slow player, or io_uring, where every send completes later), this one is
-            // likely to as well: its last write carries the promise itself, one pipeline write fewer.
-            ChannelFutureListener progress = media ? mediaWriteProgress : writeProgress;
-            if (lastFlushPending) {
-                ctx.write(last).addListener(progress);
-                ctx.flush();
-                lastFlushPending = pendingOutboundBytes() != 0;
-            } else {
-                ctx.write(last, ctx.voidPromise());
-                ctx.flush();
-                if (pendingOutboundBytes() == 0) {
-                    lastWriteDoneNanos = nowNanos;
-                    if (media) {
-                        lastMediaDoneNanos = nowNanos;
-                    }
-                } else {
-                    lastFlushPending = true;
-                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(progress);
+            // One flush per drain (a frame, or the backlog since the last one), and no promise: a
+            // promise and its listener per player and frame were a measurable share of the IO thread
+            // (io_uring completes every send after flush() returns, so each drain needed one). Write
+            // progress is read off the outbound buffer instead: a player that took the whole flush into
+            // its socket at once shows an empty buffer right after it; otherwise the idle check
+            // (checkIdle) sees the bytes sent grow, at the idle timer's granularity.
+            write(last);
+            long pending = pendingOutboundBytes();
+            bytesQueued += pending - pendingBefore;
+            if (media) {
+                mediaQueuedEnd = bytesQueued;
+            }
+            ctx.flush();
+            if (pendingOutboundBytes() == 0) {
+                lastWriteDoneNanos = nowNanos;
+                if (media) {
+                    lastMediaDoneNanos = nowNanos;
                 }
             }
+        }
+    }
+
+    /**
+     * Bytes that reached the socket since the channel became active, plus the progress of a partly written
+     * buffer: grows with every byte the peer takes, in {@link ChannelOutboundBuffer#totalPendingWriteBytes()}'s
+     * units (per-buffer overhead included).
+     */
+    private long sendProgress() {
+        ChannelOutboundBuffer b = ctx.channel().unsafe().outboundBuffer();
+        return b == null ? bytesQueued : bytesQueued - b.totalPendingWriteBytes() + b.currentProgress();
+    }
+
+    /**
+     * At an idle check ({@code nowNanos}): when bytes reached the socket since the last check, writes progressed
+     * by now (late by up to one check period, never early), and media did if media was among the bytes unsent at
+     * the last check or queued since (a player behind by more than a check period still counts as taking media).
+     *
+     * @param pending the outbound bytes pending now
+     */
+    private void observeSendProgress(long nowNanos, long pending) {
+        long progress = sendProgress();
+        long before = progressAtLastCheck;
+        long sentBefore = sentAtLastCheck;
+        progressAtLastCheck = progress;
+        sentAtLastCheck = bytesQueued - pending;
+        if (progress <= before) { // nothing sent (a write from before the handshake completed can only lower it)
+            return;
+        }
+        lastWriteDoneNanos = Math.max(lastWriteDoneNanos, nowNanos);
+        if (mediaQueuedEnd > sentBefore) {
+            lastMediaDoneNanos = Math.max(lastMediaDoneNanos, nowNanos);
+        }
+    }
+
+    /** Writes {@code m} without a promise (ownership passes on); shared media straight from the chunk encoder's place. */
+    private void write(ByteBufHolder m) {
+        if (m instanceof PrechunkedMessage p && chunkEncoder != null) {
+            chunkEncoder.writePrechunked(p, ctx.voidPromise());
+        } else {
+            ctx.write(m, ctx.voidPromise());
         }
     }
 
@@ -336,6 +375,7 @@ final class RtmpServerHandler extends ChannelInboundHandlerAdapter implements Lo
         long now = System.nanoTime();
         long idle = settings.idleTimeout().toNanos();
         long pending = pendingOutboundBytes();
+        observeSendProgress(now, pending);
         long sinceProgress = now - Math.max(writePeriodStartNanos, lastWriteDoneNanos);
         long sinceActivity = now - Math.max(lastReadNanos, lastMediaDoneNanos);
         if (connectedNanos == 0 && now - handshakeDoneNanos > settings.handshakeTimeout().toNanos()) {

@@ -24,6 +24,7 @@ import io.sluice.core.spi.TransportStats;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.rtmp.client.RtmpTransport;
 import io.sluice.rtmp.interop.RtmpTransportErrorsInteropTest.Feedback;
+import io.sluice.rtmp.message.Commands;
 import java.io.IOException;
 import java.io.Writer;
 import java.math.BigInteger;
@@ -342,6 +343,72 @@ class RtmpServerFfmpegTest {
             }
             assertTrue(pinged, "a PingRequest came first");
             awaitTrue("WARN line", 2000, () -> log.lines("WARN", "idle: nothing received or sent").size() == 1);
+        }
+    }
+
+    /**
+     * A player that sent {@code play} of {@code name} on message stream 1, as the benchmarks' players.
+     *
+     * @param receiveBufferBytes its socket's receive buffer, set before connecting; 0 = the default
+     */
+    private RtmpServerTestSupport.RawClient player(RtmpServer s, String name, int receiveBufferBytes) throws IOException {
+        RtmpServerTestSupport.RawClient c = new RtmpServerTestSupport.RawClient(s.port(), InetAddress.getLoopbackAddress(),
+                receiveBufferBytes);
+        closeables.add(c);
+        c.handshake();
+        c.connect("live");
+        c.awaitCommand("_result");
+        c.command(Commands.createStream(2), 0);
+        c.awaitCommand("_result");
+        c.command(Commands.play(name), 1); // what follows is read raw (or not at all)
+        return c;
+    }
+
+    /**
+     * Write progress is read off the outbound buffer, not a promise per write: a player that stops reading is
+     * closed (nothing sent for the idle timeout), one that reads but never sends anything stays open (the media
+     * it takes is activity), both behind a publisher that sends 8x faster than real time.
+     */
+    @Test
+    void aPlayerThatStopsReadingIsClosedWhileOneThatOnlyReadsStaysOpen() throws Exception {
+        RtmpServer server = server(RtmpServer.builder().idleTimeout(Duration.ofMillis(1000)));
+        try (RtmpServerTestSupport.LogCapture log = new RtmpServerTestSupport.LogCapture()) {
+            RtmpServerTestSupport.Probe probe = probe(server.hub(), "live/x");
+            // 8x real time: the stalled player's buffers fill within a second, the reader keeps up (a publisher
+            // as fast as the server takes it keeps the loop from its timers and drains for seconds)
+            start("publisher.log", "-readrate", "8", "-stream_loop", "-1", "-i", media(FRIDAY).toString(), "-c", "copy",
+                    "-f", "flv", url(server, "live/x"));
+            awaitTrue("published", 15_000, () -> probe.videoFrames.get() > 0);
+            RtmpServerTestSupport.RawClient reader = player(server, "x", 0);
+            RtmpServerTestSupport.RawClient stalled = player(server, "x", 4096); // and never read after the handshake
+            java.util.concurrent.atomic.AtomicLong readBytes = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.CountDownLatch readerEnded = new java.util.concurrent.CountDownLatch(1);
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[65536];
+                try {
+                    reader.socket.setSoTimeout(0);
+                    int n;
+                    while ((n = reader.in.read(buf)) >= 0) {
+                        readBytes.addAndGet(n);
+                    }
+                } catch (IOException e) {
+                    // closed
+                } finally {
+                    readerEnded.countDown();
+                }
+            }, "reader");
+            t.setDaemon(true);
+            t.start();
+            String stalledPeer = ":" + stalled.socket.getLocalPort() + ": disconnected: ";
+            awaitTrue("the player that stopped reading is closed", 20_000, () -> !log.lines("WARN", stalledPeer).isEmpty());
+            String line = log.lines("WARN", stalledPeer).get(0);
+            assertTrue(line.contains("stalled: ") || line.contains("idle: "), line);
+
+            long before = readBytes.get();
+            assertTrue(before > 0, "the reader got media");
+            assertTrue(!readerEnded.await(2500, TimeUnit.MILLISECONDS), "the reader is still open 2.5 idle timeouts later");
+            assertTrue(readBytes.get() > before, "and still gets media");
+            assertEquals(List.of(), log.lines("WARN", ":" + reader.socket.getLocalPort() + ": disconnected"));
         }
     }
 

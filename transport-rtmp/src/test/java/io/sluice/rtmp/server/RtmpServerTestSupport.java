@@ -208,7 +208,20 @@ final class RtmpServerTestSupport {
 
         /** A client whose socket is bound to {@code local} (e.g. 127.0.0.2: another client address on loopback). */
         RawClient(int port, java.net.InetAddress local) throws IOException {
-            socket = new Socket(java.net.InetAddress.getLoopbackAddress(), port, local, 0);
+            this(port, local, 0);
+        }
+
+        /**
+         * A client with a receive buffer of {@code receiveBufferBytes} set before connecting (so the window it
+         * advertises stays that small); 0 = the system's default.
+         */
+        RawClient(int port, java.net.InetAddress local, int receiveBufferBytes) throws IOException {
+            socket = new Socket();
+            if (receiveBufferBytes > 0) {
+                socket.setReceiveBufferSize(receiveBufferBytes);
+            }
+            socket.bind(new java.net.InetSocketAddress(local, 0));
+            socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
             socket.setSoTimeout(5000);
             in = socket.getInputStream();
             out = socket.getOutputStream();
