@@ -88,7 +88,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Buffering, back-pressure and drops</h2>
  * Frames go through one bounded {@link EncodedFrameQueue} sized for {@link Builder#reconnectBuffer}
  * of media (frame count from the tracks' nominal rates). While publishing, the EventLoop writes from
- * it as long as the channel is writable (see {@link Builder#writeBufferWaterMark}). When the socket
+ * it as long as the channel is writable (see {@link Builder#writeBufferWaterMark}) and Netty's outbound buffer holds
+ * less than 300 ms at the last drain rate (at least 8 KiB): what Netty holds can only wait, what waits here can be
+ * shed or dropped GOP-aware. When the socket
  * cannot keep up or the connection is down, frames wait there; when it overflows it drops
  * GOP-aware (video before audio, whole runs up to the next keyframe, never a frame whose reference
  * was dropped) and asks the encoder for a keyframe. While connected, when the queued media reaches
@@ -202,6 +204,16 @@ public final class RtmpTransport implements Transport {
     private long minRttUs = -1;
     private final io.netty.channel.epoll.EpollTcpInfo tcpInfo = new io.netty.channel.epoll.EpollTcpInfo();
     private long writtenWireBytes;
+    /** The drain rate of the last report, bit/s (EventLoop). */
+    private long lastDrainBps;
+    /**
+     * Netty's outbound buffer takes a new frame only while it holds less than this much media time at the drain rate,
+     * µs: what it holds can only wait, while what waits in {@link #pending} can be shed (video) or dropped GOP-aware. At
+     * 0.2 Mbit/s, Netty's high water mark (48 KiB) alone would be 2 s of media out of reach.
+     */
+    private static final long OUTBOUND_TIME_US = 300_000;
+    /** Netty's outbound buffer always takes frames up to this many bytes (the kernel's unsent share is 8 KiB). */
+    private static final long OUTBOUND_FLOOR_BYTES = 8 * 1024;
 
     private RtmpTransport(Builder b, SslContext sslContext) {
         this.uri = b.uri;
@@ -473,6 +485,7 @@ public final class RtmpTransport implements Transport {
                 long bps = (flushed - lastReportFlushed) * 8 * 1_000_000_000L / Math.max(1, nowNanos - lastReportNanos);
                 lastReportFlushed = flushed;
                 lastReportNanos = nowNanos;
+                lastDrainBps = Math.max(0, bps);
                 feedback.onBandwidthEstimate(new BandwidthEstimate(BandwidthEstimate.Kind.SEND_RATE, Math.max(0, bps),
                         queuedBytes, queuedUs, 0, Math.max(0, rttUs)));
             }
@@ -599,7 +612,8 @@ public final class RtmpTransport implements Transport {
         }
         Channel ch = h.channel();
         int written = 0;
-        while (ch.isWritable() && active == h) {
+        long outboundLimit = Math.max(OUTBOUND_FLOOR_BYTES, lastDrainBps * OUTBOUND_TIME_US / 8_000_000);
+        while (ch.isWritable() && active == h && outboundBytes(h) < outboundLimit) {
             EncodedFrame f;
             try {
                 f = pending.poll(0, TimeUnit.NANOSECONDS);
