@@ -470,7 +470,8 @@ public final class RtmpTransport implements Transport {
             }
             Channel ch = handler.channel();
             long backlogUs = backlogUs(handler);
-            if (!ch.isWritable() && backlogUs > maxBacklog.toNanos() / 1000) {
+            // frames waiting in the buffer: the socket does not keep up (Netty's outbound buffer takes only 300 ms of them)
+            if ((!ch.isWritable() || pending.size() > 0) && backlogUs > maxBacklog.toNanos() / 1000) {
                 dropBacklog("RTMP send backlog " + backlogUs / 1000 + " ms > " + maxBacklog.toMillis() + " ms to " + url.serverUrl());
             }
             long rttUs = smoothedRttUs(ch);
@@ -892,8 +893,9 @@ public final class RtmpTransport implements Transport {
         }
 
         /**
-         * While connected and the socket is above its high water mark: the most media time allowed to
-         * wait in the buffer before it is dropped up to the next keyframe; default 2 s.
+         * While connected and frames wait for the socket (it is above its high water mark, or holds its 300 ms): the
+         * most media time allowed to wait before what is buffered is dropped, audio too, and video resumes at its next
+         * keyframe; default 2 s.
          */
         public Builder maxBacklog(Duration duration) {
             this.maxBacklog = positive("maxBacklog", duration);
