@@ -88,11 +88,17 @@ import org.slf4j.LoggerFactory;
  * <h2>Buffering, back-pressure and drops</h2>
  * Frames go through one bounded {@link EncodedFrameQueue} sized for {@link Builder#reconnectBuffer}
  * of media (frame count from the tracks' nominal rates). While publishing, the EventLoop writes from
- * it as long as the channel is writable (see {@link Builder#writeBufferWaterMark}). When the socket
+ * it as long as the channel is writable (see {@link Builder#writeBufferWaterMark}) and Netty's outbound buffer holds
+ * less than 300 ms at the last drain rate (at least 8 KiB): what Netty holds can only wait, what waits here can be
+ * shed or dropped GOP-aware. When the socket
  * cannot keep up or the connection is down, frames wait there; when it overflows it drops
  * GOP-aware (video before audio, whole runs up to the next keyframe, never a frame whose reference
- * was dropped) and asks the encoder for a keyframe. While connected, a backlog longer than
- * {@link Builder#maxBacklog} is dropped altogether up to the next keyframe, so latency stays bounded.
+ * was dropped) and asks the encoder for a keyframe. While connected, when the queued media reaches
+ * {@link Builder#videoShedBacklog} (1 s) and still grows 1.5 s after it passed the rate controller's cut level (the path
+ * carries less than the pipeline's lowest rung plus audio), video is shed and audio keeps flowing; once the queue is
+ * back to 200 ms, a keyframe is requested and video resumes at it ({@link VideoShedder}). A backlog longer than
+ * {@link Builder#maxBacklog} (2 s: audio alone does not fit either) is dropped altogether up to the next keyframe, so
+ * latency stays bounded.
  * Every drop is counted in {@link TransportStats#framesDropped()}. Every 200 ms while publishing, a
  * {@link BandwidthEstimate.Kind#SEND_RATE} estimate reports what a rate controller
  * ({@code io.sluice.abr.tcp.SendQueueController}) needs: {@link BandwidthEstimate#bitrateBps()} the drain rate
@@ -103,7 +109,7 @@ import org.slf4j.LoggerFactory;
  * holds is waiting too) plus, on epoll, the network's standing queue (the kernel's smoothed RTT less the
  * smallest seen on the connection; {@link BandwidthEstimate#rttUs()} carries the RTT). The controller cuts the
  * encoder at 200 ms of queued media, well before the backlog limit drops GOPs, so the two do not fight: the drop
- * is the last resort when even the minimum bitrate does not fit.
+ * is the last resort when even the minimum bitrate does not fit: video shedding first, then the backlog limit.
  *
  * <h2>Reconnect</h2>
  * On a new connection the session starts over: connect, publish, then {@code onMetaData} and the
@@ -139,6 +145,7 @@ public final class RtmpTransport implements Transport {
     private final ReconnectPolicy reconnect;
     private final Duration reconnectBuffer;
     private final Duration maxBacklog;
+    private final Duration videoShedBacklog;
     private final WriteBufferWaterMark waterMark;
     private final int chunkSize;
     private final int socketSendBuffer;
@@ -169,6 +176,8 @@ public final class RtmpTransport implements Transport {
     private TransportFeedback feedback;
     private EncodedFrameQueue pending;
     private int pendingCapacity;
+    /** Sheds video while the send queue outgrows what the rate controller can answer; null if disabled (EventLoop). */
+    private VideoShedder shedder;
     private EventLoop loop;
     private boolean groupAcquired;
     private CompletableFuture<Void> firstPublish;
@@ -195,6 +204,16 @@ public final class RtmpTransport implements Transport {
     private long minRttUs = -1;
     private final io.netty.channel.epoll.EpollTcpInfo tcpInfo = new io.netty.channel.epoll.EpollTcpInfo();
     private long writtenWireBytes;
+    /** The drain rate of the last report, bit/s (EventLoop). */
+    private long lastDrainBps;
+    /**
+     * Netty's outbound buffer takes a new frame only while it holds less than this much media time at the drain rate,
+     * µs: what it holds can only wait, while what waits in {@link #pending} can be shed (video) or dropped GOP-aware. At
+     * 0.2 Mbit/s, Netty's high water mark (48 KiB) alone would be 2 s of media out of reach.
+     */
+    private static final long OUTBOUND_TIME_US = 300_000;
+    /** Netty's outbound buffer always takes frames up to this many bytes (the kernel's unsent share is 8 KiB). */
+    private static final long OUTBOUND_FLOOR_BYTES = 8 * 1024;
 
     private RtmpTransport(Builder b, SslContext sslContext) {
         this.uri = b.uri;
@@ -206,6 +225,7 @@ public final class RtmpTransport implements Transport {
         this.reconnect = b.reconnect;
         this.reconnectBuffer = b.reconnectBuffer;
         this.maxBacklog = b.maxBacklog;
+        this.videoShedBacklog = b.videoShedBacklog;
         this.waterMark = b.waterMark;
         this.chunkSize = b.chunkSize;
         this.socketSendBuffer = b.socketSendBuffer;
@@ -263,6 +283,11 @@ public final class RtmpTransport implements Transport {
         this.feedback = Objects.requireNonNull(feedback, "feedback");
         this.pendingCapacity = bufferFrames(tracks, reconnectBuffer);
         this.pending = new EncodedFrameQueue(pendingCapacity, id -> feedback.onKeyframeRequest(id, "RTMP buffer full, frames dropped for " + url));
+        if (!videoShedBacklog.isZero()) {
+            Set<Integer> video = new HashSet<>();
+            tracks.stream().filter(TrackInfo::isVideo).forEach(t -> video.add(t.trackId()));
+            this.shedder = VideoShedder.withDefaults(video, videoShedBacklog.toNanos() / 1000);
+        }
         this.loop = RtmpEventLoops.acquire().next();
         this.groupAcquired = true;
         this.firstPublish = new CompletableFuture<>();
@@ -402,6 +427,9 @@ public final class RtmpTransport implements Transport {
             lastReportNanos = System.nanoTime();
             lastReportFlushed = flushedBytes(handler);
             minRttUs = -1; // a new connection, maybe a new path
+            if (shedder != null) {
+                shedder.reset(); // video resumes at keyframes through `skipping`
+            }
             log.info("publishing to {}{}", url, reconnected ? " (reconnected)" : "");
             setState(TransportState.CONNECTED, null);
             firstPublish.complete(null);
@@ -442,8 +470,15 @@ public final class RtmpTransport implements Transport {
             }
             Channel ch = handler.channel();
             long backlogUs = backlogUs(handler);
-            if (!ch.isWritable() && backlogUs > maxBacklog.toNanos() / 1000) {
+            // frames waiting in the buffer: the socket does not keep up (Netty's outbound buffer takes only 300 ms of them)
+            if ((!ch.isWritable() || pending.size() > 0) && backlogUs > maxBacklog.toNanos() / 1000) {
                 dropBacklog("RTMP send backlog " + backlogUs / 1000 + " ms > " + maxBacklog.toMillis() + " ms to " + url.serverUrl());
+            }
+            long rttUs = smoothedRttUs(ch);
+            long queuedUs = Math.max(0, backlogUs) + networkQueueUs(rttUs);
+            long queuedBytes = pending.queuedBytes() + outboundBytes(handler);
+            if (shedder != null) {
+                shed(shedder.onQueue(nowNanos, queuedUs, queuedBytes), queuedUs);
             }
             drain();
             if (nowNanos - lastReportNanos >= REPORT_INTERVAL_NANOS) {
@@ -451,13 +486,30 @@ public final class RtmpTransport implements Transport {
                 long bps = (flushed - lastReportFlushed) * 8 * 1_000_000_000L / Math.max(1, nowNanos - lastReportNanos);
                 lastReportFlushed = flushed;
                 lastReportNanos = nowNanos;
-                long rttUs = smoothedRttUs(ch);
+                lastDrainBps = Math.max(0, bps);
                 feedback.onBandwidthEstimate(new BandwidthEstimate(BandwidthEstimate.Kind.SEND_RATE, Math.max(0, bps),
-                        pending.queuedBytes() + outboundBytes(handler), Math.max(0, backlogUs) + networkQueueUs(rttUs), 0,
-                        Math.max(0, rttUs)));
+                        queuedBytes, queuedUs, 0, Math.max(0, rttUs)));
             }
         }
     };
+
+    /** Acts on the {@link VideoShedder}'s decision for the queue of {@code queuedUs} (EventLoop). */
+    private void shed(VideoShedder.Action action, long queuedUs) {
+        switch (action) {
+            case SHED -> log.warn("{}: {} ms of media queued and still growing after the rate controller's answer; "
+                    + "shedding video until the queue drains (audio continues)", url, queuedUs / 1000);
+            case RESUME -> {
+                log.info("{}: send queue drained to {} ms; video resumes at the next keyframe", url, queuedUs / 1000);
+                for (TrackInfo t : tracks) {
+                    if (t.isVideo()) {
+                        feedback.onKeyframeRequest(t.trackId(), "RTMP send queue drained after shedding video to " + url.serverUrl());
+                    }
+                }
+            }
+            case NONE -> {
+            }
+        }
+    }
 
     /** Handles a failed attempt or a dropped connection (EventLoop). */
     private void connectionLost(TransportException cause) {
@@ -561,7 +613,8 @@ public final class RtmpTransport implements Transport {
         }
         Channel ch = h.channel();
         int written = 0;
-        while (ch.isWritable() && active == h) {
+        long outboundLimit = Math.max(OUTBOUND_FLOOR_BYTES, lastDrainBps * OUTBOUND_TIME_US / 8_000_000);
+        while (ch.isWritable() && active == h && outboundBytes(h) < outboundLimit) {
             EncodedFrame f;
             try {
                 f = pending.poll(0, TimeUnit.NANOSECONDS);
@@ -573,7 +626,8 @@ public final class RtmpTransport implements Transport {
                 break;
             }
             try {
-                if (f.mediaType() == MediaType.VIDEO && !f.isKeyframe() && skipping.contains(f.trackId())) {
+                if (f.mediaType() == MediaType.VIDEO && (!f.isKeyframe() && skipping.contains(f.trackId())
+                        || shedder != null && !shedder.admitVideo(f.trackId(), f.isKeyframe()))) {
                     framesDropped.incrementAndGet();
                     lastWrittenDtsUs = Math.max(lastWrittenDtsUs, f.dtsUs()); // gone from the queue: not backlog
                     unflushed.addLast(new long[] {writtenWireBytes, f.dtsUs()}); // no longer waiting once what precedes it left
@@ -767,7 +821,7 @@ public final class RtmpTransport implements Transport {
     /**
      * Configures an {@link RtmpTransport}. Setters validate at once; {@link #build()} loads the TLS
      * trust material. Defaults: connect, handshake and command timeouts 10 s each, close timeout
-     * 2 s, {@link ReconnectPolicy#defaults()}, reconnect buffer 5 s, max backlog 2 s, write buffer
+     * 2 s, {@link ReconnectPolicy#defaults()}, reconnect buffer 5 s, max backlog 2 s, video shed backlog 1 s, write buffer
      * water marks 16 KiB / 48 KiB, chunk size 4096, the system trust store for rtmps.
      */
     public static final class Builder {
@@ -780,6 +834,7 @@ public final class RtmpTransport implements Transport {
         private ReconnectPolicy reconnect = ReconnectPolicy.defaults();
         private Duration reconnectBuffer = Duration.ofSeconds(5);
         private Duration maxBacklog = Duration.ofSeconds(2);
+        private Duration videoShedBacklog = Duration.ofMillis(VideoShedder.DEFAULT_SHED_QUEUE_US / 1000);
         private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(16 * 1024, 48 * 1024);
         private int chunkSize = 4096;
         private int socketSendBuffer;
@@ -838,11 +893,33 @@ public final class RtmpTransport implements Transport {
         }
 
         /**
-         * While connected and the socket is above its high water mark: the most media time allowed to
-         * wait in the buffer before it is dropped up to the next keyframe; default 2 s.
+         * While connected and frames wait for the socket (it is above its high water mark, or holds its 300 ms): the
+         * most media time allowed to wait before what is buffered is dropped, audio too, and video resumes at its next
+         * keyframe; default 2 s.
          */
         public Builder maxBacklog(Duration duration) {
             this.maxBacklog = positive("maxBacklog", duration);
+            return this;
+        }
+
+        /**
+         * While connected: the media queued (send buffer, Netty's outbound buffer and the network's standing queue)
+         * from which video is shed, keyframes too, and audio keeps flowing, once the queue has stayed over 200 ms for
+         * 1.5 s and still grows (the rate controller could not answer it: the path carries less than the pipeline's
+         * lowest rung plus audio). Video resumes at a keyframe, requested from the encoder, once the queue is back to
+         * 200 ms (or half this, if less). Default 1 s; {@link Duration#ZERO} turns shedding off (then only
+         * {@link #maxBacklog} drops, audio too).
+         *
+         * @param duration 0, or 100 ms..{@link #maxBacklog}'s default of 2 s and beyond (a value at or over the backlog
+         *                 limit leaves that limit to act first)
+         * @throws IllegalArgumentException if negative or between 0 and 100 ms
+         */
+        public Builder videoShedBacklog(Duration duration) {
+            Objects.requireNonNull(duration, "duration");
+            if (duration.isNegative() || !duration.isZero() && duration.toMillis() < 100) {
+                throw new IllegalArgumentException("videoShedBacklog: " + duration + " (expected: 0 or >= 100 ms)");
+            }
+            this.videoShedBacklog = duration;
             return this;
         }
 
