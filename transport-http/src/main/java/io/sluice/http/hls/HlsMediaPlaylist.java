@@ -34,7 +34,11 @@ import java.util.Locale;
  * With the completion a part later, the update adding the last part is an ordinary next-part update, and the one
  * completing the segment adds nothing to it. Clients loading parts see no delay; one that waits for whole segments
  * at the live edge gets each one part duration later. A blocking request for a complete segment
- * ({@code _HLS_msn} alone) is answered once the playlist shows it complete.
+ * ({@code _HLS_msn} alone) is answered once the playlist shows it complete. A blocking request for a segment's
+ * last part gets the playlist as it was when that part closed (the segment still in progress), even once the next
+ * segment has begun: a client whose reloads lag (a loaded machine) would otherwise get the last part and the
+ * segment's completion in one update again. The request's URL names that state, so a cache that keeps the first
+ * answer serves the same bytes.
  *
  * <p>Not thread-safe: the server confines each instance to one lock.
  */
@@ -58,6 +62,11 @@ public final class HlsMediaPlaylist {
     private boolean live = true;
     /** The newest complete segment is still listed as parts in the low-latency view (see the class doc). */
     private boolean completionHeld;
+    /** The last segment completed: its sequence number and last part index, and the low-latency playlists (full,
+     * delta update) as they were before its completion; {@code -1} before the first. */
+    private long lastPartStateMsn = -1;
+    private int lastPartStateIndex;
+    private final String[] lastPartState = new String[2];
     private long totalBytes;
     private long totalUs;
     private long peakBps;
@@ -108,6 +117,13 @@ public final class HlsMediaPlaylist {
     /** A chunk was completed by the segmenter. */
     public void onPart(CmafPart part) {
         if (openParts.isEmpty()) {
+            if (completionHeld && !segments.isEmpty()) {
+                CmafSegment held = segments.getLast().segment;
+                lastPartStateMsn = held.sequence();
+                lastPartStateIndex = held.parts().size() - 1;
+                lastPartState[0] = render(true, false);
+                lastPartState[1] = render(true, true);
+            }
             completionHeld = false; // the first part of the next segment completes the one before
             nextSequence = part.sequence();
             openDiscontinuity = lastHeader != null && part.header().id() != lastHeader.id();
@@ -254,6 +270,9 @@ public final class HlsMediaPlaylist {
             }
             if (!satisfied(r.msn(), r.part())) {
                 return waitOr503(r.arrivedNanos(), nowNanos);
+            }
+            if (r.msn() == lastPartStateMsn && r.part() == lastPartStateIndex) {
+                return new PlaylistAnswer.Ok(lastPartState[r.skip() ? 1 : 0]); // see the class doc
             }
         } else if (segments.size() - (completionHeld ? 1 : 0) <= 0) {
             return waitOr503(r.arrivedNanos(), nowNanos); // the first playlist has at least one complete segment

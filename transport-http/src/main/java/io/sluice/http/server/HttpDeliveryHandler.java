@@ -38,7 +38,7 @@ final class HttpDeliveryHandler extends ChannelInboundHandlerAdapter {
     private static final Pattern INIT = Pattern.compile("init-(\\d{1,9})\\.mp4");
     private static final Pattern SEGMENT = Pattern.compile("seg-(\\d{1,15})\\.m4s");
     private static final Pattern PART = Pattern.compile("part-(\\d{1,15})\\.(\\d{1,6})\\.m4s");
-    private static final String HLS_JS = "io/sluice/http/server/hlsjs/hls.min.js";
+    private static final String HLS_JS = "META-INF/resources/webjars/hls.js/1.4.12/dist/hls.min.js";
 
     private final HttpDelivery delivery;
     private volatile byte[] hlsJs;

@@ -322,6 +322,15 @@ class LlHlsRulesTest {
         assertTrue(ll.contains("URI=\"part-" + (msn + 1) + ".0.m4s\""), ll);
         assertInstanceOf(PlaylistAnswer.Ok.class, playlist.answer(whole, now()));
         assertInstanceOf(PlaylistAnswer.Ok.class, playlist.answer(beyond, now()));
+        // a client that asks for the last part only now (its reloads lag) still gets it before the completion
+        PlaylistRequest lastPart = PlaylistRequest.parse(Map.of("_HLS_msn", "" + msn, "_HLS_part", "" + last), now());
+        String late = ((PlaylistAnswer.Ok) playlist.answer(lastPart, now())).body();
+        assertFalse(late.contains("seg-" + msn + ".m4s"), late);
+        assertTrue(late.endsWith("URI=\"part-" + msn + "." + last + ".m4s\"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part-" + (msn + 1)
+                + ".0.m4s\"\n"), late);
+        String lateDelta = ((PlaylistAnswer.Ok) playlist.answer(PlaylistRequest.parse(Map.of("_HLS_msn", "" + msn, "_HLS_part", "" + last,
+                "_HLS_skip", "YES"), now()), now())).body();
+        assertFalse(lateDelta.contains("seg-" + msn + ".m4s"), lateDelta);
     }
 
     @Test

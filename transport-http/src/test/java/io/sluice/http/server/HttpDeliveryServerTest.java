@@ -66,7 +66,7 @@ class HttpDeliveryServerTest {
         assertEquals(404, get("hls/nostream/index.m3u8").statusCode());
         HttpResponse<byte[]> js = get("hls/hls.min.js");
         assertEquals(200, js.statusCode());
-        assertTrue(js.body().length > 100_000, "hls.js from the jar");
+        assertTrue(js.body().length > 100_000, "hls.js from the webjar");
     }
 
     @Test

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("chromium")
 class OriginPushHlsJsChromiumTest {
     static final int PLAY_SECONDS = 15;
-    static final String HLS_JS = "io/sluice/http/server/hlsjs/hls.min.js";
+    static final String HLS_JS = "META-INF/resources/webjars/hls.js/1.4.12/dist/hls.min.js";
 
     @TempDir
     Path dir;
