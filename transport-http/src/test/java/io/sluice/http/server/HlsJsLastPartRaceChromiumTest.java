@@ -32,13 +32,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * hls.js (the version the server ships) in headless Chromium plays LL-HLS while the server holds back every part
- * until the playlist update that lists the next part is ready, then sends the part and, {@value #LAG_MS} ms later,
+ * until the playlist update that lists the next part is ready, then sends the part and, {@link #LAG_MS} ms later,
  * that update: the update arrives just after the part has downloaded, while hls.js appends it. That is what a
  * CPU-loaded machine does now and then. At a segment's last part this froze hls.js (1.4.12 and 1.7.4 alike) when
  * the same update also completed the segment: hls.js judged the segment fully buffered against its end as it was
  * when the part before the last began to load, never loaded the last part (30 fps, 250 ms part target: 4 frames,
  * 133 ms), and stalled until the segment's part tags left the playlist, then jumped the hole: 4-19 s. The server
- * now completes a segment only with the next segment's first part ({@code HlsMediaPlaylist}). Here the race is
+ * now completes a segment only with the next segment's first part, and answers a request for a segment's last
+ * part with the playlist of the moment that part closed ({@code HlsMediaPlaylist}). Here the race is
  * set up at every part boundary, so the test needs no load. Asserts: playback starts, never stalls after the
  * start, no buffer hole is jumped, frames decode at the clip's rate, the latency stays low-latency.
  */
