@@ -271,13 +271,21 @@ public final class HlsMediaPlaylist {
             if (!satisfied(r.msn(), r.part())) {
                 return waitOr503(r.arrivedNanos(), nowNanos);
             }
-            if (r.msn() == lastPartStateMsn && r.part() == lastPartStateIndex) {
+            if (answersWithLastPartState(r)) {
                 return new PlaylistAnswer.Ok(lastPartState[r.skip() ? 1 : 0]); // see the class doc
             }
         } else if (segments.size() - (completionHeld ? 1 : 0) <= 0) {
             return waitOr503(r.arrivedNanos(), nowNanos); // the first playlist has at least one complete segment
         }
         return new PlaylistAnswer.Ok(render(true, r.skip()));
+    }
+
+    /**
+     * Whether {@link #answer} gives {@code r} the playlist as it was when a segment's last part closed (see the class
+     * doc) rather than the current one: a server that caches rendered answers per state must not cache that one.
+     */
+    public boolean answersWithLastPartState(PlaylistRequest r) {
+        return r.blocking() && r.msn() == lastPartStateMsn && r.part() == lastPartStateIndex;
     }
 
     /** Answers a request for the plain HLS media playlist (complete segments only, no blocking). */
