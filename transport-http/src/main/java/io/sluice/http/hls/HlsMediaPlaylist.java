@@ -24,6 +24,22 @@ import java.util.Locale;
  * beyond the last part + the Advance Part Limit, or {@code _HLS_part} without {@code _HLS_msn}, is a 400;
  * one not satisfied within 3 × target duration is a 503.
  *
+ * <p>Segment completion one part late (low-latency view only). The newest segment is listed as parts, without its
+ * {@code EXTINF} and URI, until the first part of the next segment (or the publisher's leaving) completes it, so
+ * the playlist update that adds a segment's last part never also completes that segment. hls.js (1.4.12 and
+ * 1.7.4 alike) otherwise sometimes never loads a segment's last part: when the update that lists the last part and
+ * completes the segment arrives after the part before it has downloaded but before it is appended, hls.js judges
+ * the segment fully buffered against the segment's end as it was when that part's load began (short of the last
+ * part), loads nothing until the segment's part tags leave the playlist, then jumps the hole: a freeze of 4-19 s.
+ * With the completion a part later, the update adding the last part is an ordinary next-part update, and the one
+ * completing the segment adds nothing to it. Clients loading parts see no delay; one that waits for whole segments
+ * at the live edge gets each one part duration later. A blocking request for a complete segment
+ * ({@code _HLS_msn} alone) is answered once the playlist shows it complete. A blocking request for a segment's
+ * last part gets the playlist as it was when that part closed (the segment still in progress), even once the next
+ * segment has begun: a client whose reloads lag (a loaded machine) would otherwise get the last part and the
+ * segment's completion in one update again. The request's URL names that state, so a cache that keeps the first
+ * answer serves the same bytes.
+ *
  * <p>Not thread-safe: the server confines each instance to one lock.
  */
 public final class HlsMediaPlaylist {
@@ -44,6 +60,13 @@ public final class HlsMediaPlaylist {
     private boolean openDiscontinuity;
     private CmafHeader lastHeader;
     private boolean live = true;
+    /** The newest complete segment is still listed as parts in the low-latency view (see the class doc). */
+    private boolean completionHeld;
+    /** The last segment completed: its sequence number and last part index, and the low-latency playlists (full,
+     * delta update) as they were before its completion; {@code -1} before the first. */
+    private long lastPartStateMsn = -1;
+    private int lastPartStateIndex;
+    private final String[] lastPartState = new String[2];
     private long totalBytes;
     private long totalUs;
     private long peakBps;
@@ -94,6 +117,14 @@ public final class HlsMediaPlaylist {
     /** A chunk was completed by the segmenter. */
     public void onPart(CmafPart part) {
         if (openParts.isEmpty()) {
+            if (completionHeld && !segments.isEmpty()) {
+                CmafSegment held = segments.getLast().segment;
+                lastPartStateMsn = held.sequence();
+                lastPartStateIndex = held.parts().size() - 1;
+                lastPartState[0] = render(true, false);
+                lastPartState[1] = render(true, true);
+            }
+            completionHeld = false; // the first part of the next segment completes the one before
             nextSequence = part.sequence();
             openDiscontinuity = lastHeader != null && part.header().id() != lastHeader.id();
             openDiscontinuitySeq = (segments.isEmpty() ? 0 : segments.getLast().discontinuitySeq) + (openDiscontinuity ? 1 : 0);
@@ -107,6 +138,7 @@ public final class HlsMediaPlaylist {
     /** A segment was completed; its parts came before through {@link #onPart}. */
     public void onSegment(CmafSegment segment) {
         segments.add(new Entry(segment, openDiscontinuitySeq, openDiscontinuity));
+        completionHeld = live;
         openParts.clear();
         nextSequence = segment.sequence() + 1;
         long bytes = segment.byteLength();
@@ -124,6 +156,10 @@ public final class HlsMediaPlaylist {
     /** The publisher left: blocked requests that are not satisfied get 503 at once until it is back. */
     public void onUnpublish() {
         live = false;
+        if (completionHeld) {
+            completionHeld = false;
+            java.util.Arrays.fill(rendered, null);
+        }
     }
 
     /** Media sequence number of the segment in progress (whose parts come next). */
@@ -235,10 +271,21 @@ public final class HlsMediaPlaylist {
             if (!satisfied(r.msn(), r.part())) {
                 return waitOr503(r.arrivedNanos(), nowNanos);
             }
-        } else if (segments.isEmpty()) {
-            return waitOr503(r.arrivedNanos(), nowNanos); // the first playlist has at least one segment
+            if (answersWithLastPartState(r)) {
+                return new PlaylistAnswer.Ok(lastPartState[r.skip() ? 1 : 0]); // see the class doc
+            }
+        } else if (segments.size() - (completionHeld ? 1 : 0) <= 0) {
+            return waitOr503(r.arrivedNanos(), nowNanos); // the first playlist has at least one complete segment
         }
         return new PlaylistAnswer.Ok(render(true, r.skip()));
+    }
+
+    /**
+     * Whether {@link #answer} gives {@code r} the playlist as it was when a segment's last part closed (see the class
+     * doc) rather than the current one: a server that caches rendered answers per state must not cache that one.
+     */
+    public boolean answersWithLastPartState(PlaylistRequest r) {
+        return r.blocking() && r.msn() == lastPartStateMsn && r.part() == lastPartStateIndex;
     }
 
     /** Answers a request for the plain HLS media playlist (complete segments only, no blocking). */
@@ -262,8 +309,9 @@ public final class HlsMediaPlaylist {
 
     /** Whether the playlist holds segment {@code msn} complete ({@code part < 0}) or its part {@code part}. */
     boolean satisfied(long msn, int part) {
-        if (part < 0) {
-            return !segments.isEmpty() && segments.getLast().segment.sequence() >= msn;
+        if (part < 0) { // complete as the low-latency view shows it
+            return segments.size() - (completionHeld ? 1 : 0) > 0
+                    && segments.getLast().segment.sequence() - (completionHeld ? 1 : 0) >= msn;
         }
         if (msn < nextSequence) {
             CmafSegment s = segment(msn);
@@ -338,6 +386,9 @@ public final class HlsMediaPlaylist {
                 for (CmafPart p : s.parts()) {
                     partTag(sb, p);
                 }
+            }
+            if (lowLatency && completionHeld && i == n) {
+                break; // listed as parts only until the next segment's first part (see the class doc)
             }
             sb.append("#EXTINF:").append(seconds(s.durationUs())).append(",\n");
             sb.append("seg-").append(s.sequence()).append(".m4s\n");

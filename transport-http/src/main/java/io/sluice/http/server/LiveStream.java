@@ -473,8 +473,9 @@ final class LiveStream implements StreamSubscriber {
             w.exchange.error(404, "stream '" + name + "' is gone");
             return new PlaylistAnswer.Error(404, "gone");
         }
-        RenderKey key = group != null || w.kind == Kind.PART ? null
-                : new RenderKey(w.kind, w.kind == Kind.MEDIA_LL && w.request.skip(), w.utcTimingUrl);
+        // the playlist of the moment a segment's last part closed is an answer to one URL, not the state's
+        RenderKey key = group != null || w.kind == Kind.PART || w.kind == Kind.MEDIA_LL && playlist.answersWithLastPartState(w.request)
+                ? null : new RenderKey(w.kind, w.kind == Kind.MEDIA_LL && w.request.skip(), w.utcTimingUrl);
         byte[] cached = key == null ? null : rendered.get(key);
         PlaylistAnswer a = switch (w.kind) {
             case MEDIA_LL -> {

@@ -288,6 +288,70 @@ class LlHlsRulesTest {
         assertEquals(640, playlist.currentHeader().video().info().width());
     }
 
+    @Test
+    @DisplayName("A segment's last part is listed first, the segment completed with the next segment's first part (hls.js skipped last parts)")
+    void segmentCompletedOnePartLate() {
+        io.sluice.http.cmaf.CmafSegment seg = runUntilASegmentCompletes();
+        long completedAt = nowUs;
+        long msn = seg.sequence();
+        int last = seg.parts().size() - 1;
+        assertTrue(last >= 1, "parts " + seg.parts().size());
+        // low-latency view: every part of the segment, then the hint of the next segment's first part; no EXTINF yet
+        String ll = playlist(Map.of());
+        assertFalse(ll.contains("seg-" + msn + ".m4s"), ll);
+        assertTrue(ll.endsWith("#EXT-X-PART:DURATION=" + HlsMediaPlaylist.seconds(seg.parts().get(last).durationUs()) + ",URI=\"part-"
+                + msn + "." + last + ".m4s\"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part-" + (msn + 1) + ".0.m4s\"\n"), ll);
+        assertTrue(ll.contains("seg-" + (msn - 1) + ".m4s"), ll);
+        // plain HLS lists it at once
+        String plain = ((PlaylistAnswer.Ok) playlist.plainAnswer(now(), now())).body();
+        assertTrue(plain.contains("seg-" + msn + ".m4s"), plain);
+        // blocking: its last part is there, the segment (and a part beyond the last) not yet
+        assertInstanceOf(PlaylistAnswer.Ok.class, playlist.answer(PlaylistRequest.parse(Map.of("_HLS_msn", "" + msn, "_HLS_part", "" + last), now()), now()));
+        PlaylistRequest whole = PlaylistRequest.parse(Map.of("_HLS_msn", "" + msn), now());
+        PlaylistRequest beyond = PlaylistRequest.parse(Map.of("_HLS_msn", "" + msn, "_HLS_part", "" + (last + 1)), now());
+        assertInstanceOf(PlaylistAnswer.Wait.class, playlist.answer(whole, now()));
+        assertInstanceOf(PlaylistAnswer.Wait.class, playlist.answer(beyond, now()));
+        assertInstanceOf(PlaylistAnswer.Bytes.class, playlist.partAnswer(msn, last, now(), now()), "the last part is downloadable");
+        // the next segment's first part completes it, one part duration later at most
+        while (playlist.openParts().isEmpty()) {
+            runUntil(nowUs + 10_000);
+        }
+        assertTrue(nowUs - completedAt <= PART_US + 10_000, "completed " + (nowUs - completedAt) + " µs later");
+        ll = playlist(Map.of());
+        assertTrue(ll.contains("#EXTINF:" + HlsMediaPlaylist.seconds(seg.durationUs()) + ",\nseg-" + msn + ".m4s\n"), ll);
+        assertTrue(ll.contains("URI=\"part-" + (msn + 1) + ".0.m4s\""), ll);
+        assertInstanceOf(PlaylistAnswer.Ok.class, playlist.answer(whole, now()));
+        assertInstanceOf(PlaylistAnswer.Ok.class, playlist.answer(beyond, now()));
+        // a client that asks for the last part only now (its reloads lag) still gets it before the completion
+        PlaylistRequest lastPart = PlaylistRequest.parse(Map.of("_HLS_msn", "" + msn, "_HLS_part", "" + last), now());
+        String late = ((PlaylistAnswer.Ok) playlist.answer(lastPart, now())).body();
+        assertFalse(late.contains("seg-" + msn + ".m4s"), late);
+        assertTrue(late.endsWith("URI=\"part-" + msn + "." + last + ".m4s\"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part-" + (msn + 1)
+                + ".0.m4s\"\n"), late);
+        String lateDelta = ((PlaylistAnswer.Ok) playlist.answer(PlaylistRequest.parse(Map.of("_HLS_msn", "" + msn, "_HLS_part", "" + last,
+                "_HLS_skip", "YES"), now()), now())).body();
+        assertFalse(lateDelta.contains("seg-" + msn + ".m4s"), lateDelta);
+    }
+
+    @Test
+    @DisplayName("A segment held as parts is shown complete when the publisher leaves")
+    void heldSegmentCompletedOnUnpublish() {
+        long msn = runUntilASegmentCompletes().sequence();
+        assertFalse(playlist(Map.of()).contains("seg-" + msn + ".m4s"));
+        playlist.onUnpublish();
+        assertTrue(playlist(Map.of()).contains("seg-" + msn + ".m4s"));
+    }
+
+    /** Runs past 4.5 s, then 10 ms at a time until the segmenter completes a segment; returns it. */
+    io.sluice.http.cmaf.CmafSegment runUntilASegmentCompletes() {
+        runUntil(4_500_000);
+        int complete = playlist.segments().size();
+        while (playlist.segments().size() == complete) {
+            runUntil(nowUs + 10_000);
+        }
+        return playlist.segments().get(playlist.segments().size() - 1);
+    }
+
     long lastMsn() {
         String p = playlist(Map.of());
         List<String> segs = p.lines().filter(l -> l.startsWith("seg-")).toList();
