@@ -34,6 +34,8 @@ public final class ProbeBitrateEstimator {
 
     private final Map<Integer, Cluster> clusters = new HashMap<>();
     private long lastEstimateBps = -1;
+    private int lastEstimateClusterId = -1;
+    private boolean lastEstimateSaturated;
 
     /**
      * Adds one received probe packet.
@@ -84,11 +86,27 @@ public final class ProbeBitrateEstimator {
             return -1;
         }
         double result = Math.min(sendRate, receiveRate);
-        if (receiveRate < MIN_RATIO_FOR_UNSATURATED_LINK * sendRate) {
+        boolean saturated = receiveRate < MIN_RATIO_FOR_UNSATURATED_LINK * sendRate;
+        if (saturated) {
             result = TARGET_UTILIZATION_FRACTION * receiveRate;
         }
         lastEstimateBps = (long) result;
+        lastEstimateClusterId = id;
+        lastEstimateSaturated = saturated;
         return lastEstimateBps;
+    }
+
+    /** The probe cluster id of the last measured rate, or -1 before any; not reset by {@link #fetchAndResetLastEstimatedBitrate}. */
+    public int lastEstimateClusterId() {
+        return lastEstimateClusterId;
+    }
+
+    /**
+     * Whether the last measured cluster saturated the path (received under 90 % of its send rate): its rate is then
+     * the path's rate at the time, shared with whatever else crossed it, not spare capacity.
+     */
+    public boolean lastEstimateSaturated() {
+        return lastEstimateSaturated;
     }
 
     /** The last measured cluster rate, bit/s, or -1; resets it. */

@@ -42,10 +42,14 @@ import java.util.function.Consumer;
  *   <li><b>Encoder undershoot.</b> Rate-controlled encoders often produce less than their setting (x264 with a
  *       1 s VBV sent 0.78–1.0 × its target on the bottleneck bench; simple scenes far less), and a congestion
  *       controller that sees the sender below its estimate takes it for application-limited and stops probing. The
- *       controller meters the video encoder's output ({@link #onVideoEncoded}) over 2 s of PTS and, once the
- *       setting has been steady for 2.5 s, raises the encoder's setting above the target (at most
- *       {@value #MAX_BOOST} ×, at most 15 % a second) while the output stays under 90 % of the target, and lowers
- *       it again when the output exceeds the target; any decrease of the target resets it. The target (what the
+ *       controller meters the video encoder's output ({@link #onVideoEncoded}) over 2 s of PTS against the mean of
+ *       the settings it had over the same time, and, once a second from 0.5 s after the last setting change,
+ *       raises the encoder's setting above the target (at most {@value #MAX_BOOST} ×, at most 15 % a second) while
+ *       the output would stay under 95 % of the target (aiming at 98 %), and lowers it again when it would exceed the target; any
+ *       decrease of the target resets it. Judging against the settings' mean (not only after 2.5 s without a change,
+ *       as before) lets it act during a climb, when the target rises every second or two: there the old rule never
+ *       judged, and the sender stayed at ~0.9 × its target, under the 0.95 a congestion controller's stable-period
+ *       probe asks for (GCC's step up then takes AIMD's 10+ s). The target (what the
  *       network allows, in {@link RateDecision}) is unchanged: only what the encoder is told moves.</li>
  *   <li><b>Picture size</b> ({@link ResolutionLadder}): one step down when the target falls below the current
  *       size's minimum for 1 s (at once below 75 % of it), one step up when it has stayed 30 % above the next
@@ -79,8 +83,13 @@ public final class AdaptiveRateController implements RateController {
     static final long OUTPUT_WINDOW_US = 2_000_000;
     /** Access units the meter holds at most: the window at 240 fps, twice over. */
     private static final int OUTPUT_RING = 1024;
-    /** How long after a setting change the encoder's output is not judged (its rate control ramps), ns. */
-    private static final long OUTPUT_SETTLE_NANOS = 2_500_000_000L;
+    /**
+     * How long after a setting change the encoder's output is not judged, ns: its rate control needs about its
+     * buffer to follow (333 ms, {@code VideoEncoderConfig.ADAPTIVE_RATE_CONTROL_BUFFER}).
+     */
+    private static final long OUTPUT_SETTLE_NANOS = 500_000_000L;
+    /** Setting changes remembered for the mean over the output window (more than a change per 100 ms never happens). */
+    private static final int SETTING_RING = 64;
     private static final long BOOST_INTERVAL_NANOS = 1_000_000_000L;
     /** The largest encoder setting ÷ target. */
     static final double MAX_BOOST = 1.3;
@@ -113,6 +122,11 @@ public final class AdaptiveRateController implements RateController {
      */
     private final long[] outputPts = new long[OUTPUT_RING];
     private final int[] outputSizes = new int[OUTPUT_RING];
+    /** The encoder's settings, a ring: ticker ns from which each applied, and bit/s, oldest first. */
+    private final long[] settingFromNanos = new long[SETTING_RING];
+    private final long[] settingBps = new long[SETTING_RING];
+    private int settingHead;
+    private int settingCount;
     private int outputHead;
     private int outputCount;
     private long outputBytes;
@@ -221,6 +235,7 @@ public final class AdaptiveRateController implements RateController {
         if (video.targetBitrate() != targetBps) {
             video.setTargetBitrate(targetBps);
         }
+        recordSetting(ticker.nanoTime(), targetBps);
         current = new RateDecision(targetBps, 0, size, video.frameRate(), RateChangeReason.INITIAL, null, false);
     }
 
@@ -360,12 +375,14 @@ public final class AdaptiveRateController implements RateController {
             return;
         }
         lastBoostCheckNanos = now;
-        // The window's frames, less the newest (its duration is not in the span), over the span.
+        // The window's frames, less the newest (its duration is not in the span), over the span, against the mean
+        // setting over the same time: what the output would be now, with the current setting, over the target.
         double outBps = (outputBytes - bytes) * 8e6 / spanUs;
-        double ratio = outBps / targetBps;
+        double meanSetting = meanSettingBps(now - spanUs * 1000, now);
+        double ratio = meanSetting > 0 ? outBps / meanSetting * boost : outBps / targetBps;
         double next = boost;
-        if (ratio < 0.9) {
-            next = Math.min(MAX_BOOST, boost * Math.min(1.15, 0.95 / ratio));
+        if (ratio < 0.95) {
+            next = Math.min(MAX_BOOST, boost * Math.min(1.15, 0.98 / ratio));
         } else if (ratio > 1.0) {
             next = Math.max(1.0, boost * Math.max(0.8, 0.97 / ratio));
         }
@@ -383,8 +400,37 @@ public final class AdaptiveRateController implements RateController {
 
     /** Sets the encoder to the target times the boost. */
     private void applySetting(long now) {
-        video.setTargetBitrate(Math.max(1, Math.round(targetBps * boost)));
+        long setting = Math.max(1, Math.round(targetBps * boost));
+        video.setTargetBitrate(setting);
         settingChangedNanos = now;
+        recordSetting(now, setting);
+    }
+
+    private void recordSetting(long now, long bps) {
+        if (settingCount == SETTING_RING) {
+            settingHead = (settingHead + 1) % SETTING_RING;
+            settingCount--;
+        }
+        int tail = (settingHead + settingCount) % SETTING_RING;
+        settingFromNanos[tail] = now;
+        settingBps[tail] = bps;
+        settingCount++;
+    }
+
+    /** Time-weighted mean of the encoder's settings over [from, to], ticker ns; 0 if none was recorded by then. */
+    private double meanSettingBps(long from, long to) {
+        double sum = 0;
+        long covered = 0;
+        for (int i = 0; i < settingCount; i++) {
+            int k = (settingHead + i) % SETTING_RING;
+            long start = Math.max(from, settingFromNanos[k]);
+            long end = i + 1 < settingCount ? Math.min(to, settingFromNanos[(k + 1) % SETTING_RING]) : to;
+            if (end > start) {
+                sum += (double) settingBps[k] * (end - start);
+                covered += end - start;
+            }
+        }
+        return covered > 0 ? sum / covered : 0;
     }
 
     /** One hysteresis step of the picture size; returns whether the size changed. */

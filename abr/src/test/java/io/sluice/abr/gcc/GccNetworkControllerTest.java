@@ -179,6 +179,78 @@ class GccNetworkControllerTest {
     }
 
     /**
+     * A stable-period probe (no overuse for 2 s, the sender at its target) raises the estimate when the path carried
+     * it at its send rate (spare capacity), and is discarded when the path saturated (received at 0.8 × its send
+     * rate): a full path may be shared, and a FIFO gives a probing flow a share in proportion to what it sends, not
+     * spare capacity (in the simulation such probes let one of two flows take 2-9 × the other's rate).
+     */
+    @Test
+    void stableProbeCountsOnlyWhenThePathCarriedIt() {
+        double[] unsaturated = stableProbe(1.0);
+        assertEquals(ProbeController.STABLE_PROBE_SCALE * unsaturated[0], unsaturated[1], 0.1 * unsaturated[1],
+                "probe at " + unsaturated[1] + " for an estimate of " + unsaturated[0]);
+        assertTrue(unsaturated[2] >= 1.3 * unsaturated[0], "raised: " + java.util.Arrays.toString(unsaturated));
+        double[] saturated = stableProbe(0.8);
+        assertTrue(saturated[2] <= 1.05 * saturated[0], "discarded (it measured 0.95 x 0.8 x 1.5 = 1.14 x the estimate): " + java.util.Arrays.toString(saturated));
+    }
+
+    /**
+     * Sends at the target (one packet per 10 ms, 20 ms one way, feedback every 50 ms) until the controller asks for a
+     * stable-period probe after 2 s, sends that cluster with its packets arriving at {@code receiveRateFraction} × the
+     * rate they were sent at, and returns {estimate before, the cluster's rate, estimate 200 ms after}, bit/s.
+     */
+    private static double[] stableProbe(double receiveRateFraction) {
+        GccNetworkController gcc = new GccNetworkController();
+        long target = gcc.onTargetRateConstraints(0, C).targetRate().targetBitrateBps();
+        List<PacketResult> results = new ArrayList<>();
+        long seq = 0;
+        double before = -1;
+        double probeRate = -1;
+        long probeEndUs = Long.MAX_VALUE;
+        for (long t = 10_000; t <= 10_000_000; t += 10_000) {
+            SentPacket p = new SentPacket(t, seq++, (int) (target * 10_000 / 8_000_000), PacedPacketInfo.NONE, false, 0);
+            gcc.onSentPacket(p);
+            results.add(new PacketResult(p, t + 20_000));
+            List<NetworkControlUpdate> updates = new ArrayList<>();
+            if (t % 50_000 == 0) {
+                updates.add(gcc.onTransportPacketsFeedback(new TransportPacketsFeedback(t + 20_000, 0, results)));
+                results = new ArrayList<>();
+            }
+            if (t % 25_000 == 0) {
+                updates.add(gcc.onProcessInterval(t));
+            }
+            for (NetworkControlUpdate u : updates) {
+                if (u.targetRate() != null) {
+                    target = u.targetRate().targetBitrateBps();
+                }
+                for (ProbeClusterConfig c : u.probeClusters()) {
+                    if (t < 2_000_000 || probeRate > 0) {
+                        continue; // the initial probes (never sent here: their results time out)
+                    }
+                    before = gcc.delayBasedEstimateBps();
+                    probeRate = c.targetBitrateBps();
+                    int size = 1000;
+                    int count = Math.max(c.targetProbeCount(), (int) (probeRate * c.targetDurationUs() / 8e6 / size) + 1);
+                    long sendGapUs = (long) (size * 8e6 / probeRate);
+                    long receiveGapUs = (long) (sendGapUs / receiveRateFraction);
+                    PacedPacketInfo info = new PacedPacketInfo(c.id(), c.targetProbeCount(),
+                            (int) (probeRate * c.targetDurationUs() / 8_000_000));
+                    for (int i = 0; i < count; i++) {
+                        SentPacket probe = new SentPacket(t + i * sendGapUs, seq++, size, info, false, 0);
+                        gcc.onSentPacket(probe);
+                        results.add(new PacketResult(probe, t + 20_000 + i * receiveGapUs));
+                    }
+                    probeEndUs = t;
+                }
+            }
+            if (probeRate > 0 && t >= probeEndUs + 200_000) {
+                return new double[] {before, probeRate, gcc.delayBasedEstimateBps()};
+            }
+        }
+        throw new AssertionError("no stable-period probe in 10 s");
+    }
+
+    /**
      * After a large cut (the target under 0.7 × the acknowledged rate: the capacity fell) the pacer runs at the target
      * for 2 s, so that what the encoder made before the cut does not hold the bottleneck at its new capacity; an
      * ordinary cut keeps the pacing factor.

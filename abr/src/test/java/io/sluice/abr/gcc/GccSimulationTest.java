@@ -166,6 +166,51 @@ class GccSimulationTest {
         }
     }
 
+    /**
+     * RFC 8867 §5.1 and §5.2 with Sluice's application in the loop ({@link io.sluice.abr.sim.AdaptedEncoderModel}: a
+     * real {@code AdaptiveRateController} between the controller and an x264-like encoder that sends 0.9 × its
+     * setting), the closest model of the bottleneck bench's WHIP publisher. The controller compensates the
+     * undershoot, so the sender uses its target and stable-period probes find the 1 → 2.5 Mbit/s step (never before:
+     * steady utilization 0.57–0.83, share ratios up to 4.3). Bounds are coarse; the issue's every-window share goal
+     * is not met (printed).
+     */
+    @Test
+    void rfc8867WithTheApplicationInTheLoop() {
+        Simulation sim = new Simulation(GccScenarios.rfc8867Variable(), 300_000, 50_000);
+        sim.addFlow(new GccNetworkController(), io.sluice.abr.cc.TargetRateConstraints.DEFAULT,
+                io.sluice.abr.sim.AdaptedEncoderModel.likeX264WithController(), 0);
+        sim.run(60 * S);
+        Simulation.Flow f = flow(sim);
+        for (long[] seg : GccScenarios.RFC8867_VARIABLE_STEADY) {
+            System.out.println(GccScenarios.figures("adapted 5.1 " + seg[0] + "-" + seg[1] + " s", sim, seg[0] * S,
+                    seg[1] * S));
+            assertTrue(sim.utilization(seg[0] * S, seg[1] * S) >= 0.75, "utilization " + seg[0] + "-" + seg[1]);
+        }
+        long up1 = f.firstTimeDeliveredAtOrAbove(2_250 * KBPS, 15 * S, 30 * S);
+        long up2 = f.firstTimeDeliveredAtOrAbove(900 * KBPS, 45 * S, 60 * S);
+        System.out.printf("adapted 5.1: delivered 90 %% of 1->2.5 at +%.1f s, of 0.6->1 at +%.1f s, loss %.2f %%%n",
+                (up1 - 15 * S) / 1e6, (up2 - 45 * S) / 1e6, 100 * f.lossFraction(0, 60 * S));
+        assertTrue(up1 >= 0 && up1 - 15 * S <= 10 * S, "90 % of the 1 -> 2.5 step within 10 s");
+        assertTrue(up2 >= 0 && up2 - 45 * S <= 8 * S, "90 % of the 0.6 -> 1 step within 8 s");
+        assertTrue(f.bottleneckDelayPercentileUs(95, 0, 60 * S) <= 100_000, "queue p95");
+        assertTrue(f.lossFraction(0, 60 * S) <= 0.015, "loss " + f.lossFraction(0, 60 * S));
+
+        Simulation two = new Simulation(GccScenarios.rfc8867MultipleFlows(), 300_000, 50_000);
+        for (int i = 0; i < 2; i++) {
+            two.addFlow(new GccNetworkController(), io.sluice.abr.cc.TargetRateConstraints.DEFAULT,
+                    io.sluice.abr.sim.AdaptedEncoderModel.likeX264WithController(), 0);
+        }
+        two.run(125 * S);
+        double[] ratios = GccScenarios.shareRatios(two, 0, 125 * S);
+        System.out.printf("adapted 5.2: share ratios %s, utilization %.2f%n", java.util.Arrays.toString(ratios),
+                two.utilization(0, 125 * S));
+        long within = java.util.Arrays.stream(ratios).filter(r -> r >= 0.5 && r <= 2).count();
+        assertTrue(within >= 20, within + " of 25 windows within [0.5, 2]: " + java.util.Arrays.toString(ratios));
+        for (double r : ratios) {
+            assertTrue(r >= 0.25 && r <= 4, "share ratio " + java.util.Arrays.toString(ratios));
+        }
+    }
+
     @Test
     void mahimahiVerizonLteUplink() {
         Simulation sim = GccScenarios.single(

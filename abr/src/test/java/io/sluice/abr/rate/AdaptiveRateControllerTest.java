@@ -387,14 +387,48 @@ class AdaptiveRateControllerTest {
         // The encoder catches up (a complex scene): its output above the target takes the boost back down.
         encode(c, enc, 12, 1.0, estimate, pts);
         assertEquals(target, enc.bitrate, 1, "output at the setting: no boost");
-        // 0.85 efficient: boost to about 1/0.85 (within the 15 %-a-second steps), output then near the target.
+        // 0.85 efficient: boost to about 0.98/0.85 (within the 15 %-a-second steps), output then near the target.
         encode(c, enc, 15, 0.85, estimate, pts);
         boost = (double) enc.bitrate / target;
-        assertTrue(boost >= 1.1 && boost <= 1.2, "boost " + boost);
+        assertTrue(boost >= 1.1 && boost <= 1.2, "boost " + boost + " (0.95 / 0.85 = 1.12 .. 0.98 / 0.85 = 1.15)");
         // A cut: the encoder gets the new target, not more.
         c.onBandwidthEstimate(WHIP, cc(526_316, 0));
         assertEquals(500_000, c.current().targetBps(), 1);
         assertEquals(500_000, enc.bitrate, 1, "a decrease resets the boost");
+    }
+
+    @Test
+    @DisplayName("during a climb (a raised target every second) an undershooting encoder is told more within 3 s")
+    void encoderUndershootIsCompensatedDuringAClimb() {
+        RecordingEncoder enc = new RecordingEncoder(5_000_000, new VideoSize(640, 480));
+        AdaptiveRateController c = controller(AdaptiveBitrate.builder().startBitrateBps(800_000).build(), 0);
+        c.attach(enc);
+        long[] pts = {0};
+        double estimate = 842_105; // 800 kbit/s of video after 5 % overhead
+        double efficiency = 0.88;  // x264 on the bottleneck bench: 0.83-0.99 of its setting
+        double outputBits = 0;
+        double targetBits = 0;
+        for (int s = 0; s < 8; s++) {
+            estimate *= 1.08; // AIMD's multiplicative increase: a raised target every second
+            for (int i = 0; i < 30; i++) {
+                ticker.advanceNanos(33_333_333);
+                pts[0] += 33_333;
+                int bytes = (int) (enc.bitrate * efficiency / 8 / 30);
+                c.onVideoEncoded(bytes, pts[0]);
+                if (i % 6 == 0) {
+                    c.onBandwidthEstimate(WHIP, cc((long) estimate, 0));
+                }
+                if (s >= 3) {
+                    outputBits += bytes * 8.0;
+                    targetBits += c.current().targetBps() / 30.0;
+                }
+            }
+        }
+        assertTrue(c.current().targetBps() > 1_200_000, "the target climbed: " + c.current().targetBps());
+        assertTrue(enc.bitrate > c.current().targetBps() * 1.05, "boosted: setting " + enc.bitrate + " for target "
+                + c.current().targetBps());
+        double usage = outputBits / targetBits;
+        assertTrue(usage >= 0.95 && usage <= 1.05, "output / target from 3 s on: " + usage);
     }
 
     @Test

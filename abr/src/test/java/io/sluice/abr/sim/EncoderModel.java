@@ -12,7 +12,7 @@ package io.sluice.abr.sim;
  * control needs about the length of its VBV to spend a new budget) and stays below the rate asked
  * ({@code outputFraction}). Decreases still apply at once.
  */
-public final class EncoderModel {
+public class EncoderModel {
     public static final int FPS = 30;
     public static final int KEYFRAME_INTERVAL_FRAMES = 90;
     public static final double KEYFRAME_SIZE_FACTOR = 4;
@@ -36,7 +36,8 @@ public final class EncoderModel {
     private final long responseTimeUs;
     private final double outputFraction;
     private long frameIndex;
-    private long appliedBps = -1;
+    /** The rate the encoder codes at, bit/s (-1 before the first frame); set by the application model. */
+    protected long appliedBps = -1;
     private double outputBps = -1;
     private long lastFrameUs = Long.MIN_VALUE;
     private long lastIncreaseUs = Long.MIN_VALUE;
