@@ -519,10 +519,13 @@ public final class GccNetworkController implements NetworkController {
         return new NetworkControlUpdate(rate, pacerConfig(nowUs, target), clusters);
     }
 
-    /** The pacer's rates for this target: {@code pacingFactor} × it, or the target itself after a large cut. */
+    /**
+     * The pacer's rates for this target: {@code pacingFactor} × it, or the target itself after a large cut (then
+     * flagged {@link PacerConfig#afterLargeCut()}).
+     */
     private PacerConfig pacerConfig(long nowUs, long target) {
         pacingAtTarget = nowUs < largeCutUntilUs;
         double factor = pacingAtTarget ? 1.0 : config.pacingFactor();
-        return new PacerConfig((long) (factor * target), Math.min(config.paddingRateBps(), target));
+        return new PacerConfig((long) (factor * target), Math.min(config.paddingRateBps(), target), pacingAtTarget);
     }
 }

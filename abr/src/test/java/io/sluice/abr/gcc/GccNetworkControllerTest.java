@@ -1,6 +1,7 @@
 package io.sluice.abr.gcc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -266,8 +267,10 @@ class GccNetworkControllerTest {
         assertEquals(480_000, small.targetRate().targetBitrateBps());
         assertEquals((long) (GccConfig.DEFAULT_PACING_FACTOR * 480_000), small.pacerConfig().pacingRateBps(),
                 "0.8 x the acknowledged rate: an ordinary cut");
+        assertFalse(small.pacerConfig().afterLargeCut());
         NetworkControlUpdate large = gcc.onRemoteBitrateReport(3_010_000, 180_000);
         assertEquals(180_000, large.pacerConfig().pacingRateBps(), "0.3 x the acknowledged rate: paced at the target");
+        assertTrue(large.pacerConfig().afterLargeCut(), "and said to be a large cut");
         List<long[]> pacing = feedAt600Kbps(gcc, 3_010_000, 6_000_000, seq);
         assertEquals(1, pacing.size(), "one pacer change after the cut");
         assertEquals((long) (GccConfig.DEFAULT_PACING_FACTOR * 180_000), pacing.get(0)[1]);

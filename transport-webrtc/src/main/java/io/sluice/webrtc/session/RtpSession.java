@@ -144,6 +144,9 @@ public final class RtpSession implements AutoCloseable {
     /** Feedback arrival − send time of the newest packet it covers, µs (an RTT plus up to one feedback interval); 0 before one. */
     private long feedbackRttUs;
     private volatile long pacingRateBps;
+    /** When the controller's pacer configs last started a large cut's window ({@link io.sluice.abr.cc.PacerConfig#afterLargeCut()}), ticker ns. */
+    private volatile long largeCutNanos = Long.MIN_VALUE;
+    private boolean pacerAfterLargeCut;
     private volatile long nacksReceived;
     private volatile long keyframeRequests;
     private volatile long nacksSent;
@@ -471,6 +474,10 @@ public final class RtpSession implements AutoCloseable {
         }
         if (u.pacerConfig() != null) {
             pacingRateBps = u.pacerConfig().pacingRateBps();
+            if (u.pacerConfig().afterLargeCut() && !pacerAfterLargeCut) {
+                largeCutNanos = nowNanos;
+            }
+            pacerAfterLargeCut = u.pacerConfig().afterLargeCut();
             pacer.setPacerConfig(nowNanos, u.pacerConfig());
         }
         for (ProbeClusterConfig c : u.probeClusters()) {
@@ -948,6 +955,14 @@ public final class RtpSession implements AutoCloseable {
     /** The pacing rate of the network controller's latest pacer configuration, bit/s (0 without one); any thread. */
     public long pacingRateBps() {
         return pacingRateBps;
+    }
+
+    /**
+     * When the network controller last said its target was a large cut (the path's capacity fell;
+     * {@link io.sluice.abr.cc.PacerConfig#afterLargeCut()}), on the session's ticker, ns; {@link Long#MIN_VALUE} if never. Any thread.
+     */
+    public long lastLargeCutNanos() {
+        return largeCutNanos;
     }
 
     /** RTP octets waiting in the pacer queue (at the last send or timeout); any thread. */

@@ -189,6 +189,31 @@ class RtpSessionPacingTest {
     }
 
     @Test
+    @DisplayName("The controller's large-cut flag is remembered from the first config of its window, for the sender's media")
+    void largeCutTimeComesFromTheController() {
+        ScriptedController c = new ScriptedController(1_000_000, 0);
+        c.script.add(ScriptedController.pacer(900_000, 0));
+        c.script.add(new io.sluice.abr.cc.NetworkControlUpdate(null,
+                new io.sluice.abr.cc.PacerConfig(300_000, 0, true), List.of()));
+        c.script.add(new io.sluice.abr.cc.NetworkControlUpdate(null,
+                new io.sluice.abr.cc.PacerConfig(280_000, 0, true), List.of()));
+        RtpSession s = sender(c, true, false);
+        try {
+            assertEquals(Long.MIN_VALUE, s.lastLargeCutNanos());
+            List<Out> out = new ArrayList<>();
+            long t0 = ticker.nanoTime();
+            run(s, t0 + 30_000_000L, 0, out);
+            assertEquals(Long.MIN_VALUE, s.lastLargeCutNanos(), "a lower rate alone is not a large cut");
+            run(s, t0 + 200_000_000L, 0, out);
+            assertTrue(c.processTimesUs.size() >= 3, "three process intervals ran: " + c.processTimesUs);
+            long cut = c.processTimesUs.get(1) * 1000;
+            assertEquals(cut, s.lastLargeCutNanos(), "the window's first config, not its later ones");
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
     @DisplayName("Without a controller nothing is paced: a frame leaves at once, and there is no 25 ms wake-up")
     void unpacedWithoutController() {
         RtpSession s = sender(null, true, false);

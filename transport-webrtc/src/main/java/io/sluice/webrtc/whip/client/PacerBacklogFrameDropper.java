@@ -24,8 +24,9 @@ import java.time.Duration;
  * its first keyframe dropped until the source's next one, 5 s later. The pacer's own queue time limit bounds what
  * the grace lets through.
  *
- * <p>After a large cut (the pacing rate below {@link #LARGE_CUT_FRACTION} × the highest rate of the last
- * {@link #PEAK_WINDOW_US}) the limit is {@link #AFTER_CUT_MAX_BACKLOG} for {@link #AFTER_CUT_US}. Why: the frames the
+ * <p>After a large cut (the network controller cut its target far below what the path carried and says so in its
+ * pacer config, {@link io.sluice.abr.cc.PacerConfig#afterLargeCut()}) the limit is {@link #AFTER_CUT_MAX_BACKLOG}
+ * for {@link #AFTER_CUT_US}. Why: the frames the
  * encoder makes in the second after a cut are at the old rate, and whatever the pacer holds of them it sends at its
  * rate, about the new capacity, so the queue the step filled at the bottleneck cannot drain until they are gone
  * (bottleneck bench, RFC 8867 §5.1's 2.5 → 0.6 Mbit/s step: 90 kB held after the cut, the bottleneck over 100 ms for
@@ -39,10 +40,6 @@ final class PacerBacklogFrameDropper {
     static final Duration DEFAULT_MAX_BACKLOG = Duration.ofSeconds(1);
     /** How long after the first video frame nothing is dropped, µs. */
     static final long START_GRACE_US = 1_000_000;
-    /** A pacing rate below this fraction of the last {@link #PEAK_WINDOW_US}'s highest is a large cut. */
-    static final double LARGE_CUT_FRACTION = 0.7;
-    /** The window of the highest pacing rate, µs. */
-    static final long PEAK_WINDOW_US = 1_000_000;
     /** The backlog limit after a large cut: 250 ms at the pacing rate (a keyframe at the new rate still fits). */
     static final Duration AFTER_CUT_MAX_BACKLOG = Duration.ofMillis(250);
     /** How long the lower limit holds after a large cut, µs. */
@@ -62,9 +59,6 @@ final class PacerBacklogFrameDropper {
     private boolean dropping;
     private long dropped;
     private long firstFrameUs = Long.MIN_VALUE;
-    private long peakRateBps;
-    private long peakRateUs = Long.MIN_VALUE;
-    private long afterCutUntilUs = Long.MIN_VALUE;
     private boolean droppingForCut;
 
     PacerBacklogFrameDropper() {
@@ -114,20 +108,16 @@ final class PacerBacklogFrameDropper {
      * @param pacerQueuedBytes RTP octets the pacer holds now
      * @param pacingRateBps    the pacer's configured rate, bit/s; &le; 0 when there is no controller (then
      *                         nothing is dropped)
+     * @param lastLargeCutUs   when the controller last started a large cut, µs on the same clock as {@code nowUs};
+     *                         {@link Long#MIN_VALUE} if never
      * @return the decision
      */
-    Decision onVideoFrame(long nowUs, boolean keyframe, long pacerQueuedBytes, long pacingRateBps) {
+    Decision onVideoFrame(long nowUs, boolean keyframe, long pacerQueuedBytes, long pacingRateBps, long lastLargeCutUs) {
         if (firstFrameUs == Long.MIN_VALUE) {
             firstFrameUs = nowUs;
         }
-        if (pacingRateBps >= peakRateBps || peakRateUs == Long.MIN_VALUE || nowUs - peakRateUs > PEAK_WINDOW_US) {
-            peakRateBps = pacingRateBps;
-            peakRateUs = nowUs;
-        } else if (pacingRateBps > 0 && pacingRateBps < LARGE_CUT_FRACTION * peakRateBps) {
-            afterCutUntilUs = nowUs + AFTER_CUT_US;
-        }
-        long limitUs = nowUs < afterCutUntilUs ? Math.min(maxBacklogUs, AFTER_CUT_MAX_BACKLOG.toNanos() / 1000)
-                : maxBacklogUs;
+        boolean afterCut = lastLargeCutUs != Long.MIN_VALUE && nowUs - lastLargeCutUs < AFTER_CUT_US;
+        long limitUs = afterCut ? Math.min(maxBacklogUs, AFTER_CUT_MAX_BACKLOG.toNanos() / 1000) : maxBacklogUs;
         double backlogUs = pacingRateBps > 0 ? pacerQueuedBytes * 8_000_000.0 / pacingRateBps : 0;
         boolean over = pacingRateBps > 0 && nowUs - firstFrameUs >= START_GRACE_US && backlogUs >= limitUs;
         if (!over && (!dropping || keyframe)) {

@@ -114,8 +114,10 @@ final class WhipMedia implements AutoCloseable {
 
     /** Whether a video frame is dropped because the pacer holds too much (counted, keyframe asked for). */
     private boolean dropsBehindPacer(long nowNanos, EncodedFrame f) {
+        long largeCutNanos = engine.lastLargeCutNanos();
         PacerBacklogFrameDropper.Decision d = dropper.onVideoFrame(nowNanos / 1000, f.isKeyframe(),
-                engine.pacerQueuedBytes(), engine.pacingRateBps());
+                engine.pacerQueuedBytes(), engine.pacingRateBps(),
+                largeCutNanos == Long.MIN_VALUE ? Long.MIN_VALUE : largeCutNanos / 1000);
         if (d == PacerBacklogFrameDropper.Decision.SEND) {
             return false;
         }
