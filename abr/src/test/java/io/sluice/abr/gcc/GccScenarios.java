@@ -18,8 +18,9 @@ import java.util.Locale;
  * java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.GccScenarios [pacingFactor]
  * </pre>
  * {@code trace 500|alr|mm|rfc|x264} prints every target of one scenario; {@code two <stableProbeIntervalUs>} the per-second
- * rates of two flows sharing a bottleneck; {@code x264} the §5.1 and §5.2 runs with {@link EncoderModel#likeX264} encoders; {@code ideal} fixed-rate senders on the mahimahi LTE trace; {@code tcp}
- * GCC against a long Reno flow.
+ * rates of two flows sharing a bottleneck; {@code x264} the §5.1 and §5.2 runs with {@link EncoderModel#likeX264} encoders;
+ * {@code adapted} the same with Sluice's rate controller in the loop, for encoders sending 0.83..1.0 × their setting;
+ * {@code ideal} fixed-rate senders on the mahimahi LTE trace; {@code tcp} GCC against a long Reno flow.
  */
 public final class GccScenarios {
     static final long S = 1_000_000;
@@ -171,6 +172,47 @@ public final class GccScenarios {
                 100 * two.flowsForFigures().get(1).lossFraction(0, 125 * S)));
     }
 
+    /**
+     * With the application in the loop ({@link io.sluice.abr.sim.AdaptedEncoderModel}) for encoders that send 0.83..1.0
+     * × their setting: §5.1 steady utilization (mean, min), the time to 90 % of the 1 → 2.5 Mbit/s step, and how many
+     * 5 s windows of §5.2 (two flows) and of a late joiner on 2 Mbit/s (from 10 s after it joined) fall outside
+     * [0.5, 2].
+     */
+    private static void printAdaptedSweep() {
+        for (double fraction : new double[] {0.83, 0.86, 0.88, 0.9, 0.92, 0.94, 0.96, 0.98, 1.0}) {
+            Simulation v = new Simulation(rfc8867Variable(), 300_000, 50_000);
+            v.addFlow(new GccNetworkController(), TargetRateConstraints.DEFAULT,
+                    new io.sluice.abr.sim.AdaptedEncoderModel(300_000, fraction), 0);
+            v.run(60 * S);
+            double mean = 0;
+            double min = 1;
+            for (long[] seg : RFC8867_VARIABLE_STEADY) {
+                double u = v.utilization(seg[0] * S, seg[1] * S);
+                mean += u / RFC8867_VARIABLE_STEADY.length;
+                min = Math.min(min, u);
+            }
+            long up = v.flowsForFigures().get(0).firstTimeDeliveredAtOrAbove(2_250 * KBPS, 15 * S, 30 * S);
+            Simulation two = new Simulation(rfc8867MultipleFlows(), 300_000, 50_000);
+            Simulation late = new Simulation(Capacity.constant(2 * MBPS), 300_000, 50_000);
+            for (int i = 0; i < 2; i++) {
+                two.addFlow(new GccNetworkController(), TargetRateConstraints.DEFAULT,
+                        new io.sluice.abr.sim.AdaptedEncoderModel(300_000, fraction), 0);
+                late.addFlow(new GccNetworkController(), TargetRateConstraints.DEFAULT,
+                        new io.sluice.abr.sim.AdaptedEncoderModel(300_000, fraction), i * 10 * S);
+            }
+            two.run(125 * S);
+            late.run(60 * S);
+            System.out.printf(Locale.ROOT, "output %.2f x setting: 5.1 utilization mean %.2f min %.2f, 90 %% of 1->2.5 %s;"
+                    + " 5.2 windows outside [0.5, 2] %d/25; late joiner %d/8%n", fraction, mean, min,
+                    up < 0 ? "never" : String.format(Locale.ROOT, "+%.1f s", (up - 15 * S) / 1e6),
+                    outside(shareRatios(two, 0, 125 * S)), outside(shareRatios(late, 20 * S, 60 * S)));
+        }
+    }
+
+    private static long outside(double[] ratios) {
+        return java.util.Arrays.stream(ratios).filter(r -> r < 0.5 || r > 2).count();
+    }
+
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("tcp")) {
             for (long link : new long[] {1 * MBPS, 2 * MBPS, 4 * MBPS}) {
@@ -207,6 +249,10 @@ public final class GccScenarios {
         }
         if (args.length > 0 && args[0].equals("x264")) {
             printLikeX264();
+            return;
+        }
+        if (args.length > 0 && args[0].equals("adapted")) {
+            printAdaptedSweep();
             return;
         }
         if (args.length > 0 && args[0].equals("slow")) {
