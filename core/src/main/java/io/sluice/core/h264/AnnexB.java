@@ -77,8 +77,9 @@ public final class AnnexB {
     /** Index of the next {@code 00 00 01} at or after {@code from}, or -1. */
     static int nextStartCode(ByteBuffer buf, int from, int end) {
         for (int i = from; i + 2 < end; i++) {
-            if (buf.get(i + 2) > 1) {
-                i += 2; // fast skip: neither byte i, i+1 nor i+2 can begin a start code ending in i+2
+            byte b = buf.get(i + 2);
+            if (b != 0 && b != 1) {
+                i += 2; // fast skip: neither byte i, i+1 nor i+2 can begin a start code when byte i+2 is not 0 or 1
                 continue;
             }
             if (buf.get(i) == 0 && buf.get(i + 1) == 0 && buf.get(i + 2) == 1) {
