@@ -192,21 +192,41 @@ class GccNetworkControllerTest {
                 "probe at " + unsaturated[1] + " for an estimate of " + unsaturated[0]);
         assertTrue(unsaturated[2] >= 1.3 * unsaturated[0], "raised: " + java.util.Arrays.toString(unsaturated));
         double[] saturated = stableProbe(0.8);
-        assertTrue(saturated[2] <= 1.05 * saturated[0], "discarded (it measured 0.95 x 0.8 x 1.5 = 1.14 x the estimate): " + java.util.Arrays.toString(saturated));
+        assertTrue(saturated[2] <= 1.05 * saturated[0], "discarded (it measured 0.95 x 0.8 x 1.5 = 1.14 x the estimate): "
+                + java.util.Arrays.toString(saturated));
+    }
+
+    /**
+     * The further probes a stable-period probe starts follow the same rule: the chain stops at its first saturated
+     * cluster, whose result is discarded (on the bench, a chain 254 → 631 → 1108 → 2065 → 3248 kbit/s into a path
+     * another flow filled was followed by an overuse that cut the prober to 0.85 × its pre-probe rate). An
+     * unsaturated further probe counts.
+     */
+    @Test
+    void stableProbeChainStopsAtItsFirstSaturatedCluster() {
+        double[] room = stableProbe(1.0, 1.0);
+        assertEquals(4, room.length, java.util.Arrays.toString(room));
+        assertEquals(2 * room[1], room[2], 0.1 * room[2], "a further probe at 2 x the first's result");
+        assertTrue(room[3] >= 0.9 * room[2], "both carried: " + java.util.Arrays.toString(room));
+        double[] full = stableProbe(1.0, 0.8);
+        assertTrue(full[3] >= 0.9 * full[1] && full[3] <= 1.05 * full[1],
+                "the first counts, the saturated further one (0.95 x 0.8 x 2 = 1.52 x) does not: "
+                + java.util.Arrays.toString(full));
     }
 
     /**
      * Sends at the target (one packet per 10 ms, 20 ms one way, feedback every 50 ms) until the controller asks for a
-     * stable-period probe after 2 s, sends that cluster with its packets arriving at {@code receiveRateFraction} × the
-     * rate they were sent at, and returns {estimate before, the cluster's rate, estimate 200 ms after}, bit/s.
+     * stable-period probe after 2 s, sends that cluster and each further one it asks for with their packets arriving
+     * at {@code receiveRateFractions[k]} × the rate they were sent at (clusters beyond the array are not sent), and
+     * returns {estimate before, each sent cluster's rate..., estimate 200 ms after the last}, bit/s.
      */
-    private static double[] stableProbe(double receiveRateFraction) {
+    private static double[] stableProbe(double... receiveRateFractions) {
         GccNetworkController gcc = new GccNetworkController();
         long target = gcc.onTargetRateConstraints(0, C).targetRate().targetBitrateBps();
         List<PacketResult> results = new ArrayList<>();
         long seq = 0;
         double before = -1;
-        double probeRate = -1;
+        List<Double> rates = new ArrayList<>();
         long probeEndUs = Long.MAX_VALUE;
         for (long t = 10_000; t <= 10_000_000; t += 10_000) {
             SentPacket p = new SentPacket(t, seq++, (int) (target * 10_000 / 8_000_000), PacedPacketInfo.NONE, false, 0);
@@ -225,15 +245,17 @@ class GccNetworkControllerTest {
                     target = u.targetRate().targetBitrateBps();
                 }
                 for (ProbeClusterConfig c : u.probeClusters()) {
-                    if (t < 2_000_000 || probeRate > 0) {
-                        continue; // the initial probes (never sent here: their results time out)
+                    if (t < 2_000_000 || rates.size() == receiveRateFractions.length) {
+                        continue; // the initial probes (never sent here: their results time out), or beyond the script
                     }
-                    before = gcc.delayBasedEstimateBps();
-                    probeRate = c.targetBitrateBps();
+                    if (rates.isEmpty()) {
+                        before = gcc.delayBasedEstimateBps();
+                    }
+                    double probeRate = c.targetBitrateBps();
                     int size = 1000;
                     int count = Math.max(c.targetProbeCount(), (int) (probeRate * c.targetDurationUs() / 8e6 / size) + 1);
                     long sendGapUs = (long) (size * 8e6 / probeRate);
-                    long receiveGapUs = (long) (sendGapUs / receiveRateFraction);
+                    long receiveGapUs = (long) (sendGapUs / receiveRateFractions[rates.size()]);
                     PacedPacketInfo info = new PacedPacketInfo(c.id(), c.targetProbeCount(),
                             (int) (probeRate * c.targetDurationUs() / 8_000_000));
                     for (int i = 0; i < count; i++) {
@@ -241,11 +263,18 @@ class GccNetworkControllerTest {
                         gcc.onSentPacket(probe);
                         results.add(new PacketResult(probe, t + 20_000 + i * receiveGapUs));
                     }
+                    rates.add(probeRate);
                     probeEndUs = t;
                 }
             }
-            if (probeRate > 0 && t >= probeEndUs + 200_000) {
-                return new double[] {before, probeRate, gcc.delayBasedEstimateBps()};
+            if (!rates.isEmpty() && t >= probeEndUs + 200_000) {
+                double[] out = new double[rates.size() + 2];
+                out[0] = before;
+                for (int i = 0; i < rates.size(); i++) {
+                    out[i + 1] = rates.get(i);
+                }
+                out[out.length - 1] = gcc.delayBasedEstimateBps();
+                return out;
             }
         }
         throw new AssertionError("no stable-period probe in 10 s");
