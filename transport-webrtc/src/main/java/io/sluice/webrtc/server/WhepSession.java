@@ -93,12 +93,6 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     }
 
     /**
-     * Makes the packetizers over one {@link RtpPacketAllocator} sized for the largest packet this
-     * session makes: an H.264 packet of the maximum payload plus its tail room, plus 16 octets (the
-     * history's copies) and 2 (the RTX OSN, RFC 4588 §4). Larger requests (none expected) get
-     * ordinary heap buffers from it.
-     */
-    /**
      * A viewer's NACKed packet is retransmitted up to one RTT + 1 s after it was first sent, not the engine's default
      * 200 ms (which is what Sluice's own jitter buffer waits for a gap). A browser keeps asking longer (libwebrtc's
      * receiver re-NACKs up to 10 times; its sender keeps at least 1 s of history), and a reference frame that never
@@ -108,6 +102,12 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
      */
     static final java.time.Duration VIEWER_RETRANSMISSION_MAX_AGE_BEYOND_RTT = java.time.Duration.ofSeconds(1);
 
+    /**
+     * Makes the packetizers over one {@link RtpPacketAllocator} sized for the largest packet this
+     * session makes: an H.264 packet of the maximum payload plus its tail room, plus 16 octets (the
+     * history's copies) and 2 (the RTX OSN, RFC 4588 §4). Larger requests (none expected) get
+     * ordinary heap buffers from it.
+     */
     @Override
     RtpSession newEngine(long nowNanos) {
         int tail = rtpTailRoom();
