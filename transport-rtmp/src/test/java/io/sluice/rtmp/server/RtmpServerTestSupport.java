@@ -372,11 +372,24 @@ final class RtmpServerTestSupport {
             }, true));
         }
 
+        /** Where the log is now, for {@link #linesSince}: bytes logged so far. */
+        int mark() {
+            synchronized (copy) {
+                return copy.size();
+            }
+        }
+
         /** Lines logged so far that contain every one of {@code parts}. */
         List<String> lines(String... parts) {
+            return linesSince(0, parts);
+        }
+
+        /** Lines logged after {@code mark} (a {@link #mark()}) that contain every one of {@code parts}. */
+        List<String> linesSince(int mark, String... parts) {
             String all;
             synchronized (copy) {
-                all = copy.toString(StandardCharsets.UTF_8);
+                byte[] bytes = copy.toByteArray();
+                all = new String(bytes, mark, bytes.length - mark, StandardCharsets.UTF_8);
             }
             List<String> out = new ArrayList<>();
             for (String line : all.split("\n")) {
