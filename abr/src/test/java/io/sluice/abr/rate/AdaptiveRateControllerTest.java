@@ -32,6 +32,7 @@ class AdaptiveRateControllerTest {
         VideoSize size;
         final List<VideoSize> sizes = new ArrayList<>();
         boolean resizable = true;
+        boolean inPlace;
         /** Null: the encoder does not report a frame rate (the default of {@link EncoderControl}). */
         io.sluice.core.Rational frameRate;
         final List<Double> frameRates = new ArrayList<>();
@@ -54,6 +55,11 @@ class AdaptiveRateControllerTest {
 
         @Override
         public void requestKeyframe() {
+        }
+
+        @Override
+        public boolean changesBitrateInPlace() {
+            return inPlace;
         }
 
         @Override
@@ -208,6 +214,43 @@ class AdaptiveRateControllerTest {
         ticker.advanceMillis(10);
         c.onBandwidthEstimate(WHIP, cc(600_000, 0));
         assertEquals((long) (600_000 * (1 - AdaptiveRateController.RTP_OVERHEAD)), enc.bitrate, "decrease at once");
+    }
+
+    /**
+     * GCC's estimate climbing 8 % a second, reported every 50 ms: an encoder that changes its rate in place follows
+     * within 2 % and 200 ms (video target ≥ 0.95 × the estimate's share the whole climb); one that must reopen (a
+     * keyframe per change) keeps the once-a-second rule and lags by up to a second's climb.
+     */
+    @Test
+    void anInPlaceEncoderFollowsAClimbClosely() {
+        for (boolean inPlace : new boolean[] {true, false}) {
+            RecordingEncoder enc = new RecordingEncoder(3_000_000, new VideoSize(640, 480));
+            enc.inPlace = inPlace;
+            AdaptiveRateController c = controller(AdaptiveBitrate.builder().startBitrateBps(500_000).build(), 0);
+            c.attach(enc);
+            double estimate = 600_000;
+            double worst = 1;
+            int changes = 0;
+            long last = -1;
+            for (int i = 0; i < 200; i++) { // 10 s
+                ticker.advanceMillis(50);
+                estimate *= Math.pow(1.08, 0.05);
+                c.onBandwidthEstimate(WHIP, cc((long) estimate, 0));
+                if (enc.bitrate != last) {
+                    changes++;
+                    last = enc.bitrate;
+                }
+                if (i >= 20) {
+                    worst = Math.min(worst, enc.bitrate / (estimate * (1 - AdaptiveRateController.RTP_OVERHEAD)));
+                }
+            }
+            if (inPlace) {
+                assertTrue(worst >= 0.95, "in place: worst setting/share " + worst);
+            } else {
+                assertTrue(worst < 0.95, "reopening encoder: worst setting/share " + worst);
+                assertTrue(changes <= 11, "reopening encoder: " + changes + " changes in 10 s");
+            }
+        }
     }
 
     @Test

@@ -45,6 +45,11 @@ public final class AdaptedEncoderModel extends EncoderModel {
             @Override
             public void requestKeyframe() {
             }
+
+            @Override
+            public boolean changesBitrateInPlace() {
+                return true; // like libx264
+            }
         });
     }
 

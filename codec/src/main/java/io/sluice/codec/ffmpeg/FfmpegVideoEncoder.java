@@ -189,6 +189,15 @@ public final class FfmpegVideoEncoder extends LibavEncoder {
     }
 
     /**
+     * {@inheritDoc} {@code true} for libx264 (its rate control is reconfigured between two frames), {@code false}
+     * for libopenh264 (a new bitrate reopens the encoder: an IDR picture).
+     */
+    @Override
+    public boolean changesBitrateInPlace() {
+        return x264;
+    }
+
+    /**
      * Changes the output size from the next frame on (for adaptive bitrate ladders). Thread-safe. The
      * encoder is drained and reopened at the next {@link #encode}: that frame is an IDR and it and
      * the following frames carry a new {@link TrackInfo} with the new size and parameter sets.

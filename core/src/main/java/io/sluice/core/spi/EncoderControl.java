@@ -19,6 +19,16 @@ public interface EncoderControl {
     /** The current target bitrate in bits per second. */
     long targetBitrate();
 
+    /**
+     * Whether {@link #setTargetBitrate} takes effect in place, without a keyframe or a reopen of the encoder
+     * (libx264 reconfigures its rate control between two frames; FFmpeg's libopenh264 wrapper must reopen, which
+     * costs an IDR picture). Rate controllers may then change the rate as often as their input moves; otherwise they
+     * space the changes. The default is {@code false}.
+     */
+    default boolean changesBitrateInPlace() {
+        return false;
+    }
+
     /** Makes the next encoded video frame a keyframe (IDR). A no-op for audio encoders. */
     void requestKeyframe();
 
