@@ -324,11 +324,13 @@ abstract class RtcSession {
 
     /**
      * An engine builder with what every server session shares: start time and wall clock from the
-     * {@link #ticker}, the loop's allocator, the SRTCP tail room and the server's keyframe-request interval.
+     * {@link #ticker}, the loop's allocator, the SRTCP tail room, the per-packet wire overhead (SRTP tag, UDP, IP
+     * towards the selected peer) and the server's keyframe-request interval.
      */
     final RtpSession.Builder engineBuilder(long nowNanos) {
         return RtpSession.builder().start(nowNanos, ticker.wallClockMicros()).allocator(alloc)
-                .rtcpTailRoom(srtpOut.profile().rtcpTailRoom()).keyframeRequestInterval(server.keyframeRequestInterval);
+                .rtcpTailRoom(srtpOut.profile().rtcpTailRoom()).transportOverhead(srtpOut.profile().wireOverhead(remote))
+                .keyframeRequestInterval(server.keyframeRequestInterval);
     }
 
     /** One event of the engine, on the loop. {@link SessionEvent.FrameReceived}'s frame is the callee's. */

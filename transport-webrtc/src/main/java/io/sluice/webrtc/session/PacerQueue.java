@@ -73,6 +73,11 @@ final class PacerQueue {
         return bytes;
     }
 
+    /** Packets queued. */
+    int size() {
+        return size;
+    }
+
     /** When the packet that has waited longest was queued, ns; {@code nowNanos} if empty. */
     long oldestEnqueuedNanos(long nowNanos) {
         long oldest = nowNanos;

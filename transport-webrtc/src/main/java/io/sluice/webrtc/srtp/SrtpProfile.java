@@ -92,4 +92,16 @@ public enum SrtpProfile {
     public int rtcpTailRoom() {
         return rtcpTagLength + 4;
     }
+
+    /**
+     * Octets an SRTP packet of this profile carries on the wire beyond its RTP bytes: the tag, the UDP header (8)
+     * and the IP header (20 for IPv4, 40 for IPv6 without extension headers). What a congestion controller adds to
+     * each packet's size so that its rates are rates on the wire ({@code RtpSession.Builder#transportOverhead}).
+     *
+     * @param remote the peer's address; {@code null} counts IPv4
+     */
+    public int wireOverhead(java.net.InetSocketAddress remote) {
+        boolean ipv6 = remote != null && remote.getAddress() instanceof java.net.Inet6Address;
+        return rtpTagLength + 8 + (ipv6 ? 40 : 20);
+    }
 }

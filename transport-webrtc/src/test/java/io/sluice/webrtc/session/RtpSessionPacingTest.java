@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
@@ -67,6 +68,10 @@ class RtpSessionPacingTest {
     }
 
     RtpSession sender(ScriptedController c, boolean rtx, boolean audio) {
+        return sender(c, rtx, audio, 0);
+    }
+
+    RtpSession sender(ScriptedController c, boolean rtx, boolean audio, int transportOverhead) {
         RtpHeaderWriter hdr = new RtpHeaderWriter(VIDEO_SSRC, PT).transportSequenceNumber(TWCC_ID);
         H264Packetizer h264 = H264Packetizer.builder(hdr).allocator(ALLOC).tailRoom(16).build();
         NackResponder nack = new NackResponder(new PacketHistory(1024, 1_000_000, ALLOC),
@@ -85,7 +90,7 @@ class RtpSessionPacingTest {
         if (c != null) {
             b.networkController(c);
         }
-        return b.build();
+        return b.transportOverhead(transportOverhead).build();
     }
 
     EncodedFrame video(int i, int size) {
@@ -186,6 +191,38 @@ class RtpSessionPacingTest {
         } finally {
             s.close();
         }
+    }
+
+    @Test
+    @DisplayName("With a transport overhead, the controller sees wire sizes and the pacing rate is a rate on the wire")
+    void transportOverheadCountsInSizesAndPacing() {
+        int overhead = 200; // large, so that its effect stands out (38 is SRTP HMAC-SHA1-80 + UDP + IPv4)
+        long[] wire = new long[2];
+        long[] rtp = new long[2];
+        for (int run = 0; run < 2; run++) {
+            int o = run == 0 ? 0 : overhead;
+            ScriptedController c = new ScriptedController(1_000_000, 0);
+            RtpSession s = sender(c, true, false, o);
+            try {
+                List<Out> out = new ArrayList<>();
+                long t0 = ticker.nanoTime();
+                run(s, t0 + 2_000_000_000L, 5_000, out); // ~1.2 Mbit/s offered, 1 Mbit/s paced, queue far from its limit
+                long from = t0 + 500_000_000L;
+                long to = t0 + 1_500_000_000L;
+                rtp[run] = bytesBetween(out, from, to);
+                wire[run] = rtp[run] + out.stream().filter(x -> x.nanos >= from && x.nanos < to).count() * o;
+                assertFalse(c.sent.isEmpty());
+                for (int i = 0; i < out.size() && i < c.sent.size(); i++) {
+                    assertEquals(out.get(i).size() + o, c.sent.get(i).sizeBytes(), "packet " + i);
+                }
+            } finally {
+                s.close();
+            }
+        }
+        assertEquals(wire[0], wire[1], wire[0] * 0.03, "the same rate on the wire with and without the overhead");
+        assertTrue(rtp[1] < 0.9 * rtp[0], "fewer RTP bytes with it: " + rtp[1] + " vs " + rtp[0]);
+        assertThrows(IllegalArgumentException.class, () -> RtpSession.builder().transportOverhead(-1));
+        assertThrows(IllegalArgumentException.class, () -> RtpSession.builder().transportOverhead(257));
     }
 
     @Test

@@ -416,7 +416,8 @@ final class WhipConnection implements Runnable {
                     videoTrack.bitrateBps(), constraints.startBitrateBps());
         }
         media = new WhipMedia(WhipMedia.newEngine(owner, constraints, session, videoTrack != null, audioTrack != null,
-                profile.rtcpTailRoom(), ALLOC, random, cname, ticker.nanoTime(), ticker.wallClockMicros()), uri, videoTrack,
+                profile.rtcpTailRoom(), profile.wireOverhead(selectedPair == null ? null : selectedPair.remote()), ALLOC,
+                random, cname, ticker.nanoTime(), ticker.wallClockMicros()), uri, videoTrack,
                 feedback, queue, framesDropped);
         log.info("WHIP {}: connected, SRTP {}", uri, profile);
         // A live pipeline kept encoding while ICE and DTLS ran (2.3 s on the bottleneck bench, 217 kB): sent first,
@@ -431,14 +432,19 @@ final class WhipConnection implements Runnable {
         // (Chromium, whose camera starts with the connection, reached the 1 Mbit/s link at its first probe). An
         // encoder makes a fresh keyframe when asked: start from that. A copied track would wait for the source's
         // next keyframe (ICE and DTLS take ~0.8 s even on loopback, so this fires on every connection): it keeps
-        // its backlog.
+        // its backlog. What is left is also judged by its size: a keyframe coded at the pre-connection rate with a
+        // few frames after it (43 kB, 0.2 s of media on the bottleneck bench) took 1.1 s to leave at the 300 kbit/s
+        // start, held the pacer's queue at 0.5 s and filled the initial probes with media.
         long left = queue.queuedSpanUs();
-        if (videoTrack != null && left >= STARTUP_FRESH_START_US && feedback.keyframesOnRequest(videoTrack.trackId())) {
+        long start = constraints.startBitrateBps();
+        long leftSendUs = start > 0 ? queue.queuedBytes() * 8_000_000L / start : 0;
+        if (videoTrack != null && (left >= STARTUP_FRESH_START_US || leftSendUs >= STARTUP_FRESH_START_US)
+                && feedback.keyframesOnRequest(videoTrack.trackId())) {
             int n = queue.size();
             queue.clear();
             framesDropped.addAndGet(n);
-            log.info("WHIP {}: dropped {} frames ({} ms) queued while connecting; starting at a fresh keyframe", uri, n,
-                    left / 1000);
+            log.info("WHIP {}: dropped {} frames ({} ms, {} ms to send at the {} kbit/s start) queued while connecting;"
+                    + " starting at a fresh keyframe", uri, n, left / 1000, leftSendUs / 1000, start / 1000);
         }
         state = TransportState.CONNECTED;
         feedback.onStateChanged(TransportState.CONNECTED, null);

@@ -192,6 +192,8 @@ final class WhipMedia implements AutoCloseable {
      * @param video           whether a video track is published
      * @param audio           whether an audio track is published
      * @param rtcpTailRoom    SRTCP tail room of the negotiated profile, octets
+     * @param wireOverhead    octets each packet carries beyond its RTP bytes (SRTP tag, UDP, IP), counted by the
+     *                        pacer and the congestion controller ({@link RtpSession.Builder#transportOverhead})
      * @param alloc           allocator for packets and the history
      * @param random          for the RTX initial sequence number
      * @param cname           the SDES CNAME (also in the offer)
@@ -201,10 +203,11 @@ final class WhipMedia implements AutoCloseable {
      */
     static RtpSession newEngine(WhipTransport owner, TargetRateConstraints constraints, NegotiatedSession session,
                                 boolean video, boolean audio,
-                                int rtcpTailRoom, ByteBufAllocator alloc, Random random, String cname, long nowNanos,
-                                long wallClockMicros) {
+                                int rtcpTailRoom, int wireOverhead, ByteBufAllocator alloc, Random random, String cname,
+                                long nowNanos, long wallClockMicros) {
         RtpSession.Builder engine = RtpSession.builder().start(nowNanos, wallClockMicros).cname(cname).allocator(alloc)
-                .rtcpTailRoom(rtcpTailRoom).keyframeRequestInterval(owner.keyframeRequestInterval());
+                .rtcpTailRoom(rtcpTailRoom).transportOverhead(wireOverhead)
+                .keyframeRequestInterval(owner.keyframeRequestInterval());
         NetworkController controller = owner.newNetworkController();
         if (controller != null) {
             engine.networkController(controller).targetRateConstraints(constraints);

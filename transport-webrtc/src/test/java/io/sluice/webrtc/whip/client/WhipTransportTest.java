@@ -382,19 +382,8 @@ public class WhipTransportTest {
             try (TestWhipServer server = new TestWhipServer(TestWhipServer.Mode.NORMAL, null);
                  WhipTransport whip = WhipTransport.builder(server.endpoint()).hostAddress(LOOPBACK).build()) {
                 whip.open(List.of(video), fb);
-                for (int i = 0; i < 45; i++) {
-                    io.netty.buffer.ByteBuf avcc = io.netty.buffer.Unpooled.buffer();
-                    byte[] slice = new byte[600];
-                    slice[0] = (byte) (i == 0 ? 0x65 : 0x41);
-                    avcc.writeInt(slice.length).writeBytes(slice);
-                    whip.send(new EncodedFrame(video, avcc, i * 33_333L, i == 0));
-                }
-                assertTrue(server.awaitConnected(10, TimeUnit.SECONDS), "DTLS did not complete");
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-                while (System.nanoTime() < deadline && server.video.size() < 45) {
-                    Thread.sleep(50);
-                }
-                Thread.sleep(200);
+                queueBacklog(whip, video, 45, 600);
+                awaitBacklog(server, 45);
                 if (encoded) {
                     assertEquals(0, server.video.size(), "the backlog was dropped");
                     assertEquals(45, whip.stats().framesDropped());
@@ -406,6 +395,59 @@ public class WhipTransportTest {
                 }
             }
         }
+    }
+
+    /**
+     * A connect backlog shorter than the span rule (5 frames, 133 ms) is still dropped for a fresh keyframe when it
+     * would take over 500 ms to send at the start rate (a 40 kB keyframe at 300 kbit/s: ~1.1 s), and sent when it
+     * would not (3 kB).
+     */
+    @Test
+    @DisplayName("A short connect backlog too large to send quickly at the start rate is dropped; a small one is sent")
+    void shortButLargeConnectBacklogIsDropped() throws Exception {
+        TrackInfo video = TrackInfo.builder(0, Codec.H264).resolution(640, 480).build();
+        for (int keyframeBytes : new int[] {40_000, 600}) {
+            Feedback fb = new Feedback() {
+                @Override
+                public boolean keyframesOnRequest(int trackId) {
+                    return true;
+                }
+            };
+            try (TestWhipServer server = new TestWhipServer(TestWhipServer.Mode.NORMAL, null);
+                 WhipTransport whip = WhipTransport.builder(server.endpoint()).hostAddress(LOOPBACK).build()) {
+                whip.open(List.of(video), fb);
+                queueBacklog(whip, video, 5, keyframeBytes);
+                awaitBacklog(server, 5);
+                if (keyframeBytes > 600) {
+                    assertEquals(0, server.video.size(), "the 40 kB backlog was dropped");
+                    assertEquals(5, whip.stats().framesDropped());
+                } else {
+                    assertEquals(5, server.video.size(), "the 3 kB backlog was sent");
+                    assertEquals(0, whip.stats().framesDropped());
+                }
+            }
+        }
+    }
+
+    /** Queues {@code n} video frames 33 ms apart before the session connects: a keyframe of the given size, then 600 octets each. */
+    private static void queueBacklog(WhipTransport whip, TrackInfo video, int n, int keyframeBytes) {
+        for (int i = 0; i < n; i++) {
+            io.netty.buffer.ByteBuf avcc = io.netty.buffer.Unpooled.buffer();
+            byte[] slice = new byte[i == 0 ? keyframeBytes : 600];
+            slice[0] = (byte) (i == 0 ? 0x65 : 0x41);
+            avcc.writeInt(slice.length).writeBytes(slice);
+            whip.send(new EncodedFrame(video, avcc, i * 33_333L, i == 0));
+        }
+    }
+
+    /** Waits for DTLS, then up to 3 s for {@code n} video frames at the server, then 200 ms more. */
+    private static void awaitBacklog(TestWhipServer server, int n) throws InterruptedException {
+        assertTrue(server.awaitConnected(10, TimeUnit.SECONDS), "DTLS did not complete");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (System.nanoTime() < deadline && server.video.size() < n) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(200);
     }
 
     @Test
