@@ -30,7 +30,11 @@ import java.util.Map;
  *       {@code PipelineListener.onBandwidthEstimate}; Chromium: {@code availableOutgoingBitrate})</li>
  *   <li>{@code timeToCutMs}: per step down, from the step until the rate offered to the bottleneck (500 ms
  *       window) is ≤ the new capacity, -1 if never in that step; {@code queueBelow100MsMs}: until the queue,
- *       once over 100 ms after the step, is under 100 ms again (0 if it never went over, -1 if it stayed over); {@code timeTo90Ms}: per step up, until the delivered rate (500 ms) ≥ 90 % of the
+ *       once over 100 ms after the step, is under 100 ms again (0 if it never went over, -1 if it stayed over);
+ *       {@code estimateCutMs} (one flow with an estimate): per step down, from the step until the publisher's
+ *       estimate is ≤ the new capacity, -1 if never: the controller's own reaction, which {@code timeToCutMs}
+ *       shows ~0.4 s late by construction (a sender that cut to half the new capacity at once still offers more
+ *       than it over the 500 ms window for ~0.4 s after a step from 4 × it); {@code timeTo90Ms}: per step up, until the delivered rate (500 ms) ≥ 90 % of the
  *       new capacity</li>
  *   <li>{@code shareWithin0.5to2}: two flows: the fraction of 5 s windows whose received-rate ratio is within
  *       [0.5, 2], and {@code shareRatios}, each window's ratio (flow 1 ÷ flow 2, -1 where flow 2 got nothing);
@@ -184,6 +188,8 @@ public final class Analysis {
         List<Long> cut = new ArrayList<>();
         List<Long> queue = new ArrayList<>();
         List<Long> up = new ArrayList<>();
+        List<Long> estimateCut = new ArrayList<>();
+        List<RunData.Rate> estimates = d.flows().size() == 1 ? d.flows().get(0).estimate : List.of();
         for (int i = 1; i < st.size(); i++) {
             long s = st.get(i).startMs();
             long e = i + 1 < st.size() ? st.get(i + 1).startMs() : sch.durationMs();
@@ -193,6 +199,10 @@ public final class Analysis {
             long cap = st.get(i).bps();
             if (cap < st.get(i - 1).bps()) {
                 cut.add(firstTime(s, e, t -> offeredBps(d.qdisc(), t, 500) <= cap));
+                if (!estimates.isEmpty()) {
+                    estimateCut.add(estimates.stream().filter(r -> r.tMs() >= s && r.tMs() < e && r.bps() <= cap)
+                            .findFirst().map(r -> Math.round(r.tMs() - s)).orElse(-1L));
+                }
                 TimePredicate below = t -> {
                     QdiscSample x = at(d.qdisc(), t);
                     return x != null && x.backlogBytes() * 8_000.0 / cap < 100;
@@ -207,6 +217,9 @@ public final class Analysis {
         if (!cut.isEmpty()) {
             f.put("timeToCutMs", cut);
             f.put("queueBelow100MsMs", queue);
+            if (!estimateCut.isEmpty()) {
+                f.put("estimateCutMs", estimateCut);
+            }
         }
         if (!up.isEmpty()) {
             f.put("timeTo90Ms", up);

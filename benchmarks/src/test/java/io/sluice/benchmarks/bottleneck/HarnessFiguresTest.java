@@ -1,6 +1,7 @@
 package io.sluice.benchmarks.bottleneck;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.benchmarks.bottleneck.RunData.Frame;
 import io.sluice.benchmarks.bottleneck.RunData.QdiscSample;
@@ -89,6 +90,31 @@ class HarnessFiguresTest {
         assertEquals(30.0, (double) f.get("fps"), 0.01);
         assertEquals(299 * (1 - 0.0333), (double) f.get("delayGrowthMaxMs"), 1.0); // arrival 34.3 ms apart, media 33.33
         assertEquals(0, f.get("freezes"));
+    }
+
+    /**
+     * 2.4 Mbit/s → 0.6 at 10 s; the sender offers 2.4 until 10.2 s, then 0.3, and its estimate falls under 0.6 at
+     * 10.15 s: the estimate's cut is 150 ms, the offered rate over the 500 ms window is under 0.6 only from ~10.6 s.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theEstimateCutIsTheControllersReactionTheOfferedCutLagsByTheWindow() {
+        CapacitySchedule s = new CapacitySchedule("step", List.of(new CapacitySchedule.Step(0, 2_400_000),
+                new CapacitySchedule.Step(10_000, 600_000)), 20_000);
+        List<QdiscSample> q = new ArrayList<>();
+        long bytes = 0;
+        for (int t = 0; t <= 20_000; t += 50) {
+            q.add(new QdiscSample(t, bytes, t / 10L, 0, 0));
+            bytes += (t < 10_200 ? 2_400_000 : 300_000) / 8 / 20;
+        }
+        RunData.Flow flow = new RunData.Flow("live/x");
+        for (int t = 0; t <= 20_000; t += 50) {
+            flow.estimate.add(new RunData.Rate(t, t < 10_150 ? 2_400_000 : 500_000));
+        }
+        Map<String, Object> f = Analysis.figures(new RunData(s, q, List.of(flow), List.of()));
+        assertEquals(List.of(150L), f.get("estimateCutMs"));
+        long offered = ((List<Long>) f.get("timeToCutMs")).get(0);
+        assertTrue(offered >= 550 && offered <= 700, "offered-rate cut " + offered + " ms");
     }
 
     @Test
