@@ -193,11 +193,33 @@ public final class CmafBoxes {
      * @param runs           per track, the samples in decode order; tracks without samples are left out
      */
     public static byte[] fragment(long sequenceNumber, List<SampleRun> runs) {
+        BoxWriter w = fragmentHead(sequenceNumber, runs, payloadBytes(runs));
+        for (SampleRun r : runs) {
+            r.writePayloads(w);
+        }
+        return w.toByteArray();
+    }
+
+    /**
+     * The start of {@link #fragment}: {@code moof} and the {@code mdat} header, without the payloads, which follow it
+     * in the order of {@code runs} ({@code trun} data offsets count from the {@code moof}'s first byte).
+     */
+    static byte[] fragmentHead(long sequenceNumber, List<SampleRun> runs) {
+        return fragmentHead(sequenceNumber, runs, 0).toByteArray();
+    }
+
+    static int payloadBytes(List<SampleRun> runs) {
         int payload = 0;
         for (SampleRun r : runs) {
             payload += r.payloadBytes();
         }
-        BoxWriter w = new BoxWriter(payload + 256);
+        return payload;
+    }
+
+    /** {@link #fragmentHead} in a writer with room for {@code room} more bytes. */
+    private static BoxWriter fragmentHead(long sequenceNumber, List<SampleRun> runs, int room) {
+        int payload = payloadBytes(runs);
+        BoxWriter w = new BoxWriter(room + 256);
         int moofStart = w.position();
         w.start("moof");
         w.startFull("mfhd", 0, 0).u32(sequenceNumber).end();
@@ -225,8 +247,7 @@ public final class CmafBoxes {
         for (SampleRun r : runs) {
             w.patchU32(dataOffsetAt[i++], offset);
             offset += r.payloadBytes();
-            r.writePayloads(w);
         }
-        return w.toByteArray();
+        return w;
     }
 }

@@ -1,6 +1,8 @@
 package io.sluice.http.cmaf;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.TrackInfo;
 import java.time.Duration;
@@ -54,7 +56,7 @@ public final class CmafSegmenter {
     public record HeaderReady(CmafHeader header) implements Output {
     }
 
-    /** A chunk is complete. */
+    /** A chunk is complete; the part's buffer reference is the poller's (see {@link #poll()}). */
     public record PartReady(CmafPart part) implements Output {
     }
 
@@ -297,7 +299,11 @@ public final class CmafSegmenter {
         started = false;
     }
 
-    /** The next output, or {@code null} if none is pending. */
+    /**
+     * The next output, or {@code null} if none is pending. A {@link PartReady}'s part comes with one reference to its
+     * buffer, which the caller now owns and releases once ({@link CmafPart#release()}) when it no longer serves the
+     * part; a {@link SegmentReady} carries none of its own (its parts are those of the {@code PartReady}s before it).
+     */
     public Output poll() {
         return outputs.poll();
     }
@@ -364,24 +370,8 @@ public final class CmafSegmenter {
             longParts++;
         }
         if (!runs.isEmpty()) {
-            long seq = fragmentSequence++;
-            byte[] bytes = CmafBoxes.fragment(seq, runs);
-            java.util.Map<Integer, CmafPart.TrackChunk> chunks = new HashMap<>();
-            for (SampleRun r : runs) {
-                long runDuration = 0;
-                for (long d : r.durations()) {
-                    runDuration += d;
-                }
-                byte[] prft = CmafBoxes.prft(r.track().isoTrackId(), wallMs(r.track().isVideo() ? partStartUs
-                        : offsetUs + (r.baseMediaDecodeTime() - r.track().primingTicks()) * 1_000_000 / r.track().timescale()),
-                        r.baseMediaDecodeTime());
-                byte[] frag = CmafBoxes.fragment(seq, List.of(r));
-                byte[] chunk = java.util.Arrays.copyOf(prft, prft.length + frag.length);
-                System.arraycopy(frag, 0, chunk, prft.length, frag.length);
-                chunks.put(r.track().isoTrackId(), new CmafPart.TrackChunk(r.baseMediaDecodeTime(), runDuration, chunk));
-            }
-            CmafPart part = new CmafPart(header, nextSequence, segmentParts.size(), partStartUs, durationUs, c.independent(),
-                    segmentParts.isEmpty() ? segmentWallMs(c.segStartUs()) : wallMs(partStartUs), bytes, chunks);
+            CmafPart part = part(fragmentSequence++, runs, partStartUs, durationUs, c.independent(),
+                    segmentParts.isEmpty() ? segmentWallMs(c.segStartUs()) : wallMs(partStartUs));
             segmentParts.add(part);
             outputs.add(new PartReady(part));
         }
@@ -395,6 +385,59 @@ public final class CmafSegmenter {
         if (c.endsSegment()) {
             nextSequence = Math.max(nextSequence, c.alignedSequence());
         }
+    }
+
+    /**
+     * Writes a chunk once into one direct buffer: per track what its single-track chunk needs besides the samples
+     * ({@code prft}, and with more than one track its {@code moof} and {@code mdat} header), then the muxed chunk
+     * ({@code moof}, {@code mdat} header, every track's samples). The part's views of it are described in
+     * {@link CmafPart}; the one reference goes with the part to the caller of {@link #poll()}.
+     */
+    private CmafPart part(long seq, List<SampleRun> runs, long partStartUs, long durationUs, boolean independent, long pdtMs) {
+        byte[] muxHead = CmafBoxes.fragmentHead(seq, runs);
+        int muxLength = muxHead.length + CmafBoxes.payloadBytes(runs);
+        boolean single = runs.size() == 1; // its single-track chunk is the muxed one: a prft before it is all it needs
+        byte[][] heads = new byte[runs.size()][];
+        int headsLength = 0;
+        for (int i = 0; i < runs.size(); i++) {
+            SampleRun r = runs.get(i);
+            byte[] prft = CmafBoxes.prft(r.track().isoTrackId(), wallMs(r.track().isVideo() ? partStartUs
+                    : offsetUs + (r.baseMediaDecodeTime() - r.track().primingTicks()) * 1_000_000 / r.track().timescale()),
+                    r.baseMediaDecodeTime());
+            if (single) {
+                heads[i] = prft;
+            } else {
+                byte[] own = CmafBoxes.fragmentHead(seq, List.of(r));
+                heads[i] = java.util.Arrays.copyOf(prft, prft.length + own.length);
+                System.arraycopy(own, 0, heads[i], prft.length, own.length);
+            }
+            headsLength += heads[i].length;
+        }
+        ByteBuf buf = Unpooled.directBuffer(headsLength + muxLength, headsLength + muxLength);
+        for (byte[] h : heads) {
+            buf.writeBytes(h);
+        }
+        buf.writeBytes(muxHead);
+        for (SampleRun r : runs) {
+            r.writePayloads(buf);
+        }
+        ByteBuf muxed = buf.slice(headsLength, muxLength);
+        Map<Integer, CmafPart.TrackChunk> chunks = new HashMap<>();
+        int headAt = 0;
+        int payloadAt = headsLength + muxHead.length;
+        for (int i = 0; i < runs.size(); i++) {
+            SampleRun r = runs.get(i);
+            long runDuration = 0;
+            for (long d : r.durations()) {
+                runDuration += d;
+            }
+            ByteBuf head = buf.slice(headAt, heads[i].length);
+            ByteBuf payload = single ? muxed : buf.slice(payloadAt, r.payloadBytes());
+            headAt += heads[i].length;
+            payloadAt += r.payloadBytes();
+            chunks.put(r.track().isoTrackId(), new CmafPart.TrackChunk(r.baseMediaDecodeTime(), runDuration, head, payload));
+        }
+        return new CmafPart(header, nextSequence, segmentParts.size(), partStartUs, durationUs, independent, pdtMs, muxed, chunks);
     }
 
     /** The program-date-time of a segment starting at {@code segStartUs}: shared with the other renditions when aligned. */

@@ -47,4 +47,11 @@ record SampleRun(CmafTrack track, long baseMediaDecodeTime, List<Sample> samples
             w.bytes(s.data());
         }
     }
+
+    /** Writes the payloads at {@code out}'s writer index (the caller owns {@code out}). */
+    void writePayloads(io.netty.buffer.ByteBuf out) {
+        for (Sample s : samples) {
+            out.writeBytes(s.data());
+        }
+    }
 }

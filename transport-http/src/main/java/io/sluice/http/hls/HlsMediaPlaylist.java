@@ -40,6 +40,9 @@ import java.util.Locale;
  * segment's completion in one update again. The request's URL names that state, so a cache that keeps the first
  * answer serves the same bytes.
  *
+ * <p>Parts and segments are kept as records for their timing: this class never reads their bytes and holds no
+ * reference to their buffers (their owner releases them as they leave the window, see {@link CmafPart}).
+ *
  * <p>Not thread-safe: the server confines each instance to one lock.
  */
 public final class HlsMediaPlaylist {
@@ -230,14 +233,14 @@ public final class HlsMediaPlaylist {
     }
 
     /**
-     * Answers a request for part {@code index} of segment {@code msn}: the bytes if it exists, a wait if it is
+     * Answers a request for part {@code index} of segment {@code msn}: the part if it exists, a wait if it is
      * the part the preload hint names (it is sent whole when complete), 404 otherwise, 503 after three
      * target durations or once the publisher left.
      */
     public PlaylistAnswer partAnswer(long msn, int index, long arrivedNanos, long nowNanos) {
         CmafPart p = part(msn, index);
         if (p != null) {
-            return new PlaylistAnswer.Bytes(p.bytes());
+            return new PlaylistAnswer.Part(p);
         }
         boolean hinted = msn == nextSequence && index == openParts.size();
         if (!hinted) {

@@ -1,13 +1,18 @@
 package io.sluice.http.hls;
 
+import io.sluice.http.cmaf.CmafPart;
+
 /** What to do with a playlist or blocking part request now (sans-IO answer of {@link HlsMediaPlaylist}). */
 public sealed interface PlaylistAnswer {
     /** Send this body with status 200. */
     record Ok(String body) implements PlaylistAnswer {
     }
 
-    /** Send these bytes (a part that became available) with status 200. */
-    record Bytes(byte[] body) implements PlaylistAnswer {
+    /**
+     * Send this part (it exists, or became available) with status 200. Its bytes are {@link CmafPart#bytes()}, readable
+     * while the part's owner holds it (see {@link CmafPart}); the answer holds no reference of its own.
+     */
+    record Part(CmafPart part) implements PlaylistAnswer {
     }
 
     /** Not yet: ask again when the playlist changes, or at {@code deadlineNanos} at the latest. */

@@ -465,6 +465,7 @@ public final class OriginPush implements AutoCloseable {
             if (deleteTimer != null) {
                 deleteTimer.cancel(false);
             }
+            planner.close(); // the parts of a segment still in progress (none after finish, unless it failed)
             int n = planner.dropPendingDeletes();
             if (n > 0) {
                 log.debug("push to {}: {} deletes not due yet are dropped at close", name, n);

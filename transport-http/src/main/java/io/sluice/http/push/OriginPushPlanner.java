@@ -1,5 +1,6 @@
 package io.sluice.http.push;
 
+import io.netty.buffer.ByteBufUtil;
 import io.sluice.http.cmaf.CmafHeader;
 import io.sluice.http.cmaf.CmafPart;
 import io.sluice.http.cmaf.CmafSegment;
@@ -65,6 +66,13 @@ final class OriginPushPlanner {
     private final ArrayDeque<Window> window = new ArrayDeque<>();
     private final Set<Integer> pushedHeaders = new HashSet<>();
     private final Map<Integer, List<CmafTrack>> headerTracks = new HashMap<>();
+    /**
+     * Parts of the segment in progress: this planner owns their references (handed over by {@link #onOutput}) and
+     * releases them once the segment's writes are made (they are heap copies); the playlist keeps the records only.
+     */
+    private final List<CmafPart> openParts = new ArrayList<>();
+    private boolean closed;
+    /** The first part of the current epoch, for the MPD's timing only (its buffer may be released). */
     private CmafPart epochStart;
     private long availabilityStartMs = -1;
     private String lastMultivariant;
@@ -95,12 +103,19 @@ final class OriginPushPlanner {
 
     /**
      * Takes one output of the segmenter ({@link CmafSegmenter.KeyframeWanted} is the caller's business and ignored).
+     * A {@link CmafSegmenter.PartReady}'s reference passes to this planner, which releases it once its segment's
+     * writes are made (heap copies) or at {@link #close}.
      *
      * @param nowNanos the monotonic time now, ns (delete deadlines)
      * @param wallMs   the wall-clock time now, ms since the Unix epoch (the MPD's {@code publishTime})
      */
     void onOutput(CmafSegmenter.Output output, long nowNanos, long wallMs) {
         if (output instanceof CmafSegmenter.PartReady p) {
+            if (closed) {
+                p.part().release();
+                return;
+            }
+            openParts.add(p.part());
             playlist.onPart(p.part());
             if (epochStart == null || epochStart.header().id() != p.part().header().id()) {
                 epochStart = p.part();
@@ -108,9 +123,26 @@ final class OriginPushPlanner {
             if (availabilityStartMs < 0) {
                 availabilityStartMs = p.part().programDateTimeMs();
             }
-        } else if (output instanceof CmafSegmenter.SegmentReady s) {
-            onSegment(s.segment(), nowNanos, wallMs);
+        } else if (output instanceof CmafSegmenter.SegmentReady s && !closed) {
+            try {
+                onSegment(s.segment(), nowNanos, wallMs);
+            } finally {
+                releaseOpenParts(); // its bytes are copied into the writes
+            }
         }
+    }
+
+    private void releaseOpenParts() {
+        for (CmafPart p : openParts) {
+            p.release();
+        }
+        openParts.clear();
+    }
+
+    /** Releases the parts of the segment in progress; later parts are released as they come. Idempotent. */
+    void close() {
+        closed = true;
+        releaseOpenParts();
     }
 
     private void onSegment(CmafSegment s, long nowNanos, long wallMs) {
@@ -133,7 +165,8 @@ final class OriginPushPlanner {
             for (CmafPart p : s.parts()) {
                 CmafPart.TrackChunk c = p.trackChunks().get(t.isoTrackId());
                 if (c != null) {
-                    track.writeBytes(c.bytes());
+                    track.writeBytes(ByteBufUtil.getBytes(c.head()));
+                    track.writeBytes(ByteBufUtil.getBytes(c.payload()));
                 }
             }
             String path = dashSegment(h.id(), t.isoTrackId(), s.sequence());

@@ -78,10 +78,17 @@ final class Exchange {
         return true;
     }
 
-    /** One chunk of a response begun with {@link #startChunks}; {@code bytes} not copied, must not change. */
-    void chunk(byte[] bytes) {
-        if (!head) {
-            ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
+    /**
+     * One chunk of a response begun with {@link #startChunks}, not copied.
+     *
+     * @param bytes ownership passes to this call: written (Netty releases it after the write) or released here (HEAD);
+     *              never written to
+     */
+    void chunk(ByteBuf bytes) {
+        if (head) {
+            bytes.release();
+        } else {
+            ctx.writeAndFlush(new DefaultHttpContent(bytes));
         }
     }
 

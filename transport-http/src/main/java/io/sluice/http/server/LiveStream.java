@@ -357,12 +357,12 @@ final class LiveStream implements StreamSubscriber {
                 }
                 return true;
             }
-            CmafPart.TrackChunk c = p.trackChunks().get(st.trackId);
             if (!st.started) {
                 st.started = st.exchange.startChunks(Exchange.MP4, Exchange.IMMUTABLE);
             }
+            io.netty.buffer.ByteBuf c = bodies.trackChunk(st.msn, st.sent, st.trackId); // null: no samples of the track
             if (c != null) {
-                st.exchange.chunk(c.bytes());
+                st.exchange.chunk(c);
             }
             st.sent++;
         }
@@ -522,12 +522,12 @@ final class LiveStream implements StreamSubscriber {
             }
             w.exchange.bytes(HttpResponseStatus.OK, w.kind == Kind.MPD ? Exchange.MPD : Exchange.PLAYLIST,
                     w.kind == Kind.MPD ? "no-cache" : cache, body);
-        } else if (a instanceof PlaylistAnswer.Bytes b) {
+        } else if (a instanceof PlaylistAnswer.Part) {
             io.netty.buffer.ByteBuf held = bodies.part(w.msn, w.part);
             if (held != null) {
                 w.exchange.media(held);
             } else {
-                w.exchange.media(io.netty.buffer.Unpooled.wrappedBuffer(b.body()));
+                w.exchange.error(404, "stream '" + name + "' is gone"); // its parts were released at close
             }
         } else if (a instanceof PlaylistAnswer.Error e) {
             w.exchange.error(e.status(), e.reason());

@@ -16,18 +16,19 @@ import java.util.TreeMap;
 /**
  * The response bodies of one stream's immutable media (LL-HLS parts, whole segments, init segments), each held
  * once off-heap from the moment it completes until it leaves the window, and served as a retained duplicate:
- * no copy and no concatenation per request. A part is copied once into a direct buffer when it closes; a
- * segment is a {@link CompositeByteBuf} of its parts' buffers (so a segment and its parts share their memory and
- * a byte range of either is a slice of the same bytes); an init segment is copied on its first request.
+ * no copy and no concatenation per request. A part is the direct buffer the segmenter wrote it into
+ * ({@link CmafPart}), whose reference this object takes over; a segment is a {@link CompositeByteBuf} of its parts'
+ * buffers (so a segment and its parts share their memory and a byte range of either is a slice of the same
+ * bytes); an init segment is copied on its first request.
  *
- * <p>Before this, each segment request concatenated its parts into a fresh 750 KB array (a G1 humongous
- * allocation) that the transport then copied again into direct memory; each part and init request was a heap
- * buffer copied into direct memory the same way.
+ * <p>Before, each part was also copied here from a heap array the segmenter made, and both (plus per-track heap
+ * copies for DASH) stayed until the segment left the window: about 3.3 times the bytes served, now 1.0.
  *
- * <p>ByteBuf ownership: this object owns one reference to every buffer it holds and releases it in
- * {@link #retainFrom} (the segment left the window) or {@link #close}; every buffer it returns is a new
- * reference the caller owns and must release (handing it to a Netty write does). Holders never write to the
- * buffers, and nothing returned may be written to. Not thread-safe: the stream confines it to its lock.
+ * <p>ByteBuf ownership: this object owns one reference to every buffer it holds (each part's, taken over in
+ * {@link #onPart}) and releases it in {@link #retainFrom} (the segment left the window) or {@link #close}; every
+ * buffer it returns is a new reference the caller owns and must release (handing it to a Netty write does).
+ * Holders never write to the buffers, and nothing returned may be written to. Not thread-safe: the stream confines
+ * it to its lock.
  */
 final class MediaBodies implements AutoCloseable {
     /** Per media sequence number: its parts so far, then (when complete) the whole segment. */
@@ -39,12 +40,13 @@ final class MediaBodies implements AutoCloseable {
     private boolean closed;
 
     private static final class Bodies {
-        final List<ByteBuf> parts = new ArrayList<>();
+        /** Parts owned (one reference each), in the order they came. */
+        final List<CmafPart> parts = new ArrayList<>();
         CompositeByteBuf whole;
 
         void release() {
-            for (ByteBuf b : parts) {
-                b.release();
+            for (CmafPart p : parts) {
+                p.release();
             }
             parts.clear();
             if (whole != null) {
@@ -54,22 +56,25 @@ final class MediaBodies implements AutoCloseable {
         }
     }
 
-    /** Copies a part that just closed into a direct buffer held until its segment leaves the window. */
+    /**
+     * Holds a part that just closed until its segment leaves the window.
+     *
+     * @param part ownership of its reference (the one {@link io.sluice.http.cmaf.CmafSegmenter#poll()} handed out)
+     *             passes to this object, which releases it at once if closed
+     */
     void onPart(CmafPart part) {
         if (closed) {
+            part.release();
             return;
         }
-        Bodies b = bySequence.computeIfAbsent(part.sequence(), k -> new Bodies());
-        if (part.index() != b.parts.size() || b.whole != null) {
-            // a part out of order (never from CmafSegmenter): serve this sequence number from the records instead
-            b.release();
-            bySequence.remove(part.sequence());
-            return;
-        }
-        b.parts.add(direct(part.bytes()));
+        bySequence.computeIfAbsent(part.sequence(), k -> new Bodies()).parts.add(part);
     }
 
-    /** Makes the whole-segment body of {@code segment} from its parts' buffers (no copy when all of them are held). */
+    /**
+     * Makes the whole-segment body of {@code segment} from its parts' buffers (no copy).
+     *
+     * @param segment borrowed; every part of it came through {@link #onPart} and is still held
+     */
     void onSegment(CmafSegment segment) {
         if (closed) {
             return;
@@ -79,15 +84,9 @@ final class MediaBodies implements AutoCloseable {
             return;
         }
         List<CmafPart> parts = segment.parts();
-        if (b.parts.size() != parts.size()) {
-            b.release(); // not every part came through onPart: hold a fresh copy of each
-            for (CmafPart p : parts) {
-                b.parts.add(direct(p.bytes()));
-            }
-        }
-        CompositeByteBuf whole = Unpooled.compositeBuffer(Math.max(2, b.parts.size()));
-        for (ByteBuf p : b.parts) {
-            whole.addComponent(true, p.retainedDuplicate());
+        CompositeByteBuf whole = Unpooled.compositeBuffer(Math.max(2, parts.size()));
+        for (CmafPart p : parts) {
+            whole.addComponent(true, p.bytes().retainedDuplicate());
         }
         b.whole = whole;
     }
@@ -129,7 +128,32 @@ final class MediaBodies implements AutoCloseable {
      */
     ByteBuf part(long msn, int index) {
         Bodies b = bySequence.get(msn);
-        return b == null || index < 0 || index >= b.parts.size() ? null : b.parts.get(index).retainedDuplicate();
+        if (b != null) {
+            for (CmafPart p : b.parts) {
+                if (p.index() == index) {
+                    return p.bytes().retainedDuplicate();
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * DASH chunk of track {@code isoTrackId} of part {@code index} of segment {@code msn}.
+     *
+     * @return a new reference the caller must release, or {@code null} if the part is not held or has no such track
+     */
+    ByteBuf trackChunk(long msn, int index, int isoTrackId) {
+        Bodies b = bySequence.get(msn);
+        if (b != null) {
+            for (CmafPart p : b.parts) {
+                if (p.index() == index) {
+                    CmafPart.TrackChunk c = p.trackChunks().get(isoTrackId);
+                    return c == null ? null : c.retainedBytes();
+                }
+            }
+        }
+        return null;
     }
 
     /**

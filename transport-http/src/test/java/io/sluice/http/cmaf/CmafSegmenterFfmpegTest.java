@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,6 +34,14 @@ class CmafSegmenterFfmpegTest {
 
     @TempDir
     Path dir;
+
+    /** The parts polled: their buffers are this test's, released after it. */
+    final List<CmafPart> parts = new ArrayList<>();
+
+    @AfterEach
+    void releaseParts() {
+        parts.forEach(CmafPart::release);
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"bbb_rabbit_320x240_8s_h264_aac.mp4", "flower_960x540_5s_h264_aac.mp4", "made:hevc_opus.mp4"})
@@ -73,7 +82,6 @@ class CmafSegmenterFfmpegTest {
 
         ByteArrayOutputStream file = new ByteArrayOutputStream();
         List<CmafSegment> segments = new ArrayList<>();
-        List<CmafPart> parts = new ArrayList<>();
         CmafHeader header = null;
         CmafSegmenter.Output o;
         while ((o = seg.poll()) != null) {
@@ -162,6 +170,32 @@ class CmafSegmenterFfmpegTest {
             assertEquals(firstTfdt, firstPts, "first Opus packet presented at its tfdt");
             assertEquals(0, at.primingTicks(), "Opus keeps its pre-skip in dOps");
             assertTrue(!containsElst(header.bytes(), -1), "no edit list for Opus");
+        }
+
+        // DASH: each track alone (its init segment, then its chunks: prft, own moof and mdat header, samples sliced from
+        // the muxed mdat) decodes with every frame of that track
+        for (TrackInfo t : tracks) {
+            CmafTrack ct = header.tracks().stream().filter(x -> x.info().trackId() == t.trackId()).findFirst().orElseThrow();
+            ByteArrayOutputStream alone = new ByteArrayOutputStream();
+            alone.write(header.trackInit(ct.isoTrackId()));
+            for (CmafPart p : parts) {
+                CmafPart.TrackChunk c = p.trackChunks().get(ct.isoTrackId());
+                if (c != null) {
+                    io.netty.buffer.ByteBuf b = c.retainedBytes();
+                    try {
+                        assertEquals(c.length(), b.readableBytes());
+                        alone.write(io.netty.buffer.ByteBufUtil.getBytes(b));
+                    } finally {
+                        b.release();
+                    }
+                }
+            }
+            Path trackFile = dir.resolve("track-" + ct.isoTrackId() + ".mp4");
+            Files.write(trackFile, alone.toByteArray());
+            Proc count = run("ffprobe", "-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0",
+                    trackFile.toString());
+            assertEquals("", count.err.strip(), "ffprobe errors, track " + ct.isoTrackId());
+            assertEquals(sourcePts.get(t.trackId()).size(), Integer.parseInt(count.out.strip()), "frames of track " + ct.isoTrackId() + " alone");
         }
     }
 

@@ -13,6 +13,7 @@ import io.sluice.core.TrackInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,13 @@ class CmafSegmenterTest {
         while ((o = seg.poll()) != null) {
             out.add(o);
         }
+    }
+
+    /** The parts' buffers are this test's (it polled them): released after each test. */
+    @AfterEach
+    void releaseParts() {
+        drain();
+        parts().forEach(CmafPart::release);
     }
 
     List<CmafPart> parts() {

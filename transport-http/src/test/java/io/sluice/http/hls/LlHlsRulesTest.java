@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,14 @@ class LlHlsRulesTest {
     long videoFrame;
     long audioFrame;
     long nowUs;
+
+    /** Every part polled: their buffers are this test's (the playlist holds none), released after each test. */
+    final List<io.sluice.http.cmaf.CmafPart> parts = new java.util.ArrayList<>();
+
+    @AfterEach
+    void releaseParts() {
+        parts.forEach(io.sluice.http.cmaf.CmafPart::release);
+    }
 
     @BeforeEach
     void setUp() {
@@ -79,6 +88,7 @@ class LlHlsRulesTest {
         CmafSegmenter.Output o;
         while ((o = segmenter.poll()) != null) {
             if (o instanceof CmafSegmenter.PartReady p) {
+                parts.add(p.part());
                 playlist.onPart(p.part());
             } else if (o instanceof CmafSegmenter.SegmentReady s) {
                 playlist.onSegment(s.segment());
@@ -170,7 +180,7 @@ class LlHlsRulesTest {
             if (playlist.answer(r, now()) instanceof PlaylistAnswer.Ok ok) {
                 closedAt = nowUs;
                 assertTrue(ok.body().contains("part-" + msn + "." + part + ".m4s"), ok.body());
-                assertInstanceOf(PlaylistAnswer.Bytes.class, playlist.partAnswer(msn, part, r.arrivedNanos(), now()));
+                assertInstanceOf(PlaylistAnswer.Part.class, playlist.partAnswer(msn, part, r.arrivedNanos(), now()));
             }
         }
         assertTrue(closedAt > 0 && closedAt - 4_100_000 <= PART_US + 10_000, "answered at " + closedAt);
@@ -265,7 +275,7 @@ class LlHlsRulesTest {
         }
         assertTrue(withParts <= 3 * 2 + 2 && withParts >= 3 * 2 - 2, "part tags span " + withParts + " s");
         long oldest = msnOf(lines.get(firstSeg));
-        assertInstanceOf(PlaylistAnswer.Bytes.class, playlist.partAnswer(oldest, 0, now(), now()));
+        assertInstanceOf(PlaylistAnswer.Part.class, playlist.partAnswer(oldest, 0, now(), now()));
     }
 
     @Test
@@ -311,7 +321,7 @@ class LlHlsRulesTest {
         PlaylistRequest beyond = PlaylistRequest.parse(Map.of("_HLS_msn", "" + msn, "_HLS_part", "" + (last + 1)), now());
         assertInstanceOf(PlaylistAnswer.Wait.class, playlist.answer(whole, now()));
         assertInstanceOf(PlaylistAnswer.Wait.class, playlist.answer(beyond, now()));
-        assertInstanceOf(PlaylistAnswer.Bytes.class, playlist.partAnswer(msn, last, now(), now()), "the last part is downloadable");
+        assertInstanceOf(PlaylistAnswer.Part.class, playlist.partAnswer(msn, last, now(), now()), "the last part is downloadable");
         // the next segment's first part completes it, one part duration later at most
         while (playlist.openParts().isEmpty()) {
             runUntil(nowUs + 10_000);

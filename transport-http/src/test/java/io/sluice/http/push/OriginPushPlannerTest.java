@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +56,13 @@ class OriginPushPlannerTest {
             f.release();
         }
         drain();
+    }
+
+    /** The planner owns the parts of the segment in progress. */
+    @AfterEach
+    void close() {
+        drain();
+        planner.close();
     }
 
     void drain() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.sluice.http.cmaf.CmafHeader;
 import io.sluice.http.cmaf.CmafPart;
 import io.sluice.http.cmaf.CmafSegment;
@@ -15,12 +16,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** {@link MediaBodies}: one off-heap copy per part, segments as their parts, released as the window moves. */
+/** {@link MediaBodies}: each part's own buffer held, segments as their parts, released as the window moves. */
 class MediaBodiesTest {
     private static final CmafHeader HEADER = new CmafHeader(0, List.of(), new byte[] {9, 9, 9});
 
+    /** A part with one reference to a direct buffer holding {@code bytes}, as the segmenter hands it out. */
     private static CmafPart part(long msn, int index, byte... bytes) {
-        return new CmafPart(HEADER, msn, index, 0, 1, index == 0, 0, bytes, Map.of());
+        return new CmafPart(HEADER, msn, index, 0, 1, index == 0, 0, Unpooled.directBuffer(bytes.length).writeBytes(bytes), Map.of());
     }
 
     @Test
@@ -65,6 +67,10 @@ class MediaBodiesTest {
         assertEquals(1, open.refCnt(), "close released the holder's reference, not the answer's");
         assertTrue(open.release());
         assertNull(bodies.segment(5));
+        CmafPart late = part(6, 0, (byte) 8);
+        bodies.onPart(late);
+        assertEquals(0, late.bytes().refCnt(), "a part given after close is released at once");
+        assertNull(bodies.part(6, 0));
     }
 
     @Test
