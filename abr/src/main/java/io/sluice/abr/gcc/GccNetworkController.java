@@ -43,7 +43,8 @@ import java.util.Objects;
  * asked ({@code EncoderModel.likeX264}, calibrated on the bottleneck bench), the 1 → 2.5 Mbit/s step of §5.1 is not
  * reached to 90 % within its 15 s (only AIMD moves the estimate, see {@link #STABLE_PROBE_MIN_USAGE}) and steady
  * utilization is 0.39–0.77; with Sluice's {@code AdaptiveRateController} in the loop compensating that undershoot
- * ({@code AdaptedEncoderModel}), 0.79–0.86 and the step in 1.7–11 s depending on the encoder's shortfall.
+ * and following the estimate every 200 ms ({@code AdaptedEncoderModel}, an encoder that changes its rate in place),
+ * 0.83–0.87 and the step in 2.2–6.4 s depending on the encoder's shortfall.
  *
  * <p>Loss comes from transport-wide feedback (packets reported not received), aggregated per second; RTCP receiver
  * report loss ({@link #onTransportLossReport}) is used only until the first feedback arrives. The RTT for the rate
