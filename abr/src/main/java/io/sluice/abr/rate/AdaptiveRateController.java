@@ -102,8 +102,6 @@ public final class AdaptiveRateController implements RateController {
      * buffer to follow (333 ms, {@code VideoEncoderConfig.ADAPTIVE_RATE_CONTROL_BUFFER}).
      */
     private static final long OUTPUT_SETTLE_NANOS = 500_000_000L;
-    /** A setting change of an in-place encoder smaller than this fraction needs no settling (see {@link #applySetting}). */
-    private static final double IN_PLACE_SETTLE_CHANGE = 0.10;
     /** Setting changes remembered for the mean over the output window (more than a change per 100 ms never happens). */
     private static final int SETTING_RING = 64;
     private static final long BOOST_INTERVAL_NANOS = 1_000_000_000L;
@@ -417,21 +415,11 @@ public final class AdaptiveRateController implements RateController {
         outputCount--;
     }
 
-    /**
-     * Sets the encoder to the target times the boost. The output is not judged for {@link #OUTPUT_SETTLE_NANOS}
-     * after a change, except after a small one ({@link #IN_PLACE_SETTLE_CHANGE}) of an encoder that changes its rate
-     * in place: those come every 200-400 ms during a climb, and waiting for each to settle kept the undershoot
-     * compensation from ever acting there; the settings' time-weighted mean the output is judged against already
-     * holds them.
-     */
+    /** Sets the encoder to the target times the boost. */
     private void applySetting(long now) {
         long setting = Math.max(1, Math.round(targetBps * boost));
-        long previous = settingCount > 0 ? settingBps[(settingHead + settingCount - 1) % SETTING_RING] : -1;
         video.setTargetBitrate(setting);
-        if (previous <= 0 || !video.changesBitrateInPlace()
-                || Math.abs((double) setting / previous - 1) >= IN_PLACE_SETTLE_CHANGE) {
-            settingChangedNanos = now;
-        }
+        settingChangedNanos = now;
         recordSetting(now, setting);
     }
 

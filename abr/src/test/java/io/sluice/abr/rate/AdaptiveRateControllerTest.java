@@ -440,47 +440,38 @@ class AdaptiveRateControllerTest {
         assertEquals(500_000, enc.bitrate, 1, "a decrease resets the boost");
     }
 
-    /**
-     * During a climb (the estimate raised by 8 % a second, reported every 200 ms) an undershooting encoder is told more
-     * within 3 s, whether it follows each increase in place (a new setting every 200-400 ms, none of which may hold
-     * the output's judgement back) or once a second.
-     */
     @Test
-    @DisplayName("during a climb an undershooting encoder is told more within 3 s, in place or reopening")
+    @DisplayName("during a climb (a raised target every second) an undershooting encoder is told more within 3 s")
     void encoderUndershootIsCompensatedDuringAClimb() {
-        for (boolean inPlace : new boolean[] {false, true}) {
-            RecordingEncoder enc = new RecordingEncoder(5_000_000, new VideoSize(640, 480));
-            enc.inPlace = inPlace;
-            AdaptiveRateController c = controller(AdaptiveBitrate.builder().startBitrateBps(800_000).build(), 0);
-            c.attach(enc);
-            long[] pts = {0};
-            double estimate = 842_105; // 800 kbit/s of video after 5 % overhead
-            double efficiency = 0.88;  // x264 on the bottleneck bench: 0.83-0.99 of its setting
-            double outputBits = 0;
-            double targetBits = 0;
-            for (int s = 0; s < 8; s++) {
-                for (int i = 0; i < 30; i++) {
-                    ticker.advanceNanos(33_333_333);
-                    pts[0] += 33_333;
-                    int bytes = (int) (enc.bitrate * efficiency / 8 / 30);
-                    c.onVideoEncoded(bytes, pts[0]);
-                    if (i % 6 == 0) {
-                        estimate *= Math.pow(1.08, 0.2); // AIMD's multiplicative increase, 8 % a second
-                        c.onBandwidthEstimate(WHIP, cc((long) estimate, 0));
-                    }
-                    if (s >= 3) {
-                        outputBits += bytes * 8.0;
-                        targetBits += c.current().targetBps() / 30.0;
-                    }
+        RecordingEncoder enc = new RecordingEncoder(5_000_000, new VideoSize(640, 480));
+        AdaptiveRateController c = controller(AdaptiveBitrate.builder().startBitrateBps(800_000).build(), 0);
+        c.attach(enc);
+        long[] pts = {0};
+        double estimate = 842_105; // 800 kbit/s of video after 5 % overhead
+        double efficiency = 0.88;  // x264 on the bottleneck bench: 0.83-0.99 of its setting
+        double outputBits = 0;
+        double targetBits = 0;
+        for (int s = 0; s < 8; s++) {
+            estimate *= 1.08; // AIMD's multiplicative increase: a raised target every second
+            for (int i = 0; i < 30; i++) {
+                ticker.advanceNanos(33_333_333);
+                pts[0] += 33_333;
+                int bytes = (int) (enc.bitrate * efficiency / 8 / 30);
+                c.onVideoEncoded(bytes, pts[0]);
+                if (i % 6 == 0) {
+                    c.onBandwidthEstimate(WHIP, cc((long) estimate, 0));
+                }
+                if (s >= 3) {
+                    outputBits += bytes * 8.0;
+                    targetBits += c.current().targetBps() / 30.0;
                 }
             }
-            String kind = inPlace ? "in place: " : "reopening: ";
-            assertTrue(c.current().targetBps() > 1_200_000, kind + "the target climbed: " + c.current().targetBps());
-            assertTrue(enc.bitrate > c.current().targetBps() * 1.05, kind + "boosted: setting " + enc.bitrate
-                    + " for target " + c.current().targetBps());
-            double usage = outputBits / targetBits;
-            assertTrue(usage >= 0.95 && usage <= 1.05, kind + "output / target from 3 s on: " + usage);
         }
+        assertTrue(c.current().targetBps() > 1_200_000, "the target climbed: " + c.current().targetBps());
+        assertTrue(enc.bitrate > c.current().targetBps() * 1.05, "boosted: setting " + enc.bitrate + " for target "
+                + c.current().targetBps());
+        double usage = outputBits / targetBits;
+        assertTrue(usage >= 0.95 && usage <= 1.05, "output / target from 3 s on: " + usage);
     }
 
     @Test
