@@ -51,7 +51,11 @@ import java.util.function.Consumer;
  *       decrease of the target resets it. Judging against the settings' mean (not only after 2.5 s without a change,
  *       as before) lets it act during a climb, when the target rises every second or two: there the old rule never
  *       judged, and the sender stayed at ~0.9 × its target, under the 0.95 a congestion controller's stable-period
- *       probe asks for (GCC's step up then takes AIMD's 10+ s). The target (what the
+ *       probe asks for (GCC's step up then takes AIMD's 10+ s). An encoder that follows
+ *       increases in place changes its setting every 200-400 ms during a climb, each change restarting the 0.5 s
+ *       settle, so it is compensated only where the target holds: judging it during the climb (tried) read x264's
+ *       lag behind a rising setting as undershoot, boosted, overshot when the climb stopped, and slowed RFC 8867
+ *       §5.1's 1 → 2.5 Mbit/s step from 4.6-7.7 s to 10.2-11.7 s on the bottleneck bench. The target (what the
  *       network allows, in {@link RateDecision}) is unchanged: only what the encoder is told moves.</li>
  *   <li><b>Picture size</b> ({@link ResolutionLadder}): one step down when the target falls below the current
  *       size's minimum for 1 s (at once below 75 % of it), one step up when it has stayed 30 % above the next
