@@ -1,6 +1,5 @@
 package io.sluice.http.push;
 
-import io.netty.buffer.ByteBufUtil;
 import io.sluice.http.cmaf.CmafHeader;
 import io.sluice.http.cmaf.CmafPart;
 import io.sluice.http.cmaf.CmafSegment;
@@ -10,7 +9,6 @@ import io.sluice.http.dash.DashManifest;
 import io.sluice.http.hls.HlsMediaPlaylist;
 import io.sluice.http.hls.HlsMultivariantPlaylist;
 import io.sluice.http.hls.PlaylistAnswer;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -145,6 +143,12 @@ final class OriginPushPlanner {
         releaseOpenParts();
     }
 
+    /** Copies {@code b}'s readable bytes into {@code out} at {@code at} (indexes unchanged); returns the end. */
+    private static int copy(io.netty.buffer.ByteBuf b, byte[] out, int at) {
+        b.getBytes(b.readerIndex(), out, at, b.readableBytes());
+        return at + b.readableBytes();
+    }
+
     private void onSegment(CmafSegment s, long nowNanos, long wallMs) {
         playlist.onSegment(s);
         ended = false;
@@ -161,16 +165,21 @@ final class OriginPushPlanner {
         media.add(OriginWrite.put(hlsSegment(s.sequence()), s.bytes(), SEGMENT));
         paths.add(hlsSegment(s.sequence()));
         for (CmafTrack t : h.tracks()) {
-            ByteArrayOutputStream track = new ByteArrayOutputStream();
+            int length = 0;
+            for (CmafPart p : s.parts()) {
+                CmafPart.TrackChunk c = p.trackChunks().get(t.isoTrackId());
+                length += c == null ? 0 : c.length();
+            }
+            byte[] track = new byte[length]; // the track's chunks, copied once from the parts' buffers
+            int at = 0;
             for (CmafPart p : s.parts()) {
                 CmafPart.TrackChunk c = p.trackChunks().get(t.isoTrackId());
                 if (c != null) {
-                    track.writeBytes(ByteBufUtil.getBytes(c.head()));
-                    track.writeBytes(ByteBufUtil.getBytes(c.payload()));
+                    at = copy(c.payload(), track, copy(c.head(), track, at));
                 }
             }
             String path = dashSegment(h.id(), t.isoTrackId(), s.sequence());
-            media.add(OriginWrite.put(path, track.toByteArray(), SEGMENT));
+            media.add(OriginWrite.put(path, track, SEGMENT));
             paths.add(path);
         }
         ready.add(media);
