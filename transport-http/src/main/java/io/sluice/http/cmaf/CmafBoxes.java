@@ -185,41 +185,18 @@ public final class CmafBoxes {
     }
 
     /**
-     * One CMAF chunk: {@code moof} ({@code mfhd}, then per track {@code traf} with {@code tfhd}
-     * default-base-is-moof, {@code tfdt} version 1 and {@code trun} version 1 with durations, sizes,
-     * flags and signed composition offsets) followed by one {@code mdat} holding the runs in order.
+     * The start of one CMAF chunk: {@code moof} ({@code mfhd}, then per track {@code traf} with {@code tfhd}
+     * default-base-is-moof, {@code tfdt} version 1 and {@code trun} version 1 with durations, sizes, flags and signed
+     * composition offsets) and the header of the one {@code mdat} that follows it; the caller appends the runs'
+     * payloads in the order of {@code runs} ({@code trun} data offsets count from the {@code moof}'s first byte).
      *
      * @param sequenceNumber {@code mfhd} sequence number, &ge; 1, increasing
      * @param runs           per track, the samples in decode order; tracks without samples are left out
-     */
-    public static byte[] fragment(long sequenceNumber, List<SampleRun> runs) {
-        BoxWriter w = fragmentHead(sequenceNumber, runs, payloadBytes(runs));
-        for (SampleRun r : runs) {
-            r.writePayloads(w);
-        }
-        return w.toByteArray();
-    }
-
-    /**
-     * The start of {@link #fragment}: {@code moof} and the {@code mdat} header, without the payloads, which follow it
-     * in the order of {@code runs} ({@code trun} data offsets count from the {@code moof}'s first byte).
+     * @return {@code moof} + the 8-octet {@code mdat} header
      */
     static byte[] fragmentHead(long sequenceNumber, List<SampleRun> runs) {
-        return fragmentHead(sequenceNumber, runs, 0).toByteArray();
-    }
-
-    static int payloadBytes(List<SampleRun> runs) {
-        int payload = 0;
-        for (SampleRun r : runs) {
-            payload += r.payloadBytes();
-        }
-        return payload;
-    }
-
-    /** {@link #fragmentHead} in a writer with room for {@code room} more bytes. */
-    private static BoxWriter fragmentHead(long sequenceNumber, List<SampleRun> runs, int room) {
         int payload = payloadBytes(runs);
-        BoxWriter w = new BoxWriter(room + 256);
+        BoxWriter w = new BoxWriter(256);
         int moofStart = w.position();
         w.start("moof");
         w.startFull("mfhd", 0, 0).u32(sequenceNumber).end();
@@ -248,6 +225,15 @@ public final class CmafBoxes {
             w.patchU32(dataOffsetAt[i++], offset);
             offset += r.payloadBytes();
         }
-        return w;
+        return w.toByteArray();
+    }
+
+    /** The runs' payload octets (the {@code mdat} body). */
+    static int payloadBytes(List<SampleRun> runs) {
+        int payload = 0;
+        for (SampleRun r : runs) {
+            payload += r.payloadBytes();
+        }
+        return payload;
     }
 }

@@ -42,12 +42,6 @@ record SampleRun(CmafTrack track, long baseMediaDecodeTime, List<Sample> samples
         return n;
     }
 
-    void writePayloads(BoxWriter w) {
-        for (Sample s : samples) {
-            w.bytes(s.data());
-        }
-    }
-
     /** Writes the payloads at {@code out}'s writer index (the caller owns {@code out}). */
     void writePayloads(io.netty.buffer.ByteBuf out) {
         for (Sample s : samples) {
