@@ -2,6 +2,7 @@ package io.sluice.crypto;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sluice.codec.MediaSources;
 import io.sluice.codec.ffmpeg.FileTransport;
@@ -211,7 +212,9 @@ class SframeWebRtcRelayTest {
         assertTrue(probe.firstVideo().keyframe(), "starts at a keyframe");
         assertTrue(probe.count("audio") > 350, "Opus frames: " + probe.count("audio"));
         List<String> errors = FfmpegTools.decodeErrors(keyed.out);
-        assertTrue(errors.isEmpty(), "decode errors: " + errors);
+        if (!errors.isEmpty()) { // with the recording's video timing, which explains timestamp complaints
+            fail("decode errors: " + errors + "; " + FfmpegTools.videoTiming(keyed.out));
+        }
     }
 
     private static void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {

@@ -103,9 +103,23 @@ public final class FfmpegTools {
         }
     }
 
-    /** Decoding errors ffmpeg reports for a whole file ({@code ffmpeg -v error -i file -f null -}). */
+    /**
+     * Decoding errors ffmpeg reports for a whole file
+     * ({@code ffmpeg -v error -i file -enc_time_base:v 1:90000 -f null -}), one line each; empty if none.
+     *
+     * <p>The decoded video goes to the null muxer in a 1/90000 s time base. Without {@code -enc_time_base}
+     * ffmpeg would use 1/frame rate (1/30 s for the test clips) and round each frame's container timestamp
+     * onto that grid: Matroska and FLV store milliseconds, so 30 fps frames are 33 or 34 ms apart, and when
+     * a frame lies at exactly half a tick after the file's start (the earliest stream's first timestamp,
+     * often audio: 50 ms mod 100) and the next one 33 ms later, both round to the same tick ({@code 1.5 → 2},
+     * {@code 2.49 → 2}) and the null muxer reports "non monotonically increasing dts" for every third
+     * frame of a correct file. 1/90000 s is finer than any container's time base used here, so distinct
+     * timestamps in the file stay distinct, and a file whose own video timestamps repeat or go back is
+     * still reported.
+     */
     public static List<String> decodeErrors(Path file) throws IOException, InterruptedException {
-        String out = run(FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-i", file.toString(), "-f", "null", "-");
+        String out = run(FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-i", file.toString(),
+                "-enc_time_base:v", "1:90000", "-f", "null", "-");
         List<String> lines = new ArrayList<>();
         for (String l : out.split("\n")) {
             if (!l.isBlank()) {
@@ -113,6 +127,31 @@ public final class FfmpegTools {
             }
         }
         return lines;
+    }
+
+    /**
+     * The timing of a file's first video stream as ffprobe reads it (no decoding), for failure messages: the
+     * file's start time, the video stream's start time, time base and frame rate, then each video packet's
+     * PTS in that time base, in file order; e.g. {@code "file start 1.139000 s; video start 1.220000 s,
+     * time base 1/1000, r_frame_rate 30/1, pts: 1220 1253 1287 ..."}.
+     */
+    public static String videoTiming(Path file) throws IOException, InterruptedException {
+        String head = run(FFPROBE, "-v", "error", "-select_streams", "v:0", "-show_entries",
+                "format=start_time:stream=start_time,time_base,r_frame_rate", "-of", "compact=p=0:nk=0", file.toString());
+        String stream = "";
+        String format = "";
+        for (String l : head.split("\n")) {
+            if (l.contains("time_base=")) {
+                stream = l.trim();
+            } else if (l.startsWith("start_time=")) {
+                format = l.trim();
+            }
+        }
+        String pts = run(FFPROBE, "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0",
+                file.toString()).trim().replaceAll("\\s+", " ");
+        return "file start " + value(format, "start_time") + " s; video start " + value(stream, "start_time")
+                + " s, time base " + value(stream, "time_base") + ", r_frame_rate " + value(stream, "r_frame_rate")
+                + ", pts: " + pts;
     }
 
     /** Video packets in a file (no decoding). */
