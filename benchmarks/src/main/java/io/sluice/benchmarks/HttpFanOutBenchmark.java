@@ -60,8 +60,17 @@ import java.util.regex.Pattern;
  *     figure to compare.</li>
  * <li><b>Rounds</b> ({@code -Dsluice.bench.rounds=R}, default 3): both servers run the whole time; each round
  *     measures every protocol on every server in turn (Sluice, nginx, Sluice, nginx, ...). The summary gives the
- *     medians and their ratio. Before the first round each server gets one unmeasured h2load run of
- *     {@code -Dsluice.bench.warmupSeconds} (default 60) with HTTP/1.1: the JIT compiler was still busy after 20 s on a loaded machine, and its threads are printed apart (JIT %).</li>
+ *     medians and their ratio.</li>
+ * <li><b>Warm-up</b> ({@code -Dsluice.bench.warmupSeconds=W}, default 60; 0 skips it): before the first round
+ *     every server gets one unmeasured h2load run of the full {@code W} seconds for every protocol that will be
+ *     measured, in the rounds' order (first protocol on every server in turn, then the next protocol, ...), printed
+ *     as "(warm-up, not counted)" rows; with {@code h1,h2c} that is {@code 2 W} seconds per server. Each protocol
+ *     gets the whole time rather than a share of it because the JIT compiler was still busy after 60 s of HTTP/1.1
+ *     alone (and after 20 s on a loaded machine); with an HTTP/1.1-only warm-up the first h2c rounds ran while C2
+ *     still compiled the HTTP/2 path (JIT 45-81 % of a core in session 10). The JIT compiler threads' CPU is
+ *     printed apart (JIT %) in every row. Each warm-up run takes a fresh snapshot first, as each round does (with one
+ *     snapshot for all of them its segments left Sluice's window of 120 s during the h2c warm-up, and Sluice
+ *     answered 404 for most of it); {@code W} above ~110 s would outlast the snapshot and is reported.</li>
  * <li>As in {@link RtmpFanOutBenchmark}: {@code -Dsluice.bench.serverJvmArgs[.KIND]=...} adds JVM options to a
  *     Sluice server (e.g. {@code -Dsluice.netty.transport=io_uring}, a JFR recording), and
  *     {@code -Dsluice.bench.classpath.KIND=JAR} runs kind {@code KIND} (any name starting with {@code sluice})
@@ -190,16 +199,26 @@ public final class HttpFanOutBenchmark {
                     System.out.printf(Locale.ROOT, "idle: %s %.1f %% of a core (RTMP ingest and segmenting, no HTTP load)%n", t.kind(), pct);
                 }
             }
-            Path uris = snapshot(http, sluiceSource, www, work);
+            List<String> sluiceBases = targets.stream().filter(t -> t.kind().startsWith("sluice")).map(Target::h1Base).toList();
+            Path uris;
             if (warmup > 0) {
-                for (Target t : targets) {
-                    Row w = run(t, "h1", connections, warmup, uris);
-                    System.out.print("(warm-up, not counted) ");
-                    print(w);
+                // Every measured protocol, each for the full warm-up, in the rounds' order (see the class doc).
+                for (String protocol : protocols) {
+                    for (Target t : targets) {
+                        // A fresh snapshot per run: the warm-up outlasts the window (60 segments, 120 s).
+                        uris = snapshot(http, sluiceSource, sluiceBases, www, work);
+                        Row w = run(t, protocol, connections, warmup, uris);
+                        System.out.print("(warm-up, not counted) ");
+                        print(w);
+                        if (w.non2xx() > 0 || w.failed() > 0) {
+                            System.out.println("warning: the warm-up above had failed or non-2xx answers (a warm-up longer"
+                                    + " than the window of 60 segments?)");
+                        }
+                    }
                 }
             }
             for (int round = 0; round < rounds; round++) {
-                uris = snapshot(http, sluiceSource, www, work); // fresh files each round: the window moves on
+                uris = snapshot(http, sluiceSource, sluiceBases, www, work); // fresh files each round: the window moves on
                 for (String protocol : protocols) {
                     for (Target t : targets) {
                         Row r = run(t, protocol, connections, window, uris);
@@ -283,6 +302,18 @@ public final class HttpFanOutBenchmark {
         return msns;
     }
 
+    /** Waits (at most 30 s) until the playlist at {@code base} lists segment {@code msn} as complete. */
+    private static void awaitSegment(HttpClient http, String base, long msn) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String url = base + "/hls/" + STREAM + "/media.m3u8";
+        while (!completeSegments(get(http, url)).contains(msn)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("segment " + msn + " not complete at " + url + " within 30 s");
+            }
+            Thread.sleep(100);
+        }
+    }
+
     private static void awaitSegments(HttpClient http, String base, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String url = base + "/hls/" + STREAM + "/media.m3u8";
@@ -302,9 +333,12 @@ public final class HttpFanOutBenchmark {
     /**
      * Downloads the playlist, the newest {@value #SNAPSHOT_SEGMENTS} complete segments, their parts and the init
      * segment from Sluice at {@code base}, writes them under {@code www} at the same paths, and writes the
-     * h2load URI list (paths only; h2load takes scheme, host and port from the command line).
+     * h2load URI list (paths only; h2load takes scheme, host and port from the command line). Returns once every
+     * Sluice server in {@code sluiceBases} lists the newest of those segments as complete (each has its own publisher,
+     * started a moment apart, so another Sluice may be a segment behind {@code base}, and it answers a segment that is
+     * not complete yet with 404: 4036 requests of one warm-up run in session 11 before this wait).
      */
-    private static Path snapshot(HttpClient http, String base, Path www, Path work) throws Exception {
+    private static Path snapshot(HttpClient http, String base, List<String> sluiceBases, Path www, Path work) throws Exception {
         String dir = "/hls/" + STREAM + "/";
         Path out = Files.createDirectories(www.resolve(dir.substring(1)));
         String playlist = get(http, base + dir + "media.m3u8");
@@ -334,6 +368,10 @@ public final class HttpFanOutBenchmark {
             }
             uris.add(dir + seg);
             bytes += Files.size(out.resolve(seg));
+        }
+        long newest = msns.get(msns.size() - 1);
+        for (String other : sluiceBases) {
+            awaitSegment(http, other, newest);
         }
         Path list = work.resolve("uris.txt");
         Files.write(list, uris);
