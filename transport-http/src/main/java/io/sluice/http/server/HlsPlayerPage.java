@@ -40,14 +40,31 @@ final class HlsPlayerPage {
                 const hls = window.hls = new Hls({lowLatencyMode: !plain, backBufferLength: 10, debug: debug,
                     maxFragLookUpTolerance: 0.01, maxLiveSyncPlaybackRate: plain ? 1 : 1.5, ...(plain ? {liveSyncDurationCount: 2} : {}),
                     xhrSetup: (xhr) => { if (token) xhr.setRequestHeader('Authorization', 'Bearer ' + token); }});
-                // plain catch-up: hls.js starts playback at its target latency (2 target durations, above)
-                // from the live edge it knows, but the loading before the first frame adds to
-                // it and nothing takes it back. Play a little faster while more than 0.1 s behind that target and more
-                // than 0.3 s is buffered; never closer to the edge than the target, so the hold-back rules still hold
+                // The server's wall clock (its program-date-times), from the DASH UTCTiming address (RFC 3339 with
+                // ms): offset = server - local, ms, taken at the midpoint of the request
+                let clockOffset = 0;
+                const t0 = Date.now();
+                fetch('/dash/time', token ? {headers: {Authorization: 'Bearer ' + token}} : {})
+                    .then((r) => r.ok ? r.text() : null)
+                    .then((t) => { const ms = t ? Date.parse(t.trim()) : NaN; if (!isNaN(ms)) clockOffset = ms - (t0 + Date.now()) / 2; })
+                    .catch(() => {});
+                // plain catch-up. hls.js starts playback at its target latency (2 target durations, above) from
+                // the live edge it knows: the end of the last playlist it loaded plus the time since it loaded it.
+                // That edge trails the real one by however long the newest segment had been complete when the
+                // playlist was loaded (0 to 1 target duration, by where in the segment being produced the page
+                // starts), and the loading before the first frame adds to it; nothing takes either back, so plain
+                // HLS with 2 s segments played 4.2 to 6.3 s behind by chance. Play a little faster while more than
+                // 0.1 s behind either hls.js's target or 2.5 target durations of wall-clock latency (the segment
+                // being produced plus 1.5 segments of margin: 5 s with 2 s segments), and only with more than
+                // 0.3 s buffered (1 s when the wall clock is what is over)
                 const catchUp = () => {
-                  const over = hls.latency - hls.targetLatency;
                   const buffered = v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : 0;
-                  const rate = !hls.targetLatency || v.paused || buffered < 0.3 || over < 0.1 ? 1 : over > 1 ? 1.25 : 1.1;
+                  const edgeOver = hls.latency - hls.targetLatency;
+                  const wallOver = hls.playingDate
+                      ? (Date.now() + clockOffset - hls.playingDate.getTime()) / 1000 - 1.25 * hls.targetLatency : 0;
+                  const over = Math.max(edgeOver, wallOver);
+                  const enough = edgeOver >= 0.1 ? 0.3 : 1;
+                  const rate = !hls.targetLatency || v.paused || buffered < enough || over < 0.1 ? 1 : over > 1 ? 1.25 : 1.1;
                   if (v.playbackRate !== rate) v.playbackRate = rate;
                 };
                 hls.on(Hls.Events.ERROR, (e, d) => stats.errors.push((d.fatal ? 'FATAL ' : '') + d.type + '/' + d.details));
