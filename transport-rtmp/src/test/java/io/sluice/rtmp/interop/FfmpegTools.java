@@ -147,11 +147,27 @@ public final class FfmpegTools {
                 format = l.trim();
             }
         }
-        String pts = run(FFPROBE, "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0",
-                file.toString()).trim().replaceAll("\\s+", " ");
+        String pts = videoPtsText(file).replaceAll("\\s+", " "); // as printed: a failure message shows "N/A" too
         return "file start " + value(format, "start_time") + " s; video start " + value(stream, "start_time")
                 + " s, time base " + value(stream, "time_base") + ", r_frame_rate " + value(stream, "r_frame_rate")
                 + ", pts: " + pts;
+    }
+
+    /**
+     * Each video packet's PTS in the first video stream's time base, in file order (ffprobe, no decoding).
+     *
+     * @throws NumberFormatException if a packet has no PTS (ffprobe prints {@code N/A})
+     */
+    public static long[] videoPts(Path file) throws IOException, InterruptedException {
+        String out = videoPtsText(file);
+        return out.isEmpty() ? new long[0]
+                : java.util.Arrays.stream(out.split("\\s+")).mapToLong(Long::parseLong).toArray();
+    }
+
+    /** ffprobe's video packet PTS, one per line, trimmed. */
+    private static String videoPtsText(Path file) throws IOException, InterruptedException {
+        return run(FFPROBE, "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0",
+                file.toString()).trim();
     }
 
     /** Video packets in a file (no decoding). */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -52,11 +51,6 @@ class FfmpegToolsTest {
         assertTrue(out.isBlank(), String.join(" ", cmd) + ": " + out);
     }
 
-    private static long[] videoPts(Path file) throws Exception {
-        return Arrays.stream(FfmpegTools.run(FfmpegTools.FFPROBE, "-v", "error", "-select_streams", "v:0", "-show_entries",
-                "packet=pts", "-of", "csv=p=0", file.toString()).trim().split("\\s+")).mapToLong(Long::parseLong).toArray();
-    }
-
     /**
      * Video 50 ms after the audio: frame 0 lies at 1.5 ticks of 1/30 s after the file's start and frame 1,
      * 33 ms later, at 2.49; rounded onto that grid both are tick 2 (and so on every third frame). This is
@@ -66,7 +60,7 @@ class FfmpegToolsTest {
     @Test
     void correctMillisecondTimestampsHalfATickAfterTheStartAreNoError() throws Exception {
         Path late = withVideoTimestamps("late.mkv", "PTS+50", "DTS+50");
-        long[] pts = videoPts(late);
+        long[] pts = FfmpegTools.videoPts(late);
         assertEquals(234, pts.length);
         assertEquals(50, pts[0]);
         for (int i = 1; i < pts.length; i++) {
@@ -83,7 +77,7 @@ class FfmpegToolsTest {
     @Test
     void aRepeatedVideoTimestampIsReported() throws Exception {
         Path repeated = withVideoTimestamps("repeated.mkv", "if(eq(N\\,10)\\,PREV_INPTS\\,PTS)", "if(eq(N\\,10)\\,PREV_INDTS\\,DTS)");
-        long[] pts = videoPts(repeated);
+        long[] pts = FfmpegTools.videoPts(repeated);
         assertEquals(pts[9], pts[10], "frame 10 has frame 9's timestamp");
         List<String> errors = FfmpegTools.decodeErrors(repeated);
         assertEquals(1, errors.size(), "errors: " + errors);
