@@ -187,7 +187,8 @@ public final class HttpFanOutBenchmark {
             // The first request starts a stream's segmenter; then wait for the snapshot's segments to be complete.
             for (Target t : targets) {
                 if (t.kind().startsWith("sluice")) {
-                    awaitSegments(http, t.h1Base(), SNAPSHOT_SEGMENTS + 1);
+                    awaitSegments(http, t.h1Base(), msns -> msns.size() >= SNAPSHOT_SEGMENTS + 1,
+                            "no " + (SNAPSHOT_SEGMENTS + 1) + " complete segments", 60, 500);
                 }
             }
             Thread.sleep(2000);
@@ -302,32 +303,26 @@ public final class HttpFanOutBenchmark {
         return msns;
     }
 
-    /** Waits (at most 30 s) until the playlist at {@code base} lists segment {@code msn} as complete. */
-    private static void awaitSegment(HttpClient http, String base, long msn) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        String url = base + "/hls/" + STREAM + "/media.m3u8";
-        while (!completeSegments(get(http, url)).contains(msn)) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("segment " + msn + " not complete at " + url + " within 30 s");
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private static void awaitSegments(HttpClient http, String base, int count) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    /**
+     * Polls the media playlist at {@code base} every {@code pollMs} until its complete segments' media sequence numbers
+     * satisfy {@code done} (a playlist not served yet counts as none); {@link IOException} naming {@code what} after
+     * {@code seconds}.
+     */
+    private static void awaitSegments(HttpClient http, String base, java.util.function.Predicate<List<Long>> done,
+                                      String what, int seconds, long pollMs) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         String url = base + "/hls/" + STREAM + "/media.m3u8";
         while (System.nanoTime() < deadline) {
             try {
-                if (completeSegments(get(http, url)).size() >= count) {
+                if (done.test(completeSegments(get(http, url)))) {
                     return;
                 }
             } catch (IOException e) {
                 // not published yet
             }
-            Thread.sleep(500);
+            Thread.sleep(pollMs);
         }
-        throw new IOException("no " + count + " complete segments at " + url + " within 60 s");
+        throw new IOException(what + " at " + url + " within " + seconds + " s");
     }
 
     /**
@@ -371,7 +366,7 @@ public final class HttpFanOutBenchmark {
         }
         long newest = msns.get(msns.size() - 1);
         for (String other : sluiceBases) {
-            awaitSegment(http, other, newest);
+            awaitSegments(http, other, listed -> listed.contains(newest), "segment " + newest + " not complete", 30, 100);
         }
         Path list = work.resolve("uris.txt");
         Files.write(list, uris);
