@@ -142,6 +142,8 @@ public final class WebRtcServer implements AutoCloseable {
     final Ticker ticker;
     /** Minimum spacing of keyframe requests per session (PLI sent by WHIP, requests forwarded by WHEP). */
     final Duration keyframeRequestInterval;
+    /** Whether WHEP sessions run per-viewer congestion control and pacing (see {@link Builder#viewerCongestionControl}). */
+    final boolean viewerCongestionControl;
     private final int maxSdpBytes;
     private final HttpConnectionGuard.Limits httpLimits;
     private final int maxPendingSessionsPerAddress;
@@ -200,6 +202,7 @@ public final class WebRtcServer implements AutoCloseable {
         this.setupTimeout = b.setupTimeout;
         this.ticker = b.ticker;
         this.keyframeRequestInterval = b.keyframeRequestInterval;
+        this.viewerCongestionControl = b.viewerCongestionControl;
         this.maxSdpBytes = b.maxSdpBytes;
         this.httpLimits = new HttpConnectionGuard.Limits(b.maxHttpConnections, b.maxHttpConnectionsPerAddress,
                 b.httpRequestTimeout, b.httpIdleTimeout);
@@ -945,6 +948,7 @@ public final class WebRtcServer implements AutoCloseable {
         private Duration setupTimeout = DEFAULT_SETUP_TIMEOUT;
         private Ticker ticker = Ticker.system();
         private Duration keyframeRequestInterval = KeyframeRequestThrottle.DEFAULT_INTERVAL;
+        private boolean viewerCongestionControl = true;
         private int maxSdpBytes = DEFAULT_MAX_SDP_BYTES;
         private int maxHttpConnections = DEFAULT_MAX_HTTP_CONNECTIONS;
         private int maxHttpConnectionsPerAddress = DEFAULT_MAX_HTTP_CONNECTIONS_PER_ADDRESS;
@@ -1266,6 +1270,19 @@ public final class WebRtcServer implements AutoCloseable {
          */
         public Builder keyframeRequestInterval(Duration interval) {
             this.keyframeRequestInterval = RtpSession.checkKeyframeRequestInterval(interval);
+            return this;
+        }
+
+        /**
+         * Whether each WHEP viewer gets its own congestion control: send-side GCC
+         * ({@link io.sluice.abr.gcc.GccNetworkController}) from the browser's transport-wide CC feedback
+         * (draft-holmer-rmcat-transport-wide-cc-extensions-01), or from REMB and receiver reports when that is all
+         * the browser offers, and a pacer at its rate that the join (the GOP cache) and retransmissions go through.
+         * Default {@code true}; {@code false} sends every viewer the stream as it comes, unpaced (the behaviour
+         * before per-viewer adaptation, kept for comparison in benchmarks).
+         */
+        public Builder viewerCongestionControl(boolean enabled) {
+            this.viewerCongestionControl = enabled;
             return this;
         }
 
