@@ -27,11 +27,22 @@ package io.sluice.webrtc.server;
  * @param twccPacketsLost    packets those feedbacks reported not received
  * @param framesPublished    frames passed to the hub (WHIP) or packetized (WHEP)
  * @param twccFeedbacksSent  transport-wide CC feedback packets sent to the publisher (WHIP with transport-cc negotiated)
+ * @param targetBitrateBps   WHEP with {@link WebRtcServer.Builder#viewerCongestionControl}: the viewer's congestion
+ *                           controller's target (its estimate of the path), bit/s; 0 without one
+ * @param pacingRateBps      the rate the viewer's pacer sends at, bit/s; 0 when unpaced
+ * @param pacerQueueDelayUs  how long the oldest packet the pacer holds has waited, µs
+ * @param framesDropped      WHEP: video frames not sent because the pacer held too much (the path carries less than
+ *                           the stream), up to the next keyframe each time
+ * @param rung               WHEP: the hub stream whose video is being played (the stream itself, or a rung of its
+ *                           rendition ladder or simulcast); WHIP: the stream
+ * @param rungSwitches       WHEP: how often the played rung changed
  */
 public record WebRtcSessionStats(String sessionId, String stream, WebRtcEndpoint endpoint, boolean connected,
                                  long rtpPacketsSent, long rtpBytesSent, long rtpPacketsReceived,
                                  long nacksReceived, long retransmissions, long keyframeRequests, long nacksSent,
                                  long srtpDropped, long rttUs, double fractionLost, long jitterUs,
                                  long rembBps, long twccFeedbacks, long twccPacketsAcked, long twccPacketsLost,
-                                 long framesPublished, long twccFeedbacksSent) {
+                                 long framesPublished, long twccFeedbacksSent, long targetBitrateBps,
+                                 long pacingRateBps, long pacerQueueDelayUs, long framesDropped, String rung,
+                                 long rungSwitches) {
 }

@@ -7,7 +7,11 @@ import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamHubException;
 import io.sluice.core.hub.StreamSubscriber;
+import io.sluice.core.hub.StreamSnapshot;
+import io.sluice.core.spi.BandwidthEstimate;
 import io.sluice.core.spi.FrameTranscoderFactory;
+import io.sluice.abr.cc.TargetRateConstraints;
+import io.sluice.abr.gcc.GccNetworkController;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceLiteAgent;
 import io.sluice.webrtc.rtp.H264Packetizer;
@@ -22,6 +26,7 @@ import io.sluice.webrtc.sdp.NegotiatedMedia;
 import io.sluice.webrtc.sdp.NegotiatedSession;
 import io.sluice.webrtc.session.FramePacketizer;
 import io.sluice.webrtc.session.NackResponder;
+import io.sluice.webrtc.session.PacerBacklogFrameDropper;
 import io.sluice.webrtc.session.RtpSession;
 import io.sluice.webrtc.session.RtpSessionStats;
 import io.sluice.webrtc.session.SendStream;
@@ -81,6 +86,12 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     private long lastPtsOutUs = Long.MIN_VALUE;
 
     private volatile long framesSent;
+    private volatile long framesDropped;
+
+    // congestion control (loop; null without it)
+    private PacerBacklogFrameDropper dropper;
+    private volatile long estimateBps;
+    private long lastEstimateReportNanos = Long.MIN_VALUE;
 
     WhepSession(WebRtcServer server, String id, String stream, NegotiatedSession negotiated, IceLiteAgent ice,
                 DtlsContext dtlsContext, Channel udp, Duration setupTimeout, StreamHub hub,
@@ -113,6 +124,14 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         int tail = rtpTailRoom();
         RtpSession.Builder engine = engineBuilder(nowNanos).cname(CNAME)
                 .retransmissionLimits(RtpSession.DEFAULT_RETRANSMISSION_SHARE, VIEWER_RETRANSMISSION_MAX_AGE_BEYOND_RTT);
+        if (server.viewerCongestionControl && videoMedia != null && videoMedia.localSsrc() >= 0) {
+            TargetRateConstraints constraints = constraints(nowNanos);
+            engine.networkController(new GccNetworkController()).targetRateConstraints(constraints);
+            dropper = new PacerBacklogFrameDropper();
+            log.debug("session {}: congestion control from {} (start {} bit/s)", id,
+                    videoMedia.extensionIds().containsKey(ExtMap.TRANSPORT_WIDE_CC) ? "transport-wide CC feedback"
+                            : "REMB and receiver reports", constraints.startBitrateBps());
+        }
         RtpHeaderWriter videoHdr = null;
         int twccId = -1;
         int absSendTimeId = -1;
@@ -157,6 +176,28 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
             sendsAudio = true;
         }
         return engine.build();
+    }
+
+    /** Lowest target of a viewer's controller: 100 kbit/s (below it no rung of a ladder plays). */
+    static final long MIN_TARGET_BPS = 100_000;
+    /** Highest target of a viewer's controller: 50 Mbit/s. */
+    static final long MAX_TARGET_BPS = 50_000_000;
+
+    /**
+     * The viewer's controller starts at 1.25 × the stream's average rate so far (publisher's payload octets over its
+     * age, once it is at least 1 s old), at least GCC's 300 kbit/s default: a viewer joins a live stream whose rate
+     * is known, and starting the estimate below it would hold the join (the GOP cache) in the pacer until probes
+     * raised it. A path that carries less makes the controller cut within a few hundred ms.
+     */
+    private TargetRateConstraints constraints(long nowNanos) {
+        long start = TargetRateConstraints.DEFAULT.startBitrateBps();
+        StreamSnapshot.Session pub = hub.snapshot(stream).flatMap(StreamSnapshot::publisher).orElse(null);
+        long ageNanos = pub == null ? 0 : hub.ticker().nanoTime() - pub.startedNanos();
+        if (pub != null && ageNanos >= 1_000_000_000L) {
+            start = Math.max(start, (long) (pub.bytes() * 8e9 / ageNanos * 1.25));
+        }
+        start = Math.min(start, MAX_TARGET_BPS);
+        return new TargetRateConstraints(MIN_TARGET_BPS, start, MAX_TARGET_BPS);
     }
 
     private static RtpHeaderWriter header(NegotiatedMedia m) {
@@ -329,6 +370,10 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
                 }
                 waitingForKeyframe = false;
             }
+            if (dropper != null && dropsBehindPacer(now, frame.isKeyframe())) {
+                pumpEngine();
+                return;
+            }
         } else if (!t.isAudio() || !sendsAudio || t.codec() != Codec.OPUS) {
             return;
         }
@@ -353,6 +398,34 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         }
         lastPtsOutUs = Math.max(lastPtsOutUs, ptsUs);
         pumpEngine();
+    }
+
+    /**
+     * Whether a video frame is dropped because the pacer already holds more than it can send soon at the viewer's
+     * rate ({@link PacerBacklogFrameDropper}: over 1 s at the pacing rate, 250 ms after a large cut); video then stays
+     * dropped up to the next keyframe that fits, and one is asked of the publisher (or the ladder) when dropping
+     * starts. The viewer's path carries less than the stream: the picture holds on the last frame instead of the
+     * bottleneck queue and the retransmissions on top of it keeping the path congested.
+     */
+    private boolean dropsBehindPacer(long nowNanos, boolean keyframe) {
+        long largeCut = engine.lastLargeCutNanos();
+        PacerBacklogFrameDropper.Decision d = dropper.onVideoFrame(nowNanos / 1000, keyframe, engine.pacerQueuedBytes(),
+                engine.pacingRateBps(), largeCut == Long.MIN_VALUE ? Long.MIN_VALUE : largeCut / 1000);
+        if (d == PacerBacklogFrameDropper.Decision.SEND) {
+            return false;
+        }
+        framesDropped++;
+        if (!dropper.droppingForCut()) {
+            engine.onMediaDropped(nowNanos);
+        }
+        if (d == PacerBacklogFrameDropper.Decision.DROP_AND_REQUEST_KEYFRAME) {
+            log.debug("session {}: pacer holds {} octets at {} bit/s: dropping video until a keyframe", id,
+                    engine.pacerQueuedBytes(), engine.pacingRateBps());
+            if (subscription != null) {
+                subscription.requestKeyframe();
+            }
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ viewer reports (HTTP loop)
@@ -392,9 +465,22 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
             }
         } else if (event instanceof SessionEvent.FrameReceived r) {
             r.frame().release(); // a WHEP viewer sends no media
+        } else if (event instanceof SessionEvent.Estimate est && dropper != null
+                && est.kind() == BandwidthEstimate.Kind.TRANSPORT_CC) {
+            estimateBps = est.bitrateBps();
+            long now = ticker.nanoTime();
+            StreamHub.Subscription sub = subscription;
+            if (sub != null && (lastEstimateReportNanos == Long.MIN_VALUE
+                    || now - lastEstimateReportNanos >= ESTIMATE_REPORT_INTERVAL_NANOS)) {
+                lastEstimateReportNanos = now;
+                sub.reportEstimate(new BandwidthEstimate(est.kind(), est.bitrateBps(), engine.pacerQueuedBytes(),
+                        engine.pacerQueueDelayUs(), est.lossFraction(), est.rttUs(), est.reason()));
+            }
         }
-        // Estimates: reported in stats(); rung selection per viewer will use them.
     }
+
+    /** The viewer's estimate goes to the hub ({@link StreamHub.Subscription#reportEstimate}) at most this often: 250 ms. */
+    static final long ESTIMATE_REPORT_INTERVAL_NANOS = 250_000_000L;
 
     @Override
     void closeMedia() {
@@ -405,12 +491,19 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         releaseAudioRelay();
     }
 
+    /** The engine's pacing rate, bit/s, 0 before the engine or without a controller; any thread. */
+    private long pacingRateBps() {
+        RtpSession e = engine;
+        return e == null || dropper == null ? 0 : e.pacingRateBps();
+    }
+
     @Override
     WebRtcSessionStats stats() {
         RtpSessionStats e = engineStats();
         return new WebRtcSessionStats(id, stream, endpoint, connected, rtpPacketsSent, rtpBytesSent,
                 rtpPacketsReceived, e.nacksReceived(), e.retransmissions(), e.keyframeRequests(), 0, srtpDropped,
                 e.rttUs(), e.fractionLost(), e.jitterUs(), e.rembBps(), e.twccFeedbacks(), e.twccPacketsAcked(),
-                e.twccPacketsLost(), framesSent, e.twccFeedbacksSent());
+                e.twccPacketsLost(), framesSent, e.twccFeedbacksSent(), e.targetBitrateBps(), pacingRateBps(),
+                e.pacerQueueDelayUs(), framesDropped, stream, 0);
     }
 }

@@ -367,6 +367,6 @@ final class WhipSession extends RtcSession {
         RtpSessionStats e = engineStats();
         return new WebRtcSessionStats(id, stream, endpoint, connected, rtpPacketsSent, rtpBytesSent,
                 rtpPacketsReceived, 0, 0, e.keyframeRequests(), e.nacksSent(), srtpDropped, e.rttUs(), e.fractionLost(),
-                e.jitterUs(), 0, 0, 0, 0, framesPublished, e.twccFeedbacksSent());
+                e.jitterUs(), 0, 0, 0, 0, framesPublished, e.twccFeedbacksSent(), 0, 0, 0, 0, stream, 0);
     }
 }

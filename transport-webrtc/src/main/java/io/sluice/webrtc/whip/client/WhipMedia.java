@@ -21,6 +21,7 @@ import io.sluice.webrtc.sdp.NegotiatedMedia;
 import io.sluice.webrtc.sdp.NegotiatedSession;
 import io.sluice.webrtc.session.FramePacketizer;
 import io.sluice.webrtc.session.NackResponder;
+import io.sluice.webrtc.session.PacerBacklogFrameDropper;
 import io.sluice.webrtc.session.RtpSession;
 import io.sluice.webrtc.session.SendStream;
 import io.sluice.webrtc.session.SessionEvent;

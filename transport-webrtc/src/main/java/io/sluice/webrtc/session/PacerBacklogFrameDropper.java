@@ -1,4 +1,4 @@
-package io.sluice.webrtc.whip.client;
+package io.sluice.webrtc.session;
 
 import java.time.Duration;
 
@@ -10,7 +10,7 @@ import java.time.Duration;
  * only after a second or so (rate control, a keyframe or a resolution change at the old rate), and what it
  * overshoots must not reach the bottleneck.
  *
- * <p>Why: the pacer ({@link io.sluice.webrtc.session.RatePacer}) drains its queue faster than the pacing rate
+ * <p>Why: the pacer ({@link RatePacer}) drains its queue faster than the pacing rate
  * once the queue would take longer than 2 s to drain (libwebrtc's queue time limit). After RFC 8867 §5.1's
  * 2.5 → 0.6 Mbit/s step the controller cut the target to 0.19–0.3 Mbit/s within a second, but the encoder still
  * produced ~1 Mbit/s for that second; the queue limit then pushed that backlog out at the link's rate for 3 more
@@ -35,18 +35,18 @@ import java.time.Duration;
  *
  * <p>Audio is never dropped. Sans-IO (time is an argument), not thread-safe.
  */
-final class PacerBacklogFrameDropper {
+public final class PacerBacklogFrameDropper {
     /** Default: 1 s at the pacing rate (a keyframe of 10 average frames at 30 fps is ~300 ms of it). */
-    static final Duration DEFAULT_MAX_BACKLOG = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_MAX_BACKLOG = Duration.ofSeconds(1);
     /** How long after the first video frame nothing is dropped, µs. */
-    static final long START_GRACE_US = 1_000_000;
+    public static final long START_GRACE_US = 1_000_000;
     /** The backlog limit after a large cut: 250 ms at the pacing rate (a keyframe at the new rate still fits). */
-    static final Duration AFTER_CUT_MAX_BACKLOG = Duration.ofMillis(250);
+    public static final Duration AFTER_CUT_MAX_BACKLOG = Duration.ofMillis(250);
     /** How long the lower limit holds after a large cut, µs. */
-    static final long AFTER_CUT_US = 3_000_000;
+    public static final long AFTER_CUT_US = 3_000_000;
 
     /** What to do with one video frame. */
-    enum Decision {
+    public enum Decision {
         /** Hand it to the engine. */
         SEND,
         /** Drop it; a keyframe was already asked for. */
@@ -61,7 +61,7 @@ final class PacerBacklogFrameDropper {
     private long firstFrameUs = Long.MIN_VALUE;
     private boolean droppingForCut;
 
-    PacerBacklogFrameDropper() {
+    public PacerBacklogFrameDropper() {
         this(DEFAULT_MAX_BACKLOG);
     }
 
@@ -69,7 +69,7 @@ final class PacerBacklogFrameDropper {
      * @param maxBacklog the pacer backlog at which video is dropped, as time at the pacing rate, 100 ms..10 s
      * @throws IllegalArgumentException if out of range
      */
-    PacerBacklogFrameDropper(Duration maxBacklog) {
+    public PacerBacklogFrameDropper(Duration maxBacklog) {
         if (maxBacklog.compareTo(Duration.ofMillis(100)) < 0 || maxBacklog.compareTo(Duration.ofSeconds(10)) > 0) {
             throw new IllegalArgumentException("maxBacklog: " + maxBacklog + " (expected: 100 ms..10 s)");
         }
@@ -77,12 +77,12 @@ final class PacerBacklogFrameDropper {
     }
 
     /** The backlog at which video is dropped. */
-    Duration maxBacklog() {
+    public Duration maxBacklog() {
         return Duration.ofNanos(maxBacklogUs * 1000);
     }
 
     /** Whether video is being dropped until the next keyframe. */
-    boolean dropping() {
+    public boolean dropping() {
         return dropping;
     }
 
@@ -91,12 +91,12 @@ final class PacerBacklogFrameDropper {
      * encoder's overshoot of a cut, not a sender with more media than the path takes, so no reason to probe
      * ({@code NetworkController.onMediaDropped}).
      */
-    boolean droppingForCut() {
+    public boolean droppingForCut() {
         return dropping && droppingForCut;
     }
 
     /** Video frames dropped so far. */
-    long dropped() {
+    public long dropped() {
         return dropped;
     }
 
@@ -112,7 +112,7 @@ final class PacerBacklogFrameDropper {
      *                         {@link Long#MIN_VALUE} if never
      * @return the decision
      */
-    Decision onVideoFrame(long nowUs, boolean keyframe, long pacerQueuedBytes, long pacingRateBps, long lastLargeCutUs) {
+    public Decision onVideoFrame(long nowUs, boolean keyframe, long pacerQueuedBytes, long pacingRateBps, long lastLargeCutUs) {
         if (firstFrameUs == Long.MIN_VALUE) {
             firstFrameUs = nowUs;
         }

@@ -1,8 +1,8 @@
-package io.sluice.webrtc.whip.client;
+package io.sluice.webrtc.session;
 
-import static io.sluice.webrtc.whip.client.PacerBacklogFrameDropper.Decision.DROP;
-import static io.sluice.webrtc.whip.client.PacerBacklogFrameDropper.Decision.DROP_AND_REQUEST_KEYFRAME;
-import static io.sluice.webrtc.whip.client.PacerBacklogFrameDropper.Decision.SEND;
+import static io.sluice.webrtc.session.PacerBacklogFrameDropper.Decision.DROP;
+import static io.sluice.webrtc.session.PacerBacklogFrameDropper.Decision.DROP_AND_REQUEST_KEYFRAME;
+import static io.sluice.webrtc.session.PacerBacklogFrameDropper.Decision.SEND;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
