@@ -66,4 +66,19 @@ public interface NetworkController {
     default NetworkControlUpdate onMediaDropped(long nowUs) {
         return NetworkControlUpdate.NONE;
     }
+
+    /**
+     * The sender could send up to {@code bitrateBps} (its next rung or simulcast layer) and asks whether the path
+     * carries it: the controller sends a probe cluster at that rate (padding or RTX) unless another probe is
+     * pending, and an estimate the probe raises is kept long enough for the sender to start sending that much
+     * (a controller that caps an application-limited sender's estimate near its send rate holds that cap off).
+     * libwebrtc's counterpart is {@code ProbeController::OnMaxTotalAllocatedBitrate}, which probes when a simulcast
+     * sender's allocation grows. Default: ignored.
+     *
+     * @param nowUs      current time, µs
+     * @param bitrateBps the rate to probe, bit/s
+     */
+    default NetworkControlUpdate onProbeRequest(long nowUs, long bitrateBps) {
+        return NetworkControlUpdate.NONE;
+    }
 }

@@ -78,6 +78,14 @@ public final class GccNetworkController implements NetworkController {
      * rate (pion/interceptor#299).
      */
     static final long ALR_CAP_HOLD_US = 2_000_000;
+    /**
+     * How long the ALR cap is held off after a probe the sender asked for ({@link #onProbeRequest}) raised the
+     * estimate, µs: the sender switches to its next rung at that rung's next keyframe, which a live source may place
+     * up to a GOP (2–4 s) later; capped before that, the estimate would fall back under the rung it is about to send.
+     */
+    static final long REQUESTED_PROBE_CAP_HOLD_US = 5_000_000;
+    /** A probe result within this long of {@link #onProbeRequest} is that request's, µs (a cluster lasts ~15 ms; feedback follows within an RTT). */
+    private static final long REQUESTED_PROBE_RESULT_US = 1_000_000;
     /** A probe sent within this long of application-limited time counts as sent while application-limited, µs. */
     private static final long ALR_PROBE_MEMORY_US = 1_000_000;
     /**
@@ -162,6 +170,8 @@ public final class GccNetworkController implements NetworkController {
     private long lastEmitUs;
     private boolean lastProbeOutsideAlr;
     private long alrCapHoldUntilUs = Long.MIN_VALUE;
+    /** When the sender last asked for a probe ({@link #onProbeRequest}), µs. */
+    private long requestedProbeUs = Long.MIN_VALUE;
     private long lastInAlrUs = Long.MIN_VALUE;
     private long lastMediaDropUs = Long.MIN_VALUE;
     private long lastOveruseUs = Long.MIN_VALUE;
@@ -335,8 +345,12 @@ public final class GccNetworkController implements NetworkController {
         if (result.usage() == BandwidthUsage.OVERUSING || lossCut) {
             lastOveruseUs = nowUs;
         }
-        if (result.probe() && lastProbeOutsideAlr && delayBased.estimateBps() > before) {
-            alrCapHoldUntilUs = nowUs + ALR_CAP_HOLD_US;
+        if (result.probe() && delayBased.estimateBps() > before) {
+            if (requestedProbeUs != Long.MIN_VALUE && nowUs - requestedProbeUs < REQUESTED_PROBE_RESULT_US) {
+                alrCapHoldUntilUs = nowUs + REQUESTED_PROBE_CAP_HOLD_US;
+            } else if (lastProbeOutsideAlr) {
+                alrCapHoldUntilUs = nowUs + ALR_CAP_HOLD_US;
+            }
         }
         boolean capped = false;
         if (inAlr && ackedBps > 0 && nowUs >= alrCapHoldUntilUs
@@ -423,6 +437,25 @@ public final class GccNetworkController implements NetworkController {
             return NetworkControlUpdate.NONE;
         }
         lastUnstableUs = nowUs;
+        return maybeTrigger(nowUs, null, false, clusters);
+    }
+
+    /**
+     * A probe at the sender's next rung (see {@link NetworkController#onProbeRequest}): one cluster at that rate
+     * unless a probe is pending; when its result raises the estimate, the ALR cap is held off for
+     * {@link #REQUESTED_PROBE_CAP_HOLD_US}.
+     */
+    @Override
+    public NetworkControlUpdate onProbeRequest(long nowUs, long bitrateBps) {
+        if (constraints == null) {
+            return NetworkControlUpdate.NONE;
+        }
+        List<ProbeClusterConfig> clusters = new ArrayList<>(probes.requestProbeAt(nowUs,
+                Math.min(bitrateBps, constraints.maxBitrateBps())));
+        if (clusters.isEmpty()) {
+            return NetworkControlUpdate.NONE;
+        }
+        requestedProbeUs = nowUs;
         return maybeTrigger(nowUs, null, false, clusters);
     }
 

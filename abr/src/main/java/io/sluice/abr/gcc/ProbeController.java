@@ -172,6 +172,20 @@ public final class ProbeController {
         return initiateProbing(nowUs, List.of((long) (FURTHER_EXPONENTIAL_PROBE_SCALE * estimatedBps)), true);
     }
 
+    /**
+     * The sender asks for a probe at a given rate (its next rung: {@link GccNetworkController#onProbeRequest}).
+     *
+     * @param nowUs      now, µs
+     * @param bitrateBps the rate, bit/s (at most the maximum)
+     * @return the cluster to send now, or none while another probe is pending
+     */
+    public List<ProbeClusterConfig> requestProbeAt(long nowUs, long bitrateBps) {
+        if (state != State.PROBING_COMPLETE || bitrateBps <= 0) {
+            return List.of();
+        }
+        return initiateProbing(nowUs, List.of(bitrateBps), false);
+    }
+
     /** Periodic work: gives up waiting for a result after 1 s, starts ALR probes. */
     public List<ProbeClusterConfig> process(long nowUs) {
         if (timeLastProbingInitiatedUs != Long.MIN_VALUE

@@ -196,6 +196,11 @@ public final class Simulation {
             }
         }
 
+        /** The application asks its controller to probe for {@code bitrateBps} ({@link NetworkController#onProbeRequest}). */
+        public void requestProbe(long bitrateBps) {
+            apply(controller.onProbeRequest(loop.nowUs(), bitrateBps));
+        }
+
         private void encodeFrame() {
             if (target == null) {
                 return;

@@ -540,6 +540,21 @@ public final class RtpSession implements AutoCloseable {
         }
     }
 
+    /**
+     * The driver could send up to {@code bitrateBps} (its next rung) and asks the network controller to probe for
+     * it ({@link NetworkController#onProbeRequest}: a probe cluster of padding or RTX through the pacer). Without
+     * a controller, nothing happens.
+     *
+     * @param nowNanos   current time, ns
+     * @param bitrateBps the rate to probe, bit/s
+     */
+    public void requestProbe(long nowNanos, long bitrateBps) {
+        lastNowNanos = nowNanos;
+        if (controller != null && !closed) {
+            apply(nowNanos, controller.onProbeRequest(nowNanos / 1000, bitrateBps));
+        }
+    }
+
     private void fireKeyframeRequest(String reason) {
         pendingKeyframeReason = null;
         if (receiveVideo != null) {

@@ -1,0 +1,98 @@
+package io.sluice.abr.rate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("RungSelector: down at once below the rung's bitrate, up one rung after a probe shows room, backoff")
+class RungSelectorTest {
+    /** 720p, 480p, 360p, 240p of a 1280x720 ladder at 0.1 bit per pixel and frame. */
+    static final long[] RUNGS = {2_764_800, 1_228_800, 691_200, 307_200};
+    static final long S = 1_000_000;
+
+    @Test
+    void startsOnTheHighestRungThatFitsWithHeadroom() {
+        assertEquals(0, RungSelector.fitting(RUNGS, 3_500_000));
+        assertEquals(1, RungSelector.fitting(RUNGS, 3_400_000)); // 2.76 M > 0.8 × 3.4 M
+        assertEquals(3, RungSelector.fitting(RUNGS, 100_000)); // none fits: the lowest
+    }
+
+    @Test
+    void goesDownAtOnceToWhatFits() {
+        RungSelector r = new RungSelector(RUNGS, 0, 0);
+        assertEquals(0, r.onEstimate(S, 2_900_000));
+        assertEquals(2, r.onEstimate(2 * S, 900_000)); // 0.8 × 0.9 M = 720 k: 360p fits
+        assertEquals(1, r.switches());
+        assertEquals(0, r.poll(2 * S + RungSelector.HOLD_AFTER_DOWN_US - 1), "no probe while held after a down-switch");
+    }
+
+    @Test
+    void aShallowDipGoesDownOnlyIfItLasts() {
+        RungSelector r = new RungSelector(RUNGS, 0, 0);
+        assertEquals(0, r.onEstimate(S, 2_500_000)); // under 2.76 M, over 0.8 × it: a keyframe's cut, perhaps
+        assertEquals(0, r.onEstimate(2 * S, 2_900_000)); // recovered
+        assertEquals(0, r.onEstimate(3 * S, 2_500_000));
+        assertEquals(0, r.onEstimate(3 * S + RungSelector.DOWN_AFTER_US - 1, 2_600_000));
+        assertEquals(1, r.onEstimate(3 * S + RungSelector.DOWN_AFTER_US, 2_600_000));
+    }
+
+    @Test
+    void probesForTheNextRungAndGoesUpWhenTheEstimateShowsRoom() {
+        RungSelector r = new RungSelector(RUNGS, 2, 0);
+        assertEquals(2, r.onEstimate(S, 830_000)); // capped at 1.2 × what 360p sends: no room for 480p
+        assertEquals(0, r.poll(2 * S));
+        long probe = r.poll(RungSelector.MIN_PROBE_INTERVAL_US);
+        assertEquals((long) (RungSelector.PROBE_SCALE * RUNGS[1] / RungSelector.UP_HEADROOM), probe);
+        assertEquals(1, r.onEstimate(RungSelector.MIN_PROBE_INTERVAL_US + 300_000, 1_700_000)); // the probe's result
+        assertEquals(1, r.switches());
+        assertEquals(RungSelector.MIN_PROBE_INTERVAL_US, r.probeIntervalUs());
+    }
+
+    @Test
+    void failedProbesBackOffUpToTheMaximum() {
+        RungSelector r = new RungSelector(RUNGS, 1, 0);
+        long t = 0;
+        long interval = RungSelector.MIN_PROBE_INTERVAL_US;
+        int probes = 0;
+        for (int i = 0; i < 400; i++) {
+            t += 250_000;
+            r.onEstimate(t, 1_500_000); // never room for 720p
+            if (r.poll(t) > 0) {
+                probes++;
+            }
+        }
+        assertEquals(1, r.current());
+        assertEquals(RungSelector.MAX_PROBE_INTERVAL_US, r.probeIntervalUs());
+        assertTrue(probes >= 4 && probes <= 8, "probes in 100 s with backoff: " + probes);
+    }
+
+    @Test
+    void flappingDownSwitchesLengthenTheWaitBeforeProbing() {
+        RungSelector r = new RungSelector(RUNGS, 0, 0);
+        r.onEstimate(S, 2_000_000);
+        r.onEstimate(S + 100_000, 3_600_000); // up again (the estimate alone shows room)
+        r.onEstimate(2 * S, 2_000_000); // down again within the hold
+        assertEquals(2 * RungSelector.MIN_PROBE_INTERVAL_US, r.probeIntervalUs());
+    }
+
+    @Test
+    void aManualChoiceWinsUntilCleared() {
+        RungSelector r = new RungSelector(RUNGS, 0, 0);
+        assertEquals(3, r.force(3));
+        assertEquals(3, r.onEstimate(S, 10_000_000));
+        assertEquals(0, r.poll(60 * S));
+        r.force(-1);
+        assertEquals(2, r.onEstimate(2 * S, 10_000_000)); // automatic again: one rung up per estimate
+    }
+
+    @Test
+    void rejectsBadLadders() {
+        assertThrows(IllegalArgumentException.class, () -> new RungSelector(new long[0], 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new RungSelector(new long[] {1_000, 2_000}, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new RungSelector(RUNGS, 4, 0));
+        assertThrows(IllegalArgumentException.class, () -> new RungSelector(RUNGS, 0, 0).force(7));
+    }
+}
