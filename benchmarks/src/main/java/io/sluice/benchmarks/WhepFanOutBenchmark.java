@@ -30,6 +30,11 @@ import io.sluice.webrtc.server.WebRtcServer;
 import io.sluice.webrtc.srtp.SrtpKeyingMaterial;
 import io.sluice.webrtc.srtp.SrtpProfile;
 import io.sluice.webrtc.srtp.SrtpReceiver;
+import io.sluice.webrtc.srtp.SrtpSender;
+import io.sluice.webrtc.rtcp.TransportWideCc;
+import io.sluice.webrtc.rtp.RtpPacket;
+import io.sluice.webrtc.sdp.ExtMap;
+import io.sluice.webrtc.session.TwccFeedbackGenerator;
 import io.sluice.webrtc.srtp.SrtpResult;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -84,11 +89,16 @@ import java.util.stream.Collectors;
  *     turned to recvonly, SSRC lines removed, as a browser's), POST with {@code java.net.http}, an
  *     {@link IceControllingAgent}, a DTLS client ({@link DtlsContext#newEndpoint}) and an
  *     {@link SrtpReceiver} on its own UDP socket; one selector thread for all sockets. Viewers start
- *     every 60 ms (Bouncy Castle runs each handshake on its own thread). No RTCP is sent; consent
- *     freshness STUN is. After all play, 3 s warm-up, then the window. A viewer is <i>on time</i> if
+ *     every 60 ms (Bouncy Castle runs each handshake on its own thread). Each viewer sends transport-wide CC
+ *     feedback every 50 ms, as a browser does (so the server's per-viewer GCC has its real input); no other RTCP;
+ *     consent freshness STUN. After all play, 3 s warm-up, then the window. A viewer is <i>on time</i> if
  *     it decrypts ≥ 29 video frames/s (marker bits), no video packet is missing (sequence numbers),
  *     no two frames are more than 1 s apart, and its drift (max − min of arrival time − RTP time) ≤ 1 s.
  *     Viewer CPU competes with the server for the same cores.</li>
+ * <li>{@code -Dsluice.bench.variants=cc,nocc} runs one server process per variant and measures them alternately
+ *     for every N: {@code cc} with per-viewer congestion control and pacing (the default), {@code nocc} with
+ *     {@code WebRtcServer.Builder.viewerCongestionControl(false)} (the stream sent to every viewer as it comes). Default
+ *     {@code cc} only.</li>
  * <li>{@code -Dsluice.bench.srtpProfile=AES128_CM_HMAC_SHA1_80} (or {@code AEAD_AES_128_GCM}) makes the
  *     viewers offer only that DTLS-SRTP profile; by default they offer both and the server picks GCM.</li>
  * <li>Before the table, an unreported round of {@value #WARM_UP_VIEWERS} viewers for 5 s warms the
@@ -108,7 +118,7 @@ public final class WhepFanOutBenchmark {
 
     public static void main(String[] args) throws Exception {
         if (args.length >= 2 && args[0].equals("server")) {
-            serve(args[1]);
+            serve(args[1], args.length < 3 || !args[2].equals("nocc"));
             return;
         }
         if (args.length >= 4 && args[0].equals("viewers")) {
@@ -130,32 +140,50 @@ public final class WhepFanOutBenchmark {
                 "-i", clip.toString(), "-c", "copy", stream.toString());
         System.out.printf(Locale.ROOT, "stream: %s, %.2f Mbit/s, %d s%n", stream, Files.size(clip) * 8 / 10.0 / 1e6, seconds);
 
-        Process server = startServer(stream, work);
+        // One server process per variant: "cc" (per-viewer GCC and pacing, the default) and, for comparison,
+        // "nocc" (WebRtcServer.Builder.viewerCongestionControl(false): every viewer sent the stream as it comes).
+        List<String> variants = List.of(System.getProperty("sluice.bench.variants", "cc").split(","));
+        List<Process> servers = new ArrayList<>();
         List<String> rows = new ArrayList<>();
         try {
-            String url = awaitUrl(server, work);
+            List<String> urls = new ArrayList<>();
+            List<Double> idles = new ArrayList<>();
+            for (String variant : variants) {
+                Process server = startServer(stream, work, variant);
+                servers.add(server);
+                urls.add(awaitUrl(server, work, variant));
+            }
             Thread.sleep(3000);
-            long pid = server.pid();
-            long c0 = RtmpFanOutBenchmark.cpuTicks(pid);
-            long t0 = System.nanoTime();
-            Thread.sleep(window * 1000L);
-            double idle = (RtmpFanOutBenchmark.cpuTicks(pid) - c0) * 100.0 / CLK_TCK / ((System.nanoTime() - t0) / 1e9);
-            rows.add(String.format(Locale.ROOT, "%7d %9s %7s %10s %8s %7s %9s %10s %9.1f %15s %13s", 0, "-", "-", "-", "-", "-", "-", "-",
-                    idle, "-", "-"));
-            System.out.println("warm-up (JIT): " + runViewers(url, WARM_UP_VIEWERS, 5, pid, idle, work));
-            Thread.sleep(2000);
-            System.out.println(header());
-            System.out.println(rows.get(0));
-            for (int n : ns) {
-                String row = runViewers(url, n, window, pid, idle, work);
-                rows.add(row);
-                System.out.println(row);
+            for (int v = 0; v < variants.size(); v++) {
+                long pid = servers.get(v).pid();
+                long c0 = RtmpFanOutBenchmark.cpuTicks(pid);
+                long t0 = System.nanoTime();
+                Thread.sleep(window * 1000L);
+                double idle = (RtmpFanOutBenchmark.cpuTicks(pid) - c0) * 100.0 / CLK_TCK / ((System.nanoTime() - t0) / 1e9);
+                idles.add(idle);
+                rows.add(String.format(Locale.ROOT, "%-5s %7d %9s %7s %10s %8s %7s %9s %10s %9.1f %15s %13s", variants.get(v), 0,
+                        "-", "-", "-", "-", "-", "-", "-", idle, "-", "-"));
+                System.out.println("warm-up (JIT) " + variants.get(v) + ": "
+                        + runViewers(urls.get(v), WARM_UP_VIEWERS, 5, pid, idle, work));
                 Thread.sleep(2000);
             }
+            System.out.println(header());
+            rows.forEach(System.out::println);
+            for (int n : ns) {
+                for (int v = 0; v < variants.size(); v++) { // variants alternate per N: the same machine state for both
+                    String row = String.format(Locale.ROOT, "%-5s ", variants.get(v))
+                            + runViewers(urls.get(v), n, window, servers.get(v).pid(), idles.get(v), work);
+                    rows.add(row);
+                    System.out.println(row);
+                    Thread.sleep(2000);
+                }
+            }
         } finally {
-            server.destroy();
-            if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
+            for (Process server : servers) {
+                server.destroy();
+                if (!server.waitFor(10, TimeUnit.SECONDS)) {
+                    server.destroyForcibly();
+                }
             }
         }
         System.out.println();
@@ -166,7 +194,7 @@ public final class WhepFanOutBenchmark {
     }
 
     private static String header() {
-        return "viewers connected on-time fps/viewer Mbit/s  loss %  drift ms  max gap ms  server CPU %  CPU ms/viewer/s  viewers/core";
+        return "variant viewers connected on-time fps/viewer Mbit/s  loss %  drift ms  max gap ms  server CPU %  CPU ms/viewer/s  viewers/core";
     }
 
     /** Runs one viewer process for N viewers; samples server CPU between its WINDOW_START and WINDOW_END lines. */
@@ -210,7 +238,7 @@ public final class WhepFanOutBenchmark {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static Process startServer(Path stream, Path work) throws IOException {
+    private static Process startServer(Path stream, Path work, String variant) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx1g", "-Dio.netty.leakDetection.level=disabled",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         String extra = System.getProperty("sluice.bench.serverJvmArgs", "");
@@ -218,12 +246,13 @@ public final class WhepFanOutBenchmark {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), WhepFanOutBenchmark.class.getName(), "server",
-                stream.toString()));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile()).start();
+                stream.toString(), variant));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("server-" + variant + ".log").toFile())
+                .start();
     }
 
-    private static String awaitUrl(Process server, Path work) throws Exception {
-        Path log = work.resolve("server.log");
+    private static String awaitUrl(Process server, Path work, String variant) throws Exception {
+        Path log = work.resolve("server-" + variant + ".log");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {
@@ -239,10 +268,14 @@ public final class WhepFanOutBenchmark {
         throw new IOException("server not live in 60 s: " + Files.readString(log));
     }
 
-    /** The server side: hub + WebRTC server + the file published in real time, until killed. */
-    private static void serve(String file) throws Exception {
+    /**
+     * The server side: hub + WebRTC server + the file published in real time, until killed.
+     *
+     * @param viewerCc {@link WebRtcServer.Builder#viewerCongestionControl}
+     */
+    private static void serve(String file, boolean viewerCc) throws Exception {
         StreamHub hub = StreamHub.create();
-        WebRtcServer server = WebRtcServer.builder(hub).maxSessions(1000).build();
+        WebRtcServer server = WebRtcServer.builder(hub).maxSessions(1000).viewerCongestionControl(viewerCc).build();
         server.start();
         StreamPipeline pipeline = StreamPipeline.builder().source(MediaSources.open(file)).copy(true).realtime(true)
                 .transport(hub.transport(STREAM)).build();
@@ -309,7 +342,8 @@ public final class WhepFanOutBenchmark {
             long playing = all.stream().filter(x -> x.frames > 0).count();
             all.stream().filter(x -> x.srtp != null).findFirst().ifPresent(x -> System.out.println("SRTP " + x.srtp.profile()));
             all.stream().filter(x -> x.frames == 0).limit(3).forEach(x -> System.out.println("not playing: " + x.state()));
-            System.out.println("playing " + playing + "/" + n + ", failed: "
+            System.out.println("playing " + playing + "/" + n + ", transport-wide CC feedbacks sent "
+                    + all.stream().mapToLong(x -> x.feedbacksSent).sum() + ", failed: "
                     + all.stream().filter(x -> x.error != null).map(x -> x.id + ": " + x.error).limit(5).collect(Collectors.joining("; ")));
             Thread.sleep(3000);
             long[][] s0 = new long[all.size()][];
@@ -406,6 +440,13 @@ public final class WhepFanOutBenchmark {
         final DtlsEndpoint dtls;
         final String resource;
         final int videoPt;
+        /** The transport-wide sequence number extension's id, or -1 if not negotiated. */
+        final int twccId;
+        /** Transport-wide CC feedback about what arrived, sent every 50 ms like a browser; null without the extension. */
+        private final TwccFeedbackGenerator twccFeedback;
+        private final RtpPacket view = new RtpPacket();
+        private volatile SrtpSender srtpOut;
+        volatile long feedbacksSent;
         private InetSocketAddress remote;
         private boolean started;
         private boolean dtlsStarted;
@@ -425,7 +466,9 @@ public final class WhepFanOutBenchmark {
         volatile double driftMaxMs = -Double.MAX_VALUE;
 
         private Viewer(int id, DatagramChannel channel, InetSocketAddress local, IceControllingAgent ice, DtlsEndpoint dtls,
-                       String resource, int videoPt) {
+                       String resource, int videoPt, int twccId, int rtcpSsrc) {
+            this.twccId = twccId;
+            this.twccFeedback = twccId > 0 ? new TwccFeedbackGenerator(rtcpSsrc) : null;
             this.id = id;
             this.channel = channel;
             this.local = local;
@@ -463,9 +506,9 @@ public final class WhepFanOutBenchmark {
             }
             DtlsEndpoint dtls = dtlsContext.newEndpoint(session.dtlsClient() ? DtlsRole.CLIENT : DtlsRole.SERVER,
                     session.remoteFingerprint().toString());
-            int pt = session.media().stream().filter(m -> m.kind() == MediaKind.VIDEO).map(NegotiatedMedia::codec)
-                    .findFirst().orElseThrow().payloadType();
-            return new Viewer(id, ch, local, ice, dtls, whep.resolve(location).toString(), pt);
+            NegotiatedMedia video = session.media().stream().filter(m -> m.kind() == MediaKind.VIDEO).findFirst().orElseThrow();
+            return new Viewer(id, ch, local, ice, dtls, whep.resolve(location).toString(), video.codec().payloadType(),
+                    video.extensionIds().getOrDefault(ExtMap.TRANSPORT_WIDE_CC, -1), random.nextInt());
         }
 
         /** A browser-like recvonly offer: directions flipped, no SSRC or msid lines. */
@@ -528,9 +571,25 @@ public final class WhepFanOutBenchmark {
                 try {
                     DtlsSrtpKeys keys = dtls.handshakeFuture().getNow(null);
                     SrtpProfile profile = SrtpProfile.forDtlsId(keys.profile().dtlsId());
+                    srtpOut = new SrtpSender(new SrtpKeyingMaterial(profile, keys.localMasterKey(), keys.localMasterSalt()));
                     srtp = new SrtpReceiver(new SrtpKeyingMaterial(profile, keys.remoteMasterKey(), keys.remoteMasterSalt()));
                 } catch (RuntimeException ex) {
                     error = "DTLS: " + ex.getMessage();
+                }
+            }
+            if (twccFeedback != null && srtpOut != null && remote != null && now - twccFeedback.pollTimeout() >= 0) {
+                for (TransportWideCc fb : twccFeedback.handleTimeout(now)) {
+                    ByteBuf rtcp = Viewers.ALLOC.buffer(256);
+                    try {
+                        fb.writeTo(rtcp);
+                        rtcp.ensureWritable(srtpOut.profile().rtcpTailRoom());
+                        if (srtpOut.protectRtcp(rtcp) == SrtpResult.OK) {
+                            channel.send(rtcp.nioBuffer(), remote);
+                            feedbacksSent++;
+                        }
+                    } finally {
+                        rtcp.release();
+                    }
                 }
             }
         }
@@ -558,6 +617,12 @@ public final class WhepFanOutBenchmark {
                 return;
             }
             bytes += p.readableBytes();
+            if (twccFeedback != null && view.wrap(p)) {
+                int at = view.findExtension(twccId);
+                if (at >= 0 && view.foundExtensionLength() == 2) {
+                    twccFeedback.onPacket(p.getUnsignedShort(at), view.ssrc(), now);
+                }
+            }
             int b1 = p.getUnsignedByte(1);
             if ((b1 & 0x7F) != videoPt) {
                 return;

@@ -178,6 +178,25 @@ public final class RungSelector {
         return current;
     }
 
+    /**
+     * The caller could not switch to the chosen rung (its keyframe did not come) and stays on {@code rung}: the
+     * selector takes that as the current rung, without counting a switch, and waits {@link #probeIntervalUs()}
+     * (doubled) before probing again.
+     *
+     * @param nowUs now, µs
+     * @param rung  the rung still playing
+     * @throws IllegalArgumentException if out of range
+     */
+    public void stayOn(long nowUs, int rung) {
+        if (rung < 0 || rung >= rungBps.length) {
+            throw new IllegalArgumentException("rung: " + rung + " (expected: 0.." + (rungBps.length - 1) + ")");
+        }
+        current = rung;
+        probing = false;
+        probeIntervalUs = Math.min(MAX_PROBE_INTERVAL_US, probeIntervalUs * 2);
+        nextProbeUs = nowUs + probeIntervalUs;
+    }
+
     private void moveTo(int rung) {
         if (rung != current) {
             current = rung;

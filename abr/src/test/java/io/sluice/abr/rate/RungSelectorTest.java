@@ -89,6 +89,18 @@ class RungSelectorTest {
     }
 
     @Test
+    void stayingOnARungAfterAFailedSwitchWaitsLongerBeforeProbing() {
+        RungSelector r = new RungSelector(RUNGS, 2, 0);
+        r.onEstimate(S, 2_000_000); // 480p fits
+        assertEquals(1, r.current());
+        r.stayOn(2 * S, 2); // its keyframe never came
+        assertEquals(2, r.current());
+        assertEquals(1, r.switches());
+        assertEquals(0, r.poll(2 * S + RungSelector.MIN_PROBE_INTERVAL_US));
+        assertTrue(r.poll(2 * S + 2 * RungSelector.MIN_PROBE_INTERVAL_US) > 0);
+    }
+
+    @Test
     void rejectsBadLadders() {
         assertThrows(IllegalArgumentException.class, () -> new RungSelector(new long[0], 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new RungSelector(new long[] {1_000, 2_000}, 0, 0));

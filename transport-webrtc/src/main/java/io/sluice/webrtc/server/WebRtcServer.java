@@ -144,6 +144,8 @@ public final class WebRtcServer implements AutoCloseable {
     final Duration keyframeRequestInterval;
     /** Whether WHEP sessions run per-viewer congestion control and pacing (see {@link Builder#viewerCongestionControl}). */
     final boolean viewerCongestionControl;
+    /** Whether WHEP viewers choose among a ladder's rungs (see {@link Builder#viewerRungSelection}). */
+    final boolean viewerRungSelection;
     private final int maxSdpBytes;
     private final HttpConnectionGuard.Limits httpLimits;
     private final int maxPendingSessionsPerAddress;
@@ -203,6 +205,7 @@ public final class WebRtcServer implements AutoCloseable {
         this.ticker = b.ticker;
         this.keyframeRequestInterval = b.keyframeRequestInterval;
         this.viewerCongestionControl = b.viewerCongestionControl;
+        this.viewerRungSelection = b.viewerRungSelection;
         this.maxSdpBytes = b.maxSdpBytes;
         this.httpLimits = new HttpConnectionGuard.Limits(b.maxHttpConnections, b.maxHttpConnectionsPerAddress,
                 b.httpRequestTimeout, b.httpIdleTimeout);
@@ -412,6 +415,7 @@ public final class WebRtcServer implements AutoCloseable {
         }
         List<TrackInfo> tracks = List.of();
         String playStream = stream; // a WHEP viewer of a stream with B-frames plays a ladder rung's stream
+        List<RenditionLadder.Rung> rungs = null; // what a WHEP viewer may play; null: the stream itself
         SdpNegotiator.Builder nb = SdpNegotiator.builder().cname(WhepSession.CNAME);
         if (endpoint == WebRtcEndpoint.WHEP) {
             Optional<List<TrackInfo>> live = hub.tracks(stream);
@@ -449,7 +453,19 @@ public final class WebRtcServer implements AutoCloseable {
                     }
                     v = tracks.stream().filter(TrackInfo::isVideo).findFirst().orElseThrow();
                 }
+                if (lease[0] == null && ladder != null && viewerCongestionControl && viewerRungSelection) {
+                    try { // per-viewer rung choice over the stream's shared ladder
+                        lease[0] = ladder.acquire(stream);
+                    } catch (RuntimeException e) {
+                        log.debug("WHEP viewer of '{}' plays the stream itself: its rendition ladder cannot start: {}",
+                                stream, e.toString());
+                    }
+                }
                 nb.h264Profiles(profilesFor(v));
+            }
+            if (lease[0] != null) {
+                List<RenditionLadder.Rung> all = lease[0].rungs();
+                rungs = viewerCongestionControl && viewerRungSelection ? all : all.subList(0, 1);
             }
         } else {
             if (hub.tracks(stream).isPresent()) {
@@ -497,7 +513,9 @@ public final class WebRtcServer implements AutoCloseable {
         IceLiteAgent agent = IceLiteAgent.builder().localCredentials(localIce).remoteCredentials(negotiated.remoteIce())
                 .localAddress(udpAddress()).software("sluice").build();
         RtcSession session = endpoint == WebRtcEndpoint.WHEP
-                ? new WhepSession(this, id, playStream, negotiated, agent, dtlsContext, udpChannel, setupTimeout, hub, transcoders)
+                ? new WhepSession(this, id, playStream, rungs != null ? rungs
+                        : List.of(new RenditionLadder.Rung(playStream, 0, 0, 0, true)), negotiated, agent, dtlsContext,
+                        udpChannel, setupTimeout, hub, transcoders)
                 : new WhipSession(this, id, stream, negotiated, agent, dtlsContext, udpChannel, setupTimeout, hub);
         try {
             demux.register(localIce.ufrag(), session);
@@ -618,11 +636,9 @@ public final class WebRtcServer implements AutoCloseable {
         if (!(s instanceof WhepSession whep)) {
             return SignalingResponse.error(404, "no such session");
         }
-        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-            return SignalingResponse.error(415, "a viewer report needs Content-Type: application/json (got " + contentType + ")");
-        }
-        if (body == null || body.length() > MAX_VIEWER_REPORT_BYTES) {
-            return SignalingResponse.error(413, "a viewer report is at most " + MAX_VIEWER_REPORT_BYTES + " bytes");
+        SignalingResponse refused = refuseViewerJson("a viewer report", contentType, body);
+        if (refused != null) {
+            return refused;
         }
         long freezeCount = jsonNumber(body, "freezeCount", 1);
         long freezesUs = jsonNumber(body, "totalFreezesDuration", 1_000_000);
@@ -632,6 +648,62 @@ public final class WebRtcServer implements AutoCloseable {
         }
         whep.onViewerReport(freezeCount, freezesUs);
         return SignalingResponse.empty(204);
+    }
+
+    /**
+     * A WHEP viewer's manual rung choice ({@code POST <session location>/rung}, {@code application/json}, e.g.
+     * {@code {"rung":1}} for the second-highest rung of {@link #viewerState}'s list, {@code {"rung":-1}} for
+     * automatic, the default): the session switches at that rung's next keyframe and stays there until told
+     * otherwise. The session's unguessable location is the credential, as for {@code DELETE}.
+     *
+     * @return 204, or 404 unknown session, 409 the session has nothing to choose from (one rung, or no per-viewer
+     *         congestion control), 415 not JSON, 413 too large, 400 no integer {@code rung} in -1..rungs-1
+     */
+    public SignalingResponse viewerRung(String stream, String sessionId, String contentType, String body) {
+        RtcSession s = find(WebRtcEndpoint.WHEP, stream, sessionId);
+        if (!(s instanceof WhepSession whep)) {
+            return SignalingResponse.error(404, "no such session");
+        }
+        SignalingResponse refused = refuseViewerJson("a rung choice", contentType, body);
+        if (refused != null) {
+            return refused;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"rung\"\\s*:\\s*(-?\\d{1,3})\\s*[,}]").matcher(body);
+        int n = whep.rungs().size();
+        if (!m.find() || Integer.parseInt(m.group(1)) < -1 || Integer.parseInt(m.group(1)) >= n) {
+            return SignalingResponse.error(400, "rung choice: expected {\"rung\": -1.." + (n - 1) + "}, got " + body.strip());
+        }
+        if (!whep.chooseRung(Integer.parseInt(m.group(1)))) {
+            return SignalingResponse.error(409, "this session plays one rung only");
+        }
+        return SignalingResponse.empty(204);
+    }
+
+    /**
+     * A WHEP viewer's adaptation state as JSON ({@code GET <session location>/state}), for its page's charts:
+     * {@code {"rungs":[{"stream":"live/x","width":1280,"height":720,"bitrate":2764800},...],"rung":0,"forced":-1,
+     * "estimate":3100000,"pacingRate":3410000,"pacerDelayUs":1200,"switches":2,"framesDropped":0,"rtt":12000}}:
+     * rungs highest first, {@code rung} the index playing, {@code forced} the manual choice or -1, bit/s and µs.
+     *
+     * @return 200 with the JSON, or 404 unknown session
+     */
+    public SignalingResponse viewerState(String stream, String sessionId) {
+        RtcSession s = find(WebRtcEndpoint.WHEP, stream, sessionId);
+        if (!(s instanceof WhepSession whep)) {
+            return SignalingResponse.error(404, "no such session");
+        }
+        return new SignalingResponse(200, "application/json", whep.stateJson(), Map.of("Cache-Control", "no-store"));
+    }
+
+    /** 415 for a body that is not JSON, 413 for one over {@value #MAX_VIEWER_REPORT_BYTES} bytes, else null. */
+    private static SignalingResponse refuseViewerJson(String what, String contentType, String body) {
+        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            return SignalingResponse.error(415, what + " needs Content-Type: application/json (got " + contentType + ")");
+        }
+        if (body == null || body.length() > MAX_VIEWER_REPORT_BYTES) {
+            return SignalingResponse.error(413, what + " is at most " + MAX_VIEWER_REPORT_BYTES + " bytes");
+        }
+        return null;
     }
 
     /**
@@ -949,6 +1021,7 @@ public final class WebRtcServer implements AutoCloseable {
         private Ticker ticker = Ticker.system();
         private Duration keyframeRequestInterval = KeyframeRequestThrottle.DEFAULT_INTERVAL;
         private boolean viewerCongestionControl = true;
+        private boolean viewerRungSelection = true;
         private int maxSdpBytes = DEFAULT_MAX_SDP_BYTES;
         private int maxHttpConnections = DEFAULT_MAX_HTTP_CONNECTIONS;
         private int maxHttpConnectionsPerAddress = DEFAULT_MAX_HTTP_CONNECTIONS_PER_ADDRESS;
@@ -1283,6 +1356,19 @@ public final class WebRtcServer implements AutoCloseable {
          */
         public Builder viewerCongestionControl(boolean enabled) {
             this.viewerCongestionControl = enabled;
+            return this;
+        }
+
+        /**
+         * Whether each WHEP viewer plays the rung of the stream's {@link #renditionLadder} that its own estimate
+         * carries (with {@link #viewerCongestionControl}): the first viewer of a stream starts the stream's shared
+         * ladder (one transcode for all viewers and HLS/DASH), and each viewer switches rungs at their keyframes as
+         * its estimate moves, probing before each step up ({@link io.sluice.abr.rate.RungSelector}); the browser
+         * sees one continuous stream. Default {@code true}; without a ladder or with {@code false} viewers play the
+         * stream itself (its ladder's top rung if it has B-frames).
+         */
+        public Builder viewerRungSelection(boolean enabled) {
+            this.viewerRungSelection = enabled;
             return this;
         }
 

@@ -10,6 +10,8 @@ import io.sluice.core.hub.StreamSubscriber;
 import io.sluice.core.hub.StreamSnapshot;
 import io.sluice.core.spi.BandwidthEstimate;
 import io.sluice.core.spi.FrameTranscoderFactory;
+import io.sluice.core.spi.RenditionLadder;
+import io.sluice.abr.rate.RungSelector;
 import io.sluice.abr.cc.TargetRateConstraints;
 import io.sluice.abr.gcc.GccNetworkController;
 import io.sluice.webrtc.dtls.DtlsContext;
@@ -50,8 +52,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Timestamps: video 90 kHz and Opus 48 kHz from the frames' µs PTS; when the publisher changes
  * (a new publication of the same stream) the PTS are rebased to continue after the last frame sent.
+ *
+ * <p>Per-viewer adaptation (with {@link WebRtcServer.Builder#viewerCongestionControl}, the default): the engine runs
+ * send-side GCC ({@link GccNetworkController}) from the browser's transport-wide CC feedback (REMB and receiver
+ * reports when the browser offers no transport-cc) and paces every packet at its rate: the join (the GOP cache),
+ * live media and retransmissions share that budget. Video that the pacer cannot send within 1 s is dropped up to
+ * the next keyframe ({@link PacerBacklogFrameDropper}). When the stream has several rungs (a rendition ladder, or
+ * simulcast layers), the session subscribes to all of them and a {@link RungSelector} picks the one the estimate
+ * carries; switches happen at the new rung's keyframes (see {@link #videoFromRung}), and the browser keeps seeing
+ * one SSRC with continuous sequence numbers and timestamps, since frames are packetized here. Audio comes from
+ * rung 0 only and is never interrupted by a switch. The page's quality menu pins a rung
+ * ({@link WebRtcServer#viewerRung}).
  */
-final class WhepSession extends RtcSession implements StreamSubscriber, AudioTranscodeRelay.Listener {
+final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listener {
     private static final Logger log = LoggerFactory.getLogger(WhepSession.class);
     /** Frames queued between the publisher's thread and the loop before frames are dropped. */
     static final int MAX_QUEUED_FRAMES = 300;
@@ -68,7 +81,25 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean dropUntilKeyframe;
 
-    private volatile StreamHub.Subscription subscription;
+    /** The rungs this viewer may play, highest first; one (the stream itself) without a ladder or simulcast. */
+    private final List<RenditionLadder.Rung> rungs;
+    /** One subscription per rung (index as in {@link #rungs}); audio is taken from rung 0's only. */
+    private final StreamHub.Subscription[] subscriptions;
+    /** The rung whose video is sent; written on the loop, read by the publishers' threads to filter. */
+    private volatile int playing;
+    /** The rung being switched to at its next keyframe, or -1; written on the loop. */
+    private volatile int pending = -1;
+    /** When {@link #pending} was set, ns; and whether its keyframe was asked for. */
+    private long pendingSinceNanos;
+    private boolean pendingKeyframeAsked;
+    /** The playing rung stopped at its keyframe (the switch point) and waits for the pending rung's. */
+    private boolean holding;
+    private long holdingSinceNanos;
+    private volatile long rungSwitches;
+    /** Chooses the rung from the estimate; null with one rung or without congestion control. */
+    private volatile RungSelector selector;
+    /** PTS of the last video frame sent, µs (after any rebase); MIN_VALUE before the first. */
+    private long lastVideoPtsOutUs = Long.MIN_VALUE;
     /** True on the loop while {@link StreamHub#subscribe} delivers the GOP cache (under the stream's lock). */
     private boolean deliveringCache;
     private long cachedAudioSkipped;
@@ -93,10 +124,21 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     private volatile long estimateBps;
     private long lastEstimateReportNanos = Long.MIN_VALUE;
 
-    WhepSession(WebRtcServer server, String id, String stream, NegotiatedSession negotiated, IceLiteAgent ice,
+    /**
+     * @param stream the stream in the session's URL (the top rung's stream for a viewer of a ladder)
+     * @param rungs  what the viewer may play, highest first (as {@link RenditionLadder.Lease#rungs()}); one rung
+     *               (the stream itself) to play just the stream
+     */
+    WhepSession(WebRtcServer server, String id, String stream, List<RenditionLadder.Rung> rungs,
+                NegotiatedSession negotiated, IceLiteAgent ice,
                 DtlsContext dtlsContext, Channel udp, Duration setupTimeout, StreamHub hub,
                 FrameTranscoderFactory transcoders) {
         super(server, id, stream, WebRtcEndpoint.WHEP, negotiated, ice, dtlsContext, udp, setupTimeout);
+        if (rungs.isEmpty()) {
+            throw new IllegalArgumentException("rungs: empty");
+        }
+        this.rungs = List.copyOf(rungs);
+        this.subscriptions = new StreamHub.Subscription[rungs.size()];
         this.hub = hub;
         this.transcoders = transcoders;
         this.videoMedia = negotiated.media().stream().filter(m -> m.kind() == MediaKind.VIDEO).findFirst().orElse(null);
@@ -128,6 +170,14 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
             TargetRateConstraints constraints = constraints(nowNanos);
             engine.networkController(new GccNetworkController()).targetRateConstraints(constraints);
             dropper = new PacerBacklogFrameDropper();
+            if (rungs.size() > 1) {
+                long[] bps = rungBitrates();
+                selector = new RungSelector(bps, RungSelector.fitting(bps, constraints.startBitrateBps()), nowNanos / 1000);
+                playing = selector.current();
+                log.debug("session {}: rungs {} at {} bit/s, starting on {}", id,
+                        rungs.stream().map(RenditionLadder.Rung::streamName).toList(), java.util.Arrays.toString(bps),
+                        rungs.get(playing).streamName());
+            }
             log.debug("session {}: congestion control from {} (start {} bit/s)", id,
                     videoMedia.extensionIds().containsKey(ExtMap.TRANSPORT_WIDE_CC) ? "transport-wide CC feedback"
                             : "REMB and receiver reports", constraints.startBitrateBps());
@@ -184,20 +234,43 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     static final long MAX_TARGET_BPS = 50_000_000;
 
     /**
-     * The viewer's controller starts at 1.25 × the stream's average rate so far (publisher's payload octets over its
+     * The viewer's controller starts at 1.3 × the stream's average rate so far (publisher's payload octets over its
      * age, once it is at least 1 s old), at least GCC's 300 kbit/s default: a viewer joins a live stream whose rate
      * is known, and starting the estimate below it would hold the join (the GOP cache) in the pacer until probes
      * raised it. A path that carries less makes the controller cut within a few hundred ms.
      */
     private TargetRateConstraints constraints(long nowNanos) {
-        long start = TargetRateConstraints.DEFAULT.startBitrateBps();
-        StreamSnapshot.Session pub = hub.snapshot(stream).flatMap(StreamSnapshot::publisher).orElse(null);
-        long ageNanos = pub == null ? 0 : hub.ticker().nanoTime() - pub.startedNanos();
-        if (pub != null && ageNanos >= 1_000_000_000L) {
-            start = Math.max(start, (long) (pub.bytes() * 8e9 / ageNanos * 1.25));
-        }
+        long start = Math.max(TargetRateConstraints.DEFAULT.startBitrateBps(), (long) (measuredBps(stream) * 1.3));
         start = Math.min(start, MAX_TARGET_BPS);
         return new TargetRateConstraints(MIN_TARGET_BPS, start, MAX_TARGET_BPS);
+    }
+
+    /** A hub stream's average rate so far, bit/s (its publisher's payload over its age, once 1 s old), else 0. */
+    private long measuredBps(String name) {
+        StreamSnapshot.Session pub = hub.snapshot(name).flatMap(StreamSnapshot::publisher).orElse(null);
+        long ageNanos = pub == null ? 0 : hub.ticker().nanoTime() - pub.startedNanos();
+        return pub != null && ageNanos >= 1_000_000_000L ? (long) (pub.bytes() * 8e9 / ageNanos) : 0;
+    }
+
+    /**
+     * The rungs' bitrates for the selector, bit/s, strictly decreasing: each rung's nominal rate, a passthrough
+     * rung's measured one when it has none (then 2 × the next rung's if not yet measurable), raised where needed
+     * to stay above the rung below.
+     */
+    private long[] rungBitrates() {
+        long[] bps = new long[rungs.size()];
+        for (int i = 0; i < bps.length; i++) {
+            bps[i] = rungs.get(i).bitrateBps() > 0 ? rungs.get(i).bitrateBps() : measuredBps(rungs.get(i).streamName());
+        }
+        for (int i = bps.length - 1; i >= 0; i--) {
+            if (bps[i] <= 0) {
+                bps[i] = i + 1 < bps.length ? 2 * bps[i + 1] : MIN_TARGET_BPS;
+            }
+            if (i + 1 < bps.length && bps[i] <= bps[i + 1]) {
+                bps[i] = bps[i + 1] + 1;
+            }
+        }
+        return bps;
     }
 
     private static RtpHeaderWriter header(NegotiatedMedia m) {
@@ -213,7 +286,13 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     void onConnected() {
         deliveringCache = true;
         try {
-            subscription = hub.subscribe(stream, this, io.sluice.core.events.SessionInfo.of("whep", remote));
+            // the playing rung first: its GOP cache is what the viewer starts with (the others' are filtered out)
+            subscribeRung(playing);
+            for (int i = 0; i < rungs.size() && !closed; i++) {
+                if (i != playing) {
+                    subscribeRung(i);
+                }
+            }
         } catch (StreamHubException e) {
             close("subscribe failed: " + e.getMessage());
         } finally {
@@ -224,17 +303,84 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         }
     }
 
+    private void subscribeRung(int i) throws StreamHubException {
+        subscriptions[i] = hub.subscribe(rungs.get(i).streamName(), new RungSubscriber(i),
+                io.sluice.core.events.SessionInfo.of("whep", remote));
+    }
+
+    /** The subscription of the rung being played (keyframe requests, estimates), or null before subscribing. */
+    private StreamHub.Subscription playingSubscription() {
+        return subscriptions[playing];
+    }
+
     // ------------------------------------------------------------------ hub callbacks (publisher's thread)
 
-    @Override
-    public void onPublish(String streamName, List<TrackInfo> tracks) {
-        loop.execute(() -> {
-            if (publications++ > 0) {
-                rebase = true;
-                waitingForKeyframe = true;
+    /**
+     * One rung's subscription. Video is queued for the loop only from the rung being played and the one being
+     * switched to; audio only from rung 0 (every rung carries the source's audio unchanged), so that a switch never
+     * touches it. Publication changes count from rung 0.
+     */
+    private final class RungSubscriber implements StreamSubscriber {
+        private final int rung;
+
+        RungSubscriber(int rung) {
+            this.rung = rung;
+        }
+
+        @Override
+        public void onPublish(String streamName, List<TrackInfo> tracks) {
+            if (rung != 0) {
+                return;
             }
-            useAudioRelayFor(tracks);
-        });
+            loop.execute(() -> {
+                if (publications++ > 0) {
+                    rebase = true;
+                    waitingForKeyframe = true;
+                }
+                useAudioRelayFor(tracks);
+            });
+        }
+
+        /**
+         * Queues one frame for the loop. The GOP cache's audio (delivered inside {@link StreamHub#subscribe},
+         * on the loop) is dropped: it spans up to a whole GOP (seconds) and would reach the browser in one
+         * burst, filling its audio jitter buffer (NetEq) with that much audio; Chromium's A/V sync
+         * (RFC 3550 §6.4.1 SR mapping) then keeps delaying video to match the late audio, in steps that
+         * show as freezes. Audio starts with the first live frame instead (≤ 20 ms later for Opus).
+         *
+         * @param frame ownership passes here: released here or after sending on the loop
+         */
+        @Override
+        public void onFrame(EncodedFrame frame) {
+            if (frame.track().isAudio()) {
+                if (rung != 0) {
+                    frame.release();
+                    return;
+                }
+                if (deliveringCache && loop.inEventLoop()) {
+                    cachedAudioSkipped++;
+                    frame.release();
+                    return;
+                }
+                if (frame.codec() != Codec.OPUS) {
+                    frame.release(); // the shared relay transcodes it (onTranscodedAudio)
+                    return;
+                }
+            } else if (rung != playing && rung != pending) {
+                frame.release();
+                return;
+            }
+            enqueue(frame, rung);
+        }
+
+        @Override
+        public void onUnpublish(String streamName) {
+        }
+
+        @Override
+        public void onClosed(String streamName) {
+            loop.execute(() -> close("hub closed the subscription of " + streamName));
+        }
     }
 
     /** On the loop: joins the shared transcoding when this publication's audio is not Opus. */
@@ -263,7 +409,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
             }
             return;
         }
-        audioRelay = server.acquireAudioRelay(stream, audio, this);
+        audioRelay = server.acquireAudioRelay(rungs.get(0).streamName(), audio, this);
     }
 
     private void releaseAudioRelay() {
@@ -274,42 +420,20 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     }
 
     /**
-     * Queues one frame for the loop. The GOP cache's audio (delivered inside {@link StreamHub#subscribe},
-     * on the loop) is dropped: it spans up to a whole GOP (seconds) and would reach the browser in one
-     * burst, filling its audio jitter buffer (NetEq) with that much audio; Chromium's A/V sync
-     * (RFC 3550 §6.4.1 SR mapping) then keeps delaying video to match the late audio, in steps that
-     * show as freezes. Audio starts with the first live frame instead (≤ 20 ms later for Opus).
-     *
-     * @param frame ownership passes here: released here or after sending on the loop
-     */
-    @Override
-    public void onFrame(EncodedFrame frame) {
-        if (frame.track().isAudio()) {
-            if (deliveringCache && loop.inEventLoop()) {
-                cachedAudioSkipped++;
-                frame.release();
-                return;
-            }
-            if (frame.codec() != Codec.OPUS) {
-                frame.release(); // the shared relay transcodes it (onTranscodedAudio)
-                return;
-            }
-        }
-        enqueue(frame);
-    }
-
-    /**
      * One Opus frame from the stream's shared {@link AudioTranscodeRelay}, on its thread.
      *
      * @param frame ownership passes here: released here or after sending on the loop
      */
     @Override
     public void onTranscodedAudio(EncodedFrame frame) {
-        enqueue(frame);
+        enqueue(frame, 0);
     }
 
-    /** @param frame ownership passes here */
-    private void enqueue(EncodedFrame frame) {
+    /**
+     * @param frame ownership passes here
+     * @param rung  the rung it came from
+     */
+    private void enqueue(EncodedFrame frame, int rung) {
         if (queued.get() >= MAX_QUEUED_FRAMES) {
             frame.release();
             dropUntilKeyframe = true;
@@ -320,7 +444,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
             loop.execute(() -> {
                 queued.decrementAndGet();
                 try {
-                    send(frame);
+                    send(frame, rung);
                 } finally {
                     frame.release();
                 }
@@ -331,19 +455,13 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         }
     }
 
-    @Override
-    public void onUnpublish(String streamName) {
-    }
-
-    @Override
-    public void onClosed(String streamName) {
-        loop.execute(() -> close("hub closed the subscription"));
-    }
-
     // ------------------------------------------------------------------ media (loop)
 
-    /** @param frame borrowed: the caller releases it */
-    private void send(EncodedFrame frame) {
+    /**
+     * @param frame borrowed: the caller releases it
+     * @param rung  the rung it came from (0 for audio)
+     */
+    private void send(EncodedFrame frame, int rung) {
         if (closed || engine == null) {
             return;
         }
@@ -355,7 +473,9 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         }
         long now = ticker.nanoTime();
         if (t.isVideo()) {
-            if (!sendsVideo || t.codec() != Codec.H264) {
+            pollSelector(now);
+            if (!sendsVideo || t.codec() != Codec.H264 || !videoFromRung(now, frame, rung)) {
+                pumpEngine();
                 return;
             }
             if (dropUntilKeyframe) {
@@ -392,12 +512,89 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         }
         if (t.isVideo()) {
             framesSent++;
+            lastVideoPtsOutUs = ptsUs;
             if (frame.isKeyframe() && timeline.mark(SessionTimeline.Step.FIRST_KEYFRAME, now)) {
                 log.debug("session {} ({} {}) setup: {}", id, endpoint, stream, timeline);
             }
         }
         lastPtsOutUs = Math.max(lastPtsOutUs, ptsUs);
         pumpEngine();
+    }
+
+    /** A switch waits this long for the new rung's keyframe before one is asked of the ladder or publisher, ns. */
+    static final long SWITCH_KEYFRAME_REQUEST_NANOS = 500_000_000L;
+    /** The playing rung, stopped at its keyframe for a switch, resumes if the new rung's keyframe does not come within this, ns. */
+    static final long MAX_HOLD_NANOS = 2_000_000_000L;
+
+    /**
+     * Whether a video frame of {@code rung} is to be sent, doing rung switches. A switch happens at a keyframe of the
+     * new rung that is later than the last video frame sent, so the browser sees one stream with increasing
+     * timestamps: the SSRC, sequence numbers and RTP timestamps are this session's own (frames are packetized here,
+     * RTP timestamps from the rungs' common source clock), and the new rung's keyframe carries its SPS and PPS. When
+     * the new rung's frames trail the played one's (a transcoded rung behind the passthrough one), the played rung
+     * stops at its own next keyframe, which a ladder places at the same picture as the new rung's, and the new rung
+     * takes over from that picture.
+     */
+    private boolean videoFromRung(long now, EncodedFrame frame, int rung) {
+        int p = pending;
+        if (p >= 0 && rung == p) {
+            long pts = frame.ptsUs() + ptsOffsetUs;
+            if (frame.isKeyframe() && (lastVideoPtsOutUs == Long.MIN_VALUE || pts > lastVideoPtsOutUs)) {
+                log.debug("session {}: rung {} → {} at PTS {} µs (estimate {} bit/s)", id,
+                        rungs.get(playing).streamName(), rungs.get(p).streamName(), pts, estimateBps);
+                playing = p;
+                pending = -1;
+                holding = false;
+                rungSwitches++;
+                waitingForKeyframe = false;
+                return true;
+            }
+            if (!pendingKeyframeAsked && now - pendingSinceNanos >= SWITCH_KEYFRAME_REQUEST_NANOS) {
+                pendingKeyframeAsked = true;
+                StreamHub.Subscription sub = subscriptions[p];
+                if (sub != null) {
+                    sub.requestKeyframe();
+                }
+            }
+            return false;
+        }
+        if (rung != playing) {
+            return false;
+        }
+        if (p >= 0 && frame.isKeyframe()) {
+            if (!holding) {
+                holding = true; // the switch point: the new rung's keyframe at this picture takes over
+                holdingSinceNanos = now;
+                return false;
+            }
+            if (now - holdingSinceNanos < MAX_HOLD_NANOS) {
+                return false;
+            }
+            log.debug("session {}: no keyframe from {} within {} ms: staying on {}", id, rungs.get(p).streamName(),
+                    MAX_HOLD_NANOS / 1_000_000, rungs.get(playing).streamName());
+            holding = false;
+            pending = -1;
+            if (selector != null) {
+                selector.stayOn(now / 1000, playing);
+            }
+            return true;
+        }
+        return !holding;
+    }
+
+    /** On the loop: the rung to play changed (estimate or manual choice); switches at that rung's next keyframe. */
+    private void choose(int rung, long now) {
+        if (rung == playing) {
+            pending = -1;
+            holding = false;
+            return;
+        }
+        if (rung != pending) {
+            pending = rung;
+            pendingSinceNanos = now;
+            pendingKeyframeAsked = false;
+            holding = false;
+        }
     }
 
     /**
@@ -421,8 +618,9 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
         if (d == PacerBacklogFrameDropper.Decision.DROP_AND_REQUEST_KEYFRAME) {
             log.debug("session {}: pacer holds {} octets at {} bit/s: dropping video until a keyframe", id,
                     engine.pacerQueuedBytes(), engine.pacingRateBps());
-            if (subscription != null) {
-                subscription.requestKeyframe();
+            StreamHub.Subscription sub = playingSubscription();
+            if (sub != null) {
+                sub.requestKeyframe();
             }
         }
         return true;
@@ -447,7 +645,7 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
             return;
         }
         reportedFreezes = freezeCount;
-        StreamHub.Subscription sub = subscription;
+        StreamHub.Subscription sub = subscriptions[0];
         if (sub != null) {
             sub.reportFreezes((int) Math.min(MAX_FREEZES_PER_REPORT, fresh), totalFreezesUs);
         }
@@ -460,8 +658,9 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     @Override
     void onEvent(SessionEvent event) {
         if (event instanceof SessionEvent.KeyframeRequest) {
-            if (subscription != null) {
-                subscription.requestKeyframe();
+            StreamHub.Subscription sub = playingSubscription();
+            if (sub != null) {
+                sub.requestKeyframe();
             }
         } else if (event instanceof SessionEvent.FrameReceived r) {
             r.frame().release(); // a WHEP viewer sends no media
@@ -469,7 +668,10 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
                 && est.kind() == BandwidthEstimate.Kind.TRANSPORT_CC) {
             estimateBps = est.bitrateBps();
             long now = ticker.nanoTime();
-            StreamHub.Subscription sub = subscription;
+            if (selector != null) {
+                choose(selector.onEstimate(now / 1000, est.bitrateBps()), now);
+            }
+            StreamHub.Subscription sub = subscriptions[0];
             if (sub != null && (lastEstimateReportNanos == Long.MIN_VALUE
                     || now - lastEstimateReportNanos >= ESTIMATE_REPORT_INTERVAL_NANOS)) {
                 lastEstimateReportNanos = now;
@@ -482,11 +684,67 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
     /** The viewer's estimate goes to the hub ({@link StreamHub.Subscription#reportEstimate}) at most this often: 250 ms. */
     static final long ESTIMATE_REPORT_INTERVAL_NANOS = 250_000_000L;
 
+    /**
+     * The viewer's manual rung choice (its page's quality menu), or automatic again; any thread.
+     *
+     * @param rung the index in {@link #rungs()} (0 = top), or -1 for automatic
+     * @return false if out of range, or the session has no choice (one rung, or no congestion control)
+     */
+    boolean chooseRung(int rung) {
+        if (rung < -1 || rung >= rungs.size() || rungs.size() < 2) {
+            return false;
+        }
+        loop.execute(() -> {
+            if (selector != null && !closed) {
+                choose(selector.force(rung), ticker.nanoTime());
+                log.debug("session {}: rung chosen by the viewer: {}", id, rung < 0 ? "automatic"
+                        : rungs.get(rung).streamName());
+            }
+        });
+        return true;
+    }
+
+    /** This viewer's adaptation state as JSON (see {@link WebRtcServer#viewerState}); any thread. */
+    String stateJson() {
+        StringBuilder sb = new StringBuilder("{\"rungs\":[");
+        for (int i = 0; i < rungs.size(); i++) {
+            RenditionLadder.Rung r = rungs.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"stream\":\"").append(r.streamName().replace("\\", "\\\\")
+                    .replace("\"", "\\\"")).append("\",\"width\":").append(r.width()).append(",\"height\":")
+                    .append(r.height()).append(",\"bitrate\":").append(r.bitrateBps()).append('}');
+        }
+        RungSelector sel = selector;
+        RtpSessionStats e = engineStats();
+        return sb.append("],\"rung\":").append(playing).append(",\"forced\":").append(sel == null ? -1 : sel.forced())
+                .append(",\"estimate\":").append(e.targetBitrateBps()).append(",\"pacingRate\":").append(pacingRateBps())
+                .append(",\"pacerDelayUs\":").append(e.pacerQueueDelayUs()).append(",\"switches\":").append(rungSwitches)
+                .append(",\"framesDropped\":").append(framesDropped).append(",\"rtt\":").append(e.rttUs()).append('}')
+                .toString();
+    }
+
+    /** The rungs this viewer may play, highest first. */
+    List<RenditionLadder.Rung> rungs() {
+        return rungs;
+    }
+
+    /** On the loop, with each video frame: asks the controller to probe for the next rung when the selector says so. */
+    private void pollSelector(long now) {
+        if (selector != null) {
+            long probe = selector.poll(now / 1000);
+            if (probe > 0) {
+                log.debug("session {}: probing {} bit/s for {}", id, probe, rungs.get(Math.max(0, playing - 1)).streamName());
+                engine.requestProbe(now, probe);
+            }
+        }
+    }
+
     @Override
     void closeMedia() {
-        if (subscription != null) {
-            subscription.close();
-            subscription = null;
+        for (int i = 0; i < subscriptions.length; i++) {
+            if (subscriptions[i] != null) {
+                subscriptions[i].close();
+                subscriptions[i] = null;
+            }
         }
         releaseAudioRelay();
     }
@@ -504,6 +762,6 @@ final class WhepSession extends RtcSession implements StreamSubscriber, AudioTra
                 rtpPacketsReceived, e.nacksReceived(), e.retransmissions(), e.keyframeRequests(), 0, srtpDropped,
                 e.rttUs(), e.fractionLost(), e.jitterUs(), e.rembBps(), e.twccFeedbacks(), e.twccPacketsAcked(),
                 e.twccPacketsLost(), framesSent, e.twccFeedbacksSent(), e.targetBitrateBps(), pacingRateBps(),
-                e.pacerQueueDelayUs(), framesDropped, stream, 0);
+                e.pacerQueueDelayUs(), framesDropped, rungs.get(playing).streamName(), rungSwitches);
     }
 }

@@ -33,6 +33,10 @@ import java.time.Duration;
  * 4 s). Dropping that overshoot costs one freeze until the keyframe asked for, which the step's own loss would cost
  * anyway.
  *
+ * <p>Used by the WHIP client (in front of its encoder's output) and by every WHEP viewer session (in front of the
+ * copied stream: there the "keyframe asked for" goes to the publisher or the rendition ladder, and a viewer on a path
+ * that carries less than its rung holds the last picture instead of congesting its path).
+ *
  * <p>Audio is never dropped. Sans-IO (time is an argument), not thread-safe.
  */
 public final class PacerBacklogFrameDropper {

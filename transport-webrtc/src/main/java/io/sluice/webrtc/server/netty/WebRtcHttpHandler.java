@@ -76,6 +76,17 @@ public final class WebRtcHttpHandler extends SimpleChannelInboundHandler<FullHtt
             return server.viewerReport(join(seg, 1, seg.size() - 2), seg.get(seg.size() - 2),
                     req.headers().get(HttpHeaderNames.CONTENT_TYPE), req.content().toString(StandardCharsets.UTF_8));
         }
+        if (endpoint == WebRtcEndpoint.WHEP && seg.size() >= 4 && m.equals(HttpMethod.POST)
+                && seg.get(seg.size() - 1).equals("rung") && !isSdp(req)) {
+            // POST /whep/<stream>/<id>/rung: the viewer's manual rung choice
+            return server.viewerRung(join(seg, 1, seg.size() - 2), seg.get(seg.size() - 2),
+                    req.headers().get(HttpHeaderNames.CONTENT_TYPE), req.content().toString(StandardCharsets.UTF_8));
+        }
+        if (endpoint == WebRtcEndpoint.WHEP && seg.size() >= 4 && m.equals(HttpMethod.GET)
+                && seg.get(seg.size() - 1).equals("state")) {
+            // GET /whep/<stream>/<id>/state: the viewer's rung, estimate and switches
+            return server.viewerState(join(seg, 1, seg.size() - 2), seg.get(seg.size() - 2));
+        }
         if (endpoint != null && seg.size() >= 2 && m.equals(HttpMethod.POST)) {
             String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
             if (type == null || !type.toLowerCase().startsWith(SDP)) {
