@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -56,35 +57,59 @@ import org.junit.jupiter.api.io.TempDir;
  * SFrame RTP payload format (draft-ietf-avtcore-rtp-sframe-02, {@code a=sframe}). With whole-frame framing
  * for video too, H.264 goes the same way, with Video Frame Marking (RFC 9626) for keyframes; the ingest
  * publishes opaque tracks and the keyed decryptor rebuilds the H.264 track from in-band SPS/PPS. The
- * publisher encodes the clip's AAC to Opus (WebRTC audio) and copies its video
- * (Constrained Baseline, no B-frames, one IDR at the start).
+ * publisher encodes the clip's AAC to Opus (WebRTC audio) and copies its video (Constrained Baseline, no B-frames,
+ * an IDR every second: see {@link #GOP_FRAMES}).
  *
- * <p>Every subscriber joins before the publisher starts, so it sees every frame from the first keyframe;
- * the decrypted recording must hold exactly as many decodable video frames as the source.
+ * <p>Every subscriber joins before the publisher starts, so it sees every frame from the first keyframe; the
+ * decrypted recording must hold exactly as many decodable video frames as the source, except for frames the
+ * transports lost on the way (see {@link #assertDecryptedRecording}).
  */
 @Tag("interop")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SframeWebRtcRelayTest {
-    /** 320x240, 234 video frames at 30 fps, H.264 Constrained Baseline without B-frames, one IDR, AAC. */
-    static final String CLIP = "bbb_rabbit_320x240_8s_h264_aac.mp4";
+    /** 320x240, 234 video frames at 30 fps, H.264 Constrained Baseline without B-frames, IDRs at 0 and 5 s, AAC. */
+    static final String SOURCE = "bbb_rabbit_320x240_8s_h264_aac.mp4";
+    /**
+     * The published clip is {@link #SOURCE} with its video re-encoded to an IDR every 30 frames (1 s). Copied video
+     * cannot answer a keyframe request: after the WHIP publisher drops frames (its congestion response) or the
+     * ingest gives up a frame, video resumes at the clip's next IDR, which in {@link #SOURCE} is up to 5 s away
+     * (a run under CPU load published 367 of 624 frames, its recording starting at the 5 s IDR).
+     */
+    static final int GOP_FRAMES = 30;
     static final String STREAM = "e2e";
     static final long KID_1 = 1;
     static final long KID_2 = 2;
 
+    @TempDir
+    static Path clipDir;
+    /** The published clip, made once for the class ({@link #GOP_FRAMES}). */
+    private static Path clip;
+    private static int sourceVideoFrames;
+    /** MD5 of each of the clip's video packets. */
+    private static List<String> clipVideoMd5s;
+
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    private Path clip;
-    private int sourceVideoFrames;
     private StreamHub hub;
     private WebRtcServer server;
 
+    @BeforeAll
+    static void makeClip() throws Exception {
+        assertTrue(FfmpegTools.available(), "needs ffmpeg and ffprobe (.ci/install-deps.sh)");
+        clip = FfmpegTools.withKeyframeEvery(FfmpegTools.media(SOURCE), GOP_FRAMES, clipDir.resolve("rabbit-g30.mp4"));
+        List<FfmpegTools.VideoFrame> frames = FfmpegTools.decodedVideo(clip);
+        sourceVideoFrames = frames.size();
+        assertEquals(234, sourceVideoFrames, "video frames ffprobe decodes from " + clip);
+        for (int i = 0; i < frames.size(); i++) {
+            assertEquals(i % GOP_FRAMES == 0, frames.get(i).keyframe(), "IDR every " + GOP_FRAMES + " frames: frame " + i);
+        }
+        clipVideoMd5s = FfmpegTools.videoPacketMd5s(clip);
+        assertEquals(sourceVideoFrames, clipVideoMd5s.size(), "video packets in " + clip);
+    }
+
     @BeforeEach
     void setUp() throws Exception {
-        assertTrue(FfmpegTools.available(), "needs ffmpeg and ffprobe (.ci/install-deps.sh)");
-        clip = FfmpegTools.media(CLIP);
-        sourceVideoFrames = FfmpegTools.decodedVideoFrames(clip);
-        assertEquals(234, sourceVideoFrames, "ffprobe -count_frames of " + clip);
         hub = StreamHub.create();
         closeables.add(hub);
         server = WebRtcServer.builder(hub).build(); // loopback UDP and HTTP
@@ -196,24 +221,77 @@ class SframeWebRtcRelayTest {
         }
     }
 
-    /** The keyed subscriber decrypted every frame and its recording decodes to every source video frame. */
-    private void assertCompleteDecryptedRecording(Subscriber keyed, SframeTransformStats s, SframeTransformStats sent)
-            throws Exception {
+    /**
+     * The keyed subscriber decrypted every frame that reached it, and its recording decodes to every source video
+     * frame except those lost on the way, every loss ending at an IDR.
+     *
+     * <p>Why losses are allowed: the tests run in real time on a shared 2-core machine. Under CPU starvation the
+     * publisher's congestion controller sees the delay starved threads add, even on loopback, and the WHIP
+     * publisher drops video until the next IDR (its documented congestion response); the ingest likewise gives up
+     * a frame whose packets paused (666 ms once) and waits for the next IDR. Neither is SFrame's doing; with an IDR
+     * every second video comes back within a second of a loss, unless the publisher drops that IDR too (seen: 2.3 s
+     * lost, two IDRs dropped). What the test holds SFrame to is that every frame that arrives decrypts and decodes,
+     * is the clip's, and resumes at an IDR after a loss, and that the loss is no more than the transports account
+     * for: with nothing lost, the recording holds every source video frame, as before.
+     */
+    private void assertDecryptedRecording(Subscriber keyed, SframeTransformStats s, SframeTransformStats sent,
+            TransportStats whip) throws Exception {
         assertEquals(0, s.dropped(), "decryptor drops: " + s.dropsByReason());
-        assertEquals(sent.framesOut(), s.framesIn(), "every encrypted frame reached the subscriber through WebRTC");
-        assertEquals(s.framesIn(), s.framesOut(), "every frame decrypted");
-        int decoded = FfmpegTools.decodedVideoFrames(keyed.out);
-        System.out.printf("%s: source %d video frames, decrypted recording (via WHIP + hub) %d video frames%n",
-                keyed.name, sourceVideoFrames, decoded);
-        assertEquals(sourceVideoFrames, decoded, "video frames ffprobe decodes from the decrypted recording");
+        assertEquals(s.framesIn(), s.framesOut(), "every frame that reached the subscriber decrypted");
+        assertEquals(sent.framesOut(), whip.framesSent() + whip.framesDropped(),
+                "every encrypted frame sent or counted as dropped by the WHIP publisher: " + whip);
+        assertTrue(s.framesIn() <= whip.framesSent(), s.framesIn() + " frames reached the subscriber, " + whip);
+        long lost = sent.framesOut() - s.framesIn(); // dropped by the publisher or lost between it and the hub
+        List<FfmpegTools.VideoFrame> video = FfmpegTools.decodedVideo(keyed.out);
+        long missing = sourceVideoFrames - video.size();
+        System.out.printf("%s: source %d video frames, decrypted recording (via WHIP + hub) %d video frames; "
+                + "frames lost on the way %d (WHIP publisher dropped %d)%n", keyed.name, sourceVideoFrames,
+                video.size(), lost, whip.framesDropped());
+        assertTrue(missing >= 0 && missing <= lost, "video frames ffprobe decodes from the decrypted recording: "
+                + video.size() + " of " + sourceVideoFrames + ", " + lost + " frames lost on the way");
+        assertEquals(video.size(), FfmpegTools.videoPackets(keyed.out), "every recorded video frame decodes");
+        assertClipFramesResumingAtIdrs(keyed.out, video);
         FfmpegTools.Probe probe = FfmpegTools.probe(keyed.out);
         assertEquals(List.of("audio:opus", "video:h264"), probe.streams().stream().sorted().toList());
         assertEquals(320, probe.firstVideo().width());
         assertTrue(probe.firstVideo().keyframe(), "starts at a keyframe");
-        assertTrue(probe.count("audio") > 350, "Opus frames: " + probe.count("audio"));
+        assertTrue(probe.count("audio") + lost > 350, "Opus frames: " + probe.count("audio") + ", " + lost + " lost");
         List<String> errors = FfmpegTools.decodeErrors(keyed.out);
         if (!errors.isEmpty()) { // with the recording's video timing, which explains timestamp complaints
             fail("decode errors: " + errors + "; " + FfmpegTools.videoTiming(keyed.out));
+        }
+    }
+
+    /**
+     * The recording's video is the clip's, frame by frame and in order, and resumes at an IDR after every loss: each
+     * recorded packet is byte-identical to one of the clip's (by MD5), except keyframes (the clip's IDRs with the
+     * parameter sets in band), and a frame that does not follow the previous one directly follows an IDR. Checked by
+     * content, not by timestamps: under CPU load the recording's timestamps can jump between consecutive frames.
+     */
+    private static void assertClipFramesResumingAtIdrs(Path recording, List<FfmpegTools.VideoFrame> video)
+            throws Exception {
+        List<String> recorded = FfmpegTools.videoPacketMd5s(recording);
+        assertEquals(video.size(), recorded.size(), "video packets in " + recording);
+        int next = 0; // the clip's frame the next recorded one is if nothing was lost
+        boolean afterIdr = false; // the previous recorded frame is a keyframe that matches none of the clip's
+        for (int i = 0; i < recorded.size(); i++) {
+            int at = clipVideoMd5s.subList(next, clipVideoMd5s.size()).indexOf(recorded.get(i));
+            if (at < 0) {
+                assertTrue(video.get(i).keyframe(), "recorded video frame " + i + " is none of the clip's frames "
+                        + next + ".. and not a keyframe");
+                afterIdr = true;
+                continue;
+            }
+            at += next;
+            if (afterIdr) {
+                assertTrue((at - 1) % GOP_FRAMES == 0 && at - 1 >= next, "recorded video frame " + i
+                        + " is the clip's frame " + at + ", after a keyframe that is not the clip's frame " + (at - 1));
+            } else {
+                assertTrue(at == next || at % GOP_FRAMES == 0, "recorded video frame " + i + " is the clip's frame "
+                        + at + " after its frame " + (next - 1) + ": a loss that does not resume at an IDR");
+            }
+            next = at + 1;
+            afterIdr = false;
         }
     }
 
@@ -243,9 +321,8 @@ class SframeWebRtcRelayTest {
                 counter.audio.get(), whip);
         assertEquals(0, sent.dropped());
         assertEquals(sourceVideoFrames, counter.video.get(), "video frames encrypted");
-        assertEquals(0, whip.framesDropped());
 
-        assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
+        assertDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent, whip);
         GaveUpAssertions.assertGaveUp(noKey.pipeline, noKey.finish(sent.framesOut()), sent.framesOut(), SframeDropReason.UNKNOWN_KID, KID_1);
         assertEquals(0, noKey.transport.stats().framesSent(), "nothing written");
         GaveUpAssertions.assertGaveUp(wrongKey.pipeline, wrongKey.finish(sent.framesOut()), sent.framesOut(), SframeDropReason.AUTH_FAILED, KID_1);
@@ -277,7 +354,6 @@ class SframeWebRtcRelayTest {
                 counter.audio.get(), whip);
         assertEquals(0, sent.dropped());
         assertEquals(sourceVideoFrames, counter.video.get(), "video frames encrypted");
-        assertEquals(0, whip.framesDropped());
 
         TrackInfo hubVideo = keyed.pipeline.inputTracks().stream().filter(TrackInfo::isVideo).findFirst().orElseThrow();
         assertTrue(hubVideo.isOpaque(), "the ingest published opaque video: " + hubVideo);
@@ -285,7 +361,7 @@ class SframeWebRtcRelayTest {
         assertEquals(0, hubVideo.codecConfigLength(), "nor the avcC");
         assertTrue(keyed.pipeline.inputTracks().stream().allMatch(TrackInfo::isOpaque), "audio opaque too");
 
-        assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
+        assertDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent, whip);
         GaveUpAssertions.assertGaveUp(noKey.pipeline, noKey.finish(sent.framesOut()), sent.framesOut(), SframeDropReason.UNKNOWN_KID, KID_1);
         assertEquals(0, noKey.transport.stats().framesSent(), "nothing written");
     }
@@ -314,13 +390,12 @@ class SframeWebRtcRelayTest {
         };
         TransportStats whip = publish(rotateHalfway, encryptor);
         SframeTransformStats sent = encryptor.stats();
-        assertEquals(0, whip.framesDropped(), "WHIP publisher drops: " + whip);
         System.out.printf("WHIP rotation publisher: %s, KID %d -> %d at video frame %d (pts %d us)%n", sent, KID_1,
                 KID_2, sourceVideoFrames / 2, rotatedAt.get());
         assertTrue(rotatedAt.get() > 0, "rotated");
         assertEquals(0, sent.dropped());
 
-        assertCompleteDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent);
+        assertDecryptedRecording(keyed, keyed.finish(sent.framesOut()), sent, whip);
         assertEquals(Set.of(KID_1, KID_2), kidsAsked, "the receiver derived keys for both KIDs");
     }
 }

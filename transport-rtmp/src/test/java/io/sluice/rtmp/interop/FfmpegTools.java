@@ -28,6 +28,33 @@ public final class FfmpegTools {
     }
 
     /**
+     * Makes a copy of a clip whose video has an IDR every {@code gopFrames} frames and no B-frames, for tests that
+     * copy the video into a real-time transport: a sender that dropped frames (congestion) or a receiver that lost
+     * some resumes at the next IDR, which a copied clip with one IDR does not have for seconds. Runs
+     * {@code ffmpeg -i source -map 0 -c:a copy -c:v libx264 -profile:v baseline -bf 0 -g N -keyint_min N
+     * -sc_threshold 0 -preset veryfast out}: the same frames, frame rate and resolution, audio copied, video
+     * re-encoded (Constrained Baseline) at libx264's default quality (CRF 23).
+     *
+     * @param gopFrames frames from one IDR to the next, 1..600
+     * @return {@code out}
+     * @throws IOException if ffmpeg fails or writes nothing (its output in the message)
+     */
+    public static Path withKeyframeEvery(Path source, int gopFrames, Path out) throws IOException, InterruptedException {
+        if (gopFrames < 1 || gopFrames > 600) {
+            throw new IllegalArgumentException("gopFrames: " + gopFrames + " (expected: 1..600)");
+        }
+        String gop = String.valueOf(gopFrames);
+        Files.deleteIfExists(out);
+        String log = run(FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", source.toString(),
+                "-map", "0", "-c:a", "copy", "-c:v", "libx264", "-profile:v", "baseline", "-bf", "0", "-g", gop,
+                "-keyint_min", gop, "-sc_threshold", "0", "-preset", "veryfast", out.toString());
+        if (!Files.isRegularFile(out) || Files.size(out) == 0) {
+            throw new IOException("ffmpeg made no " + out + " from " + source + ": " + log);
+        }
+        return out;
+    }
+
+    /**
      * Starts {@code ffmpeg -i URL -c copy -f flv out}: a player that records what the server sends.
      * Stop it with {@link #stop(Process)}.
      */
@@ -168,6 +195,45 @@ public final class FfmpegTools {
     private static String videoPtsText(Path file) throws IOException, InterruptedException {
         return run(FFPROBE, "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0",
                 file.toString()).trim();
+    }
+
+    /** One decoded video frame: its PTS in the stream's time base, and whether the decoder found it a keyframe. */
+    public record VideoFrame(long pts, boolean keyframe) {
+    }
+
+    /**
+     * Decodes the first video stream ({@code ffprobe -show_frames}) and returns its frames in output order. The
+     * keyframe flag is the decoder's (an H.264 IDR), not the container's.
+     *
+     * @throws NumberFormatException if a frame has no PTS (ffprobe prints {@code N/A})
+     */
+    public static List<VideoFrame> decodedVideo(Path file) throws IOException, InterruptedException {
+        String out = run(FFPROBE, "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts,key_frame",
+                "-of", "compact=p=0:nk=0", file.toString());
+        List<VideoFrame> frames = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (line.startsWith("key_frame=") || line.startsWith("pts=")) {
+                frames.add(new VideoFrame(Long.parseLong(value(line, "pts")), "1".equals(value(line, "key_frame"))));
+            }
+        }
+        return frames;
+    }
+
+    /**
+     * The MD5 of each packet of the first video stream, in file order ({@code ffmpeg -map 0:v:0 -c copy -f framemd5}):
+     * identifies frames copied byte for byte from one file into another.
+     */
+    public static List<String> videoPacketMd5s(Path file) throws IOException, InterruptedException {
+        String out = run(FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-i", file.toString(), "-map", "0:v:0",
+                "-c", "copy", "-f", "framemd5", "-");
+        List<String> md5s = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] fields = line.split(",");
+            if (!line.startsWith("#") && fields.length >= 6) {
+                md5s.add(fields[fields.length - 1].trim());
+            }
+        }
+        return md5s;
     }
 
     /** Video packets in a file (no decoding). */
