@@ -90,6 +90,7 @@ public final class SluiceServer implements AutoCloseable {
     private final StreamAuthorizer authorizer;
     private final FrameTranscoderFactory transcoders;
     private final List<InetAddress> hostAddresses;
+    private final boolean viewerCongestionControl;
     private final List<InetSocketAddress> additionalIceCandidates;
     private final RenditionLadder ladder;
     private final boolean metricsEnabled;
@@ -133,6 +134,7 @@ public final class SluiceServer implements AutoCloseable {
         this.authorizer = b.authorizer;
         this.transcoders = b.transcoders;
         this.hostAddresses = b.hostAddresses;
+        this.viewerCongestionControl = b.viewerCongestionControl;
         this.additionalIceCandidates = List.copyOf(b.additionalIceCandidates);
         this.httpDelivery = b.httpDelivery;
         this.dashPlayerScript = b.dashPlayerScript;
@@ -180,7 +182,8 @@ public final class SluiceServer implements AutoCloseable {
                         .httpBind(new InetSocketAddress(bindAddress, httpPort))
                         .udpBind(new InetSocketAddress(bindAddress, 0))
                         .hostAddresses(hostAddresses != null ? hostAddresses : candidateAddresses(bindAddress))
-                        .authorizer(authorizer);
+                        .authorizer(authorizer)
+                        .viewerCongestionControl(viewerCongestionControl);
                 for (InetSocketAddress c : additionalIceCandidates) {
                     wb.additionalHostCandidate(c.getHostString(), c.getPort());
                 }
@@ -467,6 +470,7 @@ public final class SluiceServer implements AutoCloseable {
         private String metricsReadToken;
         private String metricsAdminToken;
         private boolean httpDelivery = true;
+        private boolean viewerCongestionControl = true;
         private Path dashPlayerScript;
         private final List<OriginWriter> originPushes = new ArrayList<>();
 
@@ -665,6 +669,20 @@ public final class SluiceServer implements AutoCloseable {
          */
         public Builder httpDelivery(boolean on) {
             this.httpDelivery = on;
+            return this;
+        }
+
+        /**
+         * Whether each WebRTC viewer (WHEP, {@code /watch/<stream>}) gets its own congestion control and pacing:
+         * passed to {@link WebRtcServer.Builder#viewerCongestionControl(boolean)}, which describes it (send-side GCC
+         * from the browser's transport-wide CC feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01), or from
+         * REMB and receiver reports; a pacer at the estimated rate for the join burst and retransmissions).
+         * {@code false} sends every viewer the stream as it arrives, unpaced: the behaviour before per-viewer
+         * adaptation, kept so benchmarks can compare both in one run. Affects WHEP only (not RTMP, HLS or DASH).
+         * Default {@code true}.
+         */
+        public Builder viewerCongestionControl(boolean enabled) {
+            this.viewerCongestionControl = enabled;
             return this;
         }
 
