@@ -88,27 +88,60 @@ public final class BottleneckBench {
     }
 
     static void writeFigures(Path out, List<Result> results) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (Result r : results) {
+            Map<String, String> labels = new java.util.LinkedHashMap<>();
+            labels.put("scenario", r.scenario().name());
+            labels.put("publisher", r.publisher().toString());
+            rows.add(new Row(labels, r.figures(), r.plot()));
+        }
+        writeRows(out, rows);
+    }
+
+    /**
+     * One row of {@code figures.md} / {@code figures.json}.
+     *
+     * @param labels  the row's label columns in order (name → value), e.g. scenario and publisher
+     * @param figures its figures (numbers, lists, text)
+     * @param plot    its timeline PNG (only the file name is written)
+     */
+    record Row(Map<String, String> labels, Map<String, Object> figures, Path plot) {
+    }
+
+    /**
+     * Writes {@code figures.md} (one table: the label columns, every figure key seen in any row, the plot) and
+     * {@code figures.json} (an array with one object per row) into {@code out}, replacing both.
+     */
+    static void writeRows(Path out, List<Row> rows) throws IOException {
         Set<String> keys = new LinkedHashSet<>();
-        results.forEach(r -> keys.addAll(r.figures().keySet()));
-        StringBuilder md = new StringBuilder("| scenario | publisher | " + String.join(" | ", keys) + " | plot |\n|---|---|");
+        rows.forEach(r -> keys.addAll(r.figures().keySet()));
+        List<String> labelNames = rows.isEmpty() ? List.of() : List.copyOf(rows.get(0).labels().keySet());
+        StringBuilder md = new StringBuilder("| ");
+        labelNames.forEach(n -> md.append(n).append(" | "));
+        md.append(String.join(" | ", keys)).append(" | plot |\n|");
+        labelNames.forEach(n -> md.append("---|"));
         keys.forEach(k -> md.append("---|"));
         md.append("---|\n");
         StringBuilder json = new StringBuilder("[\n");
-        for (int i = 0; i < results.size(); i++) {
-            Result r = results.get(i);
-            md.append("| ").append(r.scenario().name()).append(" | ").append(r.publisher());
-            for (String k : keys) {
-                md.append(" | ").append(r.figures().getOrDefault(k, ""));
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            md.append('|');
+            json.append("  {");
+            for (Map.Entry<String, String> l : r.labels().entrySet()) {
+                md.append(' ').append(l.getValue()).append(" |");
+                json.append('"').append(l.getKey()).append("\": \"").append(l.getValue()).append("\", ");
             }
-            md.append(" | ").append(r.plot().getFileName()).append(" |\n");
-            json.append("  {\"scenario\": \"").append(r.scenario().name()).append("\", \"publisher\": \"")
-                    .append(r.publisher()).append("\", \"plot\": \"").append(r.plot().getFileName()).append('"');
+            for (String k : keys) {
+                md.append(' ').append(r.figures().getOrDefault(k, "")).append(" |");
+            }
+            md.append(' ').append(r.plot().getFileName()).append(" |\n");
+            json.append("\"plot\": \"").append(r.plot().getFileName()).append('"');
             for (Map.Entry<String, Object> e : r.figures().entrySet()) {
                 Object v = e.getValue();
                 json.append(", \"").append(e.getKey()).append("\": ")
                         .append(v instanceof Number || v instanceof List ? v.toString() : "\"" + v + "\"");
             }
-            json.append(i + 1 < results.size() ? "},\n" : "}\n");
+            json.append(i + 1 < rows.size() ? "},\n" : "}\n");
         }
         json.append("]\n");
         Files.writeString(out.resolve("figures.md"), md, StandardCharsets.UTF_8);

@@ -172,7 +172,7 @@ public final class BottleneckRun {
         return new Result(sc, pub, data, figures, png);
     }
 
-    private static void appendLog(Path log, String line) {
+    static void appendLog(Path log, String line) {
         try {
             Files.writeString(log, line + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND);
@@ -226,12 +226,9 @@ public final class BottleneckRun {
         while (!Thread.currentThread().isInterrupted()) {
             long start = System.nanoTime();
             try {
-                String json = b.qdiscJson();
-                long read = System.nanoTime(); // tc reads the counters just before it exits: time them then
-                Matcher m = QD.matcher(json);
-                if (m.find()) {
-                    out.add(new QdiscSample(ms(read, t0[0]), Long.parseLong(m.group(1)), Long.parseLong(m.group(2)),
-                            Long.parseLong(m.group(3)), Long.parseLong(m.group(4))));
+                QdiscSample s = qdiscSample(b, t0[0]);
+                if (s != null) {
+                    out.add(s);
                 }
                 long left = 50 - (System.nanoTime() - start) / 1_000_000;
                 if (left > 0) {
@@ -245,19 +242,34 @@ public final class BottleneckRun {
         }
     }
 
+    /**
+     * One reading of the bottleneck's qdisc ({@link Bottleneck#qdiscJson()}), timed in ms from {@code t0}
+     * ({@link System#nanoTime()}); null when tc's answer has no counters.
+     */
+    static QdiscSample qdiscSample(Bottleneck b, long t0) throws IOException {
+        String json = b.qdiscJson();
+        long read = System.nanoTime(); // tc reads the counters just before it answers: time them then
+        Matcher m = QD.matcher(json);
+        if (!m.find()) {
+            return null;
+        }
+        return new QdiscSample(ms(read, t0), Long.parseLong(m.group(1)), Long.parseLong(m.group(2)),
+                Long.parseLong(m.group(3)), Long.parseLong(m.group(4)));
+    }
+
     /** Times before t0 (frames arriving during start-up) are kept with negative times until t0 is known. */
     private static double ms(long nanos, long t0) {
         return t0 == Long.MAX_VALUE ? -1 : (nanos - t0) / 1e6;
     }
 
-    private static void sleepUntil(long nanos) throws InterruptedException {
+    static void sleepUntil(long nanos) throws InterruptedException {
         long left = nanos - System.nanoTime();
         if (left > 0) {
             TimeUnit.NANOSECONDS.sleep(left);
         }
     }
 
-    private static List<String> java(Class<?> main, List<String> args) {
+    static List<String> java(Class<?> main, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:+UseSerialGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), main.getName()));
@@ -265,7 +277,7 @@ public final class BottleneckRun {
         return cmd;
     }
 
-    private static void read(Process p, Consumer<String> lines) {
+    static void read(Process p, Consumer<String> lines) {
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;

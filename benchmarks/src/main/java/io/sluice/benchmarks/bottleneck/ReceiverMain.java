@@ -15,7 +15,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  * The receiving end, run in the receiver namespace: a {@link SluiceServer} (RTMP, WHIP ingest, /publish page)
  * on {@code bindIp}, with one hub subscriber per stream name that reports each frame's arrival.
  *
- * <p>Usage: {@code ReceiverMain bindIp rtmpPort httpPort stream...}. Prints {@code READY} once listening, then
+ * <p>Usage: {@code ReceiverMain [--viewer-cc=true|false] bindIp rtmpPort httpPort stream...}; the option sets
+ * {@link SluiceServer.Builder#viewerCongestionControl(boolean)} (default {@code true}) for the WHEP viewers of
+ * {@link WhepViewerBench}, where this server runs in the sender namespace. Prints {@code READY} once listening, then
  * one line per frame: {@code F <stream> <nanoTime> <V|A> <ptsUs> <key 0|1> <bytes>} ({@link System#nanoTime()}
  * is CLOCK_MONOTONIC on Linux, shared by every process of the machine, so the parent can line it up with its
  * own samples). Runs until killed.
@@ -25,11 +27,16 @@ public final class ReceiverMain {
     }
 
     public static void main(String[] args) throws Exception {
+        boolean viewerCc = true;
+        if (args.length > 0 && args[0].startsWith("--viewer-cc=")) {
+            viewerCc = Boolean.parseBoolean(args[0].substring("--viewer-cc=".length()));
+            args = java.util.Arrays.copyOfRange(args, 1, args.length);
+        }
         InetAddress bind = InetAddress.getByName(args[0]);
         LinkedBlockingQueue<String> out = new LinkedBlockingQueue<>(100_000);
         SluiceServer server = SluiceServer.builder().bindAddress(bind).rtmpPort(Integer.parseInt(args[1]))
                 .httpPort(Integer.parseInt(args[2])).hostAddresses(List.of(bind)).replaceExistingPublisher(true)
-                .build().start();
+                .viewerCongestionControl(viewerCc).build().start();
         List<AutoCloseable> subs = new ArrayList<>();
         for (int i = 3; i < args.length; i++) {
             String name = args[i];

@@ -27,6 +27,14 @@ public final class TimelineChart {
     }
 
     public static void write(RunData d, String title, Path png) throws IOException {
+        save(title, png, new XYPlot[] {ratePlot(d, List.of()), queuePlot(d)}, new int[] {3, 1});
+    }
+
+    /**
+     * The top panel: capacity (steps), the bottleneck's delivered and offered rate (500 ms windows), each flow's
+     * sent rate, estimate and target, the TCP flow's rate, then {@code extra} series, kbit/s.
+     */
+    static XYPlot ratePlot(RunData d, List<XYSeries> extra) {
         CapacitySchedule sch = d.schedule();
         XYSeriesCollection rates = new XYSeriesCollection();
         XYSeries cap = new XYSeries("capacity");
@@ -36,13 +44,9 @@ public final class TimelineChart {
         cap.add(sch.durationMs() / 1000.0, sch.capacityAt(sch.durationMs()) / 1000.0);
         XYSeries delivered = new XYSeries("delivered (bottleneck)");
         XYSeries offered = new XYSeries("offered (bottleneck)");
-        XYSeries queue = new XYSeries("queueing delay");
         for (double t = 250; t <= sch.durationMs(); t += 250) {
             delivered.add(t / 1000, Analysis.deliveredBps(d.qdisc(), t, 500) / 1000);
             offered.add(t / 1000, Analysis.offeredBps(d.qdisc(), t, 500) / 1000);
-        }
-        for (QdiscSample s : d.qdisc()) {
-            queue.add(s.tMs() / 1000, s.backlogBytes() * 8_000.0 / sch.capacityAt((long) s.tMs()));
         }
         rates.addSeries(delivered);
         rates.addSeries(offered);
@@ -60,6 +64,7 @@ public final class TimelineChart {
         if (!d.tcp().isEmpty()) {
             rates.addSeries(counterRate("TCP received", d.tcp()));
         }
+        extra.forEach(rates::addSeries);
         XYSeriesCollection capSet = new XYSeriesCollection(cap);
         NumberAxis rateAxis = new NumberAxis("kbit/s");
         long maxCap = sch.steps().stream().mapToLong(CapacitySchedule.Step::bps).max().orElse(1_000_000);
@@ -67,16 +72,29 @@ public final class TimelineChart {
         XYPlot top = new XYPlot(rates, null, rateAxis, new XYLineAndShapeRenderer(true, false));
         top.setDataset(1, capSet);
         top.setRenderer(1, new XYStepRenderer());
-        XYPlot bottom = new XYPlot(new XYSeriesCollection(queue), null, new NumberAxis("queue ms"),
-                new XYLineAndShapeRenderer(true, false));
-        CombinedDomainXYPlot plot = new CombinedDomainXYPlot(new NumberAxis("s"));
-        plot.add(top, 3);
-        plot.add(bottom, 1);
-        JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
-        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1200, 700);
+        return top;
     }
 
-    private static XYSeries counterRate(String name, List<Counter> c) {
+    /** The queueing delay at the bottleneck at each qdisc sample: backlog × 8 / capacity, ms. */
+    static XYPlot queuePlot(RunData d) {
+        XYSeries queue = new XYSeries("queueing delay");
+        for (QdiscSample s : d.qdisc()) {
+            queue.add(s.tMs() / 1000, s.backlogBytes() * 8_000.0 / d.schedule().capacityAt((long) s.tMs()));
+        }
+        return new XYPlot(new XYSeriesCollection(queue), null, new NumberAxis("queue ms"), new XYLineAndShapeRenderer(true, false));
+    }
+
+    /** Stacks {@code plots} (relative heights {@code weights}) over one time axis in seconds; 1200 × 700 px PNG. */
+    static void save(String title, Path png, XYPlot[] plots, int[] weights) throws IOException {
+        CombinedDomainXYPlot plot = new CombinedDomainXYPlot(new NumberAxis("s"));
+        for (int i = 0; i < plots.length; i++) {
+            plot.add(plots[i], weights[i]);
+        }
+        JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1200, 700 + 150 * Math.max(0, plots.length - 2));
+    }
+
+    static XYSeries counterRate(String name, List<Counter> c) {
         XYSeries s = new XYSeries(name);
         for (int i = 1; i < c.size(); i++) {
             Counter a = c.get(Math.max(0, i - 5));

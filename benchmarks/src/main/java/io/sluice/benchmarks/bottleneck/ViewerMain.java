@@ -1,0 +1,88 @@
+package io.sluice.benchmarks.bottleneck;
+
+import io.sluice.benchmarks.HeadlessChromium;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Headless Chromium watching a stream on the Sluice server's {@code /watch/<stream>} page (WHEP), run in the
+ * receiver namespace of {@link WhepViewerBench}.
+ *
+ * <p>Usage: {@code ViewerMain <page url> <seconds>}. Starts the browser, prints {@code LAUNCHED}, waits for a
+ * line {@code GO} on stdin (so that the parent can start two viewers at the same moment and its schedule with
+ * them), opens the page and prints, every 250 ms, one line from {@code RTCPeerConnection.getStats()}:
+ * <pre>
+ * W nanoTime framesDecoded freezeCount totalFreezesDurationMs frameWidth frameHeight packetsLost nackCount
+ *   videoBytesReceived jitterBufferDelayMs jitterBufferEmittedCount transportBytesReceived framesDropped pliCount
+ *   connectionState
+ * </pre>
+ * (the first twelve counters from the video {@code inbound-rtp} stats, {@code transportBytesReceived} from the
+ * {@code transport} stats: every byte that crossed the bottleneck towards the browser, DTLS, RTP and RTCP of all
+ * kinds (the selected candidate pair's counter is missing from some reports); all cumulative; 0 before the peer
+ * connection exists). Stops after {@code seconds} from {@code GO} and prints
+ * {@code DONE}.
+ */
+public final class ViewerMain {
+    private static final String STATS_JS = """
+            const pc = window.sluice && window.sluice.pc;
+            if (!pc) return null;
+            return pc.getStats().then(r => {
+              const o = {fd: 0, fc: 0, tfd: 0, w: 0, h: 0, lost: 0, nack: 0, vb: 0, jbd: 0, jbe: 0, tb: 0, drop: 0,
+                         pli: 0, state: pc.connectionState};
+              r.forEach(s => {
+                if (s.type === 'inbound-rtp' && s.kind === 'video') {
+                  o.fd = s.framesDecoded || 0; o.fc = s.freezeCount || 0; o.tfd = (s.totalFreezesDuration || 0) * 1000;
+                  o.w = s.frameWidth || 0; o.h = s.frameHeight || 0; o.lost = s.packetsLost || 0;
+                  o.nack = s.nackCount || 0; o.vb = s.bytesReceived || 0; o.jbd = (s.jitterBufferDelay || 0) * 1000;
+                  o.jbe = s.jitterBufferEmittedCount || 0; o.drop = s.framesDropped || 0; o.pli = s.pliCount || 0;
+                }
+                if (s.type === 'transport') {
+                  o.tb = s.bytesReceived || 0;
+                }
+              });
+              return o;
+            });
+            """;
+    private static final String[] KEYS = {"fd", "fc", "tfd", "w", "h", "lost", "nack", "vb", "jbd", "jbe", "tb", "drop", "pli"};
+
+    private ViewerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0];
+        long seconds = Long.parseLong(args[1]);
+        PrintStream out = System.out;
+        String origin = url.replaceAll("^(https?://[^/]+).*$", "$1");
+        try (HeadlessChromium c = new HeadlessChromium(List.of("--unsafely-treat-insecure-origin-as-secure=" + origin))) {
+            out.println("LAUNCHED");
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null && !line.equals("GO")) {
+                // wait for the parent
+            }
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            c.driver.get(url);
+            while (System.nanoTime() < end) {
+                long t = System.nanoTime();
+                Object r = c.js(STATS_JS);
+                if (r instanceof Map<?, ?> m) {
+                    StringBuilder sb = new StringBuilder("W ").append(t);
+                    for (String k : KEYS) {
+                        sb.append(' ').append(m.get(k) instanceof Number n ? Math.round(n.doubleValue()) : 0);
+                    }
+                    out.println(sb.append(' ').append(m.get("state")));
+                    out.flush();
+                }
+                Thread.sleep(Math.max(1, 250 - (System.nanoTime() - t) / 1_000_000));
+            }
+        }
+        out.println("DONE");
+        out.flush();
+        System.exit(0);
+    }
+}

@@ -1,0 +1,50 @@
+package io.sluice.benchmarks.bottleneck;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.sluice.benchmarks.bottleneck.WhepViewerBench.Result;
+import io.sluice.benchmarks.bottleneck.WhepViewerBench.Scenario;
+import io.sluice.benchmarks.bottleneck.WhepViewerBench.Variant;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The short version of {@link WhepViewerBench} (issue 13): a WHEP viewer (headless Chromium) behind a kernel tbf
+ * bottleneck (300 ms drop-tail) of 1.4 × the stream's bitrate for 25 s, the server with per-viewer congestion control
+ * and, at the same time on a second bottleneck, one without. Asserts the issue's demand of the adapted viewer: no
+ * freeze after its first second (Chromium's {@code freezeCount}, plus a stall of &gt; 1 s at the end). The unadapted
+ * viewer is only recorded. Skipped, with the reason, when not root (network namespaces, tc) or without
+ * {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver}. Figures and plots go to {@code target/whep-viewer-ci/}.
+ */
+@Tag("bottleneck")
+@Tag("chromium")
+class WhepViewerCiTest {
+    private static final Path OUT = Path.of("target/whep-viewer-ci");
+
+    @Test
+    void adaptedViewerHasNoFreezeAfterItsFirstSecondAt1point4TimesTheStreamBitrate() throws Exception {
+        String uid = Bottleneck.run("id", "-u").strip();
+        assumeTrue(uid.equals("0"), "skipped: the WHEP viewer bottleneck needs root (network namespaces, tc); uid is " + uid);
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
+                "skipped: the WHEP viewer bottleneck needs /usr/bin/chromium and /usr/bin/chromedriver");
+        Path shared = Path.of(System.getProperty("sluice.shared.dir", "../../shared"));
+        assertTrue(Files.isRegularFile(shared.resolve("media/bbb_480p_30s_h264_aac51.mp4")), "missing media under " + shared);
+        WhepViewerBench bench = new WhepViewerBench(WhepViewerBench.prepareClip(shared, OUT.resolve("inputs")), OUT);
+        long cap = WhepViewerBench.STREAM_BPS * 14 / 10;
+        List<Result> results = bench.run(new Scenario("ci-1.4x-25s", CapacitySchedule.constant("1.4x", cap, 25_000)));
+        WhepViewerBench.writeFigures(OUT, results);
+        results.forEach(r -> System.out.println("WHEP viewer " + r.variant() + ": " + r.figures() + " plot " + r.plot()));
+        Result adapted = results.get(0);
+        assertEquals(Variant.ADAPTED, adapted.variant());
+        Map<String, Object> f = adapted.figures();
+        assertTrue(f.get("firstFrameMs") instanceof Number n && n.longValue() >= 0, "the adapted viewer decoded no frame: " + f);
+        assertEquals(0, ((Number) f.get("freezesAfter1s")).intValue(),
+                "the adapted viewer froze after its first second at " + cap / 1000 + " kbit/s (1.4 × the stream): " + f);
+    }
+}
