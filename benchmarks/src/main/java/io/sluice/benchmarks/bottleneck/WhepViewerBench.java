@@ -126,8 +126,9 @@ public final class WhepViewerBench {
 
     /**
      * The named scenarios: {@code constant} (3.5 Mbit/s = 1.4 × the stream), {@code steps} (3, 0.8, 2, 0.5 Mbit/s
-     * at 0, ¼, ½, ¾ of the run: 0, 15, 30, 45 s of 60), {@code cellular} (the mahimahi T-Mobile UMTS driving downlink
-     * trace from its start in 500 ms steps, mean 2.0 Mbit/s over its 928 s; floor 200 kbit/s).
+     * at 0, ¼, ½, ¾ of the run: 0, 15, 30, 45 s of 60), {@code cellular} (the mahimahi AT&T LTE driving downlink
+     * trace from its start in 500 ms steps, floor 200 kbit/s: 9.3, 4.5, 1.5, 3.1, 3.8, 4.1 Mbit/s in its first six
+     * 10 s; the T-Mobile UMTS one falls to 0.25 Mbit/s and less after 30 s, a stall rather than a test of adaptation).
      */
     public static List<Scenario> scenarios(String names, long durationMs, Path shared) throws IOException {
         List<Scenario> l = new ArrayList<>();
@@ -139,8 +140,8 @@ public final class WhepViewerBench {
                         new CapacitySchedule.Step(0, 3_000_000), new CapacitySchedule.Step(durationMs / 4, 800_000),
                         new CapacitySchedule.Step(durationMs / 2, 2_000_000),
                         new CapacitySchedule.Step(durationMs * 3 / 4, 500_000)), durationMs)));
-                case "cellular" -> l.add(new Scenario("tmobile-umts-down", CapacitySchedule.mahimahi(
-                        shared.resolve("traces/mahimahi/TMobile-UMTS-driving.down"), 0, durationMs, 500, 200_000)));
+                case "cellular" -> l.add(new Scenario("att-lte-down", CapacitySchedule.mahimahi(
+                        shared.resolve("traces/mahimahi/ATT-LTE-driving-2016.down"), 0, durationMs, 500, 200_000)));
                 default -> throw new IllegalArgumentException("unknown scenario " + n + " (constant, steps, cellular)");
             }
         }
