@@ -5,6 +5,8 @@ import io.sluice.core.MediaType;
 import io.sluice.core.TrackInfo;
 import io.sluice.core.hub.StreamSubscriber;
 import io.sluice.server.SluiceServer;
+import io.sluice.webrtc.server.WebRtcEndpoint;
+import io.sluice.webrtc.server.WebRtcSessionStats;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -20,7 +22,10 @@ import java.util.concurrent.LinkedBlockingQueue;
  * {@link WhepViewerBench}, where this server runs in the sender namespace. Prints {@code READY} once listening, then
  * one line per frame: {@code F <stream> <nanoTime> <V|A> <ptsUs> <key 0|1> <bytes>} ({@link System#nanoTime()}
  * is CLOCK_MONOTONIC on Linux, shared by every process of the machine, so the parent can line it up with its
- * own samples). Runs until killed.
+ * own samples), and every 250 ms one line per WHEP session from {@code WebRtcServer.stats()}:
+ * {@code G <stream> <nanoTime> <targetBitrateBps> <pacingRateBps> <pacerQueueDelayUs> <framesDropped>
+ * <rtpBytesSent> <retransmissions> <keyframeRequests>} (0 rates without per-viewer congestion control). Runs until
+ * killed.
  */
 public final class ReceiverMain {
     private ReceiverMain() {
@@ -63,6 +68,25 @@ public final class ReceiverMain {
                 }
             }));
         }
+        Thread whep = new Thread(() -> {
+            while (true) {
+                long t = System.nanoTime();
+                for (WebRtcSessionStats w : server.webrtc().stats().sessions()) {
+                    if (w.endpoint() == WebRtcEndpoint.WHEP) {
+                        out.offer("G " + w.stream() + " " + t + " " + w.targetBitrateBps() + " " + w.pacingRateBps() + " "
+                                + w.pacerQueueDelayUs() + " " + w.framesDropped() + " " + w.rtpBytesSent() + " "
+                                + w.retransmissions() + " " + w.keyframeRequests());
+                    }
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "whep-stats");
+        whep.setDaemon(true);
+        whep.start();
         PrintStream ps = System.out;
         ps.println("READY");
         ps.flush();

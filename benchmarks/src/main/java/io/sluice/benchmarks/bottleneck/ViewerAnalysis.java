@@ -25,6 +25,9 @@ import java.util.Map;
  *       viewer's media (the server's sending side is the shaped one)</li>
  *   <li>{@code packetsLost}, {@code nacks}, {@code plis}, {@code framesDropped}, {@code jitterBufferMs}
  *       (jitterBufferDelay / jitterBufferEmittedCount) at the end</li>
+ *   <li>from the server's session stats: {@code targetP50Kbps} (GCC's target, median of the readings with one),
+ *       {@code pacerDelayP95Ms}, and at the end {@code serverFramesDropped} (video frames the server did not send
+ *       because its pacer held over 1 s), {@code retransmissions}, {@code keyframeRequests}</li>
  *   <li>{@code resolutions}: each decoded size with the second it first appeared, e.g. {@code 854x480@0.8s}</li>
  * </ul>
  */
@@ -36,6 +39,16 @@ public final class ViewerAnalysis {
     public record Sample(double tMs, long framesDecoded, long freezeCount, long freezeMs, int width, int height,
             long packetsLost, long nacks, long videoBytes, long jitterBufferDelayMs, long jitterBufferEmitted,
             long transportBytes, long framesDropped, long plis, String state) {
+    }
+
+    /**
+     * One reading of the server's stats for the viewer's WHEP session ({@code WebRtcSessionStats}): GCC's target and
+     * the pacing rate (bit/s, 0 without per-viewer congestion control), how long the pacer's oldest packet has
+     * waited (µs), and cumulative video frames dropped for the pacer's backlog, RTP bytes sent, retransmissions and
+     * keyframe requests received.
+     */
+    public record ServerSample(double tMs, long targetBps, long pacingBps, long pacerDelayUs, long framesDropped,
+            long bytesSent, long retransmissions, long keyframeRequests) {
     }
 
     /** A freeze: when it ended (ms) and how long it lasted (ms); {@code atEnd} for a stall still going at the end. */
@@ -80,8 +93,9 @@ public final class ViewerAnalysis {
     /**
      * @param samples   the viewer's samples, times from the schedule's start
      * @param bottleneck the qdisc samples of the viewer's bottleneck with its schedule (no flows)
+     * @param server    the server's readings of the viewer's session (may be empty)
      */
-    public static Map<String, Object> figures(List<Sample> samples, RunData bottleneck) {
+    public static Map<String, Object> figures(List<Sample> samples, RunData bottleneck, List<ServerSample> server) {
         long dur = bottleneck.schedule().durationMs();
         List<Sample> s = within(samples, dur);
         Map<String, Object> f = new LinkedHashMap<>();
@@ -115,6 +129,18 @@ public final class ViewerAnalysis {
         f.put("jitterBufferMs", z.jitterBufferEmitted() == 0 ? 0
                 : Analysis.round(z.jitterBufferDelayMs() / (double) z.jitterBufferEmitted(), 1));
         f.put("resolutions", resolutions(s));
+        List<ServerSample> g = server.stream().filter(x -> x.tMs() >= 0 && x.tMs() <= dur).toList();
+        if (!g.isEmpty()) {
+            ServerSample last = g.get(g.size() - 1);
+            double[] target = g.stream().filter(x -> x.targetBps() > 0).mapToDouble(x -> x.targetBps() / 1000.0).toArray();
+            if (target.length > 0) {
+                f.put("targetP50Kbps", Math.round(Analysis.pct(target, 50)));
+                f.put("pacerDelayP95Ms", Math.round(Analysis.pct(g.stream().mapToDouble(x -> x.pacerDelayUs() / 1000.0).toArray(), 95)));
+            }
+            f.put("serverFramesDropped", last.framesDropped());
+            f.put("retransmissions", last.retransmissions());
+            f.put("keyframeRequests", last.keyframeRequests());
+        }
         return f;
     }
 

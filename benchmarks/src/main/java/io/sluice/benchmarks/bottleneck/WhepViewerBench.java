@@ -5,6 +5,7 @@ import io.sluice.benchmarks.bottleneck.RunData.Counter;
 import io.sluice.benchmarks.bottleneck.RunData.QdiscSample;
 import io.sluice.benchmarks.bottleneck.ViewerAnalysis.Freeze;
 import io.sluice.benchmarks.bottleneck.ViewerAnalysis.Sample;
+import io.sluice.benchmarks.bottleneck.ViewerAnalysis.ServerSample;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -128,7 +129,9 @@ public final class WhepViewerBench {
      * The named scenarios: {@code constant} (3.5 Mbit/s = 1.4 × the stream), {@code steps} (3, 0.8, 2, 0.5 Mbit/s
      * at 0, ¼, ½, ¾ of the run: 0, 15, 30, 45 s of 60), {@code cellular} (the mahimahi AT&T LTE driving downlink
      * trace from its start in 500 ms steps, floor 200 kbit/s: 9.3, 4.5, 1.5, 3.1, 3.8, 4.1 Mbit/s in its first six
-     * 10 s; the T-Mobile UMTS one falls to 0.25 Mbit/s and less after 30 s, a stall rather than a test of adaptation).
+     * 10 s; the T-Mobile UMTS one falls to 0.25 Mbit/s and less after 30 s, a stall rather than a test of adaptation),
+     * and the control {@code wide} (20 Mbit/s = 8 × the stream: what freezes without a bottleneck, i.e. the machine's
+     * share).
      */
     public static List<Scenario> scenarios(String names, long durationMs, Path shared) throws IOException {
         List<Scenario> l = new ArrayList<>();
@@ -136,13 +139,15 @@ public final class WhepViewerBench {
             switch (n.strip()) {
                 case "constant" -> l.add(new Scenario("constant-3.5mbit",
                         CapacitySchedule.constant("3.5mbit", STREAM_BPS * 14 / 10, durationMs)));
+                case "wide" -> l.add(new Scenario("control-20mbit",
+                        CapacitySchedule.constant("20mbit", 20_000_000, durationMs)));
                 case "steps" -> l.add(new Scenario("steps-3-0.8-2-0.5", new CapacitySchedule("steps", List.of(
                         new CapacitySchedule.Step(0, 3_000_000), new CapacitySchedule.Step(durationMs / 4, 800_000),
                         new CapacitySchedule.Step(durationMs / 2, 2_000_000),
                         new CapacitySchedule.Step(durationMs * 3 / 4, 500_000)), durationMs)));
                 case "cellular" -> l.add(new Scenario("att-lte-down", CapacitySchedule.mahimahi(
                         shared.resolve("traces/mahimahi/ATT-LTE-driving-2016.down"), 0, durationMs, 500, 200_000)));
-                default -> throw new IllegalArgumentException("unknown scenario " + n + " (constant, steps, cellular)");
+                default -> throw new IllegalArgumentException("unknown scenario " + n + " (constant, steps, cellular, wide)");
             }
         }
         return l;
@@ -179,6 +184,7 @@ public final class WhepViewerBench {
         final Bottleneck b;
         final List<QdiscSample> qdisc = new CopyOnWriteArrayList<>();
         final List<Sample> samples = new CopyOnWriteArrayList<>();
+        final List<ServerSample> server = new CopyOnWriteArrayList<>();
         final CountDownLatch ready = new CountDownLatch(1);
         final CountDownLatch launched = new CountDownLatch(1);
         final AtomicLong serverVideoFrames = new AtomicLong();
@@ -218,6 +224,13 @@ public final class WhepViewerBench {
                         s.ready.countDown();
                     } else if (line.startsWith("F ") && line.contains(" V ")) {
                         s.serverVideoFrames.incrementAndGet();
+                    } else if (line.startsWith("G ")) {
+                        String[] g = line.split(" ");
+                        if (t0[0] != Long.MAX_VALUE) {
+                            s.server.add(new ServerSample((Long.parseLong(g[2]) - t0[0]) / 1e6, Long.parseLong(g[3]),
+                                    Long.parseLong(g[4]), Long.parseLong(g[5]), Long.parseLong(g[6]), Long.parseLong(g[7]),
+                                    Long.parseLong(g[8]), Long.parseLong(g[9])));
+                        }
                     } else if (!line.startsWith("F ")) {
                         BottleneckRun.appendLog(log, s.variant + " server: " + line);
                     }
@@ -311,12 +324,14 @@ public final class WhepViewerBench {
             RunData data = new RunData(sch, List.copyOf(s.qdisc), List.of(), List.of());
             data.writeCsv(outDir, id);
             List<Sample> samples = List.copyOf(s.samples);
+            List<ServerSample> server = List.copyOf(s.server);
             writeSamplesCsv(outDir.resolve(id + "-viewer.csv"), samples);
-            Map<String, Object> f = ViewerAnalysis.figures(samples, data);
+            writeServerCsv(outDir.resolve(id + "-server.csv"), server);
+            Map<String, Object> f = ViewerAnalysis.figures(samples, data, server);
             f.putAll(cpu.getOrDefault(s.variant, Map.of()));
             f.putAll(load);
             Path png = outDir.resolve(id + ".png");
-            chart(data, samples, id + " (viewerCongestionControl " + s.variant.viewerCc + ", tbf 300 ms drop-tail)", png);
+            chart(data, samples, server, id + " (viewerCongestionControl " + s.variant.viewerCc + ", tbf 300 ms drop-tail)", png);
             results.add(new Result(sc, s.variant, data, samples, f, png));
         }
         return results;
@@ -377,6 +392,16 @@ public final class WhepViewerBench {
         return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
     }
 
+    private static void writeServerCsv(Path file, List<ServerSample> samples) throws IOException {
+        StringBuilder sb = new StringBuilder("t_ms,target_bps,pacing_bps,pacer_delay_us,frames_dropped,bytes_sent,"
+                + "retransmissions,keyframe_requests\n");
+        for (ServerSample x : samples) {
+            sb.append(String.format("%.1f,%d,%d,%d,%d,%d,%d,%d%n", x.tMs(), x.targetBps(), x.pacingBps(), x.pacerDelayUs(),
+                    x.framesDropped(), x.bytesSent(), x.retransmissions(), x.keyframeRequests()));
+        }
+        Files.writeString(file, sb, StandardCharsets.UTF_8);
+    }
+
     private static void writeSamplesCsv(Path file, List<Sample> samples) throws IOException {
         StringBuilder sb = new StringBuilder("t_ms,frames_decoded,freeze_count,freeze_ms,width,height,packets_lost,nacks,"
                 + "video_bytes,jitter_buffer_delay_ms,jitter_buffer_emitted,transport_bytes,frames_dropped,plis,state\n");
@@ -389,14 +414,28 @@ public final class WhepViewerBench {
     }
 
     /**
-     * The timeline: capacity, the bottleneck's delivered and offered rate and the browser's received rate (kbit/s);
+     * The timeline: capacity, the bottleneck's delivered and offered rate, the browser's received rate and, with
+     * per-viewer congestion control, the server's GCC target and pacing rate (kbit/s);
      * the queueing delay (ms); decoded frames per second and each freeze as a point at its end (height: its
      * duration, ms); the decoded frame height (px).
      */
-    static void chart(RunData d, List<Sample> samples, String title, Path png) throws IOException {
+    static void chart(RunData d, List<Sample> samples, List<ServerSample> server, String title, Path png) throws IOException {
         List<Sample> s = ViewerAnalysis.within(samples, d.schedule().durationMs());
         List<Counter> received = s.stream().map(x -> new Counter(x.tMs(), x.transportBytes())).toList();
-        XYPlot rates = TimelineChart.ratePlot(d, List.of(TimelineChart.counterRate("received (browser)", received)));
+        List<XYSeries> extra = new ArrayList<>(List.of(TimelineChart.counterRate("received (browser)", received)));
+        XYSeries target = new XYSeries("GCC target (server)");
+        XYSeries pacing = new XYSeries("pacing rate (server)");
+        for (ServerSample g : server) {
+            if (g.tMs() >= 0 && g.tMs() <= d.schedule().durationMs() && g.targetBps() > 0) {
+                target.add(g.tMs() / 1000, g.targetBps() / 1000.0);
+                pacing.add(g.tMs() / 1000, g.pacingBps() / 1000.0);
+            }
+        }
+        if (target.getItemCount() > 0) {
+            extra.add(target);
+            extra.add(pacing);
+        }
+        XYPlot rates = TimelineChart.ratePlot(d, extra);
         XYSeries fps = new XYSeries("decoded fps");
         XYSeries height = new XYSeries("frame height");
         for (int i = 1; i < s.size(); i++) {

@@ -40,7 +40,7 @@ class ViewerAnalysisTest {
         assertEquals(List.of(new Freeze(1500, 300, false), new Freeze(6000, 1200, false)), ViewerAnalysis.freezes(s, 10_000));
         RunData q = new RunData(CapacitySchedule.constant("c", 3_000_000, 10_000),
                 List.of(new QdiscSample(0, 0, 0, 0, 0), new QdiscSample(10_000, 3_000_000, 2000, 0, 37_500)), List.of(), List.of());
-        Map<String, Object> f = ViewerAnalysis.figures(s, q);
+        Map<String, Object> f = ViewerAnalysis.figures(s, q, List.of());
         assertEquals(1000L, f.get("firstFrameMs"));
         assertEquals(2, f.get("freezes"));
         assertEquals(1, f.get("freezesAfter1s")); // 1500 is not more than 1 s after the first frame at 1000
