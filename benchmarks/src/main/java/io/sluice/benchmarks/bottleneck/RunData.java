@@ -23,11 +23,7 @@ public record RunData(CapacitySchedule schedule, List<QdiscSample> qdisc, List<F
      * {@code <id>-sender.csv} (flow, t_ms, kind sent|estimate|target, value: bytes or bit/s).
      */
     public void writeCsv(Path dir, String id) throws IOException {
-        StringBuilder q = new StringBuilder("t_ms,bytes,packets,drops,backlog_bytes,capacity_bps\n");
-        for (QdiscSample x : qdisc) {
-            q.append(String.format("%.1f,%d,%d,%d,%d,%d%n", x.tMs(), x.bytes(), x.packets(), x.drops(), x.backlogBytes(),
-                    schedule.capacityAt((long) x.tMs())));
-        }
+        writeQdiscCsv(dir, id);
         StringBuilder fr = new StringBuilder("flow,t_ms,video,pts_us,key,bytes\n");
         StringBuilder se = new StringBuilder("flow,t_ms,kind,value\n");
         for (int i = 0; i < flows.size(); i++) {
@@ -41,9 +37,18 @@ public record RunData(CapacitySchedule schedule, List<QdiscSample> qdisc, List<F
             f.target.forEach(x -> se.append(String.format("%d,%.1f,target,%d%n", flows.indexOf(f) + 1, x.tMs(), x.bps())));
         }
         tcp.forEach(x -> se.append(String.format("0,%.1f,tcp_received,%d%n", x.tMs(), x.bytes())));
-        Files.writeString(dir.resolve(id + "-qdisc.csv"), q, StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(id + "-frames.csv"), fr, StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(id + "-sender.csv"), se, StandardCharsets.UTF_8);
+    }
+
+    /** Writes {@code <id>-qdisc.csv} (t_ms, bytes, packets, drops, backlog_bytes, capacity_bps) alone. */
+    public void writeQdiscCsv(Path dir, String id) throws IOException {
+        StringBuilder q = new StringBuilder("t_ms,bytes,packets,drops,backlog_bytes,capacity_bps\n");
+        for (QdiscSample x : qdisc) {
+            q.append(String.format("%.1f,%d,%d,%d,%d,%d%n", x.tMs(), x.bytes(), x.packets(), x.drops(), x.backlogBytes(),
+                    schedule.capacityAt((long) x.tMs())));
+        }
+        Files.writeString(dir.resolve(id + "-qdisc.csv"), q, StandardCharsets.UTF_8);
     }
 
     /** One {@code tc -s qdisc} reading: cumulative bytes/packets dequeued, packets dropped, backlog now. */

@@ -322,7 +322,7 @@ public final class WhepViewerBench {
         for (Side s : sides) {
             String id = sc.name() + "-" + s.variant.name().toLowerCase();
             RunData data = new RunData(sch, List.copyOf(s.qdisc), List.of(), List.of());
-            data.writeCsv(outDir, id);
+            data.writeQdiscCsv(outDir, id);
             List<Sample> samples = List.copyOf(s.samples);
             List<ServerSample> server = List.copyOf(s.server);
             writeSamplesCsv(outDir.resolve(id + "-viewer.csv"), samples);
