@@ -98,6 +98,8 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     private volatile long rungSwitches;
     /** Chooses the rung from the estimate; null with one rung or without congestion control. */
     private volatile RungSelector selector;
+    /** The rungs' rates, bit/s (see {@link #rungBitrates}); null without congestion control. */
+    private long[] rungBps;
     /** PTS of the last video frame sent, µs (after any rebase); MIN_VALUE before the first. */
     private long lastVideoPtsOutUs = Long.MIN_VALUE;
     /** True on the loop while {@link StreamHub#subscribe} delivers the GOP cache (under the stream's lock). */
@@ -118,6 +120,8 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
 
     private volatile long framesSent;
     private volatile long framesDropped;
+    /** Size of the last keyframe sent, octets. */
+    private volatile int lastKeyframeBytes;
 
     // congestion control (loop; null without it)
     private PacerBacklogFrameDropper dropper;
@@ -170,8 +174,9 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             TargetRateConstraints constraints = constraints(nowNanos);
             engine.networkController(new GccNetworkController()).targetRateConstraints(constraints);
             dropper = new PacerBacklogFrameDropper();
+            rungBps = rungBitrates();
             if (rungs.size() > 1) {
-                long[] bps = rungBitrates();
+                long[] bps = rungBps;
                 selector = new RungSelector(bps, RungSelector.fitting(bps, constraints.startBitrateBps()), nowNanos / 1000);
                 playing = selector.current();
                 log.debug("session {}: rungs {} at {} bit/s, starting on {}", id,
@@ -225,8 +230,24 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                     .transportWideCcId(audioTwccId).build());
             sendsAudio = true;
         }
-        return engine.build();
+        RtpSession built = engine.build();
+        if (rungBps != null) {
+            built.minPacingRate(nowNanos, (long) (VIEWER_MIN_PACING_FACTOR * rungBps[playing]));
+        }
+        return built;
     }
+
+    /**
+     * A viewer's pacer never runs slower than 1.5 × the played rung's rate ({@link RtpSession#minPacingRate}). A
+     * copied stream's keyframes are 7-10 × its average frame and no encoder follows the target: paced at the
+     * controller's 1.1 × a target near the stream's rate, each keyframe waited ~0.7 s in the pacer (p95), the backlog
+     * passed the dropper's 1 s and video was dropped up to the next keyframe (freezes over 1 s with a path of 1.4 ×
+     * the stream, {@code WhepViewerBench}, 854x480 2.5 Mbit/s, 80-114 kB keyframes); paced at 2.5 × the target (libwebrtc's
+     * factor) the keyframes reached the bottleneck well above its rate, the delay each one built cut GCC's target to
+     * 1.7 Mbit/s and the same happened. At 1.5 × the rung a keyframe crosses the pacer at about the rate such a path
+     * has; whether the path carries the rung at all is the rung selector's decision, from the target.
+     */
+    static final double VIEWER_MIN_PACING_FACTOR = 1.5;
 
     /** Lowest target of a viewer's controller: 100 kbit/s (below it no rung of a ladder plays). */
     static final long MIN_TARGET_BPS = 100_000;
@@ -512,6 +533,10 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         }
         if (t.isVideo()) {
             framesSent++;
+            if (frame.isKeyframe()) {
+                lastKeyframeBytes = frame.size();
+                remeasureRung(now);
+            }
             lastVideoPtsOutUs = ptsUs;
             if (frame.isKeyframe() && timeline.mark(SessionTimeline.Step.FIRST_KEYFRAME, now)) {
                 log.debug("session {} ({} {}) setup: {}", id, endpoint, stream, timeline);
@@ -546,6 +571,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                 pending = -1;
                 holding = false;
                 rungSwitches++;
+                engine.minPacingRate(now, (long) (VIEWER_MIN_PACING_FACTOR * rungBps[p]));
                 waitingForKeyframe = false;
                 return true;
             }
@@ -605,9 +631,11 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
      * bottleneck queue and the retransmissions on top of it keeping the path congested.
      */
     private boolean dropsBehindPacer(long nowNanos, boolean keyframe) {
-        long largeCut = engine.lastLargeCutNanos();
+        // The backlog at the rate the pacer drains (never under the floor); no lower limit after a large cut: that
+        // one is for an encoder's overshoot of a cut, and nothing here overshoots (the rung follows the target)
+        long drainBps = Math.max(engine.pacingRateBps(), (long) (VIEWER_MIN_PACING_FACTOR * rungBps[playing]));
         PacerBacklogFrameDropper.Decision d = dropper.onVideoFrame(nowNanos / 1000, keyframe, engine.pacerQueuedBytes(),
-                engine.pacingRateBps(), largeCut == Long.MIN_VALUE ? Long.MIN_VALUE : largeCut / 1000);
+                drainBps, Long.MIN_VALUE);
         if (d == PacerBacklogFrameDropper.Decision.SEND) {
             return false;
         }
@@ -718,8 +746,45 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         return sb.append("],\"rung\":").append(playing).append(",\"forced\":").append(sel == null ? -1 : sel.forced())
                 .append(",\"estimate\":").append(e.targetBitrateBps()).append(",\"pacingRate\":").append(pacingRateBps())
                 .append(",\"pacerDelayUs\":").append(e.pacerQueueDelayUs()).append(",\"switches\":").append(rungSwitches)
-                .append(",\"framesDropped\":").append(framesDropped).append(",\"rtt\":").append(e.rttUs()).append('}')
-                .toString();
+                .append(",\"framesDropped\":").append(framesDropped).append(",\"rtt\":").append(e.rttUs())
+                .append(",\"playoutDelayMs\":").append(playoutDelayMs()).append('}').toString();
+    }
+
+    /**
+     * At each keyframe, a rung without a nominal rate (the stream itself, passthrough) has its rate measured again
+     * (the stream's average so far), and the pacer's floor follows: a viewer that joins a stream in its first second
+     * starts with no measurement.
+     */
+    private void remeasureRung(long now) {
+        long[] bps = rungBps;
+        if (bps == null || rungs.get(playing).bitrateBps() > 0) {
+            return;
+        }
+        long measured = measuredBps(rungs.get(playing).streamName());
+        if (measured > 0 && measured != bps[playing]) {
+            bps[playing] = measured;
+            engine.minPacingRate(now, (long) (VIEWER_MIN_PACING_FACTOR * measured));
+        }
+    }
+
+    /** Longest playout delay suggested to the page, ms. */
+    static final long MAX_PLAYOUT_DELAY_MS = 1000;
+
+    /**
+     * The receive buffer a player needs so that a keyframe's transmission does not show as a freeze, ms: the last
+     * keyframe's time at the rate the pacer drains (a path with about that rate takes as long) plus 25 %, plus 50 ms;
+     * at most {@value #MAX_PLAYOUT_DELAY_MS}; 0 before a keyframe or without congestion control. Paced or not, a
+     * 114 kB keyframe takes 260 ms over 3.5 Mbit/s, and Chromium, whose jitter buffer held 35-80 ms, counted a freeze
+     * at every keyframe ({@code WhepViewerCiTest}). The shipped page sets it as {@code RTCRtpReceiver.jitterBufferTarget}.
+     */
+    long playoutDelayMs() {
+        long[] bps = rungBps;
+        int kf = lastKeyframeBytes;
+        if (bps == null || kf == 0) {
+            return 0;
+        }
+        long drain = Math.max(pacingRateBps(), (long) (VIEWER_MIN_PACING_FACTOR * bps[playing]));
+        return Math.min(MAX_PLAYOUT_DELAY_MS, 50 + kf * 8L * 1000 * 5 / 4 / Math.max(1, drain));
     }
 
     /** The rungs this viewer may play, highest first. */

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.sluice.abr.cc.NetworkControlUpdate;
 import io.sluice.abr.cc.NetworkController;
 import io.sluice.abr.cc.PacedPacketInfo;
+import io.sluice.abr.cc.PacerConfig;
 import io.sluice.abr.cc.ProbeClusterConfig;
 import io.sluice.abr.cc.TargetRateConstraints;
 import io.sluice.abr.cc.TargetTransferRate;
@@ -149,6 +150,9 @@ public final class RtpSession implements AutoCloseable {
     /** When the controller's pacer configs last started a large cut's window ({@link io.sluice.abr.cc.PacerConfig#afterLargeCut()}), ticker ns. */
     private volatile long largeCutNanos = Long.MIN_VALUE;
     private boolean pacerAfterLargeCut;
+    /** The controller's last pacer config (null before one) and the floor under its rate ({@link #minPacingRate}). */
+    private PacerConfig controllerPacerConfig;
+    private long minPacingRateBps;
     private volatile long nacksReceived;
     private volatile long keyframeRequests;
     private volatile long nacksSent;
@@ -173,6 +177,12 @@ public final class RtpSession implements AutoCloseable {
     private static final int MAX_PADDING_ONLY = 224;
     /** The RTT assumed until a report block or transport-wide feedback measures one, µs. */
     private static final long DEFAULT_RTT_US = 100_000;
+    /**
+     * The controller's periodic work runs up to this early when the session is woken for something else (a packet
+     * the pacer releases, a feedback), ns: with media flowing it then rides on those wake-ups instead of adding 40
+     * of its own per second (a server pacing hundreds of viewers wakes per session). 5 ms of a 25 ms interval.
+     */
+    static final long PROCESS_SLACK_NANOS = 5_000_000L;
     /** Default share of the target retransmissions may use: 0.25. */
     public static final double DEFAULT_RETRANSMISSION_SHARE = 0.25;
     /** Default age beyond one RTT after which a packet is not retransmitted: 200 ms (Sluice's jitter buffer waits that long for a gap). */
@@ -486,7 +496,8 @@ public final class RtpSession implements AutoCloseable {
                 largeCutNanos = nowNanos;
             }
             pacerAfterLargeCut = u.pacerConfig().afterLargeCut();
-            pacer.setPacerConfig(nowNanos, u.pacerConfig());
+            controllerPacerConfig = u.pacerConfig();
+            configurePacer(nowNanos);
         }
         for (ProbeClusterConfig c : u.probeClusters()) {
             pacer.addProbeCluster(nowNanos, c);
@@ -499,6 +510,36 @@ public final class RtpSession implements AutoCloseable {
             events.addLast(new SessionEvent.Estimate(BandwidthEstimate.Kind.TRANSPORT_CC, t.targetBitrateBps(), loss,
                     t.rttUs() > 0 ? t.rttUs() : rttUs, Math.max(t.targetBitrateBps(), t.estimateBitrateBps()),
                     t.reason()));
+        }
+    }
+
+    private void configurePacer(long nowNanos) {
+        PacerConfig c = controllerPacerConfig;
+        if (c != null) {
+            pacer.setPacerConfig(nowNanos, c.pacingRateBps() >= minPacingRateBps ? c
+                    : new PacerConfig(minPacingRateBps, c.paddingRateBps(), c.afterLargeCut()));
+        }
+    }
+
+    /**
+     * A floor under the controller's pacing rate, bit/s (0: none, the default). For a sender that copies a stream it
+     * cannot slow down (a server relaying to a viewer): pacing there smooths the join and each keyframe's burst, and
+     * pacing slower than the stream's own rate with headroom only builds a backlog the sender must then drop (see
+     * {@code WhepSession}); whether the path carries the stream is for the rung choice to decide from the target.
+     * {@link #pacingRateBps()} stays the controller's.
+     *
+     * @param nowNanos  current time, ns
+     * @param bitrateBps the floor, bit/s, &ge; 0
+     * @throws IllegalArgumentException if negative
+     */
+    public void minPacingRate(long nowNanos, long bitrateBps) {
+        if (bitrateBps < 0) {
+            throw new IllegalArgumentException("bitrateBps: " + bitrateBps + " (expected: >= 0)");
+        }
+        lastNowNanos = nowNanos;
+        if (bitrateBps != minPacingRateBps) {
+            minPacingRateBps = bitrateBps;
+            configurePacer(nowNanos);
         }
     }
 
@@ -840,7 +881,7 @@ public final class RtpSession implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (controller != null && nowNanos - nextProcessNanos >= 0) {
+        if (controller != null && nowNanos - (nextProcessNanos - PROCESS_SLACK_NANOS) >= 0) {
             long interval = NetworkController.PROCESS_INTERVAL_US * 1000;
             nextProcessNanos += interval;
             if (nowNanos - nextProcessNanos >= 0) { // woken late: keep the interval from now
