@@ -13,6 +13,16 @@ import java.util.regex.Pattern;
 public record ExtMap(int id, Direction direction, String uri, String attributes) {
     /** {@code urn:ietf:params:rtp-hdrext:sdes:mid} (RFC 8843 §14). */
     public static final String MID = "urn:ietf:params:rtp-hdrext:sdes:mid";
+    /**
+     * {@code urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id} (RFC 8852 §3.1): the rid of the RTP stream a packet
+     * belongs to (simulcast, RFC 8853), an ASCII rid-id.
+     */
+    public static final String RTP_STREAM_ID = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+    /**
+     * {@code urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id} (RFC 8852 §3.2): in a redundancy (RTX) packet,
+     * the rid of the stream it repairs.
+     */
+    public static final String REPAIRED_RTP_STREAM_ID = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
     /** Absolute send time, used by goog-remb. */
     public static final String ABS_SEND_TIME = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
     /** Transport-wide sequence number for transport-cc. */

@@ -131,6 +131,16 @@ public record MediaDescription(String media, int port, String protocol, List<Str
         return attributes("candidate").stream().map(IceCandidate::parse).toList();
     }
 
+    /** {@code a=rid} lines (RFC 8851 §10), in order. */
+    public List<Rid> rids() {
+        return attributes("rid").stream().map(Rid::parse).toList();
+    }
+
+    /** {@code a=simulcast} (RFC 8853 §5.1), if present. */
+    public Optional<Simulcast> simulcast() {
+        return attribute("simulcast").map(Simulcast::parse);
+    }
+
     /** Whether {@code a=rtcp-mux} is present (RFC 5761 §5.1.3). */
     public boolean rtcpMux() {
         return has("rtcp-mux");

@@ -21,14 +21,32 @@ import java.util.Map;
  * @param sframe         whether both sides put {@code a=sframe} on the m-section: RTP payloads use the SFrame
  *                       payload format (draft-ietf-avtcore-rtp-sframe-02 §4, §6), one descriptor octet then a
  *                       fragment of an SFrame ciphertext
+ * @param simulcastLayers the simulcast streams accepted from the peer (RFC 8853), as the peer's {@code a=rid:<id> send}
+ *                       lines declared them (restrictions included), in its {@code a=simulcast:send} order; at most
+ *                       {@link SdpNegotiator#MAX_SIMULCAST_LAYERS}; empty without simulcast. Their RTP packets carry
+ *                       the rid in {@link ExtMap#RTP_STREAM_ID}, which {@code extensionIds} then holds
  */
 public record NegotiatedMedia(String mid, MediaKind kind, Direction direction, RtpMap codec, Fmtp fmtp,
                               int rtxPayloadType, List<String> rtcpFeedback, Map<String, Integer> extensionIds,
                               long localSsrc, long localRtxSsrc, List<Long> remoteSsrcs, boolean rtcpRsize,
-                              boolean sframe) {
+                              boolean sframe, List<Rid> simulcastLayers) {
     public NegotiatedMedia {
+        simulcastLayers = List.copyOf(simulcastLayers);
         rtcpFeedback = List.copyOf(rtcpFeedback);
         extensionIds = Map.copyOf(extensionIds);
         remoteSsrcs = List.copyOf(remoteSsrcs);
+    }
+
+    /** Without simulcast. */
+    public NegotiatedMedia(String mid, MediaKind kind, Direction direction, RtpMap codec, Fmtp fmtp, int rtxPayloadType,
+                           List<String> rtcpFeedback, Map<String, Integer> extensionIds, long localSsrc,
+                           long localRtxSsrc, List<Long> remoteSsrcs, boolean rtcpRsize, boolean sframe) {
+        this(mid, kind, direction, codec, fmtp, rtxPayloadType, rtcpFeedback, extensionIds, localSsrc, localRtxSsrc,
+                remoteSsrcs, rtcpRsize, sframe, List.of());
+    }
+
+    /** Whether the peer sends this m-section as RID-identified simulcast streams. */
+    public boolean simulcast() {
+        return !simulcastLayers.isEmpty();
     }
 }

@@ -18,7 +18,10 @@ import java.util.Set;
  * packetization-mode=1 with profile-level-id matching (RFC 6184 §8.1), RTX (RFC 4588), Opus
  * 48000/2 (RFC 7587), rtcp-fb nack / nack pli / ccm fir / goog-remb / transport-cc, header
  * extensions mid / abs-send-time / transport-wide-cc-01 (RFC 8285), BUNDLE (RFC 8843) and
- * rtcp-mux (RFC 5761) required.
+ * rtcp-mux (RFC 5761) required. A video offer with {@code a=simulcast:send} (RFC 8853) and the
+ * rtp-stream-id extension (RFC 8852) is answered with {@code a=rid:<id> recv} per stream and
+ * {@code a=simulcast:recv} (at most {@link #MAX_SIMULCAST_LAYERS} streams), accepting the rtp-stream-id and
+ * repaired-rtp-stream-id extensions as well; other offers never get those.
  *
  * <ul>
  *   <li>Server (WHEP/WHIP endpoint): {@link #answer} answers a browser offer as ICE-lite, with
@@ -38,6 +41,11 @@ public final class SdpNegotiator {
     public static final List<String> VIDEO_FEEDBACK = List.of("goog-remb", "transport-cc", "ccm fir", "nack", "nack pli");
     /** Feedback Sluice handles for audio. */
     public static final List<String> AUDIO_FEEDBACK = List.of("transport-cc");
+    /**
+     * Most simulcast streams (RFC 8853) accepted on one m-section; an offer with more gets the first ones answered
+     * (§5.3.2: the answerer may remove streams), the rest are not sent.
+     */
+    public static final int MAX_SIMULCAST_LAYERS = 4;
     /** Header extensions Sluice handles, in the order written (ids 1, 2, 3 in an offer). */
     public static final List<String> EXTENSIONS = List.of(ExtMap.MID, ExtMap.ABS_SEND_TIME, ExtMap.TRANSPORT_WIDE_CC);
 
@@ -192,13 +200,86 @@ public final class SdpNegotiator {
                 ext.put(e.uri(), e.id());
             }
         }
+        List<Rid> layers = kind == MediaKind.VIDEO && direction.receives() && !sf ? simulcastLayers(m, pt)
+                : List.of();
+        if (!layers.isEmpty()) {
+            for (ExtMap e : m.extMaps()) {
+                boolean rid = e.uri().equals(ExtMap.RTP_STREAM_ID)
+                        || (rtxPt >= 0 && e.uri().equals(ExtMap.REPAIRED_RTP_STREAM_ID));
+                if (rid && !ext.containsKey(e.uri()) && !ext.containsValue(e.id())) {
+                    ext.put(e.uri(), e.id());
+                }
+            }
+            if (!ext.containsKey(ExtMap.RTP_STREAM_ID)) {
+                layers = List.of(); // no way to tell the streams apart: answered without simulcast (one stream)
+                ext.remove(ExtMap.REPAIRED_RTP_STREAM_ID);
+            }
+        }
         long ssrc = direction.sends() ? newSsrc() : -1;
         long rtxSsrc = direction.sends() && rtxPt >= 0 ? newSsrc() : -1;
         MediaDescription md = mediaSection(kind, mid, direction, local, SetupRole.PASSIVE, codec, fmtp, feedback,
                 rtxPt, ext, ssrc, rtxSsrc, m.rtcpRsize(), sf);
+        if (!layers.isEmpty()) {
+            md = withSimulcastRecv(md, layers, m.simulcast().orElseThrow());
+        }
         NegotiatedMedia nm = new NegotiatedMedia(mid, kind, direction, codec, fmtp, rtxPt, feedback, ext, ssrc,
-                rtxSsrc, List.copyOf(m.ssrcs().keySet()), m.rtcpRsize(), sf);
+                rtxSsrc, List.copyOf(m.ssrcs().keySet()), m.rtcpRsize(), sf, layers);
         return new Answered(md, nm);
+    }
+
+    /**
+     * The streams of the offer's {@code a=simulcast:send} this server receives (RFC 8853 §5.3.2): of each stream the
+     * first alternative whose {@code a=rid} allows {@code pt} (RFC 8851 §6), at most {@link #MAX_SIMULCAST_LAYERS};
+     * empty without simulcast. The parser already checked that each listed rid is declared {@code send}.
+     */
+    private static List<Rid> simulcastLayers(MediaDescription m, int pt) {
+        Optional<Simulcast> simulcast = m.simulcast();
+        if (simulcast.isEmpty() || simulcast.get().send().isEmpty()) {
+            return List.of();
+        }
+        Map<String, Rid> rids = new LinkedHashMap<>();
+        for (Rid r : m.rids()) {
+            rids.put(r.id(), r);
+        }
+        List<Rid> layers = new ArrayList<>();
+        for (List<Simulcast.Id> alternatives : simulcast.get().send()) {
+            for (Simulcast.Id id : alternatives) {
+                Rid r = rids.get(id.rid());
+                if (r != null && r.send() && (r.payloadTypes().isEmpty() || r.payloadTypes().contains(pt))) {
+                    layers.add(r);
+                    break;
+                }
+            }
+            if (layers.size() == MAX_SIMULCAST_LAYERS) {
+                break;
+            }
+        }
+        return layers;
+    }
+
+    /**
+     * Adds {@code a=rid:<id> recv} for each layer and {@code a=simulcast:recv <id>;...} (paused as offered) before
+     * the candidates (RFC 8853 §5.3.2, RFC 8851 §6).
+     */
+    private static MediaDescription withSimulcastRecv(MediaDescription md, List<Rid> layers, Simulcast offered) {
+        List<SdpAttribute> attrs = new ArrayList<>(md.attributes());
+        int at = 0;
+        while (at < attrs.size() && !attrs.get(at).name().equals("candidate")
+                && !attrs.get(at).name().equals("end-of-candidates")) {
+            at++;
+        }
+        List<SdpAttribute> added = new ArrayList<>();
+        List<List<Simulcast.Id>> recv = new ArrayList<>();
+        for (Rid r : layers) {
+            added.add(SdpAttribute.of("rid", new Rid(r.id(), false, List.of(), Map.of()).toString()));
+            boolean paused = offered.send().stream().flatMap(List::stream)
+                    .anyMatch(id -> id.rid().equals(r.id()) && id.paused());
+            recv.add(List.of(new Simulcast.Id(r.id(), paused)));
+        }
+        added.add(SdpAttribute.of("simulcast", new Simulcast(List.of(), recv).toString()));
+        attrs.addAll(at, added);
+        return new MediaDescription(md.media(), md.port(), md.protocol(), md.formats(), md.connection(),
+                md.bandwidths(), attrs);
     }
 
     private MediaDescription mediaSection(MediaKind kind, String mid, Direction direction, LocalTransport local,

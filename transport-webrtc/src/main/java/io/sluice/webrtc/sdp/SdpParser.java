@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * Parses SDP text (RFC 8866) into a {@link SessionDescription}, checking the syntax of every line
- * and of each attribute Sluice interprets (rtpmap, fmtp, rtcp-fb, extmap, ssrc, ssrc-group,
+ * and of each attribute Sluice interprets (rtpmap, fmtp, rtcp-fb, extmap, ssrc, ssrc-group, rid, simulcast,
  * candidate, fingerprint, setup, group, mid, msid, ice-ufrag, ice-pwd), within {@link SdpLimits}.
  * Lines may end in CRLF or LF. Stateless and thread-safe.
  *
@@ -70,6 +70,7 @@ public final class SdpParser {
         String mConnection = null;
         List<String> mBandwidths = null;
         List<SdpAttribute> mAttributes = null;
+        int mSimulcastLine = 0; // line of the current m-section's a=simulcast, 0 if none
 
         for (int i = 0; i < lines.size(); i++) {
             int n = i + 1;
@@ -128,12 +129,20 @@ public final class SdpParser {
                         SdpAttribute a = attribute(value);
                         List<SdpAttribute> target = mLine == null ? sessionAttributes : mAttributes;
                         target.add(a);
+                        if (a.name().equals("simulcast") && mLine != null) {
+                            if (mSimulcastLine > 0) {
+                                throw new IllegalArgumentException("a=simulcast given twice in one m-section"
+                                        + " (RFC 8853 §5.1: at most once)");
+                            }
+                            mSimulcastLine = n;
+                        }
                     }
                     case 'm' -> {
                         if (origin == null || sessionName == null || timing == null) {
                             throw new IllegalArgumentException("m= before o=, s= and t=");
                         }
                         if (mLine != null) {
+                            checkRids(mAttributes, mSimulcastLine);
                             media.add(new MediaDescription(mLine[0], mPort, mLine[2],
                                     Arrays.asList(mLine).subList(3, mLine.length), mConnection, mBandwidths,
                                     mAttributes));
@@ -163,6 +172,7 @@ public final class SdpParser {
                             throw new IllegalArgumentException("m= proto: empty");
                         }
                         mConnection = null;
+                        mSimulcastLine = 0;
                         mBandwidths = new ArrayList<>();
                         mAttributes = new ArrayList<>();
                     }
@@ -176,6 +186,7 @@ public final class SdpParser {
             }
         }
         if (mLine != null) {
+            checkRids(mAttributes, mSimulcastLine);
             media.add(new MediaDescription(mLine[0], mPort, mLine[2], Arrays.asList(mLine).subList(3, mLine.length),
                     mConnection, mBandwidths, mAttributes));
         }
@@ -223,6 +234,42 @@ public final class SdpParser {
         return lines;
     }
 
+    /**
+     * An m-section's {@code a=rid} ids are unique (RFC 8851 §4), and each rid its {@code a=simulcast} lists was
+     * declared with {@code a=rid} in that direction (RFC 8853 §5.1).
+     *
+     * @throws SdpParseException on the a=simulcast line ({@code simulcastLine}) or, for a repeated rid, line 0
+     */
+    private static void checkRids(List<SdpAttribute> attributes, int simulcastLine) {
+        java.util.Map<String, Rid> rids = new java.util.HashMap<>();
+        Simulcast simulcast = null;
+        for (SdpAttribute a : attributes) {
+            if (a.name().equals("rid") && a.value() != null) {
+                Rid rid = Rid.parse(a.value());
+                if (rids.put(rid.id(), rid) != null) {
+                    throw new SdpParseException(0, "a=rid:" + rid.id() + " declared twice in one m-section (RFC 8851 §4)");
+                }
+            } else if (a.name().equals("simulcast") && a.value() != null) {
+                simulcast = Simulcast.parse(a.value());
+            }
+        }
+        if (simulcast == null) {
+            return;
+        }
+        for (boolean send : new boolean[] {true, false}) {
+            for (List<Simulcast.Id> alternatives : send ? simulcast.send() : simulcast.recv()) {
+                for (Simulcast.Id id : alternatives) {
+                    Rid rid = rids.get(id.rid());
+                    if (rid == null || rid.send() != send) {
+                        throw new SdpParseException(simulcastLine, "a=simulcast " + (send ? "send" : "recv") + " rid "
+                                + id.rid() + " has no a=rid:" + id.rid() + (send ? " send" : " recv")
+                                + " in the m-section (RFC 8853 §5.1)");
+                    }
+                }
+            }
+        }
+    }
+
     private static void requireSession(char type, String[] mLine) {
         if (mLine != null) {
             throw new IllegalArgumentException(type + "= inside an m-section (expected: session level)");
@@ -258,6 +305,8 @@ public final class SdpParser {
                 parseLong("ssrc", sp < 0 ? v : v.substring(0, sp), 0, 0xFFFFFFFFL);
             }
             case "ssrc-group" -> SsrcGroup.parse(v);
+            case "rid" -> Rid.parse(v);
+            case "simulcast" -> Simulcast.parse(v);
             case "candidate" -> IceCandidate.parse(v);
             case "fingerprint" -> Fingerprint.parse(v);
             case "setup" -> SetupRole.ofSdpName(v);
@@ -305,7 +354,7 @@ public final class SdpParser {
         return n;
     }
 
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 }

@@ -337,6 +337,23 @@ public final class WebRtcServer implements AutoCloseable {
         return s == null ? Optional.empty() : Optional.of(s.stats());
     }
 
+    /**
+     * The simulcast layers a WHIP publisher of {@code stream} sends (RFC 8853), as hub streams (for WHEP code that
+     * picks a layer): largest first, the first being {@code stream} itself and the others {@code <stream>~<rid>};
+     * width and height from each layer's SPS, bit/s measured (or the offer's max-br until measured), passthrough.
+     * Only layers already published are listed. Any thread.
+     *
+     * @return the rungs, empty when no WHIP session publishes {@code stream} with simulcast
+     */
+    List<RenditionLadder.Rung> simulcastRungs(String stream) {
+        for (RtcSession s : sessions.values()) {
+            if (s instanceof WhipSession w && w.stream.equals(stream)) {
+                return w.simulcastRungs();
+            }
+        }
+        return List.of();
+    }
+
     // ------------------------------------------------------------------ signalling
 
     /**

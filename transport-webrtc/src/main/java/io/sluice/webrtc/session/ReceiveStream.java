@@ -10,6 +10,8 @@ import java.util.Objects;
  * One incoming RTP stream (one payload type, and its RTX payload type) of an {@link RtpSession}: the
  * {@link JitterBuffer} that reorders and reassembles it, receive statistics per SSRC (RFC 3550 A.3),
  * and optionally a {@link NackGenerator} (video). The media SSRC is learnt from the first packet.
+ * A video stream with a {@linkplain Builder#rid rid} is one simulcast layer (RFC 8853): the session gives its packets
+ * to it by the rtp-stream-id header extension (RFC 8852), and asks for its keyframes on its own SSRC.
  * Made with {@link #builder}; owned by one session.
  */
 public final class ReceiveStream {
@@ -19,6 +21,8 @@ public final class ReceiveStream {
     final JitterBuffer buffer;
     final int rtxPayloadType;
     final boolean nack;
+    /** The simulcast layer's rid (RFC 8851), or null. */
+    final String rid;
     final Map<Integer, ReceiveStatistics> statistics = new HashMap<>();
     final Map<Integer, NackGenerator> nackGenerators = new HashMap<>();
     boolean ssrcKnown;
@@ -26,6 +30,12 @@ public final class ReceiveStream {
     /** The newest SR of the media SSRC: its NTP time as µs since the Unix epoch (MIN_VALUE: none yet), and RTP timestamp. */
     long srUnixUs = Long.MIN_VALUE;
     long srRtpTimestamp;
+    /** Simulcast layers only: the RTX SSRC once learnt, and the layer's own keyframe-request state. */
+    boolean rtxSsrcKnown;
+    int rtxSsrc;
+    io.sluice.core.feedback.KeyframeRequestThrottle keyframeThrottle;
+    String pendingKeyframeReason;
+    boolean pliWanted;
 
     private ReceiveStream(Builder b) {
         this.kind = b.kind;
@@ -34,6 +44,7 @@ public final class ReceiveStream {
         this.buffer = b.buffer;
         this.rtxPayloadType = b.rtxPayloadType;
         this.nack = b.nack;
+        this.rid = b.rid;
     }
 
     /**
@@ -53,6 +64,11 @@ public final class ReceiveStream {
         return kind;
     }
 
+    /** The simulcast layer's rid, or {@code null} for a stream that is not one. */
+    public String rid() {
+        return rid;
+    }
+
     /** Builder of a {@link ReceiveStream}. */
     public static final class Builder {
         private final MediaKind kind;
@@ -61,6 +77,7 @@ public final class ReceiveStream {
         private final JitterBuffer buffer;
         private int rtxPayloadType = -1;
         private boolean nack;
+        private String rid;
 
         private Builder(MediaKind kind, int payloadType, int clockRate, JitterBuffer buffer) {
             if (payloadType < 0 || payloadType > 127) {
@@ -87,6 +104,26 @@ public final class ReceiveStream {
         /** @param enabled whether to NACK sequence gaps (RFC 4585 §6.2.1); default off */
         public Builder nack(boolean enabled) {
             this.nack = enabled;
+            return this;
+        }
+
+        /**
+         * Makes this video stream one simulcast layer (RFC 8853): the packets whose rtp-stream-id header extension
+         * (RFC 8852 §3.1) is {@code rid}, and those of the same SSRC after it, and the RTX packets whose
+         * repaired-rtp-stream-id is {@code rid} (§3.2) and their SSRC's. See
+         * {@link RtpSession.Builder#rtpStreamIdExtensions}.
+         *
+         * @param rid the rid-id (RFC 8851 §10), 1..255 chars
+         * @throws IllegalArgumentException if empty or longer, or the stream is not video
+         */
+        public Builder rid(String rid) {
+            if (rid == null || rid.isEmpty() || rid.length() > 255) {
+                throw new IllegalArgumentException("rid: '" + rid + "' (expected: 1..255 chars)");
+            }
+            if (kind != MediaKind.VIDEO) {
+                throw new IllegalArgumentException("rid on an " + kind + " stream (expected: video)");
+            }
+            this.rid = rid;
             return this;
         }
 

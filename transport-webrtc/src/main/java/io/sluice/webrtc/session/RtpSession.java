@@ -106,6 +106,11 @@ public final class RtpSession implements AutoCloseable {
     private final SendStream sendAudio;
     private final ReceiveStream receiveVideo;
     private final ReceiveStream receiveAudio;
+    /** Simulcast layers (video receive streams with a rid), in the order added; empty without simulcast. */
+    private final ReceiveStream[] layers;
+    /** RFC 8285 ids of rtp-stream-id and repaired-rtp-stream-id (RFC 8852), or -1. */
+    private final int ridExtensionId;
+    private final int repairedRidExtensionId;
     /** The non-null send and receive streams, video first. */
     private final SendStream[] sendStreams;
     private final ReceiveStream[] receiveStreams;
@@ -202,8 +207,14 @@ public final class RtpSession implements AutoCloseable {
         this.receiveVideo = b.receiveVideo;
         this.receiveAudio = b.receiveAudio;
         this.sendStreams = Stream.of(sendVideo, sendAudio).filter(Objects::nonNull).toArray(SendStream[]::new);
-        this.receiveStreams = Stream.of(receiveVideo, receiveAudio).filter(Objects::nonNull)
-                .toArray(ReceiveStream[]::new);
+        this.layers = b.layers.toArray(ReceiveStream[]::new);
+        this.ridExtensionId = b.ridExtensionId;
+        this.repairedRidExtensionId = b.repairedRidExtensionId;
+        this.receiveStreams = Stream.concat(b.layers.stream(), Stream.of(receiveVideo, receiveAudio))
+                .filter(Objects::nonNull).toArray(ReceiveStream[]::new);
+        for (ReceiveStream l : layers) {
+            l.keyframeThrottle = new KeyframeRequestThrottle(b.keyframeRequestInterval);
+        }
         this.keyframeThrottle = new KeyframeRequestThrottle(b.keyframeRequestInterval);
         this.retransmissionShare = b.retransmissionShare;
         this.retransmissionMaxAgeBeyondRttUs = b.retransmissionMaxAgeBeyondRtt.toNanos() / 1000;
@@ -294,16 +305,43 @@ public final class RtpSession implements AutoCloseable {
     public long senderCaptureTimeUs(MediaKind kind, long ptsUs) {
         for (ReceiveStream r : receiveStreams) {
             if (r.kind == kind) {
-                long first = r.buffer.firstRtpTimestamp();
-                if (r.srUnixUs == Long.MIN_VALUE || first < 0) {
-                    return Long.MIN_VALUE;
-                }
-                long ts = first + Math.floorDiv(ptsUs * r.clockRate, 1_000_000L);
-                int ticks = (int) (ts - r.srRtpTimestamp); // signed distance mod 2^32
-                return r.srUnixUs + Math.floorDiv(ticks * 1_000_000L, r.clockRate);
+                return senderCaptureTimeUs(r, ptsUs);
             }
         }
         return Long.MIN_VALUE;
+    }
+
+    /**
+     * {@link #senderCaptureTimeUs(MediaKind, long)} of a simulcast layer's frame (each layer has its own SSRC, SRs
+     * and RTP timestamps).
+     *
+     * @param rid   the layer's rid
+     * @param ptsUs the frame's PTS as the layer's jitter buffer output it, µs
+     * @return µs since the Unix epoch on the sender's clock, or {@link Long#MIN_VALUE} when the layer has no SR yet,
+     *         or no such layer
+     */
+    public long senderCaptureTimeUs(String rid, long ptsUs) {
+        ReceiveStream r = layer(rid);
+        return r == null ? Long.MIN_VALUE : senderCaptureTimeUs(r, ptsUs);
+    }
+
+    private static long senderCaptureTimeUs(ReceiveStream r, long ptsUs) {
+        long first = r.buffer.firstRtpTimestamp();
+        if (r.srUnixUs == Long.MIN_VALUE || first < 0) {
+            return Long.MIN_VALUE;
+        }
+        long ts = first + Math.floorDiv(ptsUs * r.clockRate, 1_000_000L);
+        int ticks = (int) (ts - r.srRtpTimestamp); // signed distance mod 2^32
+        return r.srUnixUs + Math.floorDiv(ticks * 1_000_000L, r.clockRate);
+    }
+
+    private ReceiveStream layer(String rid) {
+        for (ReceiveStream l : layers) {
+            if (l.rid.equals(rid)) {
+                return l;
+            }
+        }
+        return null;
     }
 
     /** A PTS-to-wall-clock offset that moves by more than this is a timeline discontinuity, µs. */
@@ -556,6 +594,12 @@ public final class RtpSession implements AutoCloseable {
         if (closed) {
             return;
         }
+        if (layers.length > 0) { // simulcast: every layer
+            for (ReceiveStream l : layers) {
+                requestKeyframe(nowNanos, l, reason);
+            }
+            return;
+        }
         if (receiveVideo != null && !receiveVideo.ssrcKnown) {
             pliWanted = true;
             return;
@@ -565,6 +609,43 @@ public final class RtpSession implements AutoCloseable {
         } else if (pendingKeyframeReason == null) {
             pendingKeyframeReason = reason;
         }
+    }
+
+    /**
+     * Asks for a keyframe of one simulcast layer: a PLI to its SSRC (RFC 4585 §6.3.1), through the layer's own
+     * {@link KeyframeRequestThrottle} (held until the layer's SSRC is known).
+     *
+     * @param nowNanos current time, ns
+     * @param rid      the layer's rid
+     * @param reason   why, for logs
+     * @return {@code false} if the session has no such layer
+     */
+    public boolean requestKeyframe(long nowNanos, String rid, String reason) {
+        lastNowNanos = nowNanos;
+        ReceiveStream l = layer(rid);
+        if (l == null) {
+            return false;
+        }
+        if (!closed) {
+            requestKeyframe(nowNanos, l, reason);
+        }
+        return true;
+    }
+
+    private void requestKeyframe(long nowNanos, ReceiveStream layer, String reason) {
+        if (!layer.ssrcKnown) {
+            layer.pliWanted = true;
+        } else if (layer.keyframeThrottle.request(nowNanos)) {
+            firePli(layer);
+        } else if (layer.pendingKeyframeReason == null) {
+            layer.pendingKeyframeReason = reason;
+        }
+    }
+
+    private void firePli(ReceiveStream layer) {
+        layer.pendingKeyframeReason = null;
+        keyframeRequests++;
+        queueRtcp(List.of(new Pli(rtcpSsrc, layer.ssrc)));
     }
 
     /**
@@ -628,6 +709,10 @@ public final class RtpSession implements AutoCloseable {
         }
         int pt = view.payloadType();
         long nowUs = nowNanos / 1000;
+        if (layers.length > 0 && (pt == layers[0].payloadType || pt == layers[0].rtxPayloadType)) {
+            handleLayerRtp(nowNanos, packet, pt == layers[0].payloadType);
+            return;
+        }
         ReceiveStream r;
         if (receiveVideo != null && pt == receiveVideo.payloadType) {
             r = receiveVideo;
@@ -661,6 +746,56 @@ public final class RtpSession implements AutoCloseable {
         drainReceived(nowNanos);
     }
 
+    /**
+     * A simulcast video packet ({@link #view} wraps it): to the layer its SSRC was bound to, else to the layer its
+     * rtp-stream-id (media) or repaired-rtp-stream-id (RTX) names (RFC 8852 §3), binding the SSRC (senders put the
+     * id only in the first packets of an SSRC). An SSRC no layer claims, or a second SSRC for a bound layer, is
+     * dropped.
+     *
+     * @param packet ownership passes here
+     */
+    private void handleLayerRtp(long nowNanos, ByteBuf packet, boolean media) {
+        int ssrc = view.ssrc();
+        ReceiveStream r = null;
+        for (ReceiveStream l : layers) {
+            if (media ? l.ssrcKnown && l.ssrc == ssrc : l.rtxSsrcKnown && l.rtxSsrc == ssrc) {
+                r = l;
+                break;
+            }
+        }
+        if (r == null) {
+            int ext = media ? ridExtensionId : repairedRidExtensionId;
+            String rid = ext > 0 ? view.mid(ext) : null;
+            if (rid == null && !media && ridExtensionId > 0) {
+                rid = view.mid(ridExtensionId); // some senders put the rid itself on RTX
+            }
+            r = rid == null ? null : layer(rid);
+            if (r == null || (media ? r.ssrcKnown : r.rtxSsrcKnown)) {
+                packet.release();
+                return;
+            }
+            if (media) {
+                r.ssrc = ssrc;
+                r.ssrcKnown = true;
+            } else {
+                r.rtxSsrc = ssrc;
+                r.rtxSsrcKnown = true;
+            }
+        }
+        long nowUs = nowNanos / 1000;
+        if (media) {
+            track(nowNanos, r);
+            r.buffer.insert(packet, nowUs);
+        } else {
+            ByteBuf original = r.ssrcKnown ? RtxPacketizer.unwrap(packet, r.ssrc, r.payloadType, alloc) : null;
+            packet.release();
+            if (original != null) {
+                r.buffer.insert(original, nowUs);
+            }
+        }
+        drainReceived(nowNanos);
+    }
+
     /** Receive statistics and NACKs; {@link #view} wraps the packet. */
     private void track(long nowNanos, ReceiveStream r) {
         int ssrc = view.ssrc();
@@ -677,6 +812,10 @@ public final class RtpSession implements AutoCloseable {
             pliWanted = false;
             requestKeyframe(nowNanos, "waiting for the video SSRC");
         }
+        if (r.pliWanted) {
+            r.pliWanted = false;
+            requestKeyframe(nowNanos, r, "waiting for the layer's SSRC");
+        }
     }
 
     private void drainReceived(long nowNanos) {
@@ -684,10 +823,14 @@ public final class RtpSession implements AutoCloseable {
         for (ReceiveStream r : receiveStreams) {
             EncodedFrame f;
             while ((f = r.buffer.poll(nowUs)) != null) {
-                events.addLast(new SessionEvent.FrameReceived(r.kind, f));
+                events.addLast(new SessionEvent.FrameReceived(r.kind, f, r.rid));
             }
-            if (r.buffer.pollKeyframeRequest() && r == receiveVideo) {
-                requestKeyframe(nowNanos, "loss in the jitter buffer");
+            if (r.buffer.pollKeyframeRequest()) {
+                if (r.rid != null) {
+                    requestKeyframe(nowNanos, r, "loss in the jitter buffer");
+                } else if (r == receiveVideo) {
+                    requestKeyframe(nowNanos, "loss in the jitter buffer");
+                }
             }
         }
     }
@@ -894,6 +1037,11 @@ public final class RtpSession implements AutoCloseable {
         if (keyframeThrottle.handleTimeout(nowNanos)) {
             fireKeyframeRequest(pendingKeyframeReason != null ? pendingKeyframeReason : "coalesced");
         }
+        for (ReceiveStream l : layers) {
+            if (l.keyframeThrottle.handleTimeout(nowNanos)) {
+                firePli(l);
+            }
+        }
         if (nowNanos - nextReportNanos >= 0) {
             nextReportNanos = nowNanos + reportIntervalNanos;
             sendReports(nowNanos);
@@ -922,6 +1070,9 @@ public final class RtpSession implements AutoCloseable {
         }
         long t = nextReportNanos;
         t = earlier(t, keyframeThrottle.pollTimeout());
+        for (ReceiveStream l : layers) {
+            t = earlier(t, l.keyframeThrottle.pollTimeout());
+        }
         if (twccFeedback != null) {
             t = earlier(t, twccFeedback.pollTimeout());
         }
@@ -957,7 +1108,7 @@ public final class RtpSession implements AutoCloseable {
                     continue;
                 }
                 blocks.add(s.reportBlock(nowNanos));
-                if (r == receiveVideo && receiveVideo.ssrcKnown && s.ssrc() == receiveVideo.ssrc) {
+                if (r.kind == MediaKind.VIDEO && r.ssrcKnown && s.ssrc() == r.ssrc) { // the last video layer's
                     fractionLost = s.fractionLost();
                     jitterUs = s.jitterUs();
                 }
@@ -1083,6 +1234,9 @@ public final class RtpSession implements AutoCloseable {
         private SendStream sendAudio;
         private ReceiveStream receiveVideo;
         private ReceiveStream receiveAudio;
+        private final List<ReceiveStream> layers = new ArrayList<>();
+        private int ridExtensionId = -1;
+        private int repairedRidExtensionId = -1;
         private BandwidthEstimator estimator = new DeliveryRateEstimator();
         private Pacer pacer;
         private NetworkController controller;
@@ -1189,9 +1343,29 @@ public final class RtpSession implements AutoCloseable {
             return this;
         }
 
-        /** @param stream an incoming stream; at most one video and one audio */
+        /**
+         * @param stream an incoming stream; at most one video and one audio, or instead of the one video any number
+         *               of simulcast layers ({@link ReceiveStream.Builder#rid}) with distinct rids, the same payload
+         *               type and RTX payload type
+         * @throws IllegalStateException if that is not so
+         */
         public Builder receive(ReceiveStream stream) {
-            if (stream.kind == MediaKind.VIDEO) {
+            if (stream.rid != null) {
+                if (receiveVideo != null) {
+                    throw new IllegalStateException("simulcast layer " + stream.rid + " with a plain video receive stream");
+                }
+                for (ReceiveStream l : layers) {
+                    if (l.rid.equals(stream.rid) || l.payloadType != stream.payloadType
+                            || l.rtxPayloadType != stream.rtxPayloadType) {
+                        throw new IllegalStateException("simulcast layer " + stream.rid + ": rid or payload types clash"
+                                + " with layer " + l.rid + " (expected: distinct rids, the same payload types)");
+                    }
+                }
+                layers.add(stream);
+            } else if (stream.kind == MediaKind.VIDEO) {
+                if (!layers.isEmpty()) {
+                    throw new IllegalStateException("plain video receive stream with simulcast layers");
+                }
                 checkUnset(receiveVideo, "video receive stream");
                 receiveVideo = stream;
             } else {
@@ -1205,6 +1379,24 @@ public final class RtpSession implements AutoCloseable {
             if (o != null) {
                 throw new IllegalStateException(what + " already set (expected: at most one)");
             }
+        }
+
+        /**
+         * The RFC 8285 ids under which the peer sends the rid of each simulcast layer's packets (RFC 8852 §3.1
+         * rtp-stream-id) and of its RTX packets (§3.2 repaired-rtp-stream-id); needed with layers.
+         *
+         * @param ridId         1..255
+         * @param repairedRidId 1..255, or -1 if not negotiated (RTX SSRCs are then learnt from the rid, if sent)
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder rtpStreamIdExtensions(int ridId, int repairedRidId) {
+            if (ridId < 1 || ridId > 255 || repairedRidId != -1 && (repairedRidId < 1 || repairedRidId > 255)) {
+                throw new IllegalArgumentException("rtp-stream-id extension ids: " + ridId + ", " + repairedRidId
+                        + " (expected: 1..255, and 1..255 or -1)");
+            }
+            this.ridExtensionId = ridId;
+            this.repairedRidExtensionId = repairedRidId;
+            return this;
         }
 
         /**
@@ -1292,6 +1484,9 @@ public final class RtpSession implements AutoCloseable {
         public RtpSession build() {
             if (!anchored) {
                 throw new IllegalStateException("start(nowNanos, wallClockMicros) not called");
+            }
+            if (!layers.isEmpty() && ridExtensionId < 0) {
+                throw new IllegalStateException("simulcast layers without rtpStreamIdExtensions(...)");
             }
             return new RtpSession(this);
         }

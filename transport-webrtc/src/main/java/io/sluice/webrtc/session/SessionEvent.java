@@ -52,7 +52,12 @@ public sealed interface SessionEvent {
      * @param kind  audio or video
      * @param frame owned by whoever polls the event (release it); its PTS is µs from the stream's
      *              first frame, its track the {@link ReceiveStream}'s placeholder track
+     * @param rid   the simulcast layer's rid ({@link ReceiveStream#rid()}), or {@code null}
      */
-    record FrameReceived(MediaKind kind, EncodedFrame frame) implements SessionEvent {
+    record FrameReceived(MediaKind kind, EncodedFrame frame, String rid) implements SessionEvent {
+        /** A frame of a stream that is not a simulcast layer. */
+        public FrameReceived(MediaKind kind, EncodedFrame frame) {
+            this(kind, frame, null);
+        }
     }
 }

@@ -87,6 +87,8 @@ class WhepChromiumTest {
         private final java.util.concurrent.atomic.AtomicLong lastVideoNanos = new java.util.concurrent.atomic.AtomicLong();
         private final java.util.concurrent.atomic.AtomicLong maxGapNanos = new java.util.concurrent.atomic.AtomicLong();
         private final java.util.concurrent.atomic.AtomicLong maxStallNanos = new java.util.concurrent.atomic.AtomicLong();
+        /** Video frames seen since subscribing. */
+        final java.util.concurrent.atomic.AtomicLong videoFrames = new java.util.concurrent.atomic.AtomicLong();
         private final StreamHub.Subscription subscription;
         private final Thread sleeper;
         private volatile boolean closed;
@@ -127,6 +129,7 @@ class WhepChromiumTest {
         public void onFrame(io.sluice.core.EncodedFrame frame) {
             try {
                 if (frame.track().isVideo()) {
+                    videoFrames.incrementAndGet();
                     long now = System.nanoTime();
                     long prev = lastVideoNanos.getAndSet(now);
                     if (prev != 0) {
