@@ -470,7 +470,11 @@ public final class WebRtcServer implements AutoCloseable {
                     }
                     v = tracks.stream().filter(TrackInfo::isVideo).findFirst().orElseThrow();
                 }
-                if (lease[0] == null && ladder != null && viewerCongestionControl && viewerRungSelection) {
+                List<RenditionLadder.Rung> layers = viewerCongestionControl && viewerRungSelection && !v.hasBFrames()
+                        ? simulcastRungs(stream) : List.of();
+                if (layers.size() > 1) {
+                    rungs = layers; // a simulcast publisher's layers are the rungs: no transcoding
+                } else if (lease[0] == null && ladder != null && viewerCongestionControl && viewerRungSelection) {
                     try { // per-viewer rung choice over the stream's shared ladder
                         lease[0] = ladder.acquire(stream);
                     } catch (RuntimeException e) {
@@ -480,7 +484,7 @@ public final class WebRtcServer implements AutoCloseable {
                 }
                 nb.h264Profiles(profilesFor(v));
             }
-            if (lease[0] != null) {
+            if (lease[0] != null && rungs == null) {
                 List<RenditionLadder.Rung> all = lease[0].rungs();
                 rungs = viewerCongestionControl && viewerRungSelection ? all : all.subList(0, 1);
             }
@@ -1381,8 +1385,9 @@ public final class WebRtcServer implements AutoCloseable {
          * carries (with {@link #viewerCongestionControl}): the first viewer of a stream starts the stream's shared
          * ladder (one transcode for all viewers and HLS/DASH), and each viewer switches rungs at their keyframes as
          * its estimate moves, probing before each step up ({@link io.sluice.abr.rate.RungSelector}); the browser
-         * sees one continuous stream. Default {@code true}; without a ladder or with {@code false} viewers play the
-         * stream itself (its ladder's top rung if it has B-frames).
+         * sees one continuous stream. A stream published over WHIP with simulcast (RFC 8853) offers its layers as the
+         * rungs instead, with no transcoding. Default {@code true}; without a ladder or simulcast, or with
+         * {@code false}, viewers play the stream itself (its ladder's top rung if it has B-frames).
          */
         public Builder viewerRungSelection(boolean enabled) {
             this.viewerRungSelection = enabled;
