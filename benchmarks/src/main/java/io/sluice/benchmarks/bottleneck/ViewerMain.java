@@ -39,6 +39,7 @@ public final class ViewerMain {
                   o.w = s.frameWidth || 0; o.h = s.frameHeight || 0; o.lost = s.packetsLost || 0;
                   o.nack = s.nackCount || 0; o.vb = s.bytesReceived || 0; o.jbd = (s.jitterBufferDelay || 0) * 1000;
                   o.jbe = s.jitterBufferEmittedCount || 0; o.drop = s.framesDropped || 0; o.pli = s.pliCount || 0;
+                  o.jbt = (s.jitterBufferTargetDelay || 0) * 1000; o.jbm = (s.jitterBufferMinimumDelay || 0) * 1000;
                 }
                 if (s.type === 'transport') {
                   o.tb = s.bytesReceived || 0;
@@ -67,6 +68,7 @@ public final class ViewerMain {
             }
             long end = System.nanoTime() + seconds * 1_000_000_000L;
             c.driver.get(url);
+            long samples = 0;
             while (System.nanoTime() < end) {
                 long t = System.nanoTime();
                 Object r = c.js(STATS_JS);
@@ -76,6 +78,10 @@ public final class ViewerMain {
                         sb.append(' ').append(m.get(k) instanceof Number n ? Math.round(n.doubleValue()) : 0);
                     }
                     out.println(sb.append(' ').append(m.get("state")));
+                    if (++samples % 8 == 0) { // the player's buffer: cumulative target/minimum delay (ms) and what the page set
+                        out.println("J jbd " + m.get("jbd") + " jbt " + m.get("jbt") + " jbm " + m.get("jbm") + " jbe "
+                                + m.get("jbe") + " set " + c.js("return window.sluice && window.sluice.playoutDelayMs;"));
+                    }
                     out.flush();
                 }
                 Thread.sleep(Math.max(1, 250 - (System.nanoTime() - t) / 1_000_000));
