@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
  * ffmpeg publishes 960x540 H.264 (no B-frames, 1 s GOP) and AAC over RTMP; Chromium watches over WHEP a server with a
  * three-rung {@link FfmpegRenditionLadder} (540p passthrough, 480p, 360p). The page's quality menu pins rungs
  * ({@code POST <session>/rung}); the session switches at the rungs' keyframes while the browser sees one stream:
- * the decoded size follows, no freeze, audio keeps playing through every switch, and the server's
- * {@code <session>/state} counts the switches.
+ * the decoded size follows, no freeze between transcoded rungs, audio keeps playing through every switch, and the
+ * server's {@code <session>/state} counts the switches. A switch between the passthrough top rung and a transcoded
+ * one holds or skips the picture for the ladder's latency (it runs that far behind the source): a short freeze there
+ * is the known cost (see the issue 13 note).
  */
 @Tag("chromium")
 class WhepRungChoiceChromiumTest {
@@ -73,30 +75,41 @@ class WhepRungChoiceChromiumTest {
             assertEquals(List.of("auto", "540p", "480p", "360p"), c.js("return [...document.getElementById('quality')"
                     + ".options].map(o => o.text);"));
             Thread.sleep(1000);
+            Map<String, Object> start = c.map("window.sluice.stats");
+            // From the passthrough top rung to a transcoded one: the top rung runs ahead of the ladder's rungs by the
+            // ladder's decode and encode, so the switch holds the picture that long (a short freeze is allowed here).
+            choose(c, 2, 360);
+            Thread.sleep(1500);
             Map<String, Object> before = c.map("window.sluice.stats");
+            // Between transcoded rungs (encoded together, aligned IDRs): no freeze.
+            choose(c, 1, 480);
+            Thread.sleep(1500);
             Map<String, Object> s360 = choose(c, 2, 360);
             Thread.sleep(1500);
             choose(c, 1, 480);
             Thread.sleep(1500);
+            Map<String, Object> after = c.map("window.sluice.stats");
             choose(c, 0, 540);
             Thread.sleep(1500);
             c.js("const q = document.getElementById('quality'); q.value = '-1'; q.dispatchEvent(new Event('change'));");
             Thread.sleep(1000);
-            Map<String, Object> after = c.map("window.sluice.stats");
+            Map<String, Object> end = c.map("window.sluice.stats");
             state = c.map("window.sluice.state");
-            System.out.printf("rung choice: first %s%n before %s%n after %s%n state %s; load %s%n", first, before, after,
-                    state, WhepChromiumTest.loadAvg());
+            System.out.printf("rung choice: first %s%n start %s%n before %s%n after %s%n end %s%n state %s; load %s%n", first,
+                    start, before, after, end, state, WhepChromiumTest.loadAvg());
             assertTrue(ffmpeg.isAlive(), "ffmpeg ended early");
-            assertEquals(3L, Chromium.num(state, "switches"), "switches: " + state);
+            assertEquals(5L, Chromium.num(state, "switches"), "switches: " + state);
             assertEquals(-1L, Chromium.num(state, "forced"), "automatic again: " + state);
             assertEquals(Chromium.num(before, "freezeCount"), Chromium.num(after, "freezeCount"),
-                    "freezes across three switches: before " + before + ", after " + after);
-            long samples = Chromium.num(after, "audioSamples") - Chromium.num(before, "audioSamples");
-            long concealed = Chromium.num(after, "audioConcealed") - Chromium.num(before, "audioConcealed");
-            assertTrue(samples > 48_000 * 5, "audio samples while switching: " + samples);
-            assertTrue(concealed < 0.02 * samples, "audio concealed while switching: " + concealed + " of " + samples);
+                    "freezes across three switches between transcoded rungs: before " + before + ", after " + after);
+            long samples = Chromium.num(end, "audioSamples") - Chromium.num(start, "audioSamples");
+            long concealed = Chromium.num(end, "audioConcealed") - Chromium.num(start, "audioConcealed");
+            assertTrue(samples > 48_000 * 8, "audio samples while switching: " + samples);
+            assertTrue(concealed < 0.02 * samples, "audio concealed across five switches: " + concealed + " of " + samples);
+            assertTrue(Chromium.num(end, "totalFreezesMs") - Chromium.num(start, "totalFreezesMs") < 1500,
+                    "frozen across five switches: " + start + " → " + end);
             long decoded = Chromium.num(after, "framesDecoded") - Chromium.num(before, "framesDecoded");
-            assertTrue(decoded > 20L * 6, "frames decoded while switching: " + decoded + " (s360 " + s360 + ")");
+            assertTrue(decoded > 20L * 4, "frames decoded while switching: " + decoded + " (s360 " + s360 + ")");
         } finally {
             if (ffmpeg != null) {
                 ffmpeg.destroy();
