@@ -163,8 +163,12 @@ class SframeChromiumE2eeTest {
         Thread.sleep(1000);
         Map<String, Object> early = c.map("window.sluice.stats");
         Thread.sleep(window.toMillis());
-        Map<String, Object> late = c.map("window.sluice.stats");
+        // The transform's counters first, then getStats sampled after them (the page samples every 500 ms): decoded
+        // frames are then compared with what had been decrypted before, not after (a stale sample trailed the counters
+        // by 35 frames once in CI, with every received frame decoded)
         Map<String, Object> e2ee = c.map("window.sluice.e2ee");
+        Thread.sleep(1100);
+        Map<String, Object> late = c.map("window.sluice.stats");
         System.out.printf("page after %s: e2ee %s%n  stats early %s%n  stats late  %s%n", window, e2ee, early, late);
         return new Watch(early, late, e2ee, c.logLines("(?i).*(h264|pps|sps|slice|nal|keyframe|key frame|transform|depacket|decod).*", 40));
     }

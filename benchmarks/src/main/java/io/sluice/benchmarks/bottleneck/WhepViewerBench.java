@@ -127,7 +127,7 @@ public final class WhepViewerBench {
 
     /**
      * The named scenarios: {@code constant} (3.5 Mbit/s = 1.4 × the stream), {@code steps} (3, 0.8, 2, 0.5 Mbit/s
-     * at 0, ¼, ½, ¾ of the run: 0, 15, 30, 45 s of 60), {@code cellular} (the mahimahi AT&T LTE driving downlink
+     * at 0, ¼, ½, ¾ of the run: 0, 15, 30, 45 s of 60), {@code cellular} (the mahimahi AT&amp;T LTE driving downlink
      * trace from its start in 500 ms steps, floor 200 kbit/s: 9.3, 4.5, 1.5, 3.1, 3.8, 4.1 Mbit/s in its first six
      * 10 s; the T-Mobile UMTS one falls to 0.25 Mbit/s and less after 30 s, a stall rather than a test of adaptation),
      * and the control {@code wide} (20 Mbit/s = 8 × the stream: what freezes without a bottleneck, i.e. the machine's
