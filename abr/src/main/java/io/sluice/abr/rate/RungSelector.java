@@ -53,7 +53,6 @@ public final class RungSelector {
     private final long[] rungBps;
     private int current;
     private int forced = -1;
-    private long estimateBps;
     private long probeIntervalUs = MIN_PROBE_INTERVAL_US;
     private long nextProbeUs;
     private long lastDownUs = Long.MIN_VALUE;
@@ -112,7 +111,6 @@ public final class RungSelector {
      * @return the rung to play now (switch at its next keyframe if it differs from the one playing)
      */
     public int onEstimate(long nowUs, long estimateBps) {
-        this.estimateBps = estimateBps;
         if (forced >= 0) {
             return forced;
         }
@@ -214,11 +212,6 @@ public final class RungSelector {
         return forced;
     }
 
-    /** The last estimate seen, bit/s. */
-    public long estimateBps() {
-        return estimateBps;
-    }
-
     /** How many times the choice changed. */
     public long switches() {
         return switches;
@@ -229,8 +222,4 @@ public final class RungSelector {
         return probeIntervalUs;
     }
 
-    /** The rungs' bitrates, bit/s, highest first (a copy). */
-    public long[] rungBps() {
-        return rungBps.clone();
-    }
 }

@@ -232,7 +232,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         }
         RtpSession built = engine.build();
         if (rungBps != null) {
-            built.minPacingRate(nowNanos, (long) (VIEWER_MIN_PACING_FACTOR * rungBps[playing]));
+            built.minPacingRate(nowNanos, pacingFloorBps(rungBps[playing]));
         }
         return built;
     }
@@ -571,7 +571,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                 pending = -1;
                 holding = false;
                 rungSwitches++;
-                engine.minPacingRate(now, (long) (VIEWER_MIN_PACING_FACTOR * rungBps[p]));
+                engine.minPacingRate(now, pacingFloorBps(rungBps[p]));
                 waitingForKeyframe = false;
                 return true;
             }
@@ -625,7 +625,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
 
     /**
      * Whether a video frame is dropped because the pacer already holds more than it can send soon at the viewer's
-     * rate ({@link PacerBacklogFrameDropper}: over 1 s at the pacing rate, 250 ms after a large cut); video then stays
+     * rate ({@link PacerBacklogFrameDropper}: over 1 s at {@link #drainRateBps()}); video then stays
      * dropped up to the next keyframe that fits, and one is asked of the publisher (or the ladder) when dropping
      * starts. The viewer's path carries less than the stream: the picture holds on the last frame instead of the
      * bottleneck queue and the retransmissions on top of it keeping the path congested.
@@ -633,9 +633,8 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     private boolean dropsBehindPacer(long nowNanos, boolean keyframe) {
         // The backlog at the rate the pacer drains (never under the floor); no lower limit after a large cut: that
         // one is for an encoder's overshoot of a cut, and nothing here overshoots (the rung follows the target)
-        long drainBps = Math.max(engine.pacingRateBps(), (long) (VIEWER_MIN_PACING_FACTOR * rungBps[playing]));
         PacerBacklogFrameDropper.Decision d = dropper.onVideoFrame(nowNanos / 1000, keyframe, engine.pacerQueuedBytes(),
-                drainBps, Long.MIN_VALUE);
+                drainRateBps(), Long.MIN_VALUE);
         if (d == PacerBacklogFrameDropper.Decision.SEND) {
             return false;
         }
@@ -763,7 +762,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         long measured = measuredBps(rungs.get(playing).streamName());
         if (measured > 0 && measured != bps[playing]) {
             bps[playing] = measured;
-            engine.minPacingRate(now, (long) (VIEWER_MIN_PACING_FACTOR * measured));
+            engine.minPacingRate(now, pacingFloorBps(measured));
         }
     }
 
@@ -778,13 +777,11 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
      * at every keyframe ({@code WhepViewerCiTest}). The shipped page sets it as {@code RTCRtpReceiver.jitterBufferTarget}.
      */
     long playoutDelayMs() {
-        long[] bps = rungBps;
         int kf = lastKeyframeBytes;
-        if (bps == null || kf == 0) {
+        if (rungBps == null || kf == 0) {
             return 0;
         }
-        long drain = Math.max(pacingRateBps(), (long) (VIEWER_MIN_PACING_FACTOR * bps[playing]));
-        return Math.min(MAX_PLAYOUT_DELAY_MS, 50 + kf * 8L * 1000 * 5 / 4 / Math.max(1, drain));
+        return Math.min(MAX_PLAYOUT_DELAY_MS, 50 + kf * 8L * 1000 * 5 / 4 / Math.max(1, drainRateBps()));
     }
 
     /** The rungs this viewer may play, highest first. */
@@ -812,6 +809,20 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             }
         }
         releaseAudioRelay();
+    }
+
+    /** The pacer's floor for a rung of {@code rungRateBps} bit/s: {@value #VIEWER_MIN_PACING_FACTOR} × it, bit/s. */
+    private static long pacingFloorBps(long rungRateBps) {
+        return (long) (VIEWER_MIN_PACING_FACTOR * rungRateBps);
+    }
+
+    /**
+     * The rate the pacer drains at, bit/s: the controller's pacing rate or the played rung's floor, whichever is
+     * higher; 0 without congestion control. Any thread (racy reads of the loop's state, for stats).
+     */
+    private long drainRateBps() {
+        long[] bps = rungBps;
+        return bps == null ? 0 : Math.max(pacingRateBps(), pacingFloorBps(bps[playing]));
     }
 
     /** The engine's pacing rate, bit/s, 0 before the engine or without a controller; any thread. */
