@@ -21,6 +21,7 @@ public final class AimdRateControl {
     private enum State { HOLD, INCREASE, DECREASE }
 
     private final LinkCapacityEstimator linkCapacity = new LinkCapacityEstimator();
+    private boolean linkCapacityFallback = true;
     private long minBps;
     private long maxBps;
     private long currentBps;
@@ -57,6 +58,18 @@ public final class AimdRateControl {
     /** The current estimate, bit/s. */
     public long latestEstimateBps() {
         return currentBps;
+    }
+
+    /**
+     * Whether a decrease that would not lower the estimate (β × throughput ≥ the estimate) falls back to β × the link
+     * capacity estimate, as libwebrtc does by default (default true). libwebrtc's own comment: the link capacity
+     * estimate may be based on old throughput measurements, and relying on it may lead to unnecessary drops (its
+     * {@code link_capacity_fix} trial turns the fallback off). Off with {@link GccConfig#relay()}: a
+     * relay's keyframe overuses for several feedbacks, and after the first cut (to β × what the path delivered) the
+     * second fell back to β × a capacity averaged from earlier, application-limited throughputs.
+     */
+    public void linkCapacityFallback(boolean enabled) {
+        linkCapacityFallback = enabled;
     }
 
     /** The link capacity estimate this controller keeps. */
@@ -143,7 +156,7 @@ public final class AimdRateControl {
                 if (decreased > BACKOFF_TERM_BPS) {
                     decreased -= BACKOFF_TERM_BPS;
                 }
-                if (decreased > currentBps && linkCapacity.hasEstimate()) {
+                if (decreased > currentBps && linkCapacityFallback && linkCapacity.hasEstimate()) {
                     decreased = BETA * linkCapacity.estimateBps();
                 }
                 if (decreased < currentBps) {

@@ -90,6 +90,26 @@ public final class DelayBasedBwe {
      */
     public Result incomingPacketFeedback(long feedbackTimeUs, List<PacketResult> receivedByArrival, long ackedBps,
                                          long probeBps, long receiveRateBps) {
+        return incomingPacketFeedback(feedbackTimeUs, receivedByArrival, ackedBps, probeBps, receiveRateBps, -1);
+    }
+
+    /**
+     * Processes one feedback, with the window receive rate and the rate the path recently delivered for decreases.
+     *
+     * @param recentDeliveredBps what the path delivered of this flow over the last
+     *                           {@link ReceiveRate#RECENT_WINDOW_US} ({@link ReceiveRate#recentDeliveredRateBps()}),
+     *                           bit/s, or -1 ({@link GccConfig#relay()}). A decrease never goes under
+     *                           β × this rate. A sender that is
+     *                           application-limited between bursts (a WHEP session relaying a 2.5 Mbit/s stream whose
+     *                           keyframes are 8–9 × its average frame, drained at 1.5 × the stream's rate) overuses
+     *                           during each burst, when the path delivers its capacity; its acknowledged and window
+     *                           rates are the application's average, and β × that cut the target under the stream's
+     *                           own rate on a path with 1.4 × it (simulation: 3.5 Mbit/s link, target 2.08 Mbit/s
+     *                           while the stream played without loss). After a capacity drop this rate is the new
+     *                           capacity, under the others, so it does not slow the decrease.
+     */
+    public Result incomingPacketFeedback(long feedbackTimeUs, List<PacketResult> receivedByArrival, long ackedBps,
+                                         long probeBps, long receiveRateBps, long recentDeliveredBps) {
         if (receivedByArrival.isEmpty()) {
             return new Result(false, false, estimateBps(), false, usage());
         }
@@ -112,15 +132,18 @@ public final class DelayBasedBwe {
             }
             previous = now;
         }
-        return maybeUpdateEstimate(feedbackTimeUs, ackedBps, probeBps, receiveRateBps, recovered);
+        return maybeUpdateEstimate(feedbackTimeUs, ackedBps, probeBps, receiveRateBps, recentDeliveredBps, recovered);
     }
 
     private Result maybeUpdateEstimate(long nowUs, long ackedBps, long probeBps, long receiveRateBps,
-                                       boolean recovered) {
+                                       long recentDeliveredBps, boolean recovered) {
         BandwidthUsage usage = trendline.state();
         if (usage == BandwidthUsage.OVERUSING) {
             long throughput = ackedBps >= 0 && receiveRateBps > 0
                     && receiveRateBps < AimdRateControl.BETA * ackedBps ? receiveRateBps : ackedBps;
+            if (throughput >= 0) {
+                throughput = Math.max(throughput, recentDeliveredBps);
+            }
             if (throughput >= 0 && rateControl.timeToReduceFurther(nowUs, throughput)) {
                 return new Result(true, false, rateControl.update(usage, throughput, nowUs), false, usage);
             }

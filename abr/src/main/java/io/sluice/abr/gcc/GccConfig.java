@@ -20,9 +20,31 @@ package io.sluice.abr.gcc;
  *                            while the sender sent at least 95 % of its target (probes excluded) over the last second, µs (default 2 s; 0: never). Not in
  *                            libwebrtc, whose only way up outside ALR is AIMD's 8 %/s: in the RFC 8867 §5.1
  *                            simulation that takes 14 s to reach 90 % of a 1 → 2.5 Mbit/s step
+ * @param relay               the sender relays a stream whose rate does not follow the target (a WHEP session
+ *                            playing a published stream or a ladder's rung; default false). A relay sends the
+ *                            stream's keyframes, 8–9 × its average frame, above the path's rate and is
+ *                            application-limited between them, and the target only chooses its rung. Three changes:
+ *                            <ul>
+ *                            <li>a decrease on overuse never goes under β × the highest rate the path delivered of
+ *                            this flow over 200 ms windows in the last second
+ *                            ({@link ReceiveRate#recentDeliveredRateBps()}). A relay overuses at each keyframe,
+ *                            when the path delivers its capacity, while its acknowledged rate is the stream's
+ *                            average: with the default decrease the target sat at 2.08 Mbit/s for a 2.5 Mbit/s
+ *                            stream playing without loss on a 3.5 Mbit/s path (simulation, {@code GccScenarios
+ *                            relayed}); with the floor 2.8 Mbit/s;</li>
+ *                            <li>no fallback to β × the link capacity estimate when a decrease would not lower
+ *                            the estimate ({@link AimdRateControl#linkCapacityFallback});</li>
+ *                            <li>every probe result that raises the estimate holds the ALR cap off for 5 s, as a
+ *                            requested probe's does: a relay on a lower rung is application-limited by choice, and
+ *                            a periodic ALR probe that shows room for the next rung was otherwise capped back to
+ *                            1.2 × its rung within 0.7 s, before the rung's next keyframe.</li>
+ *                            </ul>
+ *                            Off for encoders that follow the target: on the bursty LTE uplink trace the floor's
+ *                            shallower cuts raised the p95 bottleneck delay from 73 to 192 ms.
  */
 public record GccConfig(double pacingFactor, long paddingRateBps, double alrEstimateCapFactor,
-                        double alrBandwidthUsageRatio, boolean periodicAlrProbing, long stableProbeIntervalUs) {
+                        double alrBandwidthUsageRatio, boolean periodicAlrProbing, long stableProbeIntervalUs,
+                        boolean relay) {
     /**
      * Default pacing factor: 1.1 (str0m's; libwebrtc uses 2.5). Measured in the simulation ({@code GccScenarios},
      * keyframe = 4 × an average frame every 3 s): at 2.5 the pacer releases each keyframe well above the
@@ -33,7 +55,8 @@ public record GccConfig(double pacingFactor, long paddingRateBps, double alrEsti
      */
     public static final double DEFAULT_PACING_FACTOR = 1.1;
 
-    public static final GccConfig DEFAULT = new GccConfig(DEFAULT_PACING_FACTOR, 0, 1.2, 0.8, true, 2_000_000);
+    public static final GccConfig DEFAULT = new GccConfig(DEFAULT_PACING_FACTOR, 0, 1.2, 0.8, true, 2_000_000,
+            false);
 
     public GccConfig {
         if (!(pacingFactor >= 1)) {
@@ -56,31 +79,37 @@ public record GccConfig(double pacingFactor, long paddingRateBps, double alrEsti
 
     public GccConfig withPacingFactor(double factor) {
         return new GccConfig(factor, paddingRateBps, alrEstimateCapFactor, alrBandwidthUsageRatio, periodicAlrProbing,
-                stableProbeIntervalUs);
+                stableProbeIntervalUs, relay);
     }
 
     public GccConfig withPaddingRateBps(long bps) {
         return new GccConfig(pacingFactor, bps, alrEstimateCapFactor, alrBandwidthUsageRatio, periodicAlrProbing,
-                stableProbeIntervalUs);
+                stableProbeIntervalUs, relay);
     }
 
     public GccConfig withAlrEstimateCapFactor(double factor) {
         return new GccConfig(pacingFactor, paddingRateBps, factor, alrBandwidthUsageRatio, periodicAlrProbing,
-                stableProbeIntervalUs);
+                stableProbeIntervalUs, relay);
     }
 
     public GccConfig withAlrBandwidthUsageRatio(double ratio) {
         return new GccConfig(pacingFactor, paddingRateBps, alrEstimateCapFactor, ratio, periodicAlrProbing,
-                stableProbeIntervalUs);
+                stableProbeIntervalUs, relay);
     }
 
     public GccConfig withPeriodicAlrProbing(boolean enabled) {
         return new GccConfig(pacingFactor, paddingRateBps, alrEstimateCapFactor, alrBandwidthUsageRatio, enabled,
-                stableProbeIntervalUs);
+                stableProbeIntervalUs, relay);
     }
 
     public GccConfig withStableProbeIntervalUs(long intervalUs) {
         return new GccConfig(pacingFactor, paddingRateBps, alrEstimateCapFactor, alrBandwidthUsageRatio,
-                periodicAlrProbing, intervalUs);
+                periodicAlrProbing, intervalUs, relay);
+    }
+
+    /** With {@link #relay()} set: for a WHEP session relaying a published stream. */
+    public GccConfig withRelay(boolean enabled) {
+        return new GccConfig(pacingFactor, paddingRateBps, alrEstimateCapFactor, alrBandwidthUsageRatio,
+                periodicAlrProbing, stableProbeIntervalUs, enabled);
     }
 }

@@ -141,6 +141,18 @@ public final class GccNetworkController implements NetworkController {
     private final AcknowledgedBitrateEstimator ackedBitrate = new AcknowledgedBitrateEstimator();
     private final ProbeBitrateEstimator probeEstimator = new ProbeBitrateEstimator();
     private final ReceiveRate receiveRate = new ReceiveRate();
+    /**
+     * With {@link GccConfig#relay()}: the highest {@link ReceiveRate#recentDeliveredRateBps()} seen over
+     * the last {@link #RELAY_FLOOR_HORIZON_US}, as a monotonic deque of {timeUs, bit/s}.
+     */
+    private final java.util.ArrayDeque<long[]> recentDeliveredMax = new java.util.ArrayDeque<>();
+    /**
+     * How long a delivered rate floors the decrease, µs. One keyframe's burst keeps the detector at overuse for
+     * several feedbacks while its queue drains, and each may cut once per RTT; the floor must outlast the burst (an
+     * 88 kB keyframe takes 200 ms through 3.5 Mbit/s) or the second cut lands at β × the stream's average again. After
+     * a real capacity drop the floor holds the estimate up for this long at most.
+     */
+    static final long RELAY_FLOOR_HORIZON_US = 1_000_000;
     private final AlrDetector alr;
     private final ProbeController probes;
     private TargetRateConstraints constraints;
@@ -223,6 +235,7 @@ public final class GccNetworkController implements NetworkController {
         if (constraints == null) {
             constraints = c;
             delayBased = new DelayBasedBwe(c.minBitrateBps(), c.startBitrateBps(), c.maxBitrateBps());
+            delayBased.rateControl().linkCapacityFallback(!config.relay());
             lossBased = new SendSideBandwidthEstimation(c.minBitrateBps(), c.startBitrateBps(), c.maxBitrateBps());
             clusters.addAll(probes.setBitrates(c.minBitrateBps(), c.startBitrateBps(), c.maxBitrateBps(), nowUs));
             lastUnstableUs = nowUs;
@@ -286,6 +299,21 @@ public final class GccNetworkController implements NetworkController {
         return NetworkControlUpdate.NONE;
     }
 
+    /** Adds the current recent delivered rate and answers the highest over the horizon, bit/s, or -1. */
+    private long updateRecentDeliveredMax(long nowUs) {
+        long rate = receiveRate.recentDeliveredRateBps();
+        if (rate > 0) {
+            while (!recentDeliveredMax.isEmpty() && recentDeliveredMax.peekLast()[1] <= rate) {
+                recentDeliveredMax.pollLast();
+            }
+            recentDeliveredMax.addLast(new long[] {nowUs, rate});
+        }
+        while (!recentDeliveredMax.isEmpty() && recentDeliveredMax.peekFirst()[0] < nowUs - RELAY_FLOOR_HORIZON_US) {
+            recentDeliveredMax.pollFirst();
+        }
+        return recentDeliveredMax.isEmpty() ? -1 : recentDeliveredMax.peekFirst()[1];
+    }
+
     @Override
     public NetworkControlUpdate onTransportPacketsFeedback(TransportPacketsFeedback feedback) {
         if (constraints == null || feedback.packets().isEmpty()) {
@@ -306,6 +334,7 @@ public final class GccNetworkController implements NetworkController {
         previouslyInAlr = inAlr;
         ackedBitrate.incomingPacketFeedback(received, inAlr);
         receiveRate.onReceived(received);
+        long relayFloorBps = config.relay() ? updateRecentDeliveredMax(nowUs) : -1;
         long ackedBps = ackedBitrate.bitrateBps();
         for (PacketResult p : received) {
             if (p.sent().pacing().isProbe()) {
@@ -338,7 +367,7 @@ public final class GccNetworkController implements NetworkController {
 
         long before = delayBased.estimateBps();
         DelayBasedBwe.Result result = delayBased.incomingPacketFeedback(nowUs, received, ackedBps, probeBps,
-                receiveRate.rateBps());
+                receiveRate.rateBps(), relayFloorBps);
         if (result.usage() != BandwidthUsage.NORMAL || lossCut) {
             lastUnstableUs = nowUs;
         }
@@ -346,7 +375,8 @@ public final class GccNetworkController implements NetworkController {
             lastOveruseUs = nowUs;
         }
         if (result.probe() && delayBased.estimateBps() > before) {
-            if (requestedProbeUs != Long.MIN_VALUE && nowUs - requestedProbeUs < REQUESTED_PROBE_RESULT_US) {
+            if (config.relay()
+                    || requestedProbeUs != Long.MIN_VALUE && nowUs - requestedProbeUs < REQUESTED_PROBE_RESULT_US) {
                 alrCapHoldUntilUs = nowUs + REQUESTED_PROBE_CAP_HOLD_US;
             } else if (lastProbeOutsideAlr) {
                 alrCapHoldUntilUs = nowUs + ALR_CAP_HOLD_US;

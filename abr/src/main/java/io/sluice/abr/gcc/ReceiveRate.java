@@ -16,7 +16,13 @@ public final class ReceiveRate {
     /** Shortest span of arrivals that gives a rate, µs. */
     public static final long MIN_SPAN_US = 200_000;
 
-    private final ArrayDeque<long[]> arrivals = new ArrayDeque<>(); // {receiveTimeUs, bytes}
+    /** Window of {@link #recentDeliveredRateBps()}, µs. */
+    public static final long RECENT_WINDOW_US = 200_000;
+    /** Fewest packets, and shortest send and arrival span, that give {@link #recentDeliveredRateBps()}. */
+    static final int RECENT_MIN_PACKETS = 20;
+    static final long RECENT_MIN_SPAN_US = 50_000;
+
+    private final ArrayDeque<long[]> arrivals = new ArrayDeque<>(); // {receiveTimeUs, bytes, sendTimeUs}
     private long bytesInWindow;
     private long firstArrivalUs = Long.MIN_VALUE;
     private long newestArrivalUs = Long.MIN_VALUE;
@@ -32,7 +38,7 @@ public final class ReceiveRate {
                 firstArrivalUs = at;
             }
             newestArrivalUs = at;
-            arrivals.addLast(new long[] {at, p.sent().sizeBytes()});
+            arrivals.addLast(new long[] {at, p.sent().sizeBytes(), p.sent().sendTimeUs()});
             bytesInWindow += p.sent().sizeBytes();
         }
         while (!arrivals.isEmpty() && arrivals.peekFirst()[0] <= newestArrivalUs - WINDOW_US) {
@@ -47,5 +53,50 @@ public final class ReceiveRate {
         }
         long span = Math.min(WINDOW_US, newestArrivalUs - firstArrivalUs);
         return span < MIN_SPAN_US ? -1 : bytesInWindow * 8_000_000L / span;
+    }
+
+    /**
+     * What the path delivered of this flow over the last {@link #RECENT_WINDOW_US} of arrivals: the lower of the
+     * rate at which those packets arrived and the rate at which they were sent, bit/s, or -1 with fewer than
+     * {@link #RECENT_MIN_PACKETS} packets or a span under {@link #RECENT_MIN_SPAN_US}. Bounded by the send rate, as
+     * libwebrtc's probe results are ({@code ProbeBitrateEstimator}), so arrivals bunched by the receiver's link do
+     * not count as capacity. For a sender that is application-limited between bursts (a relayed stream's keyframes
+     * drained by the pacer above the path's rate) it is what the path carried during the burst; the averaged rates
+     * only see the application's rate.
+     */
+    public long recentDeliveredRateBps() {
+        if (newestArrivalUs == Long.MIN_VALUE) {
+            return -1;
+        }
+        long bytes = 0;
+        int packets = 0;
+        long firstArrival = newestArrivalUs;
+        long firstSend = Long.MAX_VALUE;
+        long lastSend = Long.MIN_VALUE;
+        long lastBytes = 0;
+        var it = arrivals.descendingIterator();
+        while (it.hasNext()) {
+            long[] a = it.next();
+            if (a[0] < newestArrivalUs - RECENT_WINDOW_US) {
+                break;
+            }
+            if (packets == 0) {
+                lastBytes = a[1];
+            }
+            bytes += a[1];
+            packets++;
+            firstArrival = a[0];
+            firstSend = Math.min(firstSend, a[2]);
+            lastSend = Math.max(lastSend, a[2]);
+        }
+        long receiveSpan = newestArrivalUs - firstArrival;
+        long sendSpan = lastSend - firstSend;
+        if (packets < RECENT_MIN_PACKETS || receiveSpan < RECENT_MIN_SPAN_US || sendSpan < RECENT_MIN_SPAN_US) {
+            return -1;
+        }
+        // n packets span n - 1 gaps: one packet's bytes are not inside the spans
+        long received = (bytes - lastBytes) * 8_000_000L / receiveSpan;
+        long sent = (bytes - lastBytes) * 8_000_000L / sendSpan;
+        return Math.min(received, sent);
     }
 }

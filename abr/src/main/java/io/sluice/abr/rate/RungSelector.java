@@ -12,7 +12,9 @@ import java.util.Arrays;
  * <ul>
  * <li><b>Down</b> when the estimate falls under {@value #DOWN_AT_ONCE} × the current rung's bitrate, at once, or
  *     stays under the bitrate itself for {@link #DOWN_AFTER_US}: to the highest rung with
- *     {@code rungBps ≤ }{@value #UP_HEADROOM}{@code × estimate} (the lowest if none). A congestion controller that
+ *     {@code rungBps ≤ estimate} (the lowest if none), the highest the estimate lets it keep by this rule. (With
+ *     the headroom of the way up it went one rung too far: a viewer whose up-switch had been chosen but not yet
+ *     played, when the ALR cap brought the estimate back to 1.2 × what its rung sends, fell two rungs.) A congestion controller that
  *     measures an overuse sets its target under what was acknowledged (GCC: 0.85 ×), so a real drop in capacity
  *     moves the viewer within one controller update, while a cut after one keyframe's queue (GCC recovers from it
  *     within a second or two) does not. Down-switches within
@@ -103,6 +105,16 @@ public final class RungSelector {
         return rungBps.length - 1;
     }
 
+    /** The highest rung whose bitrate is at most the estimate, the lowest if none. */
+    private int carried(long estimateBps) {
+        for (int i = 0; i < rungBps.length; i++) {
+            if (rungBps[i] <= estimateBps) {
+                return i;
+            }
+        }
+        return rungBps.length - 1;
+    }
+
     /**
      * A new estimate from the viewer's controller.
      *
@@ -123,7 +135,7 @@ public final class RungSelector {
                 || (underSinceUs != Long.MIN_VALUE && nowUs - underSinceUs >= DOWN_AFTER_US);
         if (down && current < rungBps.length - 1) {
             underSinceUs = Long.MIN_VALUE;
-            int to = Math.max(current + 1, fitting(rungBps, estimateBps));
+            int to = Math.max(current + 1, carried(estimateBps));
             if (lastDownUs != Long.MIN_VALUE && nowUs - lastDownUs < HOLD_AFTER_DOWN_US) {
                 probeIntervalUs = Math.min(MAX_PROBE_INTERVAL_US, probeIntervalUs * 2);
             }

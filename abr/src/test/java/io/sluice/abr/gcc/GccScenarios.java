@@ -213,7 +213,41 @@ public final class GccScenarios {
         return java.util.Arrays.stream(ratios).filter(r -> r < 0.5 || r > 2).count();
     }
 
+    /**
+     * A WHEP viewer of a relayed stream ({@link io.sluice.abr.sim.RelayedStreamModel}: 2.5 Mbit/s, keyframes
+     * {@code keyframeFactor} × the average frame every 2 s) on a constant link, 300 ms drop-tail, 25 ms each way, the
+     * pacer never under 1.5 × the stream's rate and the controller starting at 1.3 × it, as {@code WhepSession}.
+     */
+    static Simulation relayed(long linkBps, double keyframeFactor, GccConfig config, long durationUs) {
+        Simulation sim = new Simulation(Capacity.constant(linkBps), 300_000, 25_000);
+        long stream = 2_500 * KBPS;
+        Simulation.Flow f = sim.addFlow(new GccNetworkController(config.withRelay(true)),
+                new TargetRateConstraints(30_000, stream * 13 / 10, 20 * MBPS),
+                new io.sluice.abr.sim.RelayedStreamModel(stream, keyframeFactor, 60), 0);
+        f.minPacingRateBps(stream * 3 / 2);
+        sim.run(durationUs);
+        return sim;
+    }
+
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("relayed")) {
+            for (long link : new long[] {3_500 * KBPS, 5 * MBPS, 8 * MBPS}) {
+                for (double kf : new double[] {1, 4, 8.5}) {
+                    Simulation r = relayed(link, kf, GccConfig.DEFAULT, 40 * S);
+                    Simulation.Flow f = r.flowsForFigures().get(0);
+                    System.out.println(figures(String.format(Locale.ROOT, "relayed %.1f/%.1f kf %.1f", link / 1e6, 2.5,
+                            kf), r, 10 * S, 40 * S) + String.format(Locale.ROOT, "  estimate max %.0f",
+                            f.maxEstimateBps(10 * S, 40 * S) / 1000.0));
+                    if (args.length > 2 && Long.parseLong(args[1]) == link / KBPS && Double.parseDouble(args[2]) == kf) {
+                        for (var t : f.targets()) {
+                            System.out.printf(Locale.ROOT, "%8.3f %8d %8d %s%n", t.atTimeUs() / 1e6,
+                                    t.targetBitrateBps() / 1000, t.estimateBitrateBps() / 1000, t.reason());
+                        }
+                    }
+                }
+            }
+            return;
+        }
         if (args.length > 0 && args[0].equals("tcp")) {
             for (long link : new long[] {1 * MBPS, 2 * MBPS, 4 * MBPS}) {
                 double[] r = againstTcp(link, 60 * S);

@@ -23,21 +23,45 @@ class RungSwitchSimulationTest {
     /** 720p, 480p, 360p, 240p of a 1280x720 ladder at 0.1 bit per pixel and frame. */
     static final long[] RUNGS = {2_764_800, 1_228_800, 691_200, 307_200};
 
+    /**
+     * A relayed ladder as a WHEP viewer gets it: the bottleneck bench's 854x480 2.5 Mbit/s stream (keyframes
+     * {@link #RELAYED_KEYFRAME_FACTOR} × its average frame every 2 s) and three transcoded rungs under it.
+     */
+    static final long[] RELAYED_RUNGS = {2_500_000, 1_200_000, 600_000, 300_000};
+    static final double RELAYED_KEYFRAME_FACTOR = 8.5;
+
     /** Sends the rung being played; switches to the selector's choice at the next keyframe. */
     static final class RungPlayer extends EncoderModel {
         final RungSelector selector;
         final Simulation sim;
+        final long[] rungs;
+        final int gopFrames;
+        final double keyframeFactor;
         Simulation.Flow flow;
         int playing;
         long frames;
         final List<long[]> switches = new ArrayList<>(); // {timeUs, rung}
         int probes;
+        final int initial;
 
         RungPlayer(Simulation sim, int initial) {
+            this(sim, RUNGS, initial, KEYFRAME_INTERVAL_FRAMES, 0);
+        }
+
+        /**
+         * @param keyframeFactor 0: {@link EncoderModel}'s frames; else a relayed rung's: keyframes this × the
+         *                       rung's average frame every {@code gopFrames}, and the pacer's floor 1.5 × the rung
+         *                       played, as {@code WhepSession}
+         */
+        RungPlayer(Simulation sim, long[] rungs, int initial, int gopFrames, double keyframeFactor) {
             super(Long.MAX_VALUE);
             this.sim = sim;
-            this.selector = new RungSelector(RUNGS, initial, 0);
+            this.rungs = rungs;
+            this.gopFrames = gopFrames;
+            this.keyframeFactor = keyframeFactor;
+            this.selector = new RungSelector(rungs, initial, 0);
             this.playing = initial;
+            this.initial = initial;
         }
 
         @Override
@@ -48,7 +72,8 @@ class RungSwitchSimulationTest {
 
         @Override
         public int nextFrameBytes(long targetBps, long nowUs) {
-            if (frames++ % KEYFRAME_INTERVAL_FRAMES == 0 && selector.current() != playing) {
+            boolean key = frames++ % gopFrames == 0;
+            if (key && selector.current() != playing) {
                 playing = selector.current();
                 switches.add(new long[] {nowUs, playing});
             }
@@ -57,11 +82,22 @@ class RungSwitchSimulationTest {
                 probes++;
                 sim.loop().schedule(nowUs, () -> flow.requestProbe(probe));
             }
-            return super.nextFrameBytes(RUNGS[playing], nowUs);
+            if (keyframeFactor == 0) {
+                return super.nextFrameBytes(rungs[playing], nowUs);
+            }
+            flow.minPacingRateBps(rungs[playing] * 3 / 2);
+            double average = rungs[playing] / 8.0 / FPS;
+            return (int) (average * (key ? keyframeFactor : (gopFrames - keyframeFactor) / (gopFrames - 1)));
+        }
+
+        String log() {
+            StringBuilder log = new StringBuilder();
+            switches.forEach(sw -> log.append(String.format(" %.2fs→%d", sw[0] / 1e6, sw[1])));
+            return log + "; probes " + probes;
         }
 
         int rungAt(long tUs) {
-            int r = switches.isEmpty() ? playing : -1;
+            int r = initial;
             for (long[] sw : switches) {
                 if (sw[0] <= tUs) {
                     r = (int) sw[1];
@@ -96,5 +132,64 @@ class RungSwitchSimulationTest {
         Simulation.Flow f = sim.flowsForFigures().get(0);
         assertTrue(f.bottleneckDelayPercentileUs(95, 45 * S, 70 * S) < 200_000,
                 "p95 bottleneck delay after the climb: " + f.bottleneckDelayPercentileUs(95, 45 * S, 70 * S));
+    }
+
+    /**
+     * A WHEP viewer of a relayed ladder ({@link #RELAYED_RUNGS}, keyframes 8.5 × the average frame every 2 s, the
+     * pacer never under 1.5 × the rung played) on a path with 1.4 × the top rung: the viewer stays on the top rung.
+     * With GCC's default decrease (β × the acknowledged rate, which is the stream's average) each keyframe's
+     * overuse cut the target under the top rung and the selector left it; {@link GccConfig#relay()}
+     * keeps the cut at β × what the path delivered during the keyframe.
+     */
+    @Test
+    void relayedTopRungStaysOnAPathWithHeadroom() {
+        for (boolean floor : new boolean[] {false, true}) {
+            Simulation sim = new Simulation(Capacity.constant(3_500_000), 300_000, 25_000);
+            RungPlayer player = new RungPlayer(sim, RELAYED_RUNGS, 0, 60, RELAYED_KEYFRAME_FACTOR);
+            player.flow = sim.addFlow(new GccNetworkController(GccConfig.DEFAULT.withRelay(floor)),
+                    new TargetRateConstraints(30_000, 3_250_000, 20_000_000), player, 0);
+            sim.run(40 * S);
+            System.out.println("relayed on 3.5 Mbit/s, decrease floor " + floor + ":" + player.log());
+            if (floor) {
+                assertTrue(player.switches.isEmpty(), "stays on the 2.5 Mbit/s rung:" + player.log());
+                assertTrue(sim.flowsForFigures().get(0).meanTargetBps(5 * S, 40 * S) > 2_500_000,
+                        "target " + sim.flowsForFigures().get(0).meanTargetBps(5 * S, 40 * S));
+            } else {
+                assertTrue(!player.switches.isEmpty(), "without the floor the viewer leaves the top rung");
+            }
+        }
+    }
+
+    /**
+     * The relayed ladder on 3.5 → 2 → 3.5 Mbit/s (steps at 20 and 40 s): down to the 1.2 Mbit/s rung at the first
+     * keyframe after the drop, back on the top rung after the rise through a probe, and no rung above what the path
+     * carries for long. Keyframes every 2 s (the server asks the ladder for one when a switch waits; not modelled).
+     */
+    @Test
+    void relayedLadderFollowsCapacitySteps() {
+        Capacity capacity = Capacity.steps(List.of(new long[] {0, 3_500_000}, new long[] {20 * S, 2_000_000},
+                new long[] {40 * S, 3_500_000}));
+        Simulation sim = new Simulation(capacity, 300_000, 25_000);
+        RungPlayer player = new RungPlayer(sim, RELAYED_RUNGS, 0, 60, RELAYED_KEYFRAME_FACTOR);
+        player.flow = sim.addFlow(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)),
+                new TargetRateConstraints(30_000, 3_250_000, 20_000_000), player, 0);
+        sim.run(60 * S);
+        System.out.println("relayed 3.5 -> 2 -> 3.5 Mbit/s:" + player.log());
+        if (Boolean.getBoolean("sluice.sim.trace")) {
+            for (var t : sim.flowsForFigures().get(0).targets()) {
+                System.out.printf("%8.3f %8d %s%n", t.atTimeUs() / 1e6, t.targetBitrateBps() / 1000, t.reason());
+            }
+        }
+        assertEquals(0, player.rungAt(19_900_000), "top rung before the drop:" + player.log());
+        long down = player.switches.stream().filter(sw -> sw[0] >= 20 * S && sw[1] >= 1).mapToLong(sw -> sw[0])
+                .findFirst().orElse(Long.MAX_VALUE);
+        assertTrue(down - 20 * S <= 2_100_000, "down within one GOP of the drop:" + player.log());
+        assertEquals(1, player.rungAt(39_900_000), "on the 1.2 Mbit/s rung, which fits 2 Mbit/s:" + player.log());
+        long up = player.switches.stream().filter(sw -> sw[0] >= 40 * S && sw[1] == 0).mapToLong(sw -> sw[0])
+                .findFirst().orElse(Long.MAX_VALUE);
+        assertTrue(up - 40 * S <= 5 * S, "back on the top rung within 5 s of the rise:" + player.log());
+        Simulation.Flow f = sim.flowsForFigures().get(0);
+        System.out.printf("loss 20-40 s %.2f %%, p95 queue 25-40 s %d ms%n", 100 * f.lossFraction(20 * S, 40 * S),
+                f.bottleneckDelayPercentileUs(95, 25 * S, 40 * S) / 1000);
     }
 }

@@ -24,9 +24,16 @@ class RungSelectorTest {
     void goesDownAtOnceToWhatFits() {
         RungSelector r = new RungSelector(RUNGS, 0, 0);
         assertEquals(0, r.onEstimate(S, 2_900_000));
-        assertEquals(2, r.onEstimate(2 * S, 900_000)); // 0.8 × 0.9 M = 720 k: 360p fits
+        assertEquals(2, r.onEstimate(2 * S, 900_000)); // 360p (691 k) is the highest under 0.9 M
         assertEquals(1, r.switches());
         assertEquals(0, r.poll(2 * S + RungSelector.HOLD_AFTER_DOWN_US - 1), "no probe while held after a down-switch");
+    }
+
+    @Test
+    void goesDownToTheRungTheEstimateCarriesNotWithUpHeadroom() {
+        RungSelector r = new RungSelector(RUNGS, 1, 0);
+        assertEquals(0, r.onEstimate(S, 3_500_000)); // a probe showed room: chosen, not yet played
+        assertEquals(1, r.onEstimate(S + 500_000, 1_300_000)); // capped again: 480p (1.23 M) stays, not 360p
     }
 
     @Test

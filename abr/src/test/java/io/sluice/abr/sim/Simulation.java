@@ -105,6 +105,7 @@ public final class Simulation {
         private final List<TargetTransferRate> targets = new ArrayList<>();
         private TargetTransferRate target;
         private long pacingRateBps;
+        private long minPacingRateBps;
         private long paddingRateBps;
         private ProbeClusterConfig activeProbe;
         private long probeBytes;
@@ -196,6 +197,15 @@ public final class Simulation {
             }
         }
 
+        /**
+         * A floor under the controller's pacing rate, bit/s (0: none), as a WHEP session's
+         * {@code RtpSession.minPacingRate}: a relayed stream's keyframes are not held in the pacer for longer than
+         * the stream allows.
+         */
+        public void minPacingRateBps(long bps) {
+            minPacingRateBps = bps;
+        }
+
         /** The application asks its controller to probe for {@code bitrateBps} ({@link NetworkController#onProbeRequest}). */
         public void requestProbe(long bitrateBps) {
             apply(controller.onProbeRequest(loop.nowUs(), bitrateBps));
@@ -253,7 +263,8 @@ public final class Simulation {
                     }
                     continue;
                 }
-                if (!mediaQueue.isEmpty() && pacingRateBps > 0) {
+                long pacing = Math.max(pacingRateBps, minPacingRateBps);
+                if (!mediaQueue.isEmpty() && pacing > 0) {
                     nextSendUs = Math.max(nextSendUs, now);
                     if (now < nextSendUs) {
                         wakeAt(nextSendUs);
@@ -261,7 +272,7 @@ public final class Simulation {
                     }
                     int size = takeMedia();
                     send(size, PacedPacketInfo.NONE);
-                    nextSendUs += size * 8_000_000L / pacingRateBps;
+                    nextSendUs += size * 8_000_000L / pacing;
                     continue;
                 }
                 if (paddingRateBps > 0 && mediaQueue.isEmpty()) {

@@ -13,6 +13,7 @@ import io.sluice.core.spi.FrameTranscoderFactory;
 import io.sluice.core.spi.RenditionLadder;
 import io.sluice.abr.rate.RungSelector;
 import io.sluice.abr.cc.TargetRateConstraints;
+import io.sluice.abr.gcc.GccConfig;
 import io.sluice.abr.gcc.GccNetworkController;
 import io.sluice.webrtc.dtls.DtlsContext;
 import io.sluice.webrtc.ice.IceLiteAgent;
@@ -172,7 +173,9 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                 .retransmissionLimits(RtpSession.DEFAULT_RETRANSMISSION_SHARE, VIEWER_RETRANSMISSION_MAX_AGE_BEYOND_RTT);
         if (server.viewerCongestionControl && videoMedia != null && videoMedia.localSsrc() >= 0) {
             TargetRateConstraints constraints = constraints(nowNanos);
-            engine.networkController(new GccNetworkController()).targetRateConstraints(constraints);
+            // a relay: the target chooses the rung, the stream's rate does not follow it (GccConfig#relay)
+            engine.networkController(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)))
+                    .targetRateConstraints(constraints);
             dropper = new PacerBacklogFrameDropper();
             rungBps = rungBitrates();
             if (rungs.size() > 1) {
