@@ -153,8 +153,9 @@ public final class DelayBasedBwe {
                 // link's: a publisher that starts at its newest keyframe sends little at first, and one overuse on
                 // a loaded machine then took β × 66 kbit/s = 56 kbit/s from a 301 kbit/s start (bottleneck bench).
                 long half = rateControl.latestEstimateBps() / 2;
-                long cut = receiveRateBps > 0 && AimdRateControl.BETA * receiveRateBps > half
-                        ? rateControl.update(usage, receiveRateBps, nowUs) : rateControl.setEstimate(half, nowUs);
+                long received = Math.max(receiveRateBps, recentDeliveredBps); // a relay's floor applies here too
+                long cut = received > 0 && AimdRateControl.BETA * received > half
+                        ? rateControl.update(usage, received, nowUs) : rateControl.setEstimate(half, nowUs);
                 return new Result(true, false, cut, false, usage);
             }
             return new Result(false, false, estimateBps(), false, usage);

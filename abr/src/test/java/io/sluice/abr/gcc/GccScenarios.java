@@ -218,13 +218,16 @@ public final class GccScenarios {
      * {@code keyframeFactor} × the average frame every 2 s) on a constant link, 300 ms drop-tail, 25 ms each way, the
      * pacer never under 1.5 × the stream's rate and the controller starting at 1.3 × it, as {@code WhepSession}.
      */
-    static Simulation relayed(long linkBps, double keyframeFactor, GccConfig config, long durationUs) {
+    static Simulation relayed(long linkBps, double keyframeFactor, GccConfig config, long durationUs, int joinFrames) {
         Simulation sim = new Simulation(Capacity.constant(linkBps), 300_000, 25_000);
         long stream = 2_500 * KBPS;
         Simulation.Flow f = sim.addFlow(new GccNetworkController(config.withRelay(true)),
                 new TargetRateConstraints(30_000, stream * 13 / 10, 20 * MBPS),
-                new io.sluice.abr.sim.RelayedStreamModel(stream, keyframeFactor, 60), 0);
-        f.minPacingRateBps(stream * 3 / 2);
+                new io.sluice.abr.sim.RelayedStreamModel(stream, keyframeFactor, 60).join(joinFrames), 0);
+        // as WhepSession: no floor until the join has drained (at the start rate's surplus over the stream)
+        long joinBits = joinFrames > 1 ? (long) (stream / 30.0 * joinFrames) : 0;
+        sim.loop().schedule(joinBits * 1_000_000L / (stream * 13 / 10 * 11 / 10 - stream),
+                () -> f.minPacingRateBps(stream * 3 / 2));
         sim.run(durationUs);
         return sim;
     }
@@ -233,7 +236,7 @@ public final class GccScenarios {
         if (args.length > 0 && args[0].equals("relayed")) {
             for (long link : new long[] {3_500 * KBPS, 5 * MBPS, 8 * MBPS}) {
                 for (double kf : new double[] {1, 4, 8.5}) {
-                    Simulation r = relayed(link, kf, GccConfig.DEFAULT, 40 * S);
+                    Simulation r = relayed(link, kf, GccConfig.DEFAULT, 40 * S, args.length > 3 ? Integer.parseInt(args[3]) : 0);
                     Simulation.Flow f = r.flowsForFigures().get(0);
                     System.out.println(figures(String.format(Locale.ROOT, "relayed %.1f/%.1f kf %.1f", link / 1e6, 2.5,
                             kf), r, 10 * S, 40 * S) + String.format(Locale.ROOT, "  estimate max %.0f",

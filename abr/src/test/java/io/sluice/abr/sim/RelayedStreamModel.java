@@ -11,6 +11,7 @@ public final class RelayedStreamModel extends EncoderModel {
     private final double keyframeFactor;
     private final int gopFrames;
     private long frameIndex;
+    private int joinFrames;
 
     /**
      * @param rateBps        the stream's average rate, bit/s
@@ -24,6 +25,15 @@ public final class RelayedStreamModel extends EncoderModel {
         this.gopFrames = gopFrames;
     }
 
+    /**
+     * The first frame is a join: a WHEP viewer's GOP cache of {@code frames} frames (a keyframe and the deltas after
+     * it) handed to the pacer at once.
+     */
+    public RelayedStreamModel join(int frames) {
+        joinFrames = frames;
+        return this;
+    }
+
     /** The stream's average rate, bit/s. */
     public long rateBps() {
         return rateBps;
@@ -31,6 +41,17 @@ public final class RelayedStreamModel extends EncoderModel {
 
     @Override
     public int nextFrameBytes(long targetBps, long nowUs) {
+        if (frameIndex == 0 && joinFrames > 1) {
+            long bytes = 0;
+            for (int i = 0; i < joinFrames; i++) {
+                bytes += frameBytes();
+            }
+            return (int) bytes;
+        }
+        return frameBytes();
+    }
+
+    private int frameBytes() {
         double average = rateBps / 8.0 / FPS;
         boolean key = frameIndex++ % gopFrames == 0;
         double delta = (gopFrames - keyframeFactor) / (gopFrames - 1);

@@ -30,6 +30,13 @@ public record ExtMap(int id, Direction direction, String uri, String attributes)
             "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
     /**
+     * Playout delay, {@code http://www.webrtc.org/experiments/rtp-hdrext/playout-delay} (WebRTC's experimental
+     * extension, honoured by Chromium and Firefox): 3 octets, a 12-bit minimum and a 12-bit maximum delay, each in
+     * 10 ms units, that the receiver's jitter buffer keeps between a frame's arrival and its rendering.
+     */
+    public static final String PLAYOUT_DELAY = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
+
+    /**
      * Video Frame Marking, {@code urn:ietf:params:rtp-hdrext:framemarking} (RFC 9626): start/end of frame,
      * independent and discardable bits readable without the payload; negotiated with SFrame video.
      */

@@ -435,6 +435,11 @@ public final class WebRtcServer implements AutoCloseable {
         List<RenditionLadder.Rung> rungs = null; // what a WHEP viewer may play; null: the stream itself
         SdpNegotiator.Builder nb = SdpNegotiator.builder().cname(WhepSession.CNAME);
         if (endpoint == WebRtcEndpoint.WHEP) {
+            // viewers also get the playout-delay extension: WhepSession asks for a jitter buffer that hides the
+            // transmission time of the stream's keyframes
+            List<String> whepExtensions = new ArrayList<>(SdpNegotiator.EXTENSIONS);
+            whepExtensions.add(io.sluice.webrtc.sdp.ExtMap.PLAYOUT_DELAY);
+            nb.extensions(whepExtensions);
             Optional<List<TrackInfo>> live = hub.tracks(stream);
             if (live.isEmpty()) {
                 return SignalingResponse.error(404, "stream '" + stream + "' is not live");

@@ -126,6 +126,16 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
 
     // congestion control (loop; null without it)
     private PacerBacklogFrameDropper dropper;
+    /** When the join's backlog has drained and the pacing floor applies, ns; MIN_VALUE before {@link #joinGrace}. */
+    private long joinDrainedNanos = Long.MIN_VALUE;
+    /** The pacing floor set on the engine, bit/s (0: none). */
+    private long floorBps;
+    /** The video packets' header template (the packetizer reads it per frame); null without video. */
+    private RtpHeaderWriter videoHeader;
+    /** The negotiated playout-delay extension id, -1 when not negotiated. */
+    private int playoutDelayId = -1;
+    /** The minimum playout delay the video packets carry, ms; -1 before the first or when not negotiated. */
+    private volatile long sentPlayoutDelayMs = -1;
     private volatile long estimateBps;
     private long lastEstimateReportNanos = Long.MIN_VALUE;
 
@@ -204,6 +214,8 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             if (absSendTimeId > 0) {
                 videoHdr.absSendTime(absSendTimeId);
             }
+            playoutDelayId = videoMedia.extensionIds().getOrDefault(ExtMap.PLAYOUT_DELAY, -1);
+            videoHeader = videoHdr;
             capacity = Math.max(capacity, videoHdr.headerLength() + H264Packetizer.DEFAULT_MAX_PAYLOAD + tail);
         }
         RtpPacketAllocator packets = new RtpPacketAllocator(capacity + 16 + 2, POOLED_PACKETS);
@@ -233,11 +245,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                     .transportWideCcId(audioTwccId).build());
             sendsAudio = true;
         }
-        RtpSession built = engine.build();
-        if (rungBps != null) {
-            built.minPacingRate(nowNanos, pacingFloorBps(rungBps[playing]));
-        }
-        return built;
+        return engine.build(); // no pacing floor before the join has drained (see joinGrace)
     }
 
     /**
@@ -322,6 +330,8 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         } finally {
             deliveringCache = false;
         }
+        // behind the GOP cache's frames on the loop: the join is in the pacer now
+        loop.execute(this::joinGrace);
         if (cachedAudioSkipped > 0) {
             log.debug("session {}: skipped {} audio frames of the GOP cache; audio starts live", id, cachedAudioSkipped);
         }
@@ -525,6 +535,9 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         EncodedFrame f = ptsUs == pts ? frame
                 : new EncodedFrame(t, frame.content().retainedDuplicate(), ptsUs, frame.isKeyframe() || t.isAudio());
         try {
+            if (t.isVideo() && frame.isKeyframe() && joinDrainedNanos != Long.MIN_VALUE && now - joinDrainedNanos >= 0) {
+                updatePlayoutDelay(frame.size());
+            }
             engine.sendFrame(now, f);
         } catch (RuntimeException e) {
             log.debug("session {}: cannot packetize {} frame: {}", id, t.isVideo() ? "video" : "audio", e.toString());
@@ -536,6 +549,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         }
         if (t.isVideo()) {
             framesSent++;
+            applyFloor(now);
             if (frame.isKeyframe()) {
                 lastKeyframeBytes = frame.size();
                 remeasureRung(now);
@@ -574,7 +588,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                 pending = -1;
                 holding = false;
                 rungSwitches++;
-                engine.minPacingRate(now, pacingFloorBps(rungBps[p]));
+                applyFloor(now);
                 waitingForKeyframe = false;
                 return true;
             }
@@ -749,7 +763,8 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                 .append(",\"estimate\":").append(e.targetBitrateBps()).append(",\"pacingRate\":").append(pacingRateBps())
                 .append(",\"pacerDelayUs\":").append(e.pacerQueueDelayUs()).append(",\"switches\":").append(rungSwitches)
                 .append(",\"framesDropped\":").append(framesDropped).append(",\"rtt\":").append(e.rttUs())
-                .append(",\"playoutDelayMs\":").append(playoutDelayMs()).append('}').toString();
+                .append(",\"playoutDelayMs\":").append(playoutDelayMs())
+                .append(",\"playoutDelaySentMs\":").append(sentPlayoutDelayMs).append('}').toString();
     }
 
     /**
@@ -765,8 +780,60 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         long measured = measuredBps(rungs.get(playing).streamName());
         if (measured > 0 && measured != bps[playing]) {
             bps[playing] = measured;
-            engine.minPacingRate(now, pacingFloorBps(measured));
+            applyFloor(now);
         }
+    }
+
+    /** The maximum playout delay the extension carries, ms: Chromium's default maximum (10 s). */
+    static final long PLAYOUT_DELAY_MAX_MS = 10_000;
+
+    /** A later keyframe raises the playout delay the packets carry only when it needs this much more. */
+    static final double PLAYOUT_DELAY_RAISE = 1.3;
+
+    /**
+     * On the loop, before a keyframe of {@code keyframeBytes} is packetized, once the join has drained: puts the
+     * buffer that keyframe needs ({@link #playoutDelayMs(int, long)} at the rung's pacing floor) as the minimum into
+     * the playout-delay header extension of the video packets from this one on. Chromium keeps its jitter buffer
+     * target at least that deep (the frame's minimum playout delay, {@code VideoReceiveStream2};
+     * {@code WhepChromiumTest}), so a keyframe that takes longer than a frame interval to arrive is not a freeze;
+     * audio follows through lip sync. Unlike the page's {@code jitterBufferTarget} it reaches every WebRTC player.
+     * {@code WhepViewerCiTest} (1.4 ×, 354 ms carried): 160-290 ms buffered per frame and 1 freeze in 25 s in one run,
+     * 24-214 ms and 12 freezes in another; 9-11 freezes and 39-55 ms without the extension.
+     *
+     * <p>Set once, and afterwards only raised, by {@value #PLAYOUT_DELAY_RAISE} × or more: each change of the minimum
+     * while playing is a visible event (a minimum that followed every keyframe and rung switch froze the picture 2-7
+     * times in 20 s of {@code WhepRungChoiceChromiumTest}, which shows none without it). Not during the join: a
+     * minimum set from the first keyframe while the GOP cache was still catching up to live froze the picture once
+     * for about the minimum, seconds later ({@code WhepChromiumTest}, 3 of 3 runs). At the floor, not the
+     * controller's rate, which swings (1-46 Mbit/s on loopback). Layout (3 octets): min (12 bits) | max (12 bits), in
+     * 10 ms units.
+     */
+    private void updatePlayoutDelay(int keyframeBytes) {
+        long[] bps = rungBps;
+        if (playoutDelayId < 0 || videoHeader == null || bps == null) {
+            return;
+        }
+        long ms = playoutDelayMs(keyframeBytes, pacingFloorBps(bps[playing]));
+        if (ms <= 0 || (sentPlayoutDelayMs >= 0 && ms < PLAYOUT_DELAY_RAISE * sentPlayoutDelayMs)) {
+            return;
+        }
+        log.debug("session {}: playout delay {} → {} ms (keyframe of {} octets)", id, sentPlayoutDelayMs, ms,
+                keyframeBytes);
+        sentPlayoutDelayMs = ms;
+        videoHeader.extension(playoutDelayId, playoutDelayValue(ms, PLAYOUT_DELAY_MAX_MS));
+    }
+
+    /**
+     * The playout-delay extension's value: {@code min} and {@code max} in 10 ms units (min rounded up), 12 bits each.
+     *
+     * @param minMs 0..40950 ms
+     * @param maxMs minMs..40950 ms
+     * @return 3 octets
+     */
+    static byte[] playoutDelayValue(long minMs, long maxMs) {
+        int min = (int) Math.min(0xFFF, (minMs + 9) / 10);
+        int max = (int) Math.min(0xFFF, Math.max(min, maxMs / 10));
+        return new byte[] {(byte) (min >> 4), (byte) ((min & 0xF) << 4 | max >> 8), (byte) max};
     }
 
     /** Longest playout delay suggested to the page, ms. */
@@ -784,7 +851,12 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         if (rungBps == null || kf == 0) {
             return 0;
         }
-        return Math.min(MAX_PLAYOUT_DELAY_MS, 50 + kf * 8L * 1000 * 5 / 4 / Math.max(1, drainRateBps()));
+        return playoutDelayMs(kf, drainRateBps());
+    }
+
+    /** The buffer a keyframe of {@code keyframeBytes} needs at {@code drainBps} (see {@link #playoutDelayMs()}), ms. */
+    static long playoutDelayMs(int keyframeBytes, long drainBps) {
+        return Math.min(MAX_PLAYOUT_DELAY_MS, 50 + keyframeBytes * 8L * 1000 * 5 / 4 / Math.max(1, drainBps));
     }
 
     /** The rungs this viewer may play, highest first. */
@@ -814,6 +886,49 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         releaseAudioRelay();
     }
 
+    /** The longest the join's backlog keeps the dropper off, µs. */
+    static final long MAX_JOIN_GRACE_US = 5_000_000;
+
+    /**
+     * On the loop, once the GOP cache is in the pacer: the join drains at the controller's pacing rate, with no
+     * floor, and the dropper leaves it alone meanwhile. The join is up to a whole GOP (2 s of a 2.5 Mbit/s stream:
+     * ~625 kB) while live frames keep coming at the rung's rate, so it drains at the difference (the pacer's 2 s
+     * queue time limit speeds it up when that is too slow). Judged against the dropper's 1 s, a viewer that joined
+     * late in a GOP had the tail of its join dropped and froze until the next keyframe (WhepViewerCiTest failed once
+     * in CI on it); with the 1.5 × floor (3.75 Mbit/s) the join ran above a 3.5 Mbit/s path for seconds and filled
+     * its 300 ms queue (the same test: 33 packets lost, all in the join). The floor applies from the end of the
+     * grace, at most {@link #MAX_JOIN_GRACE_US}.
+     */
+    private void joinGrace() {
+        RtpSession e = engine;
+        long[] bps = rungBps;
+        if (closed || e == null || dropper == null || bps == null) {
+            return;
+        }
+        long now = ticker.nanoTime();
+        long surplus = pacingRateBps() - bps[playing];
+        long queued = e.pacerQueuedBytes();
+        long graceUs = surplus <= 0 ? MAX_JOIN_GRACE_US : Math.min(MAX_JOIN_GRACE_US, queued * 8_000_000L / surplus);
+        dropper.graceUntil(now / 1000 + graceUs);
+        joinDrainedNanos = now + graceUs * 1000;
+        log.debug("session {}: join of {} octets in the pacer; no pacing floor and no video dropped for {} ms", id,
+                queued, graceUs / 1000);
+    }
+
+    /** On the loop: the pacer's floor for the rung playing, from when the join has drained (0 before). */
+    private void applyFloor(long nowNanos) {
+        long[] bps = rungBps;
+        if (bps == null || engine == null) {
+            return;
+        }
+        boolean joined = joinDrainedNanos != Long.MIN_VALUE && nowNanos - joinDrainedNanos >= 0;
+        long floor = joined ? pacingFloorBps(bps[playing]) : 0;
+        if (floor != floorBps) {
+            floorBps = floor;
+            engine.minPacingRate(nowNanos, floor);
+        }
+    }
+
     /** The pacer's floor for a rung of {@code rungRateBps} bit/s: {@value #VIEWER_MIN_PACING_FACTOR} × it, bit/s. */
     private static long pacingFloorBps(long rungRateBps) {
         return (long) (VIEWER_MIN_PACING_FACTOR * rungRateBps);
@@ -825,7 +940,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
      */
     private long drainRateBps() {
         long[] bps = rungBps;
-        return bps == null ? 0 : Math.max(pacingRateBps(), pacingFloorBps(bps[playing]));
+        return bps == null ? 0 : Math.max(pacingRateBps(), floorBps);
     }
 
     /** The engine's pacing rate, bit/s, 0 before the engine or without a controller; any thread. */

@@ -63,6 +63,7 @@ public final class PacerBacklogFrameDropper {
     private boolean dropping;
     private long dropped;
     private long firstFrameUs = Long.MIN_VALUE;
+    private long graceUntilUs = Long.MIN_VALUE;
     private boolean droppingForCut;
 
     public PacerBacklogFrameDropper() {
@@ -78,6 +79,17 @@ public final class PacerBacklogFrameDropper {
             throw new IllegalArgumentException("maxBacklog: " + maxBacklog + " (expected: 100 ms..10 s)");
         }
         this.maxBacklogUs = maxBacklog.toNanos() / 1000;
+    }
+
+    /**
+     * Nothing is dropped before {@code untilUs} (besides {@link #START_GRACE_US}): for a backlog the caller put in the
+     * pacer on purpose and knows drains by then, such as a WHEP viewer's join (the GOP cache, up to a whole GOP,
+     * sent at the pacing floor while the live frames keep coming). A later call replaces an earlier one.
+     *
+     * @param untilUs µs, on the clock of {@link #onVideoFrame}
+     */
+    public void graceUntil(long untilUs) {
+        graceUntilUs = untilUs;
     }
 
     /** The backlog at which video is dropped. */
@@ -123,7 +135,8 @@ public final class PacerBacklogFrameDropper {
         boolean afterCut = lastLargeCutUs != Long.MIN_VALUE && nowUs - lastLargeCutUs < AFTER_CUT_US;
         long limitUs = afterCut ? Math.min(maxBacklogUs, AFTER_CUT_MAX_BACKLOG.toNanos() / 1000) : maxBacklogUs;
         double backlogUs = pacingRateBps > 0 ? pacerQueuedBytes * 8_000_000.0 / pacingRateBps : 0;
-        boolean over = pacingRateBps > 0 && nowUs - firstFrameUs >= START_GRACE_US && backlogUs >= limitUs;
+        boolean over = pacingRateBps > 0 && nowUs - firstFrameUs >= START_GRACE_US
+                && (graceUntilUs == Long.MIN_VALUE || nowUs >= graceUntilUs) && backlogUs >= limitUs;
         if (!over && (!dropping || keyframe)) {
             dropping = false;
             return Decision.SEND;

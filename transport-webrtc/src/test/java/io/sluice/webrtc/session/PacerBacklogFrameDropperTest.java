@@ -103,4 +103,14 @@ class PacerBacklogFrameDropperTest {
         assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(6_000_000, false, 60_000, RATE, NONE));
         assertEquals(1, d.dropped());
     }
+
+    @Test
+    @DisplayName("a grace the caller sets (a WHEP viewer's join draining) keeps frames going until it ends")
+    void graceUntil() {
+        PacerBacklogFrameDropper d = started(new PacerBacklogFrameDropper());
+        d.graceUntil(3 * T);
+        assertEquals(SEND, d.onVideoFrame(2 * T, false, 100_000, RATE, NONE), "2.7 s of backlog, inside the grace");
+        assertEquals(SEND, d.onVideoFrame(3 * T - 1, false, 100_000, RATE, NONE));
+        assertEquals(DROP_AND_REQUEST_KEYFRAME, d.onVideoFrame(3 * T, false, 100_000, RATE, NONE));
+    }
 }
