@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -25,8 +26,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogarithmicAxis;
+import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -56,9 +58,9 @@ import org.jfree.data.xy.XYSeriesCollection;
  *
  * <p>All viewers open the page at t0; each link's qdisc is sampled every 100 ms, each browser's {@code getStats()}
  * every 500 ms, and the server's stats of every session (GCC target, pacing rate, rung played, switches) every
- * 250 ms, matched to the viewer by the session id in its WHEP {@code Location}. The first {@value #SETTLE_MS} ms
- * (join, the first rung switches while GCC's estimate moves from its start) are left out of the
- * per-viewer figures that say "after 5 s".
+ * 250 ms, matched to the viewer by the session id in its WHEP {@code Location}. The join and a viewer's first
+ * {@value #SETTLE_MS} ms of video (the first rung switches while GCC's estimate moves from its start) are left out
+ * of the per-viewer figures that say "after 5 s" (see {@link #viewerFigures}).
  *
  * <p>Usage (root, iproute2, ffmpeg with libx264, chromium + chromium-driver; about 0.15 of a core per viewer):
  * <pre>{@code
@@ -93,7 +95,7 @@ public final class WhepLadderViewersBench {
      * thread (one for all rungs) must not wait behind them, or every rung runs at a few frames per second.
      */
     static final int VIEWER_NICE = 5;
-    /** The start left out of the figures "after 5 s", ms. */
+    /** How long after its first decoded frame a viewer is "settled" (see {@link #viewerFigures}), ms. */
     public static final long SETTLE_MS = 5_000;
 
     /** A rung of the ladder: height (px), bitrate (bit/s: nominal, or the source's measured rate for passthrough), hub stream. */
@@ -202,7 +204,8 @@ public final class WhepLadderViewersBench {
         long end = durationMs * 1_000_000L;
         CountDownLatch ready = new CountDownLatch(1);
         AtomicLong videoFrames = new AtomicLong();
-        // video frames and bytes of the source and of each rung stream within the run, by stream
+        // video frames, bytes and the first frame's time (ns from t0) of the source and of each rung stream within the
+        // run, by stream: the rungs start with the first viewer's join
         Map<String, long[]> videoInRun = new ConcurrentHashMap<>();
         Map<String, List<ServerSample>> serverBySession = new ConcurrentHashMap<>();
         Map<String, List<RungSample>> rungsBySession = new ConcurrentHashMap<>();
@@ -228,7 +231,7 @@ public final class WhepLadderViewersBench {
                     }
                     long t = Long.parseLong(f[2]) - t0[0];
                     if (t0[0] != Long.MAX_VALUE && t >= 0 && t <= end) {
-                        long[] c = videoInRun.computeIfAbsent(f[1], k -> new long[2]);
+                        long[] c = videoInRun.computeIfAbsent(f[1], k -> new long[] {0, 0, t});
                         synchronized (c) {
                             c[0]++;
                             c[1] += Long.parseLong(f[6]);
@@ -297,14 +300,16 @@ public final class WhepLadderViewersBench {
             run.put("ffmpegCpuS", Analysis.round(WhepViewerBench.cpuUsed(ffmpeg, cpuBefore, cpuAfter), 1));
             run.put("viewersCpuS", Analysis.round(viewers.stream()
                     .mapToDouble(v -> WhepViewerBench.cpuUsed(v.process, cpuBefore, cpuAfter)).sum(), 1));
-            long[] src = videoInRun.getOrDefault(STREAM, new long[2]);
+            long[] src = videoInRun.getOrDefault(STREAM, new long[3]);
             run.put("sourceVideoKbps", Math.round(src[1] * 8.0 / durationMs));
-            // what the ladder made of it: a ladder starved of CPU shows here as fewer frames than the source's
-            run.put("rungs", videoInRun.entrySet().stream().filter(e -> !e.getKey().equals(STREAM))
-                    .sorted(Map.Entry.comparingByKey()).map(e -> e.getKey().substring(STREAM.length() + 1) + " "
-                            + Analysis.round(e.getValue()[0] * 1000.0 / durationMs, 1) + " fps "
-                            + Math.round(e.getValue()[1] * 8.0 / durationMs) + " kbit/s").collect(Collectors.joining(", ")));
             run.put("sourceFps", Analysis.round(src[0] * 1000.0 / durationMs, 1));
+            // what the ladder made of it, from each rung's first frame: a ladder starved of CPU has fewer frames
+            run.put("rungs", videoInRun.entrySet().stream().filter(e -> !e.getKey().equals(STREAM))
+                    .sorted(Map.Entry.comparingByKey()).map(e -> {
+                        double ms = Math.max(1, (end - e.getValue()[2]) / 1e6);
+                        return e.getKey().substring(STREAM.length() + 1) + " " + Analysis.round(e.getValue()[0] * 1000.0 / ms, 1)
+                                + " fps " + Math.round(e.getValue()[1] * 8.0 / ms) + " kbit/s";
+                    }).collect(Collectors.joining(", ")));
         } finally {
             Bottleneck.closeAll(links);
         }
@@ -377,18 +382,20 @@ public final class WhepLadderViewersBench {
     }
 
     /**
-     * One viewer's figures. Keys: {@code capacityKbps}; {@code allowedRung}/{@code allowedKbps}, the highest rung
-     * whose bitrate fits the capacity; {@code topRungAtMs}, when the server first played the top rung to it (-1:
-     * never); from the server's readings after {@value #SETTLE_MS} ms, {@code majorityRung} (the rung played in most
-     * readings) with its share {@code majorityShare}, {@code finalRung} (the one played most in the run's last
-     * {@value #SETTLE_MS} ms),
-     * {@code meanRungKbps} (the played rung's bitrate averaged over the readings) and {@code rungUtilization}
-     * (meanRungKbps / allowedKbps), {@code targetP50Kbps} (GCC's target, median) and {@code targetShare} (of the
-     * capacity), {@code rungSwitches} (whole run); from the browser after {@value #SETTLE_MS} ms,
-     * {@code videoKbps} (RTP video payload received) and {@code videoShare} (of the capacity),
-     * {@code decodedFps}, {@code decodedHeight} (the frame height in most samples), {@code freezesAfter5s},
-     * {@code freezesOver1sAfter5s}, {@code longestFreezeAfter5sMs}; over the whole run {@code firstFrameMs},
-     * {@code freezes}, {@code freezeMs}, and at the bottleneck {@code queueDelayP95Ms} and {@code loss} (see
+     * One viewer's figures. "Settled" is from {@value #SETTLE_MS} ms after the viewer's first decoded frame (after
+     * {@value #SETTLE_MS} ms if it decoded none): the join and the first rung switches, while GCC's estimate moves
+     * from its start (the top rung) to the path's, come before; a loaded machine can take seconds to open ten pages.
+     * Keys: {@code capacityKbps}; {@code allowedRung}/{@code allowedKbps}, the highest rung whose bitrate fits the
+     * capacity; from the server's readings once settled, {@code topRungShare} (of the readings on the top rung),
+     * {@code majorityRung} (the rung played in most readings) with its share {@code majorityShare},
+     * {@code finalRung} (the one played most in the run's last {@value #SETTLE_MS} ms), {@code meanRungKbps} (the
+     * played rung's bitrate averaged over the readings) and {@code rungUtilization} (meanRungKbps / allowedKbps),
+     * {@code targetP50Kbps} (GCC's target, median) and {@code targetShare} (of the capacity); {@code rungSwitches}
+     * (whole run); from the browser once settled, {@code videoKbps} (RTP video payload received) and
+     * {@code videoShare} (of the capacity), {@code decodedFps}, {@code decodedHeight} (the frame height in most
+     * samples), {@code freezesAfter5s}, {@code freezesOver1sAfter5s}, {@code longestFreezeAfter5sMs} (freezes
+     * that end once settled); over the whole run {@code firstFrameMs}, {@code framesDecoded}, {@code freezes},
+     * {@code freezeMs}, and at the bottleneck {@code queueDelayP95Ms} and {@code loss} (see
      * {@link ViewerAnalysis#figures}); {@code serverFramesDropped}. Rungs are named by height ({@code 360p}).
      */
     static Map<String, Object> viewerFigures(long capacityBps, List<Sample> samples, List<ServerSample> server,
@@ -397,16 +404,18 @@ public final class WhepLadderViewersBench {
         Map<String, Object> all = ViewerAnalysis.figures(samples, data, server);
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("capacityKbps", capacityBps / 1000);
+        double first = ViewerAnalysis.firstFrameMs(ViewerAnalysis.within(samples, dur));
+        double settled = Math.max(0, first) + SETTLE_MS;
         Map<String, Rung> byStream = ladder.stream().collect(Collectors.toMap(Rung::stream, Function.identity(), (a, b) -> a));
         if (!ladder.isEmpty()) {
             Rung allowed = allowedRung(ladder, capacityBps);
             f.put("allowedRung", allowed.height() + "p");
             f.put("allowedKbps", allowed.bitrateBps() / 1000);
-            f.put("topRungAtMs", rungs.stream().filter(r -> r.tMs() >= 0 && r.stream().equals(ladder.get(0).stream()))
-                    .findFirst().map(r -> Math.round(r.tMs())).orElse(-1L));
-            List<RungSample> late = rungs.stream().filter(r -> r.tMs() >= SETTLE_MS && r.tMs() <= dur
+            List<RungSample> late = rungs.stream().filter(r -> r.tMs() >= settled && r.tMs() <= dur
                     && byStream.containsKey(r.stream())).toList();
             if (!late.isEmpty()) {
+                f.put("topRungShare", Analysis.round(late.stream().filter(r -> r.stream().equals(ladder.get(0).stream()))
+                        .count() / (double) late.size(), 2));
                 String major = majority(late);
                 f.put("majorityRung", byStream.get(major).height() + "p");
                 f.put("majorityShare", Analysis.round(late.stream().filter(r -> r.stream().equals(major)).count()
@@ -418,7 +427,7 @@ public final class WhepLadderViewersBench {
                 f.put("rungUtilization", Analysis.round(mean / allowed.bitrateBps(), 2));
             }
         }
-        double[] target = server.stream().filter(x -> x.tMs() >= SETTLE_MS && x.tMs() <= dur && x.targetBps() > 0)
+        double[] target = server.stream().filter(x -> x.tMs() >= settled && x.tMs() <= dur && x.targetBps() > 0)
                 .mapToDouble(x -> x.targetBps() / 1000.0).toArray();
         if (target.length > 0) {
             double p50 = Analysis.pct(target, 50);
@@ -428,7 +437,7 @@ public final class WhepLadderViewersBench {
         f.put("rungSwitches", rungs.isEmpty() ? 0 : rungs.stream().filter(r -> r.tMs() <= dur)
                 .mapToLong(RungSample::switches).max().orElse(0));
         List<Sample> s = ViewerAnalysis.within(samples, dur);
-        List<Sample> late = s.stream().filter(x -> x.tMs() >= SETTLE_MS).toList();
+        List<Sample> late = s.stream().filter(x -> x.tMs() >= settled).toList();
         if (late.size() >= 2) {
             Sample a = late.get(0);
             Sample z = late.get(late.size() - 1);
@@ -439,11 +448,12 @@ public final class WhepLadderViewersBench {
             Map<Integer, Long> heights = late.stream().collect(Collectors.groupingBy(Sample::height, Collectors.counting()));
             f.put("decodedHeight", heights.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey());
         }
-        List<Freeze> lateFreezes = ViewerAnalysis.freezes(s, dur).stream().filter(x -> x.endMs() > SETTLE_MS).toList();
+        List<Freeze> lateFreezes = ViewerAnalysis.freezes(s, dur).stream().filter(x -> x.endMs() > settled).toList();
         f.put("freezesAfter5s", lateFreezes.size());
         f.put("freezesOver1sAfter5s", lateFreezes.stream().filter(x -> x.durationMs() > 1000).count());
         f.put("longestFreezeAfter5sMs", Math.round(lateFreezes.stream().mapToDouble(Freeze::durationMs).max().orElse(0)));
-        for (String k : List.of("firstFrameMs", "freezes", "freezeMs", "queueDelayP95Ms", "loss", "serverFramesDropped", "error")) {
+        for (String k : List.of("firstFrameMs", "framesDecoded", "freezes", "freezeMs", "queueDelayP95Ms", "loss",
+                "serverFramesDropped", "error")) {
             if (all.containsKey(k)) {
                 f.put(k, all.get(k));
             }
@@ -472,30 +482,34 @@ public final class WhepLadderViewersBench {
 
     /**
      * Against each viewer's capacity (kbit/s, log scale): the capacity, the highest rung that fits it, the rung
-     * played (mean bitrate after 5 s), the video received and GCC's target (median after 5 s), kbit/s; below, the
-     * freezes after 5 s and the longest of them (s).
+     * played (mean bitrate once settled, see {@link #viewerFigures}), the video received and GCC's target (median
+     * once settled), kbit/s; below, the freezes once settled and the longest of them (s).
      */
     static void summaryChart(List<ViewerResult> viewers, String title, Path png) throws IOException {
         String[][] rateKeys = {{"capacityKbps", "capacity"}, {"allowedKbps", "highest rung <= capacity"},
-            {"meanRungKbps", "rung played (mean after 5 s)"}, {"videoKbps", "video received (browser, after 5 s)"},
-            {"targetP50Kbps", "GCC target (server, median after 5 s)"}};
+            {"meanRungKbps", "rung played (mean, settled)"}, {"videoKbps", "video received (browser, settled)"},
+            {"targetP50Kbps", "GCC target (server, median, settled)"}};
         XYSeriesCollection rates = new XYSeriesCollection();
         for (String[] k : rateKeys) {
             rates.addSeries(series(viewers, k[0], k[1], 1, true));
         }
         XYSeriesCollection freezes = new XYSeriesCollection();
-        freezes.addSeries(series(viewers, "freezesAfter5s", "freezes after 5 s", 1, false));
-        freezes.addSeries(series(viewers, "longestFreezeAfter5sMs", "longest freeze after 5 s (s)", 1e-3, false));
-        LogarithmicAxis x = new LogarithmicAxis("capacity (kbit/s, log)");
-        x.setExpTickLabelsFlag(false);
-        x.setLog10TickLabelsFlag(false);
-        LogarithmicAxis y = new LogarithmicAxis("kbit/s (log)");
-        y.setExpTickLabelsFlag(false);
-        y.setLog10TickLabelsFlag(false);
-        CombinedDomainXYPlot plot = new CombinedDomainXYPlot(x);
-        plot.add(new XYPlot(rates, null, y, new XYLineAndShapeRenderer(true, true)), 3);
+        freezes.addSeries(series(viewers, "freezesAfter5s", "freezes (settled)", 1, false));
+        freezes.addSeries(series(viewers, "longestFreezeAfter5sMs", "longest freeze (settled, s)", 1e-3, false));
+        CombinedDomainXYPlot plot = new CombinedDomainXYPlot(log2Axis("capacity (kbit/s, log)"));
+        plot.add(new XYPlot(rates, null, log2Axis("kbit/s (log)"), new XYLineAndShapeRenderer(true, true)), 3);
         plot.add(new XYPlot(freezes, null, new NumberAxis("count / s"), new XYLineAndShapeRenderer(true, true)), 1);
         ChartUtils.saveChartAsPNG(png.toFile(), new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true), 1100, 800);
+    }
+
+    /** A log axis with a tick at every power of two (64, 128, ... kbit/s), labelled as plain numbers. */
+    private static LogAxis log2Axis(String label) {
+        LogAxis a = new LogAxis(label);
+        a.setBase(2);
+        a.setSmallestValue(64);
+        a.setTickUnit(new NumberTickUnit(1));
+        a.setNumberFormatOverride(new DecimalFormat("0"));
+        return a;
     }
 
     /** {@code key} of each viewer × {@code scale} against its capacity (kbit/s); {@code positive}: only values &gt; 0 (log axis). */
