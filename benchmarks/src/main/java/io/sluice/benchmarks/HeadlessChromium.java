@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -16,11 +17,15 @@ import org.openqa.selenium.chrome.ChromeOptions;
 /**
  * Headless Debian Chromium ({@code /usr/bin/chromium}) driven by {@code /usr/bin/chromedriver} through Selenium,
  * with a throw-away profile, autoplay allowed and nothing fetched from the network (the driver path is set, so
- * Selenium Manager never runs). Closing quits the browser and deletes the profile.
+ * Selenium Manager never runs). Closing quits the browser and deletes the profile; so does a shutdown hook when the
+ * JVM is ended first (a bench's viewer process destroyed at the end of its run used to leave its profile, ~2.5 MB,
+ * under /tmp).
  */
 public final class HeadlessChromium implements AutoCloseable {
     private final Path profile;
     private final ChromeDriverService service;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread hook;
     public final ChromeDriver driver;
 
     /** @param extraArgs further command-line switches, e.g. {@code --use-file-for-fake-video-capture=<y4m>} */
@@ -28,6 +33,8 @@ public final class HeadlessChromium implements AutoCloseable {
         System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
         System.setProperty("SE_OFFLINE", "true");
         profile = Files.createTempDirectory("sluice-bench-chromium-");
+        hook = new Thread(this::closeAtExit, "chromium-profile-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
         ChromeOptions o = new ChromeOptions();
         o.setBinary(new File("/usr/bin/chromium"));
         o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -46,8 +53,17 @@ public final class HeadlessChromium implements AutoCloseable {
         return ((JavascriptExecutor) driver).executeScript(script);
     }
 
+    /** Quits the browser and deletes the profile; idempotent. */
     @Override
     public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+            // the JVM is shutting down: this is the hook
+        }
         try {
             driver.quit();
         } finally {
@@ -55,6 +71,15 @@ public final class HeadlessChromium implements AutoCloseable {
             try (Stream<Path> s = Files.walk(profile)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+    }
+
+    /** The shutdown hook: as {@link #close()}, errors ignored (the browser may be gone already). */
+    private void closeAtExit() {
+        try {
+            close();
+        } catch (IOException | RuntimeException ignored) {
+            // best effort at exit
         }
     }
 }

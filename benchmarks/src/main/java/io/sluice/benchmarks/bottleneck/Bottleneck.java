@@ -19,6 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * runs do not clash; {@link #close()} deletes both namespaces and stops every process started through
  * {@link #exec}, and a shutdown hook does the same if the JVM exits first. No propagation delay is added
  * ({@code netem} is not available on the machines this runs on), so the path RTT is the queueing delay.
+ *
+ * <p>{@link #fanOut} makes several bottlenecks that share one sender namespace (a star: one server, one veth pair
+ * and one tbf per receiver namespace, each pair on its own /24), so that one process in the sender namespace serves
+ * receivers that each sit behind their own bottleneck.
  */
 public final class Bottleneck implements AutoCloseable {
     /** Sender-side address (the publisher's namespace). */
@@ -30,7 +34,13 @@ public final class Bottleneck implements AutoCloseable {
 
     public final String senderNs;
     public final String receiverNs;
-    public final String senderDev = "bns";
+    public final String senderDev;
+    /** This link's sender-side address ({@link #SENDER_IP} unless made by {@link #fanOut}). */
+    public final String senderIp;
+    /** This link's receiver-side address ({@link #RECEIVER_IP} unless made by {@link #fanOut}). */
+    public final String receiverIp;
+    /** Whether {@link #close()} deletes the sender namespace (false for all but the first link of a fan-out). */
+    private final boolean ownsSenderNs;
     private final long queueLatencyMs;
     private final long burstBytes;
     private final List<Process> processes = new ArrayList<>();
@@ -49,19 +59,34 @@ public final class Bottleneck implements AutoCloseable {
      * @throws IOException if a command fails (not root, no iproute2): the message names the command
      */
     public Bottleneck(long initialRateBps, long queueLatencyMs) throws IOException {
+        this(null, -1, initialRateBps, queueLatencyMs);
+    }
+
+    /**
+     * One link of a fan-out: {@code sharedSenderNs} null creates the sender namespace (owned, deleted by
+     * {@link #close()}); {@code index} &ge; 0 names the sender-side device {@code bns<index>} and puts the pair
+     * on 10.204.{@code index}.0/24, -1 is the single link ({@code bns}, {@link #SENDER_IP}).
+     */
+    private Bottleneck(String sharedSenderNs, int index, long initialRateBps, long queueLatencyMs) throws IOException {
         String id = ProcessHandle.current().pid() + "x" + COUNTER.incrementAndGet();
-        this.senderNs = "sluice-bs" + id;
+        this.ownsSenderNs = sharedSenderNs == null;
+        this.senderNs = sharedSenderNs != null ? sharedSenderNs : "sluice-bs" + id;
         this.receiverNs = "sluice-br" + id;
+        this.senderDev = index < 0 ? "bns" : "bns" + index;
+        this.senderIp = index < 0 ? SENDER_IP : "10.204." + index + ".1";
+        this.receiverIp = index < 0 ? RECEIVER_IP : "10.204." + index + ".2";
         this.queueLatencyMs = queueLatencyMs;
         this.burstBytes = 5_000; // a few MTUs: enough for tbf at these rates, small enough not to hide the queue
         this.hook = new Thread(this::close, "bottleneck-cleanup-" + id);
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            run("ip", "netns", "add", senderNs);
+            if (ownsSenderNs) {
+                run("ip", "netns", "add", senderNs);
+            }
             run("ip", "netns", "add", receiverNs);
             run("ip", "link", "add", senderDev, "netns", senderNs, "type", "veth", "peer", "name", "bnr", "netns", receiverNs);
-            run("ip", "-n", senderNs, "addr", "add", SENDER_IP + "/24", "dev", senderDev);
-            run("ip", "-n", receiverNs, "addr", "add", RECEIVER_IP + "/24", "dev", "bnr");
+            run("ip", "-n", senderNs, "addr", "add", senderIp + "/24", "dev", senderDev);
+            run("ip", "-n", receiverNs, "addr", "add", receiverIp + "/24", "dev", "bnr");
             // No GSO/TSO through the bottleneck: tbf would queue a TCP super-packet as one but count each of its
             // segments when it drops it, inflating TCP's loss figure; one MTU-sized packet per skb is what a
             // real link carries and makes loss = segments dropped / segments offered for TCP as for RTP.
@@ -77,6 +102,40 @@ public final class Bottleneck implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * {@code ratesBps.length} bottlenecks from one sender namespace (created by the first, which owns it) to one
+     * receiver namespace each: link {@code i} is {@code bns<i>} (10.204.i.1) → {@code bnr} (10.204.i.2) with its own
+     * tbf at {@code ratesBps[i]}. A receiver reaches the sender only over its own link (no other routes), so a server
+     * bound to the wildcard address in the sender namespace serves each receiver through that receiver's bottleneck.
+     * Close them with {@link #closeAll} (the first last: deleting its namespace takes every link's sender side).
+     *
+     * @param ratesBps       tbf rate of each link, bit/s (1..200 links)
+     * @param queueLatencyMs tbf {@code latency} of every link, ms
+     * @throws IOException if a command fails; the links made so far are closed
+     */
+    public static List<Bottleneck> fanOut(long[] ratesBps, long queueLatencyMs) throws IOException {
+        if (ratesBps.length < 1 || ratesBps.length > 200) {
+            throw new IllegalArgumentException("links: " + ratesBps.length + " (expected: 1..200)");
+        }
+        List<Bottleneck> links = new ArrayList<>();
+        try {
+            for (int i = 0; i < ratesBps.length; i++) {
+                links.add(new Bottleneck(i == 0 ? null : links.get(0).senderNs, i, ratesBps[i], queueLatencyMs));
+            }
+        } catch (IOException | RuntimeException e) {
+            closeAll(links);
+            throw e;
+        }
+        return links;
+    }
+
+    /** Closes {@code links} (from {@link #fanOut}) last to first; idempotent. */
+    public static void closeAll(List<Bottleneck> links) {
+        for (int i = links.size() - 1; i >= 0; i--) {
+            links.get(i).close();
         }
     }
 
@@ -189,7 +248,7 @@ public final class Bottleneck implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        for (String ns : new String[] {senderNs, receiverNs}) {
+        for (String ns : ownsSenderNs ? new String[] {senderNs, receiverNs} : new String[] {receiverNs}) {
             try {
                 run("ip", "netns", "del", ns);
             } catch (IOException ignored) {

@@ -1,5 +1,6 @@
 package io.sluice.benchmarks.bottleneck;
 
+import io.sluice.codec.ffmpeg.FfmpegRenditionLadder;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.MediaType;
 import io.sluice.core.TrackInfo;
@@ -10,6 +11,7 @@ import io.sluice.webrtc.server.WebRtcSessionStats;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -17,15 +19,18 @@ import java.util.concurrent.LinkedBlockingQueue;
  * The receiving end, run in the receiver namespace: a {@link SluiceServer} (RTMP, WHIP ingest, /publish page)
  * on {@code bindIp}, with one hub subscriber per stream name that reports each frame's arrival.
  *
- * <p>Usage: {@code ReceiverMain [--viewer-cc=true|false] bindIp rtmpPort httpPort stream...}; the option sets
- * {@link SluiceServer.Builder#viewerCongestionControl(boolean)} (default {@code true}) for the WHEP viewers of
- * {@link WhepViewerBench}, where this server runs in the sender namespace. Prints {@code READY} once listening, then
+ * <p>Usage: {@code ReceiverMain [--viewer-cc=true|false] [--ladder=h1,h2,...] bindIp rtmpPort httpPort stream...};
+ * {@code --viewer-cc} sets {@link SluiceServer.Builder#viewerCongestionControl(boolean)} (default {@code true}) for
+ * the WHEP viewers of {@link WhepViewerBench}, where this server runs in the sender namespace; {@code --ladder} gives
+ * the server an {@link FfmpegRenditionLadder} with those rung heights below the top one (at most one rung per height
+ * plus the top; {@link WhepLadderViewersBench}). A wildcard {@code bindIp} (0.0.0.0) offers WebRTC host candidates on
+ * every interface that is up, else only on {@code bindIp}. Prints {@code READY} once listening, then
  * one line per frame: {@code F <stream> <nanoTime> <V|A> <ptsUs> <key 0|1> <bytes>} ({@link System#nanoTime()}
  * is CLOCK_MONOTONIC on Linux, shared by every process of the machine, so the parent can line it up with its
  * own samples), and every 250 ms one line per WHEP session from {@code WebRtcServer.stats()}:
  * {@code G <stream> <nanoTime> <targetBitrateBps> <pacingRateBps> <pacerQueueDelayUs> <framesDropped>
- * <rtpBytesSent> <retransmissions> <keyframeRequests>} (0 rates without per-viewer congestion control). Runs until
- * killed.
+ * <rtpBytesSent> <retransmissions> <keyframeRequests> <sessionId> <rung> <rungSwitches>} (0 rates without per-viewer
+ * congestion control; {@code rung} the hub stream whose video the session plays). Runs until killed.
  */
 public final class ReceiverMain {
     private ReceiverMain() {
@@ -33,15 +38,30 @@ public final class ReceiverMain {
 
     public static void main(String[] args) throws Exception {
         boolean viewerCc = true;
-        if (args.length > 0 && args[0].startsWith("--viewer-cc=")) {
-            viewerCc = Boolean.parseBoolean(args[0].substring("--viewer-cc=".length()));
-            args = java.util.Arrays.copyOfRange(args, 1, args.length);
+        int[] ladderHeights = null;
+        while (args.length > 0 && args[0].startsWith("--")) {
+            if (args[0].startsWith("--viewer-cc=")) {
+                viewerCc = Boolean.parseBoolean(args[0].substring("--viewer-cc=".length()));
+            } else if (args[0].startsWith("--ladder=")) {
+                ladderHeights = Arrays.stream(args[0].substring("--ladder=".length()).split(",")).mapToInt(Integer::parseInt)
+                        .toArray();
+            } else {
+                throw new IllegalArgumentException("unknown option " + args[0] + " (--viewer-cc=, --ladder=)");
+            }
+            args = Arrays.copyOfRange(args, 1, args.length);
         }
         InetAddress bind = InetAddress.getByName(args[0]);
         LinkedBlockingQueue<String> out = new LinkedBlockingQueue<>(100_000);
-        SluiceServer server = SluiceServer.builder().bindAddress(bind).rtmpPort(Integer.parseInt(args[1]))
-                .httpPort(Integer.parseInt(args[2])).hostAddresses(List.of(bind)).replaceExistingPublisher(true)
-                .viewerCongestionControl(viewerCc).build().start();
+        SluiceServer.Builder sb = SluiceServer.builder().bindAddress(bind).rtmpPort(Integer.parseInt(args[1]))
+                .httpPort(Integer.parseInt(args[2])).replaceExistingPublisher(true).viewerCongestionControl(viewerCc);
+        if (!bind.isAnyLocalAddress()) {
+            sb.hostAddresses(List.of(bind)); // the wildcard: every interface that is up (SluiceServer's default)
+        }
+        if (ladderHeights != null) {
+            int[] heights = ladderHeights;
+            sb.renditionLadder(hub -> FfmpegRenditionLadder.builder(hub).heights(heights).maxRungs(heights.length + 1).build());
+        }
+        SluiceServer server = sb.build().start();
         List<AutoCloseable> subs = new ArrayList<>();
         for (int i = 3; i < args.length; i++) {
             String name = args[i];
@@ -75,7 +95,8 @@ public final class ReceiverMain {
                     if (w.endpoint() == WebRtcEndpoint.WHEP) {
                         out.offer("G " + w.stream() + " " + t + " " + w.targetBitrateBps() + " " + w.pacingRateBps() + " "
                                 + w.pacerQueueDelayUs() + " " + w.framesDropped() + " " + w.rtpBytesSent() + " "
-                                + w.retransmissions() + " " + w.keyframeRequests());
+                                + w.retransmissions() + " " + w.keyframeRequests() + " " + w.sessionId() + " " + w.rung()
+                                + " " + w.rungSwitches());
                     }
                 }
                 try {

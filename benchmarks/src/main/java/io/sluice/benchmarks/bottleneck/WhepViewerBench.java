@@ -159,14 +159,25 @@ public final class WhepViewerBench {
      * stereo AAC 128 kbit/s, 30 s (ffmpeg loops it).
      */
     public static Path prepareClip(Path shared, Path dir) throws IOException, InterruptedException {
+        return prepareClip(shared, dir, 0, 480, STREAM_BPS);
+    }
+
+    /**
+     * As {@link #prepareClip(Path, Path)}, scaled to {@code height} (width keeping the aspect ratio, even) at
+     * {@code bps} average and max rate, with at most {@code bFrames} consecutive B-frames (x264 {@code -bf}; with
+     * B-frames a server's rendition ladder transcodes every rung, the top one too, as WebRTC cannot carry them).
+     */
+    public static Path prepareClip(Path shared, Path dir, int bFrames, int height, long bps) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        Path clipFile = dir.resolve("bbb-480p-2500k-nobf.mp4");
+        long k = bps / 1000;
+        String name = "bbb-" + height + "p-" + k + "k-" + (bFrames == 0 ? "nobf" : "bf" + bFrames);
+        Path clipFile = dir.resolve(name + ".mp4");
         if (!Files.exists(clipFile)) {
-            Path tmp = dir.resolve("bbb-480p-2500k-nobf.part.mp4");
-            long k = STREAM_BPS / 1000;
+            Path tmp = dir.resolve(name + ".part.mp4");
             Process p = new ProcessBuilder("ffmpeg", "-v", "error", "-y", "-i",
-                    shared.resolve("media/bbb_480p_30s_h264_aac51.mp4").toString(), "-c:v", "libx264", "-preset", "veryfast",
-                    "-b:v", k + "k", "-maxrate", k + "k", "-bufsize", k + "k", "-bf", "0", "-g", "48", "-keyint_min", "48",
+                    shared.resolve("media/bbb_480p_30s_h264_aac51.mp4").toString(), "-vf", "scale=-2:" + height,
+                    "-c:v", "libx264", "-preset", "veryfast",
+                    "-b:v", k + "k", "-maxrate", k + "k", "-bufsize", k + "k", "-bf", "" + bFrames, "-g", "48", "-keyint_min", "48",
                     "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", "-b:a", "128k", tmp.toString())
                     .redirectErrorStream(true).start();
             String msg = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -225,11 +236,8 @@ public final class WhepViewerBench {
                     } else if (line.startsWith("F ") && line.contains(" V ")) {
                         s.serverVideoFrames.incrementAndGet();
                     } else if (line.startsWith("G ")) {
-                        String[] g = line.split(" ");
                         if (t0[0] != Long.MAX_VALUE) {
-                            s.server.add(new ServerSample((Long.parseLong(g[2]) - t0[0]) / 1e6, Long.parseLong(g[3]),
-                                    Long.parseLong(g[4]), Long.parseLong(g[5]), Long.parseLong(g[6]), Long.parseLong(g[7]),
-                                    Long.parseLong(g[8]), Long.parseLong(g[9])));
+                            s.server.add(serverSample(line.split(" "), t0[0]));
                         }
                     } else if (!line.startsWith("F ")) {
                         BottleneckRun.appendLog(log, s.variant + " server: " + line);
@@ -267,26 +275,9 @@ public final class WhepViewerBench {
             Map<Long, Double> cpuBefore = cpuSeconds(sides);
             long[] stat0 = procStat();
             t0[0] = System.nanoTime();
-            for (Side s : sides) {
-                OutputStream in = s.viewer.getOutputStream();
-                in.write("GO\n".getBytes(StandardCharsets.UTF_8));
-                in.flush();
-            }
-            Thread sampler = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    long start = System.nanoTime();
-                    try {
-                        for (Side s : sides) {
-                            sample(s, t0[0]);
-                        }
-                        Thread.sleep(Math.max(1, 50 - (System.nanoTime() - start) / 1_000_000));
-                    } catch (IOException | InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "qdisc-sampler");
-            sampler.setDaemon(true);
-            sampler.start();
+            go(sides.stream().map(s -> s.viewer).toList());
+            Thread sampler = qdiscSampler(sides.stream().map(s -> s.b).toList(), sides.stream().map(s -> s.qdisc).toList(),
+                    t0[0], 50);
             for (CapacitySchedule.Step st : sch.steps()) {
                 BottleneckRun.sleepUntil(t0[0] + st.startMs() * 1_000_000L);
                 if (st.startMs() > 0) {
@@ -306,14 +297,7 @@ public final class WhepViewerBench {
                 Map<String, Double> m = new LinkedHashMap<>();
                 String[] roles = {"serverCpuS", "ffmpegCpuS", "viewerCpuS"};
                 for (int i = 0; i < s.procs.size(); i++) {
-                    double sum = 0;
-                    for (ProcessHandle h : tree(s.procs.get(i))) {
-                        Double after = cpuAfter.get(h.pid());
-                        if (after != null) {
-                            sum += after - cpuBefore.getOrDefault(h.pid(), 0.0);
-                        }
-                    }
-                    m.put(roles[i], Analysis.round(sum, 1));
+                    m.put(roles[i], Analysis.round(cpuUsed(s.procs.get(i), cpuBefore, cpuAfter), 1));
                 }
                 cpu.put(s.variant, m);
             }
@@ -347,23 +331,62 @@ public final class WhepViewerBench {
             BottleneckRun.appendLog(log, s.variant + " viewer: " + line);
             return;
         }
+        s.samples.add(viewerSample(f, t0[0]));
+    }
+
+    /** A {@link ViewerMain} {@code W} line, split at spaces, timed in ms from {@code t0} (nanoTime). */
+    static Sample viewerSample(String[] f, long t0) {
         long[] v = new long[14];
         for (int i = 0; i < 14; i++) {
             v[i] = Long.parseLong(f[i + 1]);
         }
-        s.samples.add(new Sample((v[0] - t0[0]) / 1e6, v[1], v[2], v[3], (int) v[4], (int) v[5], v[6], v[7], v[8], v[9], v[10],
-                v[11], v[12], v[13], f[15]));
+        return new Sample((v[0] - t0) / 1e6, v[1], v[2], v[3], (int) v[4], (int) v[5], v[6], v[7], v[8], v[9], v[10],
+                v[11], v[12], v[13], f[15]);
     }
 
-    private static void sample(Side s, long t0) throws IOException {
-        QdiscSample q = BottleneckRun.qdiscSample(s.b, t0);
-        if (q != null) {
-            s.qdisc.add(q);
+    /** A {@link ReceiverMain} {@code G} line, split at spaces, timed in ms from {@code t0} (nanoTime). */
+    static ServerSample serverSample(String[] g, long t0) {
+        return new ServerSample((Long.parseLong(g[2]) - t0) / 1e6, Long.parseLong(g[3]), Long.parseLong(g[4]),
+                Long.parseLong(g[5]), Long.parseLong(g[6]), Long.parseLong(g[7]), Long.parseLong(g[8]), Long.parseLong(g[9]));
+    }
+
+    /** Tells each {@link ViewerMain} to open its page ({@code GO} on its stdin). */
+    static void go(List<Process> viewers) throws IOException {
+        for (Process v : viewers) {
+            OutputStream in = v.getOutputStream();
+            in.write("GO\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
         }
     }
 
+    /**
+     * Starts a daemon thread that reads the qdisc of {@code links.get(i)} into {@code into.get(i)} every
+     * {@code periodMs} (times from {@code t0}, nanoTime) until interrupted or a link is closed.
+     */
+    static Thread qdiscSampler(List<Bottleneck> links, List<List<QdiscSample>> into, long t0, long periodMs) {
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                long start = System.nanoTime();
+                try {
+                    for (int i = 0; i < links.size(); i++) {
+                        QdiscSample q = BottleneckRun.qdiscSample(links.get(i), t0);
+                        if (q != null) {
+                            into.get(i).add(q);
+                        }
+                    }
+                    Thread.sleep(Math.max(1, periodMs - (System.nanoTime() - start) / 1_000_000));
+                } catch (IOException | InterruptedException e) {
+                    return;
+                }
+            }
+        }, "qdisc-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        return sampler;
+    }
+
     /** A process and all its descendants (the viewer JVM's chromedriver and Chromium processes). */
-    private static List<ProcessHandle> tree(Process p) {
+    static List<ProcessHandle> tree(Process p) {
         List<ProcessHandle> l = new ArrayList<>(List.of(p.toHandle()));
         p.descendants().forEach(l::add);
         return l;
@@ -371,19 +394,34 @@ public final class WhepViewerBench {
 
     /** CPU seconds so far of every live process of every side, by pid. */
     private static Map<Long, Double> cpuSeconds(List<Side> sides) {
+        return cpuSecondsOf(sides.stream().flatMap(s -> s.procs.stream()).toList());
+    }
+
+    /** CPU seconds so far of {@code procs} and their live descendants, by pid. */
+    static Map<Long, Double> cpuSecondsOf(List<Process> procs) {
         Map<Long, Double> m = new HashMap<>();
-        for (Side s : sides) {
-            for (Process p : s.procs) {
-                for (ProcessHandle h : tree(p)) {
-                    h.info().totalCpuDuration().ifPresent(d -> m.put(h.pid(), d.toNanos() / 1e9));
-                }
+        for (Process p : procs) {
+            for (ProcessHandle h : tree(p)) {
+                h.info().totalCpuDuration().ifPresent(d -> m.put(h.pid(), d.toNanos() / 1e9));
             }
         }
         return m;
     }
 
+    /** CPU seconds {@code p} and its descendants used between two {@link #cpuSecondsOf} readings. */
+    static double cpuUsed(Process p, Map<Long, Double> before, Map<Long, Double> after) {
+        double sum = 0;
+        for (ProcessHandle h : tree(p)) {
+            Double a = after.get(h.pid());
+            if (a != null) {
+                sum += a - before.getOrDefault(h.pid(), 0.0);
+            }
+        }
+        return sum;
+    }
+
     /** {total, idle + iowait} jiffies of all CPUs from {@code /proc/stat}. */
-    private static long[] procStat() throws IOException {
+    static long[] procStat() throws IOException {
         String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
         long total = 0;
         for (int i = 1; i < f.length; i++) {
@@ -392,7 +430,7 @@ public final class WhepViewerBench {
         return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
     }
 
-    private static void writeServerCsv(Path file, List<ServerSample> samples) throws IOException {
+    static void writeServerCsv(Path file, List<ServerSample> samples) throws IOException {
         StringBuilder sb = new StringBuilder("t_ms,target_bps,pacing_bps,pacer_delay_us,frames_dropped,bytes_sent,"
                 + "retransmissions,keyframe_requests\n");
         for (ServerSample x : samples) {
@@ -402,7 +440,7 @@ public final class WhepViewerBench {
         Files.writeString(file, sb, StandardCharsets.UTF_8);
     }
 
-    private static void writeSamplesCsv(Path file, List<Sample> samples) throws IOException {
+    static void writeSamplesCsv(Path file, List<Sample> samples) throws IOException {
         StringBuilder sb = new StringBuilder("t_ms,frames_decoded,freeze_count,freeze_ms,width,height,packets_lost,nacks,"
                 + "video_bytes,jitter_buffer_delay_ms,jitter_buffer_emitted,transport_bytes,frames_dropped,plis,state\n");
         for (Sample x : samples) {

@@ -27,14 +27,23 @@ import org.junit.jupiter.api.Test;
 class WhepViewerCiTest {
     private static final Path OUT = Path.of("target/whep-viewer-ci");
 
-    @Test
-    void adaptedViewerHasNoFreezeAfterItsFirstSecondAt1point4TimesTheStreamBitrate() throws Exception {
+    /**
+     * Fails, naming what is missing, unless this runs as root with {@code /usr/bin/chromium},
+     * {@code /usr/bin/chromedriver} and the shared clip; returns the shared directory ({@code sluice.shared.dir}).
+     */
+    static Path requireViewerPeers() throws Exception {
         // .ci/run runs as root and installs chromium and chromium-driver (.ci/install-deps.sh): a missing peer fails
         assertEquals("0", Bottleneck.run("id", "-u").strip(), "the WHEP viewer bottleneck needs root (network namespaces, tc)");
         assertTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
                 "the WHEP viewer bottleneck needs /usr/bin/chromium and /usr/bin/chromedriver (.ci/install-deps.sh)");
         Path shared = Path.of(System.getProperty("sluice.shared.dir", "../../shared"));
         assertTrue(Files.isRegularFile(shared.resolve("media/bbb_480p_30s_h264_aac51.mp4")), "missing media under " + shared);
+        return shared;
+    }
+
+    @Test
+    void adaptedViewerHasNoFreezeAfterItsFirstSecondAt1point4TimesTheStreamBitrate() throws Exception {
+        Path shared = requireViewerPeers();
         WhepViewerBench bench = new WhepViewerBench(WhepViewerBench.prepareClip(shared, OUT.resolve("inputs")), OUT);
         long cap = WhepViewerBench.STREAM_BPS * 14 / 10;
         List<Result> results = bench.run(new Scenario("ci-1.4x-25s", CapacitySchedule.constant("1.4x", cap, 25_000)));

@@ -1,0 +1,539 @@
+package io.sluice.benchmarks.bottleneck;
+
+import io.sluice.benchmarks.bottleneck.BottleneckBench.Row;
+import io.sluice.benchmarks.bottleneck.RunData.QdiscSample;
+import io.sluice.benchmarks.bottleneck.ViewerAnalysis.Freeze;
+import io.sluice.benchmarks.bottleneck.ViewerAnalysis.Sample;
+import io.sluice.benchmarks.bottleneck.ViewerAnalysis.ServerSample;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.plot.CombinedDomainXYPlot;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/**
+ * Many WebRTC viewers of one stream with a rendition ladder, each behind its own bottleneck of a different constant
+ * capacity: does each get the rung its path carries (issue 13, "ten viewers on ten different bottlenecks each get
+ * their own rung")?
+ *
+ * <p>One sender namespace holds one Sluice server ({@link ReceiverMain} on the wildcard address with
+ * {@code --ladder=240,180}: an {@code FfmpegRenditionLadder} whose rungs each WHEP viewer chooses from with its own
+ * GCC estimate, {@code WhepSession}'s {@code RungSelector}) and ffmpeg publishing Big Buck Bunny scaled to 640×360
+ * 24 fps at 1.2 Mbit/s with B-frames over RTMP on the namespace's loopback (not shaped). With B-frames the ladder
+ * transcodes every rung, the top one too, so all rungs have IDRs at the same pictures and a switch never waits for
+ * the passthrough's keyframe: 360p 553 kbit/s, 240p 245 kbit/s, 180p 150 kbit/s (0.1 bit/pixel/frame, at least
+ * 150 kbit/s). 360p and not the 854×480 of {@link WhepViewerBench}: ten Chromium decoders and the ladder's encoders
+ * must fit on two cores (a 480p viewer costs about 0.2 of a core, the 480p/360p/240p ladder 0.6; ten of those
+ * starved every process: 7 fps decoded at 6 Mbit/s). Each viewer is headless Chromium ({@link ViewerMain}, its
+ * own JVM, chromedriver and browser; {@link #VIEWER_OPTIONS}) in its own receiver namespace, joined to the sender
+ * namespace by its own veth pair with its own tbf (300 ms drop-tail) ({@link Bottleneck#fanOut}): a receiver
+ * namespace has no route but its own /24, so its ICE pair, its page and its media cross its own bottleneck only, as
+ * ten separate access links. Ten browsers rather than ten tabs of one: one browser has one network namespace, so
+ * its tabs would share a path (or pick any of the server's candidates), and the bottleneck would no longer be the
+ * viewer's own.
+ *
+ * <p>All viewers open the page at t0; each link's qdisc is sampled every 100 ms, each browser's {@code getStats()}
+ * every 500 ms, and the server's stats of every session (GCC target, pacing rate, rung played, switches) every
+ * 250 ms, matched to the viewer by the session id in its WHEP {@code Location}. The join and a viewer's first
+ * {@value #SETTLE_MS} ms of video (the first rung switches while GCC's estimate moves from its start) are left out
+ * of the per-viewer figures that say "after 5 s" (see {@link #viewerFigures}).
+ *
+ * <p>Usage (root, iproute2, ffmpeg with libx264, chromium + chromium-driver; about 0.15 of a core per viewer):
+ * <pre>{@code
+ * java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.bottleneck.WhepLadderViewersBench \
+ *     [--out results/whep-ladder-viewers] [--capacities 0.2,0.3,...,3] [--duration-s 60] [--ladder 240,180] \
+ *     [--shared ../shared]
+ * }</pre>
+ * ({@code --capacities} in Mbit/s, one viewer each). Writes {@code figures.md} and {@code figures.json} (one row per
+ * viewer, keys in {@link #viewerFigures}; the run's CPU and ladder below the table in {@code figures.md}),
+ * {@code ladder-<n>.png} (rates against capacity, freezes), one timeline PNG and CSVs per viewer, and a log.
+ */
+public final class WhepLadderViewersBench {
+    private static final String STREAM = "live/v";
+    private static final int RTMP_PORT = 1935;
+    private static final int HTTP_PORT = 8080;
+    /** The source's picture height, px (640×360). */
+    public static final int SOURCE_HEIGHT = 360;
+    /** The source's video bitrate, bit/s (above the top rung's 553 kbit/s: the top rung is not capped by it). */
+    public static final long SOURCE_BPS = 1_200_000;
+    /**
+     * Ten capacities, bit/s: both sides of each rung's bitrate (150, 247, 553 kbit/s) and of what an estimate of
+     * 0.5-0.9 × the capacity needs for it (rung / 0.8).
+     */
+    public static final long[] TEN_CAPACITIES_BPS = {200_000, 300_000, 400_000, 500_000, 650_000, 800_000, 1_000_000,
+        1_400_000, 2_000_000, 3_000_000};
+    /** Rung heights below the top one (the source's 360p). */
+    public static final int[] LADDER_HEIGHTS = {240, 180};
+    /** Each viewer draws the video small and reads its stats every 500 ms: ten browsers on two cores. */
+    public static final List<String> VIEWER_OPTIONS = List.of("--small-video", "--interval-ms=500");
+    /**
+     * The viewers' nice value: on a machine where ten browsers want more CPU than there is, the server's ladder
+     * thread (one for all rungs) must not wait behind them, or every rung runs at a few frames per second.
+     */
+    static final int VIEWER_NICE = 5;
+    /** How long after its first decoded frame a viewer is "settled" (see {@link #viewerFigures}), ms. */
+    public static final long SETTLE_MS = 5_000;
+
+    /** A rung of the ladder: height (px), bitrate (bit/s: nominal, or the source's measured rate for passthrough), hub stream. */
+    public record Rung(int height, long bitrateBps, String stream) {
+    }
+
+    /** The server's reading of a viewer's session: the hub stream it plays and its rung switches so far. */
+    public record RungSample(double tMs, String stream, long switches) {
+    }
+
+    /** One viewer: its capacity, its raw samples, its figures and timeline plot. */
+    public record ViewerResult(int index, long capacityBps, List<Sample> samples, List<ServerSample> server,
+            List<RungSample> rungs, RunData bottleneck, Map<String, Object> figures, Path plot) {
+    }
+
+    /** A run: the ladder (highest first), every viewer's result, the run's CPU and load, the summary plot. */
+    public record Result(String name, List<Rung> ladder, List<ViewerResult> viewers, Map<String, Object> run, Path plot) {
+    }
+
+    private final Path clip;
+    private final Path outDir;
+    private final int[] ladderHeights;
+    private final List<String> viewerOptions;
+
+    /**
+     * @param clip          the H.264 + AAC clip ffmpeg loops into the server ({@link #prepareClip})
+     * @param outDir        where figures, plots, CSVs and the log go
+     * @param ladderHeights rung heights below the top one (e.g. {@link #LADDER_HEIGHTS})
+     * @param viewerOptions {@link ViewerMain}'s options for every viewer (e.g. {@link #VIEWER_OPTIONS})
+     */
+    public WhepLadderViewersBench(Path clip, Path outDir, int[] ladderHeights, List<String> viewerOptions) {
+        this.clip = clip;
+        this.outDir = outDir;
+        this.ladderHeights = ladderHeights.clone();
+        this.viewerOptions = List.copyOf(viewerOptions);
+    }
+
+    /**
+     * The source: the shared Big Buck Bunny clip at {@value #SOURCE_HEIGHT}p (640×360) 24 fps, {@value #SOURCE_BPS}
+     * bit/s, with B-frames (so every rung is transcoded), made once under {@code dir}.
+     */
+    public static Path prepareClip(Path shared, Path dir) throws IOException, InterruptedException {
+        return WhepViewerBench.prepareClip(shared, dir, 3, SOURCE_HEIGHT, SOURCE_BPS);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of("results/whep-ladder-viewers");
+        Path shared = Path.of("../shared");
+        long[] caps = TEN_CAPACITIES_BPS;
+        int[] heights = LADDER_HEIGHTS;
+        long durationS = 60;
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--out" -> out = Path.of(args[i + 1]);
+                case "--shared" -> shared = Path.of(args[i + 1]);
+                case "--duration-s" -> durationS = Long.parseLong(args[i + 1]);
+                case "--capacities" -> caps = Arrays.stream(args[i + 1].split(","))
+                        .mapToLong(c -> Math.round(Double.parseDouble(c) * 1e6)).toArray();
+                case "--ladder" -> heights = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
+                default -> {
+                    System.err.println("whep-ladder-viewers: unknown option " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        WhepLadderViewersBench bench = new WhepLadderViewersBench(prepareClip(shared, out.resolve("inputs")), out, heights,
+                VIEWER_OPTIONS);
+        System.out.println("whep-ladder-viewers: " + caps.length + " viewers, " + durationS + " s");
+        Result r = bench.run("ladder-" + caps.length, caps, durationS * 1000);
+        writeFigures(out, r);
+        r.viewers().forEach(v -> System.out.println("  " + v.capacityBps() / 1000 + " kbit/s: " + v.figures()));
+        System.out.println("  run: " + r.run() + "; ladder " + r.ladder());
+        System.exit(0);
+    }
+
+    /** What one viewer's process and samplers hold during a run. */
+    private static final class Viewer {
+        final int index;
+        final long capacityBps;
+        final Bottleneck link;
+        final List<QdiscSample> qdisc = new CopyOnWriteArrayList<>();
+        final List<Sample> samples = new CopyOnWriteArrayList<>();
+        final CountDownLatch launched = new CountDownLatch(1);
+        volatile String sessionId;
+        Process process;
+
+        Viewer(int index, long capacityBps, Bottleneck link) {
+            this.index = index;
+            this.capacityBps = capacityBps;
+            this.link = link;
+        }
+    }
+
+    /**
+     * Runs one server and {@code capacities.length} viewers, each behind a constant capacity, for {@code durationMs}.
+     * Every namespace and process is gone when this returns or throws.
+     *
+     * @param capacities each viewer's bottleneck rate, bit/s
+     * @throws IOException when the server, ffmpeg or a viewer does not start (the message names the log)
+     */
+    public Result run(String name, long[] capacities, long durationMs) throws IOException, InterruptedException {
+        Files.createDirectories(outDir);
+        Path log = outDir.resolve(name + ".log");
+        Files.deleteIfExists(log);
+        long[] t0 = {Long.MAX_VALUE};
+        long end = durationMs * 1_000_000L;
+        CountDownLatch ready = new CountDownLatch(1);
+        AtomicLong videoFrames = new AtomicLong();
+        // video frames, bytes and the first frame's time (ns from t0) of the source and of each rung stream within the
+        // run, by stream: the rungs start with the first viewer's join
+        Map<String, long[]> videoInRun = new ConcurrentHashMap<>();
+        Map<String, List<ServerSample>> serverBySession = new ConcurrentHashMap<>();
+        Map<String, List<RungSample>> rungsBySession = new ConcurrentHashMap<>();
+        String[] rungList = {null};
+        List<Viewer> viewers = new ArrayList<>();
+        Map<String, Object> run = new LinkedHashMap<>();
+        List<Bottleneck> links = Bottleneck.fanOut(capacities, 300);
+        try {
+            Bottleneck hub = links.get(0);
+            List<String> serverArgs = new ArrayList<>(List.of("--ladder=" + Arrays.stream(ladderHeights)
+                    .mapToObj(Integer::toString).collect(Collectors.joining(",")), "0.0.0.0", "" + RTMP_PORT, "" + HTTP_PORT, STREAM));
+            // the rung streams too (FfmpegRenditionLadder names them <source>~<height>p): what the ladder produced
+            serverArgs.add(STREAM + "~" + SOURCE_HEIGHT + "p");
+            Arrays.stream(ladderHeights).forEach(h -> serverArgs.add(STREAM + "~" + h + "p"));
+            Process server = hub.exec(hub.senderNs, log, BottleneckRun.java(ReceiverMain.class, serverArgs));
+            BottleneckRun.read(server, line -> {
+                if (line.equals("READY")) {
+                    ready.countDown();
+                } else if (line.startsWith("F ") && line.contains(" V ")) {
+                    String[] f = line.split(" ");
+                    if (f[1].equals(STREAM)) {
+                        videoFrames.incrementAndGet();
+                    }
+                    long t = Long.parseLong(f[2]) - t0[0];
+                    if (t0[0] != Long.MAX_VALUE && t >= 0 && t <= end) {
+                        long[] c = videoInRun.computeIfAbsent(f[1], k -> new long[] {0, 0, t});
+                        synchronized (c) {
+                            c[0]++;
+                            c[1] += Long.parseLong(f[6]);
+                        }
+                    }
+                } else if (line.startsWith("G ")) {
+                    String[] g = line.split(" ");
+                    if (t0[0] != Long.MAX_VALUE && g.length >= 13) {
+                        ServerSample s = WhepViewerBench.serverSample(g, t0[0]);
+                        serverBySession.computeIfAbsent(g[10], k -> new CopyOnWriteArrayList<>()).add(s);
+                        rungsBySession.computeIfAbsent(g[10], k -> new CopyOnWriteArrayList<>())
+                                .add(new RungSample(s.tMs(), g[11], Long.parseLong(g[12])));
+                    }
+                } else if (!line.startsWith("F ") && !line.startsWith("P ") && !line.startsWith("U ")) {
+                    BottleneckRun.appendLog(log, "server: " + line);
+                }
+            });
+            if (!ready.await(60, TimeUnit.SECONDS)) {
+                throw new IOException("the Sluice server did not start in the sender namespace; see " + log);
+            }
+            Process ffmpeg = hub.exec(hub.senderNs, log, List.of("ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop", "-1",
+                    "-i", clip.toString(), "-c", "copy", "-f", "flv", "rtmp://127.0.0.1:" + RTMP_PORT + "/" + STREAM));
+            long seconds = durationMs / 1000 + 5;
+            for (int i = 0; i < capacities.length; i++) {
+                Viewer v = new Viewer(i, capacities[i], links.get(i));
+                viewers.add(v);
+                List<String> viewerArgs = new ArrayList<>(List.of(
+                        "http://" + v.link.senderIp + ":" + HTTP_PORT + "/watch/" + STREAM, "" + seconds));
+                viewerArgs.addAll(viewerOptions);
+                // niced: the server and its ladder (what is measured) go first; a starved viewer shows as decodedFps < 24
+                List<String> cmd = new ArrayList<>(List.of("nice", "-n", "" + VIEWER_NICE));
+                cmd.addAll(BottleneckRun.java(ViewerMain.class, viewerArgs));
+                v.process = v.link.exec(v.link.receiverNs, log, cmd);
+                BottleneckRun.read(v.process, line -> viewerLine(v, line, t0, rungList, log));
+            }
+            long deadline = System.nanoTime() + (60 + 20L * capacities.length) * 1_000_000_000L;
+            for (Viewer v : viewers) {
+                if (!v.launched.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    throw new IOException("viewer " + v.index + ": Chromium did not start in its receiver namespace; see " + log);
+                }
+            }
+            // the server measures the source's rate (each viewer's start estimate) once the stream is 1 s old; 2 s of it
+            while (videoFrames.get() < 48) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("no video from ffmpeg at the server; see " + log);
+                }
+                Thread.sleep(50);
+            }
+            List<Process> procs = new ArrayList<>(List.of(server, ffmpeg));
+            viewers.forEach(v -> procs.add(v.process));
+            Map<Long, Double> cpuBefore = WhepViewerBench.cpuSecondsOf(procs);
+            long[] stat0 = WhepViewerBench.procStat();
+            t0[0] = System.nanoTime();
+            WhepViewerBench.go(viewers.stream().map(v -> v.process).toList());
+            Thread sampler = WhepViewerBench.qdiscSampler(viewers.stream().map(v -> v.link).toList(),
+                    viewers.stream().map(v -> v.qdisc).toList(), t0[0], 100);
+            BottleneckRun.sleepUntil(t0[0] + end);
+            sampler.interrupt();
+            sampler.join(2000);
+            long[] stat1 = WhepViewerBench.procStat();
+            Map<Long, Double> cpuAfter = WhepViewerBench.cpuSecondsOf(procs);
+            run.put("machineCpuBusyPct", Analysis.round(100 * (1 - (stat1[1] - stat0[1])
+                    / (double) Math.max(1, stat1[0] - stat0[0])), 1));
+            run.put("loadAvg1", Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]));
+            run.put("serverCpuS", Analysis.round(WhepViewerBench.cpuUsed(server, cpuBefore, cpuAfter), 1));
+            run.put("ffmpegCpuS", Analysis.round(WhepViewerBench.cpuUsed(ffmpeg, cpuBefore, cpuAfter), 1));
+            run.put("viewersCpuS", Analysis.round(viewers.stream()
+                    .mapToDouble(v -> WhepViewerBench.cpuUsed(v.process, cpuBefore, cpuAfter)).sum(), 1));
+            long[] src = videoInRun.getOrDefault(STREAM, new long[3]);
+            run.put("sourceVideoKbps", Math.round(src[1] * 8.0 / durationMs));
+            run.put("sourceFps", Analysis.round(src[0] * 1000.0 / durationMs, 1));
+            // what the ladder made of it, from each rung's first frame: a ladder starved of CPU has fewer frames
+            run.put("rungs", videoInRun.entrySet().stream().filter(e -> !e.getKey().equals(STREAM))
+                    .sorted(Map.Entry.comparingByKey()).map(e -> {
+                        double ms = Math.max(1, (end - e.getValue()[2]) / 1e6);
+                        return e.getKey().substring(STREAM.length() + 1) + " " + Analysis.round(e.getValue()[0] * 1000.0 / ms, 1)
+                                + " fps " + Math.round(e.getValue()[1] * 8.0 / ms) + " kbit/s";
+                    }).collect(Collectors.joining(", ")));
+        } finally {
+            Bottleneck.closeAll(links);
+        }
+        List<Rung> ladder = ladder(rungList[0], ((Number) run.get("sourceVideoKbps")).longValue() * 1000);
+        run.put("ladder", ladder.stream().map(r -> r.height() + "p@" + r.bitrateBps() / 1000 + "k").collect(Collectors.joining(" ")));
+        List<ViewerResult> results = new ArrayList<>();
+        for (Viewer v : viewers) {
+            String id = name + "-v" + v.index + "-" + v.capacityBps / 1000 + "k";
+            CapacitySchedule sch = CapacitySchedule.constant(v.capacityBps / 1000 + "k", v.capacityBps, durationMs);
+            RunData data = new RunData(sch, List.copyOf(v.qdisc), List.of(), List.of());
+            List<Sample> samples = List.copyOf(v.samples);
+            List<ServerSample> server = v.sessionId == null ? List.of() : serverBySession.getOrDefault(v.sessionId, List.of());
+            List<RungSample> rungs = v.sessionId == null ? List.of() : rungsBySession.getOrDefault(v.sessionId, List.of());
+            data.writeQdiscCsv(outDir, id);
+            WhepViewerBench.writeSamplesCsv(outDir.resolve(id + "-viewer.csv"), samples);
+            WhepViewerBench.writeServerCsv(outDir.resolve(id + "-server.csv"), server);
+            writeRungCsv(outDir.resolve(id + "-rung.csv"), rungs, ladder);
+            Map<String, Object> f = viewerFigures(v.capacityBps, samples, server, rungs, data, ladder);
+            Path png = outDir.resolve(id + ".png");
+            WhepViewerBench.chart(data, samples, server, id + " (one of " + viewers.size() + " viewers of a "
+                    + ladder.size() + "-rung ladder, tbf 300 ms drop-tail)", png);
+            results.add(new ViewerResult(v.index, v.capacityBps, samples, server, rungs, data, f, png));
+        }
+        Path plot = outDir.resolve(name + ".png");
+        summaryChart(results, name + ": " + viewers.size() + " WHEP viewers, one bottleneck each; ladder " + run.get("ladder"), plot);
+        return new Result(name, ladder, results, run, plot);
+    }
+
+    private static void viewerLine(Viewer v, String line, long[] t0, String[] rungList, Path log) {
+        if (line.equals("LAUNCHED")) {
+            v.launched.countDown();
+            return;
+        }
+        String[] f = line.split(" ");
+        if (f[0].equals("W") && f.length >= 16) {
+            if (t0[0] != Long.MAX_VALUE) {
+                v.samples.add(WhepViewerBench.viewerSample(f, t0[0]));
+            }
+        } else if (f[0].equals("S") && f.length == 2) {
+            v.sessionId = f[1].substring(f[1].lastIndexOf('/') + 1);
+        } else if (f[0].equals("L") && f.length == 2) {
+            synchronized (rungList) {
+                rungList[0] = f[1];
+            }
+        } else if (!f[0].equals("J")) {
+            BottleneckRun.appendLog(log, "viewer " + v.index + ": " + line);
+        }
+    }
+
+    /**
+     * The ladder from a {@link ViewerMain} {@code L} line ({@code height:bitrate:stream,...}, highest first); a
+     * passthrough rung (bitrate 0) gets {@code sourceBps}. Empty when no viewer saw the server's state.
+     */
+    static List<Rung> ladder(String rungList, long sourceBps) {
+        if (rungList == null) {
+            return List.of();
+        }
+        List<Rung> l = new ArrayList<>();
+        for (String r : rungList.split(",")) {
+            String[] p = r.split(":", 3);
+            long bps = Long.parseLong(p[1]);
+            l.add(new Rung(Integer.parseInt(p[0]), bps > 0 ? bps : sourceBps, p[2]));
+        }
+        return l;
+    }
+
+    /** The highest rung whose bitrate is at most {@code capacityBps}, else the lowest. */
+    static Rung allowedRung(List<Rung> ladder, long capacityBps) {
+        return ladder.stream().filter(r -> r.bitrateBps() <= capacityBps).findFirst().orElse(ladder.get(ladder.size() - 1));
+    }
+
+    /**
+     * One viewer's figures. "Settled" is from {@value #SETTLE_MS} ms after the viewer's first decoded frame (after
+     * {@value #SETTLE_MS} ms if it decoded none): the join and the first rung switches, while GCC's estimate moves
+     * from its start (the top rung) to the path's, come before; a loaded machine can take seconds to open ten pages.
+     * Keys: {@code capacityKbps}; {@code allowedRung}/{@code allowedKbps}, the highest rung whose bitrate fits the
+     * capacity; from the server's readings once settled, {@code topRungShare} (of the readings on the top rung),
+     * {@code majorityRung} (the rung played in most readings) with its share {@code majorityShare},
+     * {@code finalRung} (the one played most in the run's last {@value #SETTLE_MS} ms), {@code meanRungKbps} (the
+     * played rung's bitrate averaged over the readings) and {@code rungUtilization} (meanRungKbps / allowedKbps),
+     * {@code targetP50Kbps} (GCC's target, median) and {@code targetShare} (of the capacity); {@code rungSwitches}
+     * (whole run); from the browser once settled, {@code videoKbps} (RTP video payload received) and
+     * {@code videoShare} (of the capacity), {@code decodedFps}, {@code decodedHeight} (the frame height in most
+     * samples), {@code freezesAfter5s}, {@code freezesOver1sAfter5s}, {@code longestFreezeAfter5sMs} (freezes
+     * that end once settled); over the whole run {@code firstFrameMs}, {@code framesDecoded}, {@code freezes},
+     * {@code freezeMs}, and at the bottleneck {@code queueDelayP95Ms} and {@code loss} (see
+     * {@link ViewerAnalysis#figures}); {@code serverFramesDropped}. Rungs are named by height ({@code 360p}).
+     */
+    static Map<String, Object> viewerFigures(long capacityBps, List<Sample> samples, List<ServerSample> server,
+            List<RungSample> rungs, RunData data, List<Rung> ladder) {
+        long dur = data.schedule().durationMs();
+        Map<String, Object> all = ViewerAnalysis.figures(samples, data, server);
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("capacityKbps", capacityBps / 1000);
+        double first = ViewerAnalysis.firstFrameMs(ViewerAnalysis.within(samples, dur));
+        double settled = Math.max(0, first) + SETTLE_MS;
+        Map<String, Rung> byStream = ladder.stream().collect(Collectors.toMap(Rung::stream, Function.identity(), (a, b) -> a));
+        if (!ladder.isEmpty()) {
+            Rung allowed = allowedRung(ladder, capacityBps);
+            f.put("allowedRung", allowed.height() + "p");
+            f.put("allowedKbps", allowed.bitrateBps() / 1000);
+            List<RungSample> late = rungs.stream().filter(r -> r.tMs() >= settled && r.tMs() <= dur
+                    && byStream.containsKey(r.stream())).toList();
+            if (!late.isEmpty()) {
+                f.put("topRungShare", Analysis.round(late.stream().filter(r -> r.stream().equals(ladder.get(0).stream()))
+                        .count() / (double) late.size(), 2));
+                String major = majority(late);
+                f.put("majorityRung", byStream.get(major).height() + "p");
+                f.put("majorityShare", Analysis.round(late.stream().filter(r -> r.stream().equals(major)).count()
+                        / (double) late.size(), 2));
+                List<RungSample> last = late.stream().filter(r -> r.tMs() >= dur - SETTLE_MS).toList();
+                f.put("finalRung", byStream.get(majority(last.isEmpty() ? late : last)).height() + "p");
+                double mean = late.stream().mapToLong(r -> byStream.get(r.stream()).bitrateBps()).average().orElse(0);
+                f.put("meanRungKbps", Math.round(mean / 1000));
+                f.put("rungUtilization", Analysis.round(mean / allowed.bitrateBps(), 2));
+            }
+        }
+        double[] target = server.stream().filter(x -> x.tMs() >= settled && x.tMs() <= dur && x.targetBps() > 0)
+                .mapToDouble(x -> x.targetBps() / 1000.0).toArray();
+        if (target.length > 0) {
+            double p50 = Analysis.pct(target, 50);
+            f.put("targetP50Kbps", Math.round(p50));
+            f.put("targetShare", Analysis.round(p50 * 1000 / capacityBps, 2));
+        }
+        f.put("rungSwitches", rungs.isEmpty() ? 0 : rungs.stream().filter(r -> r.tMs() <= dur)
+                .mapToLong(RungSample::switches).max().orElse(0));
+        List<Sample> s = ViewerAnalysis.within(samples, dur);
+        List<Sample> late = s.stream().filter(x -> x.tMs() >= settled).toList();
+        if (late.size() >= 2) {
+            Sample a = late.get(0);
+            Sample z = late.get(late.size() - 1);
+            double ms = z.tMs() - a.tMs();
+            f.put("videoKbps", Math.round((z.videoBytes() - a.videoBytes()) * 8.0 / ms));
+            f.put("videoShare", Analysis.round((z.videoBytes() - a.videoBytes()) * 8e3 / ms / capacityBps, 2));
+            f.put("decodedFps", Analysis.round((z.framesDecoded() - a.framesDecoded()) * 1000.0 / ms, 1));
+            Map<Integer, Long> heights = late.stream().collect(Collectors.groupingBy(Sample::height, Collectors.counting()));
+            f.put("decodedHeight", heights.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey());
+        }
+        List<Freeze> lateFreezes = ViewerAnalysis.freezes(s, dur).stream().filter(x -> x.endMs() > settled).toList();
+        f.put("freezesAfter5s", lateFreezes.size());
+        f.put("freezesOver1sAfter5s", lateFreezes.stream().filter(x -> x.durationMs() > 1000).count());
+        f.put("longestFreezeAfter5sMs", Math.round(lateFreezes.stream().mapToDouble(Freeze::durationMs).max().orElse(0)));
+        for (String k : List.of("firstFrameMs", "framesDecoded", "freezes", "freezeMs", "queueDelayP95Ms", "loss",
+                "serverFramesDropped", "error")) {
+            if (all.containsKey(k)) {
+                f.put(k, all.get(k));
+            }
+        }
+        return f;
+    }
+
+    /** The stream played in most of {@code rungs} (the first of equals in their order). */
+    private static String majority(List<RungSample> rungs) {
+        Map<String, Long> counts = rungs.stream().collect(Collectors.groupingBy(RungSample::stream, LinkedHashMap::new,
+                Collectors.counting()));
+        return counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+    }
+
+    private static void writeRungCsv(Path file, List<RungSample> rungs, List<Rung> ladder) throws IOException {
+        Map<String, Rung> byStream = new HashMap<>();
+        ladder.forEach(r -> byStream.put(r.stream(), r));
+        StringBuilder sb = new StringBuilder("t_ms,rung_stream,rung_height,rung_bps,rung_switches\n");
+        for (RungSample r : rungs) {
+            Rung g = byStream.get(r.stream());
+            sb.append(String.format("%.1f,%s,%d,%d,%d%n", r.tMs(), r.stream(), g == null ? 0 : g.height(),
+                    g == null ? 0 : g.bitrateBps(), r.switches()));
+        }
+        Files.writeString(file, sb, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Against each viewer's capacity (kbit/s, log scale): the capacity, the highest rung that fits it, the rung
+     * played (mean bitrate once settled, see {@link #viewerFigures}), the video received and GCC's target (median
+     * once settled), kbit/s; below, the freezes once settled and the longest of them (s).
+     */
+    static void summaryChart(List<ViewerResult> viewers, String title, Path png) throws IOException {
+        String[][] rateKeys = {{"capacityKbps", "capacity"}, {"allowedKbps", "highest rung <= capacity"},
+            {"meanRungKbps", "rung played (mean, settled)"}, {"videoKbps", "video received (browser, settled)"},
+            {"targetP50Kbps", "GCC target (server, median, settled)"}};
+        XYSeriesCollection rates = new XYSeriesCollection();
+        for (String[] k : rateKeys) {
+            rates.addSeries(series(viewers, k[0], k[1], 1, true));
+        }
+        XYSeriesCollection freezes = new XYSeriesCollection();
+        freezes.addSeries(series(viewers, "freezesAfter5s", "freezes (settled)", 1, false));
+        freezes.addSeries(series(viewers, "longestFreezeAfter5sMs", "longest freeze (settled, s)", 1e-3, false));
+        CombinedDomainXYPlot plot = new CombinedDomainXYPlot(log2Axis("capacity (kbit/s, log)"));
+        plot.add(new XYPlot(rates, null, log2Axis("kbit/s (log)"), new XYLineAndShapeRenderer(true, true)), 3);
+        plot.add(new XYPlot(freezes, null, new NumberAxis("count / s"), new XYLineAndShapeRenderer(true, true)), 1);
+        ChartUtils.saveChartAsPNG(png.toFile(), new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true), 1100, 800);
+    }
+
+    /** A log axis with a tick at every power of two (64, 128, ... kbit/s), labelled as plain numbers. */
+    private static LogAxis log2Axis(String label) {
+        LogAxis a = new LogAxis(label);
+        a.setBase(2);
+        a.setSmallestValue(64);
+        a.setTickUnit(new NumberTickUnit(1));
+        a.setNumberFormatOverride(new DecimalFormat("0"));
+        return a;
+    }
+
+    /** {@code key} of each viewer × {@code scale} against its capacity (kbit/s); {@code positive}: only values &gt; 0 (log axis). */
+    private static XYSeries series(List<ViewerResult> viewers, String key, String name, double scale, boolean positive) {
+        XYSeries s = new XYSeries(name);
+        for (ViewerResult v : viewers) {
+            if (v.figures().get(key) instanceof Number n && (!positive || n.doubleValue() > 0)) {
+                s.add(v.capacityBps() / 1000.0, n.doubleValue() * scale);
+            }
+        }
+        return s;
+    }
+
+    /** {@code figures.md} (one row per viewer, then the run's figures) and {@code figures.json} (the rows). */
+    public static void writeFigures(Path out, Result r) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (ViewerResult v : r.viewers().stream().sorted(Comparator.comparingLong(ViewerResult::capacityBps)).toList()) {
+            Map<String, String> labels = new LinkedHashMap<>();
+            labels.put("run", r.name());
+            labels.put("viewer", "v" + v.index());
+            rows.add(new Row(labels, v.figures(), v.plot()));
+        }
+        BottleneckBench.writeRows(out, rows);
+        Files.writeString(out.resolve("figures.md"), "\nRun: " + r.run() + "; summary plot " + r.plot().getFileName() + "\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    }
+}
