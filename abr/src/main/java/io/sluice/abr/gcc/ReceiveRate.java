@@ -1,7 +1,6 @@
 package io.sluice.abr.gcc;
 
 import io.sluice.abr.cc.PacketResult;
-import java.util.ArrayDeque;
 import java.util.List;
 
 /**
@@ -16,7 +15,11 @@ public final class ReceiveRate {
     /** Shortest span of arrivals that gives a rate, µs. */
     public static final long MIN_SPAN_US = 200_000;
 
-    private final ArrayDeque<long[]> arrivals = new ArrayDeque<>(); // {receiveTimeUs, bytes}
+    /** The arrivals in the window, oldest first: a ring of (receive time µs, bytes), grown as needed. */
+    private long[] arrivalUs = new long[256];
+    private int[] arrivalBytes = new int[256];
+    private int head;
+    private int count;
     private long bytesInWindow;
     private long firstArrivalUs = Long.MIN_VALUE;
     private long newestArrivalUs = Long.MIN_VALUE;
@@ -32,12 +35,31 @@ public final class ReceiveRate {
                 firstArrivalUs = at;
             }
             newestArrivalUs = at;
-            arrivals.addLast(new long[] {at, p.sent().sizeBytes()});
+            add(at, p.sent().sizeBytes());
             bytesInWindow += p.sent().sizeBytes();
         }
-        while (!arrivals.isEmpty() && arrivals.peekFirst()[0] <= newestArrivalUs - WINDOW_US) {
-            bytesInWindow -= arrivals.pollFirst()[1];
+        while (count > 0 && arrivalUs[head] <= newestArrivalUs - WINDOW_US) {
+            bytesInWindow -= arrivalBytes[head];
+            head = (head + 1) & (arrivalUs.length - 1);
+            count--;
         }
+    }
+
+    private void add(long atUs, int bytes) {
+        if (count == arrivalUs.length) {
+            long[] us = new long[count * 2];
+            int[] b = new int[count * 2];
+            for (int k = 0; k < count; k++) {
+                us[k] = arrivalUs[(head + k) & (count - 1)];
+                b[k] = arrivalBytes[(head + k) & (count - 1)];
+            }
+            arrivalUs = us;
+            arrivalBytes = b;
+            head = 0;
+        }
+        int i = (head + count++) & (arrivalUs.length - 1);
+        arrivalUs[i] = atUs;
+        arrivalBytes[i] = bytes;
     }
 
     /** The receive rate over the last {@link #WINDOW_US} of arrivals, bit/s, or -1 before {@link #MIN_SPAN_US}. */
