@@ -1,5 +1,7 @@
 package io.sluice.abr.cc;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -18,6 +20,12 @@ public record TransportPacketsFeedback(long feedbackTimeUs, long dataInFlightByt
 
     /** The received packets, in sequence order. */
     public List<PacketResult> receivedPackets() {
-        return packets.stream().filter(PacketResult::isReceived).toList();
+        List<PacketResult> received = new ArrayList<>(packets.size());
+        for (PacketResult p : packets) {
+            if (p.isReceived()) {
+                received.add(p);
+            }
+        }
+        return Collections.unmodifiableList(received);
     }
 }

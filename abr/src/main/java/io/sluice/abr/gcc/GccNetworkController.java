@@ -10,7 +10,6 @@ import io.sluice.abr.cc.TargetRateConstraints;
 import io.sluice.abr.cc.TargetTransferRate;
 import io.sluice.abr.cc.TransportPacketsFeedback;
 import io.sluice.core.spi.RateChangeReason;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -136,8 +135,15 @@ public final class GccNetworkController implements NetworkController {
      */
     static final long LARGE_CUT_PACING_US = 2_000_000;
 
+    private static final Comparator<PacketResult> BY_RECEIVE_TIME = Comparator.comparingLong(PacketResult::receiveTimeUs);
+
     private final GccConfig config;
-    private final ArrayDeque<Long> feedbackRtts = new ArrayDeque<>();
+    /** The last {@link #MAX_FEEDBACK_RTTS} feedback RTTs, µs: a ring, oldest at {@link #feedbackRttStart}. */
+    private final long[] feedbackRtts = new long[MAX_FEEDBACK_RTTS];
+    private int feedbackRttStart;
+    private int feedbackRttCount;
+    /** One feedback's received packets by arrival time (reused per feedback, never kept). */
+    private final List<PacketResult> received = new ArrayList<>();
     private final AcknowledgedBitrateEstimator ackedBitrate = new AcknowledgedBitrateEstimator();
     private final ProbeBitrateEstimator probeEstimator = new ProbeBitrateEstimator();
     private final ReceiveRate receiveRate = new ReceiveRate();
@@ -321,8 +327,20 @@ public final class GccNetworkController implements NetworkController {
         }
         long nowUs = feedback.feedbackTimeUs();
         feedbackSeen = true;
-        List<PacketResult> received = new ArrayList<>(feedback.receivedPackets());
-        received.sort(Comparator.comparingLong(PacketResult::receiveTimeUs));
+        List<PacketResult> received = this.received; // reused: nothing below keeps it past this call
+        received.clear();
+        long lastReceiveUs = Long.MIN_VALUE;
+        boolean sorted = true;
+        for (PacketResult p : feedback.packets()) {
+            if (p.isReceived()) {
+                sorted &= p.receiveTimeUs() >= lastReceiveUs;
+                lastReceiveUs = p.receiveTimeUs();
+                received.add(p);
+            }
+        }
+        if (!sorted) {
+            received.sort(BY_RECEIVE_TIME); // stable, as before: ties keep sequence order
+        }
         updateFeedbackRtt(nowUs, received);
 
         boolean inAlr = alr.inAlr();
@@ -497,16 +515,18 @@ public final class GccNetworkController implements NetworkController {
         if (maxRtt < 0) {
             return;
         }
-        feedbackRtts.addLast(maxRtt);
-        if (feedbackRtts.size() > MAX_FEEDBACK_RTTS) {
-            feedbackRtts.removeFirst();
+        if (feedbackRttCount < MAX_FEEDBACK_RTTS) {
+            feedbackRtts[(feedbackRttStart + feedbackRttCount++) % MAX_FEEDBACK_RTTS] = maxRtt;
+        } else {
+            feedbackRtts[feedbackRttStart] = maxRtt; // the oldest goes
+            feedbackRttStart = (feedbackRttStart + 1) % MAX_FEEDBACK_RTTS;
         }
         if (rtcpRttUs < 0) {
             long sum = 0;
-            for (long r : feedbackRtts) {
-                sum += r;
+            for (int i = 0; i < feedbackRttCount; i++) {
+                sum += feedbackRtts[i];
             }
-            setRtt(sum / feedbackRtts.size());
+            setRtt(sum / feedbackRttCount);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.sluice.abr.gcc;
 
 import io.sluice.abr.cc.PacketResult;
-import java.util.ArrayDeque;
 import java.util.List;
 
 /**
@@ -22,7 +21,12 @@ public final class ReceiveRate {
     static final int RECENT_MIN_PACKETS = 20;
     static final long RECENT_MIN_SPAN_US = 50_000;
 
-    private final ArrayDeque<long[]> arrivals = new ArrayDeque<>(); // {receiveTimeUs, bytes, sendTimeUs}
+    /** The arrivals in the window, oldest first: a ring of (receive time µs, bytes, send time µs), grown as needed. */
+    private long[] arrivalUs = new long[256];
+    private int[] arrivalBytes = new int[256];
+    private long[] sendUs = new long[256];
+    private int head;
+    private int count;
     private long bytesInWindow;
     private long firstArrivalUs = Long.MIN_VALUE;
     private long newestArrivalUs = Long.MIN_VALUE;
@@ -38,12 +42,35 @@ public final class ReceiveRate {
                 firstArrivalUs = at;
             }
             newestArrivalUs = at;
-            arrivals.addLast(new long[] {at, p.sent().sizeBytes(), p.sent().sendTimeUs()});
+            add(at, p.sent().sizeBytes(), p.sent().sendTimeUs());
             bytesInWindow += p.sent().sizeBytes();
         }
-        while (!arrivals.isEmpty() && arrivals.peekFirst()[0] <= newestArrivalUs - WINDOW_US) {
-            bytesInWindow -= arrivals.pollFirst()[1];
+        while (count > 0 && arrivalUs[head] <= newestArrivalUs - WINDOW_US) {
+            bytesInWindow -= arrivalBytes[head];
+            head = (head + 1) & (arrivalUs.length - 1);
+            count--;
         }
+    }
+
+    private void add(long atUs, int bytes, long sentUs) {
+        if (count == arrivalUs.length) {
+            long[] us = new long[count * 2];
+            int[] b = new int[count * 2];
+            long[] su = new long[count * 2];
+            for (int k = 0; k < count; k++) {
+                us[k] = arrivalUs[(head + k) & (count - 1)];
+                b[k] = arrivalBytes[(head + k) & (count - 1)];
+                su[k] = sendUs[(head + k) & (count - 1)];
+            }
+            arrivalUs = us;
+            arrivalBytes = b;
+            sendUs = su;
+            head = 0;
+        }
+        int i = (head + count++) & (arrivalUs.length - 1);
+        arrivalUs[i] = atUs;
+        arrivalBytes[i] = bytes;
+        sendUs[i] = sentUs;
     }
 
     /** The receive rate over the last {@link #WINDOW_US} of arrivals, bit/s, or -1 before {@link #MIN_SPAN_US}. */
@@ -74,20 +101,19 @@ public final class ReceiveRate {
         long firstSend = Long.MAX_VALUE;
         long lastSend = Long.MIN_VALUE;
         long lastBytes = 0;
-        var it = arrivals.descendingIterator();
-        while (it.hasNext()) {
-            long[] a = it.next();
-            if (a[0] < newestArrivalUs - RECENT_WINDOW_US) {
+        for (int k = count - 1; k >= 0; k--) {
+            int i = (head + k) & (arrivalUs.length - 1);
+            if (arrivalUs[i] < newestArrivalUs - RECENT_WINDOW_US) {
                 break;
             }
             if (packets == 0) {
-                lastBytes = a[1];
+                lastBytes = arrivalBytes[i];
             }
-            bytes += a[1];
+            bytes += arrivalBytes[i];
             packets++;
-            firstArrival = a[0];
-            firstSend = Math.min(firstSend, a[2]);
-            lastSend = Math.max(lastSend, a[2]);
+            firstArrival = arrivalUs[i];
+            firstSend = Math.min(firstSend, sendUs[i]);
+            lastSend = Math.max(lastSend, sendUs[i]);
         }
         long receiveSpan = newestArrivalUs - firstArrival;
         long sendSpan = lastSend - firstSend;

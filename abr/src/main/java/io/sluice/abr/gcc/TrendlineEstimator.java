@@ -1,6 +1,5 @@
 package io.sluice.abr.gcc;
 
-import java.util.ArrayDeque;
 
 /**
  * Estimates the trend of the one-way queueing delay: accumulates the inter-group delay variation
@@ -21,7 +20,11 @@ public final class TrendlineEstimator {
     public static final int MIN_NUM_DELTAS = 60;
     private static final int DELTA_COUNTER_MAX = 1000;
 
-    private final ArrayDeque<double[]> history = new ArrayDeque<>(WINDOW_SIZE + 1);
+    /** The last {@link #WINDOW_SIZE} points (arrival ms, smoothed delay ms): a ring, oldest at {@link #historyStart}. */
+    private final double[] historyX = new double[WINDOW_SIZE];
+    private final double[] historyY = new double[WINDOW_SIZE];
+    private int historyStart;
+    private int historySize;
     private final OveruseDetector detector = new OveruseDetector();
     private int numDeltas;
     private long firstArrivalUs = Long.MIN_VALUE;
@@ -45,15 +48,17 @@ public final class TrendlineEstimator {
         }
         accumulatedDelayMs += deltaMs;
         smoothedDelayMs = SMOOTHING_COEF * smoothedDelayMs + (1 - SMOOTHING_COEF) * accumulatedDelayMs;
-        history.addLast(new double[] {(arrivalTimeUs - firstArrivalUs) / 1000.0, smoothedDelayMs});
-        if (history.size() > WINDOW_SIZE) {
-            history.removeFirst();
+        int slot;
+        if (historySize < WINDOW_SIZE) {
+            slot = (historyStart + historySize++) % WINDOW_SIZE;
+        } else {
+            slot = historyStart; // the oldest point goes
+            historyStart = (historyStart + 1) % WINDOW_SIZE;
         }
-        if (history.size() == WINDOW_SIZE) {
-            Double slope = linearFitSlope();
-            if (slope != null) {
-                trend = slope;
-            }
+        historyX[slot] = (arrivalTimeUs - firstArrivalUs) / 1000.0;
+        historyY[slot] = smoothedDelayMs;
+        if (historySize == WINDOW_SIZE) {
+            fitTrend();
         }
         return detector.detect(modifiedTrend(), trend, sendDeltaUs / 1000.0, arrivalTimeUs);
     }
@@ -78,22 +83,25 @@ public final class TrendlineEstimator {
         return detector;
     }
 
-    private Double linearFitSlope() {
+    /** Sets {@link #trend} to the least-squares slope of the points (summed oldest first), unless they all share one x. */
+    private void fitTrend() {
         double sumX = 0;
         double sumY = 0;
-        for (double[] p : history) {
-            sumX += p[0];
-            sumY += p[1];
+        for (int k = 0, i = historyStart; k < historySize; k++, i = i + 1 == WINDOW_SIZE ? 0 : i + 1) {
+            sumX += historyX[i];
+            sumY += historyY[i];
         }
-        double avgX = sumX / history.size();
-        double avgY = sumY / history.size();
+        double avgX = sumX / historySize;
+        double avgY = sumY / historySize;
         double num = 0;
         double den = 0;
-        for (double[] p : history) {
-            double dx = p[0] - avgX;
-            num += dx * (p[1] - avgY);
+        for (int k = 0, i = historyStart; k < historySize; k++, i = i + 1 == WINDOW_SIZE ? 0 : i + 1) {
+            double dx = historyX[i] - avgX;
+            num += dx * (historyY[i] - avgY);
             den += dx * dx;
         }
-        return den == 0 ? null : num / den;
+        if (den != 0) {
+            trend = num / den;
+        }
     }
 }

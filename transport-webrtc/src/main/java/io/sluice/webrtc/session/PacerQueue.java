@@ -29,13 +29,23 @@ final class PacerQueue {
             new ArrayDeque<>()};
     private long bytes;
     private int size;
+    /** The earliest enqueue time of the three heads, when {@link #headsMinKnown} (a poll forgets it). */
+    private long headsMin;
+    private boolean headsMinKnown;
 
     static int priority(SendStream s, boolean retransmission) {
         return s.kind == io.sluice.webrtc.sdp.MediaKind.AUDIO ? AUDIO : retransmission ? RETRANSMISSION : VIDEO;
     }
 
     void add(Queued q) {
-        queues[priority(q.stream(), q.retransmission())].addLast(q);
+        ArrayDeque<Queued> to = queues[priority(q.stream(), q.retransmission())];
+        if (size == 0) {
+            headsMin = q.enqueuedNanos();
+            headsMinKnown = true;
+        } else if (to.isEmpty() && headsMinKnown && q.enqueuedNanos() - headsMin < 0) {
+            headsMin = q.enqueuedNanos(); // a new head, earlier than the others
+        }
+        to.addLast(q);
         bytes += q.packet().readableBytes();
         size++;
     }
@@ -58,6 +68,7 @@ final class PacerQueue {
             if (head != null) {
                 bytes -= head.packet().readableBytes();
                 size--;
+                headsMinKnown = false;
                 return head;
             }
         }
@@ -80,14 +91,23 @@ final class PacerQueue {
 
     /** When the packet that has waited longest was queued, ns; {@code nowNanos} if empty. */
     long oldestEnqueuedNanos(long nowNanos) {
-        long oldest = nowNanos;
-        for (ArrayDeque<Queued> q : queues) {
-            Queued head = q.peekFirst();
-            if (head != null && head.enqueuedNanos() - oldest < 0) {
-                oldest = head.enqueuedNanos();
-            }
+        if (size == 0) {
+            return nowNanos;
         }
-        return oldest;
+        if (!headsMinKnown) { // after a poll: the heads' earliest again
+            long oldest = Long.MAX_VALUE;
+            boolean first = true;
+            for (ArrayDeque<Queued> q : queues) {
+                Queued head = q.peekFirst();
+                if (head != null && (first || head.enqueuedNanos() - oldest < 0)) {
+                    oldest = head.enqueuedNanos();
+                    first = false;
+                }
+            }
+            headsMin = oldest;
+            headsMinKnown = true;
+        }
+        return headsMin - nowNanos < 0 ? headsMin : nowNanos;
     }
 
     /** Releases every queued packet. */
