@@ -192,4 +192,49 @@ class RungSwitchSimulationTest {
         System.out.printf("loss 20-40 s %.2f %%, p95 queue 25-40 s %d ms%n", 100 * f.lossFraction(20 * S, 40 * S),
                 f.bottleneckDelayPercentileUs(95, 25 * S, 40 * S) / 1000);
     }
+
+    /** The ten-viewer bench's ladder: 360p, 240p, 180p. */
+    static final long[] SMALL_RUNGS = {552_960, 245_376, 150_000};
+
+    /** Switches of a relayed small ladder on a constant tbf-like link (5,000-octet bucket), 60 s. */
+    static RungPlayer smallLadderOn(long capacityBps, long burstBytes) {
+        Simulation sim = new Simulation(Capacity.constant(capacityBps), 300_000, 25_000);
+        sim.bottleneck().burst(burstBytes);
+        RungPlayer player = new RungPlayer(sim, SMALL_RUNGS, 0, 60, 6);
+        player.flow = sim.addFlow(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)),
+                new TargetRateConstraints(100_000, 720_000, 50_000_000), player, 0);
+        sim.run(60 * S);
+        if (Long.getLong("sluice.sim.traceCap", -1L) == capacityBps && burstBytes > 0) {
+            for (var t : sim.flowsForFigures().get(0).targets()) {
+                if (t.atTimeUs() < 20 * S) {
+                    System.out.printf("%8.3f %8d %s%n", t.atTimeUs() / 1e6, t.targetBitrateBps() / 1000, t.reason());
+                }
+            }
+        }
+        return player;
+    }
+
+    /**
+     * Rung switches of the ten-viewer bench's ladder on constant links with and without a 5,000-octet token bucket
+     * (the bench's tbf {@code burst}); {@code -Dsluice.sim.traceCap=<bit/s>} prints that link's targets:
+     * <pre>
+     * mvn -B -q -o -Pgpl -pl abr -am test-compile
+     * java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.RungSwitchSimulationTest
+     * </pre>
+     * Reproduces the bench's flapping at 300-500 kbit/s (session 13: 17-22 switches a minute with the bucket, 1-5
+     * without): a probe cluster smaller than the bucket crosses it at its own rate, so a periodic probe at 2 × a
+     * 400 kbit/s estimate measures ~800 kbit/s, the selector goes up to 360p (553 kbit/s), the queue overflows, loss
+     * and delay cut the target under 240p, and the viewer lands two rungs down. A per-rung hold after up-switches that
+     * did not last halved the switches but also held back up-switches after real capacity drops (both step tests
+     * failed); not kept. Without the bucket, 800 kbit/s flaps too (14 switches: 360p needs 691 kbit/s of estimate).
+     */
+    public static void main(String[] args) {
+        for (long cap : new long[] {300_000, 400_000, 500_000, 650_000, 800_000, 1_000_000, 3_000_000}) {
+            for (long burst : new long[] {0, 5_000}) {
+                RungPlayer p = smallLadderOn(cap, burst);
+                System.out.printf("%4d kbit/s burst %5d: %2d switches, %d probes, rungs:%s%n", cap / 1000, burst,
+                        p.switches.size(), p.probes, p.log());
+            }
+        }
+    }
 }

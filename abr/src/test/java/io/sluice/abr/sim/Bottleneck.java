@@ -29,11 +29,27 @@ public final class Bottleneck {
     private long queuedBytes;
     private boolean busy;
     private long deliveredBits;
+    private long burstBytes;
+    private double tokens;
+    private long tokensAtUs = Long.MIN_VALUE;
+    /** The line rate a packet leaves at while the token bucket holds enough, bit/s. */
+    private static final long LINE_BPS = 1_000_000_000L;
 
     public Bottleneck(EventLoop loop, Capacity capacity, long queueLimitUs) {
         this.loop = loop;
         this.capacity = capacity;
         this.queueLimitUs = queueLimitUs;
+    }
+
+    /**
+     * Serves as a token bucket of {@code bytes} (Linux {@code tbf}'s {@code burst}) instead of a constant-rate
+     * server: tokens accrue at the capacity up to the bucket, and a packet that finds enough leaves at line rate
+     * (1 Gbit/s). The bottleneck bench's tbf has a 5,000-octet bucket; a probe cluster smaller than that crosses it at
+     * its own rate, whatever the capacity.
+     */
+    public Bottleneck burst(long bytes) {
+        burstBytes = bytes;
+        return this;
     }
 
     public Capacity capacity() {
@@ -67,7 +83,7 @@ public final class Bottleneck {
             return;
         }
         busy = true;
-        long depart = capacity.serve(loop.nowUs(), head.sizeBytes());
+        long depart = burstBytes > 0 ? bucketDepart(head.sizeBytes()) : capacity.serve(loop.nowUs(), head.sizeBytes());
         LongConsumer done = t -> {
             queue.pollFirst();
             queuedBytes -= head.sizeBytes();
@@ -76,5 +92,22 @@ public final class Bottleneck {
             startService();
         };
         loop.schedule(depart, () -> done.accept(depart));
+    }
+
+    private long bucketDepart(int sizeBytes) {
+        long now = loop.nowUs();
+        double rateBytesPerUs = capacity.rateBpsAt(now) / 8e6;
+        tokens = tokensAtUs == Long.MIN_VALUE ? burstBytes
+                : Math.min(burstBytes, tokens + rateBytesPerUs * (now - tokensAtUs));
+        tokensAtUs = now;
+        long wire = Math.max(1, sizeBytes * 8_000_000L / LINE_BPS);
+        if (tokens >= sizeBytes) {
+            tokens -= sizeBytes;
+            return now + wire;
+        }
+        long waitUs = (long) Math.ceil((sizeBytes - tokens) / Math.max(1e-9, rateBytesPerUs));
+        tokens = 0;
+        tokensAtUs = now + waitUs;
+        return now + waitUs + wire;
     }
 }
