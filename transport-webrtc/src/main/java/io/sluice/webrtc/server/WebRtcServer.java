@@ -146,6 +146,8 @@ public final class WebRtcServer implements AutoCloseable {
     final boolean viewerCongestionControl;
     /** Whether WHEP viewers choose among a ladder's rungs (see {@link Builder#viewerRungSelection}). */
     final boolean viewerRungSelection;
+    /** Whether WHEP answers offer the playout-delay extension (see {@link Builder#viewerPlayoutDelay}). */
+    final boolean viewerPlayoutDelay;
     private final int maxSdpBytes;
     private final HttpConnectionGuard.Limits httpLimits;
     private final int maxPendingSessionsPerAddress;
@@ -206,6 +208,7 @@ public final class WebRtcServer implements AutoCloseable {
         this.keyframeRequestInterval = b.keyframeRequestInterval;
         this.viewerCongestionControl = b.viewerCongestionControl;
         this.viewerRungSelection = b.viewerRungSelection;
+        this.viewerPlayoutDelay = b.viewerPlayoutDelay;
         this.maxSdpBytes = b.maxSdpBytes;
         this.httpLimits = new HttpConnectionGuard.Limits(b.maxHttpConnections, b.maxHttpConnectionsPerAddress,
                 b.httpRequestTimeout, b.httpIdleTimeout);
@@ -435,11 +438,13 @@ public final class WebRtcServer implements AutoCloseable {
         List<RenditionLadder.Rung> rungs = null; // what a WHEP viewer may play; null: the stream itself
         SdpNegotiator.Builder nb = SdpNegotiator.builder().cname(WhepSession.CNAME);
         if (endpoint == WebRtcEndpoint.WHEP) {
-            // viewers also get the playout-delay extension: WhepSession asks for a jitter buffer that hides the
-            // transmission time of the stream's keyframes
-            List<String> whepExtensions = new ArrayList<>(SdpNegotiator.EXTENSIONS);
-            whepExtensions.add(io.sluice.webrtc.sdp.ExtMap.PLAYOUT_DELAY);
-            nb.extensions(whepExtensions);
+            // with viewerPlayoutDelay, viewers also get the playout-delay extension: WhepSession asks for a jitter
+            // buffer that hides the transmission time of the stream's keyframes
+            if (viewerPlayoutDelay) {
+                List<String> whepExtensions = new ArrayList<>(SdpNegotiator.EXTENSIONS);
+                whepExtensions.add(io.sluice.webrtc.sdp.ExtMap.PLAYOUT_DELAY);
+                nb.extensions(whepExtensions);
+            }
             Optional<List<TrackInfo>> live = hub.tracks(stream);
             if (live.isEmpty()) {
                 return SignalingResponse.error(404, "stream '" + stream + "' is not live");
@@ -1048,6 +1053,7 @@ public final class WebRtcServer implements AutoCloseable {
         private Duration keyframeRequestInterval = KeyframeRequestThrottle.DEFAULT_INTERVAL;
         private boolean viewerCongestionControl = true;
         private boolean viewerRungSelection = true;
+        private boolean viewerPlayoutDelay;
         private int maxSdpBytes = DEFAULT_MAX_SDP_BYTES;
         private int maxHttpConnections = DEFAULT_MAX_HTTP_CONNECTIONS;
         private int maxHttpConnectionsPerAddress = DEFAULT_MAX_HTTP_CONNECTIONS_PER_ADDRESS;
@@ -1396,6 +1402,20 @@ public final class WebRtcServer implements AutoCloseable {
          */
         public Builder viewerRungSelection(boolean enabled) {
             this.viewerRungSelection = enabled;
+            return this;
+        }
+
+        /**
+         * Experimental: whether WHEP answers accept the playout-delay RTP header extension
+         * ({@code http://www.webrtc.org/experiments/rtp-hdrext/playout-delay}, {@link io.sluice.webrtc.sdp.ExtMap#PLAYOUT_DELAY})
+         * and each viewer's video packets carry, as the minimum playout delay, the buffer its keyframes need at the
+         * rung's pacing floor (with {@link #viewerCongestionControl}). Without it the player page asks Chromium for
+         * the same buffer through {@code RTCRtpReceiver.jitterBufferTarget}. Default {@code false}: Chromium held the
+         * minimum in some runs (one freeze in 25 s behind a 1.4 × bottleneck, against 9-11 without) and not in
+         * others, for reasons not understood yet.
+         */
+        public Builder viewerPlayoutDelay(boolean enabled) {
+            this.viewerPlayoutDelay = enabled;
             return this;
         }
 

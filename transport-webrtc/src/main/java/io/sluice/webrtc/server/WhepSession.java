@@ -126,7 +126,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
 
     // congestion control (loop; null without it)
     private PacerBacklogFrameDropper dropper;
-    /** When the join's backlog has drained and the pacing floor applies, ns; MIN_VALUE before {@link #joinGrace}. */
+    /** When the join's backlog has drained, ns; MIN_VALUE before {@link #joinGrace}. */
     private long joinDrainedNanos = Long.MIN_VALUE;
     /** The pacing floor set on the engine, bit/s (0: none). */
     private long floorBps;
@@ -245,7 +245,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                     .transportWideCcId(audioTwccId).build());
             sendsAudio = true;
         }
-        return engine.build(); // no pacing floor before the join has drained (see joinGrace)
+        return engine.build(); // the pacing floor follows with the first video frame (applyFloor)
     }
 
     /**
@@ -890,14 +890,17 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     static final long MAX_JOIN_GRACE_US = 5_000_000;
 
     /**
-     * On the loop, once the GOP cache is in the pacer: the join drains at the controller's pacing rate, with no
-     * floor, and the dropper leaves it alone meanwhile. The join is up to a whole GOP (2 s of a 2.5 Mbit/s stream:
-     * ~625 kB) while live frames keep coming at the rung's rate, so it drains at the difference (the pacer's 2 s
-     * queue time limit speeds it up when that is too slow). Judged against the dropper's 1 s, a viewer that joined
-     * late in a GOP had the tail of its join dropped and froze until the next keyframe (WhepViewerCiTest failed once
-     * in CI on it); with the 1.5 × floor (3.75 Mbit/s) the join ran above a 3.5 Mbit/s path for seconds and filled
-     * its 300 ms queue (the same test: 33 packets lost, all in the join). The floor applies from the end of the
-     * grace, at most {@link #MAX_JOIN_GRACE_US}.
+     * On the loop, once the GOP cache is in the pacer: the dropper leaves the join alone while it drains. The join
+     * is up to a whole GOP (2 s of a 2.5 Mbit/s stream: ~625 kB, over 1 s at a 3.75 Mbit/s floor) sent at the drain
+     * rate while live frames keep coming at the rung's rate, so it drains at the difference: 4 s for that GOP at a
+     * 1.5 × floor. Judged against the 1 s limit, a viewer that joined late in a GOP had the tail of its join dropped
+     * and froze until the next keyframe (WhepViewerCiTest failed once in CI on it). Capped at
+     * {@link #MAX_JOIN_GRACE_US}.
+     *
+     * <p>The join keeps the pacing floor. Without it the join drained at the controller's rate: on a 3.5 Mbit/s path
+     * that spared the 300 ms queue (filled by the join at the floor, 33 packets lost in one run), but on loopback
+     * GCC's dips starved the join and Chromium froze after its first second (RtmpWhepChromiumTest, 3 of 4 runs; 0 of
+     * 3 with the floor).
      */
     private void joinGrace() {
         RtpSession e = engine;
@@ -906,23 +909,21 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             return;
         }
         long now = ticker.nanoTime();
-        long surplus = pacingRateBps() - bps[playing];
+        long surplus = drainRateBps() - bps[playing];
         long queued = e.pacerQueuedBytes();
         long graceUs = surplus <= 0 ? MAX_JOIN_GRACE_US : Math.min(MAX_JOIN_GRACE_US, queued * 8_000_000L / surplus);
         dropper.graceUntil(now / 1000 + graceUs);
         joinDrainedNanos = now + graceUs * 1000;
-        log.debug("session {}: join of {} octets in the pacer; no pacing floor and no video dropped for {} ms", id,
-                queued, graceUs / 1000);
+        log.debug("session {}: join of {} octets in the pacer; no video dropped for {} ms", id, queued, graceUs / 1000);
     }
 
-    /** On the loop: the pacer's floor for the rung playing, from when the join has drained (0 before). */
+    /** On the loop: the pacer's floor for the rung playing. */
     private void applyFloor(long nowNanos) {
         long[] bps = rungBps;
         if (bps == null || engine == null) {
             return;
         }
-        boolean joined = joinDrainedNanos != Long.MIN_VALUE && nowNanos - joinDrainedNanos >= 0;
-        long floor = joined ? pacingFloorBps(bps[playing]) : 0;
+        long floor = pacingFloorBps(bps[playing]);
         if (floor != floorBps) {
             floorBps = floor;
             engine.minPacingRate(nowNanos, floor);
