@@ -887,7 +887,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     }
 
     /** The longest the join's backlog keeps the dropper off, µs. */
-    static final long MAX_JOIN_GRACE_US = 5_000_000;
+    static final long MAX_JOIN_GRACE_US = 10_000_000;
 
     /**
      * On the loop, once the GOP cache is in the pacer: the dropper leaves the join alone while it drains. The join
@@ -897,10 +897,10 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
      * and froze until the next keyframe (WhepViewerCiTest failed once in CI on it). Capped at
      * {@link #MAX_JOIN_GRACE_US}.
      *
-     * <p>The join keeps the pacing floor. Without it the join drained at the controller's rate: on a 3.5 Mbit/s path
-     * that spared the 300 ms queue (filled by the join at the floor, 33 packets lost in one run), but on loopback
-     * GCC's dips starved the join and Chromium froze after its first second (RtmpWhepChromiumTest, 3 of 4 runs; 0 of
-     * 3 with the floor).
+     * <p>Meanwhile the pacing floor is {@link #JOIN_MIN_PACING_FACTOR} × the rung, not 1.5 ×: at 1.5 × the join
+     * filled a 1.4 × path's 300 ms queue (WhepViewerCiTest: 2-3 % loss in 2 of 3 runs, one freeze over 1 s); with no
+     * floor, GCC's dips on loopback starved the join and Chromium froze after its first second (RtmpWhepChromiumTest,
+     * 3 of 4 runs). With 1.2 ×: 0 loss in 3 of 3 WhepViewerCiTest runs, RtmpWhepChromiumTest 2 of 2.
      */
     private void joinGrace() {
         RtpSession e = engine;
@@ -917,13 +917,22 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         log.debug("session {}: join of {} octets in the pacer; no video dropped for {} ms", id, queued, graceUs / 1000);
     }
 
-    /** On the loop: the pacer's floor for the rung playing. */
+    /**
+     * The pacing floor while the join drains, × the rung's rate. With the 1.5 × floor the join (a GOP behind live)
+     * ran at 3.75 Mbit/s into a 3.5 Mbit/s path for 5 s, filled its 300 ms queue and lost 2-3 % of the packets
+     * (WhepViewerCiTest, 2 of 3 runs); with no floor at all GCC's dips on loopback starved it
+     * (RtmpWhepChromiumTest). 1.2 × stays under a 1.4 × path and still outruns the live stream.
+     */
+    static final double JOIN_MIN_PACING_FACTOR = 1.2;
+
+    /** On the loop: the pacer's floor for the rung playing ({@link #JOIN_MIN_PACING_FACTOR} × while the join drains). */
     private void applyFloor(long nowNanos) {
         long[] bps = rungBps;
         if (bps == null || engine == null) {
             return;
         }
-        long floor = pacingFloorBps(bps[playing]);
+        boolean joined = joinDrainedNanos != Long.MIN_VALUE && nowNanos - joinDrainedNanos >= 0;
+        long floor = joined ? pacingFloorBps(bps[playing]) : (long) (JOIN_MIN_PACING_FACTOR * bps[playing]);
         if (floor != floorBps) {
             floorBps = floor;
             engine.minPacingRate(nowNanos, floor);
