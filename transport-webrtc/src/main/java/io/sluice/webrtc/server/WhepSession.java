@@ -535,7 +535,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         EncodedFrame f = ptsUs == pts ? frame
                 : new EncodedFrame(t, frame.content().retainedDuplicate(), ptsUs, frame.isKeyframe() || t.isAudio());
         try {
-            if (t.isVideo() && frame.isKeyframe() && joinDrainedNanos != Long.MIN_VALUE && now - joinDrainedNanos >= 0) {
+            if (t.isVideo() && frame.isKeyframe() && joinDrained(now)) {
                 updatePlayoutDelay(frame.size());
             }
             engine.sendFrame(now, f);
@@ -785,7 +785,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     }
 
     /** The maximum playout delay the extension carries, ms: Chromium's default maximum (10 s). */
-    static final long PLAYOUT_DELAY_MAX_MS = 10_000;
+    static final long PLAYOUT_DELAY_EXTENSION_MAX_MS = 10_000;
 
     /** A later keyframe raises the playout delay the packets carry only when it needs this much more. */
     static final double PLAYOUT_DELAY_RAISE = 1.3;
@@ -820,7 +820,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         log.debug("session {}: playout delay {} → {} ms (keyframe of {} octets)", id, sentPlayoutDelayMs, ms,
                 keyframeBytes);
         sentPlayoutDelayMs = ms;
-        videoHeader.extension(playoutDelayId, playoutDelayValue(ms, PLAYOUT_DELAY_MAX_MS));
+        videoHeader.extension(playoutDelayId, playoutDelayValue(ms, PLAYOUT_DELAY_EXTENSION_MAX_MS));
     }
 
     /**
@@ -925,14 +925,19 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
      */
     static final double JOIN_MIN_PACING_FACTOR = 1.2;
 
+    /** Whether the join's backlog has drained by {@code nowNanos} (false before {@link #joinGrace} ran). */
+    private boolean joinDrained(long nowNanos) {
+        return joinDrainedNanos != Long.MIN_VALUE && nowNanos - joinDrainedNanos >= 0;
+    }
+
     /** On the loop: the pacer's floor for the rung playing ({@link #JOIN_MIN_PACING_FACTOR} × while the join drains). */
     private void applyFloor(long nowNanos) {
         long[] bps = rungBps;
         if (bps == null || engine == null) {
             return;
         }
-        boolean joined = joinDrainedNanos != Long.MIN_VALUE && nowNanos - joinDrainedNanos >= 0;
-        long floor = joined ? pacingFloorBps(bps[playing]) : (long) (JOIN_MIN_PACING_FACTOR * bps[playing]);
+        long floor = joinDrained(nowNanos) ? pacingFloorBps(bps[playing])
+                : (long) (JOIN_MIN_PACING_FACTOR * bps[playing]);
         if (floor != floorBps) {
             floorBps = floor;
             engine.minPacingRate(nowNanos, floor);
