@@ -19,17 +19,27 @@ import java.util.Arrays;
  *     moves the viewer within one controller update, while a cut after one keyframe's queue (GCC recovers from it
  *     within a second or two) does not. Down-switches within
  *     {@link #HOLD_AFTER_DOWN_US} of each other double the wait before the next probe (see below).</li>
- * <li><b>Up</b> one rung when {@code rungBps[next] ≤ }{@value #UP_HEADROOM}{@code × estimate}. A viewer on a lower
- *     rung sends less than its estimate (application-limited), and a send-side controller does not raise its
- *     estimate far beyond what it sends (GCC's ALR cap: 1.2 × the acknowledged rate), so the estimate alone rarely
- *     shows room for a rung that is 1.5–2 × the current one. Hence <b>probing</b>: at most every
- *     {@link #probeIntervalUs()} (first {@link #MIN_PROBE_INTERVAL_US} after a switch or a probe, doubled after each
- *     probe that did not lead up, up to {@link #MAX_PROBE_INTERVAL_US}; {@link #HOLD_AFTER_DOWN_US} after a
- *     down-switch), {@link #poll} answers a probe rate of {@value #PROBE_SCALE} × what the next rung needs
- *     ({@code rungBps[next] / UP_HEADROOM}); the caller hands it to the controller (padding or RTX in a probe
- *     cluster, which costs the viewer nothing it cannot carry), and the estimate it measures decides.
- *     (libwebrtc probes at a simulcast sender's new total allocation, {@code ProbeController::OnMaxTotalAllocatedBitrate};
- *     Jitsi's bridge pads up to its ideal layer before choosing it.)</li>
+ * <li><b>Up</b> one rung when {@code rungBps[next] ≤ }{@value #UP_HEADROOM}{@code × estimate} and a
+ *     <b>padding trial</b> confirms it: the caller pads the viewer's path up to the next rung's bitrate
+ *     ({@link #paddingBps}; media counts towards it) for {@link #trialUs} (about 1 s for a 600 kbit/s rung), and the
+ *     selector goes up at the first estimate after that. An estimate under the next rung's bitrate during the trial
+ *     (the path did not carry it: overuse, loss) ends it as a
+ *     failed probe (the wait before the next doubles). A viewer on a lower rung sends less than its estimate
+ *     (application-limited), and a send-side controller does not raise its estimate far beyond what it sends
+ *     (GCC's ALR cap: 1.2 × the acknowledged rate), so the estimate alone rarely shows room for a rung that is
+ *     1.5–2 × the current one. Hence <b>probing</b>: at most every {@link #probeIntervalUs()} (first
+ *     {@link #MIN_PROBE_INTERVAL_US} after a switch or a probe, doubled after each probe that did not lead up, up to
+ *     {@link #MAX_PROBE_INTERVAL_US}; {@link #HOLD_AFTER_DOWN_US} after a down-switch), {@link #poll} answers a
+ *     probe rate of {@value #PROBE_SCALE} × what the next rung needs; the caller hands it to the controller (a
+ *     probe cluster of padding or RTX, which costs the viewer nothing it cannot carry), and the estimate it
+ *     measures decides whether a trial starts. Why the trial: a probe cluster lasts tens of milliseconds, and a
+ *     token-bucket shaper (tbf, an ISP's or a cellular policer) lets a cluster smaller than its bucket through at
+ *     the cluster's own rate. A probe at 2 × a 400 kbit/s path then measured ~800 kbit/s, the viewer went up to a
+ *     553 kbit/s rung, overflowed the queue and fell two rungs: 17-22 switches a minute in simulation and behind
+ *     the ten-viewer bench's tbf. Padding at the next rung's need for a second outlasts any such bucket, and the
+ *     controller's overuse detection answers before the viewer's picture depends on it. (libwebrtc probes at a
+ *     simulcast sender's new total allocation, {@code ProbeController::OnMaxTotalAllocatedBitrate}; Jitsi's
+ *     bridge pads up to its ideal layer before choosing it.)</li>
  * <li>A <b>manual</b> choice ({@link #force}) overrides the estimate until cleared.</li>
  * </ul>
  *
@@ -51,6 +61,19 @@ public final class RungSelector {
     public static final long DOWN_AFTER_US = 1_500_000;
     /** No probe for this long after a down-switch, µs. */
     public static final long HOLD_AFTER_DOWN_US = 5_000_000;
+    /**
+     * A padding trial lasts as long as this many bits take at the rung's bitrate ({@link #trialUs}), within
+     * {@link #MIN_TRIAL_US} and {@link #MAX_TRIAL_US}: 600 kbit, 62 full-size packets, so that GCC's trendline
+     * (20 packets) sees the queue grow if the path does not carry the rung, and a shaper's bucket (tbf's 5,000
+     * octets here; 1.1 s at 553 kbit/s on a 400 kbit/s path) is drained.
+     */
+    public static final long TRIAL_BITS = 600_000;
+    /** The shortest padding trial, µs. */
+    public static final long MIN_TRIAL_US = 300_000;
+    /** The longest padding trial, µs. */
+    public static final long MAX_TRIAL_US = 2_000_000;
+    /** A trial that has had no estimate this long after its end fails (and padding stops), µs. */
+    public static final long TRIAL_TIMEOUT_US = 2_000_000;
 
     private final long[] rungBps;
     private int current;
@@ -62,6 +85,13 @@ public final class RungSelector {
     private long underSinceUs = Long.MIN_VALUE;
     private boolean probing;
     private long switches;
+    /** The rung on trial (padding at its need), -1 when none. */
+    private int trialRung = -1;
+    private long trialStartUs;
+    /** After a failed trial, no new one before the next probe is due, µs. */
+    private long noTrialBeforeUs = Long.MIN_VALUE;
+    private long trials;
+    private long failedTrials;
 
     /**
      * @param rungBps  each rung's bitrate, bit/s, highest rung first (strictly decreasing, &gt; 0)
@@ -142,12 +172,28 @@ public final class RungSelector {
             lastDownUs = nowUs;
             nextProbeUs = Math.max(nextProbeUs, nowUs + Math.max(HOLD_AFTER_DOWN_US, probeIntervalUs));
             probing = false;
+            if (trialRung >= 0) {
+                trialRung = -1;
+                failedTrials++;
+            }
             moveTo(to);
-        } else if (current > 0 && rungBps[current - 1] <= UP_HEADROOM * estimateBps) {
+        } else if (current > 0 && trialRung < 0
+                && (noTrialBeforeUs == Long.MIN_VALUE || nowUs - noTrialBeforeUs >= 0)
+                && rungBps[current - 1] <= UP_HEADROOM * estimateBps) {
+            trialRung = current - 1; // room shown: now the path must carry it
+            trialStartUs = nowUs;
+            trials++;
             probing = false;
-            nextProbeUs = nowUs + MIN_PROBE_INTERVAL_US;
-            probeIntervalUs = MIN_PROBE_INTERVAL_US;
-            moveTo(current - 1);
+        } else if (trialRung >= 0) {
+            long trialUs = trialUs(rungBps[trialRung]);
+            if (estimateBps < rungBps[trialRung] || nowUs - trialStartUs >= trialUs + TRIAL_TIMEOUT_US) {
+                failTrial(nowUs);
+            } else if (nowUs - trialStartUs >= trialUs) {
+                trialRung = -1;
+                nextProbeUs = nowUs + MIN_PROBE_INTERVAL_US;
+                probeIntervalUs = MIN_PROBE_INTERVAL_US;
+                moveTo(current - 1);
+            }
         }
         return current;
     }
@@ -159,7 +205,7 @@ public final class RungSelector {
      * @return the probe rate to ask the controller for, bit/s, or 0 for none
      */
     public long poll(long nowUs) {
-        if (forced >= 0 || current == 0 || nowUs - nextProbeUs < 0) {
+        if (forced >= 0 || current == 0 || trialRung >= 0 || nowUs - nextProbeUs < 0) {
             return 0;
         }
         if (probing) { // the last probe did not take us up: wait longer before the next
@@ -168,6 +214,57 @@ public final class RungSelector {
         probing = true;
         nextProbeUs = nowUs + probeIntervalUs;
         return (long) (PROBE_SCALE * rungBps[current - 1] / UP_HEADROOM);
+    }
+
+    /** A trial that did not show room: as a probe that did not lead up, the wait before the next doubles. */
+    private void failTrial(long nowUs) {
+        trialRung = -1;
+        failedTrials++;
+        probeIntervalUs = Math.min(MAX_PROBE_INTERVAL_US, probeIntervalUs * 2);
+        nextProbeUs = nowUs + probeIntervalUs;
+        noTrialBeforeUs = nextProbeUs;
+    }
+
+    /**
+     * The padding rate the caller should fill the viewer's path up to now (media counts towards it), bit/s: while
+     * a padding trial runs, the bitrate of the rung on trial; else 0. A trial that gets
+     * no estimate ends at the first one after {@link #trialUs} + {@link #TRIAL_TIMEOUT_US}; the caller should
+     * also stop padding then, hence the time argument.
+     *
+     * @param nowUs now, µs
+     * @return the padding rate, bit/s, or 0 for none
+     */
+    public long paddingBps(long nowUs) {
+        if (trialRung < 0 || forced >= 0 || nowUs - trialStartUs >= trialUs(rungBps[trialRung]) + TRIAL_TIMEOUT_US) {
+            return 0;
+        }
+        return rungBps[trialRung];
+    }
+
+    /**
+     * How long a padding trial for a rung lasts: {@link #TRIAL_BITS} at its bitrate, within {@link #MIN_TRIAL_US}
+     * and {@link #MAX_TRIAL_US}.
+     *
+     * @param rungBps the rung's bitrate, bit/s
+     * @return µs
+     */
+    public static long trialUs(long rungBps) {
+        return Math.max(MIN_TRIAL_US, Math.min(MAX_TRIAL_US, TRIAL_BITS * 1_000_000 / rungBps));
+    }
+
+    /** The rung on trial (index), or -1 when no padding trial runs. */
+    public int trialRung() {
+        return trialRung;
+    }
+
+    /** Padding trials started. */
+    public long trials() {
+        return trials;
+    }
+
+    /** Padding trials that ended without going up (the estimate fell short, a down-switch, or the timeout). */
+    public long failedTrials() {
+        return failedTrials;
     }
 
     /**
@@ -182,6 +279,7 @@ public final class RungSelector {
             throw new IllegalArgumentException("rung: " + rung + " (expected: -1..." + (rungBps.length - 1) + ")");
         }
         forced = rung;
+        trialRung = -1;
         if (rung >= 0) {
             moveTo(rung);
         }
@@ -203,6 +301,7 @@ public final class RungSelector {
         }
         current = rung;
         probing = false;
+        trialRung = -1;
         probeIntervalUs = Math.min(MAX_PROBE_INTERVAL_US, probeIntervalUs * 2);
         nextProbeUs = nowUs + probeIntervalUs;
     }

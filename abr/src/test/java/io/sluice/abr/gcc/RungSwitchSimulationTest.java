@@ -82,6 +82,8 @@ class RungSwitchSimulationTest {
                 probes++;
                 sim.loop().schedule(nowUs, () -> flow.requestProbe(probe));
             }
+            long padding = selector.paddingBps(nowUs);
+            sim.loop().schedule(nowUs, () -> flow.minPaddingRateBps(padding));
             if (keyframeFactor == 0) {
                 return super.nextFrameBytes(rungs[playing], nowUs);
             }
@@ -93,7 +95,8 @@ class RungSwitchSimulationTest {
         String log() {
             StringBuilder log = new StringBuilder();
             switches.forEach(sw -> log.append(String.format(" %.2fs→%d", sw[0] / 1e6, sw[1])));
-            return log + "; probes " + probes;
+            return log + "; probes " + probes + ", trials " + selector.trials() + " (" + selector.failedTrials()
+                    + " failed)";
         }
 
         int rungAt(long tUs) {
@@ -204,7 +207,7 @@ class RungSwitchSimulationTest {
         player.flow = sim.addFlow(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)),
                 new TargetRateConstraints(100_000, 720_000, 50_000_000), player, 0);
         sim.run(60 * S);
-        if (Long.getLong("sluice.sim.traceCap", -1L) == capacityBps && burstBytes > 0) {
+        if (Long.getLong("sluice.sim.traceCap", -1L) == capacityBps && burstBytes == Long.getLong("sluice.sim.traceBurst", 5_000L)) {
             for (var t : sim.flowsForFigures().get(0).targets()) {
                 if (t.atTimeUs() < 20 * S) {
                     System.out.printf("%8.3f %8d %s%n", t.atTimeUs() / 1e6, t.targetBitrateBps() / 1000, t.reason());

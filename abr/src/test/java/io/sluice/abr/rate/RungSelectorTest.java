@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("RungSelector: down at once below the rung's bitrate, up one rung after a probe shows room, backoff")
+@DisplayName("RungSelector: down at once below the rung's bitrate, up one rung after a probe shows room and a padding trial holds it, backoff")
 class RungSelectorTest {
     /** 720p, 480p, 360p, 240p of a 1280x720 ladder at 0.1 bit per pixel and frame. */
     static final long[] RUNGS = {2_764_800, 1_228_800, 691_200, 307_200};
@@ -29,11 +29,58 @@ class RungSelectorTest {
         assertEquals(0, r.poll(2 * S + RungSelector.HOLD_AFTER_DOWN_US - 1), "no probe while held after a down-switch");
     }
 
+    /** Up one rung through a padding trial: {@code estimate} until the trial is over, then once more. */
+    static long up(RungSelector r, long t, long estimate) {
+        int from = r.current();
+        assertEquals(from, r.onEstimate(t, estimate), "a trial first");
+        assertEquals(RUNGS[from - 1], r.paddingBps(t), "padding at the next rung's bitrate");
+        long end = t + RungSelector.trialUs(RUNGS[from - 1]);
+        assertEquals(from, r.onEstimate(end - 1, estimate), "not before the trial is over");
+        assertEquals(from - 1, r.onEstimate(end, estimate));
+        assertEquals(0, r.paddingBps(end));
+        return end;
+    }
+
     @Test
     void goesDownToTheRungTheEstimateCarriesNotWithUpHeadroom() {
         RungSelector r = new RungSelector(RUNGS, 1, 0);
-        assertEquals(0, r.onEstimate(S, 3_500_000)); // a probe showed room: chosen, not yet played
-        assertEquals(1, r.onEstimate(S + 500_000, 1_300_000)); // capped again: 480p (1.23 M) stays, not 360p
+        long t = up(r, S, 3_500_000); // a probe showed room: chosen, not yet played
+        assertEquals(1, r.onEstimate(t + 500_000, 1_300_000)); // capped again: 480p (1.23 M) stays, not 360p
+    }
+
+    @Test
+    void aPaddingTrialTheEstimateDoesNotHoldFailsAndBacksOff() {
+        RungSelector r = new RungSelector(RUNGS, 2, 0);
+        assertEquals(2, r.onEstimate(S, 1_700_000)); // a probe through a shaper's bucket: room for 480p
+        assertEquals(1, r.trialRung());
+        assertEquals(RUNGS[1], r.paddingBps(S));
+        assertEquals(0, r.poll(S + RungSelector.MIN_PROBE_INTERVAL_US), "no probe during a trial");
+        assertEquals(2, r.onEstimate(S + 400_000, 1_100_000)); // the padding overused the path: under 480p
+        assertEquals(-1, r.trialRung());
+        assertEquals(0, r.paddingBps(S + 400_000));
+        assertEquals(1, r.failedTrials());
+        assertEquals(0, r.switches());
+        assertEquals(2 * RungSelector.MIN_PROBE_INTERVAL_US, r.probeIntervalUs());
+        assertEquals(2, r.onEstimate(S + 500_000, 1_700_000), "no new trial before the next probe is due");
+        assertEquals(-1, r.trialRung());
+    }
+
+    @Test
+    void aTrialWithoutEstimatesStopsPadding() {
+        RungSelector r = new RungSelector(RUNGS, 2, 0);
+        r.onEstimate(S, 1_700_000);
+        long end = S + RungSelector.trialUs(RUNGS[1]) + RungSelector.TRIAL_TIMEOUT_US;
+        assertEquals(RUNGS[1], r.paddingBps(end - 1));
+        assertEquals(0, r.paddingBps(end));
+        assertEquals(2, r.onEstimate(end, 1_700_000));
+        assertEquals(1, r.failedTrials());
+    }
+
+    @Test
+    void trialsLastLongerForLowRungs() {
+        assertEquals(RungSelector.MIN_TRIAL_US, RungSelector.trialUs(2_500_000));
+        assertEquals(1_085_000, RungSelector.trialUs(552_960), 1_000);
+        assertEquals(RungSelector.MAX_TRIAL_US, RungSelector.trialUs(150_000));
     }
 
     @Test
@@ -53,7 +100,8 @@ class RungSelectorTest {
         assertEquals(0, r.poll(2 * S));
         long probe = r.poll(RungSelector.MIN_PROBE_INTERVAL_US);
         assertEquals((long) (RungSelector.PROBE_SCALE * RUNGS[1] / RungSelector.UP_HEADROOM), probe);
-        assertEquals(1, r.onEstimate(RungSelector.MIN_PROBE_INTERVAL_US + 300_000, 1_700_000)); // the probe's result
+        up(r, RungSelector.MIN_PROBE_INTERVAL_US + 300_000, 1_700_000); // the probe's result, then the trial
+        assertEquals(1, r.current());
         assertEquals(1, r.switches());
         assertEquals(RungSelector.MIN_PROBE_INTERVAL_US, r.probeIntervalUs());
     }
@@ -80,8 +128,8 @@ class RungSelectorTest {
     void flappingDownSwitchesLengthenTheWaitBeforeProbing() {
         RungSelector r = new RungSelector(RUNGS, 0, 0);
         r.onEstimate(S, 2_000_000);
-        r.onEstimate(S + 100_000, 3_600_000); // up again (the estimate alone shows room)
-        r.onEstimate(2 * S, 2_000_000); // down again within the hold
+        long t = up(r, S + 100_000, 3_600_000); // up again (the estimate alone shows room)
+        r.onEstimate(t + 100_000, 2_000_000); // down again within the hold
         assertEquals(2 * RungSelector.MIN_PROBE_INTERVAL_US, r.probeIntervalUs());
     }
 
@@ -92,15 +140,17 @@ class RungSelectorTest {
         assertEquals(3, r.onEstimate(S, 10_000_000));
         assertEquals(0, r.poll(60 * S));
         r.force(-1);
-        assertEquals(2, r.onEstimate(2 * S, 10_000_000)); // automatic again: one rung up per estimate
+        up(r, 2 * S, 10_000_000); // automatic again: one rung up per trial
+        assertEquals(2, r.current());
     }
 
     @Test
     void stayingOnARungAfterAFailedSwitchWaitsLongerBeforeProbing() {
         RungSelector r = new RungSelector(RUNGS, 2, 0);
-        r.onEstimate(S, 2_000_000); // 480p fits
+        long t = up(r, S, 2_000_000); // 480p fits
         assertEquals(1, r.current());
         r.stayOn(2 * S, 2); // its keyframe never came
+        assertTrue(t < 2 * S);
         assertEquals(2, r.current());
         assertEquals(1, r.switches());
         assertEquals(0, r.poll(2 * S + RungSelector.MIN_PROBE_INTERVAL_US));

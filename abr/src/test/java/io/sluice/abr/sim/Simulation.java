@@ -107,6 +107,7 @@ public final class Simulation {
         private long pacingRateBps;
         private long minPacingRateBps;
         private long paddingRateBps;
+        private long minPaddingRateBps;
         private ProbeClusterConfig activeProbe;
         private long probeBytes;
         private int probePackets;
@@ -206,6 +207,19 @@ public final class Simulation {
             minPacingRateBps = bps;
         }
 
+        /**
+         * A floor under the controller's padding rate, bit/s (0: none), as a WHEP session's
+         * {@code RtpSession.minPaddingRate} during a rung selector's padding trial: the pacer fills the path up to
+         * this rate, media counted.
+         */
+        public void minPaddingRateBps(long bps) {
+            boolean more = bps > minPaddingRateBps;
+            minPaddingRateBps = bps;
+            if (more) {
+                pump();
+            }
+        }
+
         /** The application asks its controller to probe for {@code bitrateBps} ({@link NetworkController#onProbeRequest}). */
         public void requestProbe(long bitrateBps) {
             apply(controller.onProbeRequest(loop.nowUs(), bitrateBps));
@@ -275,15 +289,14 @@ public final class Simulation {
                     nextSendUs += size * 8_000_000L / pacing;
                     continue;
                 }
-                if (paddingRateBps > 0 && mediaQueue.isEmpty()) {
+                long padding = Math.max(paddingRateBps, minPaddingRateBps);
+                if (padding > 0 && mediaQueue.isEmpty()) {
                     nextPaddingUs = Math.max(nextPaddingUs, nextSendUs);
                     if (now < nextPaddingUs) {
                         wakeAt(nextPaddingUs);
                         return;
                     }
-                    int size = 600;
-                    send(size, PacedPacketInfo.NONE);
-                    nextPaddingUs = Math.max(nextPaddingUs, now) + size * 8_000_000L / paddingRateBps;
+                    send(600, PacedPacketInfo.NONE); // send() counts it towards the padding rate
                     continue;
                 }
                 return;
@@ -298,6 +311,10 @@ public final class Simulation {
 
         private void send(int size, PacedPacketInfo info) {
             long now = loop.nowUs();
+            long padding = Math.max(paddingRateBps, minPaddingRateBps);
+            if (padding > 0) { // media and probes count towards the padding rate, as in a pacer's padding budget
+                nextPaddingUs = Math.max(nextPaddingUs, now) + size * 8_000_000L / padding;
+            }
             long s = seq++;
             inFlight += size;
             SentPacket p = new SentPacket(now, s, size, info, false, inFlight);

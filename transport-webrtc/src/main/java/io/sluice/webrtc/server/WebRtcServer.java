@@ -713,8 +713,10 @@ public final class WebRtcServer implements AutoCloseable {
     /**
      * A WHEP viewer's adaptation state as JSON ({@code GET <session location>/state}), for its page's charts:
      * {@code {"rungs":[{"stream":"live/x","width":1280,"height":720,"bitrate":2764800},...],"rung":0,"forced":-1,
-     * "estimate":3100000,"pacingRate":3410000,"pacerDelayUs":1200,"switches":2,"framesDropped":0,"rtt":12000}}:
-     * rungs highest first, {@code rung} the index playing, {@code forced} the manual choice or -1, bit/s and µs.
+     * "estimate":3100000,"pacingRate":3410000,"pacerDelayUs":1200,"switches":2,"paddingTrials":3,"failedTrials":1,
+     * "framesDropped":0,"rtt":12000,...}}: rungs highest first, {@code rung} the index playing, {@code forced} the
+     * manual choice or -1, {@code paddingTrials} the selector's padding trials before going up and how many of them
+     * the path did not carry, bit/s and µs.
      *
      * @return 200 with the JSON, or 404 unknown session
      */

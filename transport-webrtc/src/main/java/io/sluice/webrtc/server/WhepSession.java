@@ -99,6 +99,8 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     private volatile long rungSwitches;
     /** Chooses the rung from the estimate; null with one rung or without congestion control. */
     private volatile RungSelector selector;
+    /** The padding floor set for the selector's padding trial, bit/s (0: none). */
+    private long trialPaddingBps;
     /** The rungs' rates, bit/s (see {@link #rungBitrates}); null without congestion control. */
     private long[] rungBps;
     /** PTS of the last video frame sent, µs (after any rebase); MIN_VALUE before the first. */
@@ -714,6 +716,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             long now = ticker.nanoTime();
             if (selector != null) {
                 choose(selector.onEstimate(now / 1000, est.bitrateBps()), now);
+                applyPaddingTrial(now);
             }
             StreamHub.Subscription sub = subscriptions[0];
             if (sub != null && (lastEstimateReportNanos == Long.MIN_VALUE
@@ -762,6 +765,8 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         return sb.append("],\"rung\":").append(playing).append(",\"forced\":").append(sel == null ? -1 : sel.forced())
                 .append(",\"estimate\":").append(e.targetBitrateBps()).append(",\"pacingRate\":").append(pacingRateBps())
                 .append(",\"pacerDelayUs\":").append(e.pacerQueueDelayUs()).append(",\"switches\":").append(rungSwitches)
+                .append(",\"paddingTrials\":").append(sel == null ? 0 : sel.trials())
+                .append(",\"failedTrials\":").append(sel == null ? 0 : sel.failedTrials())
                 .append(",\"framesDropped\":").append(framesDropped).append(",\"rtt\":").append(e.rttUs())
                 .append(",\"playoutDelayMs\":").append(playoutDelayMs())
                 .append(",\"playoutDelaySentMs\":").append(sentPlayoutDelayMs).append('}').toString();
@@ -872,6 +877,27 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                 log.debug("session {}: probing {} bit/s for {}", id, probe, rungs.get(Math.max(0, playing - 1)).streamName());
                 engine.requestProbe(now, probe);
             }
+            applyPaddingTrial(now);
+        }
+    }
+
+    /**
+     * On the loop: pads the path up to the next rung's bitrate while the selector's padding trial runs
+     * ({@link RungSelector#paddingBps}), none otherwise.
+     */
+    private void applyPaddingTrial(long now) {
+        long padding = selector.paddingBps(now / 1000);
+        if (padding != trialPaddingBps) {
+            if (padding > 0) {
+                log.debug("session {}: padding trial for {}: {} bit/s for {} ms", id,
+                        rungs.get(selector.trialRung()).streamName(), padding,
+                        RungSelector.trialUs(padding) / 1000);
+            } else {
+                log.debug("session {}: padding trial over ({} of {} failed)", id, selector.failedTrials(),
+                        selector.trials());
+            }
+            trialPaddingBps = padding;
+            engine.minPaddingRate(now, padding);
         }
     }
 

@@ -211,7 +211,9 @@ public final class RatePacer implements Pacer {
             return;
         }
         advance(nowNanos);
-        paddingDebt += sizeBytes;
+        if (paddingRateBps > 0) {
+            paddingDebt += sizeBytes;
+        }
         Cluster c = info.isProbe() ? clusters.peekFirst() : null;
         if (c != null && c.info.probeClusterId() == info.probeClusterId()) {
             if (!c.sending) {
@@ -243,6 +245,9 @@ public final class RatePacer implements Pacer {
         advance(nowNanos);
         setTargetBitrate(config.pacingRateBps());
         drainRateBps = config.pacingRateBps();
+        if (paddingRateBps == 0) {
+            paddingDebt = 0; // padding (re)starts now, not after what was sent while there was none
+        }
         paddingRateBps = config.paddingRateBps();
     }
 

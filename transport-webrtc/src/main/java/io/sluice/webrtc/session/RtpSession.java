@@ -158,6 +158,7 @@ public final class RtpSession implements AutoCloseable {
     /** The controller's last pacer config (null before one) and the floor under its rate ({@link #minPacingRate}). */
     private PacerConfig controllerPacerConfig;
     private long minPacingRateBps;
+    private long minPaddingRateBps;
     private volatile long nacksReceived;
     private volatile long keyframeRequests;
     private volatile long nacksSent;
@@ -554,8 +555,10 @@ public final class RtpSession implements AutoCloseable {
     private void configurePacer(long nowNanos) {
         PacerConfig c = controllerPacerConfig;
         if (c != null) {
-            pacer.setPacerConfig(nowNanos, c.pacingRateBps() >= minPacingRateBps ? c
-                    : new PacerConfig(minPacingRateBps, c.paddingRateBps(), c.afterLargeCut()));
+            long padding = Math.max(c.paddingRateBps(), minPaddingRateBps);
+            long pacing = Math.max(Math.max(c.pacingRateBps(), minPacingRateBps), padding);
+            pacer.setPacerConfig(nowNanos, pacing == c.pacingRateBps() && padding == c.paddingRateBps() ? c
+                    : new PacerConfig(pacing, padding, c.afterLargeCut()));
         }
     }
 
@@ -577,6 +580,28 @@ public final class RtpSession implements AutoCloseable {
         lastNowNanos = nowNanos;
         if (bitrateBps != minPacingRateBps) {
             minPacingRateBps = bitrateBps;
+            configurePacer(nowNanos);
+        }
+    }
+
+    /**
+     * A floor under the controller's padding rate, bit/s (0: none, the default): the pacer fills the path with
+     * padding (RTX of recent video packets, else padding-only packets, RFC 3550 §5.1) up to this rate when media
+     * runs short; media counts towards it. For a relaying sender's padding trial before it switches a viewer to a
+     * higher rung ({@code RungSelector#paddingBps}): the path must carry the rung's rate before the viewer's picture
+     * depends on it. Takes effect once the controller has configured the pacer; the pacing rate is raised to it.
+     *
+     * @param nowNanos   current time, ns
+     * @param bitrateBps the floor, bit/s, &ge; 0
+     * @throws IllegalArgumentException if negative
+     */
+    public void minPaddingRate(long nowNanos, long bitrateBps) {
+        if (bitrateBps < 0) {
+            throw new IllegalArgumentException("bitrateBps: " + bitrateBps + " (expected: >= 0)");
+        }
+        lastNowNanos = nowNanos;
+        if (bitrateBps != minPaddingRateBps) {
+            minPaddingRateBps = bitrateBps;
             configurePacer(nowNanos);
         }
     }

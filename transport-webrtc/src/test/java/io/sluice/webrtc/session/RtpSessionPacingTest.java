@@ -389,6 +389,36 @@ class RtpSessionPacingTest {
     }
 
     @Test
+    @DisplayName("A padding floor (a rung selector's padding trial) fills the path up to its rate with media counted "
+            + "(±10 %), over a controller that pads nothing, and stops when lifted")
+    void paddingFloorCountsMediaAndStops() {
+        ScriptedController c = new ScriptedController(1_000_000, 0);
+        RtpSession s = sender(c, false, false);
+        try {
+            List<Out> out = new ArrayList<>();
+            keyframeSent(s, out);
+            c.script.add(ScriptedController.pacer(1_000_000, 0));
+            run(s, ticker.nanoTime() + 500_000_000L, 375, out); // ~90 kbit/s of media, the controller pads nothing
+            long t0 = ticker.nanoTime();
+            s.minPaddingRate(t0, 400_000);
+            run(s, t0 + 1_100_000_000L, 375, out);
+            long bytes = bytesBetween(out, t0 + 100_000_000L, t0 + 1_100_000_000L);
+            assertEquals(50_000, bytes, 5_000, "400 kbit/s, media and padding together");
+            long paddingBytes = out.stream().filter(o -> o.nanos >= t0 + 100_000_000L && o.padding
+                    && o.payloadLength == 0).mapToLong(Out::size).sum();
+            assertTrue(paddingBytes > 30_000 && paddingBytes < bytes - 8_000, "padding fills the rest: " + paddingBytes);
+            long t1 = ticker.nanoTime();
+            s.minPaddingRate(t1, 0);
+            run(s, t1 + 1_000_000_000L, 375, out);
+            assertTrue(out.stream().noneMatch(o -> o.nanos > t1 && o.padding && o.payloadLength == 0),
+                    "no padding once lifted");
+            assertThrows(IllegalArgumentException.class, () -> s.minPaddingRate(t1, -1));
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
     @DisplayName("The controller gets each sent packet, feedback matched per packet, RTT and loss from RRs, REMB, and a "
             + "process interval every 25 ms; its targets become TRANSPORT_CC estimates")
     void controllerSeam() {
