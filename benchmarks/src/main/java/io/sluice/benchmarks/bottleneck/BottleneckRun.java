@@ -273,6 +273,12 @@ public final class BottleneckRun {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:+UseSerialGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), main.getName()));
+        // -Dsluice.bench.debug=io.sluice.webrtc.server.WhepSession,...: those loggers at debug in the child's log
+        for (String logger : System.getProperty("sluice.bench.debug", "").split(",")) {
+            if (!logger.isBlank()) {
+                cmd.add(cmd.size() - 4, "-Dorg.slf4j.simpleLogger.log." + logger.strip() + "=debug");
+            }
+        }
         cmd.addAll(args);
         return cmd;
     }
