@@ -23,7 +23,7 @@ package io.sluice.abr.gcc;
  * @param relay               the sender relays a stream whose rate does not follow the target (a WHEP session
  *                            playing a published stream or a ladder's rung; default false). A relay sends the
  *                            stream's keyframes, 8–9 × its average frame, above the path's rate and is
- *                            application-limited between them, and the target only chooses its rung. Three changes:
+ *                            application-limited between them, and the target only chooses its rung. Four changes:
  *                            <ul>
  *                            <li>a decrease on overuse never goes under β × the highest rate the path delivered of
  *                            this flow over 200 ms windows in the last second
@@ -37,7 +37,10 @@ package io.sluice.abr.gcc;
  *                            <li>every probe result that raises the estimate holds the ALR cap off for 5 s, as a
  *                            requested probe's does: a relay on a lower rung is application-limited by choice, and
  *                            a periodic ALR probe that shows room for the next rung was otherwise capped back to
- *                            1.2 × its rung within 0.7 s, before the rung's next keyframe.</li>
+ *                            1.2 × its rung within 0.7 s, before the rung's next keyframe;</li>
+ *                            <li>the ALR cap is 1.2 × the highest acknowledged rate of the last 10 s, not of now: a
+ *                            relay whose source stalls for seconds acknowledges only audio, and the cap took a
+ *                            viewer on a 6 Mbit/s path to 125 kbit/s and its lowest rung.</li>
  *                            </ul>
  *                            Off for encoders that follow the target: on the bursty LTE uplink trace the floor's
  *                            shallower cuts raised the p95 bottleneck delay from 73 to 192 ms.

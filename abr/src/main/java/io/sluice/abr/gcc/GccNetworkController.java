@@ -159,6 +159,20 @@ public final class GccNetworkController implements NetworkController {
      * a real capacity drop the floor holds the estimate up for this long at most.
      */
     static final long RELAY_FLOOR_HORIZON_US = 1_000_000;
+    /**
+     * With {@link GccConfig#relay()}: the highest acknowledged rate over the last {@link #RELAY_CAP_HORIZON_US}, as
+     * a monotonic deque of {timeUs, bit/s}; the ALR cap is {@code alrEstimateCapFactor} × that instead of × the
+     * acknowledged rate now.
+     */
+    private final java.util.ArrayDeque<long[]> recentAckedMax = new java.util.ArrayDeque<>();
+    /**
+     * How long an acknowledged rate holds up a relay's ALR cap, µs. A relay's source can stall (a WHIP publisher's
+     * encoder drops a simulcast layer for seconds): with only audio acknowledged, the cap brought a viewer on a
+     * 6 Mbit/s path to 125 kbit/s within 5 s (after the probe hold), the rung selector went to the lowest rung, and
+     * the viewer climbed back through probes and trials for 11 s after the video resumed. Longer than such stalls,
+     * short enough that a rung the viewer left for good stops holding up the cap.
+     */
+    static final long RELAY_CAP_HORIZON_US = 10_000_000;
     private final AlrDetector alr;
     private final ProbeController probes;
     private TargetRateConstraints constraints;
@@ -307,17 +321,24 @@ public final class GccNetworkController implements NetworkController {
 
     /** Adds the current recent delivered rate and answers the highest over the horizon, bit/s, or -1. */
     private long updateRecentDeliveredMax(long nowUs) {
-        long rate = receiveRate.recentDeliveredRateBps();
-        if (rate > 0) {
-            while (!recentDeliveredMax.isEmpty() && recentDeliveredMax.peekLast()[1] <= rate) {
-                recentDeliveredMax.pollLast();
+        return maxOverHorizon(recentDeliveredMax, nowUs, receiveRate.recentDeliveredRateBps(), RELAY_FLOOR_HORIZON_US);
+    }
+
+    /**
+     * Adds {@code value} (if &gt; 0) at {@code nowUs} to a monotonic deque of {timeUs, value} and answers the highest
+     * value within {@code horizonUs}, or -1.
+     */
+    private static long maxOverHorizon(java.util.ArrayDeque<long[]> deque, long nowUs, long value, long horizonUs) {
+        if (value > 0) {
+            while (!deque.isEmpty() && deque.peekLast()[1] <= value) {
+                deque.pollLast();
             }
-            recentDeliveredMax.addLast(new long[] {nowUs, rate});
+            deque.addLast(new long[] {nowUs, value});
         }
-        while (!recentDeliveredMax.isEmpty() && recentDeliveredMax.peekFirst()[0] < nowUs - RELAY_FLOOR_HORIZON_US) {
-            recentDeliveredMax.pollFirst();
+        while (!deque.isEmpty() && deque.peekFirst()[0] < nowUs - horizonUs) {
+            deque.pollFirst();
         }
-        return recentDeliveredMax.isEmpty() ? -1 : recentDeliveredMax.peekFirst()[1];
+        return deque.isEmpty() ? -1 : deque.peekFirst()[1];
     }
 
     @Override
@@ -354,6 +375,7 @@ public final class GccNetworkController implements NetworkController {
         receiveRate.onReceived(received);
         long relayFloorBps = config.relay() ? updateRecentDeliveredMax(nowUs) : -1;
         long ackedBps = ackedBitrate.bitrateBps();
+        long ackedMaxBps = config.relay() ? maxOverHorizon(recentAckedMax, nowUs, ackedBps, RELAY_CAP_HORIZON_US) : -1;
         for (PacketResult p : received) {
             if (p.sent().pacing().isProbe()) {
                 probeEstimator.handleProbeAndEstimateBitrate(p);
@@ -403,7 +425,8 @@ public final class GccNetworkController implements NetworkController {
         boolean capped = false;
         if (inAlr && ackedBps > 0 && nowUs >= alrCapHoldUntilUs
                 && (lastMediaDropUs == Long.MIN_VALUE || nowUs - lastMediaDropUs >= ALR_CAP_HOLD_US)) {
-            long cap = (long) (config.alrEstimateCapFactor() * ackedBps);
+            long base = Math.max(ackedBps, ackedMaxBps);
+            long cap = (long) (config.alrEstimateCapFactor() * base);
             if (delayBased.estimateBps() > cap) {
                 delayBased.rateControl().setEstimate(cap, nowUs);
                 capped = true;

@@ -43,6 +43,9 @@ class RungSwitchSimulationTest {
         final List<long[]> switches = new ArrayList<>(); // {timeUs, rung}
         int probes;
         final int initial;
+        /** The source sends no video in [stallFromUs, stallToUs) (only 160-octet audio frames). */
+        long stallFromUs = Long.MAX_VALUE;
+        long stallToUs = Long.MAX_VALUE;
 
         RungPlayer(Simulation sim, int initial) {
             this(sim, RUNGS, initial, KEYFRAME_INTERVAL_FRAMES, 0);
@@ -72,6 +75,10 @@ class RungSwitchSimulationTest {
 
         @Override
         public int nextFrameBytes(long targetBps, long nowUs) {
+            if (nowUs >= stallFromUs && nowUs < stallToUs) {
+                frames = 0; // the source resumes with a keyframe
+                return 160;
+            }
             boolean key = frames++ % gopFrames == 0;
             if (key && selector.current() != playing) {
                 playing = selector.current();
@@ -194,6 +201,30 @@ class RungSwitchSimulationTest {
         Simulation.Flow f = sim.flowsForFigures().get(0);
         System.out.printf("loss 20-40 s %.2f %%, p95 queue 25-40 s %d ms%n", 100 * f.lossFraction(20 * S, 40 * S),
                 f.bottleneckDelayPercentileUs(95, 25 * S, 40 * S) / 1000);
+    }
+
+    /**
+     * The relayed ladder on 8 Mbit/s whose source stalls for 5 s at 15 s (a WHIP publisher's encoder drops its
+     * layer; only audio-sized frames go out): the viewer stays on the top rung. With the ALR cap at 1.2 × the
+     * acknowledged rate of now, the cap took the target to ~1.2 × the audio rate once the probe hold ran out and the
+     * viewer went to the lowest rung; {@link GccNetworkController#RELAY_CAP_HORIZON_US} holds the cap at the rate
+     * acknowledged before the stall.
+     */
+    @Test
+    void relayedSourceStallKeepsTheRung() {
+        Simulation sim = new Simulation(Capacity.constant(8_000_000), 300_000, 25_000);
+        RungPlayer player = new RungPlayer(sim, RELAYED_RUNGS, 0, 60, RELAYED_KEYFRAME_FACTOR);
+        player.stallFromUs = 15 * S;
+        player.stallToUs = 20 * S;
+        player.flow = sim.addFlow(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)),
+                new TargetRateConstraints(30_000, 3_250_000, 20_000_000), player, 0);
+        sim.run(30 * S);
+        long minTarget = sim.flowsForFigures().get(0).targets().stream().filter(t -> t.atTimeUs() >= 10 * S)
+                .mapToLong(t -> t.targetBitrateBps()).min().orElse(0);
+        System.out.println("relayed, source stalls 15-20 s:" + player.log() + "; lowest target after 10 s "
+                + minTarget / 1000 + " kbit/s");
+        assertTrue(player.switches.isEmpty(), "stays on the top rung through the stall:" + player.log());
+        assertTrue(minTarget >= RELAYED_RUNGS[0], "target after 10 s never under the top rung: " + minTarget);
     }
 
     /** The ten-viewer bench's ladder: 360p, 240p, 180p. */
