@@ -619,6 +619,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                     MAX_HOLD_NANOS / 1_000_000, rungs.get(playing).streamName());
             holding = false;
             pending = -1;
+            applyFloor(now);
             if (selector != null) {
                 selector.stayOn(now / 1000, playing);
             }
@@ -632,6 +633,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         if (rung == playing) {
             pending = -1;
             holding = false;
+            applyFloor(now);
             return;
         }
         if (rung != pending) {
@@ -639,6 +641,13 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             pendingSinceNanos = now;
             pendingKeyframeAsked = false;
             holding = false;
+            if (rung > playing && dropper != null && joinDrainedNanos != Long.MIN_VALUE && !joinDrained(now)) {
+                // the path does not carry the rung the join is on: the join is no longer worth protecting
+                joinDrainedNanos = now;
+                dropper.graceUntil(now / 1000);
+                log.debug("session {}: join given up for {}", id, rungs.get(rung).streamName());
+            }
+            applyFloor(now);
         }
     }
 
@@ -956,14 +965,19 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         return joinDrainedNanos != Long.MIN_VALUE && nowNanos - joinDrainedNanos >= 0;
     }
 
-    /** On the loop: the pacer's floor for the rung playing ({@link #JOIN_MIN_PACING_FACTOR} × while the join drains). */
+    /**
+     * On the loop: the pacer's floor for the rung playing ({@link #JOIN_MIN_PACING_FACTOR} × while the join drains),
+     * or for the rung a pending down-switch goes to: the estimate says the path does not carry the one playing, and
+     * a floor at its rate would push its frames into the path until the switch (on a 300 kbit/s path a join on a
+     * 553 kbit/s rung kept the bottleneck queue full and Chromium froze for 2.6 s).
+     */
     private void applyFloor(long nowNanos) {
         long[] bps = rungBps;
         if (bps == null || engine == null) {
             return;
         }
-        long floor = joinDrained(nowNanos) ? pacingFloorBps(bps[playing])
-                : (long) (JOIN_MIN_PACING_FACTOR * bps[playing]);
+        int r = pending > playing && pending < bps.length ? pending : playing;
+        long floor = joinDrained(nowNanos) ? pacingFloorBps(bps[r]) : (long) (JOIN_MIN_PACING_FACTOR * bps[r]);
         if (floor != floorBps) {
             floorBps = floor;
             engine.minPacingRate(nowNanos, floor);
