@@ -15,10 +15,15 @@ public final class ReceiveRate {
     /** Shortest span of arrivals that gives a rate, µs. */
     public static final long MIN_SPAN_US = 200_000;
 
-    /** Window of {@link #recentDeliveredRateBps()}, µs. */
-    public static final long RECENT_WINDOW_US = 200_000;
+    /**
+     * Window of {@link #recentDeliveredRateBps()}, µs. 100 ms, not 200: a 553 kbit/s rung's keyframe (14 kB) crosses
+     * an 800 kbit/s path in 140 ms, and a 200 ms window averaged it with the frames around it, so the relay floor
+     * sat at 0.85 × 547 kbit/s, under the rung, and the viewer went down after every up-switch (simulation,
+     * {@code RungSwitchSimulationTest} main: 18 switches in 60 s at 800 kbit/s without a bucket; 0 with 100 ms).
+     */
+    public static final long RECENT_WINDOW_US = 100_000;
     /** Fewest packets, and shortest send and arrival span, that give {@link #recentDeliveredRateBps()}. */
-    static final int RECENT_MIN_PACKETS = 20;
+    static final int RECENT_MIN_PACKETS = 10;
     static final long RECENT_MIN_SPAN_US = 50_000;
 
     /** The arrivals in the window, oldest first: a ring of (receive time µs, bytes, send time µs), grown as needed. */
