@@ -255,12 +255,14 @@ class RungSwitchSimulationTest {
      * mvn -B -q -o -Pgpl -pl abr -am test-compile
      * java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.RungSwitchSimulationTest
      * </pre>
-     * Reproduces the bench's flapping at 300-500 kbit/s (session 13: 17-22 switches a minute with the bucket, 1-5
+     * Reproduced the bench's flapping at 300-500 kbit/s (session 13: 17-22 switches a minute with the bucket, 1-5
      * without): a probe cluster smaller than the bucket crosses it at its own rate, so a periodic probe at 2 × a
-     * 400 kbit/s estimate measures ~800 kbit/s, the selector goes up to 360p (553 kbit/s), the queue overflows, loss
-     * and delay cut the target under 240p, and the viewer lands two rungs down. A per-rung hold after up-switches that
+     * 400 kbit/s estimate measures ~800 kbit/s, the selector went up to 360p (553 kbit/s), the queue overflowed, loss
+     * and delay cut the target under 240p, and the viewer landed two rungs down. A per-rung hold after up-switches that
      * did not last halved the switches but also held back up-switches after real capacity drops (both step tests
-     * failed); not kept. Without the bucket, 800 kbit/s flaps too (14 switches: 360p needs 691 kbit/s of estimate).
+     * failed); not kept. The selector's padding trial ({@link RungSelector#paddingBps}) ends it: 3-5/1/1 switches at
+     * 300/400/500 kbit/s with the bucket. Without the bucket 800 kbit/s flapped too (14-20 switches) until the relay
+     * floor measured delivery over 100 ms windows instead of 200 ms ({@code ReceiveRate#RECENT_WINDOW_US}): 0.
      */
     public static void main(String[] args) {
         for (long cap : new long[] {300_000, 400_000, 500_000, 650_000, 800_000, 1_000_000, 3_000_000}) {
