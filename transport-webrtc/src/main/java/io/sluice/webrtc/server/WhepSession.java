@@ -101,6 +101,9 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     private volatile RungSelector selector;
     /** The padding floor set for the selector's padding trial, bit/s (0: none). */
     private long trialPaddingBps;
+    /** Audio sent, octets on the wire (frames plus {@link #AUDIO_PACKET_OVERHEAD} each), since {@link #firstAudioNanos}. */
+    private long audioWireBytes;
+    private long firstAudioNanos = Long.MIN_VALUE;
     /** The rungs' rates, bit/s (see {@link #rungBitrates}); null without congestion control. */
     private long[] rungBps;
     /** PTS of the last video frame sent, µs (after any rebase); MIN_VALUE before the first. */
@@ -549,6 +552,12 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                 f.release();
             }
         }
+        if (t.isAudio()) {
+            if (firstAudioNanos == Long.MIN_VALUE) {
+                firstAudioNanos = now;
+            }
+            audioWireBytes += frame.size() + AUDIO_PACKET_OVERHEAD;
+        }
         if (t.isVideo()) {
             framesSent++;
             applyFloor(now);
@@ -724,7 +733,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             estimateBps = est.bitrateBps();
             long now = ticker.nanoTime();
             if (selector != null) {
-                choose(selector.onEstimate(now / 1000, est.bitrateBps()), now);
+                choose(selector.onEstimate(now / 1000, Math.max(0, est.bitrateBps() - audioBps(now))), now);
                 applyPaddingTrial(now);
             }
             StreamHub.Subscription sub = subscriptions[0];
@@ -883,6 +892,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         if (selector != null) {
             long probe = selector.poll(now / 1000);
             if (probe > 0) {
+                probe += audioBps(now);
                 log.debug("session {}: probing {} bit/s for {}", id, probe, rungs.get(Math.max(0, playing - 1)).streamName());
                 engine.requestProbe(now, probe);
             }
@@ -891,11 +901,29 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     }
 
     /**
+     * Octets a relayed Opus frame costs on the wire besides its payload: RTP header 12, header extensions ~8, SRTP
+     * tag 10, UDP 8, IPv4 20. At 50 packets/s that is 24 kbit/s, as much as the audio itself at low rates.
+     */
+    static final int AUDIO_PACKET_OVERHEAD = 58;
+
+    /**
+     * The audio this viewer is sent, bit/s on the wire: what every rung carries on top of its video, so the rung
+     * selector is given the estimate minus it, and probes and padding trials ask for it on top (a 180 kbit/s path
+     * carried q (106 kbit/s) plus Chromium's Opus and its headers with a standing 300-500 ms queue). 0 until audio has
+     * been sent for 1 s.
+     */
+    private long audioBps(long nowNanos) {
+        long age = nowNanos - firstAudioNanos;
+        return firstAudioNanos == Long.MIN_VALUE || age < 1_000_000_000L ? 0 : (long) (audioWireBytes * 8e9 / age);
+    }
+
+    /**
      * On the loop: pads the path up to the next rung's bitrate while the selector's padding trial runs
-     * ({@link RungSelector#paddingBps}), none otherwise.
+     * ({@link RungSelector#paddingBps}, plus the audio: media counts towards it), none otherwise.
      */
     private void applyPaddingTrial(long now) {
         long padding = selector.paddingBps(now / 1000);
+        padding = padding > 0 ? padding + audioBps(now) : 0;
         if (padding != trialPaddingBps) {
             if (padding > 0) {
                 log.debug("session {}: padding trial for {}: {} bit/s for {} ms", id,
