@@ -27,7 +27,10 @@ import java.util.concurrent.LinkedBlockingQueue;
  * every interface that is up, else only on {@code bindIp}. Prints {@code READY} once listening, then
  * one line per frame: {@code F <stream> <nanoTime> <V|A> <ptsUs> <key 0|1> <bytes>} ({@link System#nanoTime()}
  * is CLOCK_MONOTONIC on Linux, shared by every process of the machine, so the parent can line it up with its
- * own samples), and every 250 ms one line per WHEP session from {@code WebRtcServer.stats()}:
+ * own samples), {@code P <stream> <nanoTime> <width>x<height>} when a stream is published (its video's size in
+ * pixels, {@code 0x0} without video; a WHIP simulcast publisher's layers are renamed when a larger one arrives late,
+ * each rename is an unpublish and a publish), {@code U <stream> <nanoTime>} when it ends, and every 250 ms one line
+ * per WHEP session from {@code WebRtcServer.stats()}:
  * {@code G <stream> <nanoTime> <targetBitrateBps> <pacingRateBps> <pacerQueueDelayUs> <framesDropped>
  * <rtpBytesSent> <retransmissions> <keyframeRequests> <sessionId> <rung> <rungSwitches>} (0 rates without per-viewer
  * congestion control; {@code rung} the hub stream whose video the session plays). Runs until killed.
@@ -68,7 +71,8 @@ public final class ReceiverMain {
             subs.add(server.hub().subscribe(name, new StreamSubscriber() {
                 @Override
                 public void onPublish(String streamName, List<TrackInfo> tracks) {
-                    out.offer("P " + name + " " + System.nanoTime());
+                    TrackInfo v = tracks.stream().filter(TrackInfo::isVideo).findFirst().orElse(null);
+                    out.offer("P " + name + " " + System.nanoTime() + " " + (v == null ? "0x0" : v.width() + "x" + v.height()));
                 }
 
                 @Override

@@ -62,6 +62,11 @@ import org.jfree.data.xy.XYSeriesCollection;
  * {@value #SETTLE_MS} ms of video (the first rung switches while GCC's estimate moves from its start) are left out
  * of the per-viewer figures that say "after 5 s" (see {@link #viewerFigures}).
  *
+ * <p>The source is pluggable ({@link Source}): the ffmpeg-and-ladder one above ({@link #ffmpegLadder}), or Chromium
+ * publishing three simulcast layers over WHIP, which the viewers get as rungs without transcoding
+ * ({@link SimulcastSource}). {@link #rtmpPlayer} adds an ffmpeg RTMP player of the same stream in the sender
+ * namespace during the run.
+ *
  * <p>Usage (root, iproute2, ffmpeg with libx264, chromium + chromium-driver; about 0.15 of a core per viewer):
  * <pre>{@code
  * java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.bottleneck.WhepLadderViewersBench \
@@ -73,9 +78,10 @@ import org.jfree.data.xy.XYSeriesCollection;
  * {@code ladder-<n>.png} (rates against capacity, freezes), one timeline PNG and CSVs per viewer, and a log.
  */
 public final class WhepLadderViewersBench {
-    private static final String STREAM = "live/v";
-    private static final int RTMP_PORT = 1935;
-    private static final int HTTP_PORT = 8080;
+    /** The stream every viewer watches ({@code /watch/live/v}). */
+    public static final String STREAM = "live/v";
+    static final int RTMP_PORT = 1935;
+    static final int HTTP_PORT = 8080;
     /** The source's picture height, px (640×360). */
     public static final int SOURCE_HEIGHT = 360;
     /** The source's video bitrate, bit/s (above the top rung's 553 kbit/s: the top rung is not capped by it). */
@@ -115,10 +121,135 @@ public final class WhepLadderViewersBench {
     public record Result(String name, List<Rung> ladder, List<ViewerResult> viewers, Map<String, Object> run, Path plot) {
     }
 
-    private final Path clip;
+    /**
+     * What publishes {@link #STREAM} to the server, from the sender namespace (not shaped), and what the server needs
+     * for it: ffmpeg through a rendition ladder ({@link #ffmpegLadder}) or a Chromium simulcast publisher
+     * ({@link SimulcastSource}).
+     */
+    public interface Source {
+        /** {@link ReceiverMain}'s options for this source (e.g. {@code --ladder=240,180}). */
+        List<String> serverOptions();
+
+        /** The hub streams besides {@link #STREAM} whose frames the server reports: the other rungs. */
+        List<String> rungStreams();
+
+        /**
+         * Starts publishing to the server (RTMP {@value #RTMP_PORT}, HTTP {@value #HTTP_PORT} on 127.0.0.1) in
+         * {@code hub}'s sender namespace through {@link Bottleneck#exec} (so the process ends with the links);
+         * returns at once.
+         *
+         * @param log where the process's stderr and unparsed lines go
+         */
+        Process start(Bottleneck hub, Path log) throws IOException;
+
+        /**
+         * Returns once viewers may join: every rung a viewer will choose from is live (a WHEP session's rungs are the
+         * ones live when it joins).
+         *
+         * @param server what the server has reported of each hub stream
+         * @throws IOException when that does not happen in the source's own time limit (the message names the log)
+         */
+        void awaitReady(Published server, Path log) throws IOException, InterruptedException;
+
+        /** Adds the source's own figures over the run ({@code t0} to {@code t0 + durationMs}, nanoTime) to {@code run}. */
+        default void addFigures(Map<String, Object> run, long t0, long durationMs) {
+        }
+    }
+
+    /**
+     * What the server ({@link ReceiverMain}) has reported of each hub stream it watches: video frames since the
+     * stream's last publication, and its video size then.
+     */
+    public static final class Published {
+        private final Map<String, AtomicLong> frames = new ConcurrentHashMap<>();
+        private final Map<String, String> sizes = new ConcurrentHashMap<>();
+
+        /** Video frames of {@code stream} since it was last published (0 when it is not live). */
+        public long videoFrames(String stream) {
+            AtomicLong n = frames.get(stream);
+            return n == null ? 0 : n.get();
+        }
+
+        /** The video size {@code stream} was last published with, {@code WxH} in pixels; "" when it is not live. */
+        public String videoSize(String stream) {
+            return sizes.getOrDefault(stream, "");
+        }
+
+        /** Pixels per picture of {@code stream}'s video, 0 when it is not live. */
+        public long videoPixels(String stream) {
+            String[] wh = videoSize(stream).split("x");
+            return wh.length == 2 ? Long.parseLong(wh[0]) * Long.parseLong(wh[1]) : 0;
+        }
+
+        /** Takes a {@code P}, {@code U} or {@code F ... V} line of {@link ReceiverMain}, split at spaces. */
+        void onLine(String[] f) {
+            switch (f[0]) {
+                case "P" -> {
+                    frames.put(f[1], new AtomicLong());
+                    sizes.put(f[1], f.length > 3 ? f[3] : "");
+                }
+                case "U" -> {
+                    frames.remove(f[1]);
+                    sizes.remove(f[1]);
+                }
+                case "F" -> {
+                    AtomicLong n = frames.get(f[1]);
+                    if (n != null) {
+                        n.incrementAndGet();
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+    }
+
+    /**
+     * ffmpeg looping {@code clip} into the server over RTMP ({@code -re -c copy}), the server transcoding it through
+     * an {@code FfmpegRenditionLadder} with rungs of {@code ladderHeights} below the top one (at most one per
+     * height). Ready once the server has 2 s (48 frames) of the source: the server measures the source's rate (each
+     * viewer's start estimate) once the stream is 1 s old. Waits at most 60 s.
+     */
+    public static Source ffmpegLadder(Path clip, int[] ladderHeights) {
+        int[] heights = ladderHeights.clone();
+        return new Source() {
+            @Override
+            public List<String> serverOptions() {
+                return List.of("--ladder=" + Arrays.stream(heights).mapToObj(Integer::toString).collect(Collectors.joining(",")));
+            }
+
+            @Override
+            public List<String> rungStreams() {
+                // FfmpegRenditionLadder names them <source>~<height>p; the top one transcoded as well (B-frames)
+                List<String> l = new ArrayList<>(List.of(STREAM + "~" + SOURCE_HEIGHT + "p"));
+                Arrays.stream(heights).forEach(h -> l.add(STREAM + "~" + h + "p"));
+                return l;
+            }
+
+            @Override
+            public Process start(Bottleneck hub, Path log) throws IOException {
+                return hub.exec(hub.senderNs, log, List.of("ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop", "-1",
+                        "-i", clip.toString(), "-c", "copy", "-f", "flv", "rtmp://127.0.0.1:" + RTMP_PORT + "/" + STREAM));
+            }
+
+            @Override
+            public void awaitReady(Published server, Path log) throws IOException, InterruptedException {
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (server.videoFrames(STREAM) < 48) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException("no video from ffmpeg at the server; see " + log);
+                    }
+                    Thread.sleep(50);
+                }
+            }
+        };
+    }
+
+    private final Source source;
     private final Path outDir;
-    private final int[] ladderHeights;
     private final List<String> viewerOptions;
+    private long rtmpPlayAtMs = -1;
+    private long rtmpPlaySeconds;
 
     /**
      * @param clip          the H.264 + AAC clip ffmpeg loops into the server ({@link #prepareClip})
@@ -127,10 +258,31 @@ public final class WhepLadderViewersBench {
      * @param viewerOptions {@link ViewerMain}'s options for every viewer (e.g. {@link #VIEWER_OPTIONS})
      */
     public WhepLadderViewersBench(Path clip, Path outDir, int[] ladderHeights, List<String> viewerOptions) {
-        this.clip = clip;
+        this(ffmpegLadder(clip, ladderHeights), outDir, viewerOptions);
+    }
+
+    /**
+     * @param source        what publishes the stream (e.g. {@link #ffmpegLadder}, {@link SimulcastSource})
+     * @param outDir        where figures, plots, CSVs and the log go
+     * @param viewerOptions {@link ViewerMain}'s options for every viewer (e.g. {@link #VIEWER_OPTIONS})
+     */
+    public WhepLadderViewersBench(Source source, Path outDir, List<String> viewerOptions) {
+        this.source = source;
         this.outDir = outDir;
-        this.ladderHeights = ladderHeights.clone();
         this.viewerOptions = List.copyOf(viewerOptions);
+    }
+
+    /**
+     * Also plays the stream over RTMP during the run, as a player that does not adapt: ffmpeg in the sender
+     * namespace (not shaped) reads {@code rtmp://127.0.0.1/live/v} from {@code atMs} after t0 for {@code seconds}
+     * and decodes its video; {@link #rtmpFigures} of it go into the run's figures.
+     *
+     * @return this bench
+     */
+    public WhepLadderViewersBench rtmpPlayer(long atMs, long seconds) {
+        this.rtmpPlayAtMs = atMs;
+        this.rtmpPlaySeconds = seconds;
+        return this;
     }
 
     /**
@@ -194,7 +346,7 @@ public final class WhepLadderViewersBench {
      * Every namespace and process is gone when this returns or throws.
      *
      * @param capacities each viewer's bottleneck rate, bit/s
-     * @throws IOException when the server, ffmpeg or a viewer does not start (the message names the log)
+     * @throws IOException when the server, the source or a viewer does not start (the message names the log)
      */
     public Result run(String name, long[] capacities, long durationMs) throws IOException, InterruptedException {
         Files.createDirectories(outDir);
@@ -203,7 +355,7 @@ public final class WhepLadderViewersBench {
         long[] t0 = {Long.MAX_VALUE};
         long end = durationMs * 1_000_000L;
         CountDownLatch ready = new CountDownLatch(1);
-        AtomicLong videoFrames = new AtomicLong();
+        Published published = new Published();
         // video frames, bytes and the first frame's time (ns from t0) of the source and of each rung stream within the
         // run, by stream: the rungs start with the first viewer's join
         Map<String, long[]> videoInRun = new ConcurrentHashMap<>();
@@ -215,20 +367,16 @@ public final class WhepLadderViewersBench {
         List<Bottleneck> links = Bottleneck.fanOut(capacities, 300);
         try {
             Bottleneck hub = links.get(0);
-            List<String> serverArgs = new ArrayList<>(List.of("--ladder=" + Arrays.stream(ladderHeights)
-                    .mapToObj(Integer::toString).collect(Collectors.joining(",")), "0.0.0.0", "" + RTMP_PORT, "" + HTTP_PORT, STREAM));
-            // the rung streams too (FfmpegRenditionLadder names them <source>~<height>p): what the ladder produced
-            serverArgs.add(STREAM + "~" + SOURCE_HEIGHT + "p");
-            Arrays.stream(ladderHeights).forEach(h -> serverArgs.add(STREAM + "~" + h + "p"));
+            List<String> serverArgs = new ArrayList<>(source.serverOptions());
+            serverArgs.addAll(List.of("0.0.0.0", "" + RTMP_PORT, "" + HTTP_PORT, STREAM));
+            serverArgs.addAll(source.rungStreams()); // what the ladder or the publisher's layers produced
             Process server = hub.exec(hub.senderNs, log, BottleneckRun.java(ReceiverMain.class, serverArgs));
             BottleneckRun.read(server, line -> {
                 if (line.equals("READY")) {
                     ready.countDown();
                 } else if (line.startsWith("F ") && line.contains(" V ")) {
                     String[] f = line.split(" ");
-                    if (f[1].equals(STREAM)) {
-                        videoFrames.incrementAndGet();
-                    }
+                    published.onLine(f);
                     long t = Long.parseLong(f[2]) - t0[0];
                     if (t0[0] != Long.MAX_VALUE && t >= 0 && t <= end) {
                         long[] c = videoInRun.computeIfAbsent(f[1], k -> new long[] {0, 0, t});
@@ -245,15 +393,17 @@ public final class WhepLadderViewersBench {
                         rungsBySession.computeIfAbsent(g[10], k -> new CopyOnWriteArrayList<>())
                                 .add(new RungSample(s.tMs(), g[11], Long.parseLong(g[12])));
                     }
-                } else if (!line.startsWith("F ") && !line.startsWith("P ") && !line.startsWith("U ")) {
+                } else if (line.startsWith("P ") || line.startsWith("U ")) {
+                    published.onLine(line.split(" "));
+                    BottleneckRun.appendLog(log, "server: " + line);
+                } else if (!line.startsWith("F ")) {
                     BottleneckRun.appendLog(log, "server: " + line);
                 }
             });
             if (!ready.await(60, TimeUnit.SECONDS)) {
                 throw new IOException("the Sluice server did not start in the sender namespace; see " + log);
             }
-            Process ffmpeg = hub.exec(hub.senderNs, log, List.of("ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop", "-1",
-                    "-i", clip.toString(), "-c", "copy", "-f", "flv", "rtmp://127.0.0.1:" + RTMP_PORT + "/" + STREAM));
+            Process publisher = source.start(hub, log);
             long seconds = durationMs / 1000 + 5;
             for (int i = 0; i < capacities.length; i++) {
                 Viewer v = new Viewer(i, capacities[i], links.get(i));
@@ -273,14 +423,8 @@ public final class WhepLadderViewersBench {
                     throw new IOException("viewer " + v.index + ": Chromium did not start in its receiver namespace; see " + log);
                 }
             }
-            // the server measures the source's rate (each viewer's start estimate) once the stream is 1 s old; 2 s of it
-            while (videoFrames.get() < 48) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("no video from ffmpeg at the server; see " + log);
-                }
-                Thread.sleep(50);
-            }
-            List<Process> procs = new ArrayList<>(List.of(server, ffmpeg));
+            source.awaitReady(published, log);
+            List<Process> procs = new ArrayList<>(List.of(server, publisher));
             viewers.forEach(v -> procs.add(v.process));
             Map<Long, Double> cpuBefore = WhepViewerBench.cpuSecondsOf(procs);
             long[] stat0 = WhepViewerBench.procStat();
@@ -288,6 +432,17 @@ public final class WhepLadderViewersBench {
             WhepViewerBench.go(viewers.stream().map(v -> v.process).toList());
             Thread sampler = WhepViewerBench.qdiscSampler(viewers.stream().map(v -> v.link).toList(),
                     viewers.stream().map(v -> v.qdisc).toList(), t0[0], 100);
+            Process player = null;
+            Path playerLog = outDir.resolve(name + "-rtmp-player.log");
+            if (rtmpPlayAtMs >= 0) {
+                Files.deleteIfExists(playerLog);
+                BottleneckRun.sleepUntil(t0[0] + rtmpPlayAtMs * 1_000_000L);
+                // a small probe: ffmpeg 5.1 knows no Enhanced RTMP Opus, and waiting for that track's parameters it read
+                // the default 5 MB before decoding anything (over a minute of a WHIP publisher's stream)
+                player = hub.exec(hub.senderNs, playerLog, List.of("ffmpeg", "-nostdin", "-hide_banner", "-rw_timeout",
+                        "10000000", "-probesize", "100000", "-i", "rtmp://127.0.0.1:" + RTMP_PORT + "/" + STREAM, "-t", "" + rtmpPlaySeconds, "-an",
+                        "-vf", "showinfo", "-f", "null", "-"));
+            }
             BottleneckRun.sleepUntil(t0[0] + end);
             sampler.interrupt();
             sampler.join(2000);
@@ -297,7 +452,7 @@ public final class WhepLadderViewersBench {
                     / (double) Math.max(1, stat1[0] - stat0[0])), 1));
             run.put("loadAvg1", Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]));
             run.put("serverCpuS", Analysis.round(WhepViewerBench.cpuUsed(server, cpuBefore, cpuAfter), 1));
-            run.put("ffmpegCpuS", Analysis.round(WhepViewerBench.cpuUsed(ffmpeg, cpuBefore, cpuAfter), 1));
+            run.put("publisherCpuS", Analysis.round(WhepViewerBench.cpuUsed(publisher, cpuBefore, cpuAfter), 1));
             run.put("viewersCpuS", Analysis.round(viewers.stream()
                     .mapToDouble(v -> WhepViewerBench.cpuUsed(v.process, cpuBefore, cpuAfter)).sum(), 1));
             long[] src = videoInRun.getOrDefault(STREAM, new long[3]);
@@ -310,6 +465,14 @@ public final class WhepLadderViewersBench {
                         return e.getKey().substring(STREAM.length() + 1) + " " + Analysis.round(e.getValue()[0] * 1000.0 / ms, 1)
                                 + " fps " + Math.round(e.getValue()[1] * 8.0 / ms) + " kbit/s";
                     }).collect(Collectors.joining(", ")));
+            source.addFigures(run, t0[0], durationMs);
+            if (player != null) {
+                if (!player.waitFor(20, TimeUnit.SECONDS)) {
+                    player.destroy();
+                }
+                run.putAll(rtmpFigures(Files.readAllLines(playerLog, StandardCharsets.UTF_8), player.waitFor(5, TimeUnit.SECONDS)
+                        ? player.exitValue() : -1));
+            }
         } finally {
             Bottleneck.closeAll(links);
         }
@@ -374,6 +537,65 @@ public final class WhepLadderViewersBench {
             l.add(new Rung(Integer.parseInt(p[0]), bps > 0 ? bps : sourceBps, p[2]));
         }
         return l;
+    }
+
+    /** A frame line of ffmpeg's {@code showinfo} filter: its number, its time (s) and its size. */
+    private static final java.util.regex.Pattern SHOWINFO = java.util.regex.Pattern.compile(
+            "\\bn:\\s*(\\d+)\\s+pts:\\s*\\S+\\s+pts_time:(-?[0-9.]+)\\s.*?\\bs:(\\d+)x(\\d+)");
+
+    /**
+     * The RTMP player's figures ({@link #rtmpPlayer}) from its ffmpeg log ({@code showinfo}: one line per decoded
+     * frame): {@code rtmpFrames} (decoded), {@code rtmpHeight} (the height of most frames, 0 with none),
+     * {@code rtmpSizes} (each decoded size with its frame count, e.g. {@code 1280x720:100}), {@code rtmpFps}
+     * (frames over the span of their timestamps), {@code rtmpExit} (ffmpeg's exit status, -1 if it had to be
+     * stopped) and, when it decoded nothing, {@code rtmpError} (the log's last line).
+     */
+    static Map<String, Object> rtmpFigures(List<String> log, int exit) {
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        long frames = 0;
+        double firstS = Double.NaN;
+        double lastS = Double.NaN;
+        for (String line : log) {
+            java.util.regex.Matcher m = SHOWINFO.matcher(line);
+            if (line.contains("showinfo") && m.find()) {
+                frames++;
+                sizes.merge(m.group(3) + "x" + m.group(4), 1L, Long::sum);
+                double t = Double.parseDouble(m.group(2));
+                firstS = Double.isNaN(firstS) ? t : firstS;
+                lastS = t;
+            }
+        }
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("rtmpFrames", frames);
+        f.put("rtmpHeight", sizes.entrySet().stream().max(Map.Entry.comparingByValue())
+                .map(e -> Integer.parseInt(e.getKey().substring(e.getKey().indexOf('x') + 1))).orElse(0));
+        f.put("rtmpSizes", sizes.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue()).collect(Collectors.joining(" ")));
+        f.put("rtmpFps", frames > 1 && lastS > firstS ? Analysis.round((frames - 1) / (lastS - firstS), 1) : 0);
+        f.put("rtmpExit", exit);
+        if (frames == 0) {
+            f.put("rtmpError", log.isEmpty() ? "no output" : log.get(log.size() - 1));
+        }
+        return f;
+    }
+
+    /**
+     * The rungs a viewer played, each with the second the server first reported it, e.g. {@code 720p@0.3s
+     * 360p@2.8s} (rungs named by height as in {@link #viewerFigures}, a stream not in {@code ladder} by its name).
+     */
+    public static String rungTimeline(List<RungSample> rungs, List<Rung> ladder) {
+        Map<String, Rung> byStream = new HashMap<>();
+        ladder.forEach(r -> byStream.put(r.stream(), r));
+        StringBuilder sb = new StringBuilder();
+        String cur = "";
+        for (RungSample r : rungs) {
+            if (r.tMs() >= 0 && !r.stream().equals(cur)) {
+                Rung g = byStream.get(r.stream());
+                sb.append(sb.length() == 0 ? "" : " ").append(g == null ? r.stream() : g.height() + "p").append('@')
+                        .append(Analysis.round(r.tMs() / 1000, 1)).append('s');
+                cur = r.stream();
+            }
+        }
+        return sb.toString();
     }
 
     /** The highest rung whose bitrate is at most {@code capacityBps}, else the lowest. */

@@ -32,13 +32,18 @@ class WhepViewerCiTest {
      * {@code /usr/bin/chromedriver} and the shared clip; returns the shared directory ({@code sluice.shared.dir}).
      */
     static Path requireViewerPeers() throws Exception {
+        requireChromiumPeers();
+        Path shared = Path.of(System.getProperty("sluice.shared.dir", "../../shared"));
+        assertTrue(Files.isRegularFile(shared.resolve("media/bbb_480p_30s_h264_aac51.mp4")), "missing media under " + shared);
+        return shared;
+    }
+
+    /** Fails, naming what is missing, unless this runs as root with {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver}. */
+    static void requireChromiumPeers() throws Exception {
         // .ci/run runs as root and installs chromium and chromium-driver (.ci/install-deps.sh): a missing peer fails
         assertEquals("0", Bottleneck.run("id", "-u").strip(), "the WHEP viewer bottleneck needs root (network namespaces, tc)");
         assertTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
                 "the WHEP viewer bottleneck needs /usr/bin/chromium and /usr/bin/chromedriver (.ci/install-deps.sh)");
-        Path shared = Path.of(System.getProperty("sluice.shared.dir", "../../shared"));
-        assertTrue(Files.isRegularFile(shared.resolve("media/bbb_480p_30s_h264_aac51.mp4")), "missing media under " + shared);
-        return shared;
     }
 
     @Test
