@@ -113,6 +113,26 @@ public final class WhepLadderViewersBench {
     }
 
     /** One viewer: its capacity, its raw samples, its figures and timeline plot. */
+    /** A pause between two video frames of a stream the server received longer than this is a source gap, ns. */
+    static final long SOURCE_GAP_NS = 1_000_000_000L;
+
+    /**
+     * The gaps over 1 s between video frames the server received during the run, per stream
+     * ({@code run.get("sourceGapsMs")}: {@code <stream> <fromMs>-<toMs>; ...}, ms from the run's start): the
+     * publisher sent nothing of that stream, so a viewer's freeze over it is not the viewer's path's.
+     */
+    public static List<long[]> sourceGaps(Result r) {
+        List<long[]> out = new ArrayList<>();
+        String s = (String) r.run().getOrDefault("sourceGapsMs", "");
+        for (String g : s.split("; ")) {
+            if (!g.isBlank()) {
+                String[] ft = g.substring(g.lastIndexOf(' ') + 1).split("-");
+                out.add(new long[] {Long.parseLong(ft[0]), Long.parseLong(ft[1])});
+            }
+        }
+        return out;
+    }
+
     public record ViewerResult(int index, long capacityBps, List<Sample> samples, List<ServerSample> server,
             List<RungSample> rungs, RunData bottleneck, Map<String, Object> figures, Path plot) {
     }
@@ -359,6 +379,10 @@ public final class WhepLadderViewersBench {
         // video frames, bytes and the first frame's time (ns from t0) of the source and of each rung stream within the
         // run, by stream: the rungs start with the first viewer's join
         Map<String, long[]> videoInRun = new ConcurrentHashMap<>();
+        // per stream the last video frame's time in the run, ns, and the gaps over 1 s between frames, ms
+        Map<String, long[]> lastVideoNs = new ConcurrentHashMap<>();
+        List<long[]> sourceGaps = new CopyOnWriteArrayList<>();
+        List<String> sourceGapNames = new CopyOnWriteArrayList<>();
         Map<String, List<ServerSample>> serverBySession = new ConcurrentHashMap<>();
         Map<String, List<RungSample>> rungsBySession = new ConcurrentHashMap<>();
         String[] rungList = {null};
@@ -383,6 +407,14 @@ public final class WhepLadderViewersBench {
                         synchronized (c) {
                             c[0]++;
                             c[1] += Long.parseLong(f[6]);
+                        }
+                        long[] last = lastVideoNs.computeIfAbsent(f[1], k -> new long[] {t});
+                        synchronized (last) {
+                            if (t - last[0] > SOURCE_GAP_NS) {
+                                sourceGaps.add(new long[] {last[0] / 1_000_000, t / 1_000_000});
+                                sourceGapNames.add(f[1]);
+                            }
+                            last[0] = t;
                         }
                     }
                 } else if (line.startsWith("G ")) {
@@ -465,6 +497,11 @@ public final class WhepLadderViewersBench {
                         return e.getKey().substring(STREAM.length() + 1) + " " + Analysis.round(e.getValue()[0] * 1000.0 / ms, 1)
                                 + " fps " + Math.round(e.getValue()[1] * 8.0 / ms) + " kbit/s";
                     }).collect(Collectors.joining(", ")));
+            List<String> gaps = new ArrayList<>();
+            for (int i = 0; i < sourceGaps.size(); i++) {
+                gaps.add(sourceGapNames.get(i) + " " + sourceGaps.get(i)[0] + "-" + sourceGaps.get(i)[1]);
+            }
+            run.put("sourceGapsMs", String.join("; ", gaps));
             source.addFigures(run, t0[0], durationMs);
             if (player != null) {
                 if (!player.waitFor(20, TimeUnit.SECONDS)) {

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * Chromium sent). Asserts: the server offered three layers, largest first; the low-capacity viewer ends (the rung
  * played most in the last 5 s) on a lower layer than the high-capacity one and decodes a smaller picture once settled
  * (5 s after its first frame); the high-capacity viewer ends on the largest layer and decodes its height; the RTMP
- * player decodes the largest layer's height; no viewer freezes for over 1 s once settled. On this machine Chromium's
+ * player decodes the largest layer's height; no viewer freezes for over 1 s once settled, except over a gap of
+ * over 1 s in the layers the server received from Chromium ({@code sourceGapsMs}). On this machine Chromium's
  * fake camera gives thin layers (server side, first runs: f 170-309 kbit/s at 7-14 fps, h 230 kbit/s, q 105 kbit/s,
  * all 20 fps but f): at 600 kbit/s the low viewer carried the top layer too, hence {@value #LOW_BPS} bit/s. Fails, naming what is
  * missing, when not root or without Chromium or ffmpeg. Figures and plots go to {@code target/simulcast-viewers-ci/}.
@@ -85,6 +86,27 @@ class SimulcastViewersCiTest {
         assertEquals(top, r.run().get("rtmpHeight"), "the RTMP player's decoded height: " + r.run());
         assertTrue(((Number) r.run().get("rtmpFrames")).longValue() >= 2L * FPS, "the RTMP player decoded under 2 s of"
                 + " frames in 5 s: " + r.run());
-        WhepLadderViewersCiTest.assertEveryViewerPlaysWithoutFreezesOver1sOnceSettled(r);
+        List<long[]> gaps = WhepLadderViewersBench.sourceGaps(r);
+        for (ViewerResult v : r.viewers()) {
+            Map<String, Object> f = v.figures();
+            assertTrue(f.get("firstFrameMs") instanceof Number n && n.longValue() >= 0,
+                    "the viewer at " + v.capacityBps() / 1000 + " kbit/s decoded no frame: " + f);
+            long settled = ((Number) f.get("firstFrameMs")).longValue() + 5_000;
+            for (ViewerAnalysis.Freeze z : ViewerAnalysis.freezes(v.samples(), DURATION_MS)) {
+                long from = Math.round(z.endMs() - z.durationMs());
+                long to = Math.round(z.endMs());
+                boolean publishers = gaps.stream().anyMatch(g -> g[0] - GAP_SLACK_MS <= to && from <= g[1] + GAP_SLACK_MS);
+                assertTrue(z.durationMs() <= 1_000 || z.endMs() <= settled || publishers, "the viewer at "
+                        + v.capacityBps() / 1000 + " kbit/s froze " + Math.round(z.durationMs()) + " ms once settled ("
+                        + from + "-" + to + " ms), not during a gap of the publisher's layers (" + r.run().get("sourceGapsMs")
+                        + "): " + f);
+            }
+        }
     }
+
+    /**
+     * A viewer's freeze within this of a gap over 1 s in a layer the server received (Chromium's encoder stops a
+     * layer now and then on this 2-core machine; both viewers then froze for ~3 s at once) is the publisher's, ms.
+     */
+    static final long GAP_SLACK_MS = 1_000;
 }
