@@ -553,7 +553,8 @@ public final class WhepLadderViewersBench {
      * Figures of each phase of a stepped schedule (phase {@code i} from step {@code i}'s start to the next step's,
      * or the run's end), from the server's rung readings (every 250 ms) and the browser's freezes (by the time they
      * end, read every 500 ms). Keys, for phase {@code i}: {@code step<i>} ({@code "20s 1000->350k down"}); for
-     * {@code i >= 1} {@code step<i>RungMs}, ms from the step to the first reading on the rung the new capacity
+     * {@code i >= 1} {@code step<i>FromRung}, the rung of the last reading before the step ({@code 360p}; a drop
+     * that finds the viewer already at or under the new allowed rung times nothing), {@code step<i>RungMs}, ms from the step to the first reading on the rung the new capacity
      * allows ({@link #allowedRung}) or, after a drop, one below it, after a rise one above it ({@code "never"} when
      * no reading of the phase is), and {@code step<i>SelRungMs} the same for the rung the selector's own rule allows
      * ({@link #selectorRung}); {@code step<i>LongestFreezeMs} and {@code step<i>Freezes} (freezes that end in the
@@ -582,6 +583,8 @@ public final class WhepLadderViewersBench {
             List<RungSample> in = rungs.stream().filter(r -> r.tMs() >= start && r.tMs() < to && byStream.containsKey(r.stream()))
                     .toList();
             if (i > 0) {
+                rungs.stream().filter(r -> r.tMs() < from && byStream.containsKey(r.stream())).reduce((a, b) -> b)
+                        .ifPresent(r -> f.put(k + "FromRung", byStream.get(r.stream()).height() + "p"));
                 f.put(k + "RungMs", reachMs(in, byStream, allowed, down, from));
                 f.put(k + "SelRungMs", reachMs(in, byStream, sel, down, from));
             }
@@ -741,7 +744,7 @@ public final class WhepLadderViewersBench {
         StringBuilder md = new StringBuilder("\nRun: " + r.run() + "; summary plot " + r.plot().getFileName() + "\n");
         if (rows.stream().anyMatch(x -> x.figures().containsKey("step1"))) {
             // the per-step keys of each row again, one line per viewer and step (see stepFigures)
-            String[] cols = {"RungMs", "SelRungMs", "LongestFreezeMs", "Freezes", "Utilization", "AboveShare"};
+            String[] cols = {"FromRung", "RungMs", "SelRungMs", "LongestFreezeMs", "Freezes", "Utilization", "AboveShare"};
             md.append("\n| viewer | step | ").append(String.join(" | ", cols)).append(" |\n|---|---|")
                     .append("---|".repeat(cols.length)).append('\n');
             for (Row row : rows) {

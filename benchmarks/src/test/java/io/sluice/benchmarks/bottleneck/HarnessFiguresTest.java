@@ -52,6 +52,7 @@ class HarnessFiguresTest {
                 new ViewerAnalysis.Freeze(22_000, 400, false), new ViewerAnalysis.Freeze(23_000, 700, false));
         Map<String, Object> f = WhepLadderViewersBench.stepFigures(sch, rungs, freezes, 5_000, ladder);
         assertEquals("20s 1000->350k down", f.get("step1"));
+        assertEquals("360p", f.get("step1FromRung"));
         assertEquals(1_500L, f.get("step1RungMs"));
         assertEquals(1_500L, f.get("step1SelRungMs"));
         assertEquals(700L, f.get("step1LongestFreezeMs"));
@@ -62,6 +63,7 @@ class HarnessFiguresTest {
         assertEquals(Math.round((6 * 553.0 + 14 * 150 + 60 * 245) / 80 / 245 * 100) / 100.0, f.get("step1Utilization"));
         assertEquals(Math.round(6 / 80.0 * 100) / 100.0, f.get("step1AboveShare"));
         assertEquals("40s 350->600k up", f.get("step2"));
+        assertEquals("240p", f.get("step2FromRung"));
         assertEquals(6_000L, f.get("step2RungMs"));
         assertEquals(0L, f.get("step2SelRungMs")); // the selector's rule allows only 240p on 600 kbit/s
         CapacitySchedule never = CapacitySchedule.parse("0:1.0,20:0.2", 30_000);
