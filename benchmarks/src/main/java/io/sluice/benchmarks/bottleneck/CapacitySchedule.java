@@ -64,6 +64,31 @@ public record CapacitySchedule(String name, List<Step> steps, long durationMs) {
         return new CapacitySchedule(name, List.of(new Step(0, bps)), durationMs);
     }
 
+    /**
+     * A schedule written as {@code seconds:Mbit/s,...}, e.g. {@code 0:1.0,20:0.35,40:1.0} (1 Mbit/s, 350 kbit/s from
+     * 20 s, 1 Mbit/s again from 40 s), {@code durationMs} long and named after {@code spec}.
+     *
+     * @throws IllegalArgumentException when a step is not {@code seconds:Mbit/s}, the first is not at 0 s, the
+     *                                  times do not increase, or a rate is not positive
+     */
+    public static CapacitySchedule parse(String spec, long durationMs) {
+        List<Step> steps = new ArrayList<>();
+        for (String p : spec.split(",")) {
+            String[] f = p.strip().split(":");
+            if (f.length != 2) {
+                throw new IllegalArgumentException("schedule " + spec + ": step " + p + " is not seconds:Mbit/s");
+            }
+            long ms = Math.round(Double.parseDouble(f[0]) * 1000);
+            long bps = Math.round(Double.parseDouble(f[1]) * 1e6);
+            if (bps <= 0 || (!steps.isEmpty() && ms <= steps.get(steps.size() - 1).startMs())) {
+                throw new IllegalArgumentException("schedule " + spec + ": step " + p
+                        + " has no positive rate or does not come after the one before");
+            }
+            steps.add(new Step(ms, bps));
+        }
+        return new CapacitySchedule(spec.replace(':', '@').replace(',', '-'), steps, durationMs);
+    }
+
     private static CapacitySchedule scaled(String name, long durationMs, double totalS, double[][] points, long unitBps) {
         List<Step> steps = new ArrayList<>();
         for (double[] p : points) {

@@ -1,5 +1,6 @@
 package io.sluice.benchmarks.bottleneck;
 
+import io.sluice.abr.rate.RungSelector;
 import io.sluice.benchmarks.bottleneck.BottleneckBench.Row;
 import io.sluice.benchmarks.bottleneck.RunData.QdiscSample;
 import io.sluice.benchmarks.bottleneck.ViewerAnalysis.Freeze;
@@ -32,6 +33,7 @@ import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.renderer.xy.XYStepRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -71,9 +73,12 @@ import org.jfree.data.xy.XYSeriesCollection;
  * <pre>{@code
  * java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.bottleneck.WhepLadderViewersBench \
  *     [--out results/whep-ladder-viewers] [--capacities 0.2,0.3,...,3] [--duration-s 60] [--ladder 240,180] \
- *     [--shared ../shared]
+ *     [--shared ../shared] [--schedule 0:1.0,20:0.35,40:1.0 --viewers 3]
  * }</pre>
- * ({@code --capacities} in Mbit/s, one viewer each). Writes {@code figures.md} and {@code figures.json} (one row per
+ * ({@code --capacities} in Mbit/s, one viewer each; or {@code --schedule}, {@code seconds:Mbit/s} steps from the
+ * measurement's start ({@link CapacitySchedule#parse}), applied to each of {@code --viewers} viewers' bottlenecks,
+ * default 1: then the per-step figures of {@link #stepFigures} join each row, a table of them follows in
+ * {@code figures.md}, and the summary plot is {@link #stepsChart}). Writes {@code figures.md} and {@code figures.json} (one row per
  * viewer, keys in {@link #viewerFigures}; the run's CPU and ladder below the table in {@code figures.md}),
  * {@code ladder-<n>.png} (rates against capacity, freezes), one timeline PNG and CSVs per viewer, and a log.
  */
@@ -319,6 +324,8 @@ public final class WhepLadderViewersBench {
         long[] caps = TEN_CAPACITIES_BPS;
         int[] heights = LADDER_HEIGHTS;
         long durationS = 60;
+        String schedule = null;
+        int nViewers = 0;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--out" -> out = Path.of(args[i + 1]);
@@ -326,6 +333,8 @@ public final class WhepLadderViewersBench {
                 case "--duration-s" -> durationS = Long.parseLong(args[i + 1]);
                 case "--capacities" -> caps = Arrays.stream(args[i + 1].split(","))
                         .mapToLong(c -> Math.round(Double.parseDouble(c) * 1e6)).toArray();
+                case "--schedule" -> schedule = args[i + 1];
+                case "--viewers" -> nViewers = Integer.parseInt(args[i + 1]);
                 case "--ladder" -> heights = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> {
                     System.err.println("whep-ladder-viewers: unknown option " + args[i]);
@@ -335,8 +344,19 @@ public final class WhepLadderViewersBench {
         }
         WhepLadderViewersBench bench = new WhepLadderViewersBench(prepareClip(shared, out.resolve("inputs")), out, heights,
                 VIEWER_OPTIONS);
-        System.out.println("whep-ladder-viewers: " + caps.length + " viewers, " + durationS + " s");
-        Result r = bench.run("ladder-" + caps.length, caps, durationS * 1000);
+        List<CapacitySchedule> schedules = new ArrayList<>();
+        if (schedule != null) {
+            for (int i = 0; i < Math.max(1, nViewers); i++) {
+                schedules.add(CapacitySchedule.parse(schedule, durationS * 1000));
+            }
+        } else {
+            for (long c : caps) {
+                schedules.add(CapacitySchedule.constant(c / 1000 + "k", c, durationS * 1000));
+            }
+        }
+        System.out.println("whep-ladder-viewers: " + schedules.size() + " viewers, " + durationS + " s"
+                + (schedule == null ? "" : ", capacity " + schedule + " (s:Mbit/s)"));
+        Result r = bench.run((schedule == null ? "ladder-" : "ladder-steps-") + schedules.size(), schedules, durationS * 1000);
         writeFigures(out, r);
         r.viewers().forEach(v -> System.out.println("  " + v.capacityBps() / 1000 + " kbit/s: " + v.figures()));
         System.out.println("  run: " + r.run() + "; ladder " + r.ladder());
@@ -347,6 +367,7 @@ public final class WhepLadderViewersBench {
     private static final class Viewer {
         final int index;
         final long capacityBps;
+        final CapacitySchedule schedule;
         final Bottleneck link;
         final List<QdiscSample> qdisc = new CopyOnWriteArrayList<>();
         final List<Sample> samples = new CopyOnWriteArrayList<>();
@@ -354,9 +375,10 @@ public final class WhepLadderViewersBench {
         volatile String sessionId;
         Process process;
 
-        Viewer(int index, long capacityBps, Bottleneck link) {
+        Viewer(int index, CapacitySchedule schedule, Bottleneck link) {
             this.index = index;
-            this.capacityBps = capacityBps;
+            this.capacityBps = schedule.steps().get(0).bps();
+            this.schedule = schedule;
             this.link = link;
         }
     }
@@ -369,6 +391,20 @@ public final class WhepLadderViewersBench {
      * @throws IOException when the server, the source or a viewer does not start (the message names the log)
      */
     public Result run(String name, long[] capacities, long durationMs) throws IOException, InterruptedException {
+        return run(name, Arrays.stream(capacities).mapToObj(c -> CapacitySchedule.constant(c / 1000 + "k", c, durationMs))
+                .toList(), durationMs);
+    }
+
+    /**
+     * Runs one server and {@code schedules.size()} viewers, each behind a bottleneck whose rate follows its own
+     * schedule (steps applied with {@link Bottleneck#setRate} at their times from t0, the start of the measurement),
+     * for {@code durationMs}. Every namespace and process is gone when this returns or throws.
+     *
+     * @param schedules each viewer's bottleneck rate over time (steps in bit/s, from ms 0 of the run)
+     * @throws IOException when the server, ffmpeg or a viewer does not start (the message names the log)
+     */
+    public Result run(String name, List<CapacitySchedule> schedules, long durationMs) throws IOException, InterruptedException {
+        long[] capacities = schedules.stream().mapToLong(c -> c.steps().get(0).bps()).toArray();
         Files.createDirectories(outDir);
         Path log = outDir.resolve(name + ".log");
         Files.deleteIfExists(log);
@@ -438,7 +474,7 @@ public final class WhepLadderViewersBench {
             Process publisher = source.start(hub, log);
             long seconds = durationMs / 1000 + 5;
             for (int i = 0; i < capacities.length; i++) {
-                Viewer v = new Viewer(i, capacities[i], links.get(i));
+                Viewer v = new Viewer(i, schedules.get(i), links.get(i));
                 viewers.add(v);
                 List<String> viewerArgs = new ArrayList<>(List.of(
                         "http://" + v.link.senderIp + ":" + HTTP_PORT + "/watch/" + STREAM, "" + seconds));
@@ -475,6 +511,8 @@ public final class WhepLadderViewersBench {
                         "10000000", "-probesize", "100000", "-i", "rtmp://127.0.0.1:" + RTMP_PORT + "/" + STREAM, "-t", "" + rtmpPlaySeconds, "-an",
                         "-vf", "showinfo", "-f", "null", "-"));
             }
+            // capacity steps after the player's start (a run uses one or the other; a step before it would wait)
+            applySchedules(viewers, t0[0], durationMs, log);
             BottleneckRun.sleepUntil(t0[0] + end);
             sampler.interrupt();
             sampler.join(2000);
@@ -518,7 +556,7 @@ public final class WhepLadderViewersBench {
         List<ViewerResult> results = new ArrayList<>();
         for (Viewer v : viewers) {
             String id = name + "-v" + v.index + "-" + v.capacityBps / 1000 + "k";
-            CapacitySchedule sch = CapacitySchedule.constant(v.capacityBps / 1000 + "k", v.capacityBps, durationMs);
+            CapacitySchedule sch = new CapacitySchedule(v.schedule.name(), v.schedule.steps(), durationMs);
             RunData data = new RunData(sch, List.copyOf(v.qdisc), List.of(), List.of());
             List<Sample> samples = List.copyOf(v.samples);
             List<ServerSample> server = v.sessionId == null ? List.of() : serverBySession.getOrDefault(v.sessionId, List.of());
@@ -534,8 +572,35 @@ public final class WhepLadderViewersBench {
             results.add(new ViewerResult(v.index, v.capacityBps, samples, server, rungs, data, f, png));
         }
         Path plot = outDir.resolve(name + ".png");
+        if (schedules.stream().anyMatch(c -> c.steps().size() > 1)) {
+            stepsChart(results, ladder, name + ": " + viewers.size() + " WHEP viewers, one bottleneck each, capacity steps; ladder "
+                    + run.get("ladder"), plot);
+            return new Result(name, ladder, results, run, plot);
+        }
         summaryChart(results, name + ": " + viewers.size() + " WHEP viewers, one bottleneck each; ladder " + run.get("ladder"), plot);
         return new Result(name, ladder, results, run, plot);
+    }
+
+    /**
+     * Sets each viewer's bottleneck rate at the times of its schedule's steps after the first (ms from {@code t0},
+     * a {@link System#nanoTime} reading), until {@code durationMs}; logs when each was applied.
+     */
+    private static void applySchedules(List<Viewer> viewers, long t0, long durationMs, Path log)
+            throws IOException, InterruptedException {
+        List<Long> times = viewers.stream().flatMap(v -> v.schedule.steps().stream().skip(1))
+                .map(CapacitySchedule.Step::startMs).filter(t -> t < durationMs).distinct().sorted().toList();
+        for (long t : times) {
+            BottleneckRun.sleepUntil(t0 + t * 1_000_000L);
+            for (Viewer v : viewers) {
+                for (CapacitySchedule.Step st : v.schedule.steps()) {
+                    if (st.startMs() == t) {
+                        v.link.setRate(st.bps());
+                        BottleneckRun.appendLog(log, String.format("bench: viewer %d capacity %d kbit/s at %.0f ms (step at %d ms)",
+                                v.index, st.bps() / 1000, (System.nanoTime() - t0) / 1e6, t));
+                    }
+                }
+            }
+        }
     }
 
     private static void viewerLine(Viewer v, String line, long[] t0, String[] rungList, Path log) {
@@ -659,17 +724,25 @@ public final class WhepLadderViewersBench {
      */
     static Map<String, Object> viewerFigures(long capacityBps, List<Sample> samples, List<ServerSample> server,
             List<RungSample> rungs, RunData data, List<Rung> ladder) {
-        long dur = data.schedule().durationMs();
+        CapacitySchedule sch = data.schedule();
+        long dur = sch.durationMs();
+        boolean steps = sch.steps().size() > 1;
         Map<String, Object> all = ViewerAnalysis.figures(samples, data, server);
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("capacityKbps", capacityBps / 1000);
+        if (steps) {
+            f.put("schedule", sch.steps().stream().map(x -> x.startMs() / 1000 + "s:" + x.bps() / 1000 + "k")
+                    .collect(Collectors.joining(" ")));
+        }
         double first = ViewerAnalysis.firstFrameMs(ViewerAnalysis.within(samples, dur));
         double settled = Math.max(0, first) + SETTLE_MS;
         Map<String, Rung> byStream = ladder.stream().collect(Collectors.toMap(Rung::stream, Function.identity(), (a, b) -> a));
         if (!ladder.isEmpty()) {
             Rung allowed = allowedRung(ladder, capacityBps);
-            f.put("allowedRung", allowed.height() + "p");
-            f.put("allowedKbps", allowed.bitrateBps() / 1000);
+            if (!steps) {
+                f.put("allowedRung", allowed.height() + "p");
+                f.put("allowedKbps", allowed.bitrateBps() / 1000);
+            }
             List<RungSample> late = rungs.stream().filter(r -> r.tMs() >= settled && r.tMs() <= dur
                     && byStream.containsKey(r.stream())).toList();
             if (!late.isEmpty()) {
@@ -682,16 +755,23 @@ public final class WhepLadderViewersBench {
                 List<RungSample> last = late.stream().filter(r -> r.tMs() >= dur - SETTLE_MS).toList();
                 f.put("finalRung", byStream.get(majority(last.isEmpty() ? late : last)).height() + "p");
                 double mean = late.stream().mapToLong(r -> byStream.get(r.stream()).bitrateBps()).average().orElse(0);
+                // what the rungs allow at each reading's capacity: the same for every reading on a constant path
+                double allowedMean = late.stream().mapToLong(r -> allowedRung(ladder, sch.capacityAt((long) r.tMs()))
+                        .bitrateBps()).average().orElse(allowed.bitrateBps());
+                if (steps) {
+                    f.put("allowedKbps", Math.round(allowedMean / 1000));
+                }
                 f.put("meanRungKbps", Math.round(mean / 1000));
-                f.put("rungUtilization", Analysis.round(mean / allowed.bitrateBps(), 2));
+                f.put("rungUtilization", Analysis.round(mean / allowedMean, 2));
             }
         }
-        double[] target = server.stream().filter(x -> x.tMs() >= settled && x.tMs() <= dur && x.targetBps() > 0)
-                .mapToDouble(x -> x.targetBps() / 1000.0).toArray();
-        if (target.length > 0) {
-            double p50 = Analysis.pct(target, 50);
-            f.put("targetP50Kbps", Math.round(p50));
-            f.put("targetShare", Analysis.round(p50 * 1000 / capacityBps, 2));
+        List<ServerSample> lateServer = server.stream().filter(x -> x.tMs() >= settled && x.tMs() <= dur && x.targetBps() > 0)
+                .toList();
+        if (!lateServer.isEmpty()) {
+            f.put("targetP50Kbps", Math.round(Analysis.pct(lateServer.stream().mapToDouble(x -> x.targetBps() / 1000.0)
+                    .toArray(), 50)));
+            f.put("targetShare", Analysis.round(Analysis.pct(lateServer.stream()
+                    .mapToDouble(x -> x.targetBps() / (double) sch.capacityAt((long) x.tMs())).toArray(), 50), 2));
         }
         f.put("rungSwitches", rungs.isEmpty() ? 0 : rungs.stream().filter(r -> r.tMs() <= dur)
                 .mapToLong(RungSample::switches).max().orElse(0));
@@ -702,7 +782,8 @@ public final class WhepLadderViewersBench {
             Sample z = late.get(late.size() - 1);
             double ms = z.tMs() - a.tMs();
             f.put("videoKbps", Math.round((z.videoBytes() - a.videoBytes()) * 8.0 / ms));
-            f.put("videoShare", Analysis.round((z.videoBytes() - a.videoBytes()) * 8e3 / ms / capacityBps, 2));
+            f.put("videoShare", Analysis.round((z.videoBytes() - a.videoBytes()) * 8.0
+                    / Analysis.capacityBits(sch, a.tMs(), z.tMs()), 2));
             f.put("decodedFps", Analysis.round((z.framesDecoded() - a.framesDecoded()) * 1000.0 / ms, 1));
             Map<Integer, Long> heights = late.stream().collect(Collectors.groupingBy(Sample::height, Collectors.counting()));
             f.put("decodedHeight", heights.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey());
@@ -717,7 +798,74 @@ public final class WhepLadderViewersBench {
                 f.put(k, all.get(k));
             }
         }
+        if (steps && !ladder.isEmpty()) {
+            f.putAll(stepFigures(sch, rungs, ViewerAnalysis.freezes(s, dur), settled, ladder));
+        }
         return f;
+    }
+
+    /** The highest rung the selector goes up to on this capacity ({@code bitrate <= RungSelector.UP_HEADROOM × capacity}), else the lowest. */
+    static Rung selectorRung(List<Rung> ladder, long capacityBps) {
+        return allowedRung(ladder, Math.round(RungSelector.UP_HEADROOM * capacityBps));
+    }
+
+    /**
+     * Figures of each phase of a stepped schedule (phase {@code i} from step {@code i}'s start to the next step's,
+     * or the run's end), from the server's rung readings (every 250 ms) and the browser's freezes (by the time they
+     * end, read every 500 ms). Keys, for phase {@code i}: {@code step<i>} ({@code "20s 1000->350k down"}); for
+     * {@code i >= 1} {@code step<i>FromRung}, the rung of the last reading before the step ({@code 360p}; a drop
+     * that finds the viewer already at or under the new allowed rung times nothing), {@code step<i>RungMs}, ms from the step to the first reading on the rung the new capacity
+     * allows ({@link #allowedRung}) or, after a drop, one below it, after a rise one above it ({@code "never"} when
+     * no reading of the phase is), and {@code step<i>SelRungMs} the same for the rung the selector's own rule allows
+     * ({@link #selectorRung}); {@code step<i>LongestFreezeMs} and {@code step<i>Freezes} (freezes that end in the
+     * phase; phase 0 from {@code settledMs}); {@code step<i>Utilization}, the mean bitrate of the rung played over the
+     * phase's readings (phase 0 from {@code settledMs}) / the allowed rung's bitrate, the transition included;
+     * {@code step<i>AboveShare}, the share of those readings on a rung above the allowed one.
+     *
+     * @param ladder highest rung first, not empty
+     */
+    static Map<String, Object> stepFigures(CapacitySchedule sch, List<RungSample> rungs, List<Freeze> freezes,
+            double settledMs, List<Rung> ladder) {
+        Map<String, Rung> byStream = ladder.stream().collect(Collectors.toMap(Rung::stream, Function.identity(), (a, b) -> a));
+        Map<String, Object> f = new LinkedHashMap<>();
+        List<CapacitySchedule.Step> st = sch.steps();
+        for (int i = 0; i < st.size() && st.get(i).startMs() < sch.durationMs(); i++) {
+            long from = st.get(i).startMs();
+            long to = i + 1 < st.size() ? Math.min(st.get(i + 1).startMs(), sch.durationMs()) : sch.durationMs();
+            long cap = st.get(i).bps();
+            boolean down = i > 0 && cap < st.get(i - 1).bps();
+            String k = "step" + i;
+            f.put(k, from / 1000 + "s " + (i == 0 ? "" : st.get(i - 1).bps() / 1000 + "->") + cap / 1000 + "k"
+                    + (i == 0 ? "" : down ? " down" : " up"));
+            Rung allowed = allowedRung(ladder, cap);
+            Rung sel = selectorRung(ladder, cap);
+            double start = i == 0 ? Math.max(from, settledMs) : from;
+            List<RungSample> in = rungs.stream().filter(r -> r.tMs() >= start && r.tMs() < to && byStream.containsKey(r.stream()))
+                    .toList();
+            if (i > 0) {
+                rungs.stream().filter(r -> r.tMs() < from && byStream.containsKey(r.stream())).reduce((a, b) -> b)
+                        .ifPresent(r -> f.put(k + "FromRung", byStream.get(r.stream()).height() + "p"));
+                f.put(k + "RungMs", reachMs(in, byStream, allowed, down, from));
+                f.put(k + "SelRungMs", reachMs(in, byStream, sel, down, from));
+            }
+            List<Freeze> fz = freezes.stream().filter(x -> x.endMs() > start && x.endMs() <= to).toList();
+            f.put(k + "LongestFreezeMs", Math.round(fz.stream().mapToDouble(Freeze::durationMs).max().orElse(0)));
+            f.put(k + "Freezes", fz.size());
+            if (!in.isEmpty()) {
+                f.put(k + "Utilization", Analysis.round(in.stream().mapToLong(r -> byStream.get(r.stream()).bitrateBps())
+                        .average().orElse(0) / allowed.bitrateBps(), 2));
+                f.put(k + "AboveShare", Analysis.round(in.stream()
+                        .filter(r -> byStream.get(r.stream()).bitrateBps() > allowed.bitrateBps()).count() / (double) in.size(), 2));
+            }
+        }
+        return f;
+    }
+
+    /** Ms from {@code fromMs} to the first of {@code in} at or below ({@code down}) / at or above {@code target}, or "never". */
+    private static Object reachMs(List<RungSample> in, Map<String, Rung> byStream, Rung target, boolean down, long fromMs) {
+        return in.stream().filter(r -> down ? byStream.get(r.stream()).bitrateBps() <= target.bitrateBps()
+                : byStream.get(r.stream()).bitrateBps() >= target.bitrateBps())
+                .findFirst().<Object>map(r -> Math.round(r.tMs() - fromMs)).orElse("never");
     }
 
     /** The stream played in most of {@code rungs} (the first of equals in their order). */
@@ -761,6 +909,67 @@ public final class WhepLadderViewersBench {
         ChartUtils.saveChartAsPNG(png.toFile(), new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true), 1100, 800);
     }
 
+    /**
+     * A stepped run over time (s): top, each distinct capacity schedule, the rung it allows ({@link #allowedRung})
+     * and the rung the selector's rule allows ({@link #selectorRung}), each viewer's rung played (server readings)
+     * and GCC target, kbit/s; below, each viewer's freezes (ms, at the sample that saw each end).
+     */
+    static void stepsChart(List<ViewerResult> viewers, List<Rung> ladder, String title, Path png) throws IOException {
+        XYSeriesCollection steps = new XYSeriesCollection();
+        XYSeriesCollection lines = new XYSeriesCollection();
+        List<List<CapacitySchedule.Step>> seen = new ArrayList<>();
+        Map<String, Rung> byStream = ladder.stream().collect(Collectors.toMap(Rung::stream, Function.identity(), (a, b) -> a));
+        for (ViewerResult v : viewers) {
+            CapacitySchedule sch = v.bottleneck().schedule();
+            String who = viewers.size() == 1 ? "" : " v" + v.index();
+            if (!seen.contains(sch.steps())) {
+                String which = seen.isEmpty() ? "" : " (" + who.strip() + ")";
+                seen.add(sch.steps());
+                XYSeries cap = new XYSeries("capacity" + which);
+                XYSeries allowed = new XYSeries("highest rung <= capacity" + which);
+                XYSeries sel = new XYSeries("highest rung <= 0.8 x capacity" + which);
+                for (CapacitySchedule.Step st : sch.steps()) {
+                    cap.add(st.startMs() / 1000.0, st.bps() / 1000.0);
+                    if (!ladder.isEmpty()) {
+                        allowed.add(st.startMs() / 1000.0, allowedRung(ladder, st.bps()).bitrateBps() / 1000.0);
+                        sel.add(st.startMs() / 1000.0, selectorRung(ladder, st.bps()).bitrateBps() / 1000.0);
+                    }
+                }
+                long end = sch.durationMs();
+                cap.add(end / 1000.0, sch.capacityAt(end) / 1000.0);
+                steps.addSeries(cap);
+                if (!ladder.isEmpty()) {
+                    allowed.add(end / 1000.0, allowedRung(ladder, sch.capacityAt(end)).bitrateBps() / 1000.0);
+                    sel.add(end / 1000.0, selectorRung(ladder, sch.capacityAt(end)).bitrateBps() / 1000.0);
+                    steps.addSeries(allowed);
+                    steps.addSeries(sel);
+                }
+            }
+            XYSeries rung = new XYSeries("rung played" + who);
+            v.rungs().stream().filter(r -> r.tMs() >= 0 && r.tMs() <= v.bottleneck().schedule().durationMs()
+                    && byStream.containsKey(r.stream())).forEach(r -> rung.add(r.tMs() / 1000, byStream.get(r.stream()).bitrateBps() / 1000.0));
+            steps.addSeries(rung);
+            XYSeries target = new XYSeries("GCC target" + who);
+            v.server().stream().filter(g -> g.tMs() >= 0 && g.tMs() <= v.bottleneck().schedule().durationMs() && g.targetBps() > 0)
+                    .forEach(g -> target.add(g.tMs() / 1000, g.targetBps() / 1000.0));
+            lines.addSeries(target);
+        }
+        XYSeriesCollection freezes = new XYSeriesCollection();
+        for (ViewerResult v : viewers) {
+            XYSeries fz = new XYSeries("freeze ms" + (viewers.size() == 1 ? "" : " v" + v.index()));
+            long dur = v.bottleneck().schedule().durationMs();
+            ViewerAnalysis.freezes(ViewerAnalysis.within(v.samples(), dur), dur).forEach(x -> fz.add(x.endMs() / 1000, x.durationMs()));
+            freezes.addSeries(fz);
+        }
+        XYPlot rates = new XYPlot(steps, null, new NumberAxis("kbit/s"), new XYStepRenderer());
+        rates.setDataset(1, lines);
+        rates.setRenderer(1, new XYLineAndShapeRenderer(true, false));
+        CombinedDomainXYPlot plot = new CombinedDomainXYPlot(new NumberAxis("time (s)"));
+        plot.add(rates, 3);
+        plot.add(new XYPlot(freezes, null, new NumberAxis("freeze (ms)"), new XYLineAndShapeRenderer(false, true)), 1);
+        ChartUtils.saveChartAsPNG(png.toFile(), new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true), 1200, 800);
+    }
+
     /** A log axis with a tick at every power of two (64, 128, ... kbit/s), labelled as plain numbers. */
     private static LogAxis log2Axis(String label) {
         LogAxis a = new LogAxis(label);
@@ -792,7 +1001,22 @@ public final class WhepLadderViewersBench {
             rows.add(new Row(labels, v.figures(), v.plot()));
         }
         BottleneckBench.writeRows(out, rows);
-        Files.writeString(out.resolve("figures.md"), "\nRun: " + r.run() + "; summary plot " + r.plot().getFileName() + "\n",
-                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        StringBuilder md = new StringBuilder("\nRun: " + r.run() + "; summary plot " + r.plot().getFileName() + "\n");
+        if (rows.stream().anyMatch(x -> x.figures().containsKey("step1"))) {
+            // the per-step keys of each row again, one line per viewer and step (see stepFigures)
+            String[] cols = {"FromRung", "RungMs", "SelRungMs", "LongestFreezeMs", "Freezes", "Utilization", "AboveShare"};
+            md.append("\n| viewer | step | ").append(String.join(" | ", cols)).append(" |\n|---|---|")
+                    .append("---|".repeat(cols.length)).append('\n');
+            for (Row row : rows) {
+                for (int i = 0; row.figures().containsKey("step" + i); i++) {
+                    md.append("| ").append(row.labels().get("viewer")).append(" | ").append(row.figures().get("step" + i));
+                    for (String c : cols) {
+                        md.append(" | ").append(row.figures().getOrDefault("step" + i + c, ""));
+                    }
+                    md.append(" |\n");
+                }
+            }
+        }
+        Files.writeString(out.resolve("figures.md"), md, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
     }
 }

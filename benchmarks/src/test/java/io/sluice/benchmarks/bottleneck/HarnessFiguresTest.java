@@ -1,6 +1,7 @@
 package io.sluice.benchmarks.bottleneck;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.benchmarks.bottleneck.RunData.Frame;
@@ -22,6 +23,52 @@ class HarnessFiguresTest {
                 new CapacitySchedule.Step(36_000, 600_000), new CapacitySchedule.Step(48_000, 1_000_000)), s.steps());
         assertEquals(2_500_000, s.capacityAt(35_999));
         assertEquals(600_000, s.capacityAt(36_000));
+    }
+
+    @Test
+    void parsedScheduleStepsAtItsSeconds() {
+        CapacitySchedule s = CapacitySchedule.parse("0:1.0,20:0.35,40:1", 60_000);
+        assertEquals(List.of(new CapacitySchedule.Step(0, 1_000_000), new CapacitySchedule.Step(20_000, 350_000),
+                new CapacitySchedule.Step(40_000, 1_000_000)), s.steps());
+        assertEquals(60_000, s.durationMs());
+        assertThrows(IllegalArgumentException.class, () -> CapacitySchedule.parse("5:1.0", 60_000));
+        assertThrows(IllegalArgumentException.class, () -> CapacitySchedule.parse("0:1.0,20:0.5,10:1", 60_000));
+        assertThrows(IllegalArgumentException.class, () -> CapacitySchedule.parse("0:1.0,20", 60_000));
+    }
+
+    @Test
+    void stepFiguresTimeTheRungAgainstTheCapacitySteps() {
+        List<WhepLadderViewersBench.Rung> ladder = List.of(new WhepLadderViewersBench.Rung(360, 553_000, "hi"),
+                new WhepLadderViewersBench.Rung(240, 245_000, "mid"), new WhepLadderViewersBench.Rung(180, 150_000, "lo"));
+        // 1 Mbit/s, 350 kbit/s at 20 s (240p), 600 kbit/s at 40 s: 360p fits 600 but not 0.8 x 600 = 480
+        CapacitySchedule sch = CapacitySchedule.parse("0:1.0,20:0.35,40:0.6", 60_000);
+        List<WhepLadderViewersBench.RungSample> rungs = new ArrayList<>();
+        for (int t = 0; t < 60_000; t += 250) {
+            // down to 180p 1.5 s after the drop, 240p from 25 s, 360p 6 s after the rise
+            String s = t < 21_500 ? "hi" : t < 25_000 ? "lo" : t < 46_000 ? "mid" : "hi";
+            rungs.add(new WhepLadderViewersBench.RungSample(t, s, 0));
+        }
+        List<ViewerAnalysis.Freeze> freezes = List.of(new ViewerAnalysis.Freeze(3_000, 900, false),
+                new ViewerAnalysis.Freeze(22_000, 400, false), new ViewerAnalysis.Freeze(23_000, 700, false));
+        Map<String, Object> f = WhepLadderViewersBench.stepFigures(sch, rungs, freezes, 5_000, ladder);
+        assertEquals("20s 1000->350k down", f.get("step1"));
+        assertEquals("360p", f.get("step1FromRung"));
+        assertEquals(1_500L, f.get("step1RungMs"));
+        assertEquals(1_500L, f.get("step1SelRungMs"));
+        assertEquals(700L, f.get("step1LongestFreezeMs"));
+        assertEquals(2, f.get("step1Freezes"));
+        assertEquals(0L, f.get("step0LongestFreezeMs")); // the 3 s freeze ends before the viewer settled
+        assertEquals(1.0, f.get("step0Utilization"));
+        // 20-21.5 s on 553k (6 readings), 21.5-25 s on 150k (14), 25-40 s on 245k (60), of 80; allowed 245k
+        assertEquals(Math.round((6 * 553.0 + 14 * 150 + 60 * 245) / 80 / 245 * 100) / 100.0, f.get("step1Utilization"));
+        assertEquals(Math.round(6 / 80.0 * 100) / 100.0, f.get("step1AboveShare"));
+        assertEquals("40s 350->600k up", f.get("step2"));
+        assertEquals("240p", f.get("step2FromRung"));
+        assertEquals(6_000L, f.get("step2RungMs"));
+        assertEquals(0L, f.get("step2SelRungMs")); // the selector's rule allows only 240p on 600 kbit/s
+        CapacitySchedule never = CapacitySchedule.parse("0:1.0,20:0.2", 30_000);
+        assertEquals("never", WhepLadderViewersBench.stepFigures(never, rungs.subList(0, 86), List.of(), 5_000, ladder)
+                .get("step1RungMs"));
     }
 
     @Test

@@ -30,11 +30,19 @@ import org.junit.jupiter.api.Test;
 class WhepLadderViewersCiTest {
     private static final Path OUT = Path.of("target/whep-ladder-viewers-ci");
 
+    /**
+     * The bench with its default ladder and viewer options, writing to {@code out}; fails, naming what is missing,
+     * when not root or without Chromium ({@link WhepViewerCiTest#requireViewerPeers}).
+     */
+    static WhepLadderViewersBench bench(Path out) throws Exception {
+        Path shared = WhepViewerCiTest.requireViewerPeers();
+        return new WhepLadderViewersBench(WhepLadderViewersBench.prepareClip(shared, out.resolve("inputs")), out,
+                WhepLadderViewersBench.LADDER_HEIGHTS, WhepLadderViewersBench.VIEWER_OPTIONS);
+    }
+
     @Test
     void viewerOnALowCapacityPathPlaysALowerRungThanOneOnAHighCapacityPath() throws Exception {
-        Path shared = WhepViewerCiTest.requireViewerPeers();
-        WhepLadderViewersBench bench = new WhepLadderViewersBench(WhepLadderViewersBench.prepareClip(shared, OUT.resolve("inputs")),
-                OUT, WhepLadderViewersBench.LADDER_HEIGHTS, WhepLadderViewersBench.VIEWER_OPTIONS);
+        WhepLadderViewersBench bench = bench(OUT);
         Result r = bench.run("ci-3-viewers-25s", new long[] {300_000, 1_000_000, 3_000_000}, 25_000);
         WhepLadderViewersBench.writeFigures(OUT, r);
         r.viewers().forEach(v -> System.out.println("ladder viewer at " + v.capacityBps() / 1000 + " kbit/s: " + v.figures()));
