@@ -574,7 +574,11 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         pumpEngine();
     }
 
-    /** A switch waits this long for the new rung's keyframe before one is asked of the ladder or publisher, ns. */
+    /**
+     * A switch up waits this long for the new rung's keyframe before one is asked of the ladder or publisher, ns. A
+     * switch down asks at once: the path no longer carries the rung playing, and every 100 ms of waiting fills the
+     * bottleneck queue (a 553 kbit/s rung into 350 kbit/s: full in 0.6 s, then loss and a freeze until the keyframe).
+     */
     static final long SWITCH_KEYFRAME_REQUEST_NANOS = 500_000_000L;
     /** The playing rung, stopped at its keyframe for a switch, resumes if the new rung's keyframe does not come within this, ns. */
     static final long MAX_HOLD_NANOS = 2_000_000_000L;
@@ -603,7 +607,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                 waitingForKeyframe = false;
                 return true;
             }
-            if (!pendingKeyframeAsked && now - pendingSinceNanos >= SWITCH_KEYFRAME_REQUEST_NANOS) {
+            if (!pendingKeyframeAsked && (p > playing || now - pendingSinceNanos >= SWITCH_KEYFRAME_REQUEST_NANOS)) {
                 pendingKeyframeAsked = true;
                 StreamHub.Subscription sub = subscriptions[p];
                 if (sub != null) {
