@@ -216,6 +216,28 @@ public final class RungSelector {
         return (long) (PROBE_SCALE * rungBps[current - 1] / UP_HEADROOM);
     }
 
+    /**
+     * No probe and no padding trial before {@code untilUs} (a trial running now ends, not counted as failed): the
+     * caller's path is busy with something it must not disturb, such as a viewer's join (the GOP cache draining at
+     * little over the rung's rate; a trial's padding on top of it filled a 300 kbit/s path's queue for 4 s).
+     * Going down is not held.
+     *
+     * @param untilUs until when, µs
+     */
+    public void holdUp(long untilUs) {
+        trialRung = -1;
+        if (nowBefore(nextProbeUs, untilUs)) {
+            nextProbeUs = untilUs;
+        }
+        if (noTrialBeforeUs == Long.MIN_VALUE || nowBefore(noTrialBeforeUs, untilUs)) {
+            noTrialBeforeUs = untilUs;
+        }
+    }
+
+    private static boolean nowBefore(long a, long b) {
+        return a - b < 0;
+    }
+
     /** A trial that did not show room: as a probe that did not lead up, the wait before the next doubles. */
     private void failTrial(long nowUs) {
         trialRung = -1;

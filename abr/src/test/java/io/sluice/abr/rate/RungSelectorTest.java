@@ -77,6 +77,25 @@ class RungSelectorTest {
     }
 
     @Test
+    void holdUpStopsATrialAndDefersProbesAndTrialsButNotDownSwitches() {
+        RungSelector r = new RungSelector(RUNGS, 2, 0);
+        r.onEstimate(S, 1_700_000);
+        assertEquals(1, r.trialRung());
+        r.holdUp(5 * S);
+        assertEquals(-1, r.trialRung());
+        assertEquals(0, r.paddingBps(S));
+        assertEquals(0, r.failedTrials());
+        assertEquals(2, r.onEstimate(2 * S, 1_700_000), "no trial while held");
+        assertEquals(-1, r.trialRung());
+        assertEquals(0, r.poll(4 * S), "no probe while held");
+        assertEquals(3, r.onEstimate(3 * S, 300_000), "down is not held");
+        RungSelector r2 = new RungSelector(RUNGS, 2, 0);
+        r2.holdUp(5 * S);
+        r2.onEstimate(5 * S, 1_700_000);
+        assertEquals(1, r2.trialRung(), "a trial once the hold is over");
+    }
+
+    @Test
     void trialsLastLongerForLowRungs() {
         assertEquals(RungSelector.MIN_TRIAL_US, RungSelector.trialUs(2_500_000));
         assertEquals(1_085_000, RungSelector.trialUs(552_960), 1_000);

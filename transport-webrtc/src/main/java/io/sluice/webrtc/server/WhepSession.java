@@ -981,6 +981,9 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         long graceUs = surplus <= 0 ? MAX_JOIN_GRACE_US : Math.min(MAX_JOIN_GRACE_US, queued * 8_000_000L / surplus);
         dropper.graceUntil(now / 1000 + graceUs);
         joinDrainedNanos = now + graceUs * 1000;
+        if (selector != null) {
+            selector.holdUp(now / 1000 + graceUs); // no padding trial on top of the join
+        }
         log.debug("session {}: join of {} octets in the pacer; no video dropped for {} ms", id, queued, graceUs / 1000);
     }
 
