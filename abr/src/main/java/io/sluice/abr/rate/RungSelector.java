@@ -53,8 +53,13 @@ public final class RungSelector {
     public static final double PROBE_SCALE = 1.15;
     /** The first wait between probes (after a switch up or a successful probe), µs. */
     public static final long MIN_PROBE_INTERVAL_US = 3_000_000;
-    /** The longest wait between probes, µs. */
-    public static final long MAX_PROBE_INTERVAL_US = 30_000_000;
+    /**
+     * The longest wait between probes (and padding trials), µs. Not longer: the wait grows while a path rightly
+     * does not carry the next rung, and when its capacity comes back the viewer waits out the rest of it (with 30 s,
+     * Chromium viewers behind tbf took 7.8-11.8 s or more than 20 s to go up after 0.35 → 1 Mbit/s). A failed trial
+     * costs a path that does not carry the rung well under a second of its queue.
+     */
+    public static final long MAX_PROBE_INTERVAL_US = 10_000_000;
     /** Below this share of the current rung's bitrate the estimate takes the viewer down at once. */
     public static final double DOWN_AT_ONCE = 0.8;
     /** An estimate under the current rung's bitrate (but not under {@link #DOWN_AT_ONCE} of it) takes the viewer down after this long, µs. */

@@ -140,7 +140,7 @@ class RungSelectorTest {
         }
         assertEquals(1, r.current());
         assertEquals(RungSelector.MAX_PROBE_INTERVAL_US, r.probeIntervalUs());
-        assertTrue(probes >= 4 && probes <= 8, "probes in 100 s with backoff: " + probes);
+        assertTrue(probes >= 9 && probes <= 13, "probes in 100 s with backoff to 10 s: " + probes);
     }
 
     @Test
