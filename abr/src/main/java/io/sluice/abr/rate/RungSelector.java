@@ -36,8 +36,9 @@ import java.util.Arrays;
  *     token-bucket shaper (tbf, an ISP's or a cellular policer) lets a cluster smaller than its bucket through at
  *     the cluster's own rate. A probe at 2 × a 400 kbit/s path then measured ~800 kbit/s, the viewer went up to a
  *     553 kbit/s rung, overflowed the queue and fell two rungs: 17-22 switches a minute in simulation and behind
- *     the ten-viewer bench's tbf. Padding at the next rung's need for a second outlasts any such bucket, and the
- *     controller's overuse detection answers before the viewer's picture depends on it. (libwebrtc probes at a
+ *     the ten-viewer bench's tbf. Padding at the next rung's bitrate for about a second drains a bucket of a few
+ *     kB (not an ISP's of hundreds), and the controller's overuse detection answers before the viewer's picture
+ *     depends on it. (libwebrtc probes at a
  *     simulcast sender's new total allocation, {@code ProbeController::OnMaxTotalAllocatedBitrate}; Jitsi's
  *     bridge pads up to its ideal layer before choosing it.)</li>
  * <li>A <b>manual</b> choice ({@link #force}) overrides the estimate until cleared.</li>
