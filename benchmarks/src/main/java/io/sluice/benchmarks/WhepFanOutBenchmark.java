@@ -101,8 +101,9 @@ import java.util.stream.Collectors;
  *     {@code cc} only.</li>
  * <li>{@code -Dsluice.bench.srtpProfile=AES128_CM_HMAC_SHA1_80} (or {@code AEAD_AES_128_GCM}) makes the
  *     viewers offer only that DTLS-SRTP profile; by default they offer both and the server picks GCM.</li>
- * <li>Before the table, an unreported round of {@value #WARM_UP_VIEWERS} viewers for 5 s warms the
- *     server's JIT up (without it the first row costs several times more per viewer).</li>
+ * <li>Before the table, an unreported round of {@value #WARM_UP_VIEWERS} viewers for 5 s
+ *     ({@code -Dsluice.bench.warmUpSeconds=N} for N s) warms the server's JIT up (without it the first row costs
+ *     several times more per viewer).</li>
  * </ul>
  */
 public final class WhepFanOutBenchmark {
@@ -164,7 +165,8 @@ public final class WhepFanOutBenchmark {
                 rows.add(String.format(Locale.ROOT, "%-5s %7d %9s %7s %10s %8s %7s %9s %10s %9.1f %15s %13s", variants.get(v), 0,
                         "-", "-", "-", "-", "-", "-", "-", idle, "-", "-"));
                 System.out.println("warm-up (JIT) " + variants.get(v) + ": "
-                        + runViewers(urls.get(v), WARM_UP_VIEWERS, 5, pid, idle, work));
+                        + runViewers(urls.get(v), WARM_UP_VIEWERS, Integer.getInteger("sluice.bench.warmUpSeconds", 5), pid,
+                        idle, work));
                 Thread.sleep(2000);
             }
             System.out.println(header());
