@@ -91,7 +91,7 @@ public final class RungSelector {
     private long underSinceUs = Long.MIN_VALUE;
     private boolean probing;
     private long switches;
-    /** The rung on trial (padding at its need), -1 when none. */
+    /** The rung on trial (padding at its bitrate), -1 when none. */
     private int trialRung = -1;
     private long trialStartUs;
     /** After a failed trial, no new one before the next probe is due, µs. */
@@ -232,15 +232,16 @@ public final class RungSelector {
      */
     public void holdUp(long untilUs) {
         trialRung = -1;
-        if (nowBefore(nextProbeUs, untilUs)) {
+        if (before(nextProbeUs, untilUs)) {
             nextProbeUs = untilUs;
         }
-        if (noTrialBeforeUs == Long.MIN_VALUE || nowBefore(noTrialBeforeUs, untilUs)) {
+        if (noTrialBeforeUs == Long.MIN_VALUE || before(noTrialBeforeUs, untilUs)) {
             noTrialBeforeUs = untilUs;
         }
     }
 
-    private static boolean nowBefore(long a, long b) {
+    /** Whether time {@code a} is before time {@code b}, µs (wrap-safe). */
+    private static boolean before(long a, long b) {
         return a - b < 0;
     }
 

@@ -99,7 +99,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     private volatile long rungSwitches;
     /** Chooses the rung from the estimate; null with one rung or without congestion control. */
     private volatile RungSelector selector;
-    /** The padding floor set for the selector's padding trial, bit/s (0: none). */
+    /** The selector's padding rate last applied (the rung's, without the audio), bit/s (0: none). */
     private long trialPaddingBps;
     /** Audio sent, octets on the wire (frames plus {@link #AUDIO_PACKET_OVERHEAD} each), since {@link #firstAudioNanos}. */
     private long audioWireBytes;
@@ -926,18 +926,17 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
      * ({@link RungSelector#paddingBps}, plus the audio: media counts towards it), none otherwise.
      */
     private void applyPaddingTrial(long now) {
-        long padding = selector.paddingBps(now / 1000);
-        padding = padding > 0 ? padding + audioBps(now) : 0;
-        if (padding != trialPaddingBps) {
+        long rungPadding = selector.paddingBps(now / 1000);
+        if (rungPadding != trialPaddingBps) { // the audio is added once, when the trial starts
+            long padding = rungPadding > 0 ? rungPadding + audioBps(now) : 0;
             if (padding > 0) {
                 log.debug("session {}: padding trial for {}: {} bit/s for {} ms", id,
-                        rungs.get(selector.trialRung()).streamName(), padding,
-                        RungSelector.trialUs(padding) / 1000);
+                        rungs.get(selector.trialRung()).streamName(), padding, RungSelector.trialUs(rungPadding) / 1000);
             } else {
                 log.debug("session {}: padding trial over ({} of {} failed)", id, selector.failedTrials(),
                         selector.trials());
             }
-            trialPaddingBps = padding;
+            trialPaddingBps = rungPadding;
             engine.minPaddingRate(now, padding);
         }
     }
