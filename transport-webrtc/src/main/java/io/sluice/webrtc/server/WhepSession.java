@@ -590,7 +590,8 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
      * RTP timestamps from the rungs' common source clock), and the new rung's keyframe carries its SPS and PPS. When
      * the new rung's frames trail the played one's (a transcoded rung behind the passthrough one), the played rung
      * stops at its own next keyframe, which a ladder places at the same picture as the new rung's, and the new rung
-     * takes over from that picture.
+     * takes over from that picture. A switch down first drops the old rung's frames still waiting in the pacer
+     * ({@link RtpSession#discardQueuedVideo}): the new rung's keyframe goes out next.
      */
     private boolean videoFromRung(long now, EncodedFrame frame, int rung) {
         int p = pending;
@@ -599,6 +600,13 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             if (frame.isKeyframe() && (lastVideoPtsOutUs == Long.MIN_VALUE || pts > lastVideoPtsOutUs)) {
                 log.debug("session {}: rung {} → {} at PTS {} µs (estimate {} bit/s)", id,
                         rungs.get(playing).streamName(), rungs.get(p).streamName(), pts, estimateBps);
+                if (p > playing) { // down: the old rung's backlog is what the path could not carry
+                    long dropped = engine.discardQueuedVideo(now);
+                    if (dropped > 0) {
+                        log.debug("session {}: dropped {} octets of {} waiting in the pacer", id, dropped,
+                                rungs.get(playing).streamName());
+                    }
+                }
                 playing = p;
                 pending = -1;
                 holding = false;

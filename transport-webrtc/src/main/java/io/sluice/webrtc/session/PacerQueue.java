@@ -110,6 +110,31 @@ final class PacerQueue {
         return headsMin - nowNanos < 0 ? headsMin : nowNanos;
     }
 
+    /**
+     * Removes and releases the queued media packets (not retransmissions) of {@code stream} whose RTP timestamp is
+     * not {@code keepRtpTimestamp}, keeping the order of the rest.
+     *
+     * @return the RTP octets removed
+     */
+    long discardMedia(SendStream stream, long keepRtpTimestamp) {
+        long removed = 0;
+        for (java.util.Iterator<Queued> it = queues[priority(stream, false)].iterator(); it.hasNext(); ) {
+            Queued q = it.next();
+            if (q.stream() == stream && !q.retransmission() && q.rtpTimestamp() != keepRtpTimestamp) {
+                it.remove();
+                int n = q.packet().readableBytes();
+                removed += n;
+                bytes -= n;
+                size--;
+                q.packet().release();
+            }
+        }
+        if (removed > 0) {
+            headsMinKnown = false;
+        }
+        return removed;
+    }
+
     /** Releases every queued packet. */
     void clear() {
         Queued q;

@@ -496,6 +496,7 @@ public final class RtpSession implements AutoCloseable {
                 view.setAbsSendTime(s.absSendTimeId, RtpPacket.absSendTimeFromMicros(nowNanos / 1000));
             }
             if (type == MEDIA) {
+                s.lastSentMediaRtpTimestamp = rtpTimestamp;
                 if (s.nackResponder != null) {
                     s.nackResponder.onPacketSent(p, nowNanos / 1000);
                 }
@@ -604,6 +605,32 @@ public final class RtpSession implements AutoCloseable {
             minPaddingRateBps = bitrateBps;
             configurePacer(nowNanos);
         }
+    }
+
+    /**
+     * Drops the video frames waiting in the pacer, except the packets of the frame partly sent (so that the browser
+     * never sees a frame cut short), and returns how many RTP octets were dropped. Sequence numbers and
+     * transport-wide sequence numbers are given when packets leave the pacer, so the receiver sees no gap; the next
+     * video frame handed to {@link #sendFrame} must be a keyframe for its decoder to go on. For a relaying sender
+     * that switches a viewer to a lower rung: the old rung's backlog is the very thing the path could not carry, and
+     * sending it first holds the new rung's keyframe behind it (a 401 kB join of a 450 kbit/s layer on a 250 kbit/s
+     * path: the lower layer's first keyframe waited 7 s). Retransmissions and audio stay queued.
+     *
+     * @param nowNanos current time, ns
+     * @return RTP octets dropped (headers included), &ge; 0
+     */
+    public long discardQueuedVideo(long nowNanos) {
+        lastNowNanos = nowNanos;
+        SendStream s = sendVideo;
+        if (s == null || closed) {
+            return 0;
+        }
+        long dropped = paced.discardMedia(s, s.lastSentMediaRtpTimestamp);
+        if (s.keyframePending && s.pendingKeyframeRtpTimestamp != s.lastSentMediaRtpTimestamp) {
+            s.keyframePending = false; // it was dropped; the newest keyframe sent is still the last one that left
+        }
+        updateQueueStats(nowNanos);
+        return dropped;
     }
 
     /**

@@ -30,6 +30,8 @@ public final class SendStream {
     byte[] lastHeader;
     int lastHeaderLength;
     long lastRtpTimestamp;
+    /** The RTP timestamp of the last media packet sent (the frame in flight), or {@link Long#MIN_VALUE} before one. */
+    long lastSentMediaRtpTimestamp = Long.MIN_VALUE;
     /** A keyframe was handed in whose first packet has not left yet; its RTP timestamp. */
     boolean keyframePending;
     long pendingKeyframeRtpTimestamp;

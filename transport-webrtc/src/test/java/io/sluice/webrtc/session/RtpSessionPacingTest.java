@@ -251,6 +251,54 @@ class RtpSessionPacingTest {
     }
 
     @Test
+    @DisplayName("discardQueuedVideo drops the queued frames but the one in flight; the next keyframe follows "
+            + "with no sequence gap, audio stays")
+    void discardQueuedVideoKeepsTheFrameInFlight() {
+        ScriptedController c = new ScriptedController(200_000, 0);
+        RtpSession s = sender(c, true, true);
+        try {
+            long t0 = ticker.nanoTime();
+            List<Out> out = new ArrayList<>();
+            for (int i = 0; i <= 5; i++) {
+                EncodedFrame f = video(i, i == 0 ? 6_000 : 4_000, i == 0);
+                s.sendFrame(t0, f);
+                f.release();
+            }
+            for (int i = 0; i < 3; i++) {
+                EncodedFrame a = audio(i);
+                s.sendFrame(t0, a);
+                a.release();
+            }
+            drain(s, out);
+            run(s, t0 + 150_000_000L, 0, out); // 200 kbit/s: ~3.7 kB of the keyframe out, its tail and the deltas wait
+            long queuedBefore = s.pacerQueuedBytes();
+            assertTrue(queuedBefore > 20_000, "the deltas wait: " + queuedBefore);
+            long dropped = s.discardQueuedVideo(ticker.nanoTime());
+            assertTrue(dropped >= 5 * 4_000 && dropped < queuedBefore, "the five deltas dropped, the keyframe's tail"
+                    + " kept: " + dropped + " of " + queuedBefore);
+            assertTrue(s.pacerQueuedBytes() > 0 && s.pacerQueuedBytes() < 6_000, "what is left is the keyframe's"
+                    + " tail: " + s.pacerQueuedBytes());
+            assertEquals(0, s.discardQueuedVideo(ticker.nanoTime()), "nothing more to drop");
+            EncodedFrame key = video(30, 3_000, true);
+            s.sendFrame(ticker.nanoTime(), key);
+            key.release();
+            run(s, ticker.nanoTime() + 1_000_000_000L, 0, out);
+            assertEquals(0, s.pacerQueuedBytes(), "all sent");
+            List<Out> video = new ArrayList<>(out);
+            video.removeIf(o -> o.ssrc() != VIDEO_SSRC || o.padding());
+            for (int i = 1; i < video.size(); i++) {
+                assertEquals((video.get(i - 1).seq() + 1) & 0xFFFF, video.get(i).seq(), "no sequence gap at " + i);
+            }
+            long payload = video.stream().mapToLong(Out::payloadLength).sum();
+            assertTrue(payload > 6_000 + 3_000 && payload < 6_000 + 3_000 + 4_000 / 2, "the first keyframe and the"
+                    + " second, no delta: " + payload + " payload octets");
+            assertEquals(3, out.stream().filter(o -> o.ssrc() == AUDIO_SSRC).count(), "audio went out");
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
     @DisplayName("Without a controller nothing is paced: a frame leaves at once, and there is no 25 ms wake-up")
     void unpacedWithoutController() {
         RtpSession s = sender(null, true, false);
