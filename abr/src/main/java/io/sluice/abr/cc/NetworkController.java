@@ -81,4 +81,18 @@ public interface NetworkController {
     default NetworkControlUpdate onProbeRequest(long nowUs, long bitrateBps) {
         return NetworkControlUpdate.NONE;
     }
+
+    /**
+     * The sender pads the path up to {@code bitrateBps} (media counts towards it) to learn whether it carries that
+     * much before sending it as media (a relay's trial before it moves a viewer to a higher rung); 0 ends it. Up to
+     * that rate the sender is not application-limited: a controller that caps an application-limited sender's
+     * estimate near its acknowledged rate caps it no lower than this rate meanwhile, so that only congestion (delay,
+     * loss) ends the trial, not what the path was asked to carry before it. Default: ignored.
+     *
+     * @param nowUs      current time, µs
+     * @param bitrateBps the padding floor, bit/s, &ge; 0 (0: none)
+     */
+    default NetworkControlUpdate onPaddingFloor(long nowUs, long bitrateBps) {
+        return NetworkControlUpdate.NONE;
+    }
 }

@@ -206,6 +206,8 @@ public final class GccNetworkController implements NetworkController {
     private long requestedProbeUs = Long.MIN_VALUE;
     private long lastInAlrUs = Long.MIN_VALUE;
     private long lastMediaDropUs = Long.MIN_VALUE;
+    /** The sender's padding floor, bit/s (0: none); see {@link #onPaddingFloor}. */
+    private long paddingFloorBps;
     private long lastOveruseUs = Long.MIN_VALUE;
     private long lastEstimateBps;
     private RateChangeReason lastReason = RateChangeReason.INITIAL;
@@ -425,7 +427,7 @@ public final class GccNetworkController implements NetworkController {
         boolean capped = false;
         if (inAlr && ackedBps > 0 && nowUs >= alrCapHoldUntilUs
                 && (lastMediaDropUs == Long.MIN_VALUE || nowUs - lastMediaDropUs >= ALR_CAP_HOLD_US)) {
-            long base = Math.max(ackedBps, ackedMaxBps);
+            long base = Math.max(Math.max(ackedBps, ackedMaxBps), paddingFloorBps);
             long cap = (long) (config.alrEstimateCapFactor() * base);
             if (delayBased.estimateBps() > cap) {
                 delayBased.rateControl().setEstimate(cap, nowUs);
@@ -528,6 +530,22 @@ public final class GccNetworkController implements NetworkController {
         }
         requestedProbeUs = nowUs;
         return maybeTrigger(nowUs, null, false, clusters);
+    }
+
+    /**
+     * A padding floor (see {@link NetworkController#onPaddingFloor}): while it lasts, the ALR cap's base is at least
+     * this rate. A relay's trial pads at its next rung's rate for about a second while the ALR detector still sees the
+     * sender under its target (padding at 553 kbit/s against a 757 kbit/s target drains the ALR budget over ~2 s),
+     * and the cap at 1.2 × the 350 kbit/s acknowledged before the trial cut the estimate under the rung on a 1 Mbit/s
+     * path with an empty queue: the trial failed with no congestion.
+     */
+    @Override
+    public NetworkControlUpdate onPaddingFloor(long nowUs, long bitrateBps) {
+        if (bitrateBps < 0) {
+            throw new IllegalArgumentException("bitrateBps: " + bitrateBps + " (expected: >= 0)");
+        }
+        paddingFloorBps = bitrateBps;
+        return NetworkControlUpdate.NONE;
     }
 
     private void updateFeedbackRtt(long nowUs, List<PacketResult> received) {

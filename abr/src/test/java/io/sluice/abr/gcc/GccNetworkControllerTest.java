@@ -122,6 +122,32 @@ class GccNetworkControllerTest {
     }
 
     /**
+     * A sender padding up to a floor (a relay's trial before a step up) is not application-limited up to it: the ALR
+     * cap's base is the floor while it lasts (1.2 × 400 kbit/s here, not 1.2 × the 50 kbit/s acknowledged), and the
+     * cap falls back to the acknowledged rate once the floor is lifted.
+     */
+    @Test
+    void paddingFloorHoldsTheAlrCapAtIt() {
+        GccNetworkController gcc = new GccNetworkController(GccConfig.DEFAULT.withStableProbeIntervalUs(0));
+        gcc.onTargetRateConstraints(0, C);
+        gcc.onPaddingFloor(0, 400_000);
+        long[] min = {Long.MAX_VALUE, Long.MAX_VALUE}; // during the floor, after it
+        drive(gcc, 0, 5_000_000, 20_000, 125, 100_000, new long[1], (t, updates) -> {
+            if (t == 2_500_000) {
+                updates.add(gcc.onPaddingFloor(t, 0));
+            }
+        }, (t, u) -> {
+            if (u.targetRate() != null) {
+                int i = t < 2_500_000 ? 0 : 1;
+                min[i] = Math.min(min[i], u.targetRate().targetBitrateBps());
+            }
+        });
+        assertTrue(min[0] >= 470_000, "capped at 1.2 x the 400 kbit/s floor at the lowest: " + min[0]);
+        assertTrue(min[1] < 150_000, "capped near the 50 kbit/s sent once the floor is lifted: " + min[1]);
+        assertThrows(IllegalArgumentException.class, () -> gcc.onPaddingFloor(0, -1));
+    }
+
+    /**
      * 5 s of 50 kbit/s (125 octets per 20 ms), feedback every 100 ms with a constant 20 ms delay.
      *
      * @return {lowest target after the start, 1 if a target had reason APPLICATION_LIMITED else 0, probe clusters

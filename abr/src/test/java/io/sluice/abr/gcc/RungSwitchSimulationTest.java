@@ -265,11 +265,27 @@ class RungSwitchSimulationTest {
      * floor measured delivery over 100 ms windows instead of 200 ms ({@code ReceiveRate#RECENT_WINDOW_US}): 0.
      */
     public static void main(String[] args) {
+        for (long burst : new long[] {0, 5_000}) {
+            Capacity steps = Capacity.steps(List.of(new long[] {0, 1_000_000}, new long[] {20 * S, 350_000},
+                    new long[] {40 * S, 1_000_000}));
+            Simulation sim = new Simulation(steps, 300_000, 25_000);
+            sim.bottleneck().burst(burst);
+            RungPlayer p = new RungPlayer(sim, SMALL_RUNGS, 0, 60, 6);
+            p.flow = sim.addFlow(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)),
+                    new TargetRateConstraints(100_000, 720_000, 50_000_000), p, 0);
+            sim.run(60 * S);
+            long up = p.switches.stream().filter(sw -> sw[0] >= 40 * S && sw[1] == 0).mapToLong(sw -> sw[0])
+                    .findFirst().orElse(-1);
+            Simulation.Flow f = sim.flowsForFigures().get(0);
+            System.out.printf("1 -> 0.35 -> 1 Mbit/s burst %5d: up %.1f s after the rise, loss 20-40 s %.2f %%,"
+                    + " %d switches, %d probes, rungs:%s%n", burst, up < 0 ? -1 : (up - 40 * S) / 1e6,
+                    100 * f.lossFraction(20 * S, 40 * S), p.switches.size(), p.probes, p.log());
+        }
         for (long cap : new long[] {300_000, 400_000, 500_000, 650_000, 800_000, 1_000_000, 3_000_000}) {
             for (long burst : new long[] {0, 5_000}) {
                 RungPlayer p = smallLadderOn(cap, burst);
-                System.out.printf("%4d kbit/s burst %5d: %2d switches, %d probes, rungs:%s%n", cap / 1000, burst,
-                        p.switches.size(), p.probes, p.log());
+                System.out.printf("%4d kbit/s burst %5d: %2d switches, %d probes, loss %.2f %%, rungs:%s%n", cap / 1000,
+                        burst, p.switches.size(), p.probes, 100 * p.flow.lossFraction(5 * S, 60 * S), p.log());
             }
         }
     }

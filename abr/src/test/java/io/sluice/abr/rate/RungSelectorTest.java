@@ -60,7 +60,8 @@ class RungSelectorTest {
         assertEquals(0, r.paddingBps(S + 400_000));
         assertEquals(1, r.failedTrials());
         assertEquals(0, r.switches());
-        assertEquals(2 * RungSelector.MIN_PROBE_INTERVAL_US, r.probeIntervalUs());
+        assertEquals(Math.min(RungSelector.MAX_PROBE_INTERVAL_US, 2 * RungSelector.MIN_PROBE_INTERVAL_US),
+                r.probeIntervalUs());
         assertEquals(2, r.onEstimate(S + 500_000, 1_700_000), "no new trial before the next probe is due");
         assertEquals(-1, r.trialRung());
     }
@@ -140,7 +141,9 @@ class RungSelectorTest {
         }
         assertEquals(1, r.current());
         assertEquals(RungSelector.MAX_PROBE_INTERVAL_US, r.probeIntervalUs());
-        assertTrue(probes >= 9 && probes <= 13, "probes in 100 s with backoff to 10 s: " + probes);
+        long expected = 100_000_000 / RungSelector.MAX_PROBE_INTERVAL_US; // after the first few, one per maximum
+        assertTrue(probes >= expected - 1 && probes <= expected + 3, "probes in 100 s with backoff to "
+                + RungSelector.MAX_PROBE_INTERVAL_US / 1000 + " ms: " + probes);
     }
 
     @Test
@@ -149,7 +152,9 @@ class RungSelectorTest {
         r.onEstimate(S, 2_000_000);
         long t = up(r, S + 100_000, 3_600_000); // up again (the estimate alone shows room)
         r.onEstimate(t + 100_000, 2_000_000); // down again within the hold
-        assertEquals(2 * RungSelector.MIN_PROBE_INTERVAL_US, r.probeIntervalUs());
+        assertEquals(Math.min(RungSelector.MAX_PROBE_INTERVAL_US, 2 * RungSelector.MIN_PROBE_INTERVAL_US),
+                r.probeIntervalUs());
+        assertTrue(RungSelector.MAX_PROBE_INTERVAL_US > RungSelector.MIN_PROBE_INTERVAL_US, "it did grow");
     }
 
     @Test

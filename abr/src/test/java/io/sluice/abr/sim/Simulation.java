@@ -210,11 +210,15 @@ public final class Simulation {
         /**
          * A floor under the controller's padding rate, bit/s (0: none), as a WHEP session's
          * {@code RtpSession.minPaddingRate} during a rung selector's padding trial: the pacer fills the path up to
-         * this rate, media counted.
+         * this rate, media counted; the controller is told ({@link NetworkController#onPaddingFloor}).
          */
         public void minPaddingRateBps(long bps) {
             boolean more = bps > minPaddingRateBps;
+            boolean changed = bps != minPaddingRateBps;
             minPaddingRateBps = bps;
+            if (changed) {
+                apply(controller.onPaddingFloor(loop.nowUs(), bps));
+            }
             if (more) {
                 pump();
             }

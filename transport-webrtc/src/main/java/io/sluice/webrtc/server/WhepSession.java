@@ -742,7 +742,12 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             r.frame().release(); // a WHEP viewer sends no media
         } else if (event instanceof SessionEvent.Estimate est && dropper != null
                 && est.kind() == BandwidthEstimate.Kind.TRANSPORT_CC) {
+            long before = estimateBps;
             estimateBps = est.bitrateBps();
+            if (log.isDebugEnabled() && before > 0 && Math.abs(est.bitrateBps() - before) * 5 > before) {
+                log.debug("session {}: estimate {} → {} bit/s ({}, loss {}, RTT {} ms)", id, before, est.bitrateBps(),
+                        est.reason(), est.lossFraction(), est.rttUs() / 1000);
+            }
             long now = ticker.nanoTime();
             if (selector != null) {
                 choose(selector.onEstimate(now / 1000, Math.max(0, est.bitrateBps() - audioBps(now))), now);

@@ -590,7 +590,8 @@ public final class RtpSession implements AutoCloseable {
      * padding (RTX of recent video packets, else padding-only packets, RFC 3550 §5.1) up to this rate when media
      * runs short; media counts towards it. For a relaying sender's padding trial before it switches a viewer to a
      * higher rung ({@code RungSelector#paddingBps}): the path must carry the rung's rate before the viewer's picture
-     * depends on it. Takes effect once the controller has configured the pacer; the pacing rate is raised to it.
+     * depends on it. Takes effect once the controller has configured the pacer; the pacing rate is raised to it. The
+     * controller is told ({@link NetworkController#onPaddingFloor}): the sender is not application-limited up to it.
      *
      * @param nowNanos   current time, ns
      * @param bitrateBps the floor, bit/s, &ge; 0
@@ -604,6 +605,9 @@ public final class RtpSession implements AutoCloseable {
         if (bitrateBps != minPaddingRateBps) {
             minPaddingRateBps = bitrateBps;
             configurePacer(nowNanos);
+            if (controller != null && !closed) {
+                apply(nowNanos, controller.onPaddingFloor(nowNanos / 1000, bitrateBps));
+            }
         }
     }
 
