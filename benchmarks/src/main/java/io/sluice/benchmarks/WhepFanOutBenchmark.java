@@ -136,7 +136,10 @@ public final class WhepFanOutBenchmark {
                 "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "10", "-c:v", "libx264", "-preset", "veryfast",
                 "-b:v", "2.5M", "-maxrate", "2.5M", "-bufsize", "2.5M", "-bf", "0", "-g", "60", "-pix_fmt", "yuv420p",
                 "-c:a", "libopus", "-b:a", "64k", clip.toString());
-        int seconds = 90 + ns.length * 25 + Arrays.stream(ns).sum() * START_INTERVAL_MS / 1000 + ns.length * window;
+        // the variants are measured alternately on the one live stream: each row once per variant, plus the warm-ups
+        int variantCount = System.getProperty("sluice.bench.variants", "cc").split(",").length;
+        int seconds = 90 + variantCount * (ns.length * 25 + Arrays.stream(ns).sum() * START_INTERVAL_MS / 1000
+                + ns.length * window + Integer.getInteger("sluice.bench.warmUpSeconds", 5) + 25);
         RtmpFanOutBenchmark.exec(FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-stream_loop", Integer.toString(seconds / 10 + 1),
                 "-i", clip.toString(), "-c", "copy", stream.toString());
         System.out.printf(Locale.ROOT, "stream: %s, %.2f Mbit/s, %d s%n", stream, Files.size(clip) * 8 / 10.0 / 1e6, seconds);
