@@ -137,16 +137,16 @@ public final class WhepFanOutBenchmark {
                 "-b:v", "2.5M", "-maxrate", "2.5M", "-bufsize", "2.5M", "-bf", "0", "-g", "60", "-pix_fmt", "yuv420p",
                 "-c:a", "libopus", "-b:a", "64k", clip.toString());
         // the variants are measured alternately on the one live stream: each row once per variant, plus the warm-ups
-        int variantCount = System.getProperty("sluice.bench.variants", "cc").split(",").length;
-        int seconds = 90 + variantCount * (ns.length * 25 + Arrays.stream(ns).sum() * START_INTERVAL_MS / 1000
-                + ns.length * window + Integer.getInteger("sluice.bench.warmUpSeconds", 5) + 25);
+        List<String> variants = List.of(System.getProperty("sluice.bench.variants", "cc").split(","));
+        int warmUpSeconds = Integer.getInteger("sluice.bench.warmUpSeconds", 5);
+        int seconds = 90 + variants.size() * (ns.length * 25 + Arrays.stream(ns).sum() * START_INTERVAL_MS / 1000
+                + ns.length * window + warmUpSeconds + 25);
         RtmpFanOutBenchmark.exec(FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-stream_loop", Integer.toString(seconds / 10 + 1),
                 "-i", clip.toString(), "-c", "copy", stream.toString());
         System.out.printf(Locale.ROOT, "stream: %s, %.2f Mbit/s, %d s%n", stream, Files.size(clip) * 8 / 10.0 / 1e6, seconds);
 
         // One server process per variant: "cc" (per-viewer GCC and pacing, the default) and, for comparison,
         // "nocc" (WebRtcServer.Builder.viewerCongestionControl(false): every viewer sent the stream as it comes).
-        List<String> variants = List.of(System.getProperty("sluice.bench.variants", "cc").split(","));
         List<Process> servers = new ArrayList<>();
         List<String> rows = new ArrayList<>();
         try {
@@ -168,8 +168,7 @@ public final class WhepFanOutBenchmark {
                 rows.add(String.format(Locale.ROOT, "%-5s %7d %9s %7s %10s %8s %7s %9s %10s %9.1f %15s %13s", variants.get(v), 0,
                         "-", "-", "-", "-", "-", "-", "-", idle, "-", "-"));
                 System.out.println("warm-up (JIT) " + variants.get(v) + ": "
-                        + runViewers(urls.get(v), WARM_UP_VIEWERS, Integer.getInteger("sluice.bench.warmUpSeconds", 5), pid,
-                        idle, work));
+                        + runViewers(urls.get(v), WARM_UP_VIEWERS, warmUpSeconds, pid, idle, work));
                 Thread.sleep(2000);
             }
             System.out.println(header());

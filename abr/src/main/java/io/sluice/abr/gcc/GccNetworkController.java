@@ -538,6 +538,8 @@ public final class GccNetworkController implements NetworkController {
      * sender under its target (padding at 553 kbit/s against a 757 kbit/s target drains the ALR budget over ~2 s),
      * and the cap at 1.2 × the 350 kbit/s acknowledged before the trial cut the estimate under the rung on a 1 Mbit/s
      * path with an empty queue: the trial failed with no congestion.
+     *
+     * @throws IllegalArgumentException if {@code bitrateBps} is negative
      */
     @Override
     public NetworkControlUpdate onPaddingFloor(long nowUs, long bitrateBps) {

@@ -232,19 +232,25 @@ class RungSwitchSimulationTest {
 
     /** Switches of a relayed small ladder on a constant tbf-like link (5,000-octet bucket), 60 s. */
     static RungPlayer smallLadderOn(long capacityBps, long burstBytes) {
-        Simulation sim = new Simulation(Capacity.constant(capacityBps), 300_000, 25_000);
-        sim.bottleneck().burst(burstBytes);
-        RungPlayer player = new RungPlayer(sim, SMALL_RUNGS, 0, 60, 6);
-        player.flow = sim.addFlow(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)),
-                new TargetRateConstraints(100_000, 720_000, 50_000_000), player, 0);
-        sim.run(60 * S);
+        RungPlayer player = smallLadderOn(Capacity.constant(capacityBps), burstBytes);
         if (Long.getLong("sluice.sim.traceCap", -1L) == capacityBps && burstBytes == Long.getLong("sluice.sim.traceBurst", 5_000L)) {
-            for (var t : sim.flowsForFigures().get(0).targets()) {
+            for (var t : player.flow.targets()) {
                 if (t.atTimeUs() < 20 * S) {
                     System.out.printf("%8.3f %8d %s%n", t.atTimeUs() / 1e6, t.targetBitrateBps() / 1000, t.reason());
                 }
             }
         }
+        return player;
+    }
+
+    /** The same ladder on any capacity behind a tbf-like bucket of {@code burstBytes}, 60 s. */
+    static RungPlayer smallLadderOn(Capacity capacity, long burstBytes) {
+        Simulation sim = new Simulation(capacity, 300_000, 25_000);
+        sim.bottleneck().burst(burstBytes);
+        RungPlayer player = new RungPlayer(sim, SMALL_RUNGS, 0, 60, 6);
+        player.flow = sim.addFlow(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)),
+                new TargetRateConstraints(100_000, 720_000, 50_000_000), player, 0);
+        sim.run(60 * S);
         return player;
     }
 
@@ -268,15 +274,10 @@ class RungSwitchSimulationTest {
         for (long burst : new long[] {0, 5_000}) {
             Capacity steps = Capacity.steps(List.of(new long[] {0, 1_000_000}, new long[] {20 * S, 350_000},
                     new long[] {40 * S, 1_000_000}));
-            Simulation sim = new Simulation(steps, 300_000, 25_000);
-            sim.bottleneck().burst(burst);
-            RungPlayer p = new RungPlayer(sim, SMALL_RUNGS, 0, 60, 6);
-            p.flow = sim.addFlow(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)),
-                    new TargetRateConstraints(100_000, 720_000, 50_000_000), p, 0);
-            sim.run(60 * S);
+            RungPlayer p = smallLadderOn(steps, burst);
             long up = p.switches.stream().filter(sw -> sw[0] >= 40 * S && sw[1] == 0).mapToLong(sw -> sw[0])
                     .findFirst().orElse(-1);
-            Simulation.Flow f = sim.flowsForFigures().get(0);
+            Simulation.Flow f = p.flow;
             System.out.printf("1 -> 0.35 -> 1 Mbit/s burst %5d: up %.1f s after the rise, loss 20-40 s %.2f %%,"
                     + " %d switches, %d probes, rungs:%s%n", burst, up < 0 ? -1 : (up - 40 * S) / 1e6,
                     100 * f.lossFraction(20 * S, 40 * S), p.switches.size(), p.probes, p.log());

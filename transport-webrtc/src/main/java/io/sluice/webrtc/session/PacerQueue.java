@@ -2,6 +2,7 @@ package io.sluice.webrtc.session;
 
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
+import java.util.Iterator;
 
 /**
  * The send queue in front of the {@link Pacer}: one FIFO per priority, drained audio first, then
@@ -118,7 +119,7 @@ final class PacerQueue {
      */
     long discardMedia(SendStream stream, long keepRtpTimestamp) {
         long removed = 0;
-        for (java.util.Iterator<Queued> it = queues[priority(stream, false)].iterator(); it.hasNext(); ) {
+        for (Iterator<Queued> it = queues[priority(stream, false)].iterator(); it.hasNext(); ) {
             Queued q = it.next();
             if (q.stream() == stream && !q.retransmission() && q.rtpTimestamp() != keepRtpTimestamp) {
                 it.remove();

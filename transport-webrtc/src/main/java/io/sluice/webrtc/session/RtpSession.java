@@ -630,9 +630,7 @@ public final class RtpSession implements AutoCloseable {
             return 0;
         }
         long dropped = paced.discardMedia(s, s.lastSentMediaRtpTimestamp);
-        if (s.keyframePending && s.pendingKeyframeRtpTimestamp != s.lastSentMediaRtpTimestamp) {
-            s.keyframePending = false; // it was dropped; the newest keyframe sent is still the last one that left
-        }
+        s.keyframePending = false; // a keyframe none of whose packets had left was dropped with the rest
         updateQueueStats(nowNanos);
         return dropped;
     }
