@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The short version of {@link WhepViewerBench} (issue 13): a WHEP viewer (headless Chromium) behind a kernel tbf
  * bottleneck (300 ms drop-tail) of 1.4 × the stream's bitrate for 25 s, the server with per-viewer congestion control
- * and, at the same time on a second bottleneck, one without. Asserts of the adapted viewer: no freeze over 1 s after
- * its first second, no video dropped by the server, at most 3 % loss at the bottleneck and 90 % of the frame rate
- * decoded. The issue's stricter "no freeze at all after the first second" is not met yet (see the assertion's
- * comment). The unadapted viewer is only recorded. Fails, naming what is missing, when not root (network namespaces,
+ * and, at the same time on a second bottleneck, one without. Asserts of the adapted viewer: at most one freeze after
+ * its first second (the issue's goal is none; see the assertion's comment), none over 1 s, no video dropped by the
+ * server, at most 3 % loss at the bottleneck and 90 % of the frame rate decoded. The unadapted viewer is only
+ * recorded. Fails, naming what is missing, when not root (network namespaces,
  * tc) or without {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} (as {@code BottleneckCiTest}). Figures and plots go to {@code target/whep-viewer-ci/}.
  */
 @Tag("bottleneck")
@@ -58,9 +58,12 @@ class WhepViewerCiTest {
         assertEquals(Variant.ADAPTED, adapted.variant());
         Map<String, Object> f = adapted.figures();
         assertTrue(f.get("firstFrameMs") instanceof Number n && n.longValue() >= 0, "the adapted viewer decoded no frame: " + f);
-        // Not yet met: the issue's "no freeze after the first second". Chromium still counts a short freeze (200-350 ms)
-        // at most of the stream's 80-114 kB keyframes, which take ~260 ms over this link paced or not (7-8 in 25 s,
-        // as many as the unpaced viewer's 12-14 minus a few). What pacing must give, and does, is asserted:
+        // The issue's goal: no freeze after the first second. A join from a GOP cache over 0.5 s old left Chromium's
+        // receive timing off for the rest of the run and 5-10 short freezes (200-450 ms) at the keyframes in 3 of 4
+        // runs; since joins start at a live keyframe, 0 in 6 of 6 local runs. One is allowed for the noise of a
+        // shared machine; the unpaced viewer has 11-16.
+        assertTrue(((Number) f.get("freezesAfter1s")).intValue() <= 1,
+                "the adapted viewer froze more than once after its first second at " + cap / 1000 + " kbit/s: " + f);
         assertEquals(0, ((Number) f.get("freezesOver1sAfter1s")).intValue(),
                 "the adapted viewer froze for over 1 s after its first second at " + cap / 1000 + " kbit/s (1.4 × the stream): " + f);
         assertEquals(0, ((Number) f.get("serverFramesDropped")).intValue(),

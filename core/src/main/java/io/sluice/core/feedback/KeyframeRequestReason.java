@@ -12,7 +12,7 @@ public enum KeyframeRequestReason {
     PICTURE_LOSS,
     /** A viewer needs a full refresh now: RTCP Full Intra Request (FIR), RFC 5104 §4.3.1. */
     FULL_INTRA_REQUEST,
-    /** A viewer joined a live stream and no cached keyframe can start it. */
+    /** A viewer joined a live stream and no cached keyframe can start it (or the cached one is too far behind live). */
     NEW_SUBSCRIBER,
     /** A bounded queue in front of a viewer, recorder or transport dropped frames up to the next keyframe. */
     FRAMES_DROPPED,

@@ -502,12 +502,19 @@ public final class StreamHub implements AutoCloseable {
         }
     }
 
+    /** Keyframe intervals above this are not reported ({@link Subscription#keyframeIntervalUs()}), µs: 60 s. */
+    static final long MAX_KEYFRAME_INTERVAL_US = 60_000_000;
+
     private final class Stream {
         final String name;
         final List<Sub> subscribers = new CopyOnWriteArrayList<>();
         final ArrayDeque<EncodedFrame> cache = new ArrayDeque<>();
         long cacheBytes;
         boolean cacheStartsWithKeyframe;
+        /** PTS of the publication's last video keyframe, µs; MIN_VALUE before one. Under this lock. */
+        long lastKeyframePtsUs = Long.MIN_VALUE;
+        /** See {@link Subscription#keyframeIntervalUs()}; written under this lock. */
+        volatile long keyframeIntervalUs;
         /** Written under this stream's lock; volatile for the hub's count of live streams. */
         volatile Publication publication;
         /** Set under this lock once dropped from the table; publish/subscribe then look the name up again. */
@@ -536,6 +543,11 @@ public final class StreamHub implements AutoCloseable {
             if (video && f.isKeyframe()) {
                 clearCache();
                 cacheStartsWithKeyframe = true;
+                long interval = f.ptsUs() - lastKeyframePtsUs;
+                if (lastKeyframePtsUs != Long.MIN_VALUE && interval > 0 && interval <= MAX_KEYFRAME_INTERVAL_US) {
+                    keyframeIntervalUs = interval;
+                }
+                lastKeyframePtsUs = f.ptsUs();
             }
             if (cacheStartsWithKeyframe) { // audio-only streams need no cache: every audio frame is a random access point
                 cache.addLast(f.retainedDuplicate());
@@ -570,6 +582,8 @@ public final class StreamHub implements AutoCloseable {
             }
             publication = null;
             clearCache();
+            lastKeyframePtsUs = Long.MIN_VALUE;
+            keyframeIntervalUs = 0;
             for (Sub sub : subscribers) {
                 sub.subscriber.onUnpublish(name);
             }
@@ -777,6 +791,14 @@ public final class StreamHub implements AutoCloseable {
         default void reportFreezes(int freezes, long totalFreezesDurationUs) {
         }
 
+        /**
+         * The interval between the publication's last two video keyframes, µs (their PTS difference); 0 before it
+         * has sent two, or between publications. Any thread.
+         */
+        default long keyframeIntervalUs() {
+            return 0;
+        }
+
         @Override
         void close();
     }
@@ -856,6 +878,11 @@ public final class StreamHub implements AutoCloseable {
             if (p != null) {
                 p.requestKeyframe(trackId, reason == null ? KeyframeRequestReason.UNSPECIFIED : reason);
             }
+        }
+
+        @Override
+        public long keyframeIntervalUs() {
+            return stream.keyframeIntervalUs;
         }
 
         @Override

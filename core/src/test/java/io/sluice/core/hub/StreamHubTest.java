@@ -116,6 +116,29 @@ class StreamHubTest {
     }
 
     @Test
+    void aSubscriptionKnowsTheKeyframeIntervalOfThisPublication() {
+        try (StreamHub hub = StreamHub.create()) {
+            StreamHub.Subscription sub = hub.subscribe("gop", new Recorder());
+            assertEquals(0, sub.keyframeIntervalUs());
+            StreamHub.Publication rtmpLike = hub.publish("gop", List.of(VIDEO), PublisherFeedback.NONE);
+            rtmpLike.send(video(0, true));
+            rtmpLike.send(video(1, false));
+            assertEquals(0, sub.keyframeIntervalUs(), "one keyframe: no interval yet");
+            rtmpLike.send(video(50, true));
+            assertEquals(50 * 40_000, sub.keyframeIntervalUs());
+            rtmpLike.send(video(75, true));
+            assertEquals(25 * 40_000, sub.keyframeIntervalUs(), "the last interval");
+            rtmpLike.close();
+            assertEquals(0, sub.keyframeIntervalUs(), "forgotten with the publication");
+            StreamHub.Publication encoder = hub.publish("gop", List.of(VIDEO), (track, reason) -> { });
+            encoder.send(video(100, true));
+            assertEquals(0, sub.keyframeIntervalUs(), "not measured across publications");
+            encoder.close();
+            sub.close();
+        }
+    }
+
+    @Test
     void aSubscriberMayWaitForAPublisherAndSeesItLeave() {
         try (StreamHub hub = StreamHub.create()) {
             Recorder early = new Recorder();

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
 import io.sluice.core.TrackInfo;
+import io.sluice.core.feedback.KeyframeRequestReason;
 import io.sluice.core.hub.StreamHub;
 import io.sluice.core.hub.StreamHubException;
 import io.sluice.core.hub.StreamSubscriber;
@@ -35,7 +36,10 @@ import io.sluice.webrtc.session.RtpSessionStats;
 import io.sluice.webrtc.session.SendStream;
 import io.sluice.webrtc.session.SessionEvent;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -111,6 +115,15 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     /** True on the loop while {@link StreamHub#subscribe} delivers the GOP cache (under the stream's lock). */
     private boolean deliveringCache;
     private long cachedAudioSkipped;
+    /** The playing rung's GOP cache, collected while {@link #deliveringCache} (owned here); null afterwards. */
+    private List<EncodedFrame> joinCache;
+    /**
+     * While a join waits for a live keyframe ({@link #startJoin}): the GOP cache and the playing rung's live video
+     * since, owned here, to send if none comes in time; null otherwise.
+     */
+    private List<EncodedFrame> joinHeld;
+    private ScheduledFuture<?> joinWait;
+    private long joinWaitSinceNanos;
 
     private boolean sendsVideo;
     private boolean sendsAudio;
@@ -322,6 +335,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     @Override
     void onConnected() {
         deliveringCache = true;
+        joinCache = new ArrayList<>();
         try {
             // the playing rung first: its GOP cache is what the viewer starts with (the others' are filtered out)
             subscribeRung(playing);
@@ -335,8 +349,7 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         } finally {
             deliveringCache = false;
         }
-        // behind the GOP cache's frames on the loop: the join is in the pacer now
-        loop.execute(this::joinGrace);
+        startJoin();
         if (cachedAudioSkipped > 0) {
             log.debug("session {}: skipped {} audio frames of the GOP cache; audio starts live", id, cachedAudioSkipped);
         }
@@ -407,6 +420,9 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
                 }
             } else if (rung != playing && rung != pending) {
                 frame.release();
+                return;
+            } else if (deliveringCache && loop.inEventLoop() && joinCache != null) {
+                joinCache.add(frame); // the join decides what to send of it (startJoin)
                 return;
             }
             enqueue(frame, rung);
@@ -511,6 +527,9 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             ptsOffsetUs = lastPtsOutUs == Long.MIN_VALUE ? 0 : lastPtsOutUs + 33_333 - pts;
         }
         long now = ticker.nanoTime();
+        if (t.isVideo() && joinHeld != null && heldForJoin(frame, rung, now)) {
+            return;
+        }
         if (t.isVideo()) {
             pollSelector(now);
             if (!sendsVideo || t.codec() != Codec.H264 || !videoFromRung(now, frame, rung)) {
@@ -956,6 +975,9 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
 
     @Override
     void closeMedia() {
+        endJoinWait();
+        releaseAll(joinHeld);
+        joinHeld = null;
         for (int i = 0; i < subscriptions.length; i++) {
             if (subscriptions[i] != null) {
                 subscriptions[i].close();
@@ -963,6 +985,147 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
             }
         }
         releaseAudioRelay();
+    }
+
+    /**
+     * The most media a join sends from the GOP cache, µs from its keyframe to its last frame; an older cache
+     * waits for a live keyframe instead (see {@link #startJoin}).
+     */
+    static final long MAX_JOIN_CATCH_UP_US = 500_000;
+
+    /**
+     * The longest a join waits for a publisher's next keyframe, µs, judged by the last keyframe interval
+     * ({@link StreamHub.Subscription#keyframeIntervalUs}); a later one (a long GOP) and the GOP cache is sent.
+     */
+    static final long MAX_JOIN_EXPECTED_WAIT_US = 1_500_000;
+
+    /** The longest a join waits for a live keyframe before it sends the GOP cache after all, ns. */
+    static final long MAX_JOIN_KEYFRAME_WAIT_NANOS = 2_000_000_000L;
+
+    /** The most video frames a join waiting for a live keyframe holds (≥ 2.5 s at 60 frames/s). */
+    static final int MAX_JOIN_HELD_FRAMES = 160;
+
+    /**
+     * On the loop, once the GOP cache is collected: how the viewer's video starts. Without congestion control, or
+     * when the cache holds at most {@value #MAX_JOIN_CATCH_UP_US} µs of media, it is sent now (paced) and the
+     * viewer starts at its keyframe. An older cache puts the picture behind live and takes long to catch up on a
+     * path with little spare capacity: at 1.4 × the stream a 1.5 s cache drains in ~4 s, and Chromium's receive
+     * timing, fitted to frames that arrive ever earlier against their RTP timestamps meanwhile, stays off for tens
+     * of seconds after: its jitter buffer then held 25-50 ms per frame at times for a target of 280 ms and each
+     * keyframe froze the picture (WhepViewerCiTest: 5-10 freezes in 25 s after joins whose pacer delay reached
+     * 0.8-1 s; none after a join of 0.25 s; starting at a live keyframe: none in 4 of 4 runs). Sending the cache
+     * and jumping to the next live keyframe froze 5-6 times. So when the publisher's next keyframe is due within
+     * {@value #MAX_JOIN_EXPECTED_WAIT_US} µs (by its last keyframe interval), the session asks for one (a
+     * transcoded rung or a WebRTC publisher makes it at once; an RTMP publisher cannot) and starts at the first
+     * live keyframe; audio starts at once. So too when the cache is already longer than that interval (keyframes
+     * come irregularly: a WebRTC publisher makes them when asked; a simulcast viewer at 250 kbit/s then started on
+     * a 720p keyframe made 65 ms after the request instead of a 6.4 s cache, SimulcastViewersCiTest). Should none come within {@value #MAX_JOIN_KEYFRAME_WAIT_NANOS} ns, or the
+     * held frames reach {@value #MAX_JOIN_HELD_FRAMES}, the cache and the live frames since are sent after all. A
+     * longer or unknown GOP sends the cache: waiting seconds for a first frame is worse than a slow catch-up.
+     */
+    private void startJoin() {
+        List<EncodedFrame> cache = joinCache;
+        joinCache = null;
+        if (cache == null || closed) {
+            releaseAll(cache);
+            return;
+        }
+        long spanUs = cache.isEmpty() ? 0 : cache.get(cache.size() - 1).ptsUs() - cache.get(0).ptsUs();
+        StreamHub.Subscription sub = playingSubscription();
+        if (dropper == null || spanUs <= MAX_JOIN_CATCH_UP_US || sub == null) {
+            sendJoin(cache);
+            return;
+        }
+        // due: by the last keyframe interval; a cache already longer than it means keyframes come irregularly
+        // (a WebRTC publisher makes them when asked): ask, and wait no longer than the timeout
+        long gopUs = sub.keyframeIntervalUs();
+        long dueUs = gopUs - spanUs;
+        if (gopUs <= 0 || dueUs > MAX_JOIN_EXPECTED_WAIT_US) {
+            log.debug("session {}: GOP cache spans {} ms, next keyframe in {} ms: the join sends it", id,
+                    spanUs / 1000, gopUs <= 0 ? "?" : String.valueOf(dueUs / 1000));
+            sendJoin(cache);
+            return;
+        }
+        joinHeld = cache;
+        joinWaitSinceNanos = ticker.nanoTime();
+        // a transcoded rung, an encoder or a WebRTC publisher makes one at once; an RTMP publisher cannot
+        sub.requestKeyframe(cache.get(0).trackId(), KeyframeRequestReason.NEW_SUBSCRIBER);
+        joinWait = loop.schedule(this::joinWaitOver, MAX_JOIN_KEYFRAME_WAIT_NANOS, TimeUnit.NANOSECONDS);
+        log.debug("session {}: GOP cache spans {} ms: waiting for a live keyframe (asked for; due in {})", id,
+                spanUs / 1000, dueUs >= 0 ? dueUs / 1000 + " ms" : "? ms: last interval " + gopUs / 1000 + " ms");
+    }
+
+    /**
+     * On the loop, with a video frame while the join waits: a live keyframe of the playing rung ends the wait
+     * (the held frames are released and this keyframe starts the picture); other frames of that rung are held.
+     *
+     * @param frame borrowed: retained when held
+     * @return whether the frame was dealt with (held or dropped); false: send it
+     */
+    private boolean heldForJoin(EncodedFrame frame, int rung, long nowNanos) {
+        if (rung != playing) {
+            return true;
+        }
+        if (frame.isKeyframe()) {
+            log.debug("session {}: join starts at a live keyframe after {} ms", id,
+                    (nowNanos - joinWaitSinceNanos) / 1_000_000);
+            endJoinWait();
+            releaseAll(joinHeld);
+            joinHeld = null;
+            loop.execute(this::joinGrace); // behind this keyframe
+            return false;
+        }
+        joinHeld.add(frame.retain());
+        if (joinHeld.size() >= MAX_JOIN_HELD_FRAMES) {
+            joinWaitOver();
+        }
+        return true;
+    }
+
+    /** On the loop: no live keyframe came in time; sends the held GOP cache and live frames. */
+    private void joinWaitOver() {
+        List<EncodedFrame> held = joinHeld;
+        if (held == null) {
+            return;
+        }
+        endJoinWait();
+        joinHeld = null;
+        if (closed) {
+            releaseAll(held);
+            return;
+        }
+        log.debug("session {}: no live keyframe in {} ms: the join sends the GOP cache ({} frames)", id,
+                (ticker.nanoTime() - joinWaitSinceNanos) / 1_000_000, held.size());
+        sendJoin(held);
+    }
+
+    /** @param frames owned: sent in order, then released; {@link #joinGrace} follows */
+    private void sendJoin(List<EncodedFrame> frames) {
+        try {
+            for (EncodedFrame f : frames) {
+                send(f, playing);
+            }
+        } finally {
+            releaseAll(frames);
+        }
+        joinGrace();
+    }
+
+    private void endJoinWait() {
+        ScheduledFuture<?> w = joinWait;
+        joinWait = null;
+        if (w != null) {
+            w.cancel(false);
+        }
+    }
+
+    private static void releaseAll(List<EncodedFrame> frames) {
+        if (frames != null) {
+            for (EncodedFrame f : frames) {
+                f.release();
+            }
+            frames.clear();
+        }
     }
 
     /** The longest the join's backlog keeps the dropper off, µs. */
