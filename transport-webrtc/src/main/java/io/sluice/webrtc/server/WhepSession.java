@@ -1032,17 +1032,13 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         }
         long spanUs = cache.isEmpty() ? 0 : cache.get(cache.size() - 1).ptsUs() - cache.get(0).ptsUs();
         StreamHub.Subscription sub = playingSubscription();
-        if (dropper == null || spanUs <= MAX_JOIN_CATCH_UP_US || sub == null) {
-            sendJoin(cache);
-            return;
-        }
-        // due: by the last keyframe interval; a cache already longer than it means keyframes come irregularly
-        // (a WebRTC publisher makes them when asked): ask, and wait no longer than the timeout
-        long gopUs = sub.keyframeIntervalUs();
+        long gopUs = sub == null ? 0 : sub.keyframeIntervalUs();
         long dueUs = gopUs - spanUs;
-        if (gopUs <= 0 || dueUs > MAX_JOIN_EXPECTED_WAIT_US) {
-            log.debug("session {}: GOP cache spans {} ms, next keyframe in {} ms: the join sends it", id,
-                    spanUs / 1000, gopUs <= 0 ? "?" : String.valueOf(dueUs / 1000));
+        if (dropper == null || sub == null || !joinWaitsForLiveKeyframe(spanUs, gopUs)) {
+            if (spanUs > MAX_JOIN_CATCH_UP_US) {
+                log.debug("session {}: GOP cache spans {} ms, next keyframe in {} ms: the join sends it", id,
+                        spanUs / 1000, gopUs <= 0 ? "?" : String.valueOf(dueUs / 1000));
+            }
             sendJoin(cache);
             return;
         }
@@ -1053,6 +1049,20 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         joinWait = loop.schedule(this::joinWaitOver, MAX_JOIN_KEYFRAME_WAIT_NANOS, TimeUnit.NANOSECONDS);
         log.debug("session {}: GOP cache spans {} ms: waiting for a live keyframe (asked for; due in {})", id,
                 spanUs / 1000, dueUs >= 0 ? dueUs / 1000 + " ms" : "? ms: last interval " + gopUs / 1000 + " ms");
+    }
+
+    /**
+     * Whether a join with congestion control waits for a live keyframe rather than send its GOP cache (see
+     * {@link #startJoin}): the cache spans over {@value #MAX_JOIN_CATCH_UP_US} µs and the next keyframe is due within
+     * {@value #MAX_JOIN_EXPECTED_WAIT_US} µs by the last interval, or the cache is already longer than that interval
+     * (keyframes come irregularly, as a WebRTC publisher's when asked).
+     *
+     * @param cacheSpanUs        PTS of the cache's last frame minus its keyframe's, µs
+     * @param keyframeIntervalUs the publication's last keyframe interval, µs; 0 if unknown (then: no)
+     */
+    static boolean joinWaitsForLiveKeyframe(long cacheSpanUs, long keyframeIntervalUs) {
+        return cacheSpanUs > MAX_JOIN_CATCH_UP_US && keyframeIntervalUs > 0
+                && keyframeIntervalUs - cacheSpanUs <= MAX_JOIN_EXPECTED_WAIT_US;
     }
 
     /**
