@@ -532,12 +532,28 @@ class RtpSessionPacingTest {
             run(s, from + 1_000_000_000L, 0, out);
             List<Long> times = c.processTimesUs.subList(before, c.processTimesUs.size());
             assertEquals(40, times.size(), 1, "every 25 ms");
-            for (int i = 1; i < times.size(); i++) {
-                assertEquals(25_000, times.get(i) - times.get(i - 1), "process interval");
+            for (int i = 1; i < times.size(); i++) { // on a 25 ms grid shared by all sessions, up to 5 ms early
+                assertEquals(25_000, times.get(i) - times.get(i - 1), 5_000, "process interval");
+                assertTrue(Math.floorMod(times.get(i) * 1000 + RtpSession.PROCESS_SLACK_NANOS, 25_000_000L)
+                        <= RtpSession.PROCESS_SLACK_NANOS, "at most 5 ms before a point of the grid: " + times.get(i));
             }
         } finally {
             s.close();
         }
+    }
+
+    @Test
+    @DisplayName("The controller's runs fall on one 25 ms grid whatever the session's start, so a loop wakes once for all")
+    void processRunsShareOneGrid() {
+        long t = 1_000_000_007L;
+        assertEquals(RtpSession.nextProcessNanos(t), RtpSession.nextProcessNanos(t + 3_000_000L), "sessions 3 ms apart");
+        long next = RtpSession.nextProcessNanos(t);
+        assertEquals(0, next % 25_000_000L);
+        assertTrue(next - t >= RtpSession.PROCESS_SLACK_NANOS && next - t <= 25_000_000L + RtpSession.PROCESS_SLACK_NANOS);
+        // run early (within the slack, woken by a packet): the next run is the grid point after, not the one at hand
+        assertEquals(next + 25_000_000L, RtpSession.nextProcessNanos(next - 4_000_000L));
+        // run late: the next point still comes first
+        assertEquals(next + 25_000_000L, RtpSession.nextProcessNanos(next + 7_000_000L));
     }
 
     @ParameterizedTest(name = "RTX negotiated: {0}")
