@@ -1013,15 +1013,16 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
      * timing, fitted to frames that arrive ever earlier against their RTP timestamps meanwhile, stays off for tens
      * of seconds after: its jitter buffer then held 25-50 ms per frame at times for a target of 280 ms and each
      * keyframe froze the picture (WhepViewerCiTest: 5-10 freezes in 25 s after joins whose pacer delay reached
-     * 0.8-1 s; none after a join of 0.25 s; starting at a live keyframe: none in 4 of 4 runs). Sending the cache
+     * 0.8-1 s; none after a join of 0.25 s; starting at a live keyframe: none in 7 of 7 runs). Sending the cache
      * and jumping to the next live keyframe froze 5-6 times. So when the publisher's next keyframe is due within
      * {@value #MAX_JOIN_EXPECTED_WAIT_US} µs (by its last keyframe interval), the session asks for one (a
      * transcoded rung or a WebRTC publisher makes it at once; an RTMP publisher cannot) and starts at the first
      * live keyframe; audio starts at once. So too when the cache is already longer than that interval (keyframes
      * come irregularly: a WebRTC publisher makes them when asked; a simulcast viewer at 250 kbit/s then started on
-     * a 720p keyframe made 65 ms after the request instead of a 6.4 s cache, SimulcastViewersCiTest). Should none come within {@value #MAX_JOIN_KEYFRAME_WAIT_NANOS} ns, or the
-     * held frames reach {@value #MAX_JOIN_HELD_FRAMES}, the cache and the live frames since are sent after all. A
-     * longer or unknown GOP sends the cache: waiting seconds for a first frame is worse than a slow catch-up.
+     * a 720p keyframe made 65 ms after the request instead of a 6.4 s cache, SimulcastViewersCiTest). Should none
+     * come within {@value #MAX_JOIN_KEYFRAME_WAIT_NANOS} ns, or the held frames reach {@value #MAX_JOIN_HELD_FRAMES},
+     * the cache and the live frames since are sent after all. A longer or unknown GOP sends the cache: waiting
+     * seconds for a first frame is worse than a slow catch-up. Rule: {@link #joinWaitsForLiveKeyframe}.
      */
     private void startJoin() {
         List<EncodedFrame> cache = joinCache;
