@@ -50,6 +50,19 @@ public interface Pacer {
     }
 
     /**
+     * When the session should wake up to send the head packet, ns: its {@link #sendTime} or later. A pacer may hold
+     * the wake-up back so that one wake-up sends several packets, at the same average rate.
+     *
+     * @param nowNanos      current time, ns
+     * @param sendTimeNanos the head packet's {@link #sendTime}, ns
+     * @param sizeBytes     the head packet's size, RTP octets
+     * @return when to wake up, ns, {@code ≥ sendTimeNanos}
+     */
+    default long wakeTime(long nowNanos, long sendTimeNanos, int sizeBytes) {
+        return sendTimeNanos;
+    }
+
+    /**
      * A packet left.
      *
      * @param nowNanos  current time, ns

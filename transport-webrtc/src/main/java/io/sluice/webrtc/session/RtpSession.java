@@ -1140,8 +1140,9 @@ public final class RtpSession implements AutoCloseable {
         }
         PacerQueue.Queued q = paced.peek();
         if (q != null) {
-            t = earlier(t, pacer.sendTime(lastNowNanos, q.packet().readableBytes() + transportOverhead, pacedWireBytes(),
-                    paced.oldestEnqueuedNanos(lastNowNanos)));
+            int size = q.packet().readableBytes() + transportOverhead;
+            long send = pacer.sendTime(lastNowNanos, size, pacedWireBytes(), paced.oldestEnqueuedNanos(lastNowNanos));
+            t = earlier(t, pacer.wakeTime(lastNowNanos, send, size));
         } else if (canPad()) {
             t = earlier(t, pacer.paddingTime(lastNowNanos));
         }

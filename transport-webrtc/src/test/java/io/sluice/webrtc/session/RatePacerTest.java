@@ -52,6 +52,32 @@ class RatePacerTest {
     }
 
     @Test
+    @DisplayName("Hold-back: with packets waiting the wake-up is at least 5 ms away at 4 Mbit/s, 3 packets' time at "
+            + "50 Mbit/s, not held back while a probe cluster is pending or when the packet may leave now")
+    void wakeTimeHoldsBack() {
+        RatePacer p = new RatePacer();
+        p.setPacerConfig(t.nanoTime(), new PacerConfig(4_000_000, 0));
+        long now = t.nanoTime();
+        assertEquals(now, p.wakeTime(now, now, 1200), "due now: no hold-back");
+        sendAll(p, 3, 1200, 1200); // the burst allowance (2,500 octets) is spent
+        now = t.nanoTime();
+        long send = p.sendTime(now, 1200, 1200, now);
+        assertTrue(send > now && send - now < 5_000_000, "the next packet is due in " + (send - now) + " ns");
+        assertEquals(now + 5_000_000, p.wakeTime(now, send, 1200), "held back to 5 ms");
+        assertEquals(now + 9_000_000, p.wakeTime(now, now + 9_000_000, 1200), "a later send time is kept");
+        p.setPacerConfig(now, new PacerConfig(50_000_000, 0));
+        assertEquals(now + 576_000, p.wakeTime(now, now + 1, 1200), 1, "3 × 1200 octets at 50 Mbit/s");
+        p.setPacerConfig(now, new PacerConfig(4_000_000, 0));
+        p.addProbeCluster(now, new ProbeClusterConfig(now / 1000, 1, 8_000_000, 15_000, 5));
+        assertEquals(now + 1, p.wakeTime(now, now + 1, 1200), "a probe cluster keeps its own schedule");
+        RatePacer off = new RatePacer(RatePacer.DEFAULT_BURST_INTERVAL, RatePacer.DEFAULT_MAX_QUEUE_TIME, Duration.ZERO);
+        off.setPacerConfig(now, new PacerConfig(4_000_000, 0));
+        assertEquals(now + 1, off.wakeTime(now, now + 1, 1200), "hold-back 0: off");
+        assertThrows(IllegalArgumentException.class, () -> new RatePacer(Duration.ofMillis(2), Duration.ofSeconds(2),
+                Duration.ofMillis(3)), "longer than the burst");
+    }
+
+    @Test
     @DisplayName("Queue time limit: 1 MB queued at 1 Mbit/s, the oldest waiting 1 s: drains at 8 Mbit/s to finish in the 1 s left")
     void queueTimeLimit() {
         RatePacer p = new RatePacer();

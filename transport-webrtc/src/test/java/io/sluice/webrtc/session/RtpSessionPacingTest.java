@@ -41,6 +41,7 @@ import io.sluice.webrtc.rtp.RtpHeaderWriter;
 import io.sluice.webrtc.rtp.RtpPacket;
 import io.sluice.webrtc.rtp.RtxPacketizer;
 import io.sluice.webrtc.sdp.MediaKind;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -72,6 +73,14 @@ class RtpSessionPacingTest {
     }
 
     RtpSession sender(ScriptedController c, boolean rtx, boolean audio, int transportOverhead) {
+        return senderBuilder(c, rtx, audio).transportOverhead(transportOverhead).build();
+    }
+
+    RtpSession.Builder senderBuilder(ScriptedController c, boolean rtx) {
+        return senderBuilder(c, rtx, false);
+    }
+
+    RtpSession.Builder senderBuilder(ScriptedController c, boolean rtx, boolean audio) {
         RtpHeaderWriter hdr = new RtpHeaderWriter(VIDEO_SSRC, PT).transportSequenceNumber(TWCC_ID);
         H264Packetizer h264 = H264Packetizer.builder(hdr).allocator(ALLOC).tailRoom(16).build();
         NackResponder nack = new NackResponder(new PacketHistory(1024, 1_000_000, ALLOC),
@@ -90,7 +99,7 @@ class RtpSessionPacingTest {
         if (c != null) {
             b.networkController(c);
         }
-        return b.transportOverhead(transportOverhead).build();
+        return b;
     }
 
     EncodedFrame video(int i, int size) {
@@ -188,6 +197,47 @@ class RtpSessionPacingTest {
             assertTrue(s.stats().pacerQueuedBytes() > 50_000, "the queue grows: " + s.stats());
             assertTrue(s.stats().pacerQueueDelayUs() > 400_000, "and the oldest packet waits: " + s.stats());
             assertTrue(s.pacerQueueDelayUs() <= 2_000_000, "never above the 2 s limit");
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
+    @DisplayName("Hold-back: at 4 Mbit/s with a backlog the session wakes half as often as when it wakes for every "
+            + "packet, at the same rate (±5 %) and in bursts of at most 5 ms of the rate plus one packet")
+    void pacerWakeUpsAreHeldBack() {
+        long[] held = backloggedAt4Mbps(new RatePacer());
+        long[] every = backloggedAt4Mbps(new RatePacer(RatePacer.DEFAULT_BURST_INTERVAL, RatePacer.DEFAULT_MAX_QUEUE_TIME,
+                Duration.ZERO));
+        for (long[] r : List.of(held, every)) {
+            assertEquals(500_000, r[0], 25_000, "4 Mbit/s over 1 s");
+            assertTrue(r[2] <= 2_500 + r[3] + 1, "largest burst " + r[2] + " octets");
+        }
+        assertTrue(held[1] * 2 <= every[1] + 20, "wake-ups that sent: " + held[1] + " held back, " + every[1] + " not");
+    }
+
+    /**
+     * Runs a session paced at 4 Mbit/s offered 6 Mbit/s (a backlog throughout) for 2 s.
+     *
+     * @return octets sent in [0.5 s, 1.5 s), the distinct send times in it (wake-ups that sent), the largest octets
+     *         sent at one time, the largest packet
+     */
+    long[] backloggedAt4Mbps(Pacer pacer) {
+        ScriptedController c = new ScriptedController(4_000_000, 0);
+        RtpSession s = senderBuilder(c, false).pacer(pacer).build();
+        try {
+            List<Out> out = new ArrayList<>();
+            long t0 = ticker.nanoTime();
+            run(s, t0 + 2_000_000_000L, 25_000, out);
+            long from = t0 + 500_000_000L;
+            long to = t0 + 1_500_000_000L;
+            long[] times = out.stream().mapToLong(Out::nanos).filter(n -> n >= from && n < to).distinct().toArray();
+            long burst = 0;
+            for (long n : times) {
+                burst = Math.max(burst, bytesBetween(out, n, n + 1));
+            }
+            return new long[] {bytesBetween(out, from, to), times.length, burst,
+                    out.stream().mapToInt(Out::size).max().orElseThrow()};
         } finally {
             s.close();
         }
