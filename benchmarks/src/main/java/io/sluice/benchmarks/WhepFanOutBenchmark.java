@@ -99,6 +99,10 @@ import java.util.stream.Collectors;
  *     for every N: {@code cc} with per-viewer congestion control and pacing (the default), {@code nocc} with
  *     {@code WebRtcServer.Builder.viewerCongestionControl(false)} (the stream sent to every viewer as it comes). Default
  *     {@code cc} only.</li>
+ * <li>{@code -Dsluice.bench.serverJvmArgs="ARGS"} adds JVM arguments to every server process (a profiler's flags, say),
+ *     {@code -Dsluice.bench.serverJvmArgs.VARIANT="ARGS"} to one variant's: any variant name other than {@code nocc} is
+ *     a {@code cc} server, so {@code -Dsluice.bench.variants=cc,ccX,nocc -Dsluice.bench.serverJvmArgs.ccX=-Dkey=value}
+ *     compares a switch the server reads against the default in one run.</li>
  * <li>{@code -Dsluice.bench.srtpProfile=AES128_CM_HMAC_SHA1_80} (or {@code AEAD_AES_128_GCM}) makes the
  *     viewers offer only that DTLS-SRTP profile; by default they offer both and the server picks GCM.</li>
  * <li>Before the table, an unreported round of {@value #WARM_UP_VIEWERS} viewers for 5 s
@@ -245,9 +249,11 @@ public final class WhepFanOutBenchmark {
     private static Process startServer(Path stream, Path work, String variant) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx1g", "-Dio.netty.leakDetection.level=disabled",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
-        String extra = System.getProperty("sluice.bench.serverJvmArgs", "");
-        if (!extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        for (String key : List.of("sluice.bench.serverJvmArgs", "sluice.bench.serverJvmArgs." + variant)) {
+            String extra = System.getProperty(key, "");
+            if (!extra.isBlank()) {
+                cmd.addAll(List.of(extra.trim().split("\\s+")));
+            }
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), WhepFanOutBenchmark.class.getName(), "server",
                 stream.toString(), variant));

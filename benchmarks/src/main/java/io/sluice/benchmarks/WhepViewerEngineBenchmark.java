@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.sluice.abr.cc.TargetRateConstraints;
+import io.sluice.abr.gcc.GccConfig;
 import io.sluice.abr.gcc.GccNetworkController;
 import io.sluice.core.Codec;
 import io.sluice.core.EncodedFrame;
@@ -43,8 +44,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@link RtpSession} sending a 2.6 Mbit/s stream (30 fps H.264, ~10.8 kB frames, a ~86 kB keyframe every 60
  * frames, NAL-aware packetization, packet history, RTX) and 50 Opus frames/s, woken at its
  * {@link RtpSession#pollTimeout()} rounded up to the 1 ms grid the server's glue uses, and fed the viewer's
- * transport-wide CC feedback every 50 ms (arrival = send time). {@code cc}: per-viewer GCC with the pacing
- * floor of 1.5 × the stream (as {@code WhepSession}); {@code nocc}: neither. One operation is one simulated second;
+ * transport-wide CC feedback every 50 ms (arrival = send time). {@code cc}: per-viewer GCC as a relay, with the pacing
+ * floor of 1.5 × the stream and the stream plus its audio as the allocation that bounds probes (as
+ * {@code WhepSession}); {@code nocc}: neither. One operation is one simulated second;
  * the score is CPU ns per viewer-second of engine work (what {@link WhepFanOutBenchmark} measures adds SRTP, the
  * socket writes and the event loop's scheduling).
  *
@@ -58,6 +60,8 @@ import org.openjdk.jmh.annotations.TearDown;
 public class WhepViewerEngineBenchmark {
     private static final long GRID_NANOS = 1_000_000;
     private static final long STREAM_BPS = 2_670_000;
+    /** The Opus stream on the wire as {@code WhepSession} counts it: 50 × (160 + 58) octets a second. */
+    private static final long AUDIO_BPS = 87_200;
     private static final int FRAME_BYTES = 10_000;
     private static final int KEYFRAME_BYTES = 86_000;
     private static final int TWCC_ID = 3;
@@ -112,12 +116,13 @@ public class WhepViewerEngineBenchmark {
                         .transportWideCcId(TWCC_ID).build());
         boolean cc = variant.equals("cc");
         if (cc) {
-            b.networkController(new GccNetworkController())
+            b.networkController(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)))
                     .targetRateConstraints(new TargetRateConstraints(100_000, (long) (STREAM_BPS * 1.3), 50_000_000));
         }
         session = b.build();
         if (cc) {
             session.minPacingRate(now, (long) (1.5 * STREAM_BPS));
+            session.maxTotalAllocatedBitrate(now, STREAM_BPS + AUDIO_BPS);
         }
         viewer = new TwccFeedbackGenerator(0x5555);
         timerAt = Long.MAX_VALUE;

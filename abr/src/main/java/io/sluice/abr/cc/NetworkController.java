@@ -95,4 +95,16 @@ public interface NetworkController {
     default NetworkControlUpdate onPaddingFloor(long nowUs, long bitrateBps) {
         return NetworkControlUpdate.NONE;
     }
+
+    /**
+     * The most the sender's streams could send together, bit/s (libwebrtc's {@code max_total_allocated_bitrate}: a
+     * relay's top rung plus its audio); 0 when unknown. A controller need not probe far above it: libwebrtc's
+     * {@code ProbeController} probes at most 2 × it. Default: ignored.
+     *
+     * @param nowUs      current time, µs
+     * @param bitrateBps the allocation, bit/s, &ge; 0 (0: unknown)
+     */
+    default NetworkControlUpdate onMaxTotalAllocatedBitrate(long nowUs, long bitrateBps) {
+        return NetworkControlUpdate.NONE;
+    }
 }

@@ -550,6 +550,18 @@ public final class GccNetworkController implements NetworkController {
         return NetworkControlUpdate.NONE;
     }
 
+    /**
+     * The streams' total allocation (see {@link NetworkController#onMaxTotalAllocatedBitrate}): probes go no higher
+     * than {@link ProbeController#MAX_PROBE_ALLOCATION_FACTOR} × it.
+     *
+     * @throws IllegalArgumentException if {@code bitrateBps} is negative
+     */
+    @Override
+    public NetworkControlUpdate onMaxTotalAllocatedBitrate(long nowUs, long bitrateBps) {
+        probes.setMaxTotalAllocatedBitrate(bitrateBps);
+        return NetworkControlUpdate.NONE;
+    }
+
     private void updateFeedbackRtt(long nowUs, List<PacketResult> received) {
         long maxRtt = -1;
         for (PacketResult p : received) {

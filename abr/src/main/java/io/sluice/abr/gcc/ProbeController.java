@@ -19,7 +19,9 @@ import java.util.List;
  *       success) when the controller asks for one ({@link #requestStableProbe}; not in libwebrtc, see
  *       {@link GccConfig#stableProbeIntervalUs()}).</li>
  * </ul>
- * Probes never exceed the configured maximum.
+ * Probes never exceed the configured maximum, nor {@link #MAX_PROBE_ALLOCATION_FACTOR} × the streams' total
+ * allocation once it is known ({@link #setMaxTotalAllocatedBitrate}), as libwebrtc's {@code ProbeController} bounds
+ * them.
  */
 public final class ProbeController {
     public static final double FIRST_EXPONENTIAL_PROBE_SCALE = 3.0;
@@ -41,6 +43,14 @@ public final class ProbeController {
      * §5.1 0.6 → 1 Mbit/s step (1.67 ×) saturated every stable probe and took AIMD's 8.7 s.
      */
     static final double STABLE_PROBE_SCALE = 1.5;
+    /**
+     * Probes go at most this × the streams' total allocation ({@link #setMaxTotalAllocatedBitrate}; libwebrtc's
+     * factor: room for bursty streams). Why: a relay's ALR probes otherwise climb 2 × per cluster to the configured
+     * maximum (50 Mbit/s for a WHEP viewer) on a fast path, every 5 s; in {@code WhepViewerEngineBenchmark} (one
+     * 2.6 Mbit/s relayed viewer, loopback-like feedback) 7.5 % of the packets sent were probe padding (29 a second),
+     * with the bound 0.2 %, and {@code WhepFanOutBenchmark}'s viewers got 3.02 instead of 2.75 Mbit/s (the stream).
+     */
+    public static final double MAX_PROBE_ALLOCATION_FACTOR = 2.0;
     private static final long MAX_WAITING_TIME_FOR_PROBING_RESULT_US = 1_000_000;
     private static final double BITRATE_DROP_THRESHOLD = 0.66;
     private static final long BITRATE_DROP_TIMEOUT_US = 5_000_000;
@@ -54,6 +64,7 @@ public final class ProbeController {
     private final boolean periodicAlrProbing;
     private State state = State.INIT;
     private long maxBps;
+    private long maxTotalAllocatedBps;
     private long startBps;
     private long estimatedBps;
     private long minBitrateToProbeFurther = Long.MAX_VALUE;
@@ -109,6 +120,25 @@ public final class ProbeController {
             return initiateProbing(nowUs, List.of((long) (FURTHER_EXPONENTIAL_PROBE_SCALE * bps)), true);
         }
         return List.of();
+    }
+
+    /**
+     * The streams' total allocation: probes go no higher than {@link #MAX_PROBE_ALLOCATION_FACTOR} × it.
+     *
+     * @param bps bit/s, 0 for unknown (probes bounded by the maximum only)
+     * @throws IllegalArgumentException if negative
+     */
+    public void setMaxTotalAllocatedBitrate(long bps) {
+        if (bps < 0) {
+            throw new IllegalArgumentException("bps: " + bps + " (expected: >= 0)");
+        }
+        maxTotalAllocatedBps = bps;
+    }
+
+    /** The highest probe rate now, bit/s: the maximum, bounded by the allocation when known. */
+    private long maxProbeBps() {
+        return maxTotalAllocatedBps > 0 ? Math.min(maxBps, (long) (MAX_PROBE_ALLOCATION_FACTOR * maxTotalAllocatedBps))
+                : maxBps;
     }
 
     /** ALR started at this time, or ended ({@link Long#MIN_VALUE}). */
@@ -209,9 +239,10 @@ public final class ProbeController {
     private List<ProbeClusterConfig> initiateProbing(long nowUs, List<Long> bitrates, boolean probeFurther) {
         List<ProbeClusterConfig> out = new ArrayList<>();
         long last = 0;
+        long maxProbe = maxProbeBps();
         for (long bps : bitrates) {
-            if (bps >= maxBps) {
-                bps = maxBps;
+            if (bps >= maxProbe) {
+                bps = maxProbe;
                 probeFurther = false;
             }
             out.add(new ProbeClusterConfig(nowUs, nextClusterId++, bps, MIN_PROBE_DURATION_US, MIN_PROBE_PACKETS));

@@ -147,6 +147,19 @@ class GccNetworkControllerTest {
         assertThrows(IllegalArgumentException.class, () -> gcc.onPaddingFloor(0, -1));
     }
 
+    /** The streams' allocation bounds GCC's probes at 2 × it (libwebrtc's ProbeController), the initial ones too. */
+    @Test
+    void probesAreBoundedByTwiceTheAllocation() {
+        GccNetworkController free = new GccNetworkController(GccConfig.DEFAULT);
+        assertEquals(List.of(1_500_000L, 3_000_000L), free.onTargetRateConstraints(0, C).probeClusters().stream()
+                .map(ProbeClusterConfig::targetBitrateBps).toList(), "3 and 6 x the 500 kbit/s start");
+        GccNetworkController bounded = new GccNetworkController(GccConfig.DEFAULT);
+        bounded.onMaxTotalAllocatedBitrate(0, 600_000);
+        assertEquals(List.of(1_200_000L), bounded.onTargetRateConstraints(0, C).probeClusters().stream()
+                .map(ProbeClusterConfig::targetBitrateBps).toList(), "2 x the 600 kbit/s allocation");
+        assertThrows(IllegalArgumentException.class, () -> bounded.onMaxTotalAllocatedBitrate(0, -1));
+    }
+
     /**
      * 5 s of 50 kbit/s (125 octets per 20 ms), feedback every 100 ms with a constant 20 ms delay.
      *

@@ -29,6 +29,24 @@ class ProbeControllerTest {
     }
 
     @Test
+    void probesAreBoundedByTwiceTheTotalAllocation() {
+        ProbeController p = new ProbeController(true);
+        p.setMaxTotalAllocatedBitrate(400_000);
+        List<ProbeClusterConfig> initial = p.setBitrates(30_000, 300_000, 20_000_000, 0);
+        assertEquals(List.of(800_000L), initial.stream().map(ProbeClusterConfig::targetBitrateBps).toList(),
+                "3 × 300 k bounded by 2 × 400 k; no probing further from the bound");
+        p.setEstimatedBitrate(700_000, 100_000);
+        p.setAlrStartTime(2_000_000);
+        assertEquals(List.of(800_000L), p.process(7_000_000).stream().map(ProbeClusterConfig::targetBitrateBps).toList(),
+                "an ALR probe at 2 × 700 k bounded too");
+        p.setMaxTotalAllocatedBitrate(0); // unknown again: the maximum only
+        assertEquals(List.of(1_400_000L), p.process(12_000_000).stream().map(ProbeClusterConfig::targetBitrateBps)
+                .toList());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> p.setMaxTotalAllocatedBitrate(-1));
+    }
+
+    @Test
     void alrProbesEvery5sAtTwiceTheEstimate() {
         ProbeController p = new ProbeController(true);
         p.setBitrates(30_000, 300_000, 20_000_000, 0);

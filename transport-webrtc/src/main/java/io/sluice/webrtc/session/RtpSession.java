@@ -743,6 +743,25 @@ public final class RtpSession implements AutoCloseable {
         }
     }
 
+    /**
+     * The most this session's streams could send together, bit/s, for the network controller
+     * ({@link NetworkController#onMaxTotalAllocatedBitrate}: GCC probes no higher than 2 × it). Without a controller,
+     * nothing happens.
+     *
+     * @param nowNanos   current time, ns
+     * @param bitrateBps the allocation, bit/s, &ge; 0 (0: unknown)
+     * @throws IllegalArgumentException if negative
+     */
+    public void maxTotalAllocatedBitrate(long nowNanos, long bitrateBps) {
+        if (bitrateBps < 0) {
+            throw new IllegalArgumentException("bitrateBps: " + bitrateBps + " (expected: >= 0)");
+        }
+        lastNowNanos = nowNanos;
+        if (controller != null && !closed) {
+            apply(nowNanos, controller.onMaxTotalAllocatedBitrate(nowNanos / 1000, bitrateBps));
+        }
+    }
+
     private void fireKeyframeRequest(String reason) {
         pendingKeyframeReason = null;
         if (receiveVideo != null) {
