@@ -29,7 +29,9 @@ import java.util.Arrays;
  *     (GCC's ALR cap: 1.2 × the acknowledged rate), so the estimate alone rarely shows room for a rung that is
  *     1.5–2 × the current one. Hence <b>probing</b>: at most every {@link #probeIntervalUs()} (first
  *     {@link #MIN_PROBE_INTERVAL_US} after a switch or a probe, doubled after each probe that did not lead up, up to
- *     {@link #MAX_PROBE_INTERVAL_US}; {@link #HOLD_AFTER_DOWN_US} after a down-switch), {@link #poll} answers a
+ *     {@link #MAX_PROBE_INTERVAL_US}; {@link #HOLD_AFTER_DOWN_US} after a down-switch; only
+ *     {@link #PROGRESS_PROBE_INTERVAL_US} after a probe that raised the estimate by {@link #PROGRESS_RATIO} without
+ *     showing room yet), {@link #poll} answers a
  *     probe rate of {@value #PROBE_SCALE} × what the next rung needs; the caller hands it to the controller (a
  *     probe cluster of padding or RTX, which costs the viewer nothing it cannot carry), and the estimate it
  *     measures decides whether a trial starts. Why the trial: a probe cluster lasts tens of milliseconds, and a
@@ -64,6 +66,17 @@ public final class RungSelector {
      * (300 kbit/s 5 → 3), and the step 0.35 → 1 Mbit/s went up after 4 s instead of 8 s.
      */
     public static final long MAX_PROBE_INTERVAL_US = 5_000_000;
+    /**
+     * A probe after which the estimate rose to at least this × what it was when the probe was asked for made
+     * progress: the next probe follows {@link #PROGRESS_PROBE_INTERVAL_US} later, and the wait is not doubled.
+     */
+    public static final double PROGRESS_RATIO = 1.2;
+    /**
+     * The wait after a probe that made progress, µs. A probe on a path just freed measures less than its rate (at
+     * 795 kbit/s on a 1 Mbit/s tbf path Chromium's feedback gave 556 kbit/s, from 362), and with the doubled wait the
+     * next one came 5 s later: a viewer went up 8.3 s after the 0.35 → 1 Mbit/s step ({@code WhepLadderViewersBench}).
+     */
+    public static final long PROGRESS_PROBE_INTERVAL_US = 1_000_000;
     /** Below this share of the current rung's bitrate the estimate takes the viewer down at once. */
     public static final double DOWN_AT_ONCE = 0.8;
     /** An estimate under the current rung's bitrate (but not under {@link #DOWN_AT_ONCE} of it) takes the viewer down after this long, µs. */
@@ -93,6 +106,9 @@ public final class RungSelector {
     /** Since when the estimate has been under the current rung's bitrate, µs; MIN_VALUE while it is not. */
     private long underSinceUs = Long.MIN_VALUE;
     private boolean probing;
+    /** The estimate when the pending probe was asked for, bit/s. */
+    private long estimateAtProbeBps;
+    private long lastEstimateBps;
     private long switches;
     /** The rung on trial (padding at its bitrate), -1 when none. */
     private int trialRung = -1;
@@ -162,6 +178,7 @@ public final class RungSelector {
      * @return the rung to play now (switch at its next keyframe if it differs from the one playing)
      */
     public int onEstimate(long nowUs, long estimateBps) {
+        lastEstimateBps = estimateBps;
         if (forced >= 0) {
             return forced;
         }
@@ -193,6 +210,11 @@ public final class RungSelector {
             trialStartUs = nowUs;
             trials++;
             probing = false;
+        } else if (probing && estimateAtProbeBps > 0 && estimateBps >= PROGRESS_RATIO * estimateAtProbeBps) {
+            probing = false; // progress: probe again soon, without doubling the wait
+            if (before(nowUs + PROGRESS_PROBE_INTERVAL_US, nextProbeUs)) {
+                nextProbeUs = nowUs + PROGRESS_PROBE_INTERVAL_US;
+            }
         } else if (trialRung >= 0) {
             long trialUs = trialUs(rungBps[trialRung]);
             if (estimateBps < rungBps[trialRung] || nowUs - trialStartUs >= trialUs + TRIAL_TIMEOUT_US) {
@@ -221,6 +243,7 @@ public final class RungSelector {
             probeIntervalUs = Math.min(MAX_PROBE_INTERVAL_US, probeIntervalUs * 2);
         }
         probing = true;
+        estimateAtProbeBps = lastEstimateBps;
         nextProbeUs = nowUs + probeIntervalUs;
         return (long) (PROBE_SCALE * rungBps[current - 1] / UP_HEADROOM);
     }

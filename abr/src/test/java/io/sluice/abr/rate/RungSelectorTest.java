@@ -127,6 +127,26 @@ class RungSelectorTest {
     }
 
     @Test
+    void aProbeThatRaisedTheEstimateIsFollowedSoonWithoutBackoff() {
+        RungSelector r = new RungSelector(RUNGS, 2, 0);
+        r.onEstimate(S, 830_000);
+        long t = RungSelector.MIN_PROBE_INTERVAL_US;
+        assertTrue(r.poll(t) > 0);
+        r.onEstimate(t + 200_000, 1_100_000); // up 33 %, still short of the 1,536 kbit/s 480p needs
+        assertEquals(2, r.current());
+        assertEquals(-1, r.trialRung());
+        assertEquals(0, r.poll(t + 200_000 + RungSelector.PROGRESS_PROBE_INTERVAL_US - 1));
+        t += 200_000 + RungSelector.PROGRESS_PROBE_INTERVAL_US;
+        assertTrue(r.poll(t) > 0, "probed again after " + RungSelector.PROGRESS_PROBE_INTERVAL_US + " us");
+        assertEquals(RungSelector.MIN_PROBE_INTERVAL_US, r.probeIntervalUs(), "not doubled");
+        r.onEstimate(t + 200_000, 1_150_000); // +5 %: no progress
+        assertEquals(0, r.poll(t + RungSelector.MIN_PROBE_INTERVAL_US - 1));
+        assertTrue(r.poll(t + RungSelector.MIN_PROBE_INTERVAL_US) > 0);
+        assertEquals(Math.min(RungSelector.MAX_PROBE_INTERVAL_US, 2 * RungSelector.MIN_PROBE_INTERVAL_US),
+                r.probeIntervalUs(), "a probe without progress doubles");
+    }
+
+    @Test
     void failedProbesBackOffUpToTheMaximum() {
         RungSelector r = new RungSelector(RUNGS, 1, 0);
         long t = 0;
