@@ -98,7 +98,9 @@ import java.util.stream.Collectors;
  * <li>{@code -Dsluice.bench.variants=cc,nocc} runs one server process per variant and measures them alternately
  *     for every N: {@code cc} with per-viewer congestion control and pacing (the default), {@code nocc} with
  *     {@code WebRtcServer.Builder.viewerCongestionControl(false)} (the stream sent to every viewer as it comes). Default
- *     {@code cc} only.</li>
+ *     {@code cc} only. An N given more than once ({@code 30,30,30,30,30}) is measured in that many rounds, and the
+ *     table is followed by each variant's median and the median of its per-round ratio to the last variant: one row
+ *     varies by ±25 % between rounds on a 2-core machine.</li>
  * <li>{@code -Dsluice.bench.serverJvmArgs="ARGS"} adds JVM arguments to every server process (a profiler's flags, say),
  *     {@code -Dsluice.bench.serverJvmArgs.VARIANT="ARGS"} to one variant's: any variant name other than {@code nocc} is
  *     a {@code cc} server, so {@code -Dsluice.bench.variants=cc,ccX,nocc -Dsluice.bench.serverJvmArgs.ccX=-Dkey=value}
@@ -198,7 +200,55 @@ public final class WhepFanOutBenchmark {
         System.out.println(header());
         rows.forEach(System.out::println);
         System.out.println("(N = 0: the publisher alone. CPU ms/viewer/s and viewers/core use server CPU minus the N = 0 figure.)");
+        medians(rows, variants).forEach(System.out::println);
         System.out.println("RTMP for comparison: java -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.RtmpFanOutBenchmark 50 10");
+    }
+
+    /**
+     * For every N that was measured more than once: the median viewers per core of each variant, and the median of
+     * each round's ratio to the last variant (the rows of one round ran one after the other). On a small machine one
+     * row varies by ±25 % between rounds (each server JVM compiles its own way, the viewers share its cores), so a
+     * comparison wants several rounds: {@code 30,30,30,30,30}.
+     */
+    static List<String> medians(List<String> rows, List<String> variants) {
+        java.util.Map<Integer, java.util.Map<String, List<Double>>> byN = new java.util.TreeMap<>();
+        for (String row : rows) {
+            String[] f = row.trim().split("\\s+");
+            if (f.length < 12 || f[11].equals("-") || Integer.parseInt(f[1]) == 0) {
+                continue;
+            }
+            byN.computeIfAbsent(Integer.parseInt(f[1]), k -> new java.util.LinkedHashMap<>())
+                    .computeIfAbsent(f[0], k -> new ArrayList<>()).add(Double.parseDouble(f[11]));
+        }
+        List<String> out = new ArrayList<>();
+        String base = variants.get(variants.size() - 1);
+        byN.forEach((n, perVariant) -> {
+            List<Double> baseValues = perVariant.getOrDefault(base, List.of());
+            if (baseValues.size() < 2) {
+                return;
+            }
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "N = %d, %d rounds, median viewers/core:",
+                    n, baseValues.size()));
+            perVariant.forEach((variant, values) -> {
+                line.append(String.format(Locale.ROOT, " %s %.0f", variant, median(values)));
+                if (!variant.equals(base) && values.size() == baseValues.size()) {
+                    List<Double> ratios = new ArrayList<>();
+                    for (int i = 0; i < values.size(); i++) {
+                        ratios.add(values.get(i) / baseValues.get(i));
+                    }
+                    line.append(String.format(Locale.ROOT, " (/%s per round: median %.2f, range %.2f-%.2f)", base,
+                            median(ratios), ratios.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                            ratios.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+                }
+            });
+            out.add(line.toString());
+        });
+        return out;
+    }
+
+    private static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static String header() {
