@@ -22,16 +22,17 @@ import java.util.Arrays;
  * <li><b>Up</b> one rung when {@code rungBps[next] ≤ }{@value #UP_HEADROOM}{@code × estimate} and a
  *     <b>padding trial</b> confirms it: the caller pads the viewer's path up to the next rung's bitrate
  *     ({@link #paddingBps}; media counts towards it) for {@link #trialUs} (about 1 s for a 600 kbit/s rung), and the
- *     selector goes up at the first estimate after that. An estimate under the next rung's bitrate during the trial
+ *     selector goes up at the first estimate after that (or at the first {@link #poll} {@link #TRIAL_GRACE_US} after it,
+ *     when an estimate of the trial's second half carried the rung). An estimate under the next rung's bitrate during the trial
  *     (the path did not carry it: overuse, loss) ends it as a
  *     failed probe (the wait before the next doubles). A viewer on a lower rung sends less than its estimate
  *     (application-limited), and a send-side controller does not raise its estimate far beyond what it sends
  *     (GCC's ALR cap: 1.2 × the acknowledged rate), so the estimate alone rarely shows room for a rung that is
- *     1.5–2 × the current one. Hence <b>probing</b>: at most every {@link #probeIntervalUs()} (first
- *     {@link #MIN_PROBE_INTERVAL_US} after a switch or a probe, doubled after each probe that did not lead up, up to
- *     {@link #MAX_PROBE_INTERVAL_US}; {@link #HOLD_AFTER_DOWN_US} after a down-switch; only
- *     {@link #PROGRESS_PROBE_INTERVAL_US} after a probe that raised the estimate by {@link #PROGRESS_RATIO} without
- *     showing room yet), {@link #poll} answers a
+ *     1.5–2 × the current one. Hence <b>probing</b>: at most every {@link #probeIntervalUs()} ({@link #MIN_PROBE_INTERVAL_US}; doubled
+ *     after each probe that did not lead up, up to {@link #MAX_PROBE_INTERVAL_US}, now the same, since a wait that
+ *     grows delays the way up once capacity returns; {@link #HOLD_AFTER_DOWN_US} after a down-switch; only
+ *     {@link #PROGRESS_PROBE_INTERVAL_US} after an up-switch and after a probe that raised the estimate by
+ *     {@link #PROGRESS_RATIO} without showing room yet), {@link #poll} answers a
  *     probe rate of {@value #PROBE_SCALE} × what the next rung needs; the caller hands it to the controller (a
  *     probe cluster of padding or RTX, which costs the viewer nothing it cannot carry), and the estimate it
  *     measures decides whether a trial starts. Why the trial: a probe cluster lasts tens of milliseconds, and a
@@ -57,22 +58,29 @@ public final class RungSelector {
     /** The first wait between probes (after a switch up or a successful probe), µs. */
     public static final long MIN_PROBE_INTERVAL_US = 3_000_000;
     /**
-     * The longest wait between probes (and padding trials), µs. Not longer: the wait grows while a path rightly
-     * does not carry the next rung, and when its capacity comes back the viewer waits out the rest of it (with 30 s,
-     * Chromium viewers behind tbf took 7.8-11.8 s or more than 20 s to go up after 0.35 → 1 Mbit/s; with 10 s, 7-17 s).
-     * A failed trial costs a path that does not carry the rung well under a second of its queue: in simulation
-     * ({@code RungSwitchSimulationTest#main}, 5,000-octet bucket) 5 s instead of 10 s doubled the failed trials at
-     * 400-500 kbit/s (5 → 9-10 a minute) with no loss, 0.38 % loss at 300 kbit/s (was 0), fewer switches
-     * (300 kbit/s 5 → 3), and the step 0.35 → 1 Mbit/s went up after 4 s instead of 8 s.
+     * The longest wait between probes (and padding trials), µs; as {@link #MIN_PROBE_INTERVAL_US}, so a wait does not
+     * grow. It cannot: when a path's capacity comes back the viewer waits out the rest of it, then a probe, a padding
+     * trial ({@link #trialUs}, ~1.1 s for a 553 kbit/s rung) and the rung's keyframe, and "up within 5 s" needs
+     * that wait under ~3 s. With 30 s, Chromium viewers behind tbf took 7.8-11.8 s or more than 20 s to go up after
+     * 0.35 → 1 Mbit/s; with 10 s, 7-17 s; with 5 s, 3.5-8.3 s ({@code WhepLadderViewersBench}, session 17). In
+     * simulation ({@code UpDelaySweep}: the rise at 40 rise times 125 ms apart, keyframes asked for as
+     * {@code WhepSession} does, and the trial's {@link #TRIAL_GRACE_US}) 5 s went up within 5 s in 28 of 40 (the longest 7.7 s), 3 s in 39 of 40 (5.1 s). The
+     * price is the failed trials on a path that rightly does not carry the next rung: 14-16 a minute instead of 8-10
+     * at 300-500 kbit/s behind a 5,000-octet bucket, no more loss (0.04 % at 300 kbit/s, was 0.09 %), the 95th
+     * percentile queue 20 ms longer at 350-400 kbit/s (157 and 95 ms).
      */
-    public static final long MAX_PROBE_INTERVAL_US = 5_000_000;
+    public static final long MAX_PROBE_INTERVAL_US = 3_000_000;
     /**
      * A probe after which the estimate rose to at least this × what it was when the probe was asked for made
      * progress: the next probe follows {@link #PROGRESS_PROBE_INTERVAL_US} later, and the wait is not doubled.
      */
     public static final double PROGRESS_RATIO = 1.2;
     /**
-     * The wait after a probe that made progress, µs. A probe on a path just freed measures less than its rate (at
+     * The wait after a probe that made progress, or after a padding trial that took the viewer up, µs. After a trial
+     * that held, the path may carry the rung above as well (capacity came back): with {@link #MIN_PROBE_INTERVAL_US}
+     * there, a viewer that had to climb two rungs (180p → 360p after 0.2 → 1 Mbit/s) went up a median 7.7 s after
+     * the rise, never within 5 s, in simulation ({@code UpDelaySweep -Dlow=200000}); with this, 5.8 s, 14 of 40 within
+     * 5 s, the failed trials on constant paths unchanged (a trial follows only an up-switch). A probe on a path just freed measures less than its rate (at
      * 795 kbit/s on a 1 Mbit/s tbf path Chromium's feedback gave 556 kbit/s, from 362), and with the doubled wait the
      * next one came 5 s later: a viewer went up 8.3 s after the 0.35 → 1 Mbit/s step ({@code WhepLadderViewersBench}).
      */
@@ -94,6 +102,15 @@ public final class RungSelector {
     public static final long MIN_TRIAL_US = 300_000;
     /** The longest padding trial, µs. */
     public static final long MAX_TRIAL_US = 2_000_000;
+    /**
+     * A padding trial whose last estimate came in its second half and carried the rung succeeds this long after its
+     * end at the next {@link #poll}, without waiting for a further estimate, µs. A controller whose estimate is flat
+     * reports it about once a second (GCC's ALR-limited increase), and the trial's end waited for it: up to 1 s more
+     * before the switch. An overuse the trial's padding caused shows in the feedback within one feedback interval and
+     * RTT of its end, hence the grace (simulation, {@code UpDelaySweep}: median 4.5 → 3.9 s up after a rise, the
+     * failed trials on constant paths unchanged).
+     */
+    public static final long TRIAL_GRACE_US = 250_000;
     /** A trial that has had no estimate this long after its end fails (and padding stops), µs. */
     public static final long TRIAL_TIMEOUT_US = 2_000_000;
 
@@ -109,6 +126,7 @@ public final class RungSelector {
     /** The estimate when the pending probe was asked for, bit/s. */
     private long estimateAtProbeBps;
     private long lastEstimateBps;
+    private long lastEstimateUs = Long.MIN_VALUE;
     private long switches;
     /** The rung on trial (padding at its bitrate), -1 when none. */
     private int trialRung = -1;
@@ -179,6 +197,7 @@ public final class RungSelector {
      */
     public int onEstimate(long nowUs, long estimateBps) {
         lastEstimateBps = estimateBps;
+        lastEstimateUs = nowUs;
         if (forced >= 0) {
             return forced;
         }
@@ -220,22 +239,27 @@ public final class RungSelector {
             if (estimateBps < rungBps[trialRung] || nowUs - trialStartUs >= trialUs + TRIAL_TIMEOUT_US) {
                 failTrial(nowUs);
             } else if (nowUs - trialStartUs >= trialUs) {
-                trialRung = -1;
-                nextProbeUs = nowUs + MIN_PROBE_INTERVAL_US;
-                probeIntervalUs = MIN_PROBE_INTERVAL_US;
-                moveTo(current - 1);
+                succeedTrial(nowUs);
             }
         }
         return current;
     }
 
     /**
-     * Periodic check: whether to probe for the next rung up now.
+     * Periodic check (the caller calls it with each video frame): whether to probe for the next rung up now; also
+     * ends a padding trial that held ({@link #TRIAL_GRACE_US}), after which {@link #current()} is one rung higher.
      *
      * @param nowUs now, µs
      * @return the probe rate to ask the controller for, bit/s, or 0 for none
      */
     public long poll(long nowUs) {
+        if (forced < 0 && trialRung >= 0) {
+            long trialUs = trialUs(rungBps[trialRung]);
+            if (nowUs - trialStartUs >= trialUs + TRIAL_GRACE_US && lastEstimateUs - trialStartUs >= trialUs / 2) {
+                succeedTrial(nowUs);
+            }
+            return 0;
+        }
         if (forced >= 0 || current == 0 || trialRung >= 0 || nowUs - nextProbeUs < 0) {
             return 0;
         }
@@ -269,6 +293,14 @@ public final class RungSelector {
     /** Whether time {@code a} is before time {@code b}, µs (wrap-safe). */
     private static boolean before(long a, long b) {
         return a - b < 0;
+    }
+
+    /** A padding trial that held: up one rung; the next probe after {@link #PROGRESS_PROBE_INTERVAL_US}. */
+    private void succeedTrial(long nowUs) {
+        trialRung = -1;
+        nextProbeUs = nowUs + PROGRESS_PROBE_INTERVAL_US;
+        probeIntervalUs = MIN_PROBE_INTERVAL_US;
+        moveTo(current - 1);
     }
 
     /** A trial that did not show room: as a probe that did not lead up, the wait before the next doubles. */
@@ -343,8 +375,8 @@ public final class RungSelector {
 
     /**
      * The caller could not switch to the chosen rung (its keyframe did not come) and stays on {@code rung}: the
-     * selector takes that as the current rung, without counting a switch, and waits {@link #probeIntervalUs()}
-     * (doubled) before probing again.
+     * selector takes that as the current rung, without counting a switch, and waits twice
+     * {@link #MIN_PROBE_INTERVAL_US} (at least) before probing again.
      *
      * @param nowUs now, µs
      * @param rung  the rung still playing
@@ -358,7 +390,7 @@ public final class RungSelector {
         probing = false;
         trialRung = -1;
         probeIntervalUs = Math.min(MAX_PROBE_INTERVAL_US, probeIntervalUs * 2);
-        nextProbeUs = nowUs + probeIntervalUs;
+        nextProbeUs = nowUs + Math.max(probeIntervalUs, 2 * MIN_PROBE_INTERVAL_US); // the rung's source, not the path
     }
 
     private void moveTo(int rung) {

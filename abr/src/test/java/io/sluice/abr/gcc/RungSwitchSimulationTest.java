@@ -46,6 +46,12 @@ class RungSwitchSimulationTest {
         /** The source sends no video in [stallFromUs, stallToUs) (only 160-octet audio frames). */
         long stallFromUs = Long.MAX_VALUE;
         long stallToUs = Long.MAX_VALUE;
+        /**
+         * As {@code WhepSession}: a switch that waits this long for the chosen rung's keyframe asks the ladder for one
+         * (a switch down at once), µs; -1 (the default): no requests, switches at the GOP's keyframes.
+         */
+        long keyframeRequestAfterUs = -1;
+        private long pendingSinceUs = Long.MIN_VALUE;
 
         RungPlayer(Simulation sim, int initial) {
             this(sim, RUNGS, initial, KEYFRAME_INTERVAL_FRAMES, 0);
@@ -80,7 +86,17 @@ class RungSwitchSimulationTest {
                 return 160;
             }
             boolean key = frames++ % gopFrames == 0;
+            if (selector.current() != playing && keyframeRequestAfterUs >= 0) {
+                if (pendingSinceUs == Long.MIN_VALUE) {
+                    pendingSinceUs = nowUs;
+                }
+                if (!key && (selector.current() > playing || nowUs - pendingSinceUs >= keyframeRequestAfterUs)) {
+                    key = true; // the ladder answers a keyframe request at its next frame
+                    frames = 1;
+                }
+            }
             if (key && selector.current() != playing) {
+                pendingSinceUs = Long.MIN_VALUE;
                 playing = selector.current();
                 switches.add(new long[] {nowUs, playing});
             }
@@ -245,9 +261,15 @@ class RungSwitchSimulationTest {
 
     /** The same ladder on any capacity behind a tbf-like bucket of {@code burstBytes}, 60 s. */
     static RungPlayer smallLadderOn(Capacity capacity, long burstBytes) {
+        return smallLadderOn(capacity, burstBytes, -1);
+    }
+
+    /** As {@link #smallLadderOn(Capacity, long)}, with the player's {@link RungPlayer#keyframeRequestAfterUs}. */
+    static RungPlayer smallLadderOn(Capacity capacity, long burstBytes, long keyframeRequestAfterUs) {
         Simulation sim = new Simulation(capacity, 300_000, 25_000);
         sim.bottleneck().burst(burstBytes);
         RungPlayer player = new RungPlayer(sim, SMALL_RUNGS, 0, 60, 6);
+        player.keyframeRequestAfterUs = keyframeRequestAfterUs;
         player.flow = sim.addFlow(new GccNetworkController(GccConfig.DEFAULT.withRelay(true)),
                 new TargetRateConstraints(100_000, 720_000, 50_000_000), player, 0);
         sim.run(60 * S);

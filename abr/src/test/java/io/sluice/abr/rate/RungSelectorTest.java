@@ -167,14 +167,39 @@ class RungSelectorTest {
     }
 
     @Test
-    void flappingDownSwitchesLengthenTheWaitBeforeProbing() {
+    void flappingDownSwitchesHoldProbesBack() {
         RungSelector r = new RungSelector(RUNGS, 0, 0);
         r.onEstimate(S, 2_000_000);
         long t = up(r, S + 100_000, 3_600_000); // up again (the estimate alone shows room)
         r.onEstimate(t + 100_000, 2_000_000); // down again within the hold
+        assertEquals(1, r.current());
         assertEquals(Math.min(RungSelector.MAX_PROBE_INTERVAL_US, 2 * RungSelector.MIN_PROBE_INTERVAL_US),
                 r.probeIntervalUs());
-        assertTrue(RungSelector.MAX_PROBE_INTERVAL_US > RungSelector.MIN_PROBE_INTERVAL_US, "it did grow");
+        assertEquals(0, r.poll(t + 100_000 + RungSelector.HOLD_AFTER_DOWN_US - 1), "no probe within the hold");
+        assertTrue(r.poll(t + 100_000 + RungSelector.HOLD_AFTER_DOWN_US) > 0);
+    }
+
+    @Test
+    void aTrialThatHeldEndsAtAPollAfterTheGraceWithoutAFurtherEstimate() {
+        long trial = RungSelector.trialUs(RUNGS[1]);
+        RungSelector r = new RungSelector(RUNGS, 2, 0);
+        r.onEstimate(S, 1_700_000); // room for 480p: a trial
+        assertEquals(1, r.trialRung());
+        r.onEstimate(S + trial * 3 / 4, 1_700_000); // the path carries the padding in the trial's second half
+        assertEquals(0, r.poll(S + trial + RungSelector.TRIAL_GRACE_US - 1));
+        assertEquals(2, r.current(), "not before the grace");
+        assertEquals(0, r.poll(S + trial + RungSelector.TRIAL_GRACE_US));
+        assertEquals(1, r.current(), "up at the poll: the estimate had held");
+        assertEquals(-1, r.trialRung());
+        assertEquals(0, r.paddingBps(S + trial + RungSelector.TRIAL_GRACE_US));
+        assertEquals(1, r.switches());
+
+        RungSelector early = new RungSelector(RUNGS, 2, 0);
+        early.onEstimate(S, 1_700_000); // its only estimate: the one that started the trial
+        early.poll(S + trial + RungSelector.TRIAL_GRACE_US);
+        assertEquals(2, early.current(), "no estimate in the second half: waits for one");
+        assertEquals(1, early.trialRung());
+        assertEquals(1, early.onEstimate(S + trial + RungSelector.TRIAL_GRACE_US + 1, 1_700_000));
     }
 
     @Test

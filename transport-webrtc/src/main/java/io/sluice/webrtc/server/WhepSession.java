@@ -925,10 +925,16 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         return rungs;
     }
 
-    /** On the loop, with each video frame: asks the controller to probe for the next rung when the selector says so. */
+    /**
+     * On the loop, with each video frame: asks the controller to probe for the next rung when the selector says so,
+     * and switches up when a padding trial that held ended without a further estimate ({@link RungSelector#poll}).
+     */
     private void pollSelector(long now) {
         if (selector != null) {
             long probe = selector.poll(now / 1000);
+            if (selector.current() != (pending >= 0 ? pending : playing)) {
+                choose(selector.current(), now);
+            }
             if (probe > 0) {
                 probe += audioBps(now);
                 log.debug("session {}: probing {} bit/s for {}", id, probe, rungs.get(Math.max(0, playing - 1)).streamName());
