@@ -102,8 +102,8 @@ import java.util.stream.Collectors;
  *     table is followed by each variant's median and the median of its per-round ratio to the last variant: one row
  *     varies by ±25 % between rounds on a 2-core machine.</li>
  * <li>{@code -Dsluice.bench.serverJvmArgs="ARGS"} adds JVM arguments to every server process (a profiler's flags, say),
- *     {@code -Dsluice.bench.serverJvmArgs.VARIANT="ARGS"} to one variant's: any variant name other than {@code nocc} is
- *     a {@code cc} server, so {@code -Dsluice.bench.variants=cc,ccX,nocc -Dsluice.bench.serverJvmArgs.ccX=-Dkey=value}
+ *     {@code -Dsluice.bench.serverJvmArgs.VARIANT="ARGS"} to one variant's: a variant whose name starts with
+ *     {@code nocc} is a {@code nocc} server, any other a {@code cc} server, so {@code -Dsluice.bench.variants=cc,ccX,nocc -Dsluice.bench.serverJvmArgs.ccX=-Dkey=value}
  *     compares a switch the server reads against the default in one run.</li>
  * <li>{@code -Dsluice.bench.srtpProfile=AES128_CM_HMAC_SHA1_80} (or {@code AEAD_AES_128_GCM}) makes the
  *     viewers offer only that DTLS-SRTP profile; by default they offer both and the server picks GCM.</li>
@@ -125,7 +125,7 @@ public final class WhepFanOutBenchmark {
 
     public static void main(String[] args) throws Exception {
         if (args.length >= 2 && args[0].equals("server")) {
-            serve(args[1], args.length < 3 || !args[2].equals("nocc"));
+            serve(args[1], args.length < 3 || !args[2].startsWith("nocc"));
             return;
         }
         if (args.length >= 4 && args[0].equals("viewers")) {
