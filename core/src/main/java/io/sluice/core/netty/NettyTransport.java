@@ -112,24 +112,6 @@ public enum NettyTransport {
     }
 
     /**
-     * The transport for a UDP media server's event loop (the WebRTC server's: every session's SRTP, each viewer
-     * paced and under congestion control with its own timer): {@link #current()} when {@value #PROPERTY} is set,
-     * else epoll where available, else NIO; chosen once per JVM and logged once. Why not NIO: Netty 4.2.18's NIO loop
-     * waits for its next scheduled task with a timeout rounded to the <i>nearest</i> millisecond
-     * ({@code NioIoHandler.millisBeforeDeadline}) and, with under half a millisecond left, polls the selector without
-     * blocking until the task is due, so every wake-up (a datagram, a frame handed over) that finds a session's timer
-     * due within 0.5 ms spins: 1,022,452 {@code epoll_wait} calls with per-viewer timers against 99,217 without, for
-     * the same 759k / 739k datagrams sent ({@code WhepFanOutBenchmark}, 30 viewers, {@code perf stat} of one run).
-     * Epoll times its wait with a timerfd to the nanosecond and sends a flush's datagrams with one {@code sendmmsg}.
-     * Not io_uring: one {@code io_uring_enter} per datagram sent there, and it was slower than NIO here.
-     *
-     * @return the transport; never {@code null}
-     */
-    public static NettyTransport forDatagrams() {
-        return System.getProperty(PROPERTY) != null ? current() : DatagramHolder.DATAGRAMS;
-    }
-
-    /**
      * Whether this transport can run here; loads its native library on first call.
      *
      * @return {@code true} if it can
@@ -210,19 +192,6 @@ public enum NettyTransport {
     /** The name used in {@value #PROPERTY} and in logs: {@code io_uring}, {@code epoll}, {@code nio}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
-    }
-
-    private static final class DatagramHolder {
-        static final NettyTransport DATAGRAMS;
-
-        static {
-            String cause = EPOLL.safeUnavailability();
-            DATAGRAMS = cause == null ? EPOLL : NIO;
-            if (cause != null) {
-                log.debug("Netty transport epoll not available: {}", cause);
-            }
-            log.info("Netty transport for UDP media servers: {} ({} not set)", DATAGRAMS.label(), PROPERTY);
-        }
     }
 
     private static final class FanOutHolder {

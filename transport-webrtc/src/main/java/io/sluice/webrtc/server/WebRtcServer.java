@@ -249,12 +249,12 @@ public final class WebRtcServer implements AutoCloseable {
                 throw new IllegalStateException("start: server is " + (closed ? "closed" : "started"));
             }
             started = true;
-            NettyTransport udpTransport = NettyTransport.forDatagrams(); // epoll where available: see there
-            udpGroup = udpTransport.newEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-udp", true));
-            httpGroup = NettyTransport.current().newEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-http", true));
+            NettyTransport transport = NettyTransport.current();
+            udpGroup = transport.newEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-udp", true));
+            httpGroup = transport.newEventLoopGroup(1, new DefaultThreadFactory("sluice-webrtc-http", true));
             String binding = "UDP on " + hostPort(udpBind);
             try {
-                udpChannel = new Bootstrap().group(udpGroup).channel(udpTransport.datagramChannel())
+                udpChannel = new Bootstrap().group(udpGroup).channel(transport.datagramChannel())
                         .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
                         .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
                         .handler(new WebRtcUdpHandler(this))
