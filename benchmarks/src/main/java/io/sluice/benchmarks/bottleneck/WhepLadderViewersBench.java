@@ -299,15 +299,32 @@ public final class WhepLadderViewersBench {
 
     /**
      * Also plays the stream over RTMP during the run, as a player that does not adapt: ffmpeg in the sender
-     * namespace (not shaped) reads {@code rtmp://127.0.0.1/live/v} from {@code atMs} after t0 for {@code seconds}
-     * and decodes its video; {@link #rtmpFigures} of it go into the run's figures.
+     * namespace (not shaped) reads {@code rtmp://127.0.0.1/live/v} from {@code atMs} after t0 (later if the stream has
+     * had no video frame for 300 ms then: it starts once the stream flows, at the latest {@code seconds} + 2 s before
+     * the run's end; the start goes into the run's figures as {@code rtmpStartMs}) for {@code seconds} and decodes its
+     * video; {@link #rtmpFigures} of it go into the run's figures.
      *
      * @return this bench
+     * @throws IllegalArgumentException if {@code atMs} &lt; 0 or {@code seconds} &lt;= 0
      */
     public WhepLadderViewersBench rtmpPlayer(long atMs, long seconds) {
+        if (atMs < 0 || seconds <= 0) {
+            throw new IllegalArgumentException("rtmpPlayer: atMs " + atMs + ", seconds " + seconds
+                    + " (expected: >= 0, > 0)");
+        }
         this.rtmpPlayAtMs = atMs;
         this.rtmpPlaySeconds = seconds;
         return this;
+    }
+
+    /** Whether a stream had a video frame within the last 300 ms; {@code last}: its last frame's time, ns from t0. */
+    private static boolean flowing(long[] last, long nowNs) {
+        if (last == null) {
+            return false;
+        }
+        synchronized (last) {
+            return nowNs - last[0] < 300_000_000L;
+        }
     }
 
     /**
@@ -505,6 +522,14 @@ public final class WhepLadderViewersBench {
             if (rtmpPlayAtMs >= 0) {
                 Files.deleteIfExists(playerLog);
                 BottleneckRun.sleepUntil(t0[0] + rtmpPlayAtMs * 1_000_000L);
+                // the stream must be flowing: a Chromium publisher pauses its largest simulcast layer until its
+                // bandwidth estimate allows it (10 s and more on a loaded machine), and a player started in the pause
+                // sees nothing; it resumes with a keyframe, which the player then starts from
+                long latest = t0[0] + end - (rtmpPlaySeconds + 2) * 1_000_000_000L;
+                while (System.nanoTime() < latest && !flowing(lastVideoNs.get(STREAM), System.nanoTime() - t0[0])) {
+                    Thread.sleep(50);
+                }
+                run.put("rtmpStartMs", (System.nanoTime() - t0[0]) / 1_000_000);
                 // a small probe: ffmpeg 5.1 knows no Enhanced RTMP Opus, and waiting for that track's parameters it read
                 // the default 5 MB before decoding anything (over a minute of a WHIP publisher's stream)
                 player = hub.exec(hub.senderNs, playerLog, List.of("ffmpeg", "-nostdin", "-hide_banner", "-rw_timeout",

@@ -44,7 +44,9 @@ class SimulcastViewersCiTest {
     /**
      * When the RTMP player starts, ms after the viewers: early, while the top layer's GOP (since the keyframe the
      * viewers' joins asked for) still fits the hub's GOP cache (900 frames): Chromium sends keyframes only when asked,
-     * and an RTMP player cannot ask.
+     * and an RTMP player cannot ask. Later if the largest layer is paused then (Chromium resumes it, with a keyframe,
+     * once its estimate allows: 2.3-13.2 s and 1.6-12.0 s into two runs at load 4-5, when a player started at 8 s
+     * decoded 7 and 3 frames); the bench waits for it to flow.
      */
     static final long RTMP_AT_MS = 8_000;
 
