@@ -55,7 +55,7 @@ public final class RungSelector {
     public static final double UP_HEADROOM = 0.8;
     /** A probe asks for this × the next rung's need ({@code rungBps / UP_HEADROOM}): a probe measures a little under its rate. */
     public static final double PROBE_SCALE = 1.15;
-    /** The first wait between probes (after a switch up or a successful probe), µs. */
+    /** The wait before the first probe and after each probe (doubled after one that did not lead up, up to the maximum), µs. */
     public static final long MIN_PROBE_INTERVAL_US = 3_000_000;
     /**
      * The longest wait between probes (and padding trials), µs; as {@link #MIN_PROBE_INTERVAL_US}, so a wait does not
@@ -260,7 +260,7 @@ public final class RungSelector {
             }
             return 0;
         }
-        if (forced >= 0 || current == 0 || trialRung >= 0 || nowUs - nextProbeUs < 0) {
+        if (forced >= 0 || current == 0 || nowUs - nextProbeUs < 0) {
             return 0;
         }
         if (probing) { // the last probe did not take us up: wait longer before the next
