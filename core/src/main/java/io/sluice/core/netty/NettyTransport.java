@@ -59,8 +59,12 @@ public enum NettyTransport {
     /** Linux epoll ({@code EpollIoHandler}), edge-triggered, with {@code writev} from native code. */
     EPOLL(EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class,
             EpollDatagramChannel.class, () -> Epoll.isAvailable() ? null : String.valueOf(Epoll.unavailabilityCause())),
-    /** Java NIO ({@code NioIoHandler}): every platform. */
-    NIO(NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class, () -> null);
+    /**
+     * Java NIO ({@code NioIoHandler}): every platform. Its wait for a scheduled task is rounded up to whole
+     * milliseconds ({@link RoundUpTimeoutIoHandler}: Netty's rounds to the nearest and polls out the last half
+     * millisecond), so a task may run up to 1 ms late.
+     */
+    NIO(() -> RoundUpTimeoutIoHandler.wrap(NioIoHandler.newFactory()), NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class, () -> null);
 
     /** System property naming the transport: {@code auto}, {@code io_uring}, {@code epoll} or {@code nio}. */
     public static final String PROPERTY = "sluice.netty.transport";
