@@ -150,6 +150,10 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
     private long floorBps;
     /** The allocation last told to the engine, bit/s (0: unknown). */
     private long allocatedBps;
+    /** The video of the top rung sent since this viewer last got onto it, when that rung has no nominal bitrate. */
+    private final PeakRateMeter topRungRate = new PeakRateMeter();
+    /** Whether the last video frame sent was the top rung's. */
+    private boolean sendingTopRung;
     /** The video packets' header template (the packetizer reads it per frame); null without video. */
     private RtpHeaderWriter videoHeader;
     /** The negotiated playout-delay extension id, -1 when not negotiated. */
@@ -581,6 +585,13 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         }
         if (t.isVideo()) {
             framesSent++;
+            if (rung == 0 && !sendingTopRung) {
+                topRungRate.reset(now);
+            }
+            sendingTopRung = rung == 0;
+            if (sendingTopRung) {
+                topRungRate.add(now, frame.size());
+            }
             applyFloor(now);
             if (frame.isKeyframe()) {
                 lastKeyframeBytes = frame.size();
@@ -1218,13 +1229,17 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
      * Tells the engine the most this viewer could be sent ({@link RtpSession#maxTotalAllocatedBitrate}): the top
      * rung's nominal bitrate (a transcoded rung's) plus the audio; GCC then probes no higher than 2 × it. Told again
      * when it moves by more than 10 %. A top rung without a nominal rate (the published stream itself, a simulcast
-     * layer) leaves it unknown, so probes are bounded by the maximum only: its measured average lags what it sends
-     * now (a Chromium simulcast publisher's 720p layer averaged 141 kbit/s while sending ~775; bounded at 2 × that, the
-     * 6 Mbit/s viewer of {@code SimulcastViewersCiTest} froze 3.2 s).
+     * layer) counts with the highest rate it was sent at over a whole second of the last five ({@link PeakRateMeter})
+     * while this viewer plays it: there is no rung above to probe for, and unbounded probes made 10 % of a passthrough
+     * viewer's bytes (3.02 against 2.74 Mbit/s per viewer in {@code WhepFanOutBenchmark}). On a lower rung it stays
+     * unknown, so probes towards that rung are bounded by the maximum only: its average since the start lags what it
+     * sends now (a Chromium simulcast publisher's 720p layer averaged 141 kbit/s while sending ~775; bounded at 2 ×
+     * that, the 6 Mbit/s viewer of {@code SimulcastViewersCiTest} froze 3.2 s).
      */
     private void applyAllocation(long nowNanos) {
         long top = rungs.get(0).bitrateBps();
-        long allocated = top > 0 ? top + audioBps(nowNanos) : 0;
+        long peak = top > 0 || !sendingTopRung ? 0 : topRungRate.peakBps(nowNanos);
+        long allocated = top > 0 ? top + audioBps(nowNanos) : peak > 0 ? peak + audioBps(nowNanos) : 0;
         if (Math.abs(allocated - allocatedBps) * 10 > allocatedBps || (allocated == 0) != (allocatedBps == 0)) {
             allocatedBps = allocated;
             engine.maxTotalAllocatedBitrate(nowNanos, allocated);
