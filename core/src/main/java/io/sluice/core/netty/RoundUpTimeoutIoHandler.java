@@ -3,6 +3,7 @@ package io.sluice.core.netty;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
+import io.netty.util.concurrent.ThreadAwareExecutor;
 
 /**
  * Netty's NIO {@link IoHandler} with its wait for the next scheduled task rounded <em>up</em> to whole
@@ -37,7 +38,7 @@ final class RoundUpTimeoutIoHandler extends ForwardingIoHandler {
     static IoHandlerFactory wrap(IoHandlerFactory factory) {
         return new IoHandlerFactory() {
             @Override
-            public IoHandler newHandler(io.netty.util.concurrent.ThreadAwareExecutor executor) {
+            public IoHandler newHandler(ThreadAwareExecutor executor) {
                 return new RoundUpTimeoutIoHandler(factory.newHandler(executor));
             }
 

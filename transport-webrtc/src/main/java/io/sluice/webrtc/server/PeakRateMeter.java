@@ -50,7 +50,7 @@ final class PeakRateMeter {
         for (long i = Math.max(firstWhole, current - INTERVALS + 1); i < current; i++) {
             max = Math.max(max, bytes[slot(i)]);
         }
-        return max * 8 * 1_000_000_000L / INTERVAL_NANOS;
+        return max * 8; // octets in one 1 s interval
     }
 
     private void roll(long nowNanos) {

@@ -585,11 +585,12 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
         }
         if (t.isVideo()) {
             framesSent++;
-            if (rung == 0 && !sendingTopRung) {
+            boolean topRungMeasured = rung == 0 && rungs.get(0).bitrateBps() <= 0;
+            if (topRungMeasured && !sendingTopRung) {
                 topRungRate.reset(now);
             }
             sendingTopRung = rung == 0;
-            if (sendingTopRung) {
+            if (topRungMeasured) {
                 topRungRate.add(now, frame.size());
             }
             applyFloor(now);
@@ -1238,8 +1239,8 @@ final class WhepSession extends RtcSession implements AudioTranscodeRelay.Listen
      */
     private void applyAllocation(long nowNanos) {
         long top = rungs.get(0).bitrateBps();
-        long peak = top > 0 || !sendingTopRung ? 0 : topRungRate.peakBps(nowNanos);
-        long allocated = top > 0 ? top + audioBps(nowNanos) : peak > 0 ? peak + audioBps(nowNanos) : 0;
+        long topBps = top > 0 ? top : sendingTopRung ? topRungRate.peakBps(nowNanos) : 0;
+        long allocated = topBps > 0 ? topBps + audioBps(nowNanos) : 0;
         if (Math.abs(allocated - allocatedBps) * 10 > allocatedBps || (allocated == 0) != (allocatedBps == 0)) {
             allocatedBps = allocated;
             engine.maxTotalAllocatedBitrate(nowNanos, allocated);
