@@ -31,7 +31,12 @@ package io.sluice.abr.gcc;
  *                            when the path delivers its capacity, while its acknowledged rate is the stream's
  *                            average: with the default decrease the target sat at 2.08 Mbit/s for a 2.5 Mbit/s
  *                            stream playing without loss on a 3.5 Mbit/s path (simulation, {@code GccScenarios
- *                            relayed}); with the floor 2.8 Mbit/s;</li>
+ *                            relayed}); with the floor 2.8 Mbit/s. Nor under β × the receive rate of the last
+ *                            500 ms ({@link ReceiveRate#rateBps()}) when that is above the acknowledged rate: a
+ *                            Bayesian average that, application-limited, lagged what the path delivered (behind a
+ *                            350 kbit/s tbf, Chromium viewers on a 245 kbit/s rung had 206-288 kbit/s acknowledged
+ *                            while 350-380 kbit/s arrived; the cut went to 170-250 kbit/s and a rung lower, and with
+ *                            this floor to 285-330 kbit/s and stayed: {@code WhepLadderViewersBench}, session 20);</li>
  *                            <li>no fallback to β × the link capacity estimate when a decrease would not lower
  *                            the estimate ({@link AimdRateControl#linkCapacityFallback});</li>
  *                            <li>every probe result that raises the estimate holds the ALR cap off for 5 s, as a

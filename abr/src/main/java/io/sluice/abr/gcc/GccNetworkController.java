@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Send-side Google Congestion Control (draft-ietf-rmcat-gcc-02, as libwebrtc's {@code GoogCcNetworkController}
@@ -137,6 +139,7 @@ public final class GccNetworkController implements NetworkController {
 
     private static final Comparator<PacketResult> BY_RECEIVE_TIME = Comparator.comparingLong(PacketResult::receiveTimeUs);
 
+    private static final Logger log = LoggerFactory.getLogger(GccNetworkController.class);
     private final GccConfig config;
     /** The last {@link #MAX_FEEDBACK_RTTS} feedback RTTs, µs: a ring, oldest at {@link #feedbackRttStart}. */
     private final long[] feedbackRtts = new long[MAX_FEEDBACK_RTTS];
@@ -376,6 +379,9 @@ public final class GccNetworkController implements NetworkController {
         ackedBitrate.incomingPacketFeedback(received, inAlr);
         receiveRate.onReceived(received);
         long relayFloorBps = config.relay() ? updateRecentDeliveredMax(nowUs) : -1;
+        if (config.relay()) {
+            relayFloorBps = Math.max(relayFloorBps, receiveRate.rateBps()); // see GccConfig#relay
+        }
         long ackedBps = ackedBitrate.bitrateBps();
         long ackedMaxBps = config.relay() ? maxOverHorizon(recentAckedMax, nowUs, ackedBps, RELAY_CAP_HORIZON_US) : -1;
         for (PacketResult p : received) {
@@ -389,6 +395,10 @@ public final class GccNetworkController implements NetworkController {
         boolean stableSaturated = probeEstimator.lastEstimateSaturated()
                 && inStableChain;
         long probeBps = probeEstimator.fetchAndResetLastEstimatedBitrate();
+        if (probeBps > 0 && log.isDebugEnabled()) {
+            log.debug("probe {} → {} bit/s{}", probeEstimator.lastEstimateDetail(), probeBps,
+                    stableSaturated ? " (saturated stable probe, not used)" : "");
+        }
         if (probeBps > 0 && stableSaturated) {
             probeBps = -1; // a full path, perhaps shared: not spare capacity (see STABLE_PROBE_MIN_USAGE)
         }
@@ -410,6 +420,11 @@ public final class GccNetworkController implements NetworkController {
         long before = delayBased.estimateBps();
         DelayBasedBwe.Result result = delayBased.incomingPacketFeedback(nowUs, received, ackedBps, probeBps,
                 receiveRate.rateBps(), relayFloorBps);
+        if (log.isDebugEnabled() && delayBased.estimateBps() < 0.9 * before) {
+            log.debug("delay-based decrease {} → {} bit/s ({}): acknowledged {} bit/s, received {} bit/s over the last"
+                    + " 500 ms, relay floor {}", before, delayBased.estimateBps(), result.usage(), ackedBps,
+                    receiveRate.rateBps(), relayFloorBps);
+        }
         if (result.usage() != BandwidthUsage.NORMAL || lossCut) {
             lastUnstableUs = nowUs;
         }

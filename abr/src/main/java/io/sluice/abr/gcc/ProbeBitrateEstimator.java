@@ -36,6 +36,7 @@ public final class ProbeBitrateEstimator {
     private long lastEstimateBps = -1;
     private int lastEstimateClusterId = -1;
     private boolean lastEstimateSaturated;
+    private String lastEstimateDetail = "";
 
     /**
      * Adds one received probe packet.
@@ -93,6 +94,9 @@ public final class ProbeBitrateEstimator {
         lastEstimateBps = (long) result;
         lastEstimateClusterId = id;
         lastEstimateSaturated = saturated;
+        lastEstimateDetail = "cluster " + id + ": " + c.numProbes + " packets, " + c.sizeTotal + " octets, sent at "
+                + (long) sendRate + " bit/s over " + sendInterval / 1000 + " ms, received at " + (long) receiveRate
+                + " bit/s over " + receiveInterval / 1000 + " ms";
         return lastEstimateBps;
     }
 
@@ -107,6 +111,14 @@ public final class ProbeBitrateEstimator {
      */
     public boolean lastEstimateSaturated() {
         return lastEstimateSaturated;
+    }
+
+    /**
+     * The last measured cluster as text for a log: its id, packets and octets received, send and receive rate
+     * (bit/s) and spans (ms); empty before any.
+     */
+    public String lastEstimateDetail() {
+        return lastEstimateDetail;
     }
 
     /** The last measured cluster rate, bit/s, or -1; resets it. */

@@ -34,6 +34,17 @@ public final class ProbeController {
     public static final long MEDIA_DROP_PROBING_INTERVAL_US = 3_000_000;
     /** A probe cluster lasts this long, µs (libwebrtc: 15 ms). */
     public static final long MIN_PROBE_DURATION_US = 15_000;
+    /**
+     * A probe the sender asks for ({@link #requestProbeAt}: a viewer's next rung) lasts this long, µs, not
+     * {@link #MIN_PROBE_DURATION_US}. A cluster of 15 ms (five packets, 3-6 kB) fits in a token-bucket shaper's burst
+     * (tbf's 5,000 octets here) and arrives at the rate it was sent: behind a 350 kbit/s tbf, Chromium's feedback gave
+     * clusters sent at 750-790 kbit/s a receive rate of 780-890 kbit/s, the estimate jumped above the path, and the next
+     * overuse cut it to 0.85 × the acknowledged rate (240-250 kbit/s), a rung lower ({@code WhepLadderViewersBench},
+     * session 20). In simulation ({@code UpDelaySweep}, the same bucket) 150 ms took the failed padding trials on
+     * constant 350-450 kbit/s paths from 14-16 a minute to 0-1 and the 95th percentile queue from 95-163 to 33-95 ms;
+     * 100 ms still fit the bucket at 400 kbit/s, 200 ms and more lengthened the queue and the loss at 250-300 kbit/s.
+     */
+    public static final long REQUESTED_PROBE_DURATION_US = 150_000;
     /** A probe cluster holds at least this many packets (libwebrtc: 5). */
     public static final int MIN_PROBE_PACKETS = 5;
     /**
@@ -213,7 +224,7 @@ public final class ProbeController {
         if (state != State.PROBING_COMPLETE || bitrateBps <= 0) {
             return List.of();
         }
-        return initiateProbing(nowUs, List.of(bitrateBps), false);
+        return initiateProbing(nowUs, List.of(bitrateBps), false, REQUESTED_PROBE_DURATION_US);
     }
 
     /** Periodic work: gives up waiting for a result after 1 s, starts ALR probes. */
@@ -237,6 +248,11 @@ public final class ProbeController {
     }
 
     private List<ProbeClusterConfig> initiateProbing(long nowUs, List<Long> bitrates, boolean probeFurther) {
+        return initiateProbing(nowUs, bitrates, probeFurther, MIN_PROBE_DURATION_US);
+    }
+
+    private List<ProbeClusterConfig> initiateProbing(long nowUs, List<Long> bitrates, boolean probeFurther,
+                                                     long durationUs) {
         List<ProbeClusterConfig> out = new ArrayList<>();
         long last = 0;
         long maxProbe = maxProbeBps();
@@ -245,7 +261,7 @@ public final class ProbeController {
                 bps = maxProbe;
                 probeFurther = false;
             }
-            out.add(new ProbeClusterConfig(nowUs, nextClusterId++, bps, MIN_PROBE_DURATION_US, MIN_PROBE_PACKETS));
+            out.add(new ProbeClusterConfig(nowUs, nextClusterId++, bps, durationUs, MIN_PROBE_PACKETS));
             last = bps;
             if (!probeFurther) {
                 break;

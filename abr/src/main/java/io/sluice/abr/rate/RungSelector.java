@@ -35,13 +35,14 @@ import java.util.Arrays;
  *     {@link #PROGRESS_RATIO} without showing room yet), {@link #poll} answers a
  *     probe rate of {@value #PROBE_SCALE} × what the next rung needs; the caller hands it to the controller (a
  *     probe cluster of padding or RTX, which costs the viewer nothing it cannot carry), and the estimate it
- *     measures decides whether a trial starts. Why the trial: a probe cluster lasts tens of milliseconds, and a
- *     token-bucket shaper (tbf, an ISP's or a cellular policer) lets a cluster smaller than its bucket through at
- *     the cluster's own rate. A probe at 2 × a 400 kbit/s path then measured ~800 kbit/s, the viewer went up to a
- *     553 kbit/s rung, overflowed the queue and fell two rungs: 17-22 switches a minute in simulation and behind
- *     the ten-viewer bench's tbf. Padding at the next rung's bitrate for about a second drains a bucket of a few
- *     kB (not an ISP's of hundreds), and the controller's overuse detection answers before the viewer's picture
- *     depends on it. (libwebrtc probes at a
+ *     measures decides whether a trial starts. Why the trial: a token-bucket shaper (tbf, an ISP's or a cellular
+ *     policer) lets a probe cluster smaller than its bucket through at the cluster's own rate. With clusters of
+ *     15 ms a probe at 2 × a 400 kbit/s path measured ~800 kbit/s, the viewer went up to a 553 kbit/s rung,
+ *     overflowed the queue and fell two rungs: 17-22 switches a minute in simulation and behind the ten-viewer
+ *     bench's tbf. The probe asked for here lasts 150 ms ({@code ProbeController.REQUESTED_PROBE_DURATION_US}),
+ *     more than a bucket of a few kB hides, but not an ISP's of hundreds. Padding at the next rung's bitrate for
+ *     about a second drains such a bucket too, and the controller's overuse detection answers before the viewer's
+ *     picture depends on it. (libwebrtc probes at a
  *     simulcast sender's new total allocation, {@code ProbeController::OnMaxTotalAllocatedBitrate}; Jitsi's
  *     bridge pads up to its ideal layer before choosing it.)</li>
  * <li>A <b>manual</b> choice ({@link #force}) overrides the estimate until cleared.</li>
@@ -67,7 +68,11 @@ public final class RungSelector {
      * {@code WhepSession} does, and the trial's {@link #TRIAL_GRACE_US}) 5 s went up within 5 s in 28 of 40 (the longest 7.7 s), 3 s in 39 of 40 (5.1 s). The
      * price is the failed trials on a path that rightly does not carry the next rung: 14-16 a minute instead of 8-10
      * at 300-500 kbit/s behind a 5,000-octet bucket, no more loss (0.04 % at 300 kbit/s, was 0.09 %), the 95th
-     * percentile queue 20 ms longer at 350-400 kbit/s (157 and 95 ms).
+     * percentile queue 20 ms longer at 350-400 kbit/s (157 and 95 ms). Since the probe asked for lasts 150 ms
+     * instead of 15 (session 20) most of those trials do not start: 0-1 a minute at 300-450 kbit/s, the queue's 95th
+     * percentile 139/95/53/33 ms at 300/350/400/450 kbit/s (was 213/157/95/163), up within 5 s in 40 of 40 (median 3.2
+     * s); at 500 kbit/s 8 trials (6 failed) and 138 ms instead of 35, where a 795 kbit/s probe puts only ~5.5 kB
+     * more than the path carries into the 5,000-octet bucket.
      */
     public static final long MAX_PROBE_INTERVAL_US = 3_000_000;
     /**

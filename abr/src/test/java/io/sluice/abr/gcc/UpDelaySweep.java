@@ -18,7 +18,7 @@ import java.util.List;
  * java -cp abr/target/classes:abr/target/test-classes:core/target/classes io.sluice.abr.gcc.UpDelaySweep
  * </pre>
  * {@code -Dlow=200000} makes the low phase 200 kbit/s (the viewer on 180p: two rungs to climb); {@code -Dtrace=K}
- * prints the targets around the K-th rise.
+ * prints the targets around the K-th rise; {@code -Dcaps=300000,350000,...} sets the constant paths (bit/s).
  */
 final class UpDelaySweep {
     private UpDelaySweep() {
@@ -51,7 +51,8 @@ final class UpDelaySweep {
         System.out.printf("1 -> %.2f -> 1 Mbit/s, up after the rise: median %.2f s, p90 %.2f s, longest %.2f s, within"
                 + " 5 s %d of %d; loss in the low phase %.2f %%%n", low / 1e6, ups.get(ups.size() / 2),
                 ups.get(ups.size() * 9 / 10), ups.get(ups.size() - 1), within5, ups.size(), 100 * lossSum / ups.size());
-        for (long cap : new long[] {300_000, 350_000, 400_000, 500_000}) {
+        for (String c : System.getProperty("caps", "300000,350000,400000,500000").split(",")) {
+            long cap = Long.parseLong(c.trim());
             RungSwitchSimulationTest.RungPlayer p = RungSwitchSimulationTest.smallLadderOn(Capacity.constant(cap), 5_000,
                     500_000);
             System.out.printf("%4d kbit/s constant, 60 s: %2d switches, %d trials (%d failed), loss %.2f %%, p95 queue %d ms%n",

@@ -279,6 +279,12 @@ public final class BottleneckRun {
                 cmd.add(cmd.size() - 4, "-Dorg.slf4j.simpleLogger.log." + logger.strip() + "=debug");
             }
         }
+        // -Dsluice.tmp.NAME=VALUE (a temporary switch while comparing two behaviours): passed on to the child
+        for (String k : System.getProperties().stringPropertyNames()) {
+            if (k.startsWith("sluice.tmp.")) {
+                cmd.add(cmd.size() - 4, "-D" + k + "=" + System.getProperty(k));
+            }
+        }
         cmd.addAll(args);
         return cmd;
     }
