@@ -36,7 +36,8 @@ public final class ProbeBitrateEstimator {
     private long lastEstimateBps = -1;
     private int lastEstimateClusterId = -1;
     private boolean lastEstimateSaturated;
-    private String lastEstimateDetail = "";
+    /** The last measured cluster: packets, octets, send and receive rate (bit/s), send and receive span (µs). */
+    private final long[] lastEstimateDetail = new long[6];
 
     /**
      * Adds one received probe packet.
@@ -94,9 +95,13 @@ public final class ProbeBitrateEstimator {
         lastEstimateBps = (long) result;
         lastEstimateClusterId = id;
         lastEstimateSaturated = saturated;
-        lastEstimateDetail = "cluster " + id + ": " + c.numProbes + " packets, " + c.sizeTotal + " octets, sent at "
-                + (long) sendRate + " bit/s over " + sendInterval / 1000 + " ms, received at " + (long) receiveRate
-                + " bit/s over " + receiveInterval / 1000 + " ms";
+        long[] d = lastEstimateDetail;
+        d[0] = c.numProbes;
+        d[1] = c.sizeTotal;
+        d[2] = (long) sendRate;
+        d[3] = (long) receiveRate;
+        d[4] = sendInterval;
+        d[5] = receiveInterval;
         return lastEstimateBps;
     }
 
@@ -118,7 +123,12 @@ public final class ProbeBitrateEstimator {
      * (bit/s) and spans (ms); empty before any.
      */
     public String lastEstimateDetail() {
-        return lastEstimateDetail;
+        if (lastEstimateClusterId < 0) {
+            return "";
+        }
+        long[] d = lastEstimateDetail;
+        return "cluster " + lastEstimateClusterId + ": " + d[0] + " packets, " + d[1] + " octets, sent at " + d[2]
+                + " bit/s over " + d[4] / 1000 + " ms, received at " + d[3] + " bit/s over " + d[5] / 1000 + " ms";
     }
 
     /** The last measured cluster rate, bit/s, or -1; resets it. */

@@ -356,6 +356,55 @@ class GccNetworkControllerTest {
         return pacing;
     }
 
+    /**
+     * A relay's decrease goes no lower than β × what arrived over the last 500 ms when its acknowledged rate lags
+     * that. A 240 kbit/s stream (1,200-octet packets every 40 ms) with a "keyframe" of 10 packets 2 ms apart every
+     * 500 ms (about 430 kbit/s on average) through a 400 kbit/s path, 20 ms one way, feedback every 50 ms, under a
+     * target of 1.5 Mbit/s (application-limited): the keyframes queue and the detector overuses while the Bayesian
+     * acknowledged rate, which barely moves for samples far from it in ALR, is still under what arrives (323 against
+     * ~360 kbit/s over the last 500 ms). The cut lands at β × the latter (305 kbit/s), not β × the former (275; on
+     * the bench, behind 350 kbit/s, 0.85 × 206-288 kbit/s took viewers a rung lower).
+     */
+    @Test
+    void relayDecreaseIsNotUnderWhatArrived() {
+        GccNetworkController gcc = new GccNetworkController(GccConfig.DEFAULT.withRelay(true)
+                .withStableProbeIntervalUs(0).withPeriodicAlrProbing(false));
+        gcc.onTargetRateConstraints(0, new TargetRateConstraints(50_000, 1_500_000, 5_000_000));
+        long seq = 0;
+        long lastArrival = 0;
+        List<PacketResult> results = new ArrayList<>();
+        long cutTo = -1;
+        long ackedAtCut = -1;
+        for (long t = 2_000; t <= 10_000_000 && cutTo < 0; t += 2_000) {
+            long inPeriod = t % 500_000;
+            boolean keyframe = t >= 3_000_000 && inPeriod >= 2_000 && inPeriod <= 20_000;
+            if (t % 40_000 == 0 || keyframe) {
+                SentPacket p = new SentPacket(t, seq++, 1200, PacedPacketInfo.NONE, false, 0);
+                gcc.onSentPacket(p);
+                lastArrival = Math.max(t + 20_000, lastArrival + 24_000); // 1,200 octets at 400 kbit/s: 24 ms
+                results.add(new PacketResult(p, lastArrival));
+            }
+            if (t % 50_000 == 0) {
+                long now = t;
+                List<PacketResult> arrived = results.stream().filter(r -> r.receiveTimeUs() <= now).toList();
+                results.removeAll(arrived);
+                NetworkControlUpdate u = gcc.onTransportPacketsFeedback(new TransportPacketsFeedback(t, 0, arrived));
+                if (t > 3_000_000 && u.targetRate() != null && u.targetRate().reason() == RateChangeReason.DELAY) {
+                    cutTo = u.targetRate().targetBitrateBps();
+                    ackedAtCut = gcc.acknowledgedBitrateBps();
+                }
+            }
+            if (t % 25_000 == 0) {
+                gcc.onProcessInterval(t);
+            }
+        }
+        assertTrue(cutTo > 0, "an overuse cut once the keyframes queued");
+        assertTrue(ackedAtCut < 0.85 * 400_000, "the acknowledged rate lags what arrives (~400 kbit/s): "
+                + ackedAtCut);
+        assertTrue(cutTo >= 0.75 * 400_000 && cutTo <= 400_000 && cutTo > AimdRateControl.BETA * ackedAtCut,
+                "cut to " + cutTo + " (acknowledged " + ackedAtCut + ")");
+    }
+
     @Test
     void roundTripTimeIsReportedInTheTarget() {
         GccNetworkController gcc = new GccNetworkController();

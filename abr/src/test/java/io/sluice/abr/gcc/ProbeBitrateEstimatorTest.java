@@ -26,7 +26,11 @@ class ProbeBitrateEstimatorTest {
     @Test
     void saturatedClusterMeasures95PercentOfTheReceiveRate() {
         // sent at 2 Mbit/s, received at 1 Mbit/s (8 ms apart)
-        assertEquals(950_000, cluster(new ProbeBitrateEstimator(), 2, 4_000, 8_000));
+        ProbeBitrateEstimator e = new ProbeBitrateEstimator();
+        assertEquals("", e.lastEstimateDetail());
+        assertEquals(950_000, cluster(e, 2, 4_000, 8_000));
+        assertEquals("cluster 2: 6 packets, 6000 octets, sent at 2000000 bit/s over 20 ms, received at 1000000 bit/s"
+                + " over 40 ms", e.lastEstimateDetail());
     }
 
     @Test

@@ -20,6 +20,21 @@ class ProbeControllerTest {
         assertEquals(List.of(), p.setEstimatedBitrate(2_000_000, 400_000), "< 0.7 × 3.4 M: done");
     }
 
+    /** A probe the sender asks for lasts 150 ms, long enough that a few-kB token bucket does not hide the path. */
+    @Test
+    void requestedProbeLasts150Ms() {
+        ProbeController p = new ProbeController(false);
+        p.setBitrates(30_000, 300_000, 20_000_000, 0);
+        p.setEstimatedBitrate(300_000, 200_000); // under 0.7 × the 1.8 M probe: no further probe
+        p.process(1_500_000); // no result within 1 s: probing complete
+        List<ProbeClusterConfig> asked = p.requestProbeAt(2_000_000, 795_000);
+        assertEquals(1, asked.size());
+        assertEquals(795_000, asked.get(0).targetBitrateBps());
+        assertEquals(ProbeController.REQUESTED_PROBE_DURATION_US, asked.get(0).targetDurationUs());
+        assertEquals(150_000, asked.get(0).targetDurationUs());
+        assertEquals(5, asked.get(0).targetProbeCount());
+    }
+
     @Test
     void probesAreCappedAtTheMaximum() {
         ProbeController p = new ProbeController(false);
