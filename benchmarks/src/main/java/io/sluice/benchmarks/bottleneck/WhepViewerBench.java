@@ -215,6 +215,21 @@ public final class WhepViewerBench {
      * @throws IOException when a server, publisher or viewer does not start (the message names the log)
      */
     public List<Result> run(Scenario sc) throws IOException, InterruptedException {
+        return run(sc, List.of(Variant.ADAPTED, Variant.UNPACED));
+    }
+
+    /**
+     * Runs {@code sc} with the given variants at once, each on its own bottleneck (one variant alone: half the
+     * machine's load of a side-by-side run).
+     *
+     * @param variants one or more, without repeats
+     * @return one result per variant, in the order given
+     * @throws IOException when a server, publisher or viewer does not start (the message names the log)
+     */
+    public List<Result> run(Scenario sc, List<Variant> variants) throws IOException, InterruptedException {
+        if (variants.isEmpty() || variants.stream().distinct().count() != variants.size()) {
+            throw new IllegalArgumentException("variants: " + variants + " (expected: one or more, without repeats)");
+        }
         Files.createDirectories(outDir);
         Path log = outDir.resolve(sc.name() + ".log");
         Files.deleteIfExists(log);
@@ -223,9 +238,10 @@ public final class WhepViewerBench {
         List<Side> sides = new ArrayList<>();
         Map<String, Object> load = new LinkedHashMap<>();
         Map<Variant, Map<String, Double>> cpu = new HashMap<>();
-        try (Bottleneck b1 = new Bottleneck(sch.steps().get(0).bps(), 300); Bottleneck b2 = new Bottleneck(sch.steps().get(0).bps(), 300)) {
-            sides.add(new Side(Variant.ADAPTED, b1));
-            sides.add(new Side(Variant.UNPACED, b2));
+        try {
+            for (Variant v : variants) {
+                sides.add(new Side(v, new Bottleneck(sch.steps().get(0).bps(), 300)));
+            }
             for (Side s : sides) {
                 Process server = s.b.exec(s.b.senderNs, log, BottleneckRun.java(ReceiverMain.class, List.of(
                         "--viewer-cc=" + s.variant.viewerCc, Bottleneck.SENDER_IP, "" + RTMP_PORT, "" + HTTP_PORT, STREAM)));
@@ -281,8 +297,9 @@ public final class WhepViewerBench {
             for (CapacitySchedule.Step st : sch.steps()) {
                 BottleneckRun.sleepUntil(t0[0] + st.startMs() * 1_000_000L);
                 if (st.startMs() > 0) {
-                    b1.setRate(st.bps());
-                    b2.setRate(st.bps());
+                    for (Side s : sides) {
+                        s.b.setRate(st.bps());
+                    }
                 }
             }
             BottleneckRun.sleepUntil(t0[0] + sch.durationMs() * 1_000_000L);
@@ -300,6 +317,10 @@ public final class WhepViewerBench {
                     m.put(roles[i], Analysis.round(cpuUsed(s.procs.get(i), cpuBefore, cpuAfter), 1));
                 }
                 cpu.put(s.variant, m);
+            }
+        } finally {
+            for (Side s : sides) {
+                s.b.close();
             }
         }
         List<Result> results = new ArrayList<>();

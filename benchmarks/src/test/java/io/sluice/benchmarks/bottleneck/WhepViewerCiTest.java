@@ -15,8 +15,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The short version of {@link WhepViewerBench} (issue 13): a WHEP viewer (headless Chromium) behind a kernel tbf
- * bottleneck (300 ms drop-tail) of 1.4 × the stream's bitrate for 25 s, the server with per-viewer congestion control
- * and, at the same time on a second bottleneck, one without. Asserts of the adapted viewer: at most one freeze after
+ * bottleneck (300 ms drop-tail) of 1.4 × the stream's bitrate for 25 s, the server with per-viewer congestion control,
+ * then the same with a server without it. One at a time, unlike the bench's side by side: on a 2-core machine the
+ * second Chromium, server and ffmpeg doubled the load, and every failure of the adapted viewer (2-7 freezes of
+ * 200-470 ms) came at a load average of 4.8-6.6 with the server's pacer delay p95 at 441-812 ms (passes: 163-280 ms;
+ * session 20: 4 of 12 runs side by side and both attempts of one CI run failed; one at a time, 1 of 7 failed, at a
+ * load of 2.0, with 2 freezes). Asserts of the adapted viewer: at most one freeze after
  * its first second (the issue's goal is none; see the assertion's comment), none over 1 s, no video dropped by the
  * server, at most 3 % loss at the bottleneck and 90 % of the frame rate decoded. The unadapted viewer is only
  * recorded. Fails, naming what is missing, when not root (network namespaces,
@@ -51,7 +55,10 @@ class WhepViewerCiTest {
         Path shared = requireViewerPeers();
         WhepViewerBench bench = new WhepViewerBench(WhepViewerBench.prepareClip(shared, OUT.resolve("inputs")), OUT);
         long cap = WhepViewerBench.STREAM_BPS * 14 / 10;
-        List<Result> results = bench.run(new Scenario("ci-1.4x-25s", CapacitySchedule.constant("1.4x", cap, 25_000)));
+        List<Result> results = new java.util.ArrayList<>(bench.run(new Scenario("ci-1.4x-25s",
+                CapacitySchedule.constant("1.4x", cap, 25_000)), List.of(Variant.ADAPTED)));
+        results.addAll(bench.run(new Scenario("ci-1.4x-25s-then", CapacitySchedule.constant("1.4x", cap, 25_000)),
+                List.of(Variant.UNPACED)));
         WhepViewerBench.writeFigures(OUT, results);
         results.forEach(r -> System.out.println("WHEP viewer " + r.variant() + ": " + r.figures() + " plot " + r.plot()));
         Result adapted = results.get(0);
