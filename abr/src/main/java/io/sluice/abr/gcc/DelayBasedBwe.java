@@ -98,8 +98,9 @@ public final class DelayBasedBwe {
      *
      * @param recentDeliveredBps what the path delivered of this flow over the last
      *                           {@link ReceiveRate#RECENT_WINDOW_US} ({@link ReceiveRate#recentDeliveredRateBps()}),
-     *                           bit/s, or -1 ({@link GccConfig#relay()}). A decrease never goes under
-     *                           β × this rate. A sender that is
+     *                           bit/s, or -1 ({@link GccConfig#relay()}; {@code GccNetworkController} passes the
+     *                           highest of the last second, or the 500 ms receive rate when that is higher). A
+     *                           decrease never goes under β × this rate. A sender that is
      *                           application-limited between bursts (a WHEP session relaying a 2.5 Mbit/s stream whose
      *                           keyframes are 8–9 × its average frame, drained at 1.5 × the stream's rate) overuses
      *                           during each burst, when the path delivers its capacity; its acknowledged and window

@@ -378,10 +378,8 @@ public final class GccNetworkController implements NetworkController {
         previouslyInAlr = inAlr;
         ackedBitrate.incomingPacketFeedback(received, inAlr);
         receiveRate.onReceived(received);
-        long relayFloorBps = config.relay() ? updateRecentDeliveredMax(nowUs) : -1;
-        if (config.relay()) {
-            relayFloorBps = Math.max(relayFloorBps, receiveRate.rateBps()); // see GccConfig#relay
-        }
+        long relayFloorBps = config.relay() // see GccConfig#relay
+                ? Math.max(updateRecentDeliveredMax(nowUs), receiveRate.rateBps()) : -1;
         long ackedBps = ackedBitrate.bitrateBps();
         long ackedMaxBps = config.relay() ? maxOverHorizon(recentAckedMax, nowUs, ackedBps, RELAY_CAP_HORIZON_US) : -1;
         for (PacketResult p : received) {

@@ -8,6 +8,7 @@ import io.sluice.benchmarks.bottleneck.WhepViewerBench.Scenario;
 import io.sluice.benchmarks.bottleneck.WhepViewerBench.Variant;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
@@ -55,10 +56,9 @@ class WhepViewerCiTest {
         Path shared = requireViewerPeers();
         WhepViewerBench bench = new WhepViewerBench(WhepViewerBench.prepareClip(shared, OUT.resolve("inputs")), OUT);
         long cap = WhepViewerBench.STREAM_BPS * 14 / 10;
-        List<Result> results = new java.util.ArrayList<>(bench.run(new Scenario("ci-1.4x-25s",
-                CapacitySchedule.constant("1.4x", cap, 25_000)), List.of(Variant.ADAPTED)));
-        results.addAll(bench.run(new Scenario("ci-1.4x-25s-then", CapacitySchedule.constant("1.4x", cap, 25_000)),
-                List.of(Variant.UNPACED)));
+        CapacitySchedule constant = CapacitySchedule.constant("1.4x", cap, 25_000);
+        List<Result> results = new ArrayList<>(bench.run(new Scenario("ci-1.4x-25s", constant), List.of(Variant.ADAPTED)));
+        results.addAll(bench.run(new Scenario("ci-1.4x-25s-then", constant), List.of(Variant.UNPACED)));
         WhepViewerBench.writeFigures(OUT, results);
         results.forEach(r -> System.out.println("WHEP viewer " + r.variant() + ": " + r.figures() + " plot " + r.plot()));
         Result adapted = results.get(0);
